@@ -1,0 +1,15 @@
+using System.CommandLine;
+using Kiln.Cli.Commands;
+
+namespace Kiln.Cli;
+
+/// <summary>Entry point of the <c>kiln</c> command: one subcommand per file in <c>Commands/</c>.</summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("Kiln: a secure WebAssembly JIT runtime for .NET");
+        root.Subcommands.Add(VersionCommand.Create());
+        return root.Parse(args).Invoke();
+    }
+}

@@ -1,0 +1,13 @@
+namespace Kiln.Cli.Tests;
+
+public class VersionCommandTests
+{
+    [Fact]
+    public void VersionPrintsVersionAndPlatform()
+    {
+        var (exit, output) = CliRunner.Run("version");
+        Assert.Equal(0, exit);
+        Assert.Matches(@"^kiln \d+\.\d+\.\d+", output);
+        Assert.Contains("platform:", output);
+    }
+}
