@@ -1,0 +1,43 @@
+namespace Kiln.Wasm.Model;
+
+/// <summary>
+/// A function type <c>[params] -&gt; [results]</c>. Compared structurally, as the spec requires for
+/// <c>call_indirect</c> and import matching.
+/// </summary>
+public sealed class FuncType : IEquatable<FuncType>
+{
+    public FuncType(ValType[] parameters, ValType[] results)
+    {
+        Params = parameters;
+        Results = results;
+    }
+
+    public static FuncType Empty { get; } = new([], []);
+
+    public ValType[] Params { get; }
+
+    public ValType[] Results { get; }
+
+    public bool Equals(FuncType? other) =>
+        other is not null && Params.AsSpan().SequenceEqual(other.Params) && Results.AsSpan().SequenceEqual(other.Results);
+
+    public override bool Equals(object? obj) => obj is FuncType other && Equals(other);
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (ValType t in Params)
+        {
+            hash.Add(t);
+        }
+        hash.Add(0xFF);
+        foreach (ValType t in Results)
+        {
+            hash.Add(t);
+        }
+        return hash.ToHashCode();
+    }
+
+    public override string ToString() =>
+        $"[{string.Join(" ", Params.Select(p => p.ToText()))}] -> [{string.Join(" ", Results.Select(r => r.ToText()))}]";
+}

@@ -1,0 +1,42 @@
+namespace Kiln.Wasm.Model;
+
+/// <summary>
+/// The code of one defined function: local declarations and the encoded instructions, kept as bytes
+/// ("decode once, visit many": the validator, the interpreter's translator and the compilers all read
+/// them through <see cref="Binary.InstructionReader"/>).
+/// </summary>
+public sealed class FunctionBody
+{
+    public FunctionBody(LocalGroup[] locals, ReadOnlyMemory<byte> code, int codeOffset)
+    {
+        Locals = locals;
+        Code = code;
+        CodeOffset = codeOffset;
+    }
+
+    /// <summary>Local declarations after the parameters, as (count, type) runs.</summary>
+    public LocalGroup[] Locals { get; }
+
+    /// <summary>The instructions, ending with the function's final <c>end</c>.</summary>
+    public ReadOnlyMemory<byte> Code { get; }
+
+    /// <summary>Byte offset of <see cref="Code"/> in the module, for error messages and debug info.</summary>
+    public int CodeOffset { get; }
+
+    /// <summary>Number of declared locals (not counting parameters).</summary>
+    public long LocalCount
+    {
+        get
+        {
+            long n = 0;
+            foreach (LocalGroup g in Locals)
+            {
+                n += g.Count;
+            }
+            return n;
+        }
+    }
+}
+
+/// <summary><paramref name="Count"/> locals of type <paramref name="Type"/>.</summary>
+public readonly record struct LocalGroup(uint Count, ValType Type);

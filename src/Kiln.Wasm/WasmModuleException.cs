@@ -1,0 +1,74 @@
+namespace Kiln.Wasm;
+
+/// <summary>
+/// Base of the errors a module can be rejected with. <see cref="Reason"/> uses the spec test
+/// suite's wording ("unexpected end", "type mismatch", ...) so scripts can match it; the message adds
+/// where: a byte offset (and function index) for binary modules, <c>file:line:column</c> for text.
+/// </summary>
+public abstract class WasmModuleException : Exception
+{
+    protected WasmModuleException(string reason, int offset, uint? functionIndex)
+        : base(FormatBinary(reason, offset, functionIndex))
+    {
+        Reason = reason;
+        Offset = offset;
+        FunctionIndex = functionIndex;
+    }
+
+    protected WasmModuleException(string reason, string? sourceName, int line, int column)
+        : base($"{sourceName ?? "<text>"}:{line}:{column}: {reason}")
+    {
+        Reason = reason;
+        Offset = -1;
+        SourceName = sourceName;
+        Line = line;
+        Column = column;
+    }
+
+    /// <summary>What is wrong, in the spec suite's words.</summary>
+    public string Reason { get; }
+
+    /// <summary>Byte offset in the binary module, or -1 for text.</summary>
+    public int Offset { get; }
+
+    /// <summary>The function whose body holds the error, when there is one.</summary>
+    public uint? FunctionIndex { get; }
+
+    public string? SourceName { get; }
+
+    /// <summary>1-based line in the text source, or 0 for binary.</summary>
+    public int Line { get; }
+
+    public int Column { get; }
+
+    private static string FormatBinary(string reason, int offset, uint? functionIndex) =>
+        functionIndex is { } f ? $"{reason} (at offset 0x{offset:x}, in function {f})" : $"{reason} (at offset 0x{offset:x})";
+}
+
+/// <summary>The input is not a well-formed module: bad encoding, or text that does not parse.</summary>
+public sealed class MalformedModuleException : WasmModuleException
+{
+    public MalformedModuleException(string reason, int offset, uint? functionIndex = null)
+        : base(reason, offset, functionIndex)
+    {
+    }
+
+    public MalformedModuleException(string reason, string? sourceName, int line, int column)
+        : base(reason, sourceName, line, column)
+    {
+    }
+}
+
+/// <summary>The module is well formed but breaks a validation rule (spec chapter 3).</summary>
+public sealed class InvalidModuleException : WasmModuleException
+{
+    public InvalidModuleException(string reason, int offset, uint? functionIndex = null)
+        : base(reason, offset, functionIndex)
+    {
+    }
+
+    public InvalidModuleException(string reason, string? sourceName, int line, int column)
+        : base(reason, sourceName, line, column)
+    {
+    }
+}
