@@ -164,7 +164,7 @@ internal sealed class Lexer
                 _pos++;
             }
         }
-        throw new TextFormatException("unclosed comment", _fileName, startLine, startColumn);
+        throw new MalformedModuleException("unclosed comment", _fileName, startLine, startColumn);
     }
 
     private int Peek(int ahead) => _pos + ahead < _src.Length ? _src[_pos + ahead] : -1;
@@ -315,7 +315,7 @@ internal sealed class Lexer
         }
     }
 
-    private TextFormatException Error(string reason, int position) =>
+    private MalformedModuleException Error(string reason, int position) =>
         new(reason, _fileName, _line, position - _lineStart + 1);
 
     /// <summary>Spec 6.3.4: idchar.</summary>

@@ -2,7 +2,7 @@ namespace Kiln.Wasm.Text;
 
 /// <summary>
 /// A position in a <see cref="TokenList"/> with the expect/peek helpers that the script and module
-/// parsers share. Every failure is a <see cref="TextFormatException"/> at the offending token.
+/// parsers share. Every failure is a <see cref="MalformedModuleException"/> at the offending token.
 /// </summary>
 internal sealed class TokenCursor
 {
@@ -34,10 +34,16 @@ internal sealed class TokenCursor
 
     public int Advance() => Position++;
 
-    public TextFormatException Error(string reason) => Tokens.Error(Position, reason);
+    public MalformedModuleException Error(string reason) => Tokens.Error(Position, reason);
 
     /// <summary>The generic complaint for a token that fits nowhere here.</summary>
-    public TextFormatException Unexpected() => Error(Kind == TokenKind.Eof ? "unexpected end of input" : "unexpected token");
+    public MalformedModuleException Unexpected() => Error(Kind switch
+    {
+        TokenKind.Eof => "unexpected end of input",
+        // Spec interpreter wording: a reserved token is never an operator.
+        TokenKind.Reserved => "unknown operator",
+        _ => "unexpected token",
+    });
 
     public void ExpectLParen()
     {

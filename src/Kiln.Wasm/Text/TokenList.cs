@@ -94,9 +94,9 @@ internal sealed class TokenList
         return Encoding.UTF8.GetString(bytes);
     }
 
-    public TextFormatException Error(int index, string reason)
+    public MalformedModuleException Error(int index, string reason)
     {
         ref readonly Token t = ref _tokens[index];
-        return new TextFormatException(reason, FileName, t.Line, t.Column);
+        return new MalformedModuleException(reason, FileName, t.Line, t.Column);
     }
 }

@@ -1,3 +1,5 @@
+using Kiln.Wasm.Model;
+
 namespace Kiln.Wasm.Text;
 
 public enum WastExpectedKind
@@ -35,7 +37,7 @@ public readonly record struct WastLane(ulong Bits, WastNanPattern Nan);
 /// </summary>
 public sealed class WastExpected
 {
-    private WastExpected(WastExpectedKind kind, WastValueType type)
+    private WastExpected(WastExpectedKind kind, ValType type)
     {
         Kind = kind;
         Type = type;
@@ -44,7 +46,7 @@ public sealed class WastExpected
     public WastExpectedKind Kind { get; }
 
     /// <summary>The type the result must have.</summary>
-    public WastValueType Type { get; }
+    public ValType Type { get; }
 
     /// <summary>For <see cref="WastExpectedKind.Value"/>, and for all-exact <see cref="WastExpectedKind.Lanes"/>.</summary>
     public WastValue Value { get; private init; }
@@ -60,14 +62,14 @@ public sealed class WastExpected
 
     public static WastExpected Exact(WastValue value) => new(WastExpectedKind.Value, value.Type) { Value = value };
 
-    public static WastExpected NanOf(WastValueType type, WastNanPattern nan) => new(WastExpectedKind.Nan, type) { Nan = nan };
+    public static WastExpected NanOf(ValType type, WastNanPattern nan) => new(WastExpectedKind.Nan, type) { Nan = nan };
 
     public static WastExpected V128Lanes(V128Shape shape, IReadOnlyList<WastLane> lanes, WastValue? exact) =>
-        new(WastExpectedKind.Lanes, WastValueType.V128) { Shape = shape, Lanes = lanes, Value = exact ?? default };
+        new(WastExpectedKind.Lanes, ValType.V128) { Shape = shape, Lanes = lanes, Value = exact ?? default };
 
-    public static WastExpected AnyExternRef() => new(WastExpectedKind.AnyExternRef, WastValueType.ExternRef);
+    public static WastExpected AnyExternRef() => new(WastExpectedKind.AnyExternRef, ValType.ExternRef);
 
-    public static WastExpected AnyFuncRef() => new(WastExpectedKind.AnyFuncRef, WastValueType.FuncRef);
+    public static WastExpected AnyFuncRef() => new(WastExpectedKind.AnyFuncRef, ValType.FuncRef);
 
     public override string ToString() => Kind switch
     {

@@ -1,5 +1,7 @@
 using System.Text;
 
+using Kiln.Wasm.Model;
+
 namespace Kiln.Wasm.Text;
 
 /// <summary>
@@ -10,7 +12,7 @@ namespace Kiln.Wasm.Text;
 /// </summary>
 public static class WastParser
 {
-    /// <summary>Parses script source; throws <see cref="TextFormatException"/> if the script itself is malformed.</summary>
+    /// <summary>Parses script source; throws <see cref="MalformedModuleException"/> if the script itself is malformed.</summary>
     public static WastScript ParseScript(string text, string fileName) => ParseScript(Encoding.UTF8.GetBytes(text), fileName);
 
     public static WastScript ParseScript(byte[] source, string fileName)
@@ -135,13 +137,10 @@ public static class WastParser
         if (binary || cursor.IsKeyword("quote"u8))
         {
             cursor.Advance();
-            var bytes = new List<byte>();
-            while (cursor.Kind == TokenKind.String)
-            {
-                bytes.AddRange(cursor.ExpectString());
-            }
+            byte[] bytes = TextParser.ConcatenateStrings(cursor);
             cursor.ExpectRParen();
-            return binary ? WastModule.Binary(id, line, bytes.ToArray()) : WastModule.Quote(id, line, bytes.ToArray());
+            string fileName = cursor.Tokens.FileName ?? "";
+            return binary ? WastModule.Binary(id, line, bytes, fileName) : WastModule.Quote(id, line, bytes, fileName);
         }
         int firstField = cursor.Position;
         cursor.Position = close + 1;
@@ -211,13 +210,13 @@ public static class WastParser
         else if (keyword.SequenceEqual("f32.const"u8))
         {
             result = allowPatterns && cursor.Kind == TokenKind.Keyword
-                ? WastExpected.NanOf(WastValueType.F32, V128Literal.ParseNanPattern(cursor))
+                ? WastExpected.NanOf(ValType.F32, V128Literal.ParseNanPattern(cursor))
                 : WastExpected.Exact(WastValue.F32(cursor.ExpectF32()));
         }
         else if (keyword.SequenceEqual("f64.const"u8))
         {
             result = allowPatterns && cursor.Kind == TokenKind.Keyword
-                ? WastExpected.NanOf(WastValueType.F64, V128Literal.ParseNanPattern(cursor))
+                ? WastExpected.NanOf(ValType.F64, V128Literal.ParseNanPattern(cursor))
                 : WastExpected.Exact(WastValue.F64(cursor.ExpectF64()));
         }
         else if (keyword.SequenceEqual("v128.const"u8))
@@ -233,11 +232,11 @@ public static class WastParser
         {
             if (cursor.TryKeyword("func"u8))
             {
-                result = WastExpected.Exact(WastValue.NullRef(WastValueType.FuncRef));
+                result = WastExpected.Exact(WastValue.NullRef(ValType.FuncRef));
             }
             else if (cursor.TryKeyword("extern"u8))
             {
-                result = WastExpected.Exact(WastValue.NullRef(WastValueType.ExternRef));
+                result = WastExpected.Exact(WastValue.NullRef(ValType.ExternRef));
             }
             else
             {

@@ -72,7 +72,7 @@ public sealed class LexerTests
     [InlineData("a \x07", "unexpected character", 1, 3)]
     public void Lexical_errors_have_positions(string text, string reason, int line, int column)
     {
-        var e = Assert.Throws<TextFormatException>(() => Lex(text));
+        var e = Assert.Throws<MalformedModuleException>(() => Lex(text));
         Assert.Equal(reason, e.Reason);
         Assert.Equal((line, column), (e.Line, e.Column));
         Assert.Contains($"t.wat:{line}:{column}", e.Message);
@@ -82,9 +82,9 @@ public sealed class LexerTests
     public void Invalid_utf8_in_strings_is_malformed()
     {
         byte[] source = [(byte)'"', 0xC0, 0x80, (byte)'"'];
-        var e = Assert.Throws<TextFormatException>(() => Lexer.Tokenize(source, null));
+        var e = Assert.Throws<MalformedModuleException>(() => Lexer.Tokenize(source, null));
         Assert.Equal("malformed UTF-8 encoding", e.Reason);
         byte[] surrogate = [(byte)'"', 0xED, 0xA0, 0x80, (byte)'"'];
-        Assert.Throws<TextFormatException>(() => Lexer.Tokenize(surrogate, null));
+        Assert.Throws<MalformedModuleException>(() => Lexer.Tokenize(surrogate, null));
     }
 }

@@ -1,6 +1,8 @@
 using System.Text;
 using Kiln.Wasm.Text;
 
+using Kiln.Wasm.Model;
+
 namespace Kiln.Wasm.Tests.Text;
 
 public sealed class WastParserTests
@@ -62,14 +64,14 @@ public sealed class WastParserTests
         Assert.Equal("$M", ret.Action.ModuleId);
         Assert.Equal(
             [WastValue.I32(1), WastValue.I64(ulong.MaxValue), WastValue.F32(0x8000_0000), WastValue.F64(0x7FF0_0000_0000_0001),
-             WastValue.NullRef(WastValueType.FuncRef), WastValue.NullRef(WastValueType.ExternRef), WastValue.ExternRef(7),
+             WastValue.NullRef(ValType.FuncRef), WastValue.NullRef(ValType.ExternRef), WastValue.ExternRef(7),
              WastValue.V128(0x0003_0002_0001_0000, 0x8000_FFFF_0005_0004)],
             ret.Action.Arguments);
         IReadOnlyList<WastExpected> r = ret.Results;
         Assert.Equal(9, r.Count);
         Assert.Equal((WastExpectedKind.Value, WastValue.I32(1)), (r[0].Kind, r[0].Value));
-        Assert.Equal((WastExpectedKind.Nan, WastValueType.F32, WastNanPattern.Canonical), (r[1].Kind, r[1].Type, r[1].Nan));
-        Assert.Equal((WastExpectedKind.Nan, WastValueType.F64, WastNanPattern.Arithmetic), (r[2].Kind, r[2].Type, r[2].Nan));
+        Assert.Equal((WastExpectedKind.Nan, ValType.F32, WastNanPattern.Canonical), (r[1].Kind, r[1].Type, r[1].Nan));
+        Assert.Equal((WastExpectedKind.Nan, ValType.F64, WastNanPattern.Arithmetic), (r[2].Kind, r[2].Type, r[2].Nan));
         Assert.Equal(WastExpectedKind.AnyExternRef, r[3].Kind);
         Assert.Equal(WastExpectedKind.AnyFuncRef, r[4].Kind);
         Assert.Equal(WastValue.ExternRef(3), r[5].Value);
@@ -79,7 +81,7 @@ public sealed class WastParserTests
              new WastLane(0x8000_0000, WastNanPattern.None), new WastLane(0, WastNanPattern.Arithmetic)],
             r[6].Lanes);
         Assert.Equal(WastValue.V128(1, ulong.MaxValue), r[7].Value);
-        Assert.Equal(WastValue.NullRef(WastValueType.FuncRef), r[8].Value);
+        Assert.Equal(WastValue.NullRef(ValType.FuncRef), r[8].Value);
 
         var trap = Assert.IsType<WastAssertTrap>(c[8]);
         Assert.Equal(("unreachable", true, (WastModule?)null), (trap.Message, trap.Action is not null, trap.Module));
@@ -106,7 +108,7 @@ public sealed class WastParserTests
     [InlineData("\n(assert_return (invoke \"f\") (i32.const 1)", "unexpected end of input", 2, 42)]
     public void Malformed_scripts_report_positions(string text, string reason, int line, int column)
     {
-        var e = Assert.Throws<TextFormatException>(() => WastParser.ParseScript(text, "bad.wast"));
+        var e = Assert.Throws<MalformedModuleException>(() => WastParser.ParseScript(text, "bad.wast"));
         Assert.Equal((reason, line, column), (e.Reason, e.Line, e.Column));
     }
 
