@@ -210,6 +210,10 @@ internal sealed partial class ModuleParser
         {
             ParseFolded(code);
         }
+        if (_c.Kind == TokenKind.Keyword)
+        {
+            throw MisplacedKeyword();
+        }
         _c.ExpectRParen();
         code.AddRange(operatorBytes);
     }
@@ -230,6 +234,7 @@ internal sealed partial class ModuleParser
         var results = new List<ValType>();
         ParseParams(parameters, null, allowNames: false);
         ParseResults(results);
+        CheckSignatureEnd();
         if (parameters.Count == 0 && results.Count == 0)
         {
             code.Add(0x40);
@@ -250,10 +255,10 @@ internal sealed partial class ModuleParser
         {
             throw _c.Unexpected();
         }
-        OpcodeInfo? info = OpcodeTable.TryGetByName(System.Text.Encoding.ASCII.GetString(_c.Tokens.Bytes(_c.Position)));
+        OpcodeInfo? info = OpcodeTable.TryGetByName(_c.Tokens.Text(_c.Position));
         if (info is null || info.Immediate == ImmediateKind.BlockType || info.Opcode is Opcode.Else or Opcode.End)
         {
-            throw _c.Error(info is null ? "unknown operator" : "unexpected token");
+            throw MisplacedKeyword();
         }
         _c.Advance();
         if (info.Opcode == Opcode.Select && _c.IsOpen("result"u8))
@@ -426,6 +431,25 @@ internal sealed partial class ModuleParser
 
     private static readonly IndexSpace s_noLocals = new("local");
 
+    private static readonly HashSet<string> s_grammarKeywords =
+    [
+        "module", "type", "func", "param", "result", "local", "import", "export", "table", "memory", "global",
+        "elem", "data", "start", "offset", "item", "declare", "mut", "then", "else", "end", "i32", "i64", "f32",
+        "f64", "v128", "funcref", "externref", "extern", "binary", "quote",
+    ];
+
+    /// <summary>
+    /// The error for a keyword where it cannot stand: keywords of the grammar (param, local, then, an
+    /// opcode, ...) are misplaced tokens; anything else is an unknown operator, as the spec interpreter says.
+    /// </summary>
+    private MalformedModuleException MisplacedKeyword()
+    {
+        string name = _c.Tokens.Text(_c.Position);
+        return _c.Error(OpcodeTable.TryGetByName(name) is not null || s_grammarKeywords.Contains(name)
+            ? "unexpected token"
+            : "unknown operator " + name);
+    }
+
     private static void EmitOpcode(List<byte> code, Opcode opcode)
     {
         ushort value = (ushort)opcode;
@@ -469,7 +493,7 @@ internal sealed partial class ModuleParser
     {
         if (_c.Kind != TokenKind.Nat)
         {
-            throw _c.Kind is TokenKind.Int or TokenKind.Float ? _c.Error("malformed lane index") : _c.Unexpected();
+            throw _c.Unexpected();
         }
         return (byte)_c.ExpectUnsigned(8, "malformed lane index");
     }

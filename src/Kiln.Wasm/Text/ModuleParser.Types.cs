@@ -10,7 +10,7 @@ internal sealed partial class ModuleParser
         ValType? type = _c.Kind == TokenKind.Keyword ? ValTypeOf(_c.Tokens.Bytes(_c.Position)) : null;
         if (type is null)
         {
-            throw _c.Kind == TokenKind.Keyword ? _c.Error("unknown type") : _c.Unexpected();
+            throw _c.NotALiteral();
         }
         _c.Advance();
         return type.Value;
@@ -71,6 +71,15 @@ internal sealed partial class ModuleParser
         }
     }
 
+    /// <summary>Spec 6.6.3: the order is fixed, type then params then results; a later one is misplaced.</summary>
+    private void CheckSignatureEnd()
+    {
+        if (_c.IsOpen("param"u8) || _c.IsOpen("type"u8))
+        {
+            throw _c.Error("unexpected token");
+        }
+    }
+
     private void ParseResults(List<ValType> types)
     {
         while (_c.TryOpen("result"u8))
@@ -102,6 +111,7 @@ internal sealed partial class ModuleParser
         paramNames = [];
         ParseParams(parameters, paramNames, allowNames);
         ParseResults(results);
+        CheckSignatureEnd();
         if (explicitIndex is { } index)
         {
             if (index < _module.Types.Count)

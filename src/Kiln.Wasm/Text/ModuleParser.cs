@@ -29,6 +29,9 @@ internal sealed partial class ModuleParser
     private uint _nextElem;
     private uint _nextData;
     private bool _usesDataIndex;
+    /// <summary>Where pass 1 stopped: the end, or a token that cannot start a field (<see cref="_structureError"/>).</summary>
+    private int _declaredEnd;
+    private MalformedModuleException? _structureError;
 
     private ModuleParser(TokenList tokens, int firstField, int end)
     {
@@ -58,6 +61,7 @@ internal sealed partial class ModuleParser
     private void DeclareFields()
     {
         string? firstDefinition = null;
+        _declaredEnd = _end;
         _c.Position = _firstField;
         while (_c.Position < _end)
         {
@@ -65,7 +69,14 @@ internal sealed partial class ModuleParser
             ReadOnlySpan<byte> field = _c.OpenKeyword();
             if (field.IsEmpty || _c.Current.Partner < 0)
             {
-                throw _c.Unexpected();
+                if (_c.Kind == TokenKind.LParen && _c.PeekKind(1) != TokenKind.Eof)
+                {
+                    _c.Advance();
+                }
+                // Reported after the fields before it are built, so errors come in source order.
+                _structureError = _c.Unexpected();
+                _declaredEnd = open;
+                return;
             }
             int close = _c.Current.Partner;
             _c.Position += 2;
@@ -160,6 +171,7 @@ internal sealed partial class ModuleParser
         var results = new List<ValType>();
         ParseParams(parameters, null, allowNames: true);
         ParseResults(results);
+        CheckSignatureEnd();
         _c.ExpectRParen();
         _c.ExpectRParen();
         var type = new FuncType([.. parameters], [.. results]);
@@ -172,7 +184,7 @@ internal sealed partial class ModuleParser
     private void BuildFields()
     {
         _c.Position = _firstField;
-        while (_c.Position < _end)
+        while (_c.Position < _declaredEnd)
         {
             int close = _c.Current.Partner;
             ReadOnlySpan<byte> field = _c.OpenKeyword();
@@ -227,6 +239,10 @@ internal sealed partial class ModuleParser
             {
                 throw _c.Unexpected();
             }
+        }
+        if (_structureError is not null)
+        {
+            throw _structureError;
         }
         if (_usesDataIndex || _module.Data.Count > 0)
         {

@@ -45,6 +45,12 @@ internal sealed class TokenCursor
         _ => "unexpected token",
     });
 
+    /// <summary>For a literal position: an unknown keyword (e.g. <c>nan:1</c>) reads as an unknown operator, as in the spec interpreter.</summary>
+    public MalformedModuleException NotALiteral() =>
+        Kind == TokenKind.Keyword && !IsKeyword("nan:canonical"u8) && !IsKeyword("nan:arithmetic"u8)
+            ? Error("unknown operator " + Tokens.Text(Position))
+            : Unexpected();
+
     public void ExpectLParen()
     {
         if (Kind != TokenKind.LParen)
@@ -153,7 +159,7 @@ internal sealed class TokenCursor
     {
         if (Kind != TokenKind.Nat && Kind != TokenKind.Int)
         {
-            throw Unexpected();
+            throw NotALiteral();
         }
         if (!IntegerLiteral.TryParseInt(Tokens.Bytes(Position), bits, out ulong value))
         {
@@ -167,7 +173,7 @@ internal sealed class TokenCursor
     {
         if (Kind != TokenKind.Nat && Kind != TokenKind.Int && Kind != TokenKind.Float)
         {
-            throw Unexpected();
+            throw NotALiteral();
         }
         if (!FloatLiteral.TryParseF32(Tokens.Bytes(Position), out uint bits))
         {
@@ -181,7 +187,7 @@ internal sealed class TokenCursor
     {
         if (Kind != TokenKind.Nat && Kind != TokenKind.Int && Kind != TokenKind.Float)
         {
-            throw Unexpected();
+            throw NotALiteral();
         }
         if (!FloatLiteral.TryParseF64(Tokens.Bytes(Position), out ulong bits))
         {

@@ -33,13 +33,19 @@ internal static class V128Literal
     public static void ParseLanes(TokenCursor cursor, V128Shape shape, bool allowNanPatterns, Span<WastLane> lanes)
     {
         int count = shape.LaneCount();
+        // Count first, as the spec interpreter does: a short lane list is reported before a bad literal in it.
+        int available = 0;
+        while (available <= count && cursor.PeekKind(available) is not (TokenKind.LParen or TokenKind.RParen or TokenKind.Eof))
+        {
+            available++;
+        }
+        if (available != count)
+        {
+            throw cursor.Error("wrong number of lane literals");
+        }
         for (int i = 0; i < count; i++)
         {
             TokenKind kind = cursor.Kind;
-            if (kind != TokenKind.Nat && kind != TokenKind.Int && kind != TokenKind.Float && kind != TokenKind.Keyword)
-            {
-                throw cursor.Error("wrong number of lane literals");
-            }
             if (allowNanPatterns && shape.IsFloat() && kind == TokenKind.Keyword)
             {
                 lanes[i] = new WastLane(0, ParseNanPattern(cursor));
@@ -54,10 +60,6 @@ internal static class V128Literal
                 V128Shape.F32x4 => cursor.ExpectF32(),
                 _ => cursor.ExpectF64(),
             }, WastNanPattern.None);
-        }
-        if (cursor.Kind is TokenKind.Nat or TokenKind.Int or TokenKind.Float)
-        {
-            throw cursor.Error("wrong number of lane literals");
         }
     }
 

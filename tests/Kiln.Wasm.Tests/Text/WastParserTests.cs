@@ -99,7 +99,7 @@ public sealed class WastParserTests
     [Theory]
     [InlineData("(assert_return (invoke \"f\") (i32.const 4294967296))", "constant out of range", 1, 40)]
     [InlineData("(assert_return (invoke \"f\") (f32.const nan:0x800000))", "constant out of range", 1, 40)]
-    [InlineData("(assert_return (invoke \"f\") (v128.const i32x4 1 2 3))", "wrong number of lane literals", 1, 52)]
+    [InlineData("(assert_return (invoke \"f\") (v128.const i32x4 1 2 3))", "wrong number of lane literals", 1, 47)]
     [InlineData("(invoke \"f\" (f32.const nan:canonical))", "unexpected token", 1, 24)]
     [InlineData("(assert_bogus (invoke \"f\"))", "unknown command", 1, 2)]
     [InlineData("(module", "unexpected end of input", 1, 8)]
