@@ -13,7 +13,8 @@ public static partial class ModuleReader
         {
             int at = r.Offset;
             // Spec 5.3.6: a function type starts with 0x60.
-            if (r.ReadByte() != 0x60)
+            byte form = ReadTypeByte(ref r);
+            if (form != 0x60)
             {
                 throw r.MalformedAt("malformed function type", at);
             }
@@ -38,9 +39,23 @@ public static partial class ModuleReader
         return types;
     }
 
-    private static ValType ReadValType(ref WasmReader r)
+    /// <summary>
+    /// Type codes are one-byte signed LEB128 numbers (negative: 0x7F is -1), so a continuation bit
+    /// makes the encoding too long rather than an unknown type.
+    /// </summary>
+    private static byte ReadTypeByte(ref WasmReader r)
     {
         byte b = r.ReadByte();
+        if ((b & 0x80) != 0)
+        {
+            throw r.MalformedAt("integer representation too long", r.Offset - 1);
+        }
+        return b;
+    }
+
+    private static ValType ReadValType(ref WasmReader r)
+    {
+        byte b = ReadTypeByte(ref r);
         if (!ValTypeExtensions.IsValTypeCode(b))
         {
             throw r.MalformedAt("malformed value type", r.Offset - 1);
@@ -50,7 +65,7 @@ public static partial class ModuleReader
 
     private static ValType ReadRefType(ref WasmReader r)
     {
-        byte b = r.ReadByte();
+        byte b = ReadTypeByte(ref r);
         if (b is not ((byte)ValType.FuncRef or (byte)ValType.ExternRef))
         {
             throw r.MalformedAt("malformed reference type", r.Offset - 1);
@@ -249,7 +264,7 @@ public static partial class ModuleReader
         }
     }
 
-    private static void ReadCodeSection(ref WasmReader r, State state, int sectionEnd)
+    private static void ReadCodeSection(ref WasmReader r, State state)
     {
         state.CodeSectionOffset = r.Offset;
         int count = ReadCount(ref r);
@@ -260,13 +275,13 @@ public static partial class ModuleReader
         {
             int size = ReadLength(ref r);
             int start = r.Position;
-            module.Bodies.Add(ReadBody(r.Data.Slice(start, size), start, firstIndex + (uint)i, state.Bytes, start + size == r.Data.Length));
+            module.Bodies.Add(ReadBody(r.Data.Slice(start, size), start, firstIndex + (uint)i, state.Bytes));
             r.Position = start + size;
         }
     }
 
     /// <summary>Spec 5.5.13: locals as (count, type) runs, then the expression, kept encoded.</summary>
-    private static FunctionBody ReadBody(ReadOnlySpan<byte> body, int offset, uint functionIndex, ReadOnlyMemory<byte> bytes, bool atModuleEnd)
+    private static FunctionBody ReadBody(ReadOnlySpan<byte> body, int offset, uint functionIndex, ReadOnlyMemory<byte> bytes)
     {
         var r = new WasmReader(body, offset, functionIndex);
         int groupCount = ReadCount(ref r);
@@ -283,13 +298,42 @@ public static partial class ModuleReader
             }
             locals[i] = new LocalGroup(n, ReadValType(ref r));
         }
-        // The final instruction is always `end`; anything else means the body was cut short.
-        // Nesting is checked when the validator decodes the instructions.
+        // The final instruction is always `end`, so a body whose last byte is not 0x0B is cut short
+        // or its size is wrong. Nesting is checked when the validator decodes the instructions.
         if (r.AtEnd || body[^1] != (byte)Opcode.End)
         {
-            throw r.MalformedAt(atModuleEnd ? UnexpectedEndOfSection : "END opcode expected", offset + body.Length);
+            throw DiagnoseUnterminatedBody(bytes.Span, r.Offset, offset + body.Length, functionIndex);
         }
         return new FunctionBody(locals, bytes.Slice(r.Offset, r.Remaining), r.Offset);
+    }
+
+    /// <summary>
+    /// Error path only: finds the fault of a body that does not end with <c>end</c> the way the
+    /// reference interpreter does, by decoding on past the declared size to the final <c>end</c>,
+    /// so the message names the real fault (a bad immediate, a stray <c>else</c>, a wrong size).
+    /// </summary>
+    private static MalformedModuleException DiagnoseUnterminatedBody(ReadOnlySpan<byte> module, int codeOffset, int bodyEnd, uint functionIndex)
+    {
+        var instructions = new InstructionReader(module[codeOffset..], codeOffset, functionIndex);
+        int depth = 0;
+        while (true)
+        {
+            int at = instructions.Offset;
+            Instruction ins = instructions.Read();
+            switch (ins.Opcode)
+            {
+                case Opcode.Block or Opcode.Loop or Opcode.If:
+                    depth++;
+                    break;
+                case Opcode.Else when depth == 0:
+                    return new MalformedModuleException("END opcode expected", at, functionIndex);
+                case Opcode.End when depth == 0:
+                    return new MalformedModuleException("section size mismatch", bodyEnd, functionIndex);
+                case Opcode.End:
+                    depth--;
+                    break;
+            }
+        }
     }
 
     /// <summary>Spec 5.5.14: data segments in three encodings.</summary>
@@ -322,7 +366,8 @@ public static partial class ModuleReader
 
     private static ReadOnlyMemory<byte> ReadData(ref WasmReader r, State state)
     {
-        int length = ReadLength(ref r);
+        // Like a vector count: bytes missing here mean the section ended early.
+        int length = ReadCount(ref r);
         int start = r.Position;
         r.Position += length;
         return state.Bytes.Slice(start, length);

@@ -143,7 +143,7 @@ public static partial class ModuleReader
                 state.Module.DataCount = r.ReadU32();
                 break;
             case SectionId.Code:
-                ReadCodeSection(ref r, state, end);
+                ReadCodeSection(ref r, state);
                 break;
             case SectionId.Data:
                 ReadDataSection(ref r, state);
@@ -194,7 +194,17 @@ public static partial class ModuleReader
     /// A vector count. SECURITY: every element takes at least one byte, so a count above the
     /// remaining bytes is forged; checking it first bounds all allocation by the module's size.
     /// </summary>
-    private static int ReadCount(ref WasmReader r) => ReadLength(ref r);
+    private static int ReadCount(ref WasmReader r)
+    {
+        int at = r.Offset;
+        uint count = r.ReadU32();
+        if (count > (uint)r.Remaining)
+        {
+            // The elements cannot all be there: the section ends before them.
+            throw r.MalformedAt(UnexpectedEndOfSection, at);
+        }
+        return (int)count;
+    }
 
     /// <summary>Initial capacity for a list of <paramref name="count"/> elements of at least <paramref name="minSize"/> bytes.</summary>
     private static int Capacity(in WasmReader r, int count, int minSize) => Math.Min(count, r.Remaining / minSize);
