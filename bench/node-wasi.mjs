@@ -6,6 +6,13 @@
 // (the guest sees no host environment otherwise, as with `kiln run`).
 import { readFile } from 'node:fs/promises';
 import process from 'node:process';
+import v8 from 'node:v8';
+
+// Node 20's WASI imports are V8 fast API calls, and a memory.grow inside the module can make one
+// start a garbage collection, which crashes node after (or while) the module runs (nodejs/node
+// issues 46777 and 53087; seen here on programs that grow memory to tens of MiB). Plain calls
+// avoid it; the flag must be set before the module is compiled.
+v8.setFlagsFromString('--no-turbo-fast-api-calls');
 
 function usage(message) {
   process.stderr.write(`node-wasi: ${message}\n` +
