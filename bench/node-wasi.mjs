@@ -5,6 +5,7 @@
 // --dir preopens a host directory (under GUEST, default the same path); --env sets a guest variable
 // (the guest sees no host environment otherwise, as with `kiln run`).
 import { readFile } from 'node:fs/promises';
+import fs from 'node:fs';
 import process from 'node:process';
 import v8 from 'node:v8';
 
@@ -59,7 +60,22 @@ try {
 process.removeAllListeners('warning');
 const { WASI } = await import('node:wasi');
 
-const wasi = new WASI({ version: 'preview1', args, env, preopens, returnOnExit: true });
+// Node switches its own stdio pipes to non-blocking mode, so a module writing a lot to a pipe would
+// see EAGAIN and lose output. The module gets its own open file description of each pipe instead,
+// which stays blocking; other kinds of stdio (terminals, files, /dev/null) are passed as they are.
+function ownPipe(fd, flags) {
+  try {
+    if (!fs.fstatSync(fd).isFIFO()) return fd;
+    return fs.openSync(`/proc/self/fd/${fd}`, flags);
+  } catch {
+    return fd;
+  }
+}
+
+const wasi = new WASI({
+  version: 'preview1', args, env, preopens, returnOnExit: true,
+  stdin: ownPipe(0, 'r'), stdout: ownPipe(1, 'w'), stderr: ownPipe(2, 'w'),
+});
 const module = await WebAssembly.compile(bytes);
 const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
 let code;
