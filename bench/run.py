@@ -207,6 +207,7 @@ def main():
         else:
             engines.append(e)
 
+    load_start = load_average()
     times = {(p, e.name): [] for p, _ in programs for e in engines}
     failures = {}  # (program, engine) -> message
     for program, prog_args in programs:
@@ -234,17 +235,26 @@ def main():
                           if times[(program, e.name)] else f"{e.name}=FAIL" for e in engines)
         print(f"{program:11s} {cells}", file=sys.stderr)
 
-    write_report(args, programs, engines, times, failures, skipped)
+    load = f"{load_start} at start, {load_average()} at end"
+    write_report(args, programs, engines, times, failures, skipped, load)
 
 
-def write_report(args, programs, engines, times, failures, skipped):
+def load_average():
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def write_report(args, programs, engines, times, failures, skipped, load):
     med = {k: statistics.median(v) for k, v in times.items() if v}
     has_node = any(e.name == REFERENCE_NODE for e in engines)
     lines = []
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines.append(f"# Benchmark results ({'quick sizes' if args.quick else 'default sizes'})\n")
     lines.append(f"- Date: {stamp}")
-    lines.append(f"- Machine: {machine()}")
+    lines.append(f"- Machine: {machine()}; load average (1/5/15 min) {load}")
     lines.append(f"- Native: {tool_version(['gcc', '--version'])}, `-O2 -ffp-contract=off`")
     lines.append(f"- Wasm: {tool_version(['clang-14', '--version'])}, `--target=wasm32-wasi -O2`, Debian wasi-libc")
     lines.append(f"- node: {tool_version(['node', '--version'])} (`node:wasi` preview1); "
