@@ -78,7 +78,8 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         };
         using var engine = new Engine(engineOptions);
         _clock.Restart();
-        Module module = Module.FromWasmModule(engine, model, Path.GetFileNameWithoutExtension(options.File));
+        // Backtraces name the module by its name section, else by the file name.
+        Module module = Module.FromWasmModule(engine, model, model.Names.ModuleName ?? Path.GetFileNameWithoutExtension(options.File));
         _compileTime = _clock.Elapsed;
 
         using var store = new Store(engine);
