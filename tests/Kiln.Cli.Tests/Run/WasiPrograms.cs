@@ -11,9 +11,12 @@ namespace Kiln.Cli.Tests.Run;
 /// </summary>
 internal static class WasiPrograms
 {
-    private static readonly Lazy<string?> s_build = new(Build);
-
     public static string Directory { get; } = Path.Combine(SpecSuite.RepositoryRoot, "tests", "wasi-programs");
+
+    public static string ExamplesDirectory { get; } = Path.Combine(SpecSuite.RepositoryRoot, "examples", "c");
+
+    private static readonly Lazy<string?> s_build = new(() => Build(Path.Combine(Directory, "build.sh")));
+    private static readonly Lazy<string?> s_buildExamples = new(() => Build(Path.Combine(ExamplesDirectory, "build.sh")));
 
     /// <summary>Null when clang-14, wasm-ld and wasi-libc are all present; otherwise what is missing.</summary>
     public static string? MissingToolchain { get; } = FindMissingToolchain();
@@ -40,12 +43,15 @@ internal static class WasiPrograms
     /// <summary>Builds the programs once per test run; returns the build's error output when it failed.</summary>
     public static string? EnsureBuilt() => s_build.Value;
 
+    /// <summary>Builds examples/c once per test run; returns the build's error output when it failed.</summary>
+    public static string? EnsureExamplesBuilt() => s_buildExamples.Value;
+
     public static string WasmPath(string program) => Path.Combine(Directory, "build", "wasm", program + ".wasm");
 
-    private static string? Build()
+    private static string? Build(string script)
     {
         var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(Directory, "build.sh"));
+        psi.ArgumentList.Add(script);
         using Process p = Process.Start(psi)!;
         Task<string> output = p.StandardOutput.ReadToEndAsync();
         Task<string> errors = p.StandardError.ReadToEndAsync();
@@ -85,6 +91,18 @@ internal static class WasiPrograms
     private static bool OnPath(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Any(dir => File.Exists(Path.Combine(dir, tool)));
+}
+
+/// <summary>A test of C programs: skipped without the toolchain, except in CI.</summary>
+public sealed class WasiProgramFactAttribute : FactAttribute
+{
+    public WasiProgramFactAttribute()
+    {
+        if (WasiPrograms.MissingToolchain is { } missing && !SpecSuite.InCi)
+        {
+            Skip = $"the wasm32-wasi C toolchain is not installed (missing: {missing}); run scripts/install-wasi-toolchain.sh";
+        }
+    }
 }
 
 /// <summary>A theory over the WASI programs: skipped without the toolchain, except in CI.</summary>
