@@ -119,6 +119,32 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public void PollSeesStdinReadiness()
+    {
+        // poll_oneoff on fd 0 for reading (with a 10 s clock as a fallback); exit with the event's
+        // type (1 = fd_read) plus 10 times its byte count, capped by the 4 bytes piped in.
+        string wat = Write("pollin.wat", """
+            (module
+              (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+              (memory (export "memory") 1)
+              (func (export "_start")
+                (i32.store8 (i32.const 8) (i32.const 1))
+                (i32.store (i32.const 16) (i32.const 0))
+                (i32.store8 (i32.const 56) (i32.const 0))
+                (i32.store (i32.const 64) (i32.const 1))
+                (i64.store (i32.const 72) (i64.const 10000000000))
+                (drop (call $poll (i32.const 0) (i32.const 200) (i32.const 2) (i32.const 300)))
+                (call $exit (i32.add (i32.load8_u (i32.const 210))
+                  (i32.mul (i32.const 10) (i32.wrap_i64 (i64.load (i32.const 216))))))))
+            """);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        KilnProcess.Result r = KilnProcess.Run(["run", wat], "data"u8.ToArray());
+        Assert.Equal(41, r.Status);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(9));
+    }
+
+    [Fact]
     public void FuelRunsOut()
     {
         KilnProcess.Result r = KilnProcess.Run("run", "--fuel", "1000", "--invoke", "fib", Example("fib.wat"), "25");
