@@ -53,6 +53,11 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         {
             return Fail(ExitCodes.Internal, $"internal error: {e.Message}");
         }
+        catch (Exception e)
+        {
+            // A bug in Kiln, not in the user's input: still one line, not a .NET stack trace.
+            return Fail(ExitCodes.Internal, $"internal error: {e.GetType().Name}: {e.Message}");
+        }
     }
 
     private int RunCore()
@@ -106,7 +111,7 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
 
         // The timeout runs from instantiation (a start function counts) to the end.
         using Timer? timer = options.Timeout is { } timeout
-            ? new Timer(_ => { store.Interrupt(); interrupt.Cancel(); }, null, timeout, Timeout.InfiniteTimeSpan)
+            ? new Timer(_ => Expire(store, interrupt), null, timeout, Timeout.InfiniteTimeSpan)
             : null;
         Instance? instance = null;
         try
@@ -144,6 +149,19 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
             {
                 PrintStats(instance, store);
             }
+        }
+    }
+
+    /// <summary>The timeout's timer callback; the run may have finished (and disposed both) meanwhile.</summary>
+    private static void Expire(Store store, CancellationTokenSource interrupt)
+    {
+        try
+        {
+            store.Interrupt();
+            interrupt.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
         }
     }
 
@@ -205,7 +223,7 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
             ? "kiln stats: code bytes (interp) 0, permission changes 0"
             : $"kiln stats: code bytes ({tier}) unknown, permission changes unknown (not reported by the runtime)");
         // Linear memory never shrinks, so its final size is its peak.
-        stderr.WriteLine($"kiln stats: peak linear memory {memoryBytes} bytes, peak host working set {Environment.WorkingSet / 1024} KiB (peak {Process.GetCurrentProcess().PeakWorkingSet64 / 1024} KiB)");
+        stderr.WriteLine($"kiln stats: peak linear memory {memoryBytes} bytes, host working set {Environment.WorkingSet / 1024} KiB (peak {Process.GetCurrentProcess().PeakWorkingSet64 / 1024} KiB)");
         if (options.Fuel is not null)
         {
             stderr.WriteLine($"kiln stats: fuel left {store.GetFuel()}");
