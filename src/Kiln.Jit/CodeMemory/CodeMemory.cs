@@ -70,6 +70,23 @@ public sealed class CodeMemory : IDisposable
     }
 
     /// <summary>
+    /// Describes the strategy a default <see cref="CodeMemory"/> would use here, by building one (for <c>kiln version</c>).
+    /// Never throws: when no strategy works, or <c>KILN_CODE_MEMORY</c> is invalid, it says <c>unavailable (why)</c>.
+    /// </summary>
+    public static string DescribeDefault()
+    {
+        try
+        {
+            using var memory = new CodeMemory();
+            return memory.Describe();
+        }
+        catch (Exception e) when (e is CodeMemoryException or PlatformNotSupportedException)
+        {
+            return $"unavailable ({e.Message})";
+        }
+    }
+
+    /// <summary>
     /// Starts a batch with room for <paramref name="codeCapacity"/> bytes of functions (alignment padding included)
     /// and <paramref name="readOnlyDataCapacity"/> bytes of read-only data. Capacities are rounded up to pages;
     /// address space is cheap and unused pages are returned at the seal, so generous capacities cost little.
