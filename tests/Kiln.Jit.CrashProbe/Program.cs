@@ -23,7 +23,7 @@ public static unsafe partial class Program
         {
             return UnderSeccomp(args[1]);
         }
-        Console.Error.WriteLine("usage: write-sealed-code|write-sealed-data mprotect|dual, or seccomp block-memfd|block-exec-mprotect");
+        Console.Error.WriteLine("usage: write-sealed-code|write-sealed-data mprotect|dual, or seccomp block-memfd|block-exec-mprotect|memfd-exec-einval");
         return 2;
     }
 
@@ -59,6 +59,7 @@ public static unsafe partial class Program
         {
             "block-memfd" => Seccomp.BlockSyscall(Seccomp.SysMemfdCreate, errno: 1),
             "block-exec-mprotect" => Seccomp.BlockMprotectToExecute(errno: 13),
+            "memfd-exec-einval" => Seccomp.BlockMemfdExecFlag(),
             _ => throw new ArgumentException($"unknown seccomp mode {mode}"),
         };
         Seccomp.Install(filter);
@@ -82,7 +83,11 @@ public static unsafe partial class Program
             try
             {
                 using var memory = new CodeMemory(new CodeMemoryOptions { Strategy = strategy });
-                Console.WriteLine($"explicit {strategy}: ok");
+                using CodeBatchBuilder builder = memory.CreateBatch(4096);
+                CodeItem f = builder.AddFunction([0xB8, 42, 0, 0, 0, 0xC3]); // mov eax, 42; ret
+                using CodeBatch batch = builder.Seal();
+                int value = ((delegate* unmanaged<int>)batch.GetAddress(f))();
+                Console.WriteLine($"explicit {strategy}: ok value={value} memfd_create calls={memory.GetStatistics().MemfdCreates}");
             }
             catch (CodeMemoryException e)
             {

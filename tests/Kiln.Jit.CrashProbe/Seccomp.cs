@@ -39,6 +39,7 @@ internal static unsafe partial class Seccomp
     private const uint RetErrno = 0x00050000;
     private const uint ProtWrite = 0x2;
     private const uint ProtExec = 0x4;
+    private const uint MfdExec = 0x10;
 
     /// <summary>Every call of <paramref name="syscall"/> fails with <paramref name="errno"/>.</summary>
     public static SockFilter[] BlockSyscall(uint syscall, uint errno) =>
@@ -57,14 +58,22 @@ internal static unsafe partial class Seccomp
     /// its own code heap read-write-execute) keeps working while Kiln's seal is refused.
     /// </summary>
     public static SockFilter[] BlockMprotectToExecute(uint errno) =>
+        BlockWhenArgumentMatches(SysMprotect, argument: 2, mask: ProtWrite | ProtExec, value: ProtExec, errno);
+
+    /// <summary><c>memfd_create</c> with MFD_EXEC fails with EINVAL, as on kernels before 6.3 that do not know the flag.</summary>
+    public static SockFilter[] BlockMemfdExecFlag() =>
+        BlockWhenArgumentMatches(SysMemfdCreate, argument: 1, mask: MfdExec, value: MfdExec, errno: 22);
+
+    /// <summary>The call fails with <paramref name="errno"/> when the low half of the argument, masked, equals the value.</summary>
+    private static SockFilter[] BlockWhenArgumentMatches(uint syscall, int argument, uint mask, uint value, uint errno) =>
     [
         new(LoadWordAbsolute, 0, 0, 4),
         new(JumpIfEqual, 0, 6, AuditArchX8664),
         new(LoadWordAbsolute, 0, 0, 0),
-        new(JumpIfEqual, 0, 4, SysMprotect),
-        new(LoadWordAbsolute, 0, 0, 32), // low half of args[2], the protection
-        new(AndConstant, 0, 0, ProtWrite | ProtExec),
-        new(JumpIfEqual, 0, 1, ProtExec),
+        new(JumpIfEqual, 0, 4, syscall),
+        new(LoadWordAbsolute, 0, 0, (uint)(16 + 8 * argument)),
+        new(AndConstant, 0, 0, mask),
+        new(JumpIfEqual, 0, 1, value),
         new(Return, 0, 0, RetErrno | errno),
         new(Return, 0, 0, RetAllow),
     ];

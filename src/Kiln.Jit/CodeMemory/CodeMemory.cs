@@ -171,14 +171,25 @@ public sealed class CodeMemory : IDisposable
 
     internal void OnBuilderSealed(CodeBatchBuilder builder, CodeBatch batch)
     {
+        bool ownerGone;
         lock (_lock)
         {
             _openBuilders.Remove(builder);
-            _liveBatches.Add(batch);
+            ownerGone = _disposed;
+            if (!ownerGone)
+            {
+                _liveBatches.Add(batch);
+            }
         }
         CodeMemoryCounters.Add(ref _counters.OpenBuilders, -1);
         CodeMemoryCounters.Increment(ref _counters.BatchesSealed);
         CodeMemoryCounters.Increment(ref _counters.LiveBatches);
+        if (ownerGone)
+        {
+            // The memory was disposed while this batch was being sealed: it would never be freed, so free it now.
+            batch.Dispose();
+            throw new ObjectDisposedException(nameof(CodeMemory), "The code memory was disposed while the batch was being sealed.");
+        }
     }
 
     internal void ReleaseAbandoned(CodeBatchBuilder builder, CodeRegion region, long usedBytes, long committedBytes)

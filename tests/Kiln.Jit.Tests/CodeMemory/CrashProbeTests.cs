@@ -30,7 +30,7 @@ public class CrashProbeTests
         Assert.Contains("seccomp installed", output);
         Assert.Contains("explicit DualMapping: error", output);
         Assert.Contains("memfd_create failed: EPERM", output);
-        Assert.Contains("explicit Mprotect: ok", output);
+        Assert.Contains("explicit Mprotect: ok value=42", output);
         Assert.Contains(CodeMemoryStrategySelector.Preferred == CodeMemoryStrategy.Mprotect
             ? "auto: Mprotect value=50 fallback=none"
             : "auto: Mprotect value=50 fallback=dual-mapping unavailable: memfd_create failed: EPERM", output);
@@ -44,11 +44,21 @@ public class CrashProbeTests
         (int exitCode, string output) = RunProbe(["seccomp", "block-exec-mprotect"], ("DOTNET_EnableWriteXorExecute", "0"));
         Assert.True(exitCode == 0, output);
         Assert.Contains("explicit Mprotect: error", output);
-        Assert.Contains("explicit DualMapping: ok", output);
+        Assert.Contains("explicit DualMapping: ok value=42", output);
         Assert.Contains(CodeMemoryStrategySelector.Preferred == CodeMemoryStrategy.Mprotect
             ? "auto: DualMapping value=50 fallback=mprotect unavailable: mprotect of 4096 bytes"
             : "auto: DualMapping value=50 fallback=none", output);
         Assert.Contains("to r-x failed: EACCES", output);
+    }
+
+    [Fact]
+    public void AKernelWithoutMfdExecGetsTheRetryWithoutIt()
+    {
+        // Kernels before 6.3 answer MFD_EXEC with EINVAL; the filter makes this kernel answer the same way.
+        (int exitCode, string output) = RunProbe(["seccomp", "memfd-exec-einval"]);
+        Assert.True(exitCode == 0, output);
+        // One batch: the refused call with MFD_EXEC, then the retry without it.
+        Assert.Contains("explicit DualMapping: ok value=42 memfd_create calls=2", output);
     }
 
     private static (int ExitCode, string Output) RunProbe(string[] args, params (string Name, string Value)[] environment)
