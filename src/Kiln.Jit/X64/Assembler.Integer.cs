@@ -15,6 +15,13 @@ public sealed partial class Assembler
 
     private static int Wide(OperandSize size) => size == OperandSize.S8 ? 0 : 1;
 
+    /// <summary>
+    /// True when a sign-extended imm8 yields the same operand value: for 16-bit operations 0xFFFF and
+    /// -1 are the same value, so both take the short form.
+    /// </summary>
+    private static bool FitsImm8(OperandSize size, int imm) =>
+        size == OperandSize.S16 ? (sbyte)imm == (short)imm : (sbyte)imm == imm;
+
     private static bool ForceRex8(OperandSize size, int a, int b) =>
         size == OperandSize.S8 && (IsRexByteRegister(a) || IsRexByteRegister(b));
 
@@ -207,7 +214,7 @@ public sealed partial class Assembler
     {
         CheckImmediate(size, imm);
         // 0x83 takes a sign-extended imm8: the common small constants cost one byte instead of four.
-        bool short8 = size != OperandSize.S8 && (sbyte)imm == imm;
+        bool short8 = size != OperandSize.S8 && FitsImm8(size, imm);
         int opcode = size == OperandSize.S8 ? 0x80 : short8 ? 0x83 : 0x81;
         EmitRR(SizePrefix(size), SizeW(size), opcode, op, dst.Index, ForceRex8(size, dst.Index));
         PutImmediate(imm, short8 ? 1 : FullImmediateSize(size));
@@ -216,7 +223,7 @@ public sealed partial class Assembler
     private void AluMI(int op, OperandSize size, Mem dst, int imm)
     {
         CheckImmediate(size, imm);
-        bool short8 = size != OperandSize.S8 && (sbyte)imm == imm;
+        bool short8 = size != OperandSize.S8 && FitsImm8(size, imm);
         int opcode = size == OperandSize.S8 ? 0x80 : short8 ? 0x83 : 0x81;
         int immSize = short8 ? 1 : FullImmediateSize(size);
         EmitRM(SizePrefix(size), SizeW(size), opcode, op, dst, immSize);
@@ -299,7 +306,7 @@ public sealed partial class Assembler
     {
         CheckSize16To64("imul", size);
         CheckImmediate(size, imm);
-        bool short8 = (sbyte)imm == imm;
+        bool short8 = FitsImm8(size, imm);
         EmitRR(SizePrefix(size), SizeW(size), short8 ? 0x6B : 0x69, dst.Index, src.Index);
         PutImmediate(imm, short8 ? 1 : FullImmediateSize(size));
     }
@@ -308,7 +315,7 @@ public sealed partial class Assembler
     {
         CheckSize16To64("imul", size);
         CheckImmediate(size, imm);
-        bool short8 = (sbyte)imm == imm;
+        bool short8 = FitsImm8(size, imm);
         int immSize = short8 ? 1 : FullImmediateSize(size);
         EmitRM(SizePrefix(size), SizeW(size), short8 ? 0x6B : 0x69, dst.Index, src, immSize);
         PutImmediate(imm, immSize);

@@ -80,6 +80,8 @@ public static class Disassembler
         formatter.Options.FirstOperandCharIndex = alignOperands ? 8 : 0;
         formatter.Options.ShowBranchSize = false;
         formatter.Options.RipRelativeAddresses = false;
+        formatter.Options.MemorySizeOptions = MemorySizeOptions.Always;
+        formatter.Options.SmallHexNumbersInDecimal = false;
         return formatter;
     }
 
