@@ -28,8 +28,15 @@ public static class Disassembler
         {
             decoder.Decode(out Instruction instruction);
             int length = instruction.Length;
+            if (instruction.IsInvalid)
+            {
+                // Resynchronise one byte later, as objdump does, instead of skipping what Iced looked at.
+                length = 1;
+                reader.Position = offset + 1;
+                decoder.IP = baseAddress + (ulong)offset + 1;
+            }
             line.Clear();
-            line.Append(instruction.IP.ToString("X16")).Append("  ");
+            line.Append((baseAddress + (ulong)offset).ToString("X16")).Append("  ");
             for (int i = 0; i < 10; i++)
             {
                 line.Append(i < length ? code[offset + i].ToString("X2") : "  ");
