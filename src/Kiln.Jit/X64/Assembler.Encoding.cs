@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Kiln.Jit.Linking;
 
 namespace Kiln.Jit.X64;
@@ -25,51 +26,22 @@ public sealed partial class Assembler
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsRexByteRegister(int index) => (uint)(index - 4) < 4;
 
-    /// <summary>
-    /// Legacy prefixes: the 0x66 operand-size prefix first, then the mandatory prefix (0x66, 0xF2,
-    /// 0xF3), which must be the last before REX and the opcode.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void EmitPrefixes(int prefixes)
-    {
-        if ((prefixes & OperandSizePrefix) != 0)
-        {
-            Put(0x66);
-        }
-        if ((prefixes & 0xFF) != 0)
-        {
-            Put(prefixes & 0xFF);
-        }
-    }
-
-    /// <summary>Opcode with its map: 0xXX, 0x0FXX, 0x0F38XX or 0x0F3AXX.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void EmitOpcode(int opcode)
-    {
-        if (opcode > 0xFFFF)
-        {
-            Put(0x0F);
-            Put(opcode >> 8);
-        }
-        else if (opcode > 0xFF)
-        {
-            Put(0x0F);
-        }
-        Put(opcode);
-    }
-
     /// <summary>An instruction with a register in ModRM.reg and a register in ModRM.rm.</summary>
     private void EmitRR(int prefixes, int rexW, int opcode, int reg, int rm, bool forceRex = false)
     {
         Reserve();
-        EmitPrefixes(prefixes);
+        // The position lives in a local while bytes are written, so each byte costs one store.
+        ref byte code = ref MemoryMarshal.GetArrayDataReference(_code);
+        int p = _position;
+        p = WritePrefixes(ref code, p, prefixes);
         int rex = rexW | ((reg & 8) >> 1) | ((rm & 8) >> 3);
         if (rex != 0 || forceRex)
         {
-            Put(0x40 | rex);
+            Unsafe.Add(ref code, p++) = (byte)(0x40 | rex);
         }
-        EmitOpcode(opcode);
-        Put(0xC0 | ((reg & 7) << 3) | (rm & 7));
+        p = WriteOpcode(ref code, p, opcode);
+        Unsafe.Add(ref code, p++) = (byte)(0xC0 | ((reg & 7) << 3) | (rm & 7));
+        _position = p;
     }
 
     /// <summary>
@@ -80,7 +52,9 @@ public sealed partial class Assembler
     private void EmitRM(int prefixes, int rexW, int opcode, int reg, in Mem mem, int trailingBytes = 0, bool forceRex = false)
     {
         Reserve();
-        EmitPrefixes(prefixes);
+        ref byte code = ref MemoryMarshal.GetArrayDataReference(_code);
+        int p = _position;
+        p = WritePrefixes(ref code, p, prefixes);
         int rex = rexW | ((reg & 8) >> 1);
         if (mem.IndexIndex >= 0)
         {
@@ -92,14 +66,51 @@ public sealed partial class Assembler
         }
         if (rex != 0 || forceRex)
         {
-            Put(0x40 | rex);
+            Unsafe.Add(ref code, p++) = (byte)(0x40 | rex);
         }
-        EmitOpcode(opcode);
-        EmitMemoryOperand(reg & 7, mem, trailingBytes);
+        p = WriteOpcode(ref code, p, opcode);
+        _position = WriteMemoryOperand(ref code, p, reg & 7, mem, trailingBytes);
+    }
+
+    /// <summary>
+    /// Legacy prefixes: the 0x66 operand-size prefix first, then the mandatory prefix (0x66, 0xF2,
+    /// 0xF3), which must be the last before REX and the opcode.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int WritePrefixes(ref byte code, int p, int prefixes)
+    {
+        if (prefixes != 0)
+        {
+            if ((prefixes & OperandSizePrefix) != 0)
+            {
+                Unsafe.Add(ref code, p++) = 0x66;
+            }
+            if ((prefixes & 0xFF) != 0)
+            {
+                Unsafe.Add(ref code, p++) = (byte)prefixes;
+            }
+        }
+        return p;
+    }
+
+    /// <summary>Opcode with its map: 0xXX, 0x0FXX, 0x0F38XX or 0x0F3AXX.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int WriteOpcode(ref byte code, int p, int opcode)
+    {
+        if (opcode > 0xFF)
+        {
+            Unsafe.Add(ref code, p++) = 0x0F;
+            if (opcode > 0xFFFF)
+            {
+                Unsafe.Add(ref code, p++) = (byte)(opcode >> 8);
+            }
+        }
+        Unsafe.Add(ref code, p++) = (byte)opcode;
+        return p;
     }
 
     /// <summary>ModRM (+ SIB) (+ displacement) for a memory operand (Intel SDM Vol. 2, tables 2-2 and 2-3).</summary>
-    private void EmitMemoryOperand(int reg3, in Mem mem, int trailingBytes)
+    private int WriteMemoryOperand(ref byte code, int p, int reg3, in Mem mem, int trailingBytes)
     {
         reg3 <<= 3;
         int disp = mem.Displacement;
@@ -113,46 +124,47 @@ public sealed partial class Assembler
                 int mod = disp == 0 && base3 != 5 ? 0x00 : (sbyte)disp == disp ? 0x40 : 0x80;
                 if (mem.IndexIndex >= 0)
                 {
-                    Put(mod | reg3 | 4);
-                    Put((mem.ScaleLog2 << 6) | ((mem.IndexIndex & 7) << 3) | base3);
+                    Unsafe.Add(ref code, p++) = (byte)(mod | reg3 | 4);
+                    Unsafe.Add(ref code, p++) = (byte)((mem.ScaleLog2 << 6) | ((mem.IndexIndex & 7) << 3) | base3);
                 }
                 else if (base3 == 4)
                 {
                     // rm=100 always announces a SIB, so rsp and r12 as a base need one with no index.
-                    Put(mod | reg3 | 4);
-                    Put(0x24);
+                    Unsafe.Add(ref code, p++) = (byte)(mod | reg3 | 4);
+                    Unsafe.Add(ref code, p++) = 0x24;
                 }
                 else
                 {
-                    Put(mod | reg3 | base3);
+                    Unsafe.Add(ref code, p++) = (byte)(mod | reg3 | base3);
                 }
                 if (mod == 0x40)
                 {
-                    Put(disp);
+                    Unsafe.Add(ref code, p++) = (byte)disp;
                 }
                 else if (mod == 0x80)
                 {
-                    Put32(disp);
+                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref code, p), disp);
+                    p += 4;
                 }
-                break;
+                return p;
             }
             case MemKind.NoBase:
                 // SIB base=101 with mod=00: no base, disp32; index=100 (without REX.X): no index.
-                Put(reg3 | 4);
-                Put(mem.IndexIndex >= 0 ? (mem.ScaleLog2 << 6) | ((mem.IndexIndex & 7) << 3) | 5 : 0x25);
-                Put32(disp);
-                break;
+                Unsafe.Add(ref code, p++) = (byte)(reg3 | 4);
+                Unsafe.Add(ref code, p++) = (byte)(mem.IndexIndex >= 0 ? (mem.ScaleLog2 << 6) | ((mem.IndexIndex & 7) << 3) | 5 : 0x25);
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref code, p), disp);
+                return p + 4;
             case MemKind.RipLabel:
-                Put(reg3 | 5);
-                AddFixup(_position, mem.Target, disp - 4 - trailingBytes, 4);
-                Put32(0);
-                break;
+                Unsafe.Add(ref code, p++) = (byte)(reg3 | 5);
+                AddFixup(p, mem.Target, disp - 4 - trailingBytes, 4);
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref code, p), 0);
+                return p + 4;
             default:
-                Put(reg3 | 5);
-                AddRelocation(RelocationSection.Code, _position, RelocationKind.Rel32, RelocationTarget.ReadOnlyData,
+                Unsafe.Add(ref code, p++) = (byte)(reg3 | 5);
+                AddRelocation(RelocationSection.Code, p, RelocationKind.Rel32, RelocationTarget.ReadOnlyData,
                     (long)mem.Target + disp - 4 - trailingBytes);
-                Put32(0);
-                break;
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref code, p), 0);
+                return p + 4;
         }
     }
 
@@ -160,7 +172,7 @@ public sealed partial class Assembler
     private void EmitOpcodeReg(int prefixes, int rexW, int opcode, int reg, bool forceRex = false)
     {
         Reserve();
-        EmitPrefixes(prefixes);
+        _position = WritePrefixes(ref MemoryMarshal.GetArrayDataReference(_code), _position, prefixes);
         int rex = rexW | ((reg & 8) >> 3);
         if (rex != 0 || forceRex)
         {

@@ -81,4 +81,25 @@ public sealed class ConstantPoolTests
         Assert.Equal(decoded[1].MemoryDisplacement64, decoded[2].MemoryDisplacement64);
         Assert.Equal(0.5, BitConverter.ToDouble(rodata, (int)(decoded[1].MemoryDisplacement64 - data)));
     }
+
+    [Fact]
+    public void AssembledCodeCopiesFinishedOutput()
+    {
+        var asm = new Assembler(CpuFeatures.All);
+        var end = asm.CreateLabel();
+        asm.Movsd(Xmm.Xmm0, asm.ConstF64(2.0));
+        asm.Jmp(end);
+        asm.Bind(end);
+        asm.Ret();
+        AssembledCode result = asm.ToAssembledCode();
+        Assert.True(asm.IsFinished);
+        Assert.Equal(asm.Code.ToArray(), result.Code);
+        Assert.Equal(8, result.ReadOnlyData.Length);
+        Assert.Single(result.Relocations);
+        // The forward jump was patched to land on the ret right after it.
+        Assert.Equal(0, BitConverter.ToInt32(result.Code, result.Code.Length - 5));
+        asm.Reset();
+        Assert.False(asm.IsFinished);
+        Assert.Equal(0xC3, result.Code[^1]);
+    }
 }
