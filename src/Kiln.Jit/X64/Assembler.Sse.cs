@@ -201,7 +201,10 @@ public sealed partial class Assembler
 
     // ---- constants ----
 
-    /// <summary>A RIP-relative operand to a deduplicated f32 constant.</summary>
+    /// <summary>
+    /// A RIP-relative operand to a deduplicated f32 constant: for scalar operands only, since a packed
+    /// operation reads 16 aligned bytes (use <see cref="Const128"/> for masks).
+    /// </summary>
     public Mem ConstF32(float value) => Mem.Constant(_constants.AddF32(value));
 
     /// <summary>A RIP-relative operand to a deduplicated f64 constant.</summary>
