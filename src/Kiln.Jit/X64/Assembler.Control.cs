@@ -150,6 +150,33 @@ public sealed partial class Assembler
         return Mem.Constant(slot);
     }
 
+    /// <summary>
+    /// A table of the absolute addresses of <paramref name="targets"/> in the read-only data (for
+    /// br_table-style dispatch: <c>lea r, [table]; jmp qword [r + index*8]</c>). The labels may still be
+    /// unbound; <see cref="Finish"/> turns each entry into an abs64 relocation to this code.
+    /// </summary>
+    public Mem JumpTable(ReadOnlySpan<Label> targets)
+    {
+        if (targets.IsEmpty)
+        {
+            throw new AssemblerException("A jump table needs at least one target.");
+        }
+        foreach (Label target in targets)
+        {
+            CheckLabel(target);
+        }
+        int offset = _constants.AddSlots(targets.Length);
+        for (int i = 0; i < targets.Length; i++)
+        {
+            if (_tableEntryCount == _tableEntries.Length)
+            {
+                Array.Resize(ref _tableEntries, _tableEntryCount * 2);
+            }
+            _tableEntries[_tableEntryCount++] = new TableEntry(offset + 8 * i, targets[i].Id);
+        }
+        return Mem.Constant(offset);
+    }
+
     /// <summary>ret.</summary>
     public void Ret()
     {

@@ -35,6 +35,8 @@ public sealed partial class Assembler
     private int _labelCount = 1; // id 0 is default(Label), never handed out
     private Fixup[] _fixups = new Fixup[64];
     private int _fixupCount;
+    private TableEntry[] _tableEntries = new TableEntry[16];
+    private int _tableEntryCount;
     private Relocation[] _relocations = new Relocation[32];
     private int _relocationCount;
     private bool _finished;
@@ -74,6 +76,7 @@ public sealed partial class Assembler
         _position = 0;
         _labelCount = 1;
         _fixupCount = 0;
+        _tableEntryCount = 0;
         _relocationCount = 0;
         _constants.Reset();
         _slots.Clear();
@@ -118,11 +121,25 @@ public sealed partial class Assembler
     }
 
     /// <summary>
-    /// Patches every label reference. Throws <see cref="AssemblerException"/> for a label that was
-    /// referenced but never bound, or a short jump whose target is out of rel8 range.
+    /// Patches every label reference and turns jump-table entries into relocations. Throws
+    /// <see cref="AssemblerException"/> for a label that was referenced but never bound, or a short
+    /// jump whose target is out of rel8 range.
     /// </summary>
     public void Finish()
     {
+        for (int i = 0; i < _tableEntryCount; i++)
+        {
+            ref readonly TableEntry entry = ref _tableEntries[i];
+            int target = _labelOffsets[entry.LabelId];
+            if (target == Unbound)
+            {
+                throw new AssemblerException($"Label L{entry.LabelId} is in a jump table but never bound.");
+            }
+            AddRelocation(RelocationSection.ReadOnlyData, entry.DataOffset, RelocationKind.Abs64, RelocationTarget.Code, target);
+        }
+        // Entries become relocations once, so finishing again (after more code) does not duplicate them.
+        _tableEntryCount = 0;
+
         Span<byte> code = _code.AsSpan(0, _position);
         for (int i = 0; i < _fixupCount; i++)
         {
@@ -232,6 +249,9 @@ public sealed partial class Assembler
         Unsafe.WriteUnaligned(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_code), _position), value);
         _position += 8;
     }
+
+    /// <summary>A jump-table entry in the read-only data waiting for its label's offset.</summary>
+    private readonly record struct TableEntry(int DataOffset, int LabelId);
 
     /// <summary>A pending label reference: write (label offset - field offset + addend) into the field.</summary>
     private readonly record struct Fixup(int FieldOffset, int LabelId, int Addend, byte Width);

@@ -57,6 +57,14 @@ public sealed class ConstantPool
         return offset;
     }
 
+    /// <summary><paramref name="count"/> fresh, zeroed 8-byte slots in a row (a jump table); returns the first offset.</summary>
+    internal int AddSlots(int count)
+    {
+        int offset = Allocate(8 * count);
+        _data.AsSpan(offset, 8 * count).Clear();
+        return offset;
+    }
+
     private int Add(UInt128 bits, int size)
     {
         ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_byValue, (bits, size), out bool exists);
@@ -85,7 +93,8 @@ public sealed class ConstantPool
 
     private int Allocate(int size)
     {
-        int offset = (_length + size - 1) & -size;
+        int alignment = size >= 16 ? 16 : size >= 8 ? 8 : size;
+        int offset = (_length + alignment - 1) & -alignment;
         int end = offset + size;
         if (end > _data.Length)
         {

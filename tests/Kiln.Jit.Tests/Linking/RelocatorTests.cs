@@ -130,4 +130,38 @@ public sealed class RelocatorTests
         Assert.Equal(0x2000 - 4 - (0x1000 + 4), BitConverter.ToInt32(code, 4));
         Assert.Equal(0, BitConverter.ToInt32(code, 0));
     }
+
+    [Fact]
+    public void JumpTablesHoldAbsoluteLabelAddresses()
+    {
+        var asm = new Assembler(CpuFeatures.All);
+        var cases = new[] { asm.CreateLabel(), asm.CreateLabel(), asm.CreateLabel() };
+        asm.ConstF32(1.0f); // misaligns the pool so the table must realign to 8
+        Mem table = asm.JumpTable([cases[0], cases[1], cases[2], cases[0]]);
+        asm.Lea(OperandSize.S64, Gpr.R11, table);
+        asm.Jmp(Mem.At(Gpr.R11, Gpr.Rax, 8));
+        foreach (var label in cases)
+        {
+            asm.Bind(label);
+            asm.Ret();
+        }
+        asm.Finish();
+        asm.Finish();
+        Assert.Equal(5, asm.Relocations.Length); // the lea plus one abs64 per entry, not duplicated
+        byte[] code = asm.Code.ToArray();
+        byte[] data = asm.ReadOnlyData.ToArray();
+        Relocator.Apply(code, data, asm.Relocations, new RelocationContext(Code, Data, [], null));
+        Assert.Equal(0, table.Target % 8);
+        List<Instruction> decoded = IcedOracle.DecodeAll(code, Code);
+        Assert.Equal(Data + (ulong)table.Target, decoded[0].MemoryDisplacement64);
+        for (int i = 0; i < 4; i++)
+        {
+            ulong entry = BitConverter.ToUInt64(data, table.Target + 8 * i);
+            Assert.Equal(Code + (ulong)asm.GetLabelOffset(cases[i % 3]), entry);
+        }
+
+        asm.Reset();
+        asm.JumpTable([asm.CreateLabel()]);
+        Assert.Throws<AssemblerException>(asm.Finish);
+    }
 }
