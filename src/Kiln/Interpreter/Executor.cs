@@ -158,6 +158,13 @@ internal static unsafe partial class Executor
                     }
                     ip += 1;
                     continue;
+                case InterpOp.BrLoop:
+                    if (context->Interrupt != 0 | --context->Fuel < 0)
+                    {
+                        CheckInterrupt(context);
+                    }
+                    ip = fn.Code + ip[1];
+                    continue;
                 case InterpOp.Call:
                     callee = inst.Functions[ip[1]];
                     nfp = fp + ip[2];

@@ -207,6 +207,12 @@ internal sealed partial class Translator
             return;
         }
         MoveResults(c.Height, c.LabelArity);
+        if (c.Kind == ControlKind.Loop)
+        {
+            // Skip the loop's LoopCheck: BrLoop does the same check itself, saving a dispatch.
+            _code.Add((int)InterpOp.BrLoop, c.LoopStart + 1);
+            return;
+        }
         _code.Add((int)InterpOp.Br);
         EmitTarget(frame);
     }
