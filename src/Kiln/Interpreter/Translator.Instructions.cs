@@ -326,6 +326,8 @@ internal sealed partial class Translator
                 CheckIndex(ins.Index, _module.Elements.Count, "element segment");
                 break;
             case ImmediateKind.Data:
+                CheckIndex(ins.Index, _module.Data.Count, "data segment");
+                break;
             case ImmediateKind.MemoryInit:
                 CheckIndex(ins.Index, _module.Data.Count, "data segment");
                 CheckIndex(0, _module.ImportedMemoryCount + _module.Memories.Count, "memory");
