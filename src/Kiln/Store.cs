@@ -58,6 +58,24 @@ public sealed unsafe partial class Store : IDisposable
         Volatile.Write(ref _context->Interrupt, 1);
     }
 
+    /// <summary>
+    /// Interrupts running code when <paramref name="token"/> is cancelled (for timeouts and
+    /// cooperative cancellation). Dispose the registration when the call is over.
+    /// </summary>
+    public CancellationTokenRegistration InterruptOn(CancellationToken token)
+    {
+        ThrowIfDisposed();
+        return token.Register(static s => ((Store)s!).InterruptIfAlive(), this);
+    }
+
+    private void InterruptIfAlive()
+    {
+        if (!_disposed)
+        {
+            Volatile.Write(ref _context->Interrupt, 1);
+        }
+    }
+
     /// <summary>Sets the remaining fuel (requires <see cref="EngineOptions.ConsumeFuel"/>).</summary>
     public void SetFuel(long fuel)
     {

@@ -42,8 +42,8 @@ internal static unsafe partial class Executor
         {
             for (int d = stack.Depth; d > entryDepth; d--)
             {
-                InterpretedFunction f = stack.Frames[d].Function;
-                trap.AddFrame(new WasmFrame(stack.Frames[d].Instance.Module.Name, f.Index.Value, f.Name));
+                Func f = stack.Frames[d].Callee;
+                trap.AddFrame(new WasmFrame(f.Instance!.Module.Name, f.Code!.Index.Value, f.Code.Name));
             }
             throw;
         }
@@ -98,7 +98,7 @@ internal static unsafe partial class Executor
         int depth = entryDepth;
         Func callee = entry;
         ulong* nfp = fp;
-        PushFrame(stack, ref depth, fn, inst, fp);
+        PushFrame(stack, ref depth, entry, fn, fp);
         int* ip = fn.Code;
         byte* mem = inst.MemoryBase;
         ulong memLen = inst.MemoryDefinition == null ? 0 : inst.MemoryDefinition->Length;
@@ -138,11 +138,16 @@ internal static unsafe partial class Executor
                         return;
                     }
                     ref Frame caller = ref stack.Frames[depth];
-                    fn = caller.Function;
-                    inst = caller.Instance;
+                    Func returnTo = caller.Callee;
+                    fn = returnTo.Code!;
                     fp = caller.Fp;
                     ip = caller.ReturnIp;
-                    mem = inst.MemoryBase;
+                    if (returnTo.Instance != inst)
+                    {
+                        inst = returnTo.Instance!;
+                        mem = inst.MemoryBase;
+                    }
+                    // The callee may have grown the memory.
                     memLen = inst.MemoryDefinition == null ? 0 : inst.MemoryDefinition->Length;
                     continue;
                 }
@@ -152,6 +157,13 @@ internal static unsafe partial class Executor
                         CheckInterrupt(context);
                     }
                     ip += 1;
+                    continue;
+                case InterpOp.BrLoop:
+                    if (context->Interrupt != 0 | --context->Fuel < 0)
+                    {
+                        CheckInterrupt(context);
+                    }
+                    ip = fn.Code + ip[1];
                     continue;
                 case InterpOp.Call:
                     callee = inst.Functions[ip[1]];
@@ -1360,6 +1372,183 @@ internal static unsafe partial class Executor
                     ip += 3;
                     continue;
                 }
+                case InterpOp.I32AddImm:
+                {
+                    int a = *(int*)(fp + ip[2]);
+                    int imm = (int)ip[3];
+                    *(int*)(fp + ip[1]) = a + imm;
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I32SubImm:
+                {
+                    int a = *(int*)(fp + ip[2]);
+                    int imm = (int)ip[3];
+                    *(int*)(fp + ip[1]) = a - imm;
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I32MulImm:
+                {
+                    int a = *(int*)(fp + ip[2]);
+                    int imm = (int)ip[3];
+                    *(int*)(fp + ip[1]) = a * imm;
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I32AndImm:
+                {
+                    int a = *(int*)(fp + ip[2]);
+                    int imm = (int)ip[3];
+                    *(int*)(fp + ip[1]) = a & imm;
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I32OrImm:
+                {
+                    int a = *(int*)(fp + ip[2]);
+                    int imm = (int)ip[3];
+                    *(int*)(fp + ip[1]) = a | imm;
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I32XorImm:
+                {
+                    int a = *(int*)(fp + ip[2]);
+                    int imm = (int)ip[3];
+                    *(int*)(fp + ip[1]) = a ^ imm;
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I32ShlImm:
+                {
+                    int a = *(int*)(fp + ip[2]);
+                    int imm = (int)ip[3];
+                    *(int*)(fp + ip[1]) = a << imm;
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I32ShrSImm:
+                {
+                    int a = *(int*)(fp + ip[2]);
+                    int imm = (int)ip[3];
+                    *(int*)(fp + ip[1]) = a >> imm;
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I32ShrUImm:
+                {
+                    uint a = *(uint*)(fp + ip[2]);
+                    int imm = ip[3];
+                    *(uint*)(fp + ip[1]) = a >> imm;
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I64AddImm:
+                    *(long*)(fp + ip[1]) = *(long*)(fp + ip[2]) + ip[3];
+                    ip += 4;
+                    continue;
+                case InterpOp.I32EqImm:
+                    *(int*)(fp + ip[1]) = *(int*)(fp + ip[2]) == (int)ip[3] ? 1 : 0;
+                    ip += 4;
+                    continue;
+                case InterpOp.I32NeImm:
+                    *(int*)(fp + ip[1]) = *(int*)(fp + ip[2]) != (int)ip[3] ? 1 : 0;
+                    ip += 4;
+                    continue;
+                case InterpOp.I32LtSImm:
+                    *(int*)(fp + ip[1]) = *(int*)(fp + ip[2]) < (int)ip[3] ? 1 : 0;
+                    ip += 4;
+                    continue;
+                case InterpOp.I32LtUImm:
+                    *(int*)(fp + ip[1]) = *(uint*)(fp + ip[2]) < (uint)ip[3] ? 1 : 0;
+                    ip += 4;
+                    continue;
+                case InterpOp.I32GtSImm:
+                    *(int*)(fp + ip[1]) = *(int*)(fp + ip[2]) > (int)ip[3] ? 1 : 0;
+                    ip += 4;
+                    continue;
+                case InterpOp.I32GtUImm:
+                    *(int*)(fp + ip[1]) = *(uint*)(fp + ip[2]) > (uint)ip[3] ? 1 : 0;
+                    ip += 4;
+                    continue;
+                case InterpOp.I32LeSImm:
+                    *(int*)(fp + ip[1]) = *(int*)(fp + ip[2]) <= (int)ip[3] ? 1 : 0;
+                    ip += 4;
+                    continue;
+                case InterpOp.I32LeUImm:
+                    *(int*)(fp + ip[1]) = *(uint*)(fp + ip[2]) <= (uint)ip[3] ? 1 : 0;
+                    ip += 4;
+                    continue;
+                case InterpOp.I32GeSImm:
+                    *(int*)(fp + ip[1]) = *(int*)(fp + ip[2]) >= (int)ip[3] ? 1 : 0;
+                    ip += 4;
+                    continue;
+                case InterpOp.I32GeUImm:
+                    *(int*)(fp + ip[1]) = *(uint*)(fp + ip[2]) >= (uint)ip[3] ? 1 : 0;
+                    ip += 4;
+                    continue;
+                case InterpOp.BrIfI32Eq:
+                    ip = *(int*)(fp + ip[1]) == *(int*)(fp + ip[2]) ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32Ne:
+                    ip = *(int*)(fp + ip[1]) != *(int*)(fp + ip[2]) ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32LtS:
+                    ip = *(int*)(fp + ip[1]) < *(int*)(fp + ip[2]) ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32LtU:
+                    ip = *(uint*)(fp + ip[1]) < *(uint*)(fp + ip[2]) ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32GtS:
+                    ip = *(int*)(fp + ip[1]) > *(int*)(fp + ip[2]) ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32GtU:
+                    ip = *(uint*)(fp + ip[1]) > *(uint*)(fp + ip[2]) ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32LeS:
+                    ip = *(int*)(fp + ip[1]) <= *(int*)(fp + ip[2]) ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32LeU:
+                    ip = *(uint*)(fp + ip[1]) <= *(uint*)(fp + ip[2]) ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32GeS:
+                    ip = *(int*)(fp + ip[1]) >= *(int*)(fp + ip[2]) ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32GeU:
+                    ip = *(uint*)(fp + ip[1]) >= *(uint*)(fp + ip[2]) ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32EqImm:
+                    ip = *(int*)(fp + ip[1]) == (int)ip[2] ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32NeImm:
+                    ip = *(int*)(fp + ip[1]) != (int)ip[2] ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32LtSImm:
+                    ip = *(int*)(fp + ip[1]) < (int)ip[2] ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32LtUImm:
+                    ip = *(uint*)(fp + ip[1]) < (uint)ip[2] ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32GtSImm:
+                    ip = *(int*)(fp + ip[1]) > (int)ip[2] ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32GtUImm:
+                    ip = *(uint*)(fp + ip[1]) > (uint)ip[2] ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32LeSImm:
+                    ip = *(int*)(fp + ip[1]) <= (int)ip[2] ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32LeUImm:
+                    ip = *(uint*)(fp + ip[1]) <= (uint)ip[2] ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32GeSImm:
+                    ip = *(int*)(fp + ip[1]) >= (int)ip[2] ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32GeUImm:
+                    ip = *(uint*)(fp + ip[1]) >= (uint)ip[2] ? fn.Code + ip[3] : ip + 4;
+                    continue;
+
                 default:
                     throw new InternalErrorException($"bad interpreter opcode {ip[0]} in {fn.Name}");
             }
@@ -1381,20 +1570,22 @@ internal static unsafe partial class Executor
                 }
                 stack.Frames[depth].ReturnIp = ip;
                 fn = code;
-                inst = callee.Instance!;
                 fp = nfp;
+                PushFrame(stack, ref depth, callee, fn, fp);
+                ip = fn.Code;
+                if (callee.Instance != inst)
+                {
+                    inst = callee.Instance!;
+                    mem = inst.MemoryBase;
+                    memLen = inst.MemoryDefinition == null ? 0 : inst.MemoryDefinition->Length;
+                }
             }
-
-            PushFrame(stack, ref depth, fn, inst, fp);
-            ip = fn.Code;
-            mem = inst.MemoryBase;
-            memLen = inst.MemoryDefinition == null ? 0 : inst.MemoryDefinition->Length;
         }
     }
 
     /// <summary>Activates <paramref name="fn"/> at <paramref name="fp"/>: checks the limits, records the frame, zeroes the locals.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PushFrame(InterpreterStack stack, ref int depth, InterpretedFunction fn, Instance inst, ulong* fp)
+    private static void PushFrame(InterpreterStack stack, ref int depth, Func callee, InterpretedFunction fn, ulong* fp)
     {
         int next = depth + 1;
         if ((next >= stack.Frames.Length && !stack.EnsureFrame(next)) || fn.FrameSize > stack.End - fp)
@@ -1402,12 +1593,15 @@ internal static unsafe partial class Executor
             WasmMath.Trap(TrapCode.CallStackExhausted);
         }
         ref Frame frame = ref stack.Frames[next];
-        frame.Function = fn;
-        frame.Instance = inst;
+        frame.Callee = callee;
         frame.Fp = fp;
         depth = next;
         stack.Depth = next;
         // Spec 4.4.10: declared locals start at zero.
-        Unsafe.InitBlockUnaligned(fp + fn.ParamCount, 0, (uint)((fn.LocalCount - fn.ParamCount) * sizeof(ulong)));
+        int declared = fn.LocalCount - fn.ParamCount;
+        if (declared != 0)
+        {
+            Unsafe.InitBlockUnaligned(fp + fn.ParamCount, 0, (uint)(declared * sizeof(ulong)));
+        }
     }
 }

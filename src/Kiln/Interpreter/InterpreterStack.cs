@@ -62,11 +62,11 @@ internal sealed unsafe class InterpreterStack : IDisposable
     }
 }
 
-/// <summary>One activation: the function, its instance, its slots, and where the caller resumes.</summary>
+/// <summary>One activation: the function (with its code and instance), its slots, and where it resumes after a call.</summary>
 internal unsafe struct Frame
 {
-    public InterpretedFunction Function;
-    public Instance Instance;
+    /// <summary>The running Wasm function (one reference, so one GC write barrier per call).</summary>
+    public Func Callee;
     public ulong* Fp;
     /// <summary>Where this frame continues when its callee returns.</summary>
     public int* ReturnIp;

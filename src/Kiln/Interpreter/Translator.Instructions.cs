@@ -37,6 +37,7 @@ internal sealed partial class Translator
 
     private void TranslateInstruction(in Instruction ins, ref InstructionReader reader)
     {
+        CheckIndices(in ins);
         switch (ins.Opcode)
         {
             case Opcode.Unreachable:
@@ -78,7 +79,7 @@ internal sealed partial class Translator
                 TranslateCallIndirect(ins.Index, ins.Index2);
                 return;
             case Opcode.Drop:
-                Pop();
+                PopEntry();
                 return;
             case Opcode.Select:
             case Opcode.SelectTyped:
@@ -193,22 +194,12 @@ internal sealed partial class Translator
                 return;
             case Opcode.I32Const:
             case Opcode.F32Const:
-            {
-                int d = PushNew();
-                int start = _code.Count;
-                _code.Add((int)InterpOp.Const32, d, (int)(uint)ins.Value);
-                MarkResult(start);
+                PushConstant((uint)ins.Value);
                 return;
-            }
             case Opcode.I64Const:
             case Opcode.F64Const:
-            {
-                int d = PushNew();
-                int start = _code.Count;
-                _code.Add((int)InterpOp.Const64, d, (int)(uint)ins.Value, (int)(uint)(ins.Value >> 32));
-                MarkResult(start);
+                PushConstant(ins.Value);
                 return;
-            }
             // Slots hold raw bits and 32-bit readers ignore the high half, so these change nothing.
             case Opcode.I32WrapI64:
             case Opcode.I32ReinterpretF32:
@@ -217,13 +208,9 @@ internal sealed partial class Translator
             case Opcode.F64ReinterpretI64:
                 return;
             case Opcode.RefNull:
-            {
-                int d = PushNew();
-                int start = _code.Count;
-                _code.Add((int)InterpOp.Const32, d, 0);
-                MarkResult(start);
+                // A null reference is the all-zero slot.
+                PushConstant(0);
                 return;
-            }
             case Opcode.RefIsNull:
                 // A null reference is the all-zero slot.
                 Unary(InterpOp.I64Eqz);
@@ -310,6 +297,60 @@ internal sealed partial class Translator
         }
     }
 
+    /// <summary>
+    /// SECURITY: the interpreter indexes native arrays (global cells, table definitions, function
+    /// references) with these immediates, so they are range-checked here as well as by the validator.
+    /// </summary>
+    private void CheckIndices(in Instruction ins)
+    {
+        switch (ins.Info.Immediate)
+        {
+            case ImmediateKind.Global:
+                CheckIndex(ins.Index, _module.ImportedGlobalCount + _module.Globals.Count, "global");
+                break;
+            case ImmediateKind.Table:
+                CheckIndex(ins.Index, _module.ImportedTableCount + _module.Tables.Count, "table");
+                break;
+            case ImmediateKind.CallIndirect:
+                CheckIndex(ins.Index2, _module.ImportedTableCount + _module.Tables.Count, "table");
+                break;
+            case ImmediateKind.TableInit:
+                CheckIndex(ins.Index, _module.Elements.Count, "element segment");
+                CheckIndex(ins.Index2, _module.ImportedTableCount + _module.Tables.Count, "table");
+                break;
+            case ImmediateKind.TableCopy:
+                CheckIndex(ins.Index, _module.ImportedTableCount + _module.Tables.Count, "table");
+                CheckIndex(ins.Index2, _module.ImportedTableCount + _module.Tables.Count, "table");
+                break;
+            case ImmediateKind.Element:
+                CheckIndex(ins.Index, _module.Elements.Count, "element segment");
+                break;
+            case ImmediateKind.Data:
+                CheckIndex(ins.Index, _module.Data.Count, "data segment");
+                break;
+            case ImmediateKind.MemoryInit:
+                CheckIndex(ins.Index, _module.Data.Count, "data segment");
+                CheckIndex(0, _module.ImportedMemoryCount + _module.Memories.Count, "memory");
+                break;
+            case ImmediateKind.Function:
+                CheckIndex(ins.Index, _module.TotalFunctionCount, "function");
+                break;
+            case ImmediateKind.MemArg:
+            case ImmediateKind.Memory:
+            case ImmediateKind.MemoryCopy:
+                CheckIndex(0, _module.ImportedMemoryCount + _module.Memories.Count, "memory");
+                break;
+        }
+    }
+
+    private static void CheckIndex(uint index, int count, string what)
+    {
+        if (index >= (uint)count)
+        {
+            throw new InternalErrorException($"{what} index {index} out of range");
+        }
+    }
+
     private void TranslateSimple(in Instruction ins)
     {
         OpcodeInfo info = ins.Info;
@@ -363,10 +404,9 @@ internal sealed partial class Translator
 
     private void TranslateLocalSet(int local, bool tee)
     {
-        int value = Peek(0);
-        // Entries below the top that still refer to the local must keep the old value.
-        bool copied = MaterializeLocal(local, _height - 1);
-        Pop();
+        int value = PopEntry();
+        // Entries below that still refer to the local must keep the old value.
+        bool copied = MaterializeLocal(local, _height);
         int top = Slot(_height);
         if (!copied && value == top && _lastResultEnd == _code.Count && _lastResultOperand >= 0 && _code[_lastResultOperand] == top)
         {
@@ -375,7 +415,7 @@ internal sealed partial class Translator
         }
         else
         {
-            EmitCopy(local, value);
+            EmitMove(local, value);
         }
         _lastResultOperand = -1;
         if (tee)
