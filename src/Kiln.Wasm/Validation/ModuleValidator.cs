@@ -39,7 +39,7 @@ public static class ModuleValidator
             ValidateData(context, segment);
         }
         var functions = new FunctionValidator(context);
-        uint first = (uint)module.ImportedFunctionCount;
+        uint first = (uint)context.ImportedFunctionCount;
         for (int i = 0; i < module.Bodies.Count; i++)
         {
             functions.Validate(first + (uint)i);
