@@ -27,6 +27,7 @@ public sealed partial class FunctionValidator
     private static readonly ValType[][] s_single = CreateSingles();
 
     private readonly ValidationContext _context;
+    private readonly ValType[] _globalTypes;
     private ValType[] _operands = new ValType[64];
     private int _operandCount;
     private ControlFrame[] _controls = new ControlFrame[16];
@@ -45,6 +46,11 @@ public sealed partial class FunctionValidator
     public FunctionValidator(ValidationContext context)
     {
         _context = context;
+        _globalTypes = new ValType[context.GlobalCount];
+        for (uint i = 0; i < _globalTypes.Length; i++)
+        {
+            _globalTypes[i] = context.GetGlobal(i).ValueType;
+        }
     }
 
     public ValidationContext Context => _context;
