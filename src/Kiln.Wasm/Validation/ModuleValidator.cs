@@ -9,12 +9,18 @@ namespace Kiln.Wasm.Validation;
 /// through one reused <see cref="FunctionValidator"/>. Rules are checked in the reference
 /// interpreter's order, and messages use the spec test suite's words.
 /// </summary>
-public static class ModuleValidator
+public static partial class ModuleValidator
 {
     /// <summary>Validates <paramref name="module"/> and returns the context the tiers can reuse.</summary>
+    /// <param name="module">The decoded module.</param>
+    /// <param name="maxDegreeOfParallelism">
+    /// Threads for the function bodies: 1 validates on the calling thread; null (the default) uses
+    /// every core once the code is large enough to pay for it. The outcome, and which error is
+    /// reported, never depend on it.
+    /// </param>
     /// <exception cref="InvalidModuleException">A validation rule is broken.</exception>
     /// <exception cref="MalformedModuleException">A body or constant expression is not well encoded (found by its first full decode, here).</exception>
-    public static ValidationContext Validate(WasmModule module)
+    public static ValidationContext Validate(WasmModule module, int? maxDegreeOfParallelism = null)
     {
         // The binary reader guarantees this; a model built another way must too.
         if (module.FunctionTypeIndices.Count != module.Bodies.Count)
@@ -43,12 +49,7 @@ public static class ModuleValidator
         {
             ValidateData(context, segment);
         }
-        var functions = new FunctionValidator(context);
-        uint first = (uint)context.ImportedFunctionCount;
-        for (int i = 0; i < module.Bodies.Count; i++)
-        {
-            functions.Validate(first + (uint)i);
-        }
+        ValidateBodies(context, maxDegreeOfParallelism);
         ValidateStart(context, module.StartFunction);
         ValidateExports(context, module.Exports);
         // Spec 3.4.10 (2.0): at most one memory, imported or defined.
