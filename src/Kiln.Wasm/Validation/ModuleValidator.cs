@@ -29,17 +29,19 @@ public static partial class ModuleValidator
         }
         var context = new ValidationContext(module);
         ValidateImports(module);
+        int tableIndex = context.TableCount - module.Tables.Count;
+        int memoryIndex = context.MemoryCount - module.Memories.Count;
         foreach (Global global in module.Globals)
         {
             ValidateConstExpr(context, global.Init, global.Type.ValueType);
         }
         foreach (TableType table in module.Tables)
         {
-            ValidateTableLimits(table.Limits);
+            ValidateTableLimits(table.Limits, $"table {tableIndex++}");
         }
         foreach (MemoryType memory in module.Memories)
         {
-            ValidateMemoryLimits(memory.Limits);
+            ValidateMemoryLimits(memory.Limits, $"memory {memoryIndex++}");
         }
         foreach (ElementSegment segment in module.Elements)
         {
@@ -55,7 +57,7 @@ public static partial class ModuleValidator
         // Spec 3.4.10 (2.0): at most one memory, imported or defined.
         if (context.MemoryCount > 1)
         {
-            throw new InvalidModuleException("multiple memories", -1);
+            throw new InvalidModuleException("multiple memories", $"{context.MemoryCount} memories");
         }
         return context;
     }
@@ -67,32 +69,32 @@ public static partial class ModuleValidator
             switch (import.Kind)
             {
                 case ExternKind.Table:
-                    ValidateTableLimits(import.Table!.Limits);
+                    ValidateTableLimits(import.Table!.Limits, $"import {import.Module}.{import.Name}");
                     break;
                 case ExternKind.Memory:
-                    ValidateMemoryLimits(import.Memory!.Limits);
+                    ValidateMemoryLimits(import.Memory!.Limits, $"import {import.Module}.{import.Name}");
                     break;
             }
         }
     }
 
     /// <summary>Spec 3.2.4: table sizes are u32 already; only min ≤ max remains.</summary>
-    private static void ValidateTableLimits(Limits limits)
+    private static void ValidateTableLimits(Limits limits, string item)
     {
         if (limits.Max is { } max && limits.Min > max)
         {
-            throw new InvalidModuleException("size minimum must not be greater than maximum", -1);
+            throw new InvalidModuleException("size minimum must not be greater than maximum", item);
         }
     }
 
     /// <summary>Spec 3.2.5: at most 65536 pages (4 GiB), then min ≤ max.</summary>
-    private static void ValidateMemoryLimits(Limits limits)
+    private static void ValidateMemoryLimits(Limits limits, string item)
     {
         if (limits.Min > MemoryType.MaxPages || limits.Max > MemoryType.MaxPages)
         {
-            throw new InvalidModuleException("memory size must be at most 65536 pages (4GiB)", -1);
+            throw new InvalidModuleException("memory size must be at most 65536 pages (4GiB)", item);
         }
-        ValidateTableLimits(limits);
+        ValidateTableLimits(limits, item);
     }
 
     private static void ValidateElement(ValidationContext context, ElementSegment segment)
@@ -140,12 +142,12 @@ public static partial class ModuleValidator
         }
         if (index >= (uint)context.FunctionCount)
         {
-            throw new InvalidModuleException($"unknown function {index}", -1);
+            throw new InvalidModuleException($"unknown function {index}", "start function");
         }
         FuncType type = context.GetFunctionType(index);
         if (type.Params.Length != 0 || type.Results.Length != 0)
         {
-            throw new InvalidModuleException("start function must not have parameters or results", -1);
+            throw new InvalidModuleException("start function must not have parameters or results", $"function {index}: {type}");
         }
     }
 
@@ -164,11 +166,11 @@ public static partial class ModuleValidator
             };
             if (export.Index >= (uint)count)
             {
-                throw new InvalidModuleException($"unknown {kind} {export.Index}", -1);
+                throw new InvalidModuleException($"unknown {kind} {export.Index}", $"export \"{export.Name}\"");
             }
             if (!names.Add(export.Name))
             {
-                throw new InvalidModuleException("duplicate export name", -1);
+                throw new InvalidModuleException("duplicate export name", $"export \"{export.Name}\"");
             }
         }
     }

@@ -169,7 +169,10 @@ public class ModuleValidatorTests
     {
         byte[] duplicate = new WasmBuilder().Types(([], [])).Functions(0)
             .Section(SectionId.Export, Vec(Cat(Name("f"), [0x00, 0x00]), Cat(Name("f"), [0x00, 0x00]))).Code(([0x00], [])).Build();
-        Assert.Equal("duplicate export name", Invalid(duplicate).Reason);
+        InvalidModuleException e = Invalid(duplicate);
+        Assert.Equal("duplicate export name", e.Reason);
+        Assert.Equal("duplicate export name (export \"f\")", e.Message);
+        Assert.Equal(-1, e.Offset);
         byte[] unknown = new WasmBuilder().Section(SectionId.Export, Vec(Cat(Name("g"), [0x03, 0x00]))).Build();
         Assert.Equal("unknown global 0", Invalid(unknown).Reason);
         byte[] start = new WasmBuilder().Types(([I32], [])).Functions(0).Section(SectionId.Start, 0x00).Code(([0x00], [])).Build();
