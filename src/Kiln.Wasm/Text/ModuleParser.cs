@@ -86,7 +86,7 @@ internal sealed partial class ModuleParser
             }
             else if (field.SequenceEqual("import"u8))
             {
-                CheckImportOrder(firstDefinition);
+                CheckImportOrder(firstDefinition, open + 1);
                 _c.ExpectString();
                 _c.ExpectString();
                 _c.ExpectLParen();
@@ -104,7 +104,7 @@ internal sealed partial class ModuleParser
                 }
                 if (_c.IsOpen("import"u8))
                 {
-                    CheckImportOrder(firstDefinition);
+                    CheckImportOrder(firstDefinition, _c.Position + 1);
                 }
                 else
                 {
@@ -134,12 +134,12 @@ internal sealed partial class ModuleParser
 
     private static string DefinitionName(ReadOnlySpan<byte> field) => field.SequenceEqual("func"u8) ? "function" : System.Text.Encoding.ASCII.GetString(field);
 
-    private void CheckImportOrder(string? firstDefinition)
+    private void CheckImportOrder(string? firstDefinition, int importToken)
     {
         // Spec 6.6.13: imports must precede all function, table, memory and global definitions.
         if (firstDefinition is not null)
         {
-            throw _c.Error("import after " + firstDefinition);
+            throw _c.Tokens.Error(importToken, "import after " + firstDefinition);
         }
     }
 
