@@ -6,7 +6,8 @@ namespace Kiln.Wasm.Text;
 /// <summary>
 /// Entry point for WebAssembly text modules (.wat): <c>(module $id? field*)</c>, a bare sequence of
 /// fields (the implicit module), or the script form <c>(module $id? quote "..."*)</c>, whose strings are
-/// concatenated and parsed as text (<c>(module binary ...)</c> is rejected: decode binaries with the reader). Produces the same <see cref="WasmModule"/> as the binary reader; any error is a
+/// concatenated and parsed as text (<c>(module binary ...)</c> is rejected: decode binaries with the
+/// reader). Produces the same <see cref="WasmModule"/> as the binary reader; any error is a
 /// <see cref="MalformedModuleException"/> with line and column. The result is not validated.
 /// </summary>
 public static class TextParser
