@@ -109,10 +109,13 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         var linker = new Linker(engine);
         wasi.AddToLinker(linker);
 
-        // The timeout runs from instantiation (a start function counts) to the end.
-        using Timer? timer = options.Timeout is { } timeout
-            ? new Timer(_ => Expire(store, interrupt), null, timeout, Timeout.InfiniteTimeSpan)
-            : null;
+        // The timeout runs from instantiation (a start function counts) to the end: the token
+        // interrupts Wasm code (at its next loop header or call) and wakes a WASI sleep.
+        using CancellationTokenRegistration interruptRegistration = store.InterruptOn(interrupt.Token);
+        if (options.Timeout is { } timeout)
+        {
+            interrupt.CancelAfter(timeout);
+        }
         Instance? instance = null;
         try
         {
@@ -149,19 +152,6 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
             {
                 PrintStats(instance, store);
             }
-        }
-    }
-
-    /// <summary>The timeout's timer callback; the run may have finished (and disposed both) meanwhile.</summary>
-    private static void Expire(Store store, CancellationTokenSource interrupt)
-    {
-        try
-        {
-            store.Interrupt();
-            interrupt.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
         }
     }
 
