@@ -81,7 +81,8 @@ public sealed partial class WasiContext : IDisposable
         int fd = LibC.OpenAt(-100 /* AT_FDCWD */, p.HostPath, LibC.ORdonly | LibC.ODirectory | LibC.OCloexec, 0);
         if (fd < 0)
         {
-            throw new DirectoryNotFoundException($"cannot open the directory '{p.HostPath}' to preopen it as '{p.GuestPath}': {HostErrno.Last()}");
+            string reason = Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
+            throw new DirectoryNotFoundException($"cannot open the directory '{p.HostPath}' to preopen it as '{p.GuestPath}': {reason}");
         }
         Rights withheld = p.ReadOnly ? Rights.Mutating : Rights.None;
         _fds.Add(FdEntry.ForHost(fd, Filetype.Directory, Rights.Directory & ~withheld,

@@ -62,6 +62,10 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
 
     private int RunCore()
     {
+        if (Directory.Exists(options.File))
+        {
+            throw new IOException($"{options.File} is a directory, not a module");
+        }
         byte[] bytes = File.ReadAllBytes(options.File);
         _clock.Restart();
         WasmModule model = bytes.AsSpan().StartsWith("\0asm"u8)
