@@ -17,6 +17,7 @@ namespace Kiln.Cli.Run;
 internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter stderr)
 {
     private readonly Stopwatch _clock = new();
+    private bool _isText;
     private TimeSpan _decodeTime, _validateTime, _compileTime, _instantiateTime, _runTime;
 
     public int Run()
@@ -24,6 +25,12 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         try
         {
             return RunCore();
+        }
+        catch (WasmModuleException e) when (_isText && e.Line == 0)
+        {
+            // The validator locates errors by binary offset, which a text module does not have.
+            string where = e.FunctionIndex is { } f ? $" (in function {f})" : "";
+            return Fail(ExitCodes.BadModule, $"{options.File}: invalid module: {e.Reason}{where}");
         }
         catch (WasmModuleException e)
         {
@@ -68,9 +75,8 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         }
         byte[] bytes = File.ReadAllBytes(options.File);
         _clock.Restart();
-        WasmModule model = bytes.AsSpan().StartsWith("\0asm"u8)
-            ? ModuleReader.Read(bytes)
-            : TextParser.ParseModule(bytes, options.File);
+        _isText = !bytes.AsSpan().StartsWith("\0asm"u8);
+        WasmModule model = _isText ? TextParser.ParseModule(bytes, options.File) : ModuleReader.Read(bytes);
         _decodeTime = _clock.Elapsed;
 
         _clock.Restart();

@@ -103,6 +103,63 @@ public sealed class FunctionTests : IDisposable
     }
 
     [Fact]
+    public void PositionalIoSyncAdviseAllocate()
+    {
+        Rights rw = Rights.RegularFile;
+        Assert.Equal(Errno.Success, _h.Open(WasiHarness.Sandbox, "p.bin", out uint fd, oflags: WasiFlags.OCreat, rights: rw));
+        _h.PutString(4096, "abcdef");
+        _h.Memory.WriteInt32(0, 4096);
+        _h.Memory.WriteInt32(4, 6);
+        Assert.Equal(Errno.Success, W.FdPwrite(M, fd, 0, 1, 10, 8));
+        Assert.Equal(6, _h.Memory.ReadInt32(8));
+        Assert.Equal(Errno.Success, W.FdTell(M, fd, 16));
+        Assert.Equal(0, _h.Memory.ReadInt64(16)); // pwrite leaves the position alone
+        _h.Memory.WriteInt32(0, 5000);
+        _h.Memory.WriteInt32(4, 3);
+        Assert.Equal(Errno.Success, W.FdPread(M, fd, 0, 1, 12, 8));
+        Assert.Equal(3, _h.Memory.ReadInt32(8));
+        Assert.Equal("cde", _h.Memory.ReadString(5000, 3));
+        Assert.Equal(Errno.Success, W.FdSync(fd));
+        Assert.Equal(Errno.Success, W.FdDatasync(fd));
+        Assert.Equal(Errno.Success, W.FdAdvise(fd, 0, 16, 1));
+        Assert.Equal(Errno.Inval, WasiHarness.Call(() => W.FdAdvise(fd, 0, 16, 6)));
+        Assert.Equal(Errno.Success, W.FdAllocate(fd, 0, 4096));
+        Assert.Equal(Errno.Success, W.FdFilestatGet(M, fd, 100));
+        Assert.Equal(4096, _h.Memory.ReadInt64(132));
+        Assert.Equal(Errno.Success, W.FdFdstatSetFlags(fd, WasiFlags.FdAppend));
+        Assert.Equal(Errno.Success, W.FdFdstatGet(M, fd, 200));
+        Assert.Equal(WasiFlags.FdAppend, _h.Memory.GetSpan(202, 1)[0]);
+        Assert.Equal(Errno.NotSup, WasiHarness.Call(() => W.FdFdstatSetFlags(fd, WasiFlags.FdSync)));
+    }
+
+    [Fact]
+    public void ReadlinkAndTimestamps()
+    {
+        Assert.Equal(Errno.Success, _h.Symlink("some/target", WasiHarness.Sandbox, "link"));
+        uint len = _h.PutString(WasiHarness.PathPtr, "link");
+        Assert.Equal(Errno.Success, W.PathReadlink(M, WasiHarness.Sandbox, WasiHarness.PathPtr, len, 3000, 64, 8));
+        Assert.Equal(11, _h.Memory.ReadInt32(8));
+        Assert.Equal("some/target", _h.Memory.ReadString(3000, 11));
+        // A short buffer gets the first bytes (POSIX readlink truncates).
+        Assert.Equal(Errno.Success, W.PathReadlink(M, WasiHarness.Sandbox, WasiHarness.PathPtr, len, 3000, 4, 8));
+        Assert.Equal(4, _h.Memory.ReadInt32(8));
+        Assert.Equal(Errno.Inval, WasiHarness.Call(() => W.PathReadlink(M, WasiHarness.Sandbox, WasiHarness.PathPtr, _h.PutString(WasiHarness.PathPtr, "."), 3000, 64, 8)));
+
+        string file = Path.Combine(_h.SandboxPath, "t.txt");
+        File.WriteAllText(file, "x");
+        len = _h.PutString(WasiHarness.PathPtr, "t.txt");
+        ulong when = 1_600_000_000UL * 1_000_000_000UL + 123_456_789;
+        Assert.Equal(Errno.Success, W.PathFilestatSetTimes(M, WasiHarness.Sandbox, 0, WasiHarness.PathPtr, len, when, when, WasiFlags.FstAtim | WasiFlags.FstMtim));
+        Assert.Equal(Errno.Success, W.PathFilestatGet(M, WasiHarness.Sandbox, 0, WasiHarness.PathPtr, len, 100));
+        Assert.Equal(when, (ulong)_h.Memory.ReadInt64(140));
+        Assert.Equal(when, (ulong)_h.Memory.ReadInt64(148));
+        Assert.Equal(Errno.Inval, WasiHarness.Call(() => W.PathFilestatSetTimes(M, WasiHarness.Sandbox, 0, WasiHarness.PathPtr, len, 0, 0, WasiFlags.FstMtim | WasiFlags.FstMtimNow)));
+        uint linkLen = _h.PutString(WasiHarness.PathPtr, "link");
+        Assert.Equal(Errno.Success, W.PathFilestatGet(M, WasiHarness.Sandbox, 0, WasiHarness.PathPtr, linkLen, 100));
+        Assert.Equal((byte)Filetype.SymbolicLink, _h.Memory.GetSpan(116, 1)[0]);
+    }
+
+    [Fact]
     public void RenumberMovesADescriptor()
     {
         Assert.Equal(Errno.Success, _h.Open(WasiHarness.Sandbox, ".", out uint fd, oflags: WasiFlags.ODirectory));
