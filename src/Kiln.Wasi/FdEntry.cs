@@ -38,13 +38,17 @@ internal sealed class FdEntry : IDisposable
     /// <summary>The guest path of a preopened directory; null for everything else.</summary>
     public string? PreopenPath { get; init; }
 
+    /// <summary>A duplicate of one of the host process's stdio descriptors, sharing its file status flags.</summary>
+    public bool InheritedStdio { get; init; }
+
     /// <summary>True for a directory preopened read-only: nothing opened through it may write.</summary>
     public bool ReadOnly { get; init; }
 
     public bool IsDirectory => Filetype == Filetype.Directory;
 
-    public static FdEntry ForHost(int hostFd, Filetype filetype, Rights rightsBase, Rights rightsInheriting, string? preopenPath = null, bool readOnly = false) =>
-        new(hostFd, null, filetype, rightsBase, rightsInheriting) { PreopenPath = preopenPath, ReadOnly = readOnly };
+    public static FdEntry ForHost(int hostFd, Filetype filetype, Rights rightsBase, Rights rightsInheriting, string? preopenPath = null,
+        bool readOnly = false, bool inheritedStdio = false) =>
+        new(hostFd, null, filetype, rightsBase, rightsInheriting) { PreopenPath = preopenPath, ReadOnly = readOnly, InheritedStdio = inheritedStdio };
 
     public static FdEntry ForStream(Stream stream, Rights rights) =>
         new(-1, stream, Filetype.CharacterDevice, rights, Rights.None);
@@ -56,7 +60,7 @@ internal sealed class FdEntry : IDisposable
         WasiErrnoException.ThrowIf((RightsBase & required) != required, Errno.NotCapable);
     }
 
-    /// <summary>The host descriptor of a file or directory; EBADF-free callers use this after <see cref="Require"/>.</summary>
+    /// <summary>The host descriptor; <paramref name="otherwise"/> when this entry is an embedder's stream.</summary>
     public int RequireHostFd(Errno otherwise = Errno.BadF)
     {
         WasiErrnoException.ThrowIf(_hostFd < 0, otherwise);

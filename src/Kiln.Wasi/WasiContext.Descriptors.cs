@@ -287,17 +287,20 @@ public sealed unsafe partial class WasiContext
         {
             return HostErrno.Last();
         }
-        fl &= ~(LibC.OAppend | LibC.ONonblock);
-        if ((flags & WasiFlags.FdAppend) != 0)
+        int wanted = FlagsToHost(flags);
+        if ((fl & (LibC.OAppend | LibC.ONonblock)) == wanted)
         {
-            fl |= LibC.OAppend;
+            return Errno.Success;
         }
-        if ((flags & WasiFlags.FdNonblock) != 0)
-        {
-            fl |= LibC.ONonblock;
-        }
+        // SECURITY: an inherited stdio descriptor shares its open file description with the host's
+        // process (and the shell that started it): O_NONBLOCK or O_APPEND set there would outlive the guest.
+        WasiErrnoException.ThrowIf(e.InheritedStdio, Errno.NotSup);
+        fl = (fl & ~(LibC.OAppend | LibC.ONonblock)) | wanted;
         return LibC.Fcntl(e.HostFd, LibC.FSetfl, fl) == 0 ? Errno.Success : HostErrno.Last();
     }
+
+    private static int FlagsToHost(uint flags) =>
+        ((flags & WasiFlags.FdAppend) != 0 ? LibC.OAppend : 0) | ((flags & WasiFlags.FdNonblock) != 0 ? LibC.ONonblock : 0);
 
     internal Errno FdFdstatSetRights(uint fd, ulong rightsBase, ulong rightsInheriting)
     {

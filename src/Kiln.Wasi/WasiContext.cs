@@ -73,7 +73,7 @@ public sealed partial class WasiContext : IDisposable
         Rights rights = type == Filetype.RegularFile
             ? (Rights.RegularFile & ~(Rights.FdRead | Rights.FdWrite)) | direction
             : (Rights.Stream & ~(Rights.FdRead | Rights.FdWrite)) | direction;
-        _fds.Add(FdEntry.ForHost(fd, type, rights, Rights.None));
+        _fds.Add(FdEntry.ForHost(fd, type, rights, Rights.None, inheritedStdio: true));
     }
 
     private void AddPreopen(WasiConfiguration.Preopen p)

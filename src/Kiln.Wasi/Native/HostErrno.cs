@@ -5,18 +5,6 @@ namespace Kiln.Wasi.Native;
 /// <summary>Translates Linux errno values into WASI errnos (the numbering differs completely).</summary>
 internal static class HostErrno
 {
-    public const int EPerm = 1;
-    public const int ENoent = 2;
-    public const int EIntr = 4;
-    public const int EBadf = 9;
-    public const int EAgain = 11;
-    public const int EAccess = 13;
-    public const int EExist = 17;
-    public const int ENotdir = 20;
-    public const int EIsdir = 21;
-    public const int EInval = 22;
-    public const int ELoop = 40;
-
     /// <summary>The WASI errno for the calling thread's last libc error.</summary>
     public static Errno Last() => FromHost(System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
 

@@ -109,4 +109,15 @@ public sealed class RightsTests : IDisposable
         Assert.Equal(Errno.BadF, _h.Open(99, "f.txt", out _));
         Assert.Equal(Errno.NotDir, _h.Open(1, "f.txt", out _));
     }
+
+    [Fact]
+    public void InheritedStdioFlagsCannotBeChanged()
+    {
+        using var h = new WasiHarness(c => c.InheritStdio());
+        Assert.Equal(Errno.Success, h.Context.FdFdstatGet(h.Guest, 2, 0));
+        ushort current = (ushort)(h.Memory.GetSpan(2, 1)[0] & (WasiFlags.FdAppend | WasiFlags.FdNonblock));
+        // Setting what is already set is fine; changing the host's shared descriptor is not.
+        Assert.Equal(Errno.Success, h.Context.FdFdstatSetFlags(2, current));
+        Assert.Equal(Errno.NotSup, WasiHarness.Call(() => h.Context.FdFdstatSetFlags(2, (uint)(current ^ WasiFlags.FdNonblock))));
+    }
 }
