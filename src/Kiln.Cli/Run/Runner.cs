@@ -91,7 +91,16 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
                 ? new StoreLimits { MaxMemoryPages = (uint)Math.Min(max / 65536, 65536) }
                 : new StoreLimits(),
         };
-        using var engine = new Engine(engineOptions);
+        Engine engine;
+        try
+        {
+            engine = new Engine(engineOptions);
+        }
+        catch (UnsupportedFeatureException e)
+        {
+            return Fail(ExitCodes.BadModule, $"--tier: {e.Message}");
+        }
+        using Engine ownedEngine = engine;
         _clock.Restart();
         // Backtraces name the module by its name section, else by the file name.
         Module module = Module.FromWasmModule(engine, model, model.Names.ModuleName ?? Path.GetFileNameWithoutExtension(options.File));

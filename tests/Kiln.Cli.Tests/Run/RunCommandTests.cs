@@ -215,6 +215,10 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("unknown import", r.StderrText);
 
         Assert.Equal(ExitCodes.BadModule, KilnProcess.Run("run", Path.Combine(_dir, "missing.wasm")).Status);
+
+        r = KilnProcess.Run("run", "--dir", Path.Combine(_dir, "no-such-dir"), Example("hello.wat"));
+        Assert.Equal(ExitCodes.BadModule, r.Status);
+        Assert.Contains("No such file or directory", r.StderrText);
     }
 
     [Fact]
