@@ -38,6 +38,12 @@ internal sealed class FdEntry : IDisposable
     /// <summary>The guest path of a preopened directory; null for everything else.</summary>
     public string? PreopenPath { get; init; }
 
+    /// <summary>
+    /// The directory listing fd_readdir serves from: taken at cookie 0 (opendir, rewinddir) and
+    /// reused while the guest continues with later cookies, so reading a directory is linear.
+    /// </summary>
+    public List<(ulong Ino, Filetype Type, byte[] Name)>? Listing { get; set; }
+
     /// <summary>A duplicate of one of the host process's stdio descriptors, sharing its file status flags.</summary>
     public bool InheritedStdio { get; init; }
 

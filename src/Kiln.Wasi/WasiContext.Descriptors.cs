@@ -420,7 +420,8 @@ public sealed unsafe partial class WasiContext
     /// <summary>
     /// Spec fd_readdir: fills the buffer with dirents (24 bytes + name) from the entry after
     /// <paramref name="cookie"/>; the last one may be cut short, and a full buffer tells the guest to
-    /// call again. A cookie is the index of the next entry in the listing.
+    /// call again. A cookie is the index of the next entry in the listing, which is read from the
+    /// host at cookie 0 and kept for the calls that continue it.
     /// </summary>
     internal Errno FdReaddir(GuestMemory memory, uint fd, uint bufPtr, uint bufLen, ulong cookie, uint bufUsedPtr)
     {
@@ -429,7 +430,11 @@ public sealed unsafe partial class WasiContext
         int host = e.RequireHostFd(Errno.NotDir);
         WasiErrnoException.ThrowIf(!e.IsDirectory, Errno.NotDir);
         Span<byte> buffer = memory.Slice(bufPtr, bufLen);
-        List<(ulong Ino, Filetype Type, byte[] Name)> entries = ListDirectory(host);
+        if (cookie == 0 || e.Listing is null)
+        {
+            e.Listing = ListDirectory(host);
+        }
+        List<(ulong Ino, Filetype Type, byte[] Name)> entries = e.Listing;
         int used = 0;
         Span<byte> header = stackalloc byte[WasiFlags.DirentSize];
         for (ulong i = cookie; i < (ulong)entries.Count && used < buffer.Length; i++)
