@@ -90,6 +90,9 @@ internal static unsafe partial class Executor
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowMemoryOutOfBounds() => throw new TrapException(TrapCode.MemoryOutOfBounds);
 
+    // The loop is compiled fully optimized at once: tiering would run it as unoptimized code (or an
+    // on-stack-replacement variant) for the first calls, which is most of a short program's run.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run(Store store, InterpreterStack stack, Func entry, ulong* fp, int entryDepth)
     {
         VmStoreContext* context = store.Context;
