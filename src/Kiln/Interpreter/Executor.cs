@@ -42,7 +42,7 @@ internal static unsafe partial class Executor
         {
             for (int d = stack.Depth; d > entryDepth; d--)
             {
-                Func f = stack.Frames[d].Callee;
+                Func f = store.GetFunction(stack.Frames[d].CalleeId);
                 trap.AddFrame(new WasmFrame(f.Instance!.Module.Name, f.Code!.Index.Value, f.Code.Name));
             }
             throw;
@@ -141,7 +141,7 @@ internal static unsafe partial class Executor
                         return;
                     }
                     ref Frame caller = ref stack.Frames[depth];
-                    Func returnTo = caller.Callee;
+                    Func returnTo = store.Functions[caller.CalleeId];
                     fn = returnTo.Code!;
                     fp = caller.Fp;
                     ip = caller.ReturnIp;
@@ -1596,7 +1596,7 @@ internal static unsafe partial class Executor
             WasmMath.Trap(TrapCode.CallStackExhausted);
         }
         ref Frame frame = ref stack.Frames[next];
-        frame.Callee = callee;
+        frame.CalleeId = callee.Id;
         frame.Fp = fp;
         depth = next;
         stack.Depth = next;
