@@ -51,7 +51,8 @@ public sealed unsafe partial class Store : IDisposable
 
     /// <summary>
     /// Asks running Wasm code to stop: it traps with <see cref="TrapCode.Interrupted"/> at the next
-    /// loop header or call. Safe to call from any thread; the flag clears when the trap is raised.
+    /// loop back edge or call (if nothing is running, the next call traps). Safe to call from any
+    /// thread; the flag clears when the trap is raised.
     /// </summary>
     public void Interrupt()
     {
