@@ -42,7 +42,7 @@ internal static unsafe partial class Executor
         {
             for (int d = stack.Depth; d > entryDepth; d--)
             {
-                Func f = stack.Frames[d].Callee;
+                Func f = store.GetFunction(stack.Frames[d].CalleeId);
                 trap.AddFrame(new WasmFrame(f.Instance!.Module.Name, f.Code!.Index.Value, f.Code.Name));
             }
             throw;
@@ -90,6 +90,9 @@ internal static unsafe partial class Executor
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowMemoryOutOfBounds() => throw new TrapException(TrapCode.MemoryOutOfBounds);
 
+    // The loop is compiled fully optimized at once: tiering would run it as unoptimized code (or an
+    // on-stack-replacement variant) for the first calls, which is most of a short program's run.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run(Store store, InterpreterStack stack, Func entry, ulong* fp, int entryDepth)
     {
         VmStoreContext* context = store.Context;
@@ -138,7 +141,7 @@ internal static unsafe partial class Executor
                         return;
                     }
                     ref Frame caller = ref stack.Frames[depth];
-                    Func returnTo = caller.Callee;
+                    Func returnTo = store.Functions[caller.CalleeId];
                     fn = returnTo.Code!;
                     fp = caller.Fp;
                     ip = caller.ReturnIp;
@@ -1593,7 +1596,7 @@ internal static unsafe partial class Executor
             WasmMath.Trap(TrapCode.CallStackExhausted);
         }
         ref Frame frame = ref stack.Frames[next];
-        frame.Callee = callee;
+        frame.CalleeId = callee.Id;
         frame.Fp = fp;
         depth = next;
         stack.Depth = next;

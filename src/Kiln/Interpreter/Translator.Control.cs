@@ -65,6 +65,7 @@ internal sealed partial class Translator
         if (!_unreachable)
         {
             MoveResults(c.Height, c.ResultCount);
+            _forwardBranches.Add(_code.Count);
             _code.Add((int)InterpOp.Br);
             AddFixup(ref c);
         }
@@ -213,6 +214,7 @@ internal sealed partial class Translator
             _code.Add((int)InterpOp.BrLoop, c.LoopStart + 1);
             return;
         }
+        _forwardBranches.Add(_code.Count);
         _code.Add((int)InterpOp.Br);
         EmitTarget(frame);
     }
