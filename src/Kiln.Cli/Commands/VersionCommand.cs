@@ -16,6 +16,7 @@ internal static class VersionCommand
                 .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
             Console.WriteLine($"kiln {version}");
             Console.WriteLine($"platform: {RuntimeInformation.OSDescription.Trim()} {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}");
+            Console.WriteLine($"w^x: {Kiln.Jit.CodeMemory.DescribeDefault()}");
             return 0;
         });
         return command;
