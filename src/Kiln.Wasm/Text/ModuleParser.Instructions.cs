@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
 
@@ -109,6 +110,7 @@ internal sealed partial class ModuleParser
     {
         if (_c.IsKeyword("block"u8) || _c.IsKeyword("loop"u8) || _c.IsKeyword("if"u8))
         {
+            EnsureStack();
             Opcode op = _c.IsKeyword("block"u8) ? Opcode.Block : _c.IsKeyword("loop"u8) ? Opcode.Loop : Opcode.If;
             _c.Advance();
             string? label = _c.TryId();
@@ -148,8 +150,21 @@ internal sealed partial class ModuleParser
         _c.Advance();
     }
 
+    /// <summary>
+    /// Nesting recurses; input nested deeper than the thread's stack allows is rejected instead of
+    /// overflowing the stack, which would kill the process.
+    /// </summary>
+    private void EnsureStack()
+    {
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            throw _c.Error("nesting too deep");
+        }
+    }
+
     private void ParseFolded(List<byte> code)
     {
+        EnsureStack();
         if (_c.PeekKind(1) != TokenKind.Keyword)
         {
             _c.Advance();
@@ -227,6 +242,13 @@ internal sealed partial class ModuleParser
         if (_c.IsOpen("type"u8))
         {
             uint index = ParseTypeUse(out _, allowNames: false);
+            FuncType? type = index < _module.Types.Count ? _module.Types[(int)index] : null;
+            if (type is { Params.Length: 0, Results.Length: <= 1 })
+            {
+                // The short forms mean the same; other encoders (wabt) pick them too.
+                code.Add(type.Results.Length == 0 ? (byte)0x40 : (byte)type.Results[0]);
+                return;
+            }
             Leb128.WriteSigned(code, index);
             return;
         }

@@ -12,7 +12,6 @@ internal sealed partial class ModuleParser
     /// </summary>
     private void BuildElem()
     {
-        _nextElem++;
         _c.TryId();
         SegmentMode mode = SegmentMode.Passive;
         uint table = 0;
@@ -52,7 +51,7 @@ internal sealed partial class ModuleParser
         {
             elementType = ParseRefType();
             items = ParseElemExprs();
-            usesIndices = false;
+            usesIndices = elementType == ValType.FuncRef && items.TrueForAll(IsPlainRefFunc);
         }
         else if (mode == SegmentMode.Active)
         {
@@ -78,8 +77,36 @@ internal sealed partial class ModuleParser
     /// <summary>The items of a table's inline <c>(elem ...)</c>: element expressions, or function indices.</summary>
     private List<ConstExpr> ParseInlineElemItems(out bool usesIndices)
     {
-        usesIndices = _c.Kind != TokenKind.LParen;
-        return usesIndices ? ParseFunctionIndexItems() : ParseElemExprs();
+        if (_c.Kind != TokenKind.LParen)
+        {
+            usesIndices = true;
+            return ParseFunctionIndexItems();
+        }
+        List<ConstExpr> items = ParseElemExprs();
+        usesIndices = items.TrueForAll(IsPlainRefFunc);
+        return items;
+    }
+
+    /// <summary>
+    /// Whether an element expression is just <c>ref.func x</c>: such segments are encoded with the
+    /// function-index forms, as other tools (wabt) do, so both produce the same binary and model.
+    /// </summary>
+    private static bool IsPlainRefFunc(ConstExpr item)
+    {
+        ReadOnlySpan<byte> code = item.Code.Span;
+        if (code.Length < 3 || code[0] != (byte)Opcode.RefFunc || code[^1] != (byte)Opcode.End)
+        {
+            return false;
+        }
+        // The index LEB128 must span exactly the bytes between the opcode and end.
+        for (int i = 1; i < code.Length - 1; i++)
+        {
+            if ((code[i] & 0x80) == 0)
+            {
+                return i == code.Length - 2;
+            }
+        }
+        return false;
     }
 
     private List<ConstExpr> ParseFunctionIndexItems()
@@ -138,7 +165,6 @@ internal sealed partial class ModuleParser
     /// <summary><c>(data $id? (memory x)? offset? string*)</c>: active with an offset, passive without.</summary>
     private void BuildData()
     {
-        _nextData++;
         _c.TryId();
         uint memory = 0;
         bool explicitMemory = false;

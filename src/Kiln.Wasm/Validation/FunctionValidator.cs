@@ -9,7 +9,8 @@ namespace Kiln.Wasm.Validation;
 /// Algorithm"): an operand stack of value types, where <see cref="Unknown"/> stands for any type
 /// below an unconditional branch, and a control stack of frames. It is driven one decoded
 /// instruction at a time (<see cref="Step"/>), so a tier can translate while it validates and
-/// read the typed stack it needs; its stacks are reused across functions, so validating allocates nothing.
+/// read the typed stack it needs; its stacks are reused across functions, so validating allocates
+/// nothing. One instance serves one thread.
 /// </summary>
 /// <example>
 /// <code>
@@ -27,10 +28,16 @@ public sealed partial class FunctionValidator
     private static readonly ValType[][] s_single = CreateSingles();
 
     private readonly ValidationContext _context;
+    private readonly ValType[] _globalTypes;
     private ValType[] _operands = new ValType[64];
     private int _operandCount;
     private ControlFrame[] _controls = new ControlFrame[16];
     private int _controlCount;
+
+    // The innermost frame's height and reachability, mirrored out of the control stack because
+    // every pop reads them.
+    private int _height;
+    private bool _unreachable;
     private ValType[] _locals = new ValType[32];
     private int _localCount;
     private uint _functionIndex;
@@ -40,6 +47,11 @@ public sealed partial class FunctionValidator
     public FunctionValidator(ValidationContext context)
     {
         _context = context;
+        _globalTypes = new ValType[context.GlobalCount];
+        for (uint i = 0; i < _globalTypes.Length; i++)
+        {
+            _globalTypes[i] = context.GetGlobal(i).ValueType;
+        }
     }
 
     public ValidationContext Context => _context;
@@ -61,7 +73,7 @@ public sealed partial class FunctionValidator
     public bool IsFinished => _controlCount == 0;
 
     /// <summary>True when the rest of the current block cannot be reached (after br, return, unreachable, ...).</summary>
-    public bool IsUnreachable => _controlCount > 0 && _controls[_controlCount - 1].Unreachable;
+    public bool IsUnreachable => _controlCount > 0 && _unreachable;
 
     /// <summary>The type of the operand <paramref name="depth"/> places below the top (0 is the top).</summary>
     public ValType PeekOperand(int depth) => _operands[_operandCount - 1 - depth];
@@ -72,14 +84,15 @@ public sealed partial class FunctionValidator
     /// <summary>Starts a defined function: its locals, and the function's frame. Returns the reader of its body.</summary>
     public InstructionReader Begin(uint functionIndex)
     {
-        WasmModule module = _context.Module;
-        int defined = checked((int)functionIndex - module.ImportedFunctionCount);
-        FunctionBody body = module.Bodies[defined];
+        int defined = checked((int)functionIndex - _context.ImportedFunctionCount);
+        FunctionBody body = _context.Module.Bodies[defined];
         _functionIndex = functionIndex;
         _type = _context.GetFunctionType(functionIndex);
         _offset = body.CodeOffset;
-        long total = _type.Params.Length + body.LocalCount;
-        if (body.LocalCount > ModuleReader.MaxLocals)
+        long declared = body.LocalCount;
+        long total = _type.Params.Length + declared;
+        // SECURITY: a model built elsewhere (the text parser) gets the reader's cap too.
+        if (declared > ModuleReader.MaxLocals)
         {
             throw new MalformedModuleException("too many locals", body.CodeOffset, functionIndex);
         }
@@ -136,6 +149,8 @@ public sealed partial class FunctionValidator
             Array.Resize(ref _controls, _controls.Length * 2);
         }
         _controls[_controlCount++] = new ControlFrame(opcode, start, end, _operandCount);
+        _height = _operandCount;
+        _unreachable = false;
         PushOperands(start);
     }
 
@@ -147,15 +162,22 @@ public sealed partial class FunctionValidator
         {
             throw TypeMismatch($"type mismatch: {_operandCount - frame.Height} value(s) left at the end of the block");
         }
+        ControlFrame popped = frame;
         _controlCount--;
-        return frame;
+        if (_controlCount > 0)
+        {
+            ref ControlFrame outer = ref _controls[_controlCount - 1];
+            _height = outer.Height;
+            _unreachable = outer.Unreachable;
+        }
+        return popped;
     }
 
     private void SetUnreachable()
     {
-        ref ControlFrame frame = ref _controls[_controlCount - 1];
-        _operandCount = frame.Height;
-        frame.Unreachable = true;
+        _controls[_controlCount - 1].Unreachable = true;
+        _operandCount = _height;
+        _unreachable = true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -179,10 +201,9 @@ public sealed partial class FunctionValidator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ValType PopOperand()
     {
-        ref ControlFrame frame = ref _controls[_controlCount - 1];
-        if (_operandCount == frame.Height)
+        if (_operandCount == _height)
         {
-            if (frame.Unreachable)
+            if (_unreachable)
             {
                 return Unknown;
             }
@@ -193,6 +214,20 @@ public sealed partial class FunctionValidator
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ValType PopOperand(ValType expected)
+    {
+        if (_operandCount > _height)
+        {
+            ValType top = _operands[_operandCount - 1];
+            if (top == expected)
+            {
+                _operandCount--;
+                return top;
+            }
+        }
+        return PopOperandSlow(expected);
+    }
+
+    private ValType PopOperandSlow(ValType expected)
     {
         ValType actual = PopOperand();
         if (actual != expected && actual != Unknown && expected != Unknown)
@@ -213,8 +248,7 @@ public sealed partial class FunctionValidator
     /// <summary>Checks the top of the stack against <paramref name="types"/> without popping (br_table's pop-then-push).</summary>
     private void CheckOperands(ValType[] types)
     {
-        ref ControlFrame frame = ref _controls[_controlCount - 1];
-        int available = _operandCount - frame.Height;
+        int available = _operandCount - _height;
         for (int i = 0; i < types.Length; i++)
         {
             ValType expected = types[types.Length - 1 - i];
@@ -223,7 +257,7 @@ public sealed partial class FunctionValidator
             {
                 actual = _operands[_operandCount - 1 - i];
             }
-            else if (frame.Unreachable)
+            else if (_unreachable)
             {
                 actual = Unknown;
             }
@@ -258,28 +292,4 @@ public sealed partial class FunctionValidator
         }
         return singles;
     }
-}
-
-/// <summary>A frame of the control stack (spec appendix: ctrl_frame).</summary>
-public struct ControlFrame
-{
-    public ControlFrame(Opcode opcode, ValType[] startTypes, ValType[] endTypes, int height)
-    {
-        Opcode = opcode;
-        StartTypes = startTypes;
-        EndTypes = endTypes;
-        Height = height;
-    }
-
-    /// <summary><c>block</c> (also for the function's own frame), <c>loop</c>, <c>if</c> or <c>else</c>.</summary>
-    public Opcode Opcode;
-
-    public ValType[] StartTypes;
-
-    public ValType[] EndTypes;
-
-    /// <summary>Operand stack height when the frame was entered.</summary>
-    public int Height;
-
-    public bool Unreachable;
 }
