@@ -447,6 +447,50 @@ internal static unsafe partial class Executor
                     ip += 4;
                     continue;
                 }
+                case InterpOp.I32StoreImm:
+                {
+                    ulong ea = (ulong)*(uint*)(fp + ip[1]) + (uint)ip[3];
+                    if (ea + 4 > memLen)
+                    {
+                        ThrowMemoryOutOfBounds();
+                    }
+                    Unsafe.WriteUnaligned(mem + ea, ip[2]);
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I64StoreImm:
+                {
+                    ulong ea = (ulong)*(uint*)(fp + ip[1]) + (uint)ip[3];
+                    if (ea + 8 > memLen)
+                    {
+                        ThrowMemoryOutOfBounds();
+                    }
+                    Unsafe.WriteUnaligned(mem + ea, (long)ip[2]);
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I32Store8Imm:
+                {
+                    ulong ea = (ulong)*(uint*)(fp + ip[1]) + (uint)ip[3];
+                    if (ea + 1 > memLen)
+                    {
+                        ThrowMemoryOutOfBounds();
+                    }
+                    mem[ea] = (byte)ip[2];
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I32Store16Imm:
+                {
+                    ulong ea = (ulong)*(uint*)(fp + ip[1]) + (uint)ip[3];
+                    if (ea + 2 > memLen)
+                    {
+                        ThrowMemoryOutOfBounds();
+                    }
+                    Unsafe.WriteUnaligned(mem + ea, (ushort)ip[2]);
+                    ip += 4;
+                    continue;
+                }
                 case InterpOp.I32Store16:
                 {
                     ulong ea = (ulong)*(uint*)(fp + ip[1]) + (uint)ip[3];
