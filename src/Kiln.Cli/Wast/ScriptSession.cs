@@ -2,7 +2,6 @@ using Kiln.Wasm;
 using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
 using Kiln.Wasm.Text;
-using Kiln.Wasm.Validation;
 
 namespace Kiln.Cli.Wast;
 
@@ -112,8 +111,7 @@ internal sealed class ScriptSession : IDisposable
     private Module Compile(WastModule source)
     {
         WasmModule model = source.Kind == WastModuleKind.Binary ? ModuleReader.Read(source.Bytes) : source.ParseText();
-        ModuleValidator.Validate(model);
-        return Module.FromWasmModule(_engine, model);
+        return Module.FromWasmModule(_engine, model); // validates
     }
 
     private Instance Resolve(string? id)
