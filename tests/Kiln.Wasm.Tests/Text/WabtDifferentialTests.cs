@@ -132,13 +132,13 @@ public sealed class WabtTheoryAttribute : TheoryAttribute
 {
     public WabtTheoryAttribute()
     {
-        if (SpecSuite.MustExist)
+        if (SpecSuite.IsCi)
         {
             return;
         }
         if (SpecSuite.Directory is null)
         {
-            Skip = SpecSuite.MissingMessage;
+            Skip = SpecSuite.SkipReason;
         }
         else if (WabtDifferentialTests.Wast2Json is null)
         {

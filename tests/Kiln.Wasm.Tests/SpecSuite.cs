@@ -1,4 +1,4 @@
-namespace Kiln.Wasm.Tests.Text;
+namespace Kiln.Wasm.Tests;
 
 /// <summary>
 /// Locates the WebAssembly spec test scripts: $KILN_SPEC_DIR, else ../shared/wasm-spec/core beside
@@ -9,11 +9,11 @@ internal static class SpecSuite
 {
     public static readonly string? Directory = Find();
 
-    public static bool MustExist => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+    public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
-    public const string MissingMessage = "WebAssembly spec tests not found (set KILN_SPEC_DIR or place them at ../shared/wasm-spec/core)";
+    public const string SkipReason = "WebAssembly spec tests not found (set KILN_SPEC_DIR or place them at ../shared/wasm-spec/core)";
 
-    public static string RequireDirectory() => Directory ?? throw new InvalidOperationException(MissingMessage);
+    public static string RequireDirectory() => Directory ?? throw new InvalidOperationException(SkipReason);
 
     public static IEnumerable<string> WastFiles() =>
         Directory is null ? [] : System.IO.Directory.GetFiles(Directory, "*.wast").Order(StringComparer.Ordinal);
@@ -26,7 +26,7 @@ internal static class SpecSuite
         {
             data.Add(Path.GetFileName(file));
         }
-        if (Directory is null && MustExist)
+        if (Directory is null && IsCi)
         {
             data.Add("<spec suite missing>");
         }
@@ -59,9 +59,9 @@ public sealed class SpecFactAttribute : FactAttribute
 {
     public SpecFactAttribute()
     {
-        if (SpecSuite.Directory is null && !SpecSuite.MustExist)
+        if (SpecSuite.Directory is null && !SpecSuite.IsCi)
         {
-            Skip = SpecSuite.MissingMessage;
+            Skip = SpecSuite.SkipReason;
         }
     }
 }
@@ -71,9 +71,9 @@ public sealed class SpecTheoryAttribute : TheoryAttribute
 {
     public SpecTheoryAttribute()
     {
-        if (SpecSuite.Directory is null && !SpecSuite.MustExist)
+        if (SpecSuite.Directory is null && !SpecSuite.IsCi)
         {
-            Skip = SpecSuite.MissingMessage;
+            Skip = SpecSuite.SkipReason;
         }
     }
 }
