@@ -10,6 +10,7 @@ public static class Program
     {
         var root = new RootCommand("Kiln: a secure WebAssembly JIT runtime for .NET");
         root.Subcommands.Add(VersionCommand.Create());
+        root.Subcommands.Add(WastCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

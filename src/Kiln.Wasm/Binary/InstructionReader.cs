@@ -187,10 +187,10 @@ public ref struct InstructionReader
 
     private void ReadMemArg(ref Instruction ins)
     {
-        // Spec 5.4.6: in 2.0 the flags are just the alignment exponent; bit 6 would select a
-        // memory index (multi-memory), which 2.0 does not have.
+        // Spec 5.4.6: in 2.0 the flags are just the alignment exponent, which the reference
+        // decoder requires below 32 (an alignment of 2^32 bytes or more is not encodable).
         uint flags = _reader.ReadU32();
-        if (flags >= 64)
+        if (flags >= 32)
         {
             throw _reader.Malformed("malformed memop flags");
         }

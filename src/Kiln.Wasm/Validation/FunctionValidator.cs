@@ -1,0 +1,285 @@
+using System.Runtime.CompilerServices;
+using Kiln.Wasm.Binary;
+using Kiln.Wasm.Model;
+
+namespace Kiln.Wasm.Validation;
+
+/// <summary>
+/// Type-checks function bodies with the spec's validation algorithm (appendix "Validation
+/// Algorithm"): an operand stack of value types, where <see cref="Unknown"/> stands for any type
+/// below an unconditional branch, and a control stack of frames. It is driven one decoded
+/// instruction at a time (<see cref="Step"/>), so a tier can translate while it validates and
+/// read the typed stack it needs; its stacks are reused across functions, so validating allocates nothing.
+/// </summary>
+/// <example>
+/// <code>
+/// var validator = new FunctionValidator(context);
+/// var reader = validator.Begin(functionIndex);
+/// while (!validator.IsFinished) { Instruction ins = reader.Read(); validator.Step(ins, reader); /* translate */ }
+/// validator.End(reader);
+/// </code>
+/// </example>
+public sealed partial class FunctionValidator
+{
+    /// <summary>The type of an operand pushed in unreachable code: it matches every type.</summary>
+    public const ValType Unknown = 0;
+
+    private static readonly ValType[][] s_single = CreateSingles();
+
+    private readonly ValidationContext _context;
+    private ValType[] _operands = new ValType[64];
+    private int _operandCount;
+    private ControlFrame[] _controls = new ControlFrame[16];
+    private int _controlCount;
+    private ValType[] _locals = new ValType[32];
+    private int _localCount;
+    private uint _functionIndex;
+    private FuncType _type = FuncType.Empty;
+    private int _offset;
+
+    public FunctionValidator(ValidationContext context)
+    {
+        _context = context;
+    }
+
+    public ValidationContext Context => _context;
+
+    /// <summary>The function being validated.</summary>
+    public uint FunctionIndex => _functionIndex;
+
+    public FuncType FunctionType => _type;
+
+    /// <summary>Parameters then declared locals.</summary>
+    public ReadOnlySpan<ValType> Locals => _locals.AsSpan(0, _localCount);
+
+    /// <summary>Operands on the stack (all frames).</summary>
+    public int OperandCount => _operandCount;
+
+    /// <summary>Open control frames, the function's own included; 0 once its final <c>end</c> is read.</summary>
+    public int ControlDepth => _controlCount;
+
+    public bool IsFinished => _controlCount == 0;
+
+    /// <summary>True when the rest of the current block cannot be reached (after br, return, unreachable, ...).</summary>
+    public bool IsUnreachable => _controlCount > 0 && _controls[_controlCount - 1].Unreachable;
+
+    /// <summary>The type of the operand <paramref name="depth"/> places below the top (0 is the top).</summary>
+    public ValType PeekOperand(int depth) => _operands[_operandCount - 1 - depth];
+
+    /// <summary>The frame <paramref name="depth"/> levels out (0 is the innermost), as a branch label counts.</summary>
+    public ref readonly ControlFrame GetControl(int depth) => ref _controls[_controlCount - 1 - depth];
+
+    /// <summary>Starts a defined function: its locals, and the function's frame. Returns the reader of its body.</summary>
+    public InstructionReader Begin(uint functionIndex)
+    {
+        WasmModule module = _context.Module;
+        int defined = checked((int)functionIndex - module.ImportedFunctionCount);
+        FunctionBody body = module.Bodies[defined];
+        _functionIndex = functionIndex;
+        _type = _context.GetFunctionType(functionIndex);
+        _offset = body.CodeOffset;
+        long total = _type.Params.Length + body.LocalCount;
+        if (body.LocalCount > ModuleReader.MaxLocals)
+        {
+            throw new MalformedModuleException("too many locals", body.CodeOffset, functionIndex);
+        }
+        if (_locals.Length < total)
+        {
+            _locals = new ValType[Math.Max(total, _locals.Length * 2)];
+        }
+        _type.Params.CopyTo(_locals, 0);
+        int n = _type.Params.Length;
+        foreach (LocalGroup group in body.Locals)
+        {
+            _locals.AsSpan(n, (int)group.Count).Fill(group.Type);
+            n += (int)group.Count;
+        }
+        _localCount = n;
+        _operandCount = 0;
+        _controlCount = 0;
+        PushControl(Opcode.Block, [], _type.Results);
+        return new InstructionReader(body.Code.Span, body.CodeOffset, functionIndex);
+    }
+
+    /// <summary>Checks that the body ended exactly with the function's final <c>end</c>.</summary>
+    public void End(in InstructionReader reader)
+    {
+        if (_controlCount != 0)
+        {
+            throw new MalformedModuleException("unexpected end of section or function", reader.Offset, _functionIndex);
+        }
+        if (!reader.AtEnd)
+        {
+            // The reference interpreter reads on past the final end and finds the body size wrong.
+            throw new MalformedModuleException("section size mismatch", reader.Offset, _functionIndex);
+        }
+    }
+
+    /// <summary>Validates a whole defined function.</summary>
+    /// <exception cref="InvalidModuleException">The body does not type-check.</exception>
+    /// <exception cref="MalformedModuleException">The body's instructions are not well encoded.</exception>
+    public void Validate(uint functionIndex)
+    {
+        InstructionReader reader = Begin(functionIndex);
+        while (_controlCount != 0 && !reader.AtEnd)
+        {
+            Instruction ins = reader.Read();
+            Step(ins, reader);
+        }
+        End(reader);
+    }
+
+    private void PushControl(Opcode opcode, ValType[] start, ValType[] end)
+    {
+        if (_controlCount == _controls.Length)
+        {
+            Array.Resize(ref _controls, _controls.Length * 2);
+        }
+        _controls[_controlCount++] = new ControlFrame(opcode, start, end, _operandCount);
+        PushOperands(start);
+    }
+
+    private ControlFrame PopControl()
+    {
+        ref ControlFrame frame = ref _controls[_controlCount - 1];
+        PopOperands(frame.EndTypes);
+        if (_operandCount != frame.Height)
+        {
+            throw TypeMismatch($"type mismatch: {_operandCount - frame.Height} value(s) left at the end of the block");
+        }
+        _controlCount--;
+        return frame;
+    }
+
+    private void SetUnreachable()
+    {
+        ref ControlFrame frame = ref _controls[_controlCount - 1];
+        _operandCount = frame.Height;
+        frame.Unreachable = true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PushOperand(ValType type)
+    {
+        if (_operandCount == _operands.Length)
+        {
+            Array.Resize(ref _operands, _operands.Length * 2);
+        }
+        _operands[_operandCount++] = type;
+    }
+
+    private void PushOperands(ValType[] types)
+    {
+        foreach (ValType t in types)
+        {
+            PushOperand(t);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ValType PopOperand()
+    {
+        ref ControlFrame frame = ref _controls[_controlCount - 1];
+        if (_operandCount == frame.Height)
+        {
+            if (frame.Unreachable)
+            {
+                return Unknown;
+            }
+            throw TypeMismatch("type mismatch: operand stack is empty");
+        }
+        return _operands[--_operandCount];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ValType PopOperand(ValType expected)
+    {
+        ValType actual = PopOperand();
+        if (actual != expected && actual != Unknown && expected != Unknown)
+        {
+            throw TypeMismatch($"type mismatch: expected {Name(expected)}, found {Name(actual)}");
+        }
+        return actual;
+    }
+
+    private void PopOperands(ValType[] types)
+    {
+        for (int i = types.Length - 1; i >= 0; i--)
+        {
+            PopOperand(types[i]);
+        }
+    }
+
+    /// <summary>Checks the top of the stack against <paramref name="types"/> without popping (br_table's pop-then-push).</summary>
+    private void CheckOperands(ValType[] types)
+    {
+        ref ControlFrame frame = ref _controls[_controlCount - 1];
+        int available = _operandCount - frame.Height;
+        for (int i = 0; i < types.Length; i++)
+        {
+            ValType expected = types[types.Length - 1 - i];
+            ValType actual;
+            if (i < available)
+            {
+                actual = _operands[_operandCount - 1 - i];
+            }
+            else if (frame.Unreachable)
+            {
+                actual = Unknown;
+            }
+            else
+            {
+                throw TypeMismatch("type mismatch: operand stack is empty");
+            }
+            if (actual != expected && actual != Unknown)
+            {
+                throw TypeMismatch($"type mismatch: expected {Name(expected)}, found {Name(actual)}");
+            }
+        }
+    }
+
+    private static ValType[] LabelTypes(in ControlFrame frame) => frame.Opcode == Opcode.Loop ? frame.StartTypes : frame.EndTypes;
+
+    private InvalidModuleException TypeMismatch(string message) => new(message, _offset, _functionIndex);
+
+    private InvalidModuleException Invalid(string reason) => new(reason, _offset, _functionIndex);
+
+    private static string Name(ValType type) => type == Unknown ? "unknown" : type.ToText();
+
+    /// <summary>One-element type arrays, shared by every single-result block type.</summary>
+    internal static ValType[] Single(ValType type) => s_single[(byte)type];
+
+    private static ValType[][] CreateSingles()
+    {
+        var singles = new ValType[256][];
+        foreach (ValType t in Enum.GetValues<ValType>())
+        {
+            singles[(byte)t] = [t];
+        }
+        return singles;
+    }
+}
+
+/// <summary>A frame of the control stack (spec appendix: ctrl_frame).</summary>
+public struct ControlFrame
+{
+    public ControlFrame(Opcode opcode, ValType[] startTypes, ValType[] endTypes, int height)
+    {
+        Opcode = opcode;
+        StartTypes = startTypes;
+        EndTypes = endTypes;
+        Height = height;
+    }
+
+    /// <summary><c>block</c> (also for the function's own frame), <c>loop</c>, <c>if</c> or <c>else</c>.</summary>
+    public Opcode Opcode;
+
+    public ValType[] StartTypes;
+
+    public ValType[] EndTypes;
+
+    /// <summary>Operand stack height when the frame was entered.</summary>
+    public int Height;
+
+    public bool Unreachable;
+}

@@ -1,0 +1,158 @@
+using Kiln.Interpreter;
+using Kiln.Vm;
+using Kiln.Wasm.Model;
+
+namespace Kiln;
+
+/// <summary>
+/// A function: defined by a Wasm instance or by the host. Call it untyped with <see cref="Invoke(ReadOnlySpan{Value}, Span{Value})"/>,
+/// or get a typed handle from <see cref="Instance.GetFunction{T1, TResult}(string)"/>. Every function
+/// has a native <see cref="VmFuncRef"/> record, which is what funcref values and tables hold.
+/// </summary>
+public sealed unsafe partial class Func : Extern
+{
+    private Func(Store store, FuncType type)
+        : base(store)
+    {
+        Type = type;
+        TypeId = store.Engine.GetSignatureId(type);
+        FuncRef = (VmFuncRef*)store.AllocateNative(sizeof(VmFuncRef));
+        Id = store.AddFunction(this);
+        FuncRef->TypeId = TypeId;
+        FuncRef->FuncId = Id;
+    }
+
+    public override ExternKind Kind => ExternKind.Function;
+
+    public FuncType Type { get; }
+
+    /// <summary>Engine-wide signature id (what call_indirect compares).</summary>
+    internal int TypeId { get; }
+
+    /// <summary>Index in the store's function list, carried by <see cref="VmFuncRef.FuncId"/>.</summary>
+    internal int Id { get; }
+
+    internal VmFuncRef* FuncRef { get; }
+
+    /// <summary>The defining instance, or null for a host function.</summary>
+    internal Instance? Instance { get; private set; }
+
+    /// <summary>The translated code of a Wasm function; null for host functions.</summary>
+    internal InterpretedFunction? Code { get; private set; }
+
+    /// <summary>The host implementation; null for Wasm functions.</summary>
+    internal HostThunk? Host { get; private set; }
+
+    /// <summary>A name for backtraces and errors.</summary>
+    internal string? HostName { get; private set; }
+
+    /// <summary>Creates a host function with an explicit type; the callback sees and returns <see cref="Value"/>s.</summary>
+    public static Func FromHost(Store store, FuncType type, HostFunction callback, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        return CreateHost(store, type, UntypedThunk(type, callback), name);
+    }
+
+    internal static HostThunk UntypedThunk(FuncType type, HostFunction callback) => (in Caller caller, ulong* slots) =>
+    {
+        ValType[] ps = type.Params;
+        ValType[] rs = type.Results;
+        var args = new Value[ps.Length];
+        for (int i = 0; i < ps.Length; i++)
+        {
+            args[i] = caller.Store.FromSlot(ps[i], slots[i]);
+        }
+        var results = new Value[rs.Length];
+        for (int i = 0; i < rs.Length; i++)
+        {
+            results[i] = Value.Default(rs[i]);
+        }
+        callback(caller, args, results);
+        for (int i = 0; i < rs.Length; i++)
+        {
+            if (results[i].Type != rs[i])
+            {
+                throw new InvalidOperationException($"host function result {i} is {results[i].Type.ToText()}, expected {rs[i].ToText()}");
+            }
+            slots[i] = caller.Store.ToSlot(results[i]);
+        }
+    };
+
+    internal static Func CreateHost(Store store, FuncType type, HostThunk thunk, string? name)
+    {
+        store.ThrowIfDisposed();
+        return new Func(store, type) { Host = thunk, HostName = name };
+    }
+
+    internal static Func CreateWasm(Store store, FuncType type, Instance instance, InterpretedFunction code)
+    {
+        var f = new Func(store, type) { Instance = instance, Code = code };
+        f.FuncRef->Vmctx = (nint)instance.Vmctx;
+        return f;
+    }
+
+    /// <summary>Calls the function; <paramref name="results"/> must have room for one value per result type.</summary>
+    public void Invoke(ReadOnlySpan<Value> args, Span<Value> results)
+    {
+        Store.ThrowIfDisposed();
+        ValType[] ps = Type.Params;
+        ValType[] rs = Type.Results;
+        if (args.Length != ps.Length)
+        {
+            throw new ArgumentException($"expected {ps.Length} arguments, got {args.Length}", nameof(args));
+        }
+        if (results.Length < rs.Length)
+        {
+            throw new ArgumentException($"expected room for {rs.Length} results, got {results.Length}", nameof(results));
+        }
+        for (int i = 0; i < ps.Length; i++)
+        {
+            if (args[i].Type != ps[i])
+            {
+                throw new ArgumentException($"argument {i} is {args[i].Type.ToText()}, expected {ps[i].ToText()}", nameof(args));
+            }
+        }
+        ulong* slots = EnterTyped(Math.Max(ps.Length, rs.Length));
+        try
+        {
+            for (int i = 0; i < ps.Length; i++)
+            {
+                slots[i] = Store.ToSlot(args[i]);
+            }
+            Executor.Call(this, slots);
+            for (int i = 0; i < rs.Length; i++)
+            {
+                results[i] = Store.FromSlot(rs[i], slots[i]);
+            }
+        }
+        finally
+        {
+            LeaveTyped(slots);
+        }
+    }
+
+    /// <summary>Calls the function and returns its results (an array, as multi-value functions have several).</summary>
+    public Value[] Invoke(params Value[] args)
+    {
+        var results = new Value[Type.Results.Length];
+        Invoke(args, results);
+        return results;
+    }
+
+    public override string ToString() => Code is { } code ? code.Name : HostName ?? $"host function {Type}";
+
+    /// <summary>Reserves argument/result slots at the top of the store's value stack.</summary>
+    internal ulong* EnterTyped(int slotCount)
+    {
+        Store.ThrowIfDisposed();
+        InterpreterStack stack = Store.Stack;
+        ulong* slots = stack.Top;
+        if (slotCount > stack.End - slots)
+        {
+            throw new TrapException(TrapCode.CallStackExhausted);
+        }
+        return slots;
+    }
+
+    internal void LeaveTyped(ulong* slots) => Store.Stack.Top = slots;
+}

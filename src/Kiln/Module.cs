@@ -1,0 +1,86 @@
+using Kiln.Interpreter;
+using Kiln.Wasm.Model;
+
+namespace Kiln;
+
+/// <summary>
+/// A compiled module: the validated structure plus each function translated for the engine's tier.
+/// Immutable and shareable between stores of the same engine; instantiate it with a
+/// <see cref="Linker"/>.
+/// </summary>
+public sealed class Module
+{
+    private Module(Engine engine, WasmModule model, string? name)
+    {
+        Engine = engine;
+        Model = model;
+        Name = name ?? model.Names.ModuleName;
+        SignatureIds = new int[model.Types.Count];
+        for (int i = 0; i < SignatureIds.Length; i++)
+        {
+            SignatureIds[i] = engine.GetSignatureId(model.Types[i]);
+        }
+        CheckSupported(model);
+        var translator = new Translator(model, SignatureIds);
+        Functions = new InterpretedFunction[model.Bodies.Count];
+        if (model.Bodies.Count != model.FunctionTypeIndices.Count)
+        {
+            throw new InternalErrorException($"{model.FunctionTypeIndices.Count} functions declared but {model.Bodies.Count} bodies");
+        }
+        for (int i = 0; i < Functions.Length; i++)
+        {
+            Functions[i] = translator.Translate((uint)i);
+        }
+    }
+
+    public Engine Engine { get; }
+
+    /// <summary>The module's name from its name section (or the one given), for backtraces.</summary>
+    public string? Name { get; }
+
+    /// <summary>The decoded module this was compiled from.</summary>
+    public WasmModule Model { get; }
+
+    public IReadOnlyList<Import> Imports => Model.Imports;
+
+    public IReadOnlyList<Export> Exports => Model.Exports;
+
+    /// <summary>Engine-wide signature id of each type index.</summary>
+    internal int[] SignatureIds { get; }
+
+    /// <summary>Translated code of each defined function.</summary>
+    internal InterpretedFunction[] Functions { get; }
+
+    /// <summary>
+    /// Compiles a decoded module. The module must already be valid (the binary reader and validator
+    /// guarantee that); the translator still fails cleanly on input it cannot handle.
+    /// </summary>
+    public static Module FromWasmModule(Engine engine, WasmModule model, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(model);
+        return new Module(engine, model, name);
+    }
+
+    private static void CheckSupported(WasmModule model)
+    {
+        foreach (Wasm.Model.Global g in model.Globals)
+        {
+            if (g.Type.ValueType == ValType.V128)
+            {
+                throw new UnsupportedFeatureException("v128 globals: the interpreter does not support SIMD yet");
+            }
+        }
+        foreach (Import i in model.Imports)
+        {
+            if (i.Global is { ValueType: ValType.V128 })
+            {
+                throw new UnsupportedFeatureException("v128 globals: the interpreter does not support SIMD yet");
+            }
+        }
+        if (model.Memories.Count + model.ImportedMemoryCount > 1)
+        {
+            throw new UnsupportedFeatureException("more than one memory (multi-memory is not part of WebAssembly 2.0)");
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using Kiln.Wasm.Text;
+
+namespace Kiln.Wasm.Tests.Text;
+
+/// <summary>
+/// Converts every text module of the spec suite: modules that must be well formed (defined, or
+/// expected to be invalid, unlinkable, uninstantiable or to trap) must convert; every quoted module
+/// in <c>assert_malformed</c> must fail with a <see cref="MalformedModuleException"/> whose reason
+/// contains the script's expected message (or is contained in it, as runners compare loosely).
+/// </summary>
+public sealed class SpecModuleTests
+{
+    private static IEnumerable<(WastModule Module, string? Malformed, int Line)> Modules(WastScript script)
+    {
+        foreach (WastCommand command in script.Commands)
+        {
+            switch (command)
+            {
+                case WastModuleCommand c: yield return (c.Module, null, c.Line); break;
+                case WastAssertTrap { Module: { } m } c: yield return (m, null, c.Line); break;
+                case WastAssertInvalid c: yield return (c.Module, null, c.Line); break;
+                case WastAssertUnlinkable c: yield return (c.Module, null, c.Line); break;
+                case WastAssertUninstantiable c: yield return (c.Module, null, c.Line); break;
+                case WastAssertMalformed c: yield return (c.Module, c.Message, c.Line); break;
+            }
+        }
+    }
+
+    [SpecTheory]
+    [MemberData(nameof(SpecSuite.WastFileNames), MemberType = typeof(SpecSuite))]
+    public void Text_modules_convert_and_malformed_quotes_fail(string fileName)
+    {
+        WastScript script = WastParser.ParseScript(File.ReadAllBytes(SpecSuite.PathOf(fileName)), fileName);
+        var failures = new List<string>();
+        foreach ((WastModule module, string? malformed, int line) in Modules(script))
+        {
+            bool mustBeMalformed = malformed is not null;
+            if (module.Kind == WastModuleKind.Binary)
+            {
+                continue;
+            }
+            try
+            {
+                module.ParseText();
+                if (mustBeMalformed)
+                {
+                    failures.Add($"{fileName}:{line}: malformed module was accepted");
+                }
+            }
+            catch (MalformedModuleException e)
+            {
+                if (!mustBeMalformed)
+                {
+                    failures.Add($"{fileName}:{line}: {e.Message}");
+                }
+                else if (!e.Reason.Contains(malformed!, StringComparison.Ordinal) && !malformed!.Contains(e.Reason, StringComparison.Ordinal))
+                {
+                    failures.Add($"{fileName}:{line}: expected \"{malformed}\", got \"{e.Reason}\"");
+                }
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+}
+
