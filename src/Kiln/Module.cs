@@ -22,16 +22,31 @@ public sealed class Module
         }
         CheckSupported(model);
         var translator = new Translator(model, SignatureIds);
-        Functions = new InterpretedFunction[model.Bodies.Count];
+        Functions = new InterpretedFunction?[model.Bodies.Count];
         if (model.Bodies.Count != model.FunctionTypeIndices.Count)
         {
             throw new InternalErrorException($"{model.FunctionTypeIndices.Count} functions declared but {model.Bodies.Count} bodies");
         }
+        var interpreted = new bool[Functions.Length];
+        if (engine.Options.Tier == Tier.Baseline)
+        {
+            for (int i = 0; i < interpreted.Length; i++)
+            {
+                interpreted[i] = engine.Options.InterpretFunction?.Invoke((uint)(model.ImportedFunctionCount + i)) == true;
+            }
+            Baseline = Kiln.Baseline.BaselineModule.Compile(engine, model, SignatureIds, Name, interpreted);
+        }
         for (int i = 0; i < Functions.Length; i++)
         {
-            Functions[i] = translator.Translate((uint)i);
+            if (Baseline is null || interpreted[i])
+            {
+                Functions[i] = translator.Translate((uint)i);
+            }
         }
     }
+
+    /// <summary>The baseline tier's code for this module; null on the interpreter tier.</summary>
+    internal Kiln.Baseline.BaselineModule? Baseline { get; }
 
     public Engine Engine { get; }
 
@@ -48,8 +63,8 @@ public sealed class Module
     /// <summary>Engine-wide signature id of each type index.</summary>
     internal int[] SignatureIds { get; }
 
-    /// <summary>Translated code of each defined function.</summary>
-    internal InterpretedFunction[] Functions { get; }
+    /// <summary>Translated code of each defined function (null for functions the baseline tier compiled).</summary>
+    internal InterpretedFunction?[] Functions { get; }
 
     /// <summary>
     /// Compiles a decoded module. The module must already be valid (the binary reader and validator
