@@ -1,5 +1,8 @@
 using Kiln.Interpreter;
+using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
+using Kiln.Wasm.Text;
+using Kiln.Wasm.Validation;
 
 namespace Kiln;
 
@@ -65,6 +68,35 @@ public sealed class Module
 
     /// <summary>Translated code of each defined function (null for functions the baseline tier compiled).</summary>
     internal InterpretedFunction?[] Functions { get; }
+
+    /// <summary>Decodes, validates and compiles a binary module.</summary>
+    /// <exception cref="Wasm.MalformedModuleException">The bytes are not a well-formed module.</exception>
+    /// <exception cref="Wasm.InvalidModuleException">The module breaks a validation rule.</exception>
+    /// <exception cref="UnsupportedFeatureException">The module uses a feature the tier lacks (SIMD in the interpreter).</exception>
+    public static Module FromBinary(Engine engine, ReadOnlyMemory<byte> bytes, string? name = null)
+    {
+        WasmModule model = ModuleReader.Read(bytes);
+        ModuleValidator.Validate(model);
+        return FromWasmModule(engine, model, name);
+    }
+
+    /// <summary>Parses, validates and compiles a module in the text format (WAT).</summary>
+    public static Module FromText(Engine engine, string text, string? fileName = null)
+    {
+        WasmModule model = TextParser.ParseModule(text, fileName);
+        ModuleValidator.Validate(model);
+        return FromWasmModule(engine, model, model.Names.ModuleName);
+    }
+
+    /// <summary>Reads a <c>.wasm</c> or <c>.wat</c> file (chosen by the binary magic number) and compiles it.</summary>
+    public static Module FromFile(Engine engine, string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        bool binary = bytes.Length >= 4 && bytes[0] == 0 && bytes[1] == (byte)'a' && bytes[2] == (byte)'s' && bytes[3] == (byte)'m';
+        return binary
+            ? FromBinary(engine, bytes, Path.GetFileNameWithoutExtension(path))
+            : FromText(engine, System.Text.Encoding.UTF8.GetString(bytes), path);
+    }
 
     /// <summary>
     /// Compiles a decoded module. The module must already be valid (the binary reader and validator
