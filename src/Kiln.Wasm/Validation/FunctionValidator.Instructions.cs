@@ -13,6 +13,23 @@ public sealed partial class FunctionValidator
     public void Step(in Instruction ins, in InstructionReader reader)
     {
         _offset = ins.Offset;
+        // The most frequent instructions of real code first (local and global access, i32
+        // constants: about 60% of compiled C), each falling back to the general rule on error.
+        switch (ins.Opcode)
+        {
+            case Opcode.LocalGet when ins.Index < (uint)_localCount:
+                PushOperand(_locals[ins.Index]);
+                return;
+            case Opcode.LocalSet when ins.Index < (uint)_localCount:
+                PopOperand(_locals[ins.Index]);
+                return;
+            case Opcode.I32Const:
+                PushOperand(ValType.I32);
+                return;
+            case Opcode.GlobalGet when ins.Index < (uint)_globalTypes.Length:
+                PushOperand(_globalTypes[ins.Index]);
+                return;
+        }
         ref readonly Signature sig = ref s_signatures[Slot(ins.Opcode)];
         if (!sig.IsFixed)
         {
@@ -200,10 +217,7 @@ public sealed partial class FunctionValidator
                 {
                     throw TypeMismatch("type mismatch: if without else must leave its parameters as its results");
                 }
-                if (_controlCount > 0)
-                {
-                    PushOperands(frame.EndTypes);
-                }
+                PushOperands(frame.EndTypes);
                 break;
             }
             case Opcode.Br:
