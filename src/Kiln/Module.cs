@@ -11,7 +11,7 @@ namespace Kiln;
 /// Immutable and shareable between stores of the same engine; instantiate it with a
 /// <see cref="Linker"/>.
 /// </summary>
-public sealed class Module
+public sealed partial class Module
 {
     private Module(Engine engine, WasmModule model, string? name)
     {
