@@ -31,8 +31,9 @@ internal sealed unsafe partial class BaselineCompiler
     private static readonly Gpr s_scratch2 = Gpr.Rcx;
 
     private const int SavedVmctxOffset = -8;
-    private const int ScratchOffset = -16;
-    private const int LocalsOffset = -24;
+    private const int FunctionIndexOffset = -16;
+    private const int ScratchOffset = -24;
+    private const int LocalsOffset = -32;
     private const int ArgsOffset = 16;
 
     private readonly WasmModule _module;
@@ -96,6 +97,12 @@ internal sealed unsafe partial class BaselineCompiler
         _asm.Bind(_commonTrap);
         _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, VmOffsets.StoreContext));
         _asm.Mov(OperandSize.S32, Mem.At(s_scratch, VmOffsets.StoreTrapCode), s_scratch2);
+        // The frames are intact until we unwind: let the runtime record the Wasm backtrace first.
+        // Every trap site runs with rsp 16-byte aligned (inside a function body), as the call needs.
+        _asm.Mov(OperandSize.S64, Gpr.Rdi, Gpr.Rbp);
+        _asm.MovImm(Gpr.Rax, BaselineRuntime.RecordTrapFramesAddress);
+        _asm.Call(Gpr.Rax);
+        _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, VmOffsets.StoreContext));
         _asm.Mov(OperandSize.S64, Gpr.Rsp, Mem.At(s_scratch, VmOffsets.StoreEntryStackPointer));
         _asm.Mov(OperandSize.S32, Gpr.Rax, 1);
         _asm.Ret();
@@ -115,7 +122,7 @@ internal sealed unsafe partial class BaselineCompiler
         ResetFunctionState();
         _asm.Align(16);
         int start = _asm.Position;
-        framePatch = EmitPrologue();
+        framePatch = EmitPrologue(_module.ImportedFunctionCount + definedIndex);
 
         PushControl(ControlKind.Function, _asm.CreateLabel(), 0, [], _signature.Results);
         var reader = new InstructionReader(body.Code.Span, body.CodeOffset, (uint)(_module.ImportedFunctionCount + definedIndex));
@@ -137,7 +144,7 @@ internal sealed unsafe partial class BaselineCompiler
             }
             Emit(in ins, ref reader);
         }
-        int frame = 16 + (8 * _declaredLocals) + (8 * _maxHeight) + (8 * _maxOutgoing);
+        int frame = 24 + (8 * _declaredLocals) + (8 * _maxHeight) + (8 * _maxOutgoing);
         frameSize = (frame + 15) & ~15;
         return start;
     }
@@ -189,17 +196,19 @@ internal sealed unsafe partial class BaselineCompiler
     }
 
     /// <summary>
-    /// push rbp; mov rbp, rsp; sub rsp, frame (patched later); save vmctx; check the stack limit,
+    /// push rbp; mov rbp, rsp; save vmctx and the function index; sub rsp, frame (patched later); check the stack limit,
     /// the interrupt word and fuel; zero the declared locals; load the memory registers.
     /// </summary>
-    private int EmitPrologue()
+    private int EmitPrologue(int functionIndex)
     {
         _asm.Push(Gpr.Rbp);
         _asm.Mov(OperandSize.S64, Gpr.Rbp, Gpr.Rsp);
+        // Frame header for backtraces: [rbp-8] = vmctx, [rbp-16] = function index (docs/ARCHITECTURE.md).
+        _asm.Mov(OperandSize.S64, Mem.At(Gpr.Rbp, SavedVmctxOffset), s_vmctx);
+        _asm.Mov(OperandSize.S32, Mem.At(Gpr.Rbp, FunctionIndexOffset), functionIndex);
         // sub rsp, imm32 is REX.W 81 /5 id: the immediate is the last 4 bytes.
         _asm.Sub(OperandSize.S64, Gpr.Rsp, 0x7FFF_FFF0);
         int patch = _asm.Position - 4;
-        _asm.Mov(OperandSize.S64, Mem.At(Gpr.Rbp, SavedVmctxOffset), s_vmctx);
         _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, VmOffsets.StoreContext));
         // SECURITY: the frame is allocated but not touched yet; below the limit we trap before any write.
         _asm.Cmp(OperandSize.S64, Gpr.Rsp, Mem.At(s_scratch, VmOffsets.StoreStackLimit));

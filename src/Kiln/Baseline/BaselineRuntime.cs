@@ -14,7 +14,11 @@ namespace Kiln.Baseline;
 /// </summary>
 internal static unsafe class BaselineRuntime
 {
-    public static readonly nint ManagedCallAddress = (nint)(delegate* unmanaged<VmFuncRef*, ulong*, nint>)&ManagedCall;
+    public static readonly nint ManagedCallAddress = (nint)(delegate* unmanaged<VmFuncRef*, ulong*, nint, nint>)&ManagedCall;
+    public static readonly nint RecordTrapFramesAddress = (nint)(delegate* unmanaged<nint, void>)&RecordTrapFrames;
+
+    /// <summary>Most compiled frames a backtrace lists (a stack-exhaustion trap may have a million).</summary>
+    private const int MaxBacktraceFrames = 10_000;
     public static readonly nint LazyCompileAddress = (nint)(delegate* unmanaged<byte*, int, nint>)&LazyCompile;
 
     /// <summary>Room left below the stack limit for helpers and managed callbacks (which re-check with TryEnsureSufficientExecutionStack).</summary>
@@ -79,7 +83,53 @@ internal static unsafe class BaselineRuntime
         {
             context->Fuel = 0;
         }
-        throw new TrapException(code);
+        var trap = new TrapException(code);
+        if (store.PendingFrames is { } frames)
+        {
+            store.PendingFrames = null;
+            foreach (WasmFrame f in frames)
+            {
+                trap.AddFrame(f);
+            }
+        }
+        throw trap;
+    }
+
+    /// <summary>
+    /// Walks compiled frames from <paramref name="rbp"/> outwards to the innermost entry trampoline:
+    /// each frame keeps its vmctx at [rbp-8] and its function index at [rbp-16], and the caller's
+    /// rbp at [rbp]. Only frames below the entry stack pointer are compiled Wasm frames.
+    /// </summary>
+    private static void WalkFrames(Store store, nint rbp, List<WasmFrame> frames)
+    {
+        nint limit = store.Context->EntryStackPointer;
+        while (rbp != 0 && rbp < limit && frames.Count < MaxBacktraceFrames)
+        {
+            byte* vmctx = *(byte**)(rbp - 8);
+            uint index = *(uint*)(rbp - 16);
+            Module module = BaselineHelpers.InstanceOf(vmctx).Module;
+            frames.Add(new WasmFrame(module.Name, index, module.Model.GetFunctionName(new Wasm.Model.FuncIndex(index))));
+            rbp = *(nint*)rbp;
+        }
+    }
+
+    /// <summary>Called by the trap stub before it unwinds, while the trapping frames are still on the stack.</summary>
+    [UnmanagedCallersOnly]
+    private static void RecordTrapFrames(nint rbp)
+    {
+        try
+        {
+            if (t_store is { } store)
+            {
+                var frames = new List<WasmFrame>();
+                WalkFrames(store, rbp, frames);
+                store.PendingFrames = frames;
+            }
+        }
+        catch (Exception)
+        {
+            // A backtrace is a courtesy: the trap itself must still be reported.
+        }
     }
 
     /// <summary>Keeps an exception thrown under compiled code until the entry rethrows it (PLATFORM-NOTES pattern).</summary>
@@ -96,7 +146,7 @@ internal static unsafe class BaselineRuntime
 
     /// <summary>Compiled code calling a host or interpreted function: r15 held its <see cref="VmFuncRef"/>.</summary>
     [UnmanagedCallersOnly]
-    private static nint ManagedCall(VmFuncRef* funcRef, ulong* args)
+    private static nint ManagedCall(VmFuncRef* funcRef, ulong* args, nint callerFrame)
     {
         Store? store = t_store;
         if (store is null)
@@ -128,6 +178,23 @@ internal static unsafe class BaselineRuntime
         }
         catch (Exception e)
         {
+            if (e is TrapException trap)
+            {
+                // The compiled callers are part of the trap's backtrace, after the frames the callee added.
+                var frames = new List<WasmFrame>();
+                try
+                {
+                    WalkFrames(store, callerFrame, frames);
+                }
+                catch (Exception)
+                {
+                    frames.Clear();
+                }
+                foreach (WasmFrame f in frames)
+                {
+                    trap.AddFrame(f);
+                }
+            }
             SetPending(e);
             return (nint)store.Context;
         }

@@ -84,6 +84,7 @@ internal static class BaselineStubs
         asm.Mov(OperandSize.S64, Gpr.Rbp, Gpr.Rsp);
         asm.Mov(OperandSize.S64, Gpr.Rdi, Gpr.R15);
         asm.Lea(OperandSize.S64, Gpr.Rsi, Mem.At(Gpr.Rbp, 16));
+        asm.Mov(OperandSize.S64, Gpr.Rdx, Mem.At(Gpr.Rbp));
         asm.MovImm(Gpr.Rax, helper);
         asm.Call(Gpr.Rax);
         asm.Test(OperandSize.S64, Gpr.Rax, Gpr.Rax);
