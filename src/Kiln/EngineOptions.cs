@@ -18,6 +18,13 @@ public sealed record EngineOptions
     public CompilationMode Compilation { get; init; } = CompilationMode.Eager;
 
     /// <summary>
+    /// Baseline tier, eager mode: threads that compile a module's functions (each a range of
+    /// functions into its own assembler; the batch is still sealed once). 0 (default) uses one per
+    /// processor for modules with at least 512 KiB of code and the calling thread otherwise.
+    /// </summary>
+    public int CompilationThreads { get; init; }
+
+    /// <summary>
     /// Baseline tier: defined functions (by function index) for which this returns true run on the
     /// interpreter instead; compiled and interpreted functions call each other through the same slots.
     /// Meant for testing tiers against each other.

@@ -10,8 +10,9 @@ namespace Kiln.Baseline;
 /// A module's baseline code: every compiled function, one entry trampoline per signature that a
 /// defined function has, and (lazy mode) one stub per function that compiles it on first call. The
 /// code is shared by all instances (it reaches instance state only through vmctx). Eager
-/// compilation writes everything as one batch sealed once; lazy compilation adds one batch per
-/// function compiled. Batches live as long as the engine's code memory.
+/// compilation writes everything as one batch sealed once (large modules compile ranges of
+/// functions on several threads, each into its own assembler, then install them together); lazy
+/// compilation adds one batch per function compiled. Batches live as long as the engine's code memory.
 /// </summary>
 internal sealed unsafe class BaselineModule
 {
@@ -73,40 +74,83 @@ internal sealed unsafe class BaselineModule
     private string FunctionName(int definedIndex) =>
         $"{_moduleName ?? "wasm"}!{_model.GetFunctionName(new FuncIndex((uint)(_model.ImportedFunctionCount + definedIndex)))}";
 
+    /// <summary>Modules with fewer bytes of function bodies compile on the calling thread (threads cost more than they save).</summary>
+    private const long ParallelThreshold = 512 * 1024;
+
+    /// <summary>One assembler's worth of code: functions compiled on one thread, or the stubs.</summary>
+    private sealed class Chunk
+    {
+        public Chunk(BaselineCompiler compiler) => Compiler = compiler;
+
+        public BaselineCompiler Compiler { get; }
+
+        public List<(int Defined, int Start, int End, int Patch, int Frame)> Functions { get; } = [];
+
+        public List<(string Name, int Start, int End)> Symbols { get; } = [];
+
+        public TimeSpan Cpu { get; set; }
+
+        public nint Address { get; set; }
+    }
+
     private void CompileInitialBatch(bool lazy)
     {
-        BaselineCompiler compiler = NewCompiler();
-        Assembler asm = compiler.Assembler;
-        compiler.BeginBatch();
         int n = _code.Length;
-        var starts = new int[n];
-        var ends = new int[n];
-        var patches = new List<(int Offset, int Value)>();
-        var symbols = new List<(string Name, int Start, int End)>();
-        Array.Fill(starts, -1);
         var watch = Stopwatch.StartNew();
-        TimeSpan cpu = NativeStack.ThreadCpuTime();
+        var chunks = new List<Chunk>();
         long bodyBytes = 0;
         if (!lazy)
         {
-            for (int i = 0; i < n; i++)
+            List<(int First, int End)> ranges = SplitIntoRanges(out bodyBytes);
+            var functionChunks = new Chunk[ranges.Count];
+            void CompileRange(int r)
             {
-                if (_interpreted[i])
+                TimeSpan cpu = NativeStack.ThreadCpuTime();
+                var chunk = new Chunk(NewCompiler());
+                chunk.Compiler.BeginBatch();
+                for (int i = ranges[r].First; i < ranges[r].End; i++)
                 {
-                    continue;
+                    if (_interpreted[i])
+                    {
+                        continue;
+                    }
+                    int start = chunk.Compiler.CompileFunction(i, out int patch, out int frame);
+                    int end = chunk.Compiler.Assembler.Position;
+                    chunk.Functions.Add((i, start, end, patch, frame));
+                    chunk.Symbols.Add((FunctionName(i), start, end));
                 }
-                starts[i] = compiler.CompileFunction(i, out int patch, out int frame);
-                ends[i] = asm.Position;
-                patches.Add((patch, frame));
-                bodyBytes += _model.Bodies[i].Code.Length;
-                symbols.Add((FunctionName(i), starts[i], ends[i]));
+                chunk.Compiler.EndBatch();
+                chunk.Cpu = NativeStack.ThreadCpuTime() - cpu;
+                functionChunks[r] = chunk;
             }
+            if (ranges.Count == 1)
+            {
+                CompileRange(0);
+            }
+            else
+            {
+                try
+                {
+                    Parallel.For(0, ranges.Count, new ParallelOptions { MaxDegreeOfParallelism = ranges.Count }, CompileRange);
+                }
+                catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+                }
+            }
+            chunks.AddRange(functionChunks);
         }
         CompileTime += watch.Elapsed;
-        CompileCpuTime += NativeStack.ThreadCpuTime() - cpu;
+        foreach (Chunk c in chunks)
+        {
+            CompileCpuTime += c.Cpu;
+        }
         BodyBytes += bodyBytes;
 
-        // One entry trampoline per signature of a defined function.
+        // The stubs: one entry trampoline per signature of a defined function, and the lazy stubs.
+        var stubs = new Chunk(NewCompiler());
+        Assembler asm = stubs.Compiler.Assembler;
+        stubs.Compiler.BeginBatch();
         var trampolineStarts = new int[_trampolines.Length];
         Array.Fill(trampolineStarts, -1);
         foreach (uint typeIndex in _model.FunctionTypeIndices)
@@ -119,13 +163,13 @@ internal sealed unsafe class BaselineModule
             asm.Align(16);
             trampolineStarts[typeIndex] = asm.Position;
             BaselineStubs.EmitEntryTrampoline(asm, type.Params.Length, type.Results.Length);
-            symbols.Add(($"{_moduleName ?? "wasm"}!entry_trampoline[{typeIndex}]", trampolineStarts[typeIndex], asm.Position));
+            stubs.Symbols.Add(($"{_moduleName ?? "wasm"}!entry_trampoline[{typeIndex}]", trampolineStarts[typeIndex], asm.Position));
         }
-
         var lazyStarts = new int[n];
         if (lazy)
         {
             Label common = asm.CreateLabel();
+            int first = -1;
             for (int i = 0; i < n; i++)
             {
                 if (_interpreted[i])
@@ -134,48 +178,80 @@ internal sealed unsafe class BaselineModule
                 }
                 asm.Align(16);
                 lazyStarts[i] = asm.Position;
+                first = first < 0 ? asm.Position : first;
                 asm.Mov(OperandSize.S32, Gpr.Rsi, i);
                 asm.Jmp(common);
             }
             asm.Align(16);
             int commonStart = asm.Position;
             BaselineStubs.EmitLazyCommon(asm, common, BaselineRuntime.LazyCompileAddress);
-            symbols.Add(($"{_moduleName ?? "wasm"}!lazy_compile_stubs", lazyStarts.Length > 0 ? Math.Min(commonStart, FirstLazy(lazyStarts)) : commonStart, asm.Position));
+            stubs.Symbols.Add(($"{_moduleName ?? "wasm"}!lazy_compile_stubs", first >= 0 ? first : commonStart, asm.Position));
         }
-        compiler.EndBatch();
+        stubs.Compiler.EndBatch();
+        chunks.Add(stubs);
 
-        nint codeAddress = Install(asm, patches, symbols);
+        Install(chunks);
+        foreach (Chunk c in chunks)
+        {
+            foreach ((int defined, int start, int end, _, _) in c.Functions)
+            {
+                _code[defined] = c.Address + start;
+                _codeSize[defined] = end - start;
+            }
+        }
         for (int i = 0; i < n; i++)
         {
-            if (starts[i] >= 0)
+            if (lazy && !_interpreted[i])
             {
-                _code[i] = codeAddress + starts[i];
-                _codeSize[i] = ends[i] - starts[i];
-            }
-            else if (lazy && !_interpreted[i])
-            {
-                _lazyStubs[i] = codeAddress + lazyStarts[i];
+                _lazyStubs[i] = stubs.Address + lazyStarts[i];
             }
         }
         for (int t = 0; t < _trampolines.Length; t++)
         {
             if (trampolineStarts[t] >= 0)
             {
-                _trampolines[t] = codeAddress + trampolineStarts[t];
+                _trampolines[t] = stubs.Address + trampolineStarts[t];
             }
         }
     }
 
-    private int FirstLazy(int[] lazyStarts)
+    /// <summary>
+    /// Contiguous ranges of defined functions of about equal body size, one per compiling thread:
+    /// one range for small modules or when <see cref="EngineOptions.CompilationThreads"/> is 1.
+    /// </summary>
+    private List<(int First, int End)> SplitIntoRanges(out long totalBytes)
     {
-        for (int i = 0; i < lazyStarts.Length; i++)
+        int n = _code.Length;
+        totalBytes = 0;
+        for (int i = 0; i < n; i++)
         {
             if (!_interpreted[i])
             {
-                return lazyStarts[i];
+                totalBytes += _model.Bodies[i].Code.Length;
             }
         }
-        return int.MaxValue;
+        int threads = _engine.Options.CompilationThreads > 0 ? _engine.Options.CompilationThreads : Environment.ProcessorCount;
+        if (_engine.Options.CompilationThreads == 0 && totalBytes < ParallelThreshold)
+        {
+            threads = 1;
+        }
+        threads = Math.Clamp(threads, 1, Math.Max(1, n));
+        var ranges = new List<(int, int)>(threads);
+        long share = (totalBytes / threads) + 1;
+        int begin = 0;
+        long bytes = 0;
+        for (int i = 0; i < n; i++)
+        {
+            bytes += _interpreted[i] ? 0 : _model.Bodies[i].Code.Length;
+            if (bytes >= share && ranges.Count < threads - 1)
+            {
+                ranges.Add((begin, i + 1));
+                begin = i + 1;
+                bytes = 0;
+            }
+        }
+        ranges.Add((begin, n));
+        return ranges;
     }
 
     /// <summary>Compiles one function on its first call (lazy mode); later calls and other instances reuse it.</summary>
@@ -195,61 +271,83 @@ internal sealed unsafe class BaselineModule
             BaselineCompiler compiler = _lazyCompiler ??= NewCompiler();
             var watch = Stopwatch.StartNew();
             TimeSpan cpu = NativeStack.ThreadCpuTime();
+            var chunk = new Chunk(compiler);
             compiler.BeginBatch();
             int start = compiler.CompileFunction(definedIndex, out int patch, out int frame);
             int end = compiler.Assembler.Position;
             compiler.EndBatch();
+            chunk.Functions.Add((definedIndex, start, end, patch, frame));
+            chunk.Symbols.Add((FunctionName(definedIndex), start, end));
             CompileTime += watch.Elapsed;
             CompileCpuTime += NativeStack.ThreadCpuTime() - cpu;
             BodyBytes += _model.Bodies[definedIndex].Code.Length;
-            nint address = Install(compiler.Assembler, [(patch, frame)], [(FunctionName(definedIndex), start, end)]);
+            Install([chunk]);
             _codeSize[definedIndex] = end - start;
-            Volatile.Write(ref _code[definedIndex], address + start);
-            return address + start;
+            Volatile.Write(ref _code[definedIndex], chunk.Address + start);
+            return chunk.Address + start;
         }
     }
 
     /// <summary>
-    /// Copies the assembled code and constants into a new batch, applies relocations and frame sizes
-    /// through the writable view, seals (W^X: one permission change, the code is never writable
-    /// and executable at once), then tells the engine's code observer. Returns the code's address.
+    /// Copies every chunk's code and constants into one new batch, applies each chunk's relocations
+    /// and frame sizes through the writable view, seals once (W^X: one permission change for the
+    /// batch; the code is never writable and executable at once), then tells the engine's code
+    /// observer. Sets each chunk's code address.
     /// </summary>
-    private nint Install(Assembler asm, IReadOnlyList<(int Offset, int Value)> patches, IReadOnlyList<(string Name, int Start, int End)> symbols)
+    private void Install(IReadOnlyList<Chunk> chunks)
     {
-        ReadOnlySpan<byte> code = asm.Code;
-        ReadOnlySpan<byte> data = asm.ReadOnlyData;
-        using CodeBatchBuilder builder = _engine.CodeMemory.CreateBatch(code.Length, data.Length);
-        CodeItem codeItem = builder.AddFunction(code);
-        nint codeAddress = builder.GetExecutableAddress(codeItem);
-        nint dataAddress = 0;
-        Span<byte> writableData = default;
-        if (!data.IsEmpty)
+        // Exact capacities (items are 16-byte aligned), so the seal leaves no unused page behind.
+        int codeCapacity = 0, dataCapacity = 0;
+        foreach (Chunk c in chunks)
         {
-            CodeItem dataItem = builder.AddReadOnlyData(data, 16);
-            dataAddress = builder.GetExecutableAddress(dataItem);
-            writableData = builder.GetWritableSpan(dataItem);
+            int code = c.Compiler.Assembler.Code.Length;
+            int data = c.Compiler.Assembler.ReadOnlyData.Length;
+            if (code > 0)
+            {
+                codeCapacity = ((codeCapacity + 15) & ~15) + code;
+            }
+            if (code > 0 && data > 0)
+            {
+                dataCapacity = ((dataCapacity + 15) & ~15) + data;
+            }
         }
-        Span<byte> writableCode = builder.GetWritableSpan(codeItem);
-        Relocator.Apply(writableCode, writableData, asm.Relocations, new RelocationContext((ulong)codeAddress, (ulong)dataAddress, [], null));
-        foreach ((int offset, int value) in patches)
+        using CodeBatchBuilder builder = _engine.CodeMemory.CreateBatch(codeCapacity, dataCapacity);
+        var symbols = new List<CodeSymbol>();
+        foreach (Chunk c in chunks)
         {
-            BitConverter.TryWriteBytes(writableCode.Slice(offset, 4), value);
+            Assembler asm = c.Compiler.Assembler;
+            if (asm.Code.IsEmpty)
+            {
+                continue;
+            }
+            CodeItem codeItem = builder.AddFunction(asm.Code);
+            nint codeAddress = builder.GetExecutableAddress(codeItem);
+            nint dataAddress = 0;
+            Span<byte> writableData = default;
+            if (!asm.ReadOnlyData.IsEmpty)
+            {
+                CodeItem dataItem = builder.AddReadOnlyData(asm.ReadOnlyData, 16);
+                dataAddress = builder.GetExecutableAddress(dataItem);
+                writableData = builder.GetWritableSpan(dataItem);
+            }
+            Span<byte> writableCode = builder.GetWritableSpan(codeItem);
+            Relocator.Apply(writableCode, writableData, asm.Relocations, new RelocationContext((ulong)codeAddress, (ulong)dataAddress, [], null));
+            foreach ((_, _, _, int patch, int frame) in c.Functions)
+            {
+                BitConverter.TryWriteBytes(writableCode.Slice(patch, 4), frame);
+            }
+            c.Address = codeAddress;
+            foreach ((string name, int start, int end) in c.Symbols)
+            {
+                symbols.Add(new CodeSymbol(name, codeAddress + start, end - start));
+            }
         }
         CodeBatch batch = builder.Seal();
         lock (_batches)
         {
             _batches.Add(batch);
         }
-        if (_engine.Options.CodeObserver is { } observer)
-        {
-            var list = new CodeSymbol[symbols.Count];
-            for (int i = 0; i < list.Length; i++)
-            {
-                list[i] = new CodeSymbol(symbols[i].Name, codeAddress + symbols[i].Start, symbols[i].End - symbols[i].Start);
-            }
-            observer.OnCodeSealed(list);
-        }
-        return codeAddress;
+        _engine.Options.CodeObserver?.OnCodeSealed(symbols);
     }
 
     /// <summary>Compiled functions (index, name, address, size), for disassembly listings and diagnostics.</summary>

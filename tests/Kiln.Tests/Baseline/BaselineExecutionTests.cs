@@ -196,6 +196,27 @@ public class BaselineExecutionTests
     }
 
     [Fact]
+    public void ParallelCompilationInstallsEveryFunctionInOneBatch()
+    {
+        var wat = new System.Text.StringBuilder("(module $many (memory 1)\n");
+        for (int i = 0; i < 300; i++)
+        {
+            // Each function calls its predecessor, so calls cross the threads' code ranges.
+            string call = i == 0 ? "(i32.const 0)" : $"(call {i - 1} (local.get 0))";
+            wat.Append($"(func (export \"f{i}\") (param i32) (result i32) (i32.add {call} (i32.mul (local.get 0) (f64.lt (f64.const {i}.5) (f64.const 100)))))\n");
+        }
+        wat.Append(')');
+        var observer = new RecordingObserver();
+        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline, CompilationThreads = 3, CodeObserver = observer });
+        Instance instance = host.Linker.Instantiate(host.Store, Module.FromText(host.Engine, wat.ToString()));
+        Assert.Equal(300, instance.Module.CompiledFunctions.Count);
+        Assert.Equal(300, observer.Symbols.Count(s => s.Name.StartsWith("many!", StringComparison.Ordinal) && !s.Name.Contains("trampoline")));
+        // f_k(x) = x * (number of i <= k with i + 0.5 < 100).
+        Assert.Equal(3 * 100, instance.GetFunction<int, int>("f299").Invoke(3));
+        Assert.Equal(2 * 50, instance.GetFunction<int, int>("f49").Invoke(2));
+    }
+
+    [Fact]
     public void SimdIsRefusedCleanly()
     {
         using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
