@@ -133,14 +133,14 @@ internal sealed unsafe partial class BaselineCompiler
             case Opcode.Block:
             {
                 int @base = _height - parameters.Length;
-                SpillRange(0, @base);
+                SpillRange(0, @base, locals: true);
                 PushControl(ControlKind.Block, _asm.CreateLabel(), @base, parameters, results);
                 return;
             }
             case Opcode.Loop:
             {
                 int @base = _height - parameters.Length;
-                SpillRange(0, @base);
+                SpillRange(0, @base, locals: true);
                 MaterializeRange(@base, _height);
                 Label header = _asm.CreateLabel();
                 _asm.Bind(header);
@@ -152,7 +152,7 @@ internal sealed unsafe partial class BaselineCompiler
             {
                 Condition taken = PopCondition();
                 int @base = _height - parameters.Length;
-                SpillRange(0, @base);
+                SpillRange(0, @base, locals: true);
                 MaterializeRange(@base, _height);
                 Label elseLabel = _asm.CreateLabel();
                 _asm.Jcc(taken.Negate(), elseLabel);
@@ -181,9 +181,9 @@ internal sealed unsafe partial class BaselineCompiler
             FreeGpr(c);
             return Condition.NotEqual;
         }
-        if (v.Loc == Loc.Stack)
+        if (InMemory(in v))
         {
-            _asm.Cmp(OperandSize.S32, SlotMem(_height), 0);
+            _asm.Cmp(OperandSize.S32, MemOf(in v, _height), 0);
             return Condition.NotEqual;
         }
         Gpr r = Gpr.FromIndex(v.Reg);
@@ -219,6 +219,7 @@ internal sealed unsafe partial class BaselineCompiler
             case ControlKind.Function:
                 if (!_dead)
                 {
+                    LoadAliasedParameters(ref c);
                     MoveToTarget(ref c);
                 }
                 _asm.Bind(c.Label);
@@ -275,6 +276,40 @@ internal sealed unsafe partial class BaselineCompiler
         ? Mem.At(Gpr.Rbp, ArgsOffset + (8 * i))
         : SlotMem(target.Base + i);
 
+    /// <summary>
+    /// The function's result area is its parameter area: before results are written there, merge
+    /// values that still read a parameter are loaded into registers. Done before any conditional
+    /// branch, so every path sees the same state. Moves only.
+    /// </summary>
+    private void LoadAliasedParameters(ref Control target)
+    {
+        if (target.Kind != ControlKind.Function)
+        {
+            return;
+        }
+        int n = target.Results.Length;
+        for (int pos = _height - n; pos < _height; pos++)
+        {
+            ref Val v = ref _stack[pos];
+            if (v.Loc == Loc.Local && (int)v.Bits < _paramCount)
+            {
+                if (IsFloat(v.Type))
+                {
+                    Xmm x = AllocXmm();
+                    LoadXmm(x, in v, pos);
+                    v.Reg = (byte)x.Index;
+                }
+                else
+                {
+                    Gpr r = AllocGpr();
+                    LoadGpr(r, in v, pos);
+                    v.Reg = (byte)r.Index;
+                }
+                v.Loc = Loc.Reg;
+            }
+        }
+    }
+
     /// <summary>Moves the top merge values of a branch to <paramref name="target"/> into its slots. Moves only.</summary>
     private void MoveToTarget(ref Control target)
     {
@@ -314,6 +349,7 @@ internal sealed unsafe partial class BaselineCompiler
     private void Br(uint depth)
     {
         ref Control target = ref _controls[_controlCount - 1 - (int)depth];
+        LoadAliasedParameters(ref target);
         MoveToTarget(ref target);
         _asm.Jmp(target.Label);
         Truncate(_controls[_controlCount - 1].Base);
@@ -324,6 +360,7 @@ internal sealed unsafe partial class BaselineCompiler
     {
         ref Control target = ref _controls[_controlCount - 1 - (int)depth];
         Condition taken = PopCondition();
+        LoadAliasedParameters(ref target);
         if (MergeInPlace(ref target))
         {
             target.Reached = true;
@@ -350,6 +387,15 @@ internal sealed unsafe partial class BaselineCompiler
         reader.ReadBrTableTargets(in ins, targets);
         Gpr index = PopGpr();
         uint defaultDepth = targets[count];
+        // A br_table may return: load parameters the results read before any path diverges.
+        foreach (uint depth in targets)
+        {
+            if (depth == _controlCount - 1)
+            {
+                LoadAliasedParameters(ref _controls[0]);
+                break;
+            }
+        }
         int arity = _controls[_controlCount - 1 - (int)defaultDepth].BranchTypes.Length;
 
         // With merge values each distinct target gets a stub that moves them; without, jump straight there.
@@ -463,7 +509,8 @@ internal sealed unsafe partial class BaselineCompiler
                 FreeGpr(Gpr.FromIndex(c.Reg));
                 return;
             case Loc.Stack:
-                _asm.Cmp(OperandSize.S32, SlotMem(position), 0);
+            case Loc.Local:
+                _asm.Cmp(OperandSize.S32, MemOf(in c, position), 0);
                 return;
             default:
                 _asm.MovImm(Gpr.Rcx, (long)c.Bits);

@@ -172,7 +172,7 @@ internal sealed unsafe partial class BaselineCompiler
                 StoreConstant(addr, size, value.Bits);
                 return;
             }
-            _asm.Mov(size, s_scratch2, SlotMem(valuePos));
+            _asm.Mov(size, s_scratch2, MemOf(in value, valuePos));
             _asm.Mov(size, addr, s_scratch2);
             return;
         }
@@ -185,7 +185,7 @@ internal sealed unsafe partial class BaselineCompiler
                 StoreConstant(addr, size, value.Bits);
                 return;
             default:
-                _asm.Mov(size, s_scratch2, SlotMem(valuePos));
+                _asm.Mov(size, s_scratch2, MemOf(in value, valuePos));
                 _asm.Mov(size, addr, s_scratch2);
                 return;
         }

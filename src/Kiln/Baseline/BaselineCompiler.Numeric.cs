@@ -299,9 +299,9 @@ internal sealed unsafe partial class BaselineCompiler
         {
             AluRI(op, size, a, unchecked((int)(long)b.Bits));
         }
-        else if (b.Loc == Loc.Stack)
+        else if (InMemory(in b))
         {
-            AluRM(op, size, a, SlotMem(bPos));
+            AluRM(op, size, a, MemOf(in b, bPos));
         }
         else if (b.Loc == Loc.Reg)
         {
@@ -332,10 +332,10 @@ internal sealed unsafe partial class BaselineCompiler
     private void TestZero(OperandSize size)
     {
         Val v = _stack[_height - 1];
-        if (v.Loc == Loc.Stack)
+        if (InMemory(in v))
         {
             Pop();
-            _asm.Cmp(size, SlotMem(_height), 0);
+            _asm.Cmp(size, MemOf(in v, _height), 0);
         }
         else
         {
@@ -355,9 +355,9 @@ internal sealed unsafe partial class BaselineCompiler
         {
             _asm.Imul(size, a, a, unchecked((int)(long)b.Bits));
         }
-        else if (b.Loc == Loc.Stack)
+        else if (InMemory(in b))
         {
-            _asm.Imul(size, a, SlotMem(bPos));
+            _asm.Imul(size, a, MemOf(in b, bPos));
         }
         else if (b.Loc == Loc.Reg)
         {
@@ -537,9 +537,9 @@ internal sealed unsafe partial class BaselineCompiler
         a = PopXmm();
         bInMem = b.Loc != Loc.Reg;
         bMem = default;
-        if (b.Loc == Loc.Stack)
+        if (InMemory(in b))
         {
-            bMem = SlotMem(bPos);
+            bMem = MemOf(in b, bPos);
         }
         else if (b.Loc == Loc.Const)
         {

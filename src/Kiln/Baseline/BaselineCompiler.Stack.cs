@@ -26,6 +26,8 @@ internal sealed unsafe partial class BaselineCompiler
         Reg,
         Stack,
         Cond,
+        /// <summary>The current value of local <see cref="Val.Bits"/>, read from its frame slot when used (local.get is free).</summary>
+        Local,
     }
 
     /// <summary>One operand: where it lives. i32 values in registers are always zero-extended to 64 bits.</summary>
@@ -73,6 +75,11 @@ internal sealed unsafe partial class BaselineCompiler
     private void PushReg(ValType type, int reg) => Push(type, Loc.Reg).Reg = (byte)reg;
 
     private void PushStack(ValType type) => Push(type, Loc.Stack);
+
+    private static bool InMemory(in Val v) => v.Loc is Loc.Stack or Loc.Local;
+
+    /// <summary>Where a value in memory is: its spill slot, or its local's slot.</summary>
+    private Mem MemOf(in Val v, int position) => v.Loc == Loc.Local ? LocalMem((int)v.Bits) : SlotMem(position);
 
     private void PushCondition(Condition cc)
     {
@@ -176,14 +183,20 @@ internal sealed unsafe partial class BaselineCompiler
         }
     }
 
-    /// <summary>Spills every register value in [0, <paramref name="end"/>); constants stay.</summary>
-    private void SpillRange(int start, int end)
+    /// <summary>Spills every register value in [start, end); constants stay. Local references stay unless <paramref name="locals"/> (block entries: the local may change inside).</summary>
+    private void SpillRange(int start, int end, bool locals = false)
     {
         for (int i = start; i < end; i++)
         {
-            if (_stack[i].Loc == Loc.Reg)
+            ref Val v = ref _stack[i];
+            if (v.Loc == Loc.Reg)
             {
                 Spill(i);
+            }
+            else if (locals && v.Loc == Loc.Local)
+            {
+                StoreValue(SlotMem(i), in v, i, s_scratch);
+                v.Loc = Loc.Stack;
             }
         }
     }
@@ -198,7 +211,7 @@ internal sealed unsafe partial class BaselineCompiler
             {
                 Spill(i);
             }
-            else if (v.Loc == Loc.Const)
+            else if (v.Loc is Loc.Const or Loc.Local)
             {
                 StoreValue(SlotMem(i), in v, i, s_scratch);
                 v.Loc = Loc.Stack;
@@ -246,8 +259,9 @@ internal sealed unsafe partial class BaselineCompiler
                 }
                 return;
             case Loc.Stack:
+            case Loc.Local:
             {
-                Mem src = SlotMem(position);
+                Mem src = MemOf(in v, position);
                 if (src == dst)
                 {
                     return;
@@ -277,7 +291,8 @@ internal sealed unsafe partial class BaselineCompiler
                 _asm.MovImm(dst, (long)v.Bits);
                 return;
             case Loc.Stack:
-                _asm.Mov(SizeOf(v.Type), dst, SlotMem(position));
+            case Loc.Local:
+                _asm.Mov(SizeOf(v.Type), dst, MemOf(in v, position));
                 return;
             default:
                 throw new InternalErrorException("baseline compiler: an unmaterialized condition");
@@ -310,13 +325,14 @@ internal sealed unsafe partial class BaselineCompiler
                 }
                 return;
             case Loc.Stack:
+            case Loc.Local:
                 if (f32)
                 {
-                    _asm.Movss(dst, SlotMem(position));
+                    _asm.Movss(dst, MemOf(in v, position));
                 }
                 else
                 {
-                    _asm.Movsd(dst, SlotMem(position));
+                    _asm.Movsd(dst, MemOf(in v, position));
                 }
                 return;
             default:
@@ -376,29 +392,8 @@ internal sealed unsafe partial class BaselineCompiler
         _condPending = false;
     }
 
-    private void LocalGet(int index)
-    {
-        ValType t = _localTypes[index];
-        if (IsFloat(t))
-        {
-            Xmm x = AllocXmm();
-            if (t == ValType.F32)
-            {
-                _asm.Movss(x, LocalMem(index));
-            }
-            else
-            {
-                _asm.Movsd(x, LocalMem(index));
-            }
-            PushReg(t, x.Index);
-        }
-        else
-        {
-            Gpr r = AllocGpr();
-            _asm.Mov(SizeOf(t), r, LocalMem(index));
-            PushReg(t, r.Index);
-        }
-    }
+    /// <summary>local.get emits nothing: the value is read from the local's slot where it is used.</summary>
+    private void LocalGet(int index) => Push(_localTypes[index], Loc.Local).Bits = (ulong)index;
 
     private void LocalSet(int index, bool tee)
     {
@@ -407,7 +402,28 @@ internal sealed unsafe partial class BaselineCompiler
         {
             MaterializeCondition();
         }
-        StoreValue(LocalMem(index), in top, _height - 1, s_scratch);
+        // Older references to this local must keep the old value: load them first (moves only).
+        for (int i = 0; i < _height - 1; i++)
+        {
+            ref Val v = ref _stack[i];
+            if (v.Loc == Loc.Local && (int)v.Bits == index)
+            {
+                if (IsFloat(v.Type))
+                {
+                    Xmm x = AllocXmm();
+                    LoadXmm(x, in v, i);
+                    v.Reg = (byte)x.Index;
+                }
+                else
+                {
+                    Gpr r = AllocGpr();
+                    LoadGpr(r, in v, i);
+                    v.Reg = (byte)r.Index;
+                }
+                v.Loc = Loc.Reg;
+            }
+        }
+        StoreValue(LocalMem(index), in _stack[_height - 1], _height - 1, s_scratch);
         if (!tee)
         {
             Drop();
