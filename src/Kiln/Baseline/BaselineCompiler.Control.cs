@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Kiln.Jit.X64;
 using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
@@ -125,6 +126,7 @@ internal sealed unsafe partial class BaselineCompiler
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EnterBlock(in Instruction ins)
     {
         BlockTypes(ins.BlockType, out ValType[] parameters, out ValType[] results);
@@ -211,6 +213,7 @@ internal sealed unsafe partial class BaselineCompiler
         _dead = false;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void End()
     {
         ref Control c = ref _controls[_controlCount - 1];
@@ -356,6 +359,7 @@ internal sealed unsafe partial class BaselineCompiler
         SetDead();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BrIf(uint depth)
     {
         ref Control target = ref _controls[_controlCount - 1 - (int)depth];

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Kiln.Jit.X64;
 using Kiln.Vm;
 using Kiln.Wasm.Binary;
@@ -23,6 +24,7 @@ internal sealed unsafe partial class BaselineCompiler
     /// Spec 4.4.7: the effective address is the i32 index plus the offset, a 33-bit value, and the
     /// whole access must lie below the memory's current length (r13). Uses rax.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Mem EffectiveAddress(in Val index, int indexPos, uint offset, int size, out Gpr indexReg)
     {
         ulong end = (ulong)offset + (ulong)size;
@@ -70,6 +72,7 @@ internal sealed unsafe partial class BaselineCompiler
         return Mem.At(s_memBase, s_scratch);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void MemoryAccess(in Instruction ins)
     {
         Opcode op = ins.Opcode;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Kiln.Jit.X64;
 using Kiln.Wasm.Model;
 
@@ -16,6 +17,7 @@ internal sealed unsafe partial class BaselineCompiler
         Cmp,
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Numeric(Opcode op)
     {
         switch (op)
@@ -290,6 +292,7 @@ internal sealed unsafe partial class BaselineCompiler
         v.Loc == Loc.Const && (size == OperandSize.S32 || (long)v.Bits == (int)(long)v.Bits);
 
     /// <summary>a op b with b folded as an immediate or a slot operand when it can be; leaves a in its register.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Gpr AluOperands(Alu op, OperandSize size)
     {
         Val b = Pop();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Kiln.Jit.X64;
 using Kiln.Wasm.Model;
 
@@ -236,6 +237,7 @@ internal sealed unsafe partial class BaselineCompiler
     }
 
     /// <summary>Stores <paramref name="v"/> (at stack position <paramref name="position"/>) to <paramref name="dst"/>; uses <paramref name="scratch"/> for memory-to-memory and wide constants. Moves only.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void StoreValue(Mem dst, in Val v, int position, Gpr scratch)
     {
         switch (v.Loc)
@@ -277,6 +279,7 @@ internal sealed unsafe partial class BaselineCompiler
     }
 
     /// <summary>Loads <paramref name="v"/> into integer register <paramref name="dst"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LoadGpr(Gpr dst, in Val v, int position)
     {
         switch (v.Loc)
@@ -341,6 +344,7 @@ internal sealed unsafe partial class BaselineCompiler
     }
 
     /// <summary>Pops the top value into an integer register the caller then owns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Gpr PopGpr()
     {
         if (_condPending && _stack[_height - 1].Loc == Loc.Cond)
@@ -395,6 +399,7 @@ internal sealed unsafe partial class BaselineCompiler
     /// <summary>local.get emits nothing: the value is read from the local's slot where it is used.</summary>
     private void LocalGet(int index) => Push(_localTypes[index], Loc.Local).Bits = (ulong)index;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LocalSet(int index, bool tee)
     {
         ref Val top = ref _stack[_height - 1];

@@ -149,6 +149,7 @@ internal sealed unsafe partial class BaselineCompiler
     /// aligned). Returns the code offset of its entry; <paramref name="framePatch"/> is where the
     /// frame size must be written (as an int32) once the code is copied into code memory.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int CompileFunction(int definedIndex, out int framePatch, out int frameSize)
     {
         FunctionBody body = _module.Bodies[definedIndex];
@@ -326,6 +327,7 @@ internal sealed unsafe partial class BaselineCompiler
 
     private static OperandSize SizeOf(ValType t) => t is ValType.I32 or ValType.F32 ? OperandSize.S32 : OperandSize.S64;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Emit(in Instruction ins, ref InstructionReader reader)
     {
         switch (ins.Opcode)
