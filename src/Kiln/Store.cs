@@ -99,8 +99,15 @@ public sealed unsafe partial class Store : IDisposable
         return Math.Max(0, _context->Fuel);
     }
 
+    /// <summary>Releases all native memory of the store's instances; every handle into the store becomes unusable.</summary>
+    /// <exception cref="InvalidOperationException">Wasm code of this store is running (for example, a host function called Dispose).</exception>
     public void Dispose()
     {
+        // SECURITY: freeing the memories and the value stack under running code would be a use after free.
+        if (!_disposed && Stack.Depth > 0)
+        {
+            throw new InvalidOperationException("cannot dispose a store while its Wasm code is running");
+        }
         ReleaseNative();
         GC.SuppressFinalize(this);
     }

@@ -101,7 +101,8 @@ internal static unsafe partial class Executor
         int depth = entryDepth;
         Func callee = entry;
         ulong* nfp = fp;
-        PushFrame(stack, ref depth, entry, fn, fp);
+        Frame[] frames = stack.Frames;
+        PushFrame(stack, ref frames, ref depth, entry, fn, fp);
         int* ip = fn.Code;
         byte* mem = inst.MemoryBase;
         ulong memLen = inst.MemoryDefinition == null ? 0 : inst.MemoryDefinition->Length;
@@ -140,7 +141,7 @@ internal static unsafe partial class Executor
                     {
                         return;
                     }
-                    ref Frame caller = ref stack.Frames[depth];
+                    ref Frame caller = ref frames[depth];
                     Func returnTo = store.Functions[caller.CalleeId];
                     fn = returnTo.Code!;
                     fp = caller.Fp;
@@ -443,6 +444,50 @@ internal static unsafe partial class Executor
                         ThrowMemoryOutOfBounds();
                     }
                     mem[ea] = *(byte*)(fp + ip[2]);
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I32StoreImm:
+                {
+                    ulong ea = (ulong)*(uint*)(fp + ip[1]) + (uint)ip[3];
+                    if (ea + 4 > memLen)
+                    {
+                        ThrowMemoryOutOfBounds();
+                    }
+                    Unsafe.WriteUnaligned(mem + ea, ip[2]);
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I64StoreImm:
+                {
+                    ulong ea = (ulong)*(uint*)(fp + ip[1]) + (uint)ip[3];
+                    if (ea + 8 > memLen)
+                    {
+                        ThrowMemoryOutOfBounds();
+                    }
+                    Unsafe.WriteUnaligned(mem + ea, (long)ip[2]);
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I32Store8Imm:
+                {
+                    ulong ea = (ulong)*(uint*)(fp + ip[1]) + (uint)ip[3];
+                    if (ea + 1 > memLen)
+                    {
+                        ThrowMemoryOutOfBounds();
+                    }
+                    mem[ea] = (byte)ip[2];
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I32Store16Imm:
+                {
+                    ulong ea = (ulong)*(uint*)(fp + ip[1]) + (uint)ip[3];
+                    if (ea + 2 > memLen)
+                    {
+                        ThrowMemoryOutOfBounds();
+                    }
+                    Unsafe.WriteUnaligned(mem + ea, (ushort)ip[2]);
                     ip += 4;
                     continue;
                 }
@@ -1564,6 +1609,8 @@ internal static unsafe partial class Executor
                     // Host function: it may re-enter Wasm above this frame, and may grow memory.
                     stack.Top = fp + fn.FrameSize;
                     CallHost(callee, store, inst, nfp);
+                    // A nested entry may have reallocated the frame array.
+                    frames = stack.Frames;
                     memLen = inst.MemoryDefinition == null ? 0 : inst.MemoryDefinition->Length;
                     continue;
                 }
@@ -1571,10 +1618,10 @@ internal static unsafe partial class Executor
                 {
                     CheckInterrupt(context);
                 }
-                stack.Frames[depth].ReturnIp = ip;
+                frames[depth].ReturnIp = ip;
                 fn = code;
                 fp = nfp;
-                PushFrame(stack, ref depth, callee, fn, fp);
+                PushFrame(stack, ref frames, ref depth, callee, fn, fp);
                 ip = fn.Code;
                 if (callee.Instance != inst)
                 {
@@ -1588,14 +1635,23 @@ internal static unsafe partial class Executor
 
     /// <summary>Activates <paramref name="fn"/> at <paramref name="fp"/>: checks the limits, records the frame, zeroes the locals.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PushFrame(InterpreterStack stack, ref int depth, Func callee, InterpretedFunction fn, ulong* fp)
+    private static void PushFrame(InterpreterStack stack, ref Frame[] frames, ref int depth, Func callee, InterpretedFunction fn, ulong* fp)
     {
         int next = depth + 1;
-        if ((next >= stack.Frames.Length && !stack.EnsureFrame(next)) || fn.FrameSize > stack.End - fp)
+        if (next >= frames.Length)
+        {
+            if (!stack.EnsureFrame(next))
+            {
+                WasmMath.Trap(TrapCode.CallStackExhausted);
+            }
+            // The frame array was reallocated (a host call may also have grown it).
+            frames = stack.Frames;
+        }
+        if (fn.FrameSize > stack.End - fp)
         {
             WasmMath.Trap(TrapCode.CallStackExhausted);
         }
-        ref Frame frame = ref stack.Frames[next];
+        ref Frame frame = ref frames[next];
         frame.CalleeId = callee.Id;
         frame.Fp = fp;
         depth = next;

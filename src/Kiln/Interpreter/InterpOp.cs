@@ -91,6 +91,12 @@ internal enum InterpOp
     I32Store8,
     I32Store16,
 
+    // Stores of a constant: op address imm offset (I64StoreImm sign-extends imm).
+    I32StoreImm,
+    I64StoreImm,
+    I32Store8Imm,
+    I32Store16Imm,
+
     // Numeric: op d a [b].
     I32Eqz,
     I32Eq,

@@ -397,6 +397,25 @@ internal sealed partial class Translator
 
     private void Store(InterpOp op, in Instruction ins)
     {
+        if (_height > _controls[^1].Height && _stack[_height - 1] < 0)
+        {
+            ulong bits = _constants[-_stack[_height - 1] - 1];
+            InterpOp? immOp = op switch
+            {
+                InterpOp.I32Store => InterpOp.I32StoreImm,
+                InterpOp.I32Store8 => InterpOp.I32Store8Imm,
+                InterpOp.I32Store16 => InterpOp.I32Store16Imm,
+                InterpOp.I64Store when (long)bits == (int)bits => InterpOp.I64StoreImm,
+                _ => null,
+            };
+            if (immOp is { } storeImm)
+            {
+                TryPopConstant(out _);
+                int address = Pop();
+                _code.Add((int)storeImm, address, (int)bits, (int)ins.MemOffset);
+                return;
+            }
+        }
         int value = Pop();
         int addr = Pop();
         _code.Add((int)op, addr, value, (int)ins.MemOffset);

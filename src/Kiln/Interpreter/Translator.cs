@@ -50,6 +50,7 @@ internal sealed partial class Translator
         _signatureIds = signatureIds;
     }
 
+    /// <summary>What opened a control frame; decides where its label's branches go and what they carry.</summary>
     private enum ControlKind : byte
     {
         Function,
@@ -59,6 +60,7 @@ internal sealed partial class Translator
         Else,
     }
 
+    /// <summary>One open block, loop, if/else or the function body, as the translator tracks it.</summary>
     private struct Control
     {
         public ControlKind Kind;

@@ -75,6 +75,23 @@ public class TrapTests
     }
 
     [Fact]
+    public void DisposingTheStoreFromRunningCodeIsRefused()
+    {
+        using var host = new TestHost();
+        host.Linker.DefineFunction("env", "dispose", () => host.Store.Dispose());
+        var b = new ModuleBuilder();
+        b.ImportFunction("env", "dispose", T.None, T.None);
+        b.AddFunction("run", T.None, T.None, T.None, "call 0");
+        Instance instance = host.Instantiate(b);
+
+        TrapException trap = Assert.Throws<TrapException>(() => instance.GetAction("run").Invoke());
+
+        Assert.IsType<InvalidOperationException>(trap.InnerException);
+        instance.GetFunction("run")!.Store.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => instance.GetAction("run").Invoke());
+    }
+
+    [Fact]
     public void TrapInsideReentrantCallKeepsBothBacktraceParts()
     {
         using var host = new TestHost();

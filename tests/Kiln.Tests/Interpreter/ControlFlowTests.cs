@@ -140,6 +140,29 @@ public class ControlFlowTests
     }
 
     [Fact]
+    public void DeepRecursionInsideHostCallbackThenReturnToOuterFrames()
+    {
+        // The nested entry grows the interpreter's frame array past its initial size while the
+        // outer activation is suspended in the host call; the outer frames must survive that.
+        using var host = new TestHost();
+        Instance? instance = null;
+        host.Linker.DefineFunction("env", "deep", (int n) => instance!.GetFunction<int, int>("depth").Invoke(n));
+        var b = new ModuleBuilder();
+        b.ImportFunction("env", "deep", T.I32, T.I32);
+        b.AddFunction("depth", T.I32, T.I32, T.None,
+            "local.get 0", "i32.eqz", "if i32", "i32.const 0", "else", "local.get 0", "i32.const 1", "i32.sub", "call 1", "i32.const 1", "i32.add", "end");
+        b.AddFunction("outer", T.I32, T.I32, T.None,
+            "local.get 0", "i32.eqz", "if i32", "i32.const 5000", "call 0", "else", "local.get 0", "i32.const 1", "i32.sub", "call 2", "i32.const 1", "i32.add", "end");
+        b.AddFunction("boom", T.None, T.None, T.None, "unreachable");
+        b.AddFunction("deepThenTrap", T.None, T.None, T.None, "i32.const 5000", "call 0", "drop", "call 3");
+        instance = host.Instantiate(b);
+
+        TrapException trap = Assert.Throws<TrapException>(() => instance.GetAction("deepThenTrap").Invoke());
+        Assert.Equal(["boom", "deepThenTrap"], trap.Backtrace.Select(f => f.FunctionName));
+        Assert.Equal(5000 + 3, instance.GetFunction<int, int>("outer").Invoke(3));
+    }
+
+    [Fact]
     public void RecursiveFactorial()
     {
         Instance i = Build(b => b.AddFunction("fac", T.I64, T.I64, T.None,

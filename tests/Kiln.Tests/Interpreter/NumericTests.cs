@@ -153,6 +153,39 @@ public class NumericTests
     }
 
     [Fact]
+    public void StoresOfConstantsWriteTheRightWidth()
+    {
+        using var host = new TestHost();
+        var b = new ModuleBuilder();
+        b.AddMemory(1);
+        b.Export("memory", ExternKind.Memory, 0);
+        b.AddFunction("run", T.I32, T.None, T.None,
+            "local.get 0", "i64.const -1", "i64.store 0",
+            "local.get 0", "f64.const 1.5", "f64.store 8",
+            "local.get 0", "f64.const 0", "f64.store 16",
+            "local.get 0", "i32.const 0x1FF", "i32.store8 24",
+            "local.get 0", "i64.const 0x123456789", "i64.store32 28",
+            "local.get 0", "i32.const 0x12345", "i32.store16 32",
+            "local.get 0", "f32.const -2", "f32.store 36",
+            "local.get 0", "i64.const 0x1122334455667788", "i64.store 40");
+        Instance i = host.Instantiate(b);
+        Memory memory = i.GetMemory("memory")!;
+        memory.Span[..64].Fill(0xAA);
+
+        i.GetAction<int>("run").Invoke(0);
+
+        Assert.Equal(-1L, memory.ReadInt64(0));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(1.5), memory.ReadInt64(8));
+        Assert.Equal(0L, memory.ReadInt64(16));
+        Assert.Equal([0xFF, 0xAA], memory.Span[24..26].ToArray());
+        Assert.Equal(0x23456789, memory.ReadInt32(28));
+        Assert.Equal([0x45, 0x23, 0xAA], memory.Span[32..35].ToArray());
+        Assert.Equal(BitConverter.SingleToInt32Bits(-2f), memory.ReadInt32(36));
+        Assert.Equal(0x1122334455667788L, memory.ReadInt64(40));
+        Assert.Equal(TrapCode.MemoryOutOfBounds, Assert.Throws<TrapException>(() => i.GetAction<int>("run").Invoke(65536 - 47)).Code);
+    }
+
+    [Fact]
     public void BulkMemoryBoundsAndOverlap()
     {
         using var host = new TestHost();
