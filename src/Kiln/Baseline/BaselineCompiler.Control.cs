@@ -16,6 +16,7 @@ internal sealed unsafe partial class BaselineCompiler
     private static readonly ValType[][] s_single = BuildSingles();
 
     private Control[] _controls = new Control[16];
+    private Label[] _brByDepth = new Label[16];
     private int _controlCount;
     private bool _dead;
     private int _deadNesting;
@@ -404,7 +405,12 @@ internal sealed unsafe partial class BaselineCompiler
 
         // With merge values each distinct target gets a stub that moves them; without, jump straight there.
         Span<Label> stubs = _brLabels.AsSpan(0, count + 1);
-        Label[] byDepth = arity > 0 ? new Label[_controlCount] : [];
+        if (_brByDepth.Length < _controlCount)
+        {
+            _brByDepth = new Label[Math.Max(_controlCount, _brByDepth.Length * 2)];
+        }
+        Span<Label> byDepth = arity > 0 ? _brByDepth.AsSpan(0, _controlCount) : [];
+        byDepth.Clear();
         for (int i = 0; i <= count; i++)
         {
             int depth = (int)targets[i];
