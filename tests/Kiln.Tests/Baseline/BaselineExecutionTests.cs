@@ -124,6 +124,28 @@ public class BaselineExecutionTests
     }
 
     [Fact]
+    public void RecursionThroughTheHostEndsInATrapNotAStackOverflow()
+    {
+        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
+        TypedFunc<int, int>? down = null;
+        int deepest = 0;
+        host.Linker.DefineFunction("env", "back", (int depth) =>
+        {
+            deepest = Math.Max(deepest, depth);
+            return down!.Invoke(depth);
+        });
+        const string wat = """
+            (module (import "env" "back" (func $back (param i32) (result i32)))
+              (func (export "down") (param i32) (result i32) (call $back (i32.add (local.get 0) (i32.const 1)))))
+            """;
+        Instance instance = host.Linker.Instantiate(host.Store, Module.FromText(host.Engine, wat));
+        down = instance.GetFunction<int, int>("down");
+        TrapException trap = Assert.Throws<TrapException>(() => down.Invoke(0));
+        Assert.Equal(TrapCode.CallStackExhausted, trap.Code);
+        Assert.True(deepest > 100, $"only {deepest} levels");
+    }
+
+    [Fact]
     public void InterruptStopsARunawayLoopWithinMilliseconds()
     {
         using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
