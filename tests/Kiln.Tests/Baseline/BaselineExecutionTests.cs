@@ -146,6 +146,23 @@ public class BaselineExecutionTests
     }
 
     [Fact]
+    public void DisposingTheStoreFromHostCodeUnderCompiledCodeIsRefused()
+    {
+        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
+        host.Linker.DefineFunction("env", "dispose", () => host.Store.Dispose());
+        const string wat = """
+            (module (import "env" "dispose" (func $dispose))
+              (memory 1)
+              (func (export "run") (result i32) (call $dispose) (i32.load (i32.const 0))))
+            """;
+        Instance instance = host.Linker.Instantiate(host.Store, Module.FromText(host.Engine, wat));
+        TrapException trap = Assert.Throws<TrapException>(() => instance.GetFunction("run")!.Invoke());
+        Assert.IsType<InvalidOperationException>(trap.InnerException);
+        host.Store.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => instance.GetFunction("run")!.Invoke());
+    }
+
+    [Fact]
     public void InterruptStopsARunawayLoopWithinMilliseconds()
     {
         using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
