@@ -11,6 +11,3 @@ public interface ICodeObserver
     /// <summary>The functions and stubs of a batch just sealed; each symbol's range stays valid as long as the engine.</summary>
     void OnCodeSealed(IReadOnlyList<CodeSymbol> symbols);
 }
-
-/// <summary>One named range of machine code: <c>module!function</c> (names from the name section), its address and size in bytes.</summary>
-public readonly record struct CodeSymbol(string Name, nint Address, int Size);
