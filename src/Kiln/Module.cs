@@ -11,7 +11,7 @@ namespace Kiln;
 /// Immutable and shareable between stores of the same engine; instantiate it with a
 /// <see cref="Linker"/>.
 /// </summary>
-public sealed class Module
+public sealed partial class Module
 {
     private Module(Engine engine, WasmModule model, string? name)
     {
@@ -25,16 +25,31 @@ public sealed class Module
         }
         CheckSupported(model);
         var translator = new Translator(model, SignatureIds);
-        Functions = new InterpretedFunction[model.Bodies.Count];
+        Functions = new InterpretedFunction?[model.Bodies.Count];
         if (model.Bodies.Count != model.FunctionTypeIndices.Count)
         {
             throw new InternalErrorException($"{model.FunctionTypeIndices.Count} functions declared but {model.Bodies.Count} bodies");
         }
+        var interpreted = new bool[Functions.Length];
+        if (engine.Options.Tier == Tier.Baseline)
+        {
+            for (int i = 0; i < interpreted.Length; i++)
+            {
+                interpreted[i] = engine.Options.InterpretFunction?.Invoke((uint)(model.ImportedFunctionCount + i)) == true;
+            }
+            Baseline = Kiln.Baseline.BaselineModule.Compile(engine, model, SignatureIds, Name, interpreted);
+        }
         for (int i = 0; i < Functions.Length; i++)
         {
-            Functions[i] = translator.Translate((uint)i);
+            if (Baseline is null || interpreted[i])
+            {
+                Functions[i] = translator.Translate((uint)i);
+            }
         }
     }
+
+    /// <summary>The baseline tier's code for this module; null on the interpreter tier.</summary>
+    internal Kiln.Baseline.BaselineModule? Baseline { get; }
 
     public Engine Engine { get; }
 
@@ -51,8 +66,8 @@ public sealed class Module
     /// <summary>Engine-wide signature id of each type index.</summary>
     internal int[] SignatureIds { get; }
 
-    /// <summary>Translated code of each defined function.</summary>
-    internal InterpretedFunction[] Functions { get; }
+    /// <summary>Translated code of each defined function (null for functions the baseline tier compiled).</summary>
+    internal InterpretedFunction?[] Functions { get; }
 
     /// <summary>Decodes, validates and compiles a binary module.</summary>
     /// <exception cref="Wasm.MalformedModuleException">The bytes are not a well-formed module.</exception>

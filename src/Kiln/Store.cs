@@ -104,7 +104,8 @@ public sealed unsafe partial class Store : IDisposable
     public void Dispose()
     {
         // SECURITY: freeing the memories and the value stack under running code would be a use after free.
-        if (!_disposed && Stack.Depth > 0)
+        // Compiled code is running while an entry trampoline's stack pointer is recorded.
+        if (!_disposed && (Stack.Depth > 0 || _context->EntryStackPointer != 0))
         {
             throw new InvalidOperationException("cannot dispose a store while its Wasm code is running");
         }

@@ -36,4 +36,14 @@ internal sealed class CodeRegion
 
     /// <summary>Start of the data area in the executable view.</summary>
     public nint ExecutableDataBase => ExecutableBase + (nint)CodeAreaSize;
+
+    /// <summary>
+    /// After the seal: bytes of the code area and of the data area still mapped (the unused tails were
+    /// unmapped, and the address space they occupied may belong to someone else by now).
+    /// </summary>
+    public nuint SealedCodeBytes { get; set; }
+
+    public nuint SealedDataBytes { get; set; }
+
+    public bool IsSealed { get; set; }
 }

@@ -41,12 +41,25 @@ internal sealed class MprotectBackend : ICodeMemoryBackend
         PageSyscalls.Unmap(_counters, code + (nint)codePages, region.CodeAreaSize - codePages);
         PageSyscalls.Unmap(_counters, data + (nint)dataPages, region.DataAreaSize - dataPages);
         region.ExecutableMappedBytes = codePages + dataPages;
+        region.SealedCodeBytes = codePages;
+        region.SealedDataBytes = dataPages;
+        region.IsSealed = true;
         region.WritableBase = 0;
     }
 
     public void Release(CodeRegion region)
     {
-        PageSyscalls.Unmap(_counters, region.ExecutableBase, region.TotalSize, region.ExecutableMappedBytes);
+        if (region.IsSealed)
+        {
+            // Only what the seal kept: the unused tails were unmapped then and may have been mapped by
+            // someone else since (the .NET runtime maps its own code views into freed ranges).
+            PageSyscalls.Unmap(_counters, region.ExecutableBase, region.SealedCodeBytes, region.SealedCodeBytes);
+            PageSyscalls.Unmap(_counters, region.ExecutableDataBase, region.SealedDataBytes, region.SealedDataBytes);
+        }
+        else
+        {
+            PageSyscalls.Unmap(_counters, region.ExecutableBase, region.TotalSize, region.ExecutableMappedBytes);
+        }
         region.ExecutableMappedBytes = 0;
         region.WritableBase = 0;
     }
