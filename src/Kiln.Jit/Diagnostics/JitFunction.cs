@@ -1,0 +1,52 @@
+namespace Kiln.Jit.Diagnostics;
+
+/// <summary>
+/// What the diagnostics need to know about one piece of generated code (a compiled function, a trampoline, a
+/// stub): its name as profilers and debuggers will show it, where it is in its batch, how its frame is laid out
+/// for unwinders, and optionally which source lines its instructions come from.
+/// </summary>
+public sealed class JitFunction
+{
+    /// <summary>Describes <paramref name="item"/> (a function of a batch) under <paramref name="name"/>.</summary>
+    public JitFunction(string name, CodeItem item, FrameLayout frame, IReadOnlyList<SourceLocation>? lines = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(frame);
+        if (item.Kind != CodeItemKind.Function)
+        {
+            throw new ArgumentException("Only functions are described to profilers and debuggers, not read-only data.", nameof(item));
+        }
+        if (frame.LastOffset > item.Length)
+        {
+            throw new ArgumentException($"The frame layout refers to offset {frame.LastOffset}, past the end of the {item.Length}-byte function '{name}'.", nameof(frame));
+        }
+        if (lines is not null)
+        {
+            int previous = -1;
+            foreach (SourceLocation line in lines)
+            {
+                if (line.CodeOffset < previous || line.CodeOffset >= item.Length || line.Line <= 0 || string.IsNullOrEmpty(line.File))
+                {
+                    throw new ArgumentException(
+                        $"Line table of '{name}': entries need increasing code offsets inside the function (0..{item.Length - 1}), a file and a line from 1; got {line}.",
+                        nameof(lines));
+                }
+                previous = line.CodeOffset;
+            }
+        }
+        Name = name;
+        Item = item;
+        Frame = frame;
+        Lines = lines ?? [];
+    }
+
+    /// <summary>The symbol name, e.g. <c>module!function</c>.</summary>
+    public string Name { get; }
+
+    public CodeItem Item { get; }
+
+    public FrameLayout Frame { get; }
+
+    /// <summary>The line table, sorted by code offset; empty when the compiler has none.</summary>
+    public IReadOnlyList<SourceLocation> Lines { get; }
+}
