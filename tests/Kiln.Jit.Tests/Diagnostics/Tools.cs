@@ -39,7 +39,7 @@ internal static class Tools
     }
 
     public static (int ExitCode, string Stdout, string Stderr) Run(string file, IEnumerable<string> args, TimeSpan timeout,
-        IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
+        IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null, byte[]? input = null)
     {
         var start = new ProcessStartInfo(file)
         {
@@ -68,6 +68,10 @@ internal static class Tools
             }
         }
         using Process process = Process.Start(start)!;
+        if (input is not null)
+        {
+            process.StandardInput.BaseStream.Write(input);
+        }
         process.StandardInput.Close();
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
