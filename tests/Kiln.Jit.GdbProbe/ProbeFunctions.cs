@@ -42,7 +42,7 @@ public static unsafe class ProbeFunctions
 
         public JitFunction Entry { get; }
 
-        public nint EntryAddress => Batch.GetAddress(Entry.Item);
+        public nint EntryAddress => Batch.GetAddress(Entry.Item!.Value);
 
         public CodeBatch Batch { get; }
 
@@ -52,9 +52,9 @@ public static unsafe class ProbeFunctions
 
         public JitRegistration Registration { get; }
 
-        public nint OuterAddress => Batch.GetAddress(Outer.Item);
+        public nint OuterAddress => Batch.GetAddress(Outer.Item!.Value);
 
-        public nint InnerAddress => Batch.GetAddress(Inner.Item);
+        public nint InnerAddress => Batch.GetAddress(Inner.Item!.Value);
 
         /// <summary>Calls outer(fn, count, a0, a1).</summary>
         public long Call(nint fn, long count, nint a0, nint a1) =>

@@ -8,7 +8,7 @@ namespace Kiln.Jit.Diagnostics;
 /// function rather than a generic instruction list: the standard <c>push rbp; mov rbp, rsp; sub rsp, N</c> frame
 /// needs only where the push and the move end, since after them the frame is found through rbp whatever rsp does.
 /// </summary>
-public sealed class FrameLayout
+public sealed partial class FrameLayout
 {
     private readonly List<SavedRegister> _savedRegisters = [];
     private readonly List<(int Start, int End)> _epilogues = [];

@@ -80,8 +80,9 @@ public sealed class JitDiagnostics
     }
 
     /// <summary>
-    /// Announces the <paramref name="functions"/> of a sealed <paramref name="batch"/>. Returns the registration,
-    /// which the batch also disposes when it is freed; disposing it earlier withdraws the GDB object and unwind info.
+    /// Announces the <paramref name="functions"/> of a sealed <paramref name="batch"/>, each described by a
+    /// <see cref="CodeItem"/>. Returns the registration, which the batch also disposes when it is freed; disposing it
+    /// earlier withdraws the GDB object and unwind info.
     /// </summary>
     public JitRegistration Register(CodeBatch batch, IReadOnlyList<JitFunction> functions)
     {
@@ -97,29 +98,68 @@ public sealed class JitDiagnostics
                 "Perf maps and GDB need code in anonymous memory: use CodeMemoryStrategy.Mprotect (JitDiagnosticsOptions.RequiredCodeMemoryStrategy) " +
                 "or the jitdump profiler, which works with dual mapping.");
         }
-
         var addresses = new long[functions.Count];
         for (int i = 0; i < functions.Count; i++)
         {
-            addresses[i] = batch.GetAddress(functions[i].Item);
+            CodeItem item = functions[i].Item ?? throw new ArgumentException($"'{functions[i].Name}' is described by an address, not by an item of this batch.", nameof(functions));
+            addresses[i] = batch.GetAddress(item);
         }
+        JitRegistration registration = RegisterCore(functions, addresses, batch.CodeAddress, batch.CodeBytes);
+        if (registration != JitRegistration.Empty)
+        {
+            batch.DisposeBeforeFree(registration);
+        }
+        return registration;
+    }
 
+    /// <summary>
+    /// Announces sealed code described by absolute addresses (all of it executable and mapped for as long as the
+    /// registration lives). The caller disposes the registration before the code is freed. The code must be in
+    /// memory of the strategy <see cref="JitDiagnosticsOptions.RequiredCodeMemoryStrategy"/> names.
+    /// </summary>
+    public JitRegistration Register(IReadOnlyList<JitFunction> functions)
+    {
+        ArgumentNullException.ThrowIfNull(functions);
+        if (!IsEnabled || functions.Count == 0)
+        {
+            return JitRegistration.Empty;
+        }
+        var addresses = new long[functions.Count];
+        long start = long.MaxValue;
+        long end = long.MinValue;
+        for (int i = 0; i < functions.Count; i++)
+        {
+            if (functions[i].Item is not null || functions[i].Address == 0)
+            {
+                throw new ArgumentException($"'{functions[i].Name}' is described by a batch item: register it with its batch.", nameof(functions));
+            }
+            addresses[i] = functions[i].Address;
+            start = Math.Min(start, addresses[i]);
+            end = Math.Max(end, addresses[i] + functions[i].Size);
+        }
+        return RegisterCore(functions, addresses, (nint)start, checked((int)(end - start)));
+    }
+
+    private JitRegistration RegisterCore(IReadOnlyList<JitFunction> functions, long[] addresses, nint codeStart, int codeBytes)
+    {
         if (_perfMap is not null)
         {
             var lines = new (long, int, string)[functions.Count];
             for (int i = 0; i < functions.Count; i++)
             {
-                lines[i] = (addresses[i], functions[i].Item.Length, functions[i].Name);
+                lines[i] = (addresses[i], functions[i].Size, functions[i].Name);
             }
             _perfMap.Append(lines);
         }
         if (_jitDump is not null)
         {
+            var records = new (string, long, int, FrameLayout, IReadOnlyList<SourceLocation>)[functions.Count];
             for (int i = 0; i < functions.Count; i++)
             {
                 JitFunction f = functions[i];
-                _jitDump.WriteFunction(f.Name, addresses[i], batch.GetBytes(f.Item), f.Frame, f.Lines);
+                records[i] = (f.Name, addresses[i], f.Size, f.Frame, f.Lines);
             }
+            _jitDump.WriteFunctions(records);
         }
         if (!_unwind && _gdb is null)
         {
@@ -129,7 +169,7 @@ public sealed class JitDiagnostics
         var cfi = new CfiFunction[functions.Count];
         for (int i = 0; i < functions.Count; i++)
         {
-            cfi[i] = new CfiFunction(addresses[i], functions[i].Item.Length, functions[i].Frame);
+            cfi[i] = new CfiFunction(addresses[i], functions[i].Size, functions[i].Frame);
         }
         byte[] ehFrame = EhFrame.Build(cfi, EhFramePointers.Absolute);
         UnwindRegistration? unwind = null;
@@ -142,11 +182,9 @@ public sealed class JitDiagnostics
             }
             if (_gdb is not null)
             {
-                gdb = _gdb.Register(BuildGdbObject(batch, functions, addresses, ehFrame));
+                gdb = _gdb.Register(BuildGdbObject(functions, addresses, codeStart, codeBytes, ehFrame));
             }
-            var registration = new JitRegistration(unwind, gdb);
-            batch.DisposeBeforeFree(registration);
-            return registration;
+            return new JitRegistration(unwind, gdb);
         }
         catch
         {
@@ -156,16 +194,16 @@ public sealed class JitDiagnostics
         }
     }
 
-    internal static byte[] BuildGdbObject(CodeBatch batch, IReadOnlyList<JitFunction> functions, long[] addresses, byte[] ehFrame)
+    internal static byte[] BuildGdbObject(IReadOnlyList<JitFunction> functions, long[] addresses, nint codeStart, int codeBytes, byte[] ehFrame)
     {
         var symbols = new GdbJitObject.Symbol[functions.Count];
         var lineTables = new (long, int, IReadOnlyList<SourceLocation>)[functions.Count];
         for (int i = 0; i < functions.Count; i++)
         {
-            symbols[i] = new GdbJitObject.Symbol(functions[i].Name, addresses[i], functions[i].Item.Length);
-            lineTables[i] = (addresses[i], functions[i].Item.Length, functions[i].Lines);
+            symbols[i] = new GdbJitObject.Symbol(functions[i].Name, addresses[i], functions[i].Size);
+            lineTables[i] = (addresses[i], functions[i].Size, functions[i].Lines);
         }
-        DebugLineSections? debug = DebugLineSections.Build(batch.CodeAddress, batch.CodeBytes, lineTables);
-        return GdbJitObject.Build(batch.CodeAddress, batch.CodeBytes, symbols, ehFrame, debug);
+        DebugLineSections? debug = DebugLineSections.Build(codeStart, codeBytes, lineTables);
+        return GdbJitObject.Build(codeStart, codeBytes, symbols, ehFrame, debug);
     }
 }

@@ -40,13 +40,13 @@ public unsafe class ElfToolTests
         using ProbeFunctions.Installed probe = ProbeFunctions.Install(memory, diagnostics: null);
         JitFunction[] functions = [probe.Outer, probe.Inner, probe.Entry];
         long[] addresses = [probe.OuterAddress, probe.InnerAddress, probe.EntryAddress];
-        byte[] ehFrame = EhFrame.Build([.. functions.Select((f, i) => new CfiFunction(addresses[i], f.Item.Length, f.Frame))], EhFramePointers.Absolute);
-        string path = WriteTemp(JitDiagnostics.BuildGdbObject(probe.Batch, functions, addresses, ehFrame), ".o");
+        byte[] ehFrame = EhFrame.Build([.. functions.Select((f, i) => new CfiFunction(addresses[i], f.Size, f.Frame))], EhFramePointers.Absolute);
+        string path = WriteTemp(JitDiagnostics.BuildGdbObject(functions, addresses, probe.Batch.CodeAddress, probe.Batch.CodeBytes, ehFrame), ".o");
         try
         {
             string symbols = ReadElf("-sW", path);
-            Assert.Matches($@"{probe.Inner.Item.Length}\s+FUNC\s+GLOBAL\s+DEFAULT\s+1\s+probe!inner", symbols);
-            Assert.Matches($@"{probe.Outer.Item.Length}\s+FUNC\s+GLOBAL\s+DEFAULT\s+1\s+probe!outer", symbols);
+            Assert.Matches($@"{probe.Inner.Size}\s+FUNC\s+GLOBAL\s+DEFAULT\s+1\s+probe!inner", symbols);
+            Assert.Matches($@"{probe.Outer.Size}\s+FUNC\s+GLOBAL\s+DEFAULT\s+1\s+probe!outer", symbols);
             Assert.Contains($"{probe.Batch.CodeAddress:x16}", ReadElf("-SW", path));
 
             string frames = ReadElf("--debug-dump=frames-interp", path);

@@ -52,7 +52,7 @@ public class JitDumpTests
         Assert.Equal(ProbeFunctions.InnerName, load.Name);
         Assert.Equal((ulong)probe.InnerAddress, load.Vma);
         Assert.Equal((uint)Environment.ProcessId, load.Pid);
-        Assert.Equal(probe.Batch.GetBytes(probe.Inner.Item).ToArray(), load.Code);
+        Assert.Equal(probe.Batch.GetBytes(probe.Inner.Item!.Value).ToArray(), load.Code);
 
         JitDumpReader.Record debug = dump.Records[loadIndex - 1];
         Assert.Equal(DebugInfo, debug.Id);

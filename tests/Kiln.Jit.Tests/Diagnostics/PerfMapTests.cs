@@ -22,9 +22,9 @@ public class PerfMapTests
             using ProbeFunctions.Installed probe = ProbeFunctions.Install(memory, diagnostics);
             var lines = ParseMap(path);
             Assert.Equal(3, lines.Count);
-            Assert.Contains(((long)probe.InnerAddress, probe.Inner.Item.Length, ProbeFunctions.InnerName), lines);
-            Assert.Contains(((long)probe.OuterAddress, probe.Outer.Item.Length, ProbeFunctions.OuterName), lines);
-            Assert.Contains(((long)probe.EntryAddress, probe.Entry.Item.Length, ProbeFunctions.EntryName), lines);
+            Assert.Contains(((long)probe.InnerAddress, probe.Inner.Size, ProbeFunctions.InnerName), lines);
+            Assert.Contains(((long)probe.OuterAddress, probe.Outer.Size, ProbeFunctions.OuterName), lines);
+            Assert.Contains(((long)probe.EntryAddress, probe.Entry.Size, ProbeFunctions.EntryName), lines);
             Assert.All(File.ReadAllLines(path), l => Assert.DoesNotContain("0x", l));
         }
         finally

@@ -66,7 +66,7 @@ public unsafe class UnwindTests
 
     private static bool Inside(ProbeFunctions.Installed probe, JitFunction function, nint address)
     {
-        nint start = probe.Batch.GetAddress(function.Item);
-        return address > start && address <= start + function.Item.Length;
+        nint start = probe.Batch.GetAddress(function.Item!.Value);
+        return address > start && address <= start + function.Size;
     }
 }
