@@ -10,6 +10,8 @@ public static class Program
     {
         var root = new RootCommand("Kiln: a secure WebAssembly JIT runtime for .NET");
         root.Subcommands.Add(VersionCommand.Create());
+        root.Subcommands.Add(WastCommand.Create());
+        root.Subcommands.Add(CompileCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -28,7 +28,7 @@ public abstract class WasmModuleException : Exception
     /// <summary>What is wrong, in the spec suite's words.</summary>
     public string Reason { get; }
 
-    /// <summary>Byte offset in the binary module, or -1 for text.</summary>
+    /// <summary>Byte offset in the binary module, or -1 for text and for rules about the module as a whole.</summary>
     public int Offset { get; }
 
     /// <summary>The function whose body holds the error, when there is one.</summary>
@@ -41,8 +41,14 @@ public abstract class WasmModuleException : Exception
 
     public int Column { get; }
 
-    private static string FormatBinary(string reason, int offset, uint? functionIndex) =>
-        functionIndex is { } f ? $"{reason} (at offset 0x{offset:x}, in function {f})" : $"{reason} (at offset 0x{offset:x})";
+    /// <summary>Offset -1 means the rule concerns the module as a whole (an export, the start function, ...).</summary>
+    private static string FormatBinary(string reason, int offset, uint? functionIndex) => (offset, functionIndex) switch
+    {
+        ( >= 0, { } f) => $"{reason} (at offset 0x{offset:x}, in function {f})",
+        ( >= 0, null) => $"{reason} (at offset 0x{offset:x})",
+        (_, { } f) => $"{reason} (in function {f})",
+        _ => reason,
+    };
 }
 
 /// <summary>The input is not a well-formed module: bad encoding, or text that does not parse.</summary>

@@ -1,0 +1,58 @@
+using Kiln.Wasm;
+using Kiln.Wasm.Text;
+
+namespace Kiln.Cli.Wast;
+
+/// <summary>Runs .wast scripts on one engine (one tier); each file gets a fresh store.</summary>
+internal sealed class WastRunner : IDisposable
+{
+    private readonly Engine _engine;
+
+    public WastRunner(Tier tier)
+    {
+        _engine = new Engine(new EngineOptions { Tier = tier });
+    }
+
+    public void Dispose() => _engine.Dispose();
+
+    public WastFileResult RunFile(string path)
+    {
+        WastScript script;
+        try
+        {
+            script = WastParser.ParseScript(File.ReadAllBytes(path), Path.GetFileName(path));
+        }
+        catch (WasmModuleException e)
+        {
+            return new WastFileResult(path, [WastOutcome.Fail("parse", e.Line, $"the script does not parse: {e.Message}")]);
+        }
+        var outcomes = new List<WastOutcome>(script.Commands.Count);
+        using (var session = new ScriptSession(_engine))
+        {
+            foreach (WastCommand command in script.Commands)
+            {
+                outcomes.Add(session.Run(command));
+            }
+        }
+        return new WastFileResult(path, outcomes);
+    }
+
+    /// <summary>Expands directories to their .wast files, sorted by name.</summary>
+    public static IEnumerable<string> ExpandPaths(IEnumerable<string> paths)
+    {
+        foreach (string path in paths)
+        {
+            if (Directory.Exists(path))
+            {
+                foreach (string file in Directory.GetFiles(path, "*.wast").OrderBy(f => f, StringComparer.Ordinal))
+                {
+                    yield return file;
+                }
+            }
+            else
+            {
+                yield return path;
+            }
+        }
+    }
+}

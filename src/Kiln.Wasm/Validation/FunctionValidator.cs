@@ -1,0 +1,294 @@
+using System.Runtime.CompilerServices;
+using Kiln.Wasm.Binary;
+using Kiln.Wasm.Model;
+
+namespace Kiln.Wasm.Validation;
+
+/// <summary>
+/// Type-checks function bodies with the spec's validation algorithm (appendix "Validation
+/// Algorithm"): an operand stack of value types, where <see cref="Unknown"/> stands for any type
+/// below an unconditional branch, and a control stack of frames. It is driven one decoded
+/// instruction at a time (<see cref="Step"/>), so a tier can translate while it validates and
+/// read the typed stack it needs; its stacks are reused across functions, so validating allocates nothing.
+/// </summary>
+/// <example>
+/// <code>
+/// var validator = new FunctionValidator(context);
+/// var reader = validator.Begin(functionIndex);
+/// while (!validator.IsFinished) { Instruction ins = reader.Read(); validator.Step(ins, reader); /* translate */ }
+/// validator.End(reader);
+/// </code>
+/// </example>
+public sealed partial class FunctionValidator
+{
+    /// <summary>The type of an operand pushed in unreachable code: it matches every type.</summary>
+    public const ValType Unknown = 0;
+
+    private static readonly ValType[][] s_single = CreateSingles();
+
+    private readonly ValidationContext _context;
+    private readonly ValType[] _globalTypes;
+    private ValType[] _operands = new ValType[64];
+    private int _operandCount;
+    private ControlFrame[] _controls = new ControlFrame[16];
+    private int _controlCount;
+
+    // The innermost frame's height and reachability, mirrored out of the control stack because
+    // every pop reads them.
+    private int _height;
+    private bool _unreachable;
+    private ValType[] _locals = new ValType[32];
+    private int _localCount;
+    private uint _functionIndex;
+    private FuncType _type = FuncType.Empty;
+    private int _offset;
+
+    public FunctionValidator(ValidationContext context)
+    {
+        _context = context;
+        _globalTypes = new ValType[context.GlobalCount];
+        for (uint i = 0; i < _globalTypes.Length; i++)
+        {
+            _globalTypes[i] = context.GetGlobal(i).ValueType;
+        }
+    }
+
+    public ValidationContext Context => _context;
+
+    /// <summary>The function being validated.</summary>
+    public uint FunctionIndex => _functionIndex;
+
+    public FuncType FunctionType => _type;
+
+    /// <summary>Parameters then declared locals.</summary>
+    public ReadOnlySpan<ValType> Locals => _locals.AsSpan(0, _localCount);
+
+    /// <summary>Operands on the stack (all frames).</summary>
+    public int OperandCount => _operandCount;
+
+    /// <summary>Open control frames, the function's own included; 0 once its final <c>end</c> is read.</summary>
+    public int ControlDepth => _controlCount;
+
+    public bool IsFinished => _controlCount == 0;
+
+    /// <summary>True when the rest of the current block cannot be reached (after br, return, unreachable, ...).</summary>
+    public bool IsUnreachable => _controlCount > 0 && _unreachable;
+
+    /// <summary>The type of the operand <paramref name="depth"/> places below the top (0 is the top).</summary>
+    public ValType PeekOperand(int depth) => _operands[_operandCount - 1 - depth];
+
+    /// <summary>The frame <paramref name="depth"/> levels out (0 is the innermost), as a branch label counts.</summary>
+    public ref readonly ControlFrame GetControl(int depth) => ref _controls[_controlCount - 1 - depth];
+
+    /// <summary>Starts a defined function: its locals, and the function's frame. Returns the reader of its body.</summary>
+    public InstructionReader Begin(uint functionIndex)
+    {
+        int defined = checked((int)functionIndex - _context.ImportedFunctionCount);
+        FunctionBody body = _context.Module.Bodies[defined];
+        _functionIndex = functionIndex;
+        _type = _context.GetFunctionType(functionIndex);
+        _offset = body.CodeOffset;
+        long declared = body.LocalCount;
+        long total = _type.Params.Length + declared;
+        // SECURITY: a model built elsewhere (the text parser) gets the reader's cap too.
+        if (declared > ModuleReader.MaxLocals)
+        {
+            throw new MalformedModuleException("too many locals", body.CodeOffset, functionIndex);
+        }
+        if (_locals.Length < total)
+        {
+            _locals = new ValType[Math.Max(total, _locals.Length * 2)];
+        }
+        _type.Params.CopyTo(_locals, 0);
+        int n = _type.Params.Length;
+        foreach (LocalGroup group in body.Locals)
+        {
+            _locals.AsSpan(n, (int)group.Count).Fill(group.Type);
+            n += (int)group.Count;
+        }
+        _localCount = n;
+        _operandCount = 0;
+        _controlCount = 0;
+        PushControl(Opcode.Block, [], _type.Results);
+        return new InstructionReader(body.Code.Span, body.CodeOffset, functionIndex);
+    }
+
+    /// <summary>Checks that the body ended exactly with the function's final <c>end</c>.</summary>
+    public void End(in InstructionReader reader)
+    {
+        if (_controlCount != 0)
+        {
+            throw new MalformedModuleException("unexpected end of section or function", reader.Offset, _functionIndex);
+        }
+        if (!reader.AtEnd)
+        {
+            // The reference interpreter reads on past the final end and finds the body size wrong.
+            throw new MalformedModuleException("section size mismatch", reader.Offset, _functionIndex);
+        }
+    }
+
+    /// <summary>Validates a whole defined function.</summary>
+    /// <exception cref="InvalidModuleException">The body does not type-check.</exception>
+    /// <exception cref="MalformedModuleException">The body's instructions are not well encoded.</exception>
+    public void Validate(uint functionIndex)
+    {
+        InstructionReader reader = Begin(functionIndex);
+        while (_controlCount != 0 && !reader.AtEnd)
+        {
+            Instruction ins = reader.Read();
+            Step(ins, reader);
+        }
+        End(reader);
+    }
+
+    private void PushControl(Opcode opcode, ValType[] start, ValType[] end)
+    {
+        if (_controlCount == _controls.Length)
+        {
+            Array.Resize(ref _controls, _controls.Length * 2);
+        }
+        _controls[_controlCount++] = new ControlFrame(opcode, start, end, _operandCount);
+        _height = _operandCount;
+        _unreachable = false;
+        PushOperands(start);
+    }
+
+    private ControlFrame PopControl()
+    {
+        ref ControlFrame frame = ref _controls[_controlCount - 1];
+        PopOperands(frame.EndTypes);
+        if (_operandCount != frame.Height)
+        {
+            throw TypeMismatch($"type mismatch: {_operandCount - frame.Height} value(s) left at the end of the block");
+        }
+        ControlFrame popped = frame;
+        _controlCount--;
+        if (_controlCount > 0)
+        {
+            ref ControlFrame outer = ref _controls[_controlCount - 1];
+            _height = outer.Height;
+            _unreachable = outer.Unreachable;
+        }
+        return popped;
+    }
+
+    private void SetUnreachable()
+    {
+        _controls[_controlCount - 1].Unreachable = true;
+        _operandCount = _height;
+        _unreachable = true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PushOperand(ValType type)
+    {
+        if (_operandCount == _operands.Length)
+        {
+            Array.Resize(ref _operands, _operands.Length * 2);
+        }
+        _operands[_operandCount++] = type;
+    }
+
+    private void PushOperands(ValType[] types)
+    {
+        foreach (ValType t in types)
+        {
+            PushOperand(t);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ValType PopOperand()
+    {
+        if (_operandCount == _height)
+        {
+            if (_unreachable)
+            {
+                return Unknown;
+            }
+            throw TypeMismatch("type mismatch: operand stack is empty");
+        }
+        return _operands[--_operandCount];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ValType PopOperand(ValType expected)
+    {
+        if (_operandCount > _height)
+        {
+            ValType top = _operands[_operandCount - 1];
+            if (top == expected)
+            {
+                _operandCount--;
+                return top;
+            }
+        }
+        return PopOperandSlow(expected);
+    }
+
+    private ValType PopOperandSlow(ValType expected)
+    {
+        ValType actual = PopOperand();
+        if (actual != expected && actual != Unknown && expected != Unknown)
+        {
+            throw TypeMismatch($"type mismatch: expected {Name(expected)}, found {Name(actual)}");
+        }
+        return actual;
+    }
+
+    private void PopOperands(ValType[] types)
+    {
+        for (int i = types.Length - 1; i >= 0; i--)
+        {
+            PopOperand(types[i]);
+        }
+    }
+
+    /// <summary>Checks the top of the stack against <paramref name="types"/> without popping (br_table's pop-then-push).</summary>
+    private void CheckOperands(ValType[] types)
+    {
+        int available = _operandCount - _height;
+        for (int i = 0; i < types.Length; i++)
+        {
+            ValType expected = types[types.Length - 1 - i];
+            ValType actual;
+            if (i < available)
+            {
+                actual = _operands[_operandCount - 1 - i];
+            }
+            else if (_unreachable)
+            {
+                actual = Unknown;
+            }
+            else
+            {
+                throw TypeMismatch("type mismatch: operand stack is empty");
+            }
+            if (actual != expected && actual != Unknown)
+            {
+                throw TypeMismatch($"type mismatch: expected {Name(expected)}, found {Name(actual)}");
+            }
+        }
+    }
+
+    private static ValType[] LabelTypes(in ControlFrame frame) => frame.Opcode == Opcode.Loop ? frame.StartTypes : frame.EndTypes;
+
+    private InvalidModuleException TypeMismatch(string message) => new(message, _offset, _functionIndex);
+
+    private InvalidModuleException Invalid(string reason) => new(reason, _offset, _functionIndex);
+
+    private static string Name(ValType type) => type == Unknown ? "unknown" : type.ToText();
+
+    /// <summary>One-element type arrays, shared by every single-result block type.</summary>
+    internal static ValType[] Single(ValType type) => s_single[(byte)type];
+
+    private static ValType[][] CreateSingles()
+    {
+        var singles = new ValType[256][];
+        foreach (ValType t in Enum.GetValues<ValType>())
+        {
+            singles[(byte)t] = [t];
+        }
+        return singles;
+    }
+}

@@ -1,0 +1,417 @@
+using Kiln.Wasm.Binary;
+using Kiln.Wasm.Model;
+
+namespace Kiln.Interpreter;
+
+internal sealed partial class Translator
+{
+    private int LabelFrame(uint depth)
+    {
+        if (depth >= (uint)_controls.Count)
+        {
+            throw new InternalErrorException($"branch depth {depth} out of range");
+        }
+        return _controls.Count - 1 - (int)depth;
+    }
+
+    private void TranslateBlockStart(in Instruction ins)
+    {
+        (int paramCount, int resultCount) = Arity(_module, ins.BlockType);
+        int cond = ins.Opcode == Opcode.If ? Pop() : -1;
+        if (_height - paramCount < _controls[^1].Height)
+        {
+            throw new InternalErrorException("block parameters underflow the operand stack");
+        }
+        // Control flow merges at every label, so all entries must be in their own slots first:
+        // a local they refer to could change on one path only.
+        MaterializeAll();
+        var control = new Control
+        {
+            Height = _height - paramCount,
+            ParamCount = paramCount,
+            ResultCount = resultCount,
+            FixupHead = -1,
+            ElseFixup = -1,
+        };
+        switch (ins.Opcode)
+        {
+            case Opcode.Block:
+                control.Kind = ControlKind.Block;
+                break;
+            case Opcode.Loop:
+                control.Kind = ControlKind.Loop;
+                control.LoopStart = _code.Count;
+                // The interruption hook: every loop iteration passes here.
+                Emit(InterpOp.LoopCheck);
+                break;
+            default:
+                control.Kind = ControlKind.If;
+                EmitConditionalJump(cond, whenTrue: false);
+                control.ElseFixup = _code.Count;
+                _code.Add(-1);
+                break;
+        }
+        _lastResultOperand = -1;
+        _controls.Add(control);
+    }
+
+    private void TranslateElse()
+    {
+        Control c = _controls[^1];
+        if (c.Kind != ControlKind.If)
+        {
+            throw new InternalErrorException("else without if");
+        }
+        if (!_unreachable)
+        {
+            MoveResults(c.Height, c.ResultCount);
+            _code.Add((int)InterpOp.Br);
+            AddFixup(ref c);
+        }
+        // The false path starts here, with the parameters still in their slots.
+        _code[c.ElseFixup] = _code.Count;
+        c.ElseFixup = -1;
+        c.Kind = ControlKind.Else;
+        _controls[^1] = c;
+        _height = c.Height + c.ParamCount;
+        ResetToCanonical(c.Height, _height);
+        _unreachable = false;
+        _lastResultOperand = -1;
+    }
+
+    private void TranslateEnd()
+    {
+        Control c = _controls[^1];
+        bool reachable = !_unreachable;
+        if (c.Kind == ControlKind.Function)
+        {
+            if (reachable)
+            {
+                EmitReturn();
+            }
+            // Branches to the function's label were translated as returns, so nothing is patched here.
+            _controls.RemoveAt(_controls.Count - 1);
+            return;
+        }
+        if (reachable)
+        {
+            MoveResults(c.Height, c.ResultCount);
+        }
+        if (c.FixupHead != -1)
+        {
+            reachable = true;
+            PatchFixups(c.FixupHead, _code.Count);
+        }
+        if (c.Kind == ControlKind.If)
+        {
+            // No else: the false path arrives here with the parameters as results.
+            _code[c.ElseFixup] = _code.Count;
+            reachable = true;
+        }
+        _controls.RemoveAt(_controls.Count - 1);
+        _height = c.Height + c.ResultCount;
+        ResetToCanonical(c.Height, _height);
+        _unreachable = !reachable;
+        _lastResultOperand = -1;
+    }
+
+    /// <summary>Copies the top <paramref name="count"/> values to the canonical slots starting at height <paramref name="baseHeight"/>.</summary>
+    private void MoveResults(int baseHeight, int count)
+    {
+        if (_height - count < baseHeight)
+        {
+            throw new InternalErrorException("block results underflow the operand stack");
+        }
+        // Ascending order is safe: a source is a local (below every operand slot) or an operand
+        // slot at a height no lower than its destination.
+        for (int i = 0; i < count; i++)
+        {
+            EmitMove(Slot(baseHeight + i), _stack[_height - count + i]);
+        }
+    }
+
+    private void ResetToCanonical(int from, int to)
+    {
+        if (to > _stack.Length)
+        {
+            Array.Resize(ref _stack, Math.Max(to, _stack.Length * 2));
+        }
+        for (int i = from; i < to; i++)
+        {
+            _stack[i] = Slot(i);
+        }
+        if (to > _maxHeight)
+        {
+            _maxHeight = to;
+        }
+    }
+
+    private void AddFixup(ref Control c)
+    {
+        int pos = _code.Count;
+        _code.Add(c.FixupHead);
+        c.FixupHead = pos;
+    }
+
+    private void PatchFixups(int head, int target)
+    {
+        while (head != -1)
+        {
+            int next = _code[head];
+            _code[head] = target;
+            head = next;
+        }
+    }
+
+    /// <summary>Emits the jump operand for a branch to frame <paramref name="frame"/>.</summary>
+    private void EmitTarget(int frame)
+    {
+        Control c = _controls[frame];
+        if (c.Kind == ControlKind.Loop)
+        {
+            _code.Add(c.LoopStart);
+        }
+        else
+        {
+            AddFixup(ref c);
+            _controls[frame] = c;
+        }
+    }
+
+    /// <summary>True when the branch values already sit in the label's slots, so no copies are needed.</summary>
+    private bool BranchValuesInPlace(int frame)
+    {
+        Control c = _controls[frame];
+        int arity = c.LabelArity;
+        if (_height - arity < c.Height)
+        {
+            throw new InternalErrorException("branch values underflow the operand stack");
+        }
+        for (int i = 0; i < arity; i++)
+        {
+            if (_stack[_height - arity + i] != Slot(c.Height + i))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Unconditional branch: copy the label's values, then jump (or return, for the function label).</summary>
+    private void TranslateBr(int frame)
+    {
+        Control c = _controls[frame];
+        if (c.Kind == ControlKind.Function)
+        {
+            EmitReturn();
+            return;
+        }
+        MoveResults(c.Height, c.LabelArity);
+        _code.Add((int)InterpOp.Br);
+        EmitTarget(frame);
+    }
+
+    private void TranslateBrIf(int frame)
+    {
+        int cond = Pop();
+        if (_controls[frame].Kind != ControlKind.Function && BranchValuesInPlace(frame))
+        {
+            EmitConditionalJump(cond, whenTrue: true);
+            EmitTarget(frame);
+            return;
+        }
+        // Copies happen on the taken path only: skip over them when the condition is false.
+        EmitConditionalJump(cond, whenTrue: false);
+        int skip = _code.Count;
+        _code.Add(-1);
+        TranslateBr(frame);
+        _code[skip] = _code.Count;
+    }
+
+    private void TranslateBrTable(in Instruction ins, ref InstructionReader reader)
+    {
+        uint count = ins.BrTableCount;
+        if (count > 1_000_000)
+        {
+            throw new ResourceLimitException($"br_table with {count} targets");
+        }
+        uint[] labels = new uint[count + 1];
+        reader.ReadBrTableTargets(in ins, labels);
+        int index = Pop();
+        _code.Add((int)InterpOp.BrTable, index, (int)count);
+        int table = _code.Count;
+        var needsStub = new bool[labels.Length];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            int frame = LabelFrame(labels[i]);
+            if (_controls[frame].Kind != ControlKind.Function && BranchValuesInPlace(frame))
+            {
+                EmitTarget(frame);
+            }
+            else
+            {
+                needsStub[i] = true;
+                _code.Add(-1);
+            }
+        }
+        // Targets that need value copies (or a return) jump to a stub placed after the table.
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if (needsStub[i])
+            {
+                _code[table + i] = _code.Count;
+                TranslateBr(LabelFrame(labels[i]));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Emits a conditional jump on the i32 in <paramref name="cond"/> (the target operand follows).
+    /// When the condition was computed by the comparison just emitted, the comparison is removed and
+    /// a fused compare-and-branch takes its place: its result slot is read by nothing else.
+    /// </summary>
+    private void EmitConditionalJump(int cond, bool whenTrue)
+    {
+        if (cond == Slot(_height) && _lastResultOperand > 0 && _lastResultEnd == _code.Count && _code[_lastResultOperand] == cond)
+        {
+            int start = _lastResultOperand - 1;
+            var compare = (InterpOp)_code[start];
+            if (FusedBranch(compare, whenTrue) is { } fused)
+            {
+                int a = _code[start + 2];
+                int b = compare == InterpOp.I32Eqz ? 0 : _code[start + 3];
+                _code.Truncate(start);
+                _lastResultOperand = -1;
+                if (fused is InterpOp.BrIfEqz or InterpOp.BrIfNez)
+                {
+                    _code.Add((int)fused, a);
+                }
+                else
+                {
+                    _code.Add((int)fused, a, b);
+                }
+                return;
+            }
+        }
+        _lastResultOperand = -1;
+        _code.Add((int)(whenTrue ? InterpOp.BrIfNez : InterpOp.BrIfEqz), cond);
+    }
+
+    /// <summary>The compare-and-branch form that jumps when <paramref name="compare"/> is <paramref name="whenTrue"/>.</summary>
+    private static InterpOp? FusedBranch(InterpOp compare, bool whenTrue) => (compare, whenTrue) switch
+    {
+        (InterpOp.I32Eqz, true) => InterpOp.BrIfEqz,
+        (InterpOp.I32Eqz, false) => InterpOp.BrIfNez,
+        (InterpOp.I32Eq, true) or (InterpOp.I32Ne, false) => InterpOp.BrIfI32Eq,
+        (InterpOp.I32Ne, true) or (InterpOp.I32Eq, false) => InterpOp.BrIfI32Ne,
+        (InterpOp.I32LtS, true) or (InterpOp.I32GeS, false) => InterpOp.BrIfI32LtS,
+        (InterpOp.I32LtU, true) or (InterpOp.I32GeU, false) => InterpOp.BrIfI32LtU,
+        (InterpOp.I32GtS, true) or (InterpOp.I32LeS, false) => InterpOp.BrIfI32GtS,
+        (InterpOp.I32GtU, true) or (InterpOp.I32LeU, false) => InterpOp.BrIfI32GtU,
+        (InterpOp.I32LeS, true) or (InterpOp.I32GtS, false) => InterpOp.BrIfI32LeS,
+        (InterpOp.I32LeU, true) or (InterpOp.I32GtU, false) => InterpOp.BrIfI32LeU,
+        (InterpOp.I32GeS, true) or (InterpOp.I32LtS, false) => InterpOp.BrIfI32GeS,
+        (InterpOp.I32GeU, true) or (InterpOp.I32LtU, false) => InterpOp.BrIfI32GeU,
+        (InterpOp.I32EqImm, true) or (InterpOp.I32NeImm, false) => InterpOp.BrIfI32EqImm,
+        (InterpOp.I32NeImm, true) or (InterpOp.I32EqImm, false) => InterpOp.BrIfI32NeImm,
+        (InterpOp.I32LtSImm, true) or (InterpOp.I32GeSImm, false) => InterpOp.BrIfI32LtSImm,
+        (InterpOp.I32LtUImm, true) or (InterpOp.I32GeUImm, false) => InterpOp.BrIfI32LtUImm,
+        (InterpOp.I32GtSImm, true) or (InterpOp.I32LeSImm, false) => InterpOp.BrIfI32GtSImm,
+        (InterpOp.I32GtUImm, true) or (InterpOp.I32LeUImm, false) => InterpOp.BrIfI32GtUImm,
+        (InterpOp.I32LeSImm, true) or (InterpOp.I32GtSImm, false) => InterpOp.BrIfI32LeSImm,
+        (InterpOp.I32LeUImm, true) or (InterpOp.I32GtUImm, false) => InterpOp.BrIfI32LeUImm,
+        (InterpOp.I32GeSImm, true) or (InterpOp.I32LtSImm, false) => InterpOp.BrIfI32GeSImm,
+        (InterpOp.I32GeUImm, true) or (InterpOp.I32LtUImm, false) => InterpOp.BrIfI32GeUImm,
+        _ => null,
+    };
+
+    /// <summary>Moves the function's results to slots 0..n and returns; does not change the translator's stack state.</summary>
+    private void EmitReturn()
+    {
+        int n = _controls[0].ResultCount;
+        if (_height < n)
+        {
+            throw new InternalErrorException("return values underflow the operand stack");
+        }
+        if (n == 1)
+        {
+            int entry = _stack[_height - 1];
+            if (entry >= 0)
+            {
+                _code.Add((int)InterpOp.Return1, entry);
+                return;
+            }
+            EmitMove(0, entry);
+            Emit(InterpOp.Return);
+            return;
+        }
+        // Results go to slots 0..n, which overlap the locals: a result that still refers to such a
+        // local is first copied to its own operand slot, so no source is overwritten before it is
+        // read. The translator's stack state is left alone (this may be a conditional path).
+        Span<int> sources = n <= 16 ? stackalloc int[n] : new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            int h = _height - n + i;
+            sources[i] = _stack[h];
+            if (sources[i] >= 0 && sources[i] != Slot(h) && sources[i] < n)
+            {
+                EmitCopy(Slot(h), sources[i]);
+                sources[i] = Slot(h);
+            }
+        }
+        for (int i = 0; i < n; i++)
+        {
+            EmitMove(i, sources[i]);
+        }
+        Emit(InterpOp.Return);
+    }
+
+    private void TranslateCall(uint functionIndex)
+    {
+        if (functionIndex >= (uint)_module.TotalFunctionCount)
+        {
+            throw new InternalErrorException($"call to function {functionIndex} out of range");
+        }
+        FuncType type = _module.GetFunctionType(new FuncIndex(functionIndex));
+        int argBase = PrepareArguments(type.Params.Length);
+        _code.Add((int)InterpOp.Call, (int)functionIndex, argBase);
+        PushResults(type.Results.Length);
+    }
+
+    private void TranslateCallIndirect(uint typeIndex, uint tableIndex)
+    {
+        if (typeIndex >= (uint)_module.Types.Count)
+        {
+            throw new InternalErrorException($"call_indirect type {typeIndex} out of range");
+        }
+        FuncType type = _module.Types[(int)typeIndex];
+        int index = Pop();
+        int argBase = PrepareArguments(type.Params.Length);
+        _code.Add((int)InterpOp.CallIndirect, _signatureIds[typeIndex], (int)tableIndex, argBase, index);
+        PushResults(type.Results.Length);
+    }
+
+    /// <summary>Puts the arguments in consecutive slots (the callee's frame starts there) and pops them.</summary>
+    private int PrepareArguments(int count)
+    {
+        if (_height - count < _controls[^1].Height)
+        {
+            throw new InternalErrorException("call arguments underflow the operand stack");
+        }
+        for (int i = _height - count; i < _height; i++)
+        {
+            Materialize(i);
+        }
+        _height -= count;
+        _lastResultOperand = -1;
+        return Slot(_height);
+    }
+
+    private void PushResults(int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            PushNew();
+        }
+    }
+}

@@ -1,0 +1,191 @@
+using System.Runtime.InteropServices;
+using Kiln.Interpreter;
+using Kiln.Vm;
+using Kiln.Wasm.Model;
+
+namespace Kiln;
+
+/// <summary>
+/// Owns everything instances create: functions, memories, tables, globals, their native memory,
+/// and the execution stack. A store is used by one thread at a time (like a Wasmtime store);
+/// <see cref="Interrupt"/> is the one member another thread may call. Dispose it to release the
+/// native memory at once; a finalizer releases it otherwise.
+/// </summary>
+public sealed unsafe partial class Store : IDisposable
+{
+    private readonly List<Func> _functions = [];
+    private readonly List<object> _externRefs = [];
+    private readonly Dictionary<object, int> _externRefHandles = new(ReferenceEqualityComparer.Instance);
+    private readonly List<nint> _nativeBlocks = [];
+    private readonly List<IDisposable> _owned = [];
+    private readonly List<GCHandle> _handles = [];
+    private VmStoreContext* _context;
+    private bool _disposed;
+
+    public Store(Engine engine, StoreLimits? limits = null)
+    {
+        Engine = engine;
+        Limits = limits ?? engine.Options.Limits;
+        if (Limits.MaxCallDepth < 1 || Limits.ValueStackSlots < 1024)
+        {
+            throw new ArgumentException("MaxCallDepth must be positive and ValueStackSlots at least 1024", nameof(limits));
+        }
+        _context = (VmStoreContext*)NativeMemory.AllocZeroed((nuint)sizeof(VmStoreContext));
+        _context->Fuel = long.MaxValue;
+        Stack = new InterpreterStack(Limits.ValueStackSlots, Limits.MaxCallDepth);
+    }
+
+    ~Store()
+    {
+        ReleaseNative();
+    }
+
+    public Engine Engine { get; }
+
+    public StoreLimits Limits { get; }
+
+    internal VmStoreContext* Context => _context;
+
+    internal InterpreterStack Stack { get; }
+
+    /// <summary>
+    /// Asks running Wasm code to stop: it traps with <see cref="TrapCode.Interrupted"/> at the next
+    /// loop header or call. Safe to call from any thread; the flag clears when the trap is raised.
+    /// </summary>
+    public void Interrupt()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Volatile.Write(ref _context->Interrupt, 1);
+    }
+
+    /// <summary>Sets the remaining fuel (requires <see cref="EngineOptions.ConsumeFuel"/>).</summary>
+    public void SetFuel(long fuel)
+    {
+        if (!Engine.Options.ConsumeFuel)
+        {
+            throw new InvalidOperationException("fuel is not enabled: create the engine with EngineOptions.ConsumeFuel");
+        }
+        ArgumentOutOfRangeException.ThrowIfNegative(fuel);
+        _context->Fuel = fuel;
+    }
+
+    /// <summary>The remaining fuel (requires <see cref="EngineOptions.ConsumeFuel"/>).</summary>
+    public long GetFuel()
+    {
+        if (!Engine.Options.ConsumeFuel)
+        {
+            throw new InvalidOperationException("fuel is not enabled: create the engine with EngineOptions.ConsumeFuel");
+        }
+        return Math.Max(0, _context->Fuel);
+    }
+
+    public void Dispose()
+    {
+        ReleaseNative();
+        GC.SuppressFinalize(this);
+    }
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>Registers a function; its id is what funcref values carry back to the managed object.</summary>
+    internal int AddFunction(Func func)
+    {
+        _functions.Add(func);
+        return _functions.Count - 1;
+    }
+
+    internal Func GetFunction(int id) => _functions[id];
+
+    /// <summary>Zeroed native memory that lives as long as the store.</summary>
+    internal void* AllocateNative(int bytes)
+    {
+        void* p = NativeMemory.AllocZeroed((nuint)Math.Max(bytes, 8));
+        _nativeBlocks.Add((nint)p);
+        return p;
+    }
+
+    internal void Own(IDisposable resource) => _owned.Add(resource);
+
+    /// <summary>A weak GC handle to <paramref name="target"/> for native structures (weak, so it never keeps the store alive).</summary>
+    internal nint AllocateWeakHandle(object target)
+    {
+        GCHandle handle = GCHandle.Alloc(target, GCHandleType.Weak);
+        _handles.Add(handle);
+        return GCHandle.ToIntPtr(handle);
+    }
+
+    /// <summary>Interns an externref object as a nonzero handle (0 is null).</summary>
+    internal ulong ExternRefToSlot(object? value)
+    {
+        if (value is null)
+        {
+            return 0;
+        }
+        if (!_externRefHandles.TryGetValue(value, out int handle))
+        {
+            _externRefs.Add(value);
+            handle = _externRefs.Count;
+            _externRefHandles.Add(value, handle);
+        }
+        return (ulong)handle;
+    }
+
+    internal object? ExternRefFromSlot(ulong slot) => slot == 0 ? null : _externRefs[(int)slot - 1];
+
+    internal ulong FuncRefToSlot(Func? func)
+    {
+        if (func is null)
+        {
+            return 0;
+        }
+        if (func.Store != this)
+        {
+            throw new ArgumentException("the function belongs to a different store");
+        }
+        return (ulong)(nint)func.FuncRef;
+    }
+
+    internal Func? FuncRefFromSlot(ulong slot) => slot == 0 ? null : _functions[((VmFuncRef*)(nint)slot)->FuncId];
+
+    /// <summary>The slot bits of <paramref name="value"/> (numbers: raw bits; references: handles).</summary>
+    internal ulong ToSlot(in Value value) => value.Type switch
+    {
+        ValType.FuncRef => FuncRefToSlot(value.AsFuncRef()),
+        ValType.ExternRef => ExternRefToSlot(value.AsExternRef()),
+        ValType.V128 => throw new UnsupportedFeatureException("v128 values are not supported by the interpreter yet"),
+        _ => value.Bits,
+    };
+
+    internal Value FromSlot(ValType type, ulong slot) => type switch
+    {
+        ValType.FuncRef => Value.FromFuncRef(FuncRefFromSlot(slot)),
+        ValType.ExternRef => Value.FromExternRef(ExternRefFromSlot(slot)),
+        _ => Value.FromBits(type, slot),
+    };
+
+    private void ReleaseNative()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        foreach (IDisposable d in _owned)
+        {
+            d.Dispose();
+        }
+        foreach (nint p in _nativeBlocks)
+        {
+            NativeMemory.Free((void*)p);
+        }
+        _nativeBlocks.Clear();
+        foreach (GCHandle h in _handles)
+        {
+            h.Free();
+        }
+        _handles.Clear();
+        Stack.Dispose();
+        NativeMemory.Free(_context);
+        _context = null;
+    }
+}

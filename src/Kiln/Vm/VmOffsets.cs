@@ -1,0 +1,84 @@
+namespace Kiln.Vm;
+
+/// <summary>
+/// The one definition of the instance context (vmctx) layout. Every tier reads field positions from
+/// here: a fixed <see cref="VmContextHeader"/>, then one pointer per global (to its 16-byte cell), one
+/// pointer per table (to its <see cref="VmTableDefinition"/>), one <see cref="VmFunctionSlot"/> per
+/// function index, and one <see cref="VmFuncRef"/> pointer per function index.
+/// </summary>
+internal sealed class VmOffsets
+{
+    public const int StoreContext = 0;
+    public const int MemoryBase = 8;
+    public const int MemoryDefinition = 16;
+    public const int InstanceHandle = 24;
+    public const int HeaderSize = 32;
+
+    public const int StoreFuel = 0;
+    public const int StoreInterrupt = 8;
+    public const int StoreTrapCode = 12;
+    public const int StoreStackLimit = 16;
+    public const int StorePendingException = 24;
+    public const int StoreEntryStackPointer = 32;
+    public const int StoreContextSize = 40;
+
+    public const int MemoryDefinitionBase = 0;
+    public const int MemoryDefinitionLength = 8;
+    public const int MemoryDefinitionSize = 16;
+
+    public const int TableDefinitionElements = 0;
+    public const int TableDefinitionLength = 8;
+    public const int TableDefinitionSize = 16;
+
+    public const int FunctionSlotCode = 0;
+    public const int FunctionSlotVmctx = 8;
+    public const int FunctionSlotSize = 16;
+
+    public const int FuncRefCode = 0;
+    public const int FuncRefVmctx = 8;
+    public const int FuncRefTypeId = 16;
+    public const int FuncRefFuncId = 20;
+    public const int FuncRefSize = 24;
+
+    /// <summary>Size of a global's cell: room for a v128.</summary>
+    public const int GlobalCellSize = 16;
+
+    public VmOffsets(int globalCount, int tableCount, int functionCount)
+    {
+        GlobalCount = globalCount;
+        TableCount = tableCount;
+        FunctionCount = functionCount;
+        GlobalsStart = HeaderSize;
+        TablesStart = GlobalsStart + (8 * globalCount);
+        FunctionSlotsStart = TablesStart + (8 * tableCount);
+        FuncRefsStart = FunctionSlotsStart + (FunctionSlotSize * functionCount);
+        Size = FuncRefsStart + (8 * functionCount);
+    }
+
+    public int GlobalCount { get; }
+
+    public int TableCount { get; }
+
+    public int FunctionCount { get; }
+
+    public int GlobalsStart { get; }
+
+    public int TablesStart { get; }
+
+    public int FunctionSlotsStart { get; }
+
+    public int FuncRefsStart { get; }
+
+    /// <summary>Total size of the context block in bytes.</summary>
+    public int Size { get; }
+
+    /// <summary>Offset of the pointer to global <paramref name="index"/>'s cell.</summary>
+    public int Global(int index) => GlobalsStart + (8 * index);
+
+    /// <summary>Offset of the pointer to table <paramref name="index"/>'s definition.</summary>
+    public int Table(int index) => TablesStart + (8 * index);
+
+    public int FunctionSlot(int index) => FunctionSlotsStart + (FunctionSlotSize * index);
+
+    public int FuncRef(int index) => FuncRefsStart + (8 * index);
+}
