@@ -233,7 +233,7 @@ internal sealed unsafe class BaselineModule
         {
             _batches.Add(batch);
         }
-        if (_engine.Options.CodeObserver is { } observer)
+        if (_engine.CodeObserver is { } observer)
         {
             var list = new CodeSymbol[symbols.Count];
             for (int i = 0; i < list.Length; i++)
