@@ -50,7 +50,9 @@ internal sealed class EngineDiagnostics : ICodeObserver, IDisposable
             for (int i = 0; i < functions.Length; i++)
             {
                 CodeSymbol s = symbols[i];
-                FrameLayout frame = FrameLayout.Infer(new ReadOnlySpan<byte>((void*)s.Address, s.Size));
+                FrameLayout frame = _diagnostics.UsesFrameLayouts
+                    ? FrameLayout.Infer(new ReadOnlySpan<byte>((void*)s.Address, s.Size))
+                    : FrameLayout.NoFrame;
                 functions[i] = new JitFunction(s.Name, s.Address, s.Size, frame);
             }
             JitRegistration registration = _diagnostics.Register(functions);

@@ -43,6 +43,12 @@ public sealed class JitDiagnostics
     /// <summary>Whether <see cref="Register"/> does anything at all.</summary>
     public bool IsEnabled => _options.IsEnabled;
 
+    /// <summary>
+    /// Whether anything reads the frame layouts (jitdump, GDB, the unwinder): when only the perf map is on, a generator
+    /// may pass <see cref="FrameLayout.NoFrame"/> rather than work out or infer its frames.
+    /// </summary>
+    public bool UsesFrameLayouts => _jitDump is not null || _gdb is not null || _unwind;
+
     /// <summary>The perf map being written, or null.</summary>
     public string? PerfMapPath => _perfMap?.Path;
 
