@@ -4,7 +4,7 @@ namespace Kiln.Jit.Diagnostics;
 /// Builds the tiny ELF shared object that lets GDB find Kiln's JIT registrations. GDB's JIT interface looks up
 /// <c>__jit_debug_register_code</c> (a function it breaks in) and <c>__jit_debug_descriptor</c> (the list of
 /// in-memory objects) by name, in one loaded object; libcoreclr exports neither, and a .NET program cannot define a
-/// C symbol, so Kiln writes this object (about 1.3 KB) at start-up and loads it with <c>NativeLibrary.Load</c>.
+/// C symbol, so Kiln writes this object (1,184 bytes) at start-up and loads it with <c>NativeLibrary.Load</c>.
 /// </summary>
 /// <remarks>
 /// Layout: ELF header; four program headers; then, in a read-execute segment, <c>.hash</c> (SysV, one bucket),
