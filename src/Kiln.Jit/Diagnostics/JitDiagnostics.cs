@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Kiln.Jit.Diagnostics;
 
 /// <summary>
@@ -33,6 +35,10 @@ public sealed class JitDiagnostics
         _jitDump = options.Profiler == JitProfiler.JitDump ? JitDump.Open(options.JitDumpDirectory) : null;
         _gdb = options.DebugInfo ? GdbJitInterface.Instance : null;
         _unwind = options.DebugInfo || options.UnwindInfo;
+        if (_unwind && !NativeLibrary.TryLoad("libgcc_s.so.1", out _))
+        {
+            throw new JitDiagnosticsException("Unwind registration needs libgcc_s.so.1 (__register_frame), which cannot be loaded here.");
+        }
     }
 
     /// <summary>Diagnostics with everything off.</summary>
@@ -113,7 +119,16 @@ public sealed class JitDiagnostics
         JitRegistration registration = RegisterCore(functions, addresses, batch.CodeAddress, batch.CodeBytes);
         if (registration != JitRegistration.Empty)
         {
-            batch.DisposeBeforeFree(registration);
+            try
+            {
+                batch.DisposeBeforeFree(registration);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Freed meanwhile on another thread: unwinders and GDB must not keep pointing at unmapped code.
+                registration.Dispose();
+                throw;
+            }
         }
         return registration;
     }

@@ -62,6 +62,12 @@ internal sealed unsafe class JitDump
         {
             if (s_shared is not null)
             {
+                // One dump per process: asking for another directory later would silently write elsewhere.
+                if (directory is not null && Path.GetFullPath(directory) != Path.GetDirectoryName(s_shared.FilePath))
+                {
+                    throw new JitDiagnosticsException(
+                        $"This process already writes its jitdump to {s_shared.FilePath}; perf expects one jit-PID.dump per process, so {directory} cannot be used too.");
+                }
                 return s_shared;
             }
             string dir = ChooseDirectory(directory);
@@ -191,7 +197,7 @@ internal sealed unsafe class JitDump
             if (!string.IsNullOrEmpty(dir))
             {
                 Directory.CreateDirectory(dir);
-                return dir;
+                return Path.GetFullPath(dir);
             }
             string home = Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } h ? h : Path.GetTempPath();
             string parent = Path.Combine(home, ".debug", "jit");

@@ -81,4 +81,16 @@ public class JitDumpTests
         // perf finds the dump through an executable mapping of it by this process.
         Assert.Contains(File.ReadAllLines("/proc/self/maps"), l => l.EndsWith(path, StringComparison.Ordinal) && l.Split(' ')[1] == "r-xp");
     }
+
+    [Fact]
+    public void OneProcessWritesOneDumpAndRefusesASecondDirectory()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"kiln-test-jitdump-{Environment.ProcessId}");
+        var first = new JitDiagnostics(new JitDiagnosticsOptions { Profiler = JitProfiler.JitDump, JitDumpDirectory = dir });
+        var same = new JitDiagnostics(new JitDiagnosticsOptions { Profiler = JitProfiler.JitDump, JitDumpDirectory = dir });
+        Assert.Equal(first.JitDumpPath, same.JitDumpPath);
+        var e = Assert.Throws<JitDiagnosticsException>(() =>
+            new JitDiagnostics(new JitDiagnosticsOptions { Profiler = JitProfiler.JitDump, JitDumpDirectory = dir + "-other" }));
+        Assert.Contains(first.JitDumpPath!, e.Message);
+    }
 }
