@@ -1,25 +1,6 @@
-using Kiln.Jit.X64;
+using System.Buffers.Binary;
 
 namespace Kiln.Jit.Diagnostics;
-
-/// <summary>How the FDEs of an <c>.eh_frame</c> give their function's address.</summary>
-internal enum EhFramePointers
-{
-    /// <summary>
-    /// <c>DW_EH_PE_absptr</c>: 8-byte absolute addresses. For <c>__register_frame</c> and the GDB objects, whose
-    /// <c>.eh_frame</c> lives on the native heap, possibly more than 2 GiB away from the code.
-    /// </summary>
-    Absolute,
-
-    /// <summary>
-    /// <c>DW_EH_PE_pcrel|DW_EH_PE_sdata4</c>: 4-byte offsets from the field itself, for the ELF files perf inject
-    /// writes, where the section sits right after the code.
-    /// </summary>
-    PcRelative,
-}
-
-/// <summary>One function for the CFI generator: its address (absolute, or relative to the same origin as the section), length and frame.</summary>
-internal readonly record struct CfiFunction(long Address, int Length, FrameLayout Frame);
 
 /// <summary>
 /// Generates <c>.eh_frame</c> call frame information (LSB "Exception Frames"; DWARF 4 section 6.4 for the CFA
@@ -84,17 +65,17 @@ internal static class EhFrame
         int position = 0;
         while (position + 4 <= ehFrame.Length)
         {
-            int length = BitConverter.ToInt32(ehFrame.Slice(position, 4));
+            int length = BinaryPrimitives.ReadInt32LittleEndian(ehFrame[position..]);
             if (length == 0)
             {
                 break;
             }
-            int id = BitConverter.ToInt32(ehFrame.Slice(position + 4, 4));
+            int id = BinaryPrimitives.ReadInt32LittleEndian(ehFrame[(position + 4)..]);
             if (id != 0)
             {
                 // An FDE: pc_begin follows the CIE pointer, pc-relative to its own field.
                 long field = ehFrameAddress + position + 8;
-                long initial = field + BitConverter.ToInt32(ehFrame.Slice(position + 8, 4));
+                long initial = field + BinaryPrimitives.ReadInt32LittleEndian(ehFrame[(position + 8)..]);
                 table.Add((initial, ehFrameAddress + position));
             }
             position += 4 + length;

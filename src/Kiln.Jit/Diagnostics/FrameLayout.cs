@@ -107,6 +107,3 @@ public sealed partial class FrameLayout
     internal int LastOffset => Math.Max(Math.Max(AfterMovRbp, _savedRegisters.Count > 0 ? _savedRegisters[^1].AfterSave : 0),
         _epilogues.Count > 0 ? _epilogues[^1].End : 0);
 }
-
-/// <summary>A callee-saved register stored by a prologue: where the save ends and where, below the CFA, the value lies.</summary>
-public readonly record struct SavedRegister(Gpr Register, int AfterSave, int CfaOffset);

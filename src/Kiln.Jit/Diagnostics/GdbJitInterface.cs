@@ -149,22 +149,18 @@ internal sealed unsafe class GdbJitInterface
     public sealed class Registration : IDisposable
     {
         private readonly GdbJitInterface _owner;
-        private JitCodeEntry* _entry;
+        private nint _entry;
 
         internal Registration(GdbJitInterface owner, JitCodeEntry* entry)
         {
             _owner = owner;
-            _entry = entry;
+            _entry = (nint)entry;
         }
 
         public void Dispose()
         {
-            JitCodeEntry* entry;
-            lock (this)
-            {
-                entry = _entry;
-                _entry = null;
-            }
+            // Exactly one caller takes the entry: a second Dispose must not unlink (and free) it again.
+            var entry = (JitCodeEntry*)Interlocked.Exchange(ref _entry, 0);
             if (entry is not null)
             {
                 _owner.Unregister(entry);
