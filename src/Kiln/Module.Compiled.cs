@@ -9,6 +9,9 @@ public sealed partial class Module
     /// <summary>Time the compiler spent on this module's function bodies.</summary>
     public TimeSpan CompileTime => Baseline?.CompileTime ?? TimeSpan.Zero;
 
+    /// <summary>CPU time the compiling thread spent on this module's function bodies (less noisy than <see cref="CompileTime"/> on a busy machine).</summary>
+    public TimeSpan CompileCpuTime => Baseline?.CompileCpuTime ?? TimeSpan.Zero;
+
     /// <summary>Bytes of Wasm function bodies compiled to machine code.</summary>
     public long CompiledBodyBytes => Baseline?.BodyBytes ?? 0;
 

@@ -47,8 +47,9 @@ internal static class CompileCommand
                 output.WriteLine();
             }
             double seconds = module.CompileTime.TotalSeconds;
-            double mbPerSecond = seconds > 0 ? module.CompiledBodyBytes / seconds / 1e6 : 0;
-            output.WriteLine($"{module.CompiledFunctions.Count} functions, {module.CompiledBodyBytes} bytes of Wasm code -> {codeBytes} bytes of x86-64 in {module.CompileTime.TotalMilliseconds:F2} ms ({mbPerSecond:F1} MB/s)");
+            double cpuSeconds = module.CompileCpuTime.TotalSeconds;
+            output.WriteLine($"{module.CompiledFunctions.Count} functions, {module.CompiledBodyBytes} bytes of Wasm code -> {codeBytes} bytes of x86-64");
+            output.WriteLine($"compile: {module.CompileTime.TotalMilliseconds:F1} ms wall ({Rate(module.CompiledBodyBytes, seconds)}), {module.CompileCpuTime.TotalMilliseconds:F1} ms CPU ({Rate(module.CompiledBodyBytes, cpuSeconds)})");
             return 0;
         }
         catch (Exception e) when (e is Wasm.WasmModuleException or UnsupportedFeatureException or IOException)
@@ -57,4 +58,6 @@ internal static class CompileCommand
             return 1;
         }
     }
+
+    private static string Rate(long bytes, double seconds) => seconds > 0 ? $"{bytes / seconds / 1e6:F1} MB/s" : "n/a";
 }

@@ -81,7 +81,7 @@ internal sealed unsafe partial class BaselineCompiler
 
     private void CallDirect(uint function)
     {
-        FuncType type = _module.GetFunctionType(new FuncIndex(function));
+        FuncType type = _functionTypes[function];
         PrepareCall(type.Params.Length, type.Results.Length);
         int slot = _offsets.FunctionSlot((int)function);
         _asm.Mov(OperandSize.S64, s_scratch, s_vmctx);

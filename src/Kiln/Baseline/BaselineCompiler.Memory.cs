@@ -256,22 +256,7 @@ internal sealed unsafe partial class BaselineCompiler
         Free(in v);
     }
 
-    private ValType GlobalType(int index)
-    {
-        int imported = 0;
-        foreach (Import import in _module.Imports)
-        {
-            if (import.Kind == ExternKind.Global)
-            {
-                if (imported == index)
-                {
-                    return import.Global!.ValueType;
-                }
-                imported++;
-            }
-        }
-        return _module.Globals[index - imported].Type.ValueType;
-    }
+    private ValType GlobalType(int index) => _globalTypes[index];
 
     /// <summary>rax = the table's element array after checking <paramref name="index"/> against its length.</summary>
     private void TableElements(int table, Gpr index)
@@ -301,20 +286,5 @@ internal sealed unsafe partial class BaselineCompiler
         FreeGpr(index);
     }
 
-    private ValType TableType(int index)
-    {
-        int imported = 0;
-        foreach (Import import in _module.Imports)
-        {
-            if (import.Kind == ExternKind.Table)
-            {
-                if (imported == index)
-                {
-                    return import.Table!.ElementType;
-                }
-                imported++;
-            }
-        }
-        return _module.Tables[index - imported].ElementType;
-    }
+    private ValType TableType(int index) => _tableTypes[index];
 }

@@ -42,6 +42,9 @@ internal sealed unsafe partial class BaselineCompiler
     private readonly bool _fuel;
     private readonly bool _hasMemory;
     private readonly Assembler _asm;
+    private readonly FuncType[] _functionTypes;
+    private readonly ValType[] _globalTypes;
+    private readonly ValType[] _tableTypes;
     private readonly Label[] _trapLabels = new Label[16];
     private Label _commonTrap;
     private Label _statusTrap;
@@ -63,6 +66,38 @@ internal sealed unsafe partial class BaselineCompiler
         _hasMemory = module.Memories.Count + module.ImportedMemoryCount > 0;
         _offsets = new VmOffsets(module.ImportedGlobalCount + module.Globals.Count, module.ImportedTableCount + module.Tables.Count, module.TotalFunctionCount);
         _asm = new Assembler(features, 1 << 16);
+        // Index spaces resolved once per module, so the per-instruction path never walks the imports.
+        _functionTypes = new FuncType[module.TotalFunctionCount];
+        _globalTypes = new ValType[_offsets.GlobalCount];
+        _tableTypes = new ValType[_offsets.TableCount];
+        int functions = 0, globals = 0, tables = 0;
+        foreach (Import import in module.Imports)
+        {
+            switch (import.Kind)
+            {
+                case ExternKind.Function:
+                    _functionTypes[functions++] = module.Types[(int)import.FunctionTypeIndex];
+                    break;
+                case ExternKind.Global:
+                    _globalTypes[globals++] = import.Global!.ValueType;
+                    break;
+                case ExternKind.Table:
+                    _tableTypes[tables++] = import.Table!.ElementType;
+                    break;
+            }
+        }
+        foreach (uint typeIndex in module.FunctionTypeIndices)
+        {
+            _functionTypes[functions++] = module.Types[(int)typeIndex];
+        }
+        foreach (Wasm.Model.Global g in module.Globals)
+        {
+            _globalTypes[globals++] = g.Type.ValueType;
+        }
+        foreach (TableType t in module.Tables)
+        {
+            _tableTypes[tables++] = t.ElementType;
+        }
     }
 
     public Assembler Assembler => _asm;

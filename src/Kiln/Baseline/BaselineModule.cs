@@ -45,6 +45,9 @@ internal sealed unsafe class BaselineModule
     /// <summary>Wall-clock time spent compiling function bodies (eager batch plus lazy compiles).</summary>
     public TimeSpan CompileTime { get; private set; }
 
+    /// <summary>CPU time of the compiling thread spent on function bodies.</summary>
+    public TimeSpan CompileCpuTime { get; private set; }
+
     /// <summary>Bytes of Wasm function bodies compiled.</summary>
     public long BodyBytes { get; private set; }
 
@@ -82,6 +85,7 @@ internal sealed unsafe class BaselineModule
         var symbols = new List<(string Name, int Start, int End)>();
         Array.Fill(starts, -1);
         var watch = Stopwatch.StartNew();
+        TimeSpan cpu = NativeStack.ThreadCpuTime();
         long bodyBytes = 0;
         if (!lazy)
         {
@@ -99,6 +103,7 @@ internal sealed unsafe class BaselineModule
             }
         }
         CompileTime += watch.Elapsed;
+        CompileCpuTime += NativeStack.ThreadCpuTime() - cpu;
         BodyBytes += bodyBytes;
 
         // One entry trampoline per signature of a defined function.
@@ -189,11 +194,13 @@ internal sealed unsafe class BaselineModule
             }
             BaselineCompiler compiler = _lazyCompiler ??= NewCompiler();
             var watch = Stopwatch.StartNew();
+            TimeSpan cpu = NativeStack.ThreadCpuTime();
             compiler.BeginBatch();
             int start = compiler.CompileFunction(definedIndex, out int patch, out int frame);
             int end = compiler.Assembler.Position;
             compiler.EndBatch();
             CompileTime += watch.Elapsed;
+            CompileCpuTime += NativeStack.ThreadCpuTime() - cpu;
             BodyBytes += _model.Bodies[definedIndex].Code.Length;
             nint address = Install(compiler.Assembler, [(patch, frame)], [(FunctionName(definedIndex), start, end)]);
             _codeSize[definedIndex] = end - start;

@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using Kiln.Tests.Support;
+
+namespace Kiln.Tests.Baseline;
+
+/// <summary>Traps, backtraces, host calls, mixed tiers, interruption, stack exhaustion, lazy compilation and the code observer on the baseline tier.</summary>
+public class BaselineExecutionTests
+{
+    private const string Calls = """
+        (module $calls
+          (type $ii (func (param i32) (result i32)))
+          (import "env" "host" (func $host (param i32) (result i32)))
+          (table 4 funcref)
+          (elem (i32.const 0) $even $odd $host $fib)
+          (func $even (export "even") (param i32) (result i32)
+            (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 1))
+              (else (call_indirect (type $ii) (i32.sub (local.get 0) (i32.const 1)) (i32.const 1)))))
+          (func $odd (export "odd") (param i32) (result i32)
+            (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+              (else (call $even (i32.sub (local.get 0) (i32.const 1))))))
+          (func $fib (export "fib") (param i32) (result i32)
+            (if (result i32) (i32.lt_u (local.get 0) (i32.const 2)) (then (local.get 0))
+              (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                             (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+          (func $viaHost (export "via_host") (param i32) (result i32)
+            (i32.add (call $host (local.get 0)) (i32.const 1)))
+          (func $div (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+          (func $outer (export "outer") (param i32 i32) (result i32) (call $div (local.get 0) (local.get 1)))
+          (func (export "multi") (param i64 f64) (result f64 i64 i32)
+            (local.get 1) (local.get 0) (i32.wrap_i64 (local.get 0)))
+          (func $recurse (export "recurse") (param i32) (result i32) (call $recurse (i32.add (local.get 0) (i32.const 1))))
+          (func $spin (export "spin") (loop $l (br $l)))
+        )
+        """;
+
+    private static Instance Instantiate(TestHost host, string wat, Func<int, int>? hostFunction = null)
+    {
+        host.Linker.DefineFunction("env", "host", hostFunction ?? (x => x * 10));
+        return host.Linker.Instantiate(host.Store, Module.FromText(host.Engine, wat));
+    }
+
+    [Fact]
+    public void CallsRecursionIndirectCallsAndMultiValue()
+    {
+        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
+        Instance instance = Instantiate(host, Calls);
+        Assert.Equal(1, instance.GetFunction<int, int>("even").Invoke(10));
+        Assert.Equal(1, instance.GetFunction<int, int>("odd").Invoke(7));
+        Assert.Equal(6765, instance.GetFunction<int, int>("fib").Invoke(20));
+        Assert.Equal(51, instance.GetFunction<int, int>("via_host").Invoke(5));
+        Value[] r = instance.GetFunction("multi")!.Invoke(Value.FromI64(0x1_0000_0007), Value.FromF64(2.5));
+        Assert.Equal([Value.FromF64(2.5), Value.FromI64(0x1_0000_0007), Value.FromI32(7)], r);
+    }
+
+    [Fact]
+    public void HalfTheFunctionsInterpretedCallTheCompiledHalfAndBack()
+    {
+        using var mixed = new TestHost(new EngineOptions { Tier = Tier.Baseline, InterpretFunction = i => i % 2 == 0 });
+        Instance instance = Instantiate(mixed, Calls);
+        Module module = instance.Module;
+        // Function indices count the import: even is 1 (compiled), odd is 2 (interpreted).
+        Assert.Contains(module.CompiledFunctions, f => f.Name == "calls!even");
+        Assert.DoesNotContain(module.CompiledFunctions, f => f.Name == "calls!odd");
+        Assert.Equal(1, instance.GetFunction<int, int>("even").Invoke(11) ^ 1);
+        Assert.Equal(1, instance.GetFunction<int, int>("odd").Invoke(9));
+        Assert.Equal(6765, instance.GetFunction<int, int>("fib").Invoke(20));
+        Assert.Equal(51, instance.GetFunction<int, int>("via_host").Invoke(5));
+
+        TrapException trap = Assert.Throws<TrapException>(() => instance.GetFunction<int, int, int>("outer").Invoke(1, 0));
+        Assert.Equal(TrapCode.IntegerDivideByZero, trap.Code);
+        Assert.Equal(["div", "outer"], trap.Backtrace.Select(f => f.FunctionName));
+    }
+
+    [Fact]
+    public void TrapsCarryCodeAndBacktraceAndLeaveTheInstanceUsable()
+    {
+        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
+        Instance instance = Instantiate(host, Calls);
+        var outer = instance.GetFunction<int, int, int>("outer");
+        TrapException trap = Assert.Throws<TrapException>(() => outer.Invoke(int.MinValue, -1));
+        Assert.Equal(TrapCode.IntegerOverflow, trap.Code);
+        Assert.Equal(["div", "outer"], trap.Backtrace.Select(f => f.FunctionName));
+        Assert.Equal("calls", trap.Backtrace[0].ModuleName);
+        Assert.Equal(-3, outer.Invoke(7, -2));
+    }
+
+    [Fact]
+    public void HostExceptionBecomesATrapWithTheOriginalInside()
+    {
+        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
+        Instance instance = Instantiate(host, Calls, x => x < 0 ? throw new InvalidOperationException("negative") : x);
+        var viaHost = instance.GetFunction<int, int>("via_host");
+        TrapException trap = Assert.Throws<TrapException>(() => viaHost.Invoke(-1));
+        Assert.Equal(TrapCode.HostError, trap.Code);
+        Assert.IsType<InvalidOperationException>(trap.InnerException);
+        Assert.Contains("viaHost", trap.Backtrace.Select(f => f.FunctionName));
+        Assert.Equal(4, viaHost.Invoke(3));
+    }
+
+    [Fact]
+    public void RunawayRecursionTrapsWithoutCrashingEvenOnASmallThread()
+    {
+        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
+        Instance instance = Instantiate(host, Calls);
+        var recurse = instance.GetFunction<int, int>("recurse");
+        Assert.Equal(TrapCode.CallStackExhausted, Assert.Throws<TrapException>(() => recurse.Invoke(0)).Code);
+
+        TrapCode? onThread = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                recurse.Invoke(0);
+            }
+            catch (TrapException t)
+            {
+                onThread = t.Code;
+            }
+        }, maxStackSize: 512 * 1024);
+        thread.Start();
+        thread.Join();
+        Assert.Equal(TrapCode.CallStackExhausted, onThread);
+        Assert.Equal(6765, instance.GetFunction<int, int>("fib").Invoke(20));
+    }
+
+    [Fact]
+    public void InterruptStopsARunawayLoopWithinMilliseconds()
+    {
+        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
+        Instance instance = Instantiate(host, Calls);
+        TypedAction spin = instance.GetAction("spin");
+        var watch = Stopwatch.StartNew();
+        using var timer = new Timer(_ => host.Store.Interrupt(), null, 50, Timeout.Infinite);
+        TrapException trap = Assert.Throws<TrapException>(() => spin.Invoke());
+        Assert.Equal(TrapCode.Interrupted, trap.Code);
+        Assert.InRange(watch.ElapsedMilliseconds, 40, 5000);
+        Assert.Equal(6765, instance.GetFunction<int, int>("fib").Invoke(20));
+    }
+
+    [Fact]
+    public void FuelRunsOut()
+    {
+        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline, ConsumeFuel = true });
+        Instance instance = Instantiate(host, Calls);
+        host.Store.SetFuel(10_000);
+        Assert.Equal(TrapCode.OutOfFuel, Assert.Throws<TrapException>(() => instance.GetAction("spin").Invoke()).Code);
+        Assert.Equal(0, host.Store.GetFuel());
+        host.Store.SetFuel(1_000_000);
+        Assert.Equal(55, instance.GetFunction<int, int>("fib").Invoke(10));
+        Assert.True(host.Store.GetFuel() < 1_000_000);
+    }
+
+    [Fact]
+    public void LazyCompilationCompilesOnFirstCall()
+    {
+        var observer = new RecordingObserver();
+        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline, Compilation = CompilationMode.Lazy, CodeObserver = observer });
+        Instance instance = Instantiate(host, Calls);
+        Assert.Empty(instance.Module.CompiledFunctions);
+        Assert.Equal(6765, instance.GetFunction<int, int>("fib").Invoke(20));
+        Assert.Equal(["calls!fib"], instance.Module.CompiledFunctions.Select(f => f.Name));
+        Assert.Equal(1, instance.GetFunction<int, int>("even").Invoke(4));
+        Assert.Contains(instance.Module.CompiledFunctions, f => f.Name == "calls!odd");
+
+        // A second instance of the module reuses the compiled code and compiles what it is missing.
+        Instance second = host.Linker.Instantiate(host.Store, instance.Module);
+        Assert.Equal(144, second.GetFunction<int, int>("fib").Invoke(12));
+        Assert.Equal(-3, second.GetFunction<int, int, int>("outer").Invoke(7, -2));
+        Assert.Contains(observer.Symbols, s => s.Name == "calls!outer" && s.Size > 0);
+    }
+
+    [Fact]
+    public void CodeObserverSeesEveryFunctionByName()
+    {
+        var observer = new RecordingObserver();
+        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline, CodeObserver = observer });
+        Instance instance = Instantiate(host, Calls);
+        foreach (string name in new[] { "even", "odd", "fib", "viaHost", "div", "outer", "spin" })
+        {
+            CodeSymbol s = Assert.Single(observer.Symbols, s => s.Name == "calls!" + name);
+            Assert.True(s.Size > 0 && s.Address % 16 == 0);
+        }
+        Assert.Contains(observer.Symbols, s => s.Name.StartsWith("calls!entry_trampoline", StringComparison.Ordinal));
+        Assert.Contains(observer.Symbols, s => s.Name == "kiln!managed_call_stub");
+        Assert.Equal(instance.Module.CompiledFunctions.Count, observer.Symbols.Count(s => !s.Name.Contains("trampoline") && !s.Name.StartsWith("kiln!")));
+    }
+
+    [Fact]
+    public void SimdIsRefusedCleanly()
+    {
+        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
+        const string simd = "(module (func (result i32) (i32x4.extract_lane 0 (v128.const i32x4 1 2 3 4))))";
+        Assert.Throws<UnsupportedFeatureException>(() => Module.FromText(host.Engine, simd));
+    }
+
+    private sealed class RecordingObserver : ICodeObserver
+    {
+        public List<CodeSymbol> Symbols { get; } = [];
+
+        public void OnCodeSealed(IReadOnlyList<CodeSymbol> symbols)
+        {
+            lock (Symbols)
+            {
+                Symbols.AddRange(symbols);
+            }
+        }
+    }
+}
