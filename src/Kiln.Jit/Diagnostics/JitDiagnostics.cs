@@ -4,7 +4,7 @@ namespace Kiln.Jit.Diagnostics;
 
 /// <summary>
 /// Tells profilers, debuggers and unwinders about generated code: after a batch is sealed, the code generator calls
-/// <see cref="Register"/> with a name, frame layout and optional line table per function, and, as the options ask,
+/// <see cref="Register(CodeBatch, IReadOnlyList{JitFunction})"/> with a name, frame layout and optional line table per function, and, as the options ask,
 /// the functions go to the perf map or the jitdump, an ELF object per batch goes to GDB, and the batch's
 /// <c>.eh_frame</c> goes to libgcc's unwinder. GDB and unwinder registrations are undone when the batch is freed.
 /// Files and the GDB shim are set up in the constructor, so a configuration that cannot work fails at start-up.
@@ -46,7 +46,7 @@ public sealed class JitDiagnostics
 
     public JitDiagnosticsOptions Options => _options;
 
-    /// <summary>Whether <see cref="Register"/> does anything at all.</summary>
+    /// <summary>Whether registering does anything at all.</summary>
     public bool IsEnabled => _options.IsEnabled;
 
     /// <summary>

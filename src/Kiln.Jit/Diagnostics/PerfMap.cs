@@ -18,7 +18,8 @@ namespace Kiln.Jit.Diagnostics;
 internal sealed class PerfMap
 {
     private static readonly object s_openLock = new();
-    private static PerfMap? s_shared;
+    // One open file per path for the life of the process: the perf map's, and any other a test or tool asked for.
+    private static readonly Dictionary<string, PerfMap> s_open = [];
 
     private readonly object _writeLock = new();
     private readonly int _fd;
@@ -61,9 +62,9 @@ internal sealed class PerfMap
         lock (s_openLock)
         {
             string path = pathOverride ?? DefaultPath;
-            if (s_shared is not null && s_shared.Path == path)
+            if (s_open.TryGetValue(path, out PerfMap? open))
             {
-                return s_shared;
+                return open;
             }
             string? conflict = pathOverride is null ? RuntimeConflict(Environment.GetEnvironmentVariable) : null;
             if (conflict is not null)
@@ -77,10 +78,7 @@ internal sealed class PerfMap
                 throw new JitDiagnosticsException($"Cannot open the perf map {path}: {Errno.Describe(Marshal.GetLastPInvokeError())}.");
             }
             var map = new PerfMap(path, fd);
-            if (pathOverride is null)
-            {
-                s_shared = map;
-            }
+            s_open[path] = map;
             return map;
         }
     }
