@@ -16,7 +16,7 @@ public class PerfTests
         var diagnostics = new JitDiagnostics(new JitDiagnosticsOptions
         {
             Profiler = JitProfiler.JitDump,
-            JitDumpDirectory = Path.Combine(Path.GetTempPath(), $"kiln-test-jitdump-{Environment.ProcessId}"),
+            JitDumpDirectory = Tools.JitDumpDirectory,
         });
         using var memory = new CodeMemory(new CodeMemoryOptions { Strategy = CodeMemoryStrategy.Mprotect, UseEnvironment = false });
         using ProbeFunctions.Installed probe = ProbeFunctions.Install(memory, diagnostics);

@@ -24,6 +24,27 @@ internal static class Tools
     public static string Require(string name) =>
         Find(name) ?? throw new InvalidOperationException($"{name} is not installed: scripts/install-deps.sh installs it");
 
+    private static readonly Lazy<string> s_jitDumpDirectory = new(() =>
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"kiln-test-jitdump-{Environment.ProcessId}");
+        // One jitdump per process (perf's rule): every test of this process shares it; it goes when the process does.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temporary directory is harmless.
+            }
+        };
+        return dir;
+    });
+
+    /// <summary>The directory of this test process's jitdump.</summary>
+    public static string JitDumpDirectory => s_jitDumpDirectory.Value;
+
     /// <summary>The dotnet host that runs the probe.</summary>
     public static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : Require("dotnet");
 

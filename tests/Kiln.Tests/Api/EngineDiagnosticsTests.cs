@@ -45,6 +45,8 @@ public class EngineDiagnosticsTests
     {
         string dir = Path.Combine(Path.GetTempPath(), $"kiln-engine-jitdump-{Environment.ProcessId}");
         Environment.SetEnvironmentVariable("KILN_JITDUMP_DIR", dir);
+        // The process's one jitdump stays open until the process ends; so does its directory.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(dir, recursive: true);
         using var engine = new Engine(new EngineOptions { Tier = Tier.Baseline, Profiler = JitProfiler.JitDump });
         using var store = new Store(engine);
         Instance instance = new Linker(engine).Instantiate(store, Module.FromText(engine, Wat));
