@@ -158,7 +158,7 @@ public sealed unsafe partial class Func : Extern
     }
 
     /// <summary>Calls the function and returns its results (an array, as multi-value functions have several).</summary>
-    public Value[] Invoke(params Value[] args)
+    public Value[] Invoke(params ReadOnlySpan<Value> args)
     {
         var results = new Value[Type.Results.Length];
         Invoke(args, results);

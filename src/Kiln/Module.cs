@@ -73,18 +73,13 @@ public sealed partial class Module
     /// <exception cref="Wasm.MalformedModuleException">The bytes are not a well-formed module.</exception>
     /// <exception cref="Wasm.InvalidModuleException">The module breaks a validation rule.</exception>
     /// <exception cref="UnsupportedFeatureException">The module uses a feature the tier lacks (SIMD in the interpreter).</exception>
-    public static Module FromBinary(Engine engine, ReadOnlyMemory<byte> bytes, string? name = null)
-    {
-        WasmModule model = ModuleReader.Read(bytes);
-        ModuleValidator.Validate(model);
-        return FromWasmModule(engine, model, name);
-    }
+    public static Module FromBinary(Engine engine, ReadOnlyMemory<byte> bytes, string? name = null) =>
+        FromWasmModule(engine, ModuleReader.Read(bytes), name);
 
     /// <summary>Parses, validates and compiles a module in the text format (WAT).</summary>
     public static Module FromText(Engine engine, string text, string? fileName = null)
     {
         WasmModule model = TextParser.ParseModule(text, fileName);
-        ModuleValidator.Validate(model);
         return FromWasmModule(engine, model, model.Names.ModuleName);
     }
 
@@ -99,13 +94,16 @@ public sealed partial class Module
     }
 
     /// <summary>
-    /// Compiles a decoded module. The module must already be valid (the binary reader and validator
-    /// guarantee that); the translator still fails cleanly on input it cannot handle.
+    /// Validates and compiles a decoded module (from the binary reader, the text parser, or built
+    /// in code). SECURITY: the translator and the interpreter rely on validity (operand types,
+    /// index ranges), so an unvalidated model never reaches them.
     /// </summary>
+    /// <exception cref="Wasm.InvalidModuleException">The module breaks a validation rule.</exception>
     public static Module FromWasmModule(Engine engine, WasmModule model, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(model);
+        ModuleValidator.Validate(model);
         return new Module(engine, model, name);
     }
 

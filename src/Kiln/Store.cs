@@ -13,7 +13,8 @@ namespace Kiln;
 /// </summary>
 public sealed unsafe partial class Store : IDisposable
 {
-    private readonly List<Func> _functions = [];
+    private Func[] _functions = new Func[64];
+    private int _functionCount;
     private readonly List<object> _externRefs = [];
     private readonly Dictionary<object, int> _externRefHandles = new(ReferenceEqualityComparer.Instance);
     private readonly List<nint> _nativeBlocks = [];
@@ -50,12 +51,31 @@ public sealed unsafe partial class Store : IDisposable
 
     /// <summary>
     /// Asks running Wasm code to stop: it traps with <see cref="TrapCode.Interrupted"/> at the next
-    /// loop header or call. Safe to call from any thread; the flag clears when the trap is raised.
+    /// loop back edge or call (if nothing is running, the next call traps). Safe to call from any
+    /// thread; the flag clears when the trap is raised.
     /// </summary>
     public void Interrupt()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         Volatile.Write(ref _context->Interrupt, 1);
+    }
+
+    /// <summary>
+    /// Interrupts running code when <paramref name="token"/> is cancelled (for timeouts and
+    /// cooperative cancellation). Dispose the registration when the call is over.
+    /// </summary>
+    public CancellationTokenRegistration InterruptOn(CancellationToken token)
+    {
+        ThrowIfDisposed();
+        return token.Register(static s => ((Store)s!).InterruptIfAlive(), this);
+    }
+
+    private void InterruptIfAlive()
+    {
+        if (!_disposed)
+        {
+            Volatile.Write(ref _context->Interrupt, 1);
+        }
     }
 
     /// <summary>Sets the remaining fuel (requires <see cref="EngineOptions.ConsumeFuel"/>).</summary>
@@ -90,11 +110,18 @@ public sealed unsafe partial class Store : IDisposable
     /// <summary>Registers a function; its id is what funcref values carry back to the managed object.</summary>
     internal int AddFunction(Func func)
     {
-        _functions.Add(func);
-        return _functions.Count - 1;
+        if (_functionCount == _functions.Length)
+        {
+            Array.Resize(ref _functions, _functions.Length * 2);
+        }
+        _functions[_functionCount] = func;
+        return _functionCount++;
     }
 
     internal Func GetFunction(int id) => _functions[id];
+
+    /// <summary>Every function by id (valid below the count); the interpreter indexes it on returns.</summary>
+    internal Func[] Functions => _functions;
 
     /// <summary>Zeroed native memory that lives as long as the store.</summary>
     internal void* AllocateNative(int bytes)

@@ -9,5 +9,6 @@ public class VersionCommandTests
         Assert.Equal(0, exit);
         Assert.Matches(@"^kiln \d+\.\d+\.\d+", output);
         Assert.Contains("platform:", output);
+        Assert.Matches(@"w\^x: (mprotect|dual-mapping)", output);
     }
 }

@@ -110,7 +110,18 @@ public ref struct WasmReader
     }
 
     /// <summary>Spec 5.2.2: s32, at most 5 bytes, unused bits of the last byte a sign extension.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int ReadS32()
+    {
+        // Most constants in real code fit one byte (-64..63): sign-extend bit 6.
+        if (_position < _data.Length && _data[_position] < 0x80)
+        {
+            return (_data[_position++] << 25) >> 25;
+        }
+        return ReadS32Slow();
+    }
+
+    private int ReadS32Slow()
     {
         int result = 0;
         for (int shift = 0; ; shift += 7)

@@ -91,7 +91,11 @@ internal sealed partial class ModuleParser
                 _c.ExpectString();
                 _c.ExpectLParen();
                 ReadOnlySpan<byte> kind = _c.Kind == TokenKind.Keyword ? _c.Tokens.Bytes(_c.Position) : default;
-                IndexSpace space = SpaceOf(kind) ?? throw _c.Unexpected();
+                IndexSpace? space = kind.SequenceEqual("elem"u8) || kind.SequenceEqual("data"u8) ? null : SpaceOf(kind);
+                if (space is null)
+                {
+                    throw _c.Unexpected();
+                }
                 _c.Advance();
                 DefineAt(space);
             }

@@ -8,7 +8,10 @@ public sealed partial class FunctionValidator
 {
     private static readonly Signature[] s_signatures = BuildSignatures();
 
-    /// <summary>Validates one instruction decoded from <paramref name="reader"/> (which br_table reads its targets from).</summary>
+    /// <summary>
+    /// Validates one instruction decoded from <paramref name="reader"/> (which br_table reads its
+    /// targets from). Call it only while <see cref="IsFinished"/> is false, then <see cref="End"/>.
+    /// </summary>
     /// <exception cref="InvalidModuleException">The instruction does not type-check here.</exception>
     public void Step(in Instruction ins, in InstructionReader reader)
     {

@@ -9,7 +9,8 @@ namespace Kiln.Wasm.Validation;
 /// Algorithm"): an operand stack of value types, where <see cref="Unknown"/> stands for any type
 /// below an unconditional branch, and a control stack of frames. It is driven one decoded
 /// instruction at a time (<see cref="Step"/>), so a tier can translate while it validates and
-/// read the typed stack it needs; its stacks are reused across functions, so validating allocates nothing.
+/// read the typed stack it needs; its stacks are reused across functions, so validating allocates
+/// nothing. One instance serves one thread.
 /// </summary>
 /// <example>
 /// <code>

@@ -42,8 +42,8 @@ internal static unsafe partial class Executor
         {
             for (int d = stack.Depth; d > entryDepth; d--)
             {
-                InterpretedFunction f = stack.Frames[d].Function;
-                trap.AddFrame(new WasmFrame(stack.Frames[d].Instance.Module.Name, f.Index.Value, f.Name));
+                Func f = store.GetFunction(stack.Frames[d].CalleeId);
+                trap.AddFrame(new WasmFrame(f.Instance!.Module.Name, f.Code!.Index.Value, f.Code.Name));
             }
             throw;
         }
@@ -90,6 +90,9 @@ internal static unsafe partial class Executor
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowMemoryOutOfBounds() => throw new TrapException(TrapCode.MemoryOutOfBounds);
 
+    // The loop is compiled fully optimized at once: tiering would run it as unoptimized code (or an
+    // on-stack-replacement variant) for the first calls, which is most of a short program's run.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run(Store store, InterpreterStack stack, Func entry, ulong* fp, int entryDepth)
     {
         VmStoreContext* context = store.Context;
@@ -98,7 +101,7 @@ internal static unsafe partial class Executor
         int depth = entryDepth;
         Func callee = entry;
         ulong* nfp = fp;
-        PushFrame(stack, ref depth, fn, inst, fp);
+        PushFrame(stack, ref depth, entry, fn, fp);
         int* ip = fn.Code;
         byte* mem = inst.MemoryBase;
         ulong memLen = inst.MemoryDefinition == null ? 0 : inst.MemoryDefinition->Length;
@@ -138,11 +141,16 @@ internal static unsafe partial class Executor
                         return;
                     }
                     ref Frame caller = ref stack.Frames[depth];
-                    fn = caller.Function;
-                    inst = caller.Instance;
+                    Func returnTo = store.Functions[caller.CalleeId];
+                    fn = returnTo.Code!;
                     fp = caller.Fp;
                     ip = caller.ReturnIp;
-                    mem = inst.MemoryBase;
+                    if (returnTo.Instance != inst)
+                    {
+                        inst = returnTo.Instance!;
+                        mem = inst.MemoryBase;
+                    }
+                    // The callee may have grown the memory.
                     memLen = inst.MemoryDefinition == null ? 0 : inst.MemoryDefinition->Length;
                     continue;
                 }
@@ -152,6 +160,13 @@ internal static unsafe partial class Executor
                         CheckInterrupt(context);
                     }
                     ip += 1;
+                    continue;
+                case InterpOp.BrLoop:
+                    if (context->Interrupt != 0 | --context->Fuel < 0)
+                    {
+                        CheckInterrupt(context);
+                    }
+                    ip = fn.Code + ip[1];
                     continue;
                 case InterpOp.Call:
                     callee = inst.Functions[ip[1]];
@@ -1558,20 +1573,22 @@ internal static unsafe partial class Executor
                 }
                 stack.Frames[depth].ReturnIp = ip;
                 fn = code;
-                inst = callee.Instance!;
                 fp = nfp;
+                PushFrame(stack, ref depth, callee, fn, fp);
+                ip = fn.Code;
+                if (callee.Instance != inst)
+                {
+                    inst = callee.Instance!;
+                    mem = inst.MemoryBase;
+                    memLen = inst.MemoryDefinition == null ? 0 : inst.MemoryDefinition->Length;
+                }
             }
-
-            PushFrame(stack, ref depth, fn, inst, fp);
-            ip = fn.Code;
-            mem = inst.MemoryBase;
-            memLen = inst.MemoryDefinition == null ? 0 : inst.MemoryDefinition->Length;
         }
     }
 
     /// <summary>Activates <paramref name="fn"/> at <paramref name="fp"/>: checks the limits, records the frame, zeroes the locals.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PushFrame(InterpreterStack stack, ref int depth, InterpretedFunction fn, Instance inst, ulong* fp)
+    private static void PushFrame(InterpreterStack stack, ref int depth, Func callee, InterpretedFunction fn, ulong* fp)
     {
         int next = depth + 1;
         if ((next >= stack.Frames.Length && !stack.EnsureFrame(next)) || fn.FrameSize > stack.End - fp)
@@ -1579,12 +1596,15 @@ internal static unsafe partial class Executor
             WasmMath.Trap(TrapCode.CallStackExhausted);
         }
         ref Frame frame = ref stack.Frames[next];
-        frame.Function = fn;
-        frame.Instance = inst;
+        frame.CalleeId = callee.Id;
         frame.Fp = fp;
         depth = next;
         stack.Depth = next;
         // Spec 4.4.10: declared locals start at zero.
-        Unsafe.InitBlockUnaligned(fp + fn.ParamCount, 0, (uint)((fn.LocalCount - fn.ParamCount) * sizeof(ulong)));
+        int declared = fn.LocalCount - fn.ParamCount;
+        if (declared != 0)
+        {
+            Unsafe.InitBlockUnaligned(fp + fn.ParamCount, 0, (uint)(declared * sizeof(ulong)));
+        }
     }
 }

@@ -24,6 +24,8 @@ internal enum InterpOp
     Return1,
     /// <summary><c>LoopCheck</c>: at loop headers, checks the interrupt flag and consumes fuel.</summary>
     LoopCheck,
+    /// <summary><c>BrLoop target</c>: an unconditional back edge; does LoopCheck's work and jumps past the loop's LoopCheck.</summary>
+    BrLoop,
     /// <summary><c>Call function argBase</c>: the callee's frame starts at slot argBase.</summary>
     Call,
     /// <summary><c>CallIndirect signatureId table argBase indexSlot</c>.</summary>

@@ -62,11 +62,11 @@ internal sealed unsafe class InterpreterStack : IDisposable
     }
 }
 
-/// <summary>One activation: the function, its instance, its slots, and where the caller resumes.</summary>
+/// <summary>One activation: the function (with its code and instance), its slots, and where it resumes after a call.</summary>
 internal unsafe struct Frame
 {
-    public InterpretedFunction Function;
-    public Instance Instance;
+    /// <summary>The running Wasm function's id in its store (an int, so pushing a frame needs no GC write barrier).</summary>
+    public int CalleeId;
     public ulong* Fp;
     /// <summary>Where this frame continues when its callee returns.</summary>
     public int* ReturnIp;

@@ -65,6 +65,7 @@ internal sealed partial class Translator
         if (!_unreachable)
         {
             MoveResults(c.Height, c.ResultCount);
+            _forwardBranches.Add(_code.Count);
             _code.Add((int)InterpOp.Br);
             AddFixup(ref c);
         }
@@ -207,6 +208,13 @@ internal sealed partial class Translator
             return;
         }
         MoveResults(c.Height, c.LabelArity);
+        if (c.Kind == ControlKind.Loop)
+        {
+            // Skip the loop's LoopCheck: BrLoop does the same check itself, saving a dispatch.
+            _code.Add((int)InterpOp.BrLoop, c.LoopStart + 1);
+            return;
+        }
+        _forwardBranches.Add(_code.Count);
         _code.Add((int)InterpOp.Br);
         EmitTarget(frame);
     }

@@ -37,6 +37,7 @@ internal sealed partial class Translator
 
     private void TranslateInstruction(in Instruction ins, ref InstructionReader reader)
     {
+        CheckIndices(in ins);
         switch (ins.Opcode)
         {
             case Opcode.Unreachable:
@@ -293,6 +294,60 @@ internal sealed partial class Translator
             default:
                 TranslateSimple(in ins);
                 return;
+        }
+    }
+
+    /// <summary>
+    /// SECURITY: the interpreter indexes native arrays (global cells, table definitions, function
+    /// references) with these immediates, so they are range-checked here as well as by the validator.
+    /// </summary>
+    private void CheckIndices(in Instruction ins)
+    {
+        switch (ins.Info.Immediate)
+        {
+            case ImmediateKind.Global:
+                CheckIndex(ins.Index, _module.ImportedGlobalCount + _module.Globals.Count, "global");
+                break;
+            case ImmediateKind.Table:
+                CheckIndex(ins.Index, _module.ImportedTableCount + _module.Tables.Count, "table");
+                break;
+            case ImmediateKind.CallIndirect:
+                CheckIndex(ins.Index2, _module.ImportedTableCount + _module.Tables.Count, "table");
+                break;
+            case ImmediateKind.TableInit:
+                CheckIndex(ins.Index, _module.Elements.Count, "element segment");
+                CheckIndex(ins.Index2, _module.ImportedTableCount + _module.Tables.Count, "table");
+                break;
+            case ImmediateKind.TableCopy:
+                CheckIndex(ins.Index, _module.ImportedTableCount + _module.Tables.Count, "table");
+                CheckIndex(ins.Index2, _module.ImportedTableCount + _module.Tables.Count, "table");
+                break;
+            case ImmediateKind.Element:
+                CheckIndex(ins.Index, _module.Elements.Count, "element segment");
+                break;
+            case ImmediateKind.Data:
+                CheckIndex(ins.Index, _module.Data.Count, "data segment");
+                break;
+            case ImmediateKind.MemoryInit:
+                CheckIndex(ins.Index, _module.Data.Count, "data segment");
+                CheckIndex(0, _module.ImportedMemoryCount + _module.Memories.Count, "memory");
+                break;
+            case ImmediateKind.Function:
+                CheckIndex(ins.Index, _module.TotalFunctionCount, "function");
+                break;
+            case ImmediateKind.MemArg:
+            case ImmediateKind.Memory:
+            case ImmediateKind.MemoryCopy:
+                CheckIndex(0, _module.ImportedMemoryCount + _module.Memories.Count, "memory");
+                break;
+        }
+    }
+
+    private static void CheckIndex(uint index, int count, string what)
+    {
+        if (index >= (uint)count)
+        {
+            throw new InternalErrorException($"{what} index {index} out of range");
         }
     }
 

@@ -25,6 +25,9 @@ internal sealed partial class Translator
     /// </summary>
     private int[] _stack = new int[64];
     private readonly List<ulong> _constants = [];
+
+    /// <summary>Positions of forward <c>Br</c> instructions, revisited once all targets are known.</summary>
+    private readonly List<int> _forwardBranches = [];
     private int _height;
     private int _maxHeight;
     private int _localCount;
@@ -91,6 +94,7 @@ internal sealed partial class Translator
         _code.Clear();
         _controls.Clear();
         _constants.Clear();
+        _forwardBranches.Clear();
         _height = 0;
         _maxHeight = 0;
         _unreachable = false;
@@ -113,8 +117,35 @@ internal sealed partial class Translator
             }
             TranslateInstruction(in ins, ref reader);
         }
+        ThreadBranchesToReturns();
         int frameSize = checked(_localCount + _maxHeight);
         return new InterpretedFunction(new FuncIndex(funcIndex), _module.GetFunctionName(new FuncIndex(funcIndex)), type, _localCount, frameSize, _code.ToPinnedArray());
+    }
+
+    /// <summary>
+    /// A branch to a return becomes the return itself (both forms are at most as long as <c>Br</c>,
+    /// and the words after a return are never executed), saving a dispatch at the ends of if/else.
+    /// </summary>
+    private void ThreadBranchesToReturns()
+    {
+        foreach (int pos in _forwardBranches)
+        {
+            int target = _code[pos + 1];
+            if (target < 0 || target >= _code.Count)
+            {
+                continue;
+            }
+            switch ((InterpOp)_code[target])
+            {
+                case InterpOp.Return:
+                    _code[pos] = (int)InterpOp.Return;
+                    break;
+                case InterpOp.Return1:
+                    _code[pos] = (int)InterpOp.Return1;
+                    _code[pos + 1] = _code[target + 1];
+                    break;
+            }
+        }
     }
 
     // ----- operand stack -----

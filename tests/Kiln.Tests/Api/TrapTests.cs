@@ -177,6 +177,23 @@ public class TrapTests
     }
 
     [Fact]
+    public void CancellationTokenInterruptsAndStoreStaysUsable()
+    {
+        using var host = new TestHost();
+        var b = new ModuleBuilder();
+        b.AddFunction("spin", T.None, T.None, T.None, "loop", "br 0", "end");
+        b.AddFunction("one", T.None, T.I32, T.None, "i32.const 1");
+        Instance instance = host.Instantiate(b);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        using (host.Store.InterruptOn(cts.Token))
+        {
+            Assert.Equal(TrapCode.Interrupted, Assert.Throws<TrapException>(() => instance.GetAction("spin").Invoke()).Code);
+        }
+
+        Assert.Equal(1, instance.GetFunction<int>("one").Invoke());
+    }
+
+    [Fact]
     public void FuelRunsOut()
     {
         using var host = new TestHost(new EngineOptions { ConsumeFuel = true });

@@ -138,6 +138,16 @@ public class BaselineExecutionTests
     }
 
     [Fact]
+    public void CancellationTokenInterrupts()
+    {
+        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
+        Instance instance = Instantiate(host, Calls);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(30));
+        using CancellationTokenRegistration registration = host.Store.InterruptOn(cts.Token);
+        Assert.Equal(TrapCode.Interrupted, Assert.Throws<TrapException>(() => instance.GetAction("spin").Invoke()).Code);
+    }
+
+    [Fact]
     public void FuelRunsOut()
     {
         using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline, ConsumeFuel = true });

@@ -91,10 +91,10 @@ public class ControlFlowTests
     public void BranchTableToFunctionLabelReturns()
     {
         Instance i = Build(b => b.AddFunction("f", T.I32, T.I32, T.None,
-            "block", "i32.const 7", "local.get 0", "br_table 1 0", "end", "i32.const 9"));
+            "block i32", "i32.const 7", "local.get 0", "br_table 1 0", "end", "i32.const 9", "i32.add"));
 
         Assert.Equal(7, i.GetFunction<int, int>("f").Invoke(0));
-        Assert.Equal(9, i.GetFunction<int, int>("f").Invoke(1));
+        Assert.Equal(16, i.GetFunction<int, int>("f").Invoke(1));
     }
 
     [Fact]

@@ -195,6 +195,7 @@ public sealed class TextParserTests
     [InlineData("(module (func (export \"\\ff\")))", "malformed UTF-8 encoding", 1, 23)]
     [InlineData("(module (func $f \"a\"x))", "unknown operator", 1, 18)]
     [InlineData("(module (bogus))", "unknown operator", 1, 10)]
+    [InlineData("(module (import \"a\" \"b\" (data)))", "unexpected token", 1, 26)]
     [InlineData("(module binary \"\\00asm\")", "unexpected token", 1, 9)]
     [InlineData("(module (func (i8x16.extract_lane_s 256 (local.get 0))))", "malformed lane index", 1, 37)]
     public void Malformed_text_reports_reason_and_position(string text, string reason, int line, int column)
