@@ -2,7 +2,7 @@
 # Installs the Debian packages that Kiln's tests use. Idempotent; needs root (or sudo) for apt-get.
 set -euo pipefail
 
-packages=(gdb wabt)
+packages=(gdb wabt linux-perf binutils)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -13,6 +13,7 @@ public sealed class Engine : IDisposable
     private readonly ConcurrentDictionary<FuncType, int> _signatures = new();
     private int _nextSignature;
     private readonly Jit.CodeMemory? _codeMemory;
+    private readonly EngineDiagnostics? _diagnostics;
 
     public Engine(EngineOptions? options = null)
     {
@@ -27,7 +28,9 @@ public sealed class Engine : IDisposable
             {
                 throw new UnsupportedFeatureException("the baseline tier generates x86-64 code for Linux only");
             }
-            _codeMemory = new Jit.CodeMemory();
+            (CodeObserver, _diagnostics) = EngineDiagnostics.Create(Options);
+            // Perf maps and GDB breakpoints need anonymous memory sealed with mprotect; otherwise the default (or KILN_CODE_MEMORY).
+            _codeMemory = new Jit.CodeMemory(new Jit.CodeMemoryOptions { Strategy = EngineDiagnostics.OptionsFor(Options).RequiredCodeMemoryStrategy });
             ManagedCallStub = Baseline.EngineStubs.Create(this);
         }
     }
@@ -36,6 +39,12 @@ public sealed class Engine : IDisposable
 
     /// <summary>Code memory for compiled tiers (null for the interpreter).</summary>
     internal Jit.CodeMemory CodeMemory => _codeMemory ?? throw new InvalidOperationException("the interpreter tier has no code memory");
+
+    /// <summary>The observer compilers tell about sealed code: the diagnostics (which pass it on) or the embedder's own.</summary>
+    internal ICodeObserver? CodeObserver { get; }
+
+    /// <summary>Which profiler and debugger integrations are on, and where their files are ("off" when none).</summary>
+    public string DescribeDiagnostics() => _diagnostics?.Describe() ?? "off";
 
     /// <summary>Native entry of managed (host and interpreted) functions for compiled callers; 0 on the interpreter tier.</summary>
     internal nint ManagedCallStub { get; }
@@ -47,6 +56,8 @@ public sealed class Engine : IDisposable
     /// <summary>Frees all machine code of the engine's modules; nothing compiled by it may run afterwards.</summary>
     public void Dispose()
     {
+        // Debuggers and unwinders must forget the code before its pages are unmapped.
+        _diagnostics?.Dispose();
         _codeMemory?.Dispose();
     }
 }

@@ -1,3 +1,5 @@
+using Kiln.Jit.Diagnostics;
+
 namespace Kiln;
 
 /// <summary>
@@ -33,6 +35,20 @@ public sealed record EngineOptions
 
     /// <summary>Told about every batch of machine code installed (perf, GDB and unwind registration).</summary>
     public ICodeObserver? CodeObserver { get; init; }
+
+    /// <summary>
+    /// Compiled tiers: name compiled code for perf. <see cref="JitProfiler.PerfMap"/> writes <c>/tmp/perf-PID.map</c>
+    /// (and makes the engine use mprotect code memory; refused when <c>DOTNET_PerfMapEnabled</c> is 1 or 3);
+    /// <see cref="JitProfiler.JitDump"/> writes <c>jit-PID.dump</c> for <c>perf inject --jit</c> (in
+    /// <c>$KILN_JITDUMP_DIR</c> or a new <c>~/.debug/jit/kiln-*</c> directory). Off by default, at no cost.
+    /// </summary>
+    public JitProfiler Profiler { get; init; } = JitProfiler.None;
+
+    /// <summary>
+    /// Compiled tiers: register compiled code with GDB (symbols, unwind info) and its unwind info with the system
+    /// unwinder, so <c>break module!function</c> and <c>bt</c> work. Makes the engine use mprotect code memory.
+    /// </summary>
+    public bool DebugInfo { get; init; }
 }
 
 /// <summary>Resource limits applied to everything a store creates or runs.</summary>

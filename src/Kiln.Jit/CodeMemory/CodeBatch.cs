@@ -12,6 +12,7 @@ public sealed unsafe class CodeBatch : IDisposable
     private readonly CodeRegion _region;
     private readonly long _usedBytes;
     private readonly long _committedBytes;
+    private readonly List<IDisposable> _beforeFree = [];
     private int _disposed;
 
     internal CodeBatch(CodeMemory owner, CodeRegion region, long batchId, int codeBytes, int dataBytes,
@@ -51,6 +52,9 @@ public sealed unsafe class CodeBatch : IDisposable
 
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
+    /// <summary>The strategy of the memory the batch lives in (diagnostics need anonymous memory for some tools).</summary>
+    internal CodeMemoryStrategy Strategy => _owner.Strategy;
+
     /// <summary>The executable address of a function (cast it to a <c>delegate* unmanaged</c>) or of a data item.</summary>
     public nint GetAddress(CodeItem item)
     {
@@ -66,7 +70,31 @@ public sealed unsafe class CodeBatch : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            IDisposable[] attached;
+            lock (_beforeFree)
+            {
+                attached = [.. _beforeFree];
+                _beforeFree.Clear();
+            }
+            // Unwinders and debuggers must forget the code before its pages go away.
+            foreach (IDisposable registration in attached)
+            {
+                registration.Dispose();
+            }
             _owner.ReleaseBatch(this, _region, _usedBytes, _committedBytes);
+        }
+    }
+
+    /// <summary>
+    /// Ties <paramref name="registration"/> (a diagnostics registration of this batch's code) to the batch's life:
+    /// it is disposed first when the batch is freed.
+    /// </summary>
+    internal void DisposeBeforeFree(IDisposable registration)
+    {
+        lock (_beforeFree)
+        {
+            ObjectDisposedException.ThrowIf(IsDisposed, this);
+            _beforeFree.Add(registration);
         }
     }
 

@@ -10,6 +10,7 @@ internal static class Errno
 {
     public const int EPERM = 1;
     public const int ENOENT = 2;
+    public const int EINTR = 4;
     public const int EBADF = 9;
     public const int EAGAIN = 11;
     public const int ENOMEM = 12;
@@ -25,6 +26,7 @@ internal static class Errno
     {
         EPERM => "EPERM",
         ENOENT => "ENOENT",
+        EINTR => "EINTR",
         EBADF => "EBADF",
         EAGAIN => "EAGAIN",
         ENOMEM => "ENOMEM",

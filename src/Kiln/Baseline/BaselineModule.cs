@@ -347,7 +347,8 @@ internal sealed unsafe class BaselineModule
         {
             _batches.Add(batch);
         }
-        _engine.Options.CodeObserver?.OnCodeSealed(symbols);
+        // The engine's observer: the embedder's own, behind perf map / jitdump / GDB registration when those are on.
+        _engine.CodeObserver?.OnCodeSealed(symbols);
     }
 
     /// <summary>Compiled functions (index, name, address, size), for disassembly listings and diagnostics.</summary>

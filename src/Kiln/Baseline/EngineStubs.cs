@@ -18,7 +18,7 @@ internal static class EngineStubs
         Relocator.Apply(builder.GetWritableSpan(item), default, asm.Relocations, new RelocationContext((ulong)address, 0, [], null));
         // The batch lives until the engine's code memory is disposed.
         builder.Seal();
-        engine.Options.CodeObserver?.OnCodeSealed([new CodeSymbol("kiln!managed_call_stub", address, asm.Code.Length)]);
+        engine.CodeObserver?.OnCodeSealed([new CodeSymbol("kiln!managed_call_stub", address, asm.Code.Length)]);
         return address;
     }
 }

@@ -1,0 +1,81 @@
+using Kiln.Jit.Diagnostics;
+
+namespace Kiln;
+
+/// <summary>
+/// Connects the engine's compiled code to perf and GDB: the code observer that the compilers call after each seal,
+/// turning every <see cref="CodeSymbol"/> into a <see cref="JitFunction"/> for <see cref="JitDiagnostics"/> (frame
+/// layouts read from the code itself, since the symbols carry only names and ranges), then passing the symbols on to
+/// the embedder's own observer. The registrations live as long as the engine's code and are withdrawn before it is
+/// freed.
+/// </summary>
+internal sealed class EngineDiagnostics : ICodeObserver, IDisposable
+{
+    private readonly JitDiagnostics? _diagnostics;
+    private readonly ICodeObserver? _next;
+    private readonly List<JitRegistration> _registrations = [];
+
+    private EngineDiagnostics(JitDiagnostics? diagnostics, ICodeObserver? next)
+    {
+        _diagnostics = diagnostics;
+        _next = next;
+    }
+
+    /// <summary>The options for <see cref="JitDiagnostics"/> that an engine's options ask for.</summary>
+    public static JitDiagnosticsOptions OptionsFor(EngineOptions options) => new()
+    {
+        Profiler = options.Profiler,
+        DebugInfo = options.DebugInfo,
+    };
+
+    /// <summary>The observer the compilers call: this one when diagnostics are on, else the embedder's (or none).</summary>
+    public static (ICodeObserver? Observer, EngineDiagnostics? Diagnostics) Create(EngineOptions options)
+    {
+        JitDiagnosticsOptions jit = OptionsFor(options);
+        if (!jit.IsEnabled)
+        {
+            return (options.CodeObserver, null);
+        }
+        var diagnostics = new EngineDiagnostics(new JitDiagnostics(jit), options.CodeObserver);
+        return (diagnostics, diagnostics);
+    }
+
+    public string Describe() => _diagnostics?.Describe() ?? "off";
+
+    public unsafe void OnCodeSealed(IReadOnlyList<CodeSymbol> symbols)
+    {
+        if (_diagnostics is not null && symbols.Count > 0)
+        {
+            var functions = new JitFunction[symbols.Count];
+            for (int i = 0; i < functions.Length; i++)
+            {
+                CodeSymbol s = symbols[i];
+                FrameLayout frame = _diagnostics.UsesFrameLayouts
+                    ? FrameLayout.Infer(new ReadOnlySpan<byte>((void*)s.Address, s.Size))
+                    : FrameLayout.NoFrame;
+                functions[i] = new JitFunction(s.Name, s.Address, s.Size, frame);
+            }
+            JitRegistration registration = _diagnostics.Register(functions);
+            lock (_registrations)
+            {
+                _registrations.Add(registration);
+            }
+        }
+        _next?.OnCodeSealed(symbols);
+    }
+
+    /// <summary>Withdraws the GDB objects and unwind info; runs before the engine frees its code.</summary>
+    public void Dispose()
+    {
+        JitRegistration[] registrations;
+        lock (_registrations)
+        {
+            registrations = [.. _registrations];
+            _registrations.Clear();
+        }
+        foreach (JitRegistration registration in registrations)
+        {
+            registration.Dispose();
+        }
+    }
+}
