@@ -8,9 +8,15 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        string[] guest = [];
+        if (args is ["run", ..])
+        {
+            (args, guest) = RunCommand.SplitGuestArguments(args);
+        }
         var root = new RootCommand("Kiln: a secure WebAssembly JIT runtime for .NET");
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(WastCommand.Create());
+        root.Subcommands.Add(RunCommand.Create(guest));
         return root.Parse(args).Invoke();
     }
 }

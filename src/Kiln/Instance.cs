@@ -79,6 +79,9 @@ public sealed unsafe partial class Instance
 
     public Global? GetGlobal(string name) => _exports.GetValueOrDefault(name) as Global;
 
+    /// <summary>The exported function <paramref name="name"/> of type [] -&gt; [] as a typed handle.</summary>
+    public TypedAction GetAction(string name) => new(GetTypedExport(name, TypedAction.Signature));
+
     internal Func GetTypedExport(string name, FuncType signature)
     {
         foreach (ValType t in signature.Params.Concat(signature.Results))

@@ -227,6 +227,13 @@ internal sealed partial class ModuleParser
         if (_c.IsOpen("type"u8))
         {
             uint index = ParseTypeUse(out _, allowNames: false);
+            FuncType? type = index < _module.Types.Count ? _module.Types[(int)index] : null;
+            if (type is { Params.Length: 0, Results.Length: <= 1 })
+            {
+                // The short forms mean the same; other encoders (wabt) pick them too.
+                code.Add(type.Results.Length == 0 ? (byte)0x40 : (byte)type.Results[0]);
+                return;
+            }
             Leb128.WriteSigned(code, index);
             return;
         }

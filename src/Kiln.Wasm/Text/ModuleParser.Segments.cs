@@ -52,7 +52,7 @@ internal sealed partial class ModuleParser
         {
             elementType = ParseRefType();
             items = ParseElemExprs();
-            usesIndices = false;
+            usesIndices = elementType == ValType.FuncRef && items.TrueForAll(IsPlainRefFunc);
         }
         else if (mode == SegmentMode.Active)
         {
@@ -78,8 +78,36 @@ internal sealed partial class ModuleParser
     /// <summary>The items of a table's inline <c>(elem ...)</c>: element expressions, or function indices.</summary>
     private List<ConstExpr> ParseInlineElemItems(out bool usesIndices)
     {
-        usesIndices = _c.Kind != TokenKind.LParen;
-        return usesIndices ? ParseFunctionIndexItems() : ParseElemExprs();
+        if (_c.Kind != TokenKind.LParen)
+        {
+            usesIndices = true;
+            return ParseFunctionIndexItems();
+        }
+        List<ConstExpr> items = ParseElemExprs();
+        usesIndices = items.TrueForAll(IsPlainRefFunc);
+        return items;
+    }
+
+    /// <summary>
+    /// Whether an element expression is just <c>ref.func x</c>: such segments are encoded with the
+    /// function-index forms, as other tools (wabt) do, so both produce the same binary and model.
+    /// </summary>
+    private static bool IsPlainRefFunc(ConstExpr item)
+    {
+        ReadOnlySpan<byte> code = item.Code.Span;
+        if (code.Length < 3 || code[0] != (byte)Opcode.RefFunc || code[^1] != (byte)Opcode.End)
+        {
+            return false;
+        }
+        // The index LEB128 must span exactly the bytes between the opcode and end.
+        for (int i = 1; i < code.Length - 1; i++)
+        {
+            if ((code[i] & 0x80) == 0)
+            {
+                return i == code.Length - 2;
+            }
+        }
+        return false;
     }
 
     private List<ConstExpr> ParseFunctionIndexItems()

@@ -244,9 +244,9 @@ internal sealed partial class ModuleParser
         {
             throw _structureError;
         }
-        if (_usesDataIndex || _module.Data.Count > 0)
+        if (_usesDataIndex)
         {
-            // Text has no data count section; emit one so memory.init/data.drop validate after a binary round trip.
+            // Spec 5.5.16: the data count section is needed (only) when memory.init or data.drop index data segments.
             _module.DataCount = (uint)_module.Data.Count;
         }
     }

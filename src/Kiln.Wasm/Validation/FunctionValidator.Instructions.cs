@@ -6,26 +6,90 @@ namespace Kiln.Wasm.Validation;
 /// <summary>The typing rule of each instruction (spec 3.3, appendix "Validation Algorithm").</summary>
 public sealed partial class FunctionValidator
 {
+    private static readonly Signature[] s_signatures = BuildSignatures();
+
     /// <summary>Validates one instruction decoded from <paramref name="reader"/> (which br_table reads its targets from).</summary>
     /// <exception cref="InvalidModuleException">The instruction does not type-check here.</exception>
     public void Step(in Instruction ins, in InstructionReader reader)
     {
         _offset = ins.Offset;
-        OpcodeInfo info = OpcodeTable.Get(ins.Opcode);
-        if (info.Params is { } parameters)
+        ref readonly Signature sig = ref s_signatures[Slot(ins.Opcode)];
+        if (!sig.IsFixed)
         {
-            CheckImmediates(ins, info);
-            for (int i = parameters.Length - 1; i >= 0; i--)
-            {
-                PopOperand(parameters[i]);
-            }
-            foreach (ValType result in info.Results!)
-            {
-                PushOperand(result);
-            }
+            StepSpecial(ins, reader);
             return;
         }
-        StepSpecial(ins, reader);
+        // The bulk of the instruction set: fixed operand and result types from the opcode table.
+        if (sig.ChecksImmediates)
+        {
+            CheckImmediates(ins, sig.Info);
+        }
+        if (sig.PopCount > 0)
+        {
+            PopOperand(sig.Param0);
+            if (sig.PopCount > 1)
+            {
+                PopOperand(sig.Param1);
+                if (sig.PopCount > 2)
+                {
+                    PopOperand(sig.Param2);
+                }
+            }
+        }
+        if (sig.Result != Unknown)
+        {
+            PushOperand(sig.Result);
+        }
+    }
+
+    /// <summary>Dense index of an opcode: plain 0..255, 0xFC ops 256..511, 0xFD ops 512..767.</summary>
+    private static int Slot(Opcode opcode)
+    {
+        int code = (ushort)opcode;
+        int prefix = code >> 8;
+        return prefix == 0 ? code : ((prefix & 1) == 0 ? 256 : 512) + (code & 0xFF);
+    }
+
+    private static Signature[] BuildSignatures()
+    {
+        var signatures = new Signature[768];
+        foreach (OpcodeInfo info in OpcodeTable.All)
+        {
+            signatures[Slot(info.Opcode)] = new Signature(info);
+        }
+        return signatures;
+    }
+
+    /// <summary>An opcode's fixed typing, flattened for the hot loop (no instruction pops more than 3 or pushes more than 1).</summary>
+    private readonly struct Signature
+    {
+        public Signature(OpcodeInfo info)
+        {
+            Info = info;
+            IsFixed = info.Params is { Length: <= 3 } && info.Results is { Length: <= 1 };
+            if (!IsFixed)
+            {
+                return;
+            }
+            ValType[] p = info.Params!;
+            PopCount = (byte)p.Length;
+            // Popped in reverse: Param0 is the last operand, the top of the stack.
+            Param0 = p.Length > 0 ? p[^1] : Unknown;
+            Param1 = p.Length > 1 ? p[^2] : Unknown;
+            Param2 = p.Length > 2 ? p[^3] : Unknown;
+            Result = info.Results!.Length == 1 ? info.Results[0] : Unknown;
+            ChecksImmediates = info.Immediate is not (ImmediateKind.None or ImmediateKind.I32 or ImmediateKind.I64
+                or ImmediateKind.F32 or ImmediateKind.F64 or ImmediateKind.V128);
+        }
+
+        public readonly OpcodeInfo Info;
+        public readonly bool IsFixed;
+        public readonly bool ChecksImmediates;
+        public readonly byte PopCount;
+        public readonly ValType Param0;
+        public readonly ValType Param1;
+        public readonly ValType Param2;
+        public readonly ValType Result;
     }
 
     /// <summary>Index and lane checks of the instructions whose operand types are fixed by the opcode table.</summary>

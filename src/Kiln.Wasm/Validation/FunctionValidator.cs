@@ -31,6 +31,11 @@ public sealed partial class FunctionValidator
     private int _operandCount;
     private ControlFrame[] _controls = new ControlFrame[16];
     private int _controlCount;
+
+    // The innermost frame's height and reachability, mirrored out of the control stack because
+    // every pop reads them.
+    private int _height;
+    private bool _unreachable;
     private ValType[] _locals = new ValType[32];
     private int _localCount;
     private uint _functionIndex;
@@ -61,7 +66,7 @@ public sealed partial class FunctionValidator
     public bool IsFinished => _controlCount == 0;
 
     /// <summary>True when the rest of the current block cannot be reached (after br, return, unreachable, ...).</summary>
-    public bool IsUnreachable => _controlCount > 0 && _controls[_controlCount - 1].Unreachable;
+    public bool IsUnreachable => _controlCount > 0 && _unreachable;
 
     /// <summary>The type of the operand <paramref name="depth"/> places below the top (0 is the top).</summary>
     public ValType PeekOperand(int depth) => _operands[_operandCount - 1 - depth];
@@ -136,6 +141,8 @@ public sealed partial class FunctionValidator
             Array.Resize(ref _controls, _controls.Length * 2);
         }
         _controls[_controlCount++] = new ControlFrame(opcode, start, end, _operandCount);
+        _height = _operandCount;
+        _unreachable = false;
         PushOperands(start);
     }
 
@@ -147,15 +154,22 @@ public sealed partial class FunctionValidator
         {
             throw TypeMismatch($"type mismatch: {_operandCount - frame.Height} value(s) left at the end of the block");
         }
+        ControlFrame popped = frame;
         _controlCount--;
-        return frame;
+        if (_controlCount > 0)
+        {
+            ref ControlFrame outer = ref _controls[_controlCount - 1];
+            _height = outer.Height;
+            _unreachable = outer.Unreachable;
+        }
+        return popped;
     }
 
     private void SetUnreachable()
     {
-        ref ControlFrame frame = ref _controls[_controlCount - 1];
-        _operandCount = frame.Height;
-        frame.Unreachable = true;
+        _controls[_controlCount - 1].Unreachable = true;
+        _operandCount = _height;
+        _unreachable = true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -179,10 +193,9 @@ public sealed partial class FunctionValidator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ValType PopOperand()
     {
-        ref ControlFrame frame = ref _controls[_controlCount - 1];
-        if (_operandCount == frame.Height)
+        if (_operandCount == _height)
         {
-            if (frame.Unreachable)
+            if (_unreachable)
             {
                 return Unknown;
             }
@@ -193,6 +206,20 @@ public sealed partial class FunctionValidator
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ValType PopOperand(ValType expected)
+    {
+        if (_operandCount > _height)
+        {
+            ValType top = _operands[_operandCount - 1];
+            if (top == expected)
+            {
+                _operandCount--;
+                return top;
+            }
+        }
+        return PopOperandSlow(expected);
+    }
+
+    private ValType PopOperandSlow(ValType expected)
     {
         ValType actual = PopOperand();
         if (actual != expected && actual != Unknown && expected != Unknown)
@@ -213,8 +240,7 @@ public sealed partial class FunctionValidator
     /// <summary>Checks the top of the stack against <paramref name="types"/> without popping (br_table's pop-then-push).</summary>
     private void CheckOperands(ValType[] types)
     {
-        ref ControlFrame frame = ref _controls[_controlCount - 1];
-        int available = _operandCount - frame.Height;
+        int available = _operandCount - _height;
         for (int i = 0; i < types.Length; i++)
         {
             ValType expected = types[types.Length - 1 - i];
@@ -223,7 +249,7 @@ public sealed partial class FunctionValidator
             {
                 actual = _operands[_operandCount - 1 - i];
             }
-            else if (frame.Unreachable)
+            else if (_unreachable)
             {
                 actual = Unknown;
             }

@@ -10,14 +10,6 @@ namespace Kiln.Wasm.Tests.Binary;
 /// </summary>
 public class SpecBinaryModuleTests
 {
-    /// <summary>
-    /// Cases whose message differs on purpose, by file:line. A listed case that starts to match is a
-    /// failure, so the list only shrinks.
-    /// </summary>
-    private static readonly Dictionary<string, string> s_knownMessageMismatches = new()
-    {
-    };
-
     public static IEnumerable<object[]> Files() => SpecSuite.WastFiles()
         .Where(f => WastBinaryModules.Extract(f).Count > 0)
         .Select(f => new object[] { Path.GetFileName(f) });
@@ -50,7 +42,6 @@ public class SpecBinaryModuleTests
 
     private static string? Check(WastBinaryModule module)
     {
-        string key = module.ToString();
         string? actualReason = null;
         string? kind = null;
         try
@@ -85,13 +76,7 @@ public class SpecBinaryModuleTests
         {
             return null;
         }
-        bool matches = actualReason!.StartsWith(module.Message!, StringComparison.Ordinal);
-        bool known = s_knownMessageMismatches.ContainsKey(key);
-        if (matches && known)
-        {
-            return $"now matches \"{module.Message}\": remove it from the known mismatches";
-        }
-        if (!matches && !known)
+        if (!actualReason!.StartsWith(module.Message!, StringComparison.Ordinal))
         {
             return $"expected \"{module.Message}\", got \"{actualReason}\"";
         }

@@ -1,0 +1,334 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark of Kiln against native code and node (V8) on the C programs in bench/programs.
+
+Every engine is a command template, so any runtime plugs in from the command line. Each program runs
+N times per engine (interleaved, so drift on a shared machine hits every engine alike); the table
+shows median wall-clock times (process start included) and ratios to native and to node. Every run's
+stdout and exit status must equal the native build's: a mismatch is reported loudly and that cell is
+marked and left out of the geometric means.
+
+Template placeholders: {wasm} the .wasm file, {native} the native binary, {args} the program's
+arguments (expanded to separate words), {name} the program name, {bench} this directory, {kiln} the
+kiln.dll path, {tier} the Kiln tier.
+
+Examples:
+  bench/setup.sh && bench/run.py                  # full run, writes bench/RESULTS.md
+  bench/run.py --quick                            # small sizes, 1 repetition, writes bench/build/RESULTS-quick.md
+  bench/run.py --kiln src/Kiln.Cli/bin/Release/net10.0/kiln.dll --kiln-tiers interp,baseline
+  bench/run.py --engine "kiln-opt=dotnet /path/kiln.dll run --tier optimizing {wasm} {args}"
+"""
+
+import argparse
+import datetime
+import math
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(BENCH)
+DEFAULT_KILN = os.path.join(REPO, "src", "Kiln.Cli", "bin", "Release", "net10.0", "kiln.dll")
+DEFAULT_KILN_TEMPLATE = "dotnet {kiln} run --tier {tier} {wasm} {args}"
+DEFAULT_KILN_TIERS = "interp,baseline,optimizing"
+
+NATIVE = ("native", "{native} {args}")
+NODE = ("node", "node {bench}/node-wasi.mjs {wasm} {args}")
+NODE_LIFTOFF = ("node-liftoff", "node --liftoff --no-wasm-tier-up {bench}/node-wasi.mjs {wasm} {args}")
+REFERENCE_NODE = NODE[0]
+
+
+class Engine:
+    def __init__(self, name, template):
+        self.name = name
+        self.template = template
+
+    def command(self, program, args, kiln="", tier=""):
+        words = []
+        for word in shlex.split(self.template):
+            if word == "{args}":
+                words.extend(args)
+                continue
+            words.append(word.format(
+                wasm=os.path.join(BENCH, "build", "wasm", program + ".wasm"),
+                native=os.path.join(BENCH, "build", "native", program),
+                name=program, bench=BENCH, kiln=kiln, tier=tier, args=" ".join(args)))
+        return words
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--reps", type=int, help="repetitions per program and engine (default 5, 1 with --quick)")
+    p.add_argument("--quick", action="store_true", help="small sizes from programs/quick-sizes.txt (smoke test)")
+    p.add_argument("--programs", help="comma-separated subset of programs")
+    p.add_argument("--engine", action="append", default=[], metavar="NAME=TEMPLATE",
+                   help="add an engine (repeatable); the native reference always runs")
+    p.add_argument("--no-node", action="store_true", help="leave out the two node engines")
+    p.add_argument("--kiln", help=f"path to kiln.dll (default: {os.path.relpath(DEFAULT_KILN, REPO)} when it exists)")
+    p.add_argument("--no-kiln", action="store_true", help="do not add Kiln engines even if kiln.dll exists")
+    p.add_argument("--kiln-tiers", default=DEFAULT_KILN_TIERS, help=f"Kiln tiers to run (default {DEFAULT_KILN_TIERS})")
+    p.add_argument("--kiln-template", default=DEFAULT_KILN_TEMPLATE,
+                   help=f"command per Kiln tier (default: {DEFAULT_KILN_TEMPLATE!r})")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds before one run counts as failed")
+    p.add_argument("--output", help="markdown file to write (default bench/RESULTS.md, or bench/build/RESULTS-quick.md with --quick)")
+    a = p.parse_args()
+    if a.reps is None:
+        a.reps = 1 if a.quick else 5
+    if a.reps < 1:
+        p.error("--reps must be at least 1")
+    if a.output is None:
+        a.output = os.path.join(BENCH, "build", "RESULTS-quick.md") if a.quick else os.path.join(BENCH, "RESULTS.md")
+    return a
+
+
+def load_programs(args):
+    sizes = {}
+    with open(os.path.join(BENCH, "programs", "quick-sizes.txt")) as f:
+        for line in f:
+            line = line.split("#", 1)[0].split()
+            if len(line) == 2:
+                sizes[line[0]] = line[1]
+    names = sorted(n[:-2] for n in os.listdir(os.path.join(BENCH, "programs")) if n.endswith(".c"))
+    if args.programs:
+        wanted = args.programs.split(",")
+        unknown = [w for w in wanted if w not in names]
+        if unknown:
+            sys.exit(f"run.py: unknown program(s): {', '.join(unknown)} (have: {', '.join(names)})")
+        names = wanted
+    for n in names:
+        for path in (os.path.join(BENCH, "build", "native", n), os.path.join(BENCH, "build", "wasm", n + ".wasm")):
+            if not os.path.exists(path):
+                sys.exit(f"run.py: {path} is missing: run bench/setup.sh first")
+        if args.quick and n not in sizes:
+            sys.exit(f"run.py: {n} has no quick size in programs/quick-sizes.txt")
+    return [(n, [sizes[n]] if args.quick else []) for n in names]
+
+
+def run_once(argv, timeout):
+    start = time.perf_counter()
+    try:
+        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, -1, b"", f"timed out after {timeout:.0f} s".encode()
+    except OSError as e:
+        return None, -1, b"", str(e).encode()
+    return time.perf_counter() - start, p.returncode, p.stdout, p.stderr
+
+
+def excerpt(data, limit=400):
+    text = " / ".join(l.strip() for l in data.decode("utf-8", "replace").strip().splitlines() if l.strip())
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
+def kiln_engines(args):
+    """Kiln tiers as engines, each probed once on a small program; an engine that cannot run it is skipped."""
+    if args.no_kiln:
+        return []
+    kiln = args.kiln or (DEFAULT_KILN if os.path.exists(DEFAULT_KILN) else None)
+    if kiln is None:
+        print(f"Kiln: no kiln.dll at {os.path.relpath(DEFAULT_KILN, REPO)} and no --kiln given: Kiln columns left out.",
+              file=sys.stderr)
+        return []
+    if not os.path.exists(kiln):
+        sys.exit(f"run.py: --kiln {kiln} does not exist")
+    kiln = os.path.abspath(kiln)
+    engines = []
+    for tier in [t for t in args.kiln_tiers.split(",") if t]:
+        template = args.kiln_template.replace("{kiln}", kiln).replace("{tier}", tier)
+        engines.append(Engine(f"kiln-{tier}", template))
+    return engines
+
+
+def probe(engine, timeout):
+    """Runs a tiny program once; returns None when the engine runs it, else the reason. Wrong output is
+    not a reason to skip: the timed runs report it per cell."""
+    argv = engine.command("fannkuch", ["5"])
+    elapsed, code, out, err = run_once(argv, timeout)
+    if elapsed is None:
+        return excerpt(err)
+    if code != 0:
+        return f"exit status {code}: {excerpt(err) or excerpt(out) or '(no output)'}"
+    return None
+
+
+def tool_version(argv):
+    try:
+        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        return p.stdout.decode("utf-8", "replace").strip().splitlines()[0] if p.stdout else "?"
+    except (OSError, subprocess.TimeoutExpired):
+        return "not available"
+
+
+def machine():
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} logical cores, Linux {platform.release()}"
+
+
+def fmt_time(t):
+    return f"{t * 1000:.0f} ms" if t >= 0.1 else f"{t * 1000:.1f} ms"
+
+
+def geomean(values):
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else None
+
+
+def main():
+    args = parse_args()
+    programs = load_programs(args)
+
+    engines = [Engine(*NATIVE)]
+    if not args.no_node:
+        engines += [Engine(*NODE), Engine(*NODE_LIFTOFF)]
+    extra = kiln_engines(args)
+    for spec in args.engine:
+        if "=" not in spec:
+            sys.exit(f"run.py: --engine wants NAME=TEMPLATE, got {spec!r}")
+        name, template = spec.split("=", 1)
+        extra.append(Engine(name.strip(), template.strip()))
+    skipped = {}
+    for e in extra:
+        if any(e.name == o.name for o in engines):
+            sys.exit(f"run.py: engine name {e.name} used twice")
+        reason = probe(e, args.timeout)
+        if reason:
+            print(f"SKIPPED {e.name}: it could not run a small WASI program (fannkuch 5): {reason}", file=sys.stderr)
+            skipped[e.name] = reason
+        else:
+            engines.append(e)
+
+    load_start = load_average()
+    times = {(p, e.name): [] for p, _ in programs for e in engines}
+    failures = {}  # (program, engine) -> message
+    for program, prog_args in programs:
+        reference = None
+        for rep in range(args.reps):
+            for e in engines:
+                key = (program, e.name)
+                if key in failures:
+                    continue
+                elapsed, code, out, err = run_once(e.command(program, prog_args), args.timeout)
+                if e.name == NATIVE[0]:
+                    if elapsed is None or code != 0:
+                        sys.exit(f"run.py: native {program} failed: {excerpt(err)}")
+                    if reference is None:
+                        reference = (code, out)
+                if elapsed is None or code != 0:
+                    failures[key] = f"FAILED (exit {code}): {excerpt(err) or excerpt(out)}"
+                elif (code, out) != reference:
+                    failures[key] = f"MISMATCH: output differs from native: {excerpt(out)!r}"
+                else:
+                    times[key].append(elapsed)
+                    continue
+                print(f"\n!!! {e.name} on {program}: {failures[key]}\n", file=sys.stderr)
+        cells = "  ".join(f"{e.name}={fmt_time(statistics.median(times[(program, e.name)]))}"
+                          if times[(program, e.name)] else f"{e.name}=FAIL" for e in engines)
+        print(f"{program:11s} {cells}", file=sys.stderr)
+
+    load = f"{load_start} at start, {load_average()} at end"
+    write_report(args, programs, engines, times, failures, skipped, load)
+
+
+def load_average():
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def write_report(args, programs, engines, times, failures, skipped, load):
+    med = {k: statistics.median(v) for k, v in times.items() if v}
+    has_node = any(e.name == REFERENCE_NODE for e in engines)
+    lines = []
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines.append(f"# Benchmark results ({'quick sizes' if args.quick else 'default sizes'})\n")
+    lines.append(f"- Date: {stamp}")
+    lines.append(f"- Machine: {machine()}; load average (1/5/15 min) {load}")
+    lines.append(f"- Native: {tool_version(['gcc', '--version'])}, `-O2 -ffp-contract=off`")
+    lines.append(f"- Wasm: {tool_version(['clang-14', '--version'])}, `--target=wasm32-wasi -O2`, Debian wasi-libc")
+    lines.append(f"- node: {tool_version(['node', '--version'])} (`node:wasi` preview1); "
+                 "node-liftoff is `--liftoff --no-wasm-tier-up`")
+    for e in engines[1:]:
+        if e.name.startswith("kiln"):
+            lines.append(f"- {e.name}: `{e.template}`")
+    lines.append(f"- Median of {args.reps} run(s) per cell, wall-clock time including process start-up; "
+                 "every run's output checked against native.")
+    if skipped:
+        for name, reason in skipped.items():
+            lines.append(f"- **{name} skipped**: {reason}")
+    if not any(e.name.startswith("kiln") for e in engines) and not any(s.startswith("kiln") for s in skipped):
+        lines.append("- Kiln: no columns (no kiln.dll given or built).")
+    lines.append("")
+
+    header = ["program", "size"] + [e.name for e in engines]
+    header += [f"{e.name} / native" for e in engines[1:]]
+    if has_node:
+        header += [f"{e.name} / node" for e in engines[1:] if e.name != REFERENCE_NODE]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    ratios_native = {e.name: [] for e in engines}
+    ratios_node = {e.name: [] for e in engines}
+    for program, prog_args in programs:
+        row = [program, prog_args[0] if prog_args else "default"]
+        for e in engines:
+            key = (program, e.name)
+            row.append(fmt_time(med[key]) if key in med else f"**{failures[key].split(':')[0]}**")
+        for e in engines[1:]:
+            key, ref = (program, e.name), (program, NATIVE[0])
+            if key in med and ref in med:
+                r = med[key] / med[ref]
+                ratios_native[e.name].append(r)
+                row.append(f"{r:.2f}x")
+            else:
+                row.append("—")
+        if has_node:
+            for e in engines[1:]:
+                if e.name == REFERENCE_NODE:
+                    continue
+                key, ref = (program, e.name), (program, REFERENCE_NODE)
+                if key in med and ref in med:
+                    r = med[key] / med[ref]
+                    ratios_node[e.name].append(r)
+                    row.append(f"{r:.2f}x")
+                else:
+                    row.append("—")
+        lines.append("| " + " | ".join(row) + " |")
+    lines.append("")
+
+    lines.append("Geometric mean of the ratios (over the programs where both cells succeeded):\n")
+    lines.append("| engine | vs native | vs node | programs |")
+    lines.append("|---|---|---|---|")
+    for e in engines[1:]:
+        gn = geomean(ratios_native[e.name])
+        gv = geomean(ratios_node[e.name]) if e.name != REFERENCE_NODE else 1.0
+        ok = sum(1 for p, _ in programs if (p, e.name) in med)
+        lines.append(f"| {e.name} | {f'{gn:.2f}x' if gn else '—'} | "
+                     f"{(f'{gv:.2f}x' if gv else '—') if has_node else '—'} | {ok}/{len(programs)} |")
+    if failures:
+        lines.append("\nFailures:\n")
+        for (program, name), msg in sorted(failures.items()):
+            lines.append(f"- **{name} on {program}**: {msg}")
+    text = "\n".join(lines) + "\n"
+    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+    with open(args.output, "w") as f:
+        f.write(text)
+    print(text)
+    print(f"written to {os.path.relpath(args.output)}", file=sys.stderr)
+    if failures:
+        print(f"!!! {len(failures)} cell(s) failed or mismatched: see the report", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

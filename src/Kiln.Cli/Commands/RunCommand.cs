@@ -1,0 +1,111 @@
+using System.CommandLine;
+using Kiln.Cli.Run;
+
+namespace Kiln.Cli.Commands;
+
+/// <summary>
+/// <c>kiln run [options] FILE.wasm|FILE.wat [ARGS...]</c>: runs a WASI program (its <c>_start</c>)
+/// or calls one export (<c>--invoke</c>), with Wasmtime-style flags. Everything after FILE belongs
+/// to the guest, options included, so the command line is split at FILE before System.CommandLine
+/// sees the options (<see cref="SplitGuestArguments"/>).
+/// </summary>
+internal static class RunCommand
+{
+    /// <summary>Options that take a value (so their value is not mistaken for FILE).</summary>
+    private static readonly HashSet<string> s_valueOptions =
+        ["--dir", "--dir-ro", "--env", "--invoke", "--tier", "--max-memory", "--timeout", "--fuel"];
+
+    private const string Epilog = """
+
+        Directories: --dir HOST[::GUEST] grants HOST read-write, --dir-ro HOST[::GUEST] read-only; the guest
+        sees it as GUEST (default: HOST as written). Nothing else of the host file system is visible.
+
+        Exit status: the guest's proc_exit status (0 when _start or --invoke returns); 1 when the module cannot
+        be loaded (malformed, invalid, unsupported, link error, missing file); 2 for a bad command line;
+        70 for an internal error; 134 when the guest traps (also on --timeout and --fuel exhaustion), with the
+        trap message and the Wasm backtrace on stderr.
+        """;
+
+    public static Command Create(IReadOnlyList<string> guestArguments)
+    {
+        var file = new Argument<string>("FILE") { Description = "the module: binary .wasm or text .wat" };
+        var args = new Argument<string[]>("ARGS") { Description = "the program's arguments (or --invoke's arguments)", Arity = ArgumentArity.ZeroOrMore };
+        var dir = new Option<string[]>("--dir") { Description = "grant a host directory read-write: HOST[::GUEST] (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var dirRo = new Option<string[]>("--dir-ro") { Description = "grant a host directory read-only: HOST[::GUEST] (repeatable)" };
+        var env = new Option<string[]>("--env") { Description = "set an environment variable: NAME=VALUE, or NAME for the host's value (repeatable)" };
+        var invoke = new Option<string?>("--invoke") { Description = "call this export with ARGS (parsed by its parameter types) and print its results, one per line" };
+        var tier = new Option<string>("--tier") { Description = "execution tier: interp or baseline", DefaultValueFactory = _ => "interp" };
+        var maxMemory = new Option<string?>("--max-memory") { Description = "most bytes a linear memory may grow to: bytes or with K, M, G (e.g. 64M)" };
+        var timeout = new Option<string?>("--timeout") { Description = "interrupt the guest after this wall-clock time: e.g. 500ms, 10s, 2m" };
+        var fuel = new Option<long?>("--fuel") { Description = "run with this much fuel (one unit per call and loop iteration); trap when it runs out" };
+        var stats = new Option<bool>("--stats") { Description = "print compile time per tier, code bytes, permission changes and peak memory on stderr" };
+        var command = new Command("run", "Run a WebAssembly program (WASI preview1) or call one of its exports" + Epilog)
+        {
+            file, args, dir, dirRo, env, invoke, tier, maxMemory, timeout, fuel, stats,
+        };
+        command.SetAction(result =>
+        {
+            try
+            {
+                if (!TierNames.TryParse(result.GetValue(tier)!, out Tier parsedTier))
+                {
+                    throw new FormatException($"unknown tier '{result.GetValue(tier)}' (use interp or baseline)");
+                }
+                if (result.GetValue(fuel) is < 0)
+                {
+                    throw new FormatException("--fuel must not be negative");
+                }
+                var options = new RunOptions
+                {
+                    File = result.GetValue(file)!,
+                    Arguments = [.. result.GetValue(args) ?? [], .. guestArguments],
+                    Directories =
+                    [
+                        .. (result.GetValue(dir) ?? []).Select(d => DirectoryGrant.Parse(d, readOnly: false)),
+                        .. (result.GetValue(dirRo) ?? []).Select(d => DirectoryGrant.Parse(d, readOnly: true)),
+                    ],
+                    Environment = [.. (result.GetValue(env) ?? []).Select(OptionValues.ParseEnvironment)],
+                    Invoke = result.GetValue(invoke),
+                    Tier = parsedTier,
+                    MaxMemoryBytes = result.GetValue(maxMemory) is { } m ? OptionValues.ParseSize(m) : null,
+                    Timeout = result.GetValue(timeout) is { } t ? OptionValues.ParseDuration(t) : null,
+                    Fuel = result.GetValue(fuel),
+                    Stats = result.GetValue(stats),
+                };
+                return new Runner(options, Console.Out, Console.Error).Run();
+            }
+            catch (Exception e) when (e is FormatException or OverflowException)
+            {
+                Console.Error.WriteLine($"kiln run: {e.Message}");
+                return ExitCodes.Usage;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// Splits <c>run [options] FILE [ARGS...]</c> after FILE: returns the tokens up to and including
+    /// FILE (for System.CommandLine) and the rest, verbatim, for the guest.
+    /// </summary>
+    public static (string[] Head, string[] Guest) SplitGuestArguments(string[] args)
+    {
+        for (int i = 1; i < args.Length; i++)
+        {
+            string a = args[i];
+            if (a == "--")
+            {
+                return i + 1 < args.Length ? ([.. args[..i], args[i + 1]], args[(i + 2)..]) : (args, []);
+            }
+            if (a.StartsWith('-') && a.Length > 1)
+            {
+                if (s_valueOptions.Contains(a))
+                {
+                    i++;
+                }
+                continue;
+            }
+            return (args[..(i + 1)], args[(i + 1)..]);
+        }
+        return (args, []);
+    }
+}

@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using Kiln.Wasi;
+using Kiln.Wasm;
+using Kiln.Wasm.Binary;
+using Kiln.Wasm.Model;
+using Kiln.Wasm.Text;
+using Kiln.Wasm.Validation;
+
+namespace Kiln.Cli.Run;
+
+/// <summary>
+/// Loads, links and runs one module for <c>kiln run</c>: decode (binary or text by the magic
+/// bytes), validate, compile for the tier, link WASI preview1 with the granted capabilities, then
+/// call <c>--invoke</c>'s export or <c>_start</c>. Every failure becomes a one-line message and a
+/// documented exit status (<see cref="ExitCodes"/>); a trap also prints the Wasm backtrace.
+/// </summary>
+internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter stderr)
+{
+    private readonly Stopwatch _clock = new();
+    private TimeSpan _decodeTime, _validateTime, _compileTime, _instantiateTime, _runTime;
+
+    public int Run()
+    {
+        try
+        {
+            return RunCore();
+        }
+        catch (WasmModuleException e)
+        {
+            return Fail(ExitCodes.BadModule, $"{options.File}: {e.Message}");
+        }
+        catch (UnsupportedFeatureException e)
+        {
+            return Fail(ExitCodes.BadModule, $"{options.File}: unsupported: {e.Message}");
+        }
+        catch (LinkException e)
+        {
+            return Fail(ExitCodes.BadModule, $"{options.File}: link error: {e.Message}");
+        }
+        catch (ResourceLimitException e)
+        {
+            return Fail(ExitCodes.BadModule, $"{options.File}: resource limit: {e.Message}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Fail(ExitCodes.BadModule, e.Message);
+        }
+        catch (FormatException e)
+        {
+            return Fail(ExitCodes.Usage, e.Message);
+        }
+        catch (InternalErrorException e)
+        {
+            return Fail(ExitCodes.Internal, $"internal error: {e.Message}");
+        }
+    }
+
+    private int RunCore()
+    {
+        byte[] bytes = File.ReadAllBytes(options.File);
+        _clock.Restart();
+        WasmModule model = bytes.AsSpan().StartsWith("\0asm"u8)
+            ? ModuleReader.Read(bytes)
+            : TextParser.ParseModule(bytes, options.File);
+        _decodeTime = _clock.Elapsed;
+
+        _clock.Restart();
+        ModuleValidator.Validate(model);
+        _validateTime = _clock.Elapsed;
+
+        var engineOptions = new EngineOptions
+        {
+            Tier = options.Tier,
+            ConsumeFuel = options.Fuel is not null,
+            Limits = options.MaxMemoryBytes is { } max
+                ? new StoreLimits { MaxMemoryPages = (uint)Math.Min(max / 65536, 65536) }
+                : new StoreLimits(),
+        };
+        using var engine = new Engine(engineOptions);
+        _clock.Restart();
+        Module module = Module.FromWasmModule(engine, model, Path.GetFileNameWithoutExtension(options.File));
+        _compileTime = _clock.Elapsed;
+
+        using var store = new Store(engine);
+        if (options.Fuel is { } fuel)
+        {
+            store.SetFuel(fuel);
+        }
+        using var interrupt = new CancellationTokenSource();
+        WasiConfiguration config = new WasiConfiguration()
+            .InheritStdio()
+            .WithArguments([Path.GetFileName(options.File), .. options.Invoke is null ? options.Arguments : []])
+            .WithInterruptToken(interrupt.Token);
+        foreach (KeyValuePair<string, string> kv in options.Environment)
+        {
+            config.WithEnvironment(kv.Key, kv.Value);
+        }
+        foreach (DirectoryGrant d in options.Directories)
+        {
+            config.PreopenDirectory(d.HostPath, d.GuestPath, d.ReadOnly);
+        }
+        using WasiContext wasi = config.Build();
+        var linker = new Linker(engine);
+        wasi.AddToLinker(linker);
+
+        // The timeout runs from instantiation (a start function counts) to the end.
+        using Timer? timer = options.Timeout is { } timeout
+            ? new Timer(_ => { store.Interrupt(); interrupt.Cancel(); }, null, timeout, Timeout.InfiniteTimeSpan)
+            : null;
+        Instance? instance = null;
+        try
+        {
+            _clock.Restart();
+            instance = linker.Instantiate(store, module);
+            _instantiateTime = _clock.Elapsed;
+            _clock.Restart();
+            int status = Execute(instance, module);
+            _runTime = _clock.Elapsed;
+            return status;
+        }
+        catch (TrapException trap) when (WasiExitException.TryGetExitCode(trap, out int code))
+        {
+            _runTime = _clock.Elapsed;
+            return code;
+        }
+        catch (TrapException trap)
+        {
+            _runTime = _clock.Elapsed;
+            string detail = trap.InnerException is { } inner && inner is not WasiExitException ? $" ({inner.Message})" : "";
+            string hint = trap.Code switch
+            {
+                TrapCode.Interrupted when options.Timeout is not null => $" (the --timeout of {options.Timeout.Value.TotalSeconds:0.###}s expired)",
+                _ => "",
+            };
+            stderr.WriteLine($"kiln run: trap: {trap.Message}{detail}{hint}");
+            for (int i = 0; i < trap.Backtrace.Count; i++)
+            {
+                stderr.WriteLine($"  {i}: {trap.Backtrace[i]}");
+            }
+            return ExitCodes.Trap;
+        }
+        finally
+        {
+            wasi.FlushStreams();
+            if (options.Stats)
+            {
+                PrintStats(instance, store);
+            }
+        }
+    }
+
+    private int Execute(Instance instance, Module module)
+    {
+        if (options.Invoke is { } name)
+        {
+            // A WASI reactor initialises itself before its exports are called.
+            instance.GetFunction("_initialize")?.Invoke();
+            Func func = instance.GetFunction(name)
+                ?? throw new FormatException($"the module exports no function named '{name}'");
+            ValType[] ps = func.Type.Params;
+            if (options.Arguments.Count != ps.Length)
+            {
+                throw new FormatException($"'{name}' takes {ps.Length} argument(s) ({string.Join(" ", ps.Select(p => p.ToText()))}), got {options.Arguments.Count}");
+            }
+            var args = new Value[ps.Length];
+            for (int i = 0; i < ps.Length; i++)
+            {
+                args[i] = InvokeValues.Parse(ps[i], options.Arguments[i]);
+            }
+            foreach (Value result in func.Invoke(args))
+            {
+                stdout.WriteLine(InvokeValues.Format(result));
+            }
+            stdout.Flush();
+            return 0;
+        }
+        if (instance.GetFunction("_start") is { } start)
+        {
+            start.Invoke();
+            return 0;
+        }
+        if (module.Model.StartFunction is not null)
+        {
+            return 0; // The start function ran during instantiation.
+        }
+        throw new FormatException($"{options.File}: nothing to run: the module exports no _start function and has no start function (use --invoke NAME)");
+    }
+
+    private void PrintStats(Instance? instance, Store store)
+    {
+        string tier = options.Tier == Tier.Interpreter ? "interp" : "baseline";
+        ulong memoryBytes = 0;
+        if (instance is not null)
+        {
+            foreach (Extern e in instance.Exports.Values)
+            {
+                if (e is Memory m)
+                {
+                    memoryBytes = Math.Max(memoryBytes, m.Length);
+                }
+            }
+        }
+        stderr.WriteLine($"kiln stats: decode {Ms(_decodeTime)} ms, validate {Ms(_validateTime)} ms, compile ({tier}) {Ms(_compileTime)} ms, instantiate {Ms(_instantiateTime)} ms, run {Ms(_runTime)} ms");
+        // The interpreter emits no machine code, so it has no code bytes and no W^X permission changes;
+        // the runtime does not report these counters for compiling tiers yet.
+        stderr.WriteLine(options.Tier == Tier.Interpreter
+            ? "kiln stats: code bytes (interp) 0, permission changes 0"
+            : $"kiln stats: code bytes ({tier}) unknown, permission changes unknown (not reported by the runtime)");
+        // Linear memory never shrinks, so its final size is its peak.
+        stderr.WriteLine($"kiln stats: peak linear memory {memoryBytes} bytes, peak host working set {Environment.WorkingSet / 1024} KiB (peak {Process.GetCurrentProcess().PeakWorkingSet64 / 1024} KiB)");
+        if (options.Fuel is not null)
+        {
+            stderr.WriteLine($"kiln stats: fuel left {store.GetFuel()}");
+        }
+    }
+
+    private static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+
+    private int Fail(int status, string message)
+    {
+        stderr.WriteLine($"kiln run: {message}");
+        return status;
+    }
+}
