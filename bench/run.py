@@ -38,6 +38,10 @@ DEFAULT_KILN_TIERS = "interp,baseline,optimizing"
 NATIVE = ("native", "{native} {args}")
 NODE = ("node", "node {bench}/node-wasi.mjs {wasm} {args}")
 NODE_LIFTOFF = ("node-liftoff", "node --liftoff --no-wasm-tier-up {bench}/node-wasi.mjs {wasm} {args}")
+# V8 has no on-stack replacement for Wasm: a function entered once (often main, with the hot loops
+# inlined) stays on Liftoff under default tiering. --no-liftoff compiles everything with TurboFan up
+# front, which shows V8's peak code quality.
+NODE_TURBOFAN = ("node-turbofan", "node --no-liftoff {bench}/node-wasi.mjs {wasm} {args}")
 REFERENCE_NODE = NODE[0]
 
 
@@ -52,10 +56,14 @@ class Engine:
             if word == "{args}":
                 words.extend(args)
                 continue
-            words.append(word.format(
-                wasm=os.path.join(BENCH, "build", "wasm", program + ".wasm"),
-                native=os.path.join(BENCH, "build", "native", program),
-                name=program, bench=BENCH, kiln=kiln, tier=tier, args=" ".join(args)))
+            try:
+                words.append(word.format(
+                    wasm=os.path.join(BENCH, "build", "wasm", program + ".wasm"),
+                    native=os.path.join(BENCH, "build", "native", program),
+                    name=program, bench=BENCH, kiln=kiln, tier=tier, args=" ".join(args)))
+            except (KeyError, IndexError, ValueError) as e:
+                sys.exit(f"run.py: engine {self.name}: bad placeholder in {word!r} ({e}); "
+                         "known: {wasm} {native} {args} {name} {bench} {kiln} {tier}")
         return words
 
 
@@ -66,7 +74,7 @@ def parse_args():
     p.add_argument("--programs", help="comma-separated subset of programs")
     p.add_argument("--engine", action="append", default=[], metavar="NAME=TEMPLATE",
                    help="add an engine (repeatable); the native reference always runs")
-    p.add_argument("--no-node", action="store_true", help="leave out the two node engines")
+    p.add_argument("--no-node", action="store_true", help="leave out the node engines")
     p.add_argument("--kiln", help=f"path to kiln.dll (default: {os.path.relpath(DEFAULT_KILN, REPO)} when it exists)")
     p.add_argument("--no-kiln", action="store_true", help="do not add Kiln engines even if kiln.dll exists")
     p.add_argument("--kiln-tiers", default=DEFAULT_KILN_TIERS, help=f"Kiln tiers to run (default {DEFAULT_KILN_TIERS})")
@@ -189,7 +197,7 @@ def main():
 
     engines = [Engine(*NATIVE)]
     if not args.no_node:
-        engines += [Engine(*NODE), Engine(*NODE_LIFTOFF)]
+        engines += [Engine(*NODE), Engine(*NODE_LIFTOFF), Engine(*NODE_TURBOFAN)]
     extra = kiln_engines(args)
     for spec in args.engine:
         if "=" not in spec:
@@ -258,7 +266,7 @@ def write_report(args, programs, engines, times, failures, skipped, load):
     lines.append(f"- Native: {tool_version(['gcc', '--version'])}, `-O2 -ffp-contract=off`")
     lines.append(f"- Wasm: {tool_version(['clang-14', '--version'])}, `--target=wasm32-wasi -O2`, Debian wasi-libc")
     lines.append(f"- node: {tool_version(['node', '--version'])} (`node:wasi` preview1); "
-                 "node-liftoff is `--liftoff --no-wasm-tier-up`")
+                 "node-liftoff is `--liftoff --no-wasm-tier-up`, node-turbofan is `--no-liftoff`")
     for e in engines[1:]:
         if e.name.startswith("kiln"):
             lines.append(f"- {e.name}: `{e.template}`")

@@ -1,7 +1,9 @@
 /* Directory operations inside the directory given as argv[1]: mkdir (nested), listing with
  * opendir/readdir (sorted, "." and ".." left out since engines differ in returning them), stat of a
  * directory, and the errors for mkdir of an existing path, rmdir of a non-empty directory, opening a
- * file as a directory and unlinking a directory. Removes everything it created. */
+ * file as a directory and unlinking a directory; then a directory of 300 entries with long names,
+ * more than one readdir buffer holds, listed completely and again after rewinddir. Removes
+ * everything it created. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,6 +11,69 @@
 #include "common.h"
 
 static char s_paths[8][1024];
+static char s_entry[1024];
+
+enum { MANY = 300 };
+
+static void entry_name(char *buf, size_t size, int i) {
+    snprintf(buf, size, "entry-%03d-with-a-long-name-to-fill-the-directory-buffer", i);
+}
+
+/* Reads the whole directory, marking which entry-NNN names it saw; returns the number of entries. */
+static int count_entries(DIR *d, int seen[MANY], int *duplicates, int *unexpected) {
+    int n = 0;
+    struct dirent *e;
+    char want[128];
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        n++;
+        if (strncmp(e->d_name, "entry-", 6) != 0) { (*unexpected)++; continue; }
+        int i = atoi(e->d_name + 6);
+        entry_name(want, sizeof want, i);
+        if (i < 0 || i >= MANY || strcmp(e->d_name, want) != 0) { (*unexpected)++; continue; }
+        if (seen[i]++) (*duplicates)++;
+    }
+    return n;
+}
+
+static void many_entries(const char *dir) {
+    const char *many = in_dir(s_paths[7], sizeof s_paths[7], dir, "many");
+    CHECK(mkdir(many, 0755) == 0, "mkdir many");
+    char name[128];
+    for (int i = 0; i < MANY; i++) {
+        entry_name(name, sizeof name, i);
+        int fd = open(in_dir(s_entry, sizeof s_entry, many, name), O_CREAT | O_WRONLY, 0644);
+        CHECK(fd >= 0, "create entry");
+        CHECK(close(fd) == 0, "close entry");
+    }
+    DIR *d = opendir(many);
+    CHECK(d != NULL, "opendir many");
+    int seen[MANY] = {0}, duplicates = 0, unexpected = 0;
+    int n = count_entries(d, seen, &duplicates, &unexpected);
+    int missing = 0;
+    for (int i = 0; i < MANY; i++) missing += seen[i] == 0;
+    printf("many: %d entries, %d missing, %d duplicated, %d unexpected\n", n, missing, duplicates, unexpected);
+
+    /* Part of a listing, then rewinddir: the next full pass sees everything again. */
+    rewinddir(d);
+    for (int i = 0; i < 10; i++) CHECK(readdir(d) != NULL, "readdir after rewind");
+    rewinddir(d);
+    int again[MANY] = {0};
+    duplicates = unexpected = 0;
+    n = count_entries(d, again, &duplicates, &unexpected);
+    missing = 0;
+    for (int i = 0; i < MANY; i++) missing += again[i] == 0;
+    printf("many after rewinddir: %d entries, %d missing, %d duplicated, %d unexpected\n", n, missing, duplicates,
+           unexpected);
+    CHECK(closedir(d) == 0, "closedir many");
+
+    for (int i = 0; i < MANY; i++) {
+        entry_name(name, sizeof name, i);
+        CHECK(unlink(in_dir(s_entry, sizeof s_entry, many, name)) == 0, "unlink entry");
+    }
+    CHECK(rmdir(many) == 0, "rmdir many");
+    printf("many: removed\n");
+}
 
 static int compare(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
@@ -87,6 +152,7 @@ int main(int argc, char **argv) {
     list(top, "top emptied");
     CHECK(rmdir(top) == 0, "rmdir top");
     expect_errno(rmdir(top), ENOENT, "rmdir twice");
+    many_entries(dir);
     list(dir, "final");
     return 0;
 }

@@ -1,6 +1,7 @@
 /* File operations inside the directory given as argv[1] (a preopened directory under WASI): create,
  * write, read, seek, pread/pwrite, append, truncate, stat, rename, unlink, and the errors for a
- * missing file, an exclusive create of an existing one and reading a closed descriptor. Touches
+ * missing file, an exclusive create of an existing one and reading a closed descriptor, and paths
+ * with "." and ".." that stay inside the directory. Touches
  * nothing outside that directory and removes what it created. */
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -106,6 +107,18 @@ int main(int argc, char **argv) {
     CHECK(stat(a, &st) == 0, "stat large");
     printf("large file: size=%lld lines=%ld sum=%ld\n", (long long)st.st_size, lines, sum);
     CHECK(unlink(a) == 0, "unlink large");
+
+    /* ".." that stays inside the directory resolves like on the host. */
+    static char sub[1024], dotted[1024], plain[1024];
+    CHECK(mkdir(in_dir(sub, sizeof sub, dir, "sub"), 0755) == 0, "mkdir sub");
+    fd = open(in_dir(dotted, sizeof dotted, dir, "sub/../dotdot.txt"), O_CREAT | O_WRONLY, 0644);
+    CHECK(fd >= 0, "create through sub/..");
+    CHECK(write(fd, "dd", 2) == 2, "write through sub/..");
+    CHECK(close(fd) == 0, "close through sub/..");
+    CHECK(stat(in_dir(plain, sizeof plain, dir, "dotdot.txt"), &st) == 0, "stat dotdot.txt");
+    printf("created through sub/..: size=%lld\n", (long long)st.st_size);
+    CHECK(unlink(in_dir(dotted, sizeof dotted, dir, "./sub/../dotdot.txt")) == 0, "unlink through ./sub/..");
+    CHECK(rmdir(sub) == 0, "rmdir sub");
     printf("done\n");
     return 0;
 }
