@@ -40,24 +40,31 @@ public ref struct InstructionReader
     /// <summary>Decodes the next instruction.</summary>
     public Instruction Read()
     {
-        var ins = new Instruction { Offset = _reader.Offset };
+        int offset = _reader.Offset;
         byte code = _reader.ReadByte();
-        OpcodeInfo? info;
-        if (code is 0xFC or 0xFD)
+        int slot = code;
+        int opcode = code;
+        if (code >= 0xFC)
         {
+            if (code > 0xFD)
+            {
+                throw _reader.MalformedAt("illegal opcode", offset);
+            }
             uint sub = _reader.ReadU32();
-            info = OpcodeTable.TryGetPrefixed(code, sub);
+            if (sub > 0xFF)
+            {
+                throw _reader.MalformedAt("illegal opcode", offset);
+            }
+            slot = (code == 0xFC ? 256 : 512) + (int)sub;
+            opcode = (code << 8) | (int)sub;
         }
-        else
+        ImmediateKind kind = OpcodeTable.GetImmediateBySlot(slot);
+        if (kind == OpcodeTable.NoOpcode)
         {
-            info = OpcodeTable.TryGetPlain(code);
+            throw _reader.MalformedAt("illegal opcode", offset);
         }
-        if (info is null)
-        {
-            throw _reader.MalformedAt("illegal opcode", ins.Offset);
-        }
-        ins.Opcode = info.Opcode;
-        ReadImmediates(info.Immediate, ref ins);
+        var ins = new Instruction { Offset = offset, Opcode = (Opcode)opcode };
+        ReadImmediates(kind, ref ins);
         return ins;
     }
 

@@ -84,6 +84,12 @@ public static class OpcodeTable
     private static readonly List<OpcodeInfo> s_all = new(440);
     private static readonly FrozenDictionary<string, OpcodeInfo> s_byName;
 
+    /// <summary>Marks a slot with no opcode in <see cref="s_immediateBySlot"/>.</summary>
+    internal const ImmediateKind NoOpcode = (ImmediateKind)0xFF;
+
+    // The decoder's hot path needs only an opcode's immediate kind: one byte per slot, no object load.
+    private static readonly ImmediateKind[] s_immediateBySlot = new ImmediateKind[768];
+
     static OpcodeTable()
     {
         Add(Opcode.Unreachable, "unreachable", ImmediateKind.None, null, null, 0, 0);
@@ -523,6 +529,10 @@ public static class OpcodeTable
         Add(Opcode.I32x4TruncSatF64x2UZero, "i32x4.trunc_sat_f64x2_u_zero", ImmediateKind.None, [ValType.V128], [ValType.V128], 0, 0);
         Add(Opcode.F64x2ConvertLowI32x4S, "f64x2.convert_low_i32x4_s", ImmediateKind.None, [ValType.V128], [ValType.V128], 0, 0);
         Add(Opcode.F64x2ConvertLowI32x4U, "f64x2.convert_low_i32x4_u", ImmediateKind.None, [ValType.V128], [ValType.V128], 0, 0);
+        for (int slot = 0; slot < s_bySlot.Length; slot++)
+        {
+            s_immediateBySlot[slot] = s_bySlot[slot]?.Immediate ?? NoOpcode;
+        }
         var byName = new Dictionary<string, OpcodeInfo>(StringComparer.Ordinal);
         foreach (OpcodeInfo info in s_all)
         {
@@ -556,6 +566,9 @@ public static class OpcodeTable
             _ => null,
         };
     }
+
+    /// <summary>The immediate kind of the opcode in a dense slot (plain 0..255, 0xFC ops 256..511, 0xFD ops 512..767), or <see cref="NoOpcode"/>.</summary>
+    internal static ImmediateKind GetImmediateBySlot(int slot) => s_immediateBySlot[slot];
 
     /// <summary>Looks up an instruction by its text name (e.g. <c>i32.add</c>).</summary>
     public static OpcodeInfo? TryGetByName(string name) => s_byName.GetValueOrDefault(name);

@@ -200,10 +200,7 @@ public sealed partial class FunctionValidator
                 {
                     throw TypeMismatch("type mismatch: if without else must leave its parameters as its results");
                 }
-                if (_controlCount > 0)
-                {
-                    PushOperands(frame.EndTypes);
-                }
+                PushOperands(frame.EndTypes);
                 break;
             }
             case Opcode.Br:

@@ -77,14 +77,15 @@ public sealed partial class FunctionValidator
     /// <summary>Starts a defined function: its locals, and the function's frame. Returns the reader of its body.</summary>
     public InstructionReader Begin(uint functionIndex)
     {
-        WasmModule module = _context.Module;
-        int defined = checked((int)functionIndex - module.ImportedFunctionCount);
-        FunctionBody body = module.Bodies[defined];
+        int defined = checked((int)functionIndex - _context.ImportedFunctionCount);
+        FunctionBody body = _context.Module.Bodies[defined];
         _functionIndex = functionIndex;
         _type = _context.GetFunctionType(functionIndex);
         _offset = body.CodeOffset;
-        long total = _type.Params.Length + body.LocalCount;
-        if (body.LocalCount > ModuleReader.MaxLocals)
+        long declared = body.LocalCount;
+        long total = _type.Params.Length + declared;
+        // SECURITY: a model built elsewhere (the text parser) gets the reader's cap too.
+        if (declared > ModuleReader.MaxLocals)
         {
             throw new MalformedModuleException("too many locals", body.CodeOffset, functionIndex);
         }
@@ -284,28 +285,4 @@ public sealed partial class FunctionValidator
         }
         return singles;
     }
-}
-
-/// <summary>A frame of the control stack (spec appendix: ctrl_frame).</summary>
-public struct ControlFrame
-{
-    public ControlFrame(Opcode opcode, ValType[] startTypes, ValType[] endTypes, int height)
-    {
-        Opcode = opcode;
-        StartTypes = startTypes;
-        EndTypes = endTypes;
-        Height = height;
-    }
-
-    /// <summary><c>block</c> (also for the function's own frame), <c>loop</c>, <c>if</c> or <c>else</c>.</summary>
-    public Opcode Opcode;
-
-    public ValType[] StartTypes;
-
-    public ValType[] EndTypes;
-
-    /// <summary>Operand stack height when the frame was entered.</summary>
-    public int Height;
-
-    public bool Unreachable;
 }

@@ -16,6 +16,11 @@ public static class ModuleValidator
     /// <exception cref="MalformedModuleException">A body or constant expression is not well encoded (found by its first full decode, here).</exception>
     public static ValidationContext Validate(WasmModule module)
     {
+        // The binary reader guarantees this; a model built another way must too.
+        if (module.FunctionTypeIndices.Count != module.Bodies.Count)
+        {
+            throw new MalformedModuleException("function and code section have inconsistent lengths", -1);
+        }
         var context = new ValidationContext(module);
         ValidateImports(module);
         foreach (Global global in module.Globals)
@@ -39,7 +44,7 @@ public static class ModuleValidator
             ValidateData(context, segment);
         }
         var functions = new FunctionValidator(context);
-        uint first = (uint)module.ImportedFunctionCount;
+        uint first = (uint)context.ImportedFunctionCount;
         for (int i = 0; i < module.Bodies.Count; i++)
         {
             functions.Validate(first + (uint)i);

@@ -43,6 +43,7 @@ public sealed class ValidationContext
             }
         }
         ImportedGlobalCount = globals.Count;
+        ImportedFunctionCount = f;
         foreach (uint typeIndex in module.FunctionTypeIndices)
         {
             _functionTypes[f++] = LookUpType(typeIndex);
@@ -70,6 +71,9 @@ public sealed class ValidationContext
     public WasmModule Module { get; }
 
     public int FunctionCount => _functionTypes.Length;
+
+    /// <summary>Functions before the first defined one in the function index space.</summary>
+    public int ImportedFunctionCount { get; }
 
     public int TableCount => _tableTypes.Length;
 
