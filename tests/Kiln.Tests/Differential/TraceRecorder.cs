@@ -48,10 +48,14 @@ internal static class TraceRecorder
         }
     }
 
-    public static List<string> Record(WasmModule model, CallPlan plan, Tier tier, TimeSpan budget)
+    public static List<string> Record(WasmModule model, CallPlan plan, Tier tier, TimeSpan budget) =>
+        Record(model, plan, new EngineOptions { Tier = tier }, fuel: null, budget);
+
+    /// <summary>Records a run with the given engine options; <paramref name="fuel"/> (when the options consume fuel) bounds every call.</summary>
+    public static List<string> Record(WasmModule model, CallPlan plan, EngineOptions options, long? fuel, TimeSpan budget)
     {
         var trace = new List<string>();
-        using var engine = new Engine(new EngineOptions { Tier = tier });
+        using var engine = new Engine(options);
         Module module;
         try
         {
@@ -77,6 +81,10 @@ internal static class TraceRecorder
                 (_, args, _) => trace.Add("log " + Trace.FormatValue(args[0])));
         }
 
+        if (fuel is { } startFuel)
+        {
+            store.SetFuel(startFuel);
+        }
         using var watchdog = new Timer(_ => store.Interrupt(), null, budget, Timeout.InfiniteTimeSpan);
         Instance instance;
         try
@@ -105,6 +113,10 @@ internal static class TraceRecorder
         {
             trace.Add("call " + Uri.EscapeDataString(call.Export));
             Func func = instance.GetFunction(call.Export) ?? throw new InvalidOperationException($"export {call.Export} missing");
+            if (fuel is { } f)
+            {
+                store.SetFuel(f);
+            }
             try
             {
                 Value[] results = func.Invoke(call.Arguments);
