@@ -2,7 +2,8 @@
 # Installs the Debian packages that Kiln's tests use. Idempotent; needs root (or sudo) for apt-get.
 set -euo pipefail
 
-packages=(gdb)
+# binaryen: wasm-opt --translate-to-fuzz generates the random modules of the differential tests.
+packages=(gdb binaryen)
 
 missing=()
 for p in "${packages[@]}"; do
