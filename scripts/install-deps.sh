@@ -3,7 +3,7 @@
 set -euo pipefail
 
 # binaryen: wasm-opt --translate-to-fuzz generates the random modules of the differential tests.
-packages=(gdb binaryen)
+packages=(gdb wabt binaryen)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -66,7 +66,7 @@ internal sealed class Lexer
             }
             else
             {
-                throw Error(c >= 0x80 ? "malformed UTF-8 encoding" : "unexpected character", _pos);
+                throw Error(c >= 0x80 && Utf8.SequenceLength(_src, _pos) == 0 ? "malformed UTF-8 encoding" : "unexpected character", _pos);
             }
         }
     }
@@ -107,7 +107,7 @@ internal sealed class Lexer
                 _pos += 2;
                 while (_pos < _src.Length && _src[_pos] != '\n' && _src[_pos] != '\r')
                 {
-                    _pos++;
+                    SkipCommentChar();
                 }
             }
             else if (c == '(' && Peek(1) == ';')
@@ -161,10 +161,26 @@ internal sealed class Lexer
             }
             else
             {
-                _pos++;
+                SkipCommentChar();
             }
         }
         throw new MalformedModuleException("unclosed comment", _fileName, startLine, startColumn);
+    }
+
+    /// <summary>Spec 6.3.2: comments hold characters, so their bytes must be well-formed UTF-8 too.</summary>
+    private void SkipCommentChar()
+    {
+        if (_src[_pos] < 0x80)
+        {
+            _pos++;
+            return;
+        }
+        int n = Utf8.SequenceLength(_src, _pos);
+        if (n == 0)
+        {
+            throw Error("malformed UTF-8 encoding", _pos);
+        }
+        _pos += n;
     }
 
     private int Peek(int ahead) => _pos + ahead < _src.Length ? _src[_pos + ahead] : -1;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
 
@@ -109,6 +110,7 @@ internal sealed partial class ModuleParser
     {
         if (_c.IsKeyword("block"u8) || _c.IsKeyword("loop"u8) || _c.IsKeyword("if"u8))
         {
+            EnsureStack();
             Opcode op = _c.IsKeyword("block"u8) ? Opcode.Block : _c.IsKeyword("loop"u8) ? Opcode.Loop : Opcode.If;
             _c.Advance();
             string? label = _c.TryId();
@@ -148,8 +150,21 @@ internal sealed partial class ModuleParser
         _c.Advance();
     }
 
+    /// <summary>
+    /// Nesting recurses; input nested deeper than the thread's stack allows is rejected instead of
+    /// overflowing the stack, which would kill the process.
+    /// </summary>
+    private void EnsureStack()
+    {
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            throw _c.Error("nesting too deep");
+        }
+    }
+
     private void ParseFolded(List<byte> code)
     {
+        EnsureStack();
         if (_c.PeekKind(1) != TokenKind.Keyword)
         {
             _c.Advance();

@@ -12,7 +12,6 @@ internal sealed partial class ModuleParser
     /// </summary>
     private void BuildElem()
     {
-        _nextElem++;
         _c.TryId();
         SegmentMode mode = SegmentMode.Passive;
         uint table = 0;
@@ -166,7 +165,6 @@ internal sealed partial class ModuleParser
     /// <summary><c>(data $id? (memory x)? offset? string*)</c>: active with an offset, passive without.</summary>
     private void BuildData()
     {
-        _nextData++;
         _c.TryId();
         uint memory = 0;
         bool explicitMemory = false;

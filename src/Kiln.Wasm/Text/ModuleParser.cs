@@ -26,8 +26,8 @@ internal sealed partial class ModuleParser
     private readonly Dictionary<FuncType, uint> _typeLookup = [];
     private uint _nextFunc;
     private uint _nextTable;
-    private uint _nextElem;
-    private uint _nextData;
+    private uint _nextMemory;
+    private uint _nextGlobal;
     private bool _usesDataIndex;
     /// <summary>Where pass 1 stopped: the end, or a token that cannot start a field (<see cref="_structureError"/>).</summary>
     private int _declaredEnd;
@@ -86,12 +86,16 @@ internal sealed partial class ModuleParser
             }
             else if (field.SequenceEqual("import"u8))
             {
-                CheckImportOrder(firstDefinition);
+                CheckImportOrder(firstDefinition, open + 1);
                 _c.ExpectString();
                 _c.ExpectString();
                 _c.ExpectLParen();
                 ReadOnlySpan<byte> kind = _c.Kind == TokenKind.Keyword ? _c.Tokens.Bytes(_c.Position) : default;
-                IndexSpace space = SpaceOf(kind) ?? throw _c.Unexpected();
+                IndexSpace? space = kind.SequenceEqual("elem"u8) || kind.SequenceEqual("data"u8) ? null : SpaceOf(kind);
+                if (space is null)
+                {
+                    throw _c.Unexpected();
+                }
                 _c.Advance();
                 DefineAt(space);
             }
@@ -104,7 +108,7 @@ internal sealed partial class ModuleParser
                 }
                 if (_c.IsOpen("import"u8))
                 {
-                    CheckImportOrder(firstDefinition);
+                    CheckImportOrder(firstDefinition, _c.Position + 1);
                 }
                 else
                 {
@@ -134,12 +138,12 @@ internal sealed partial class ModuleParser
 
     private static string DefinitionName(ReadOnlySpan<byte> field) => field.SequenceEqual("func"u8) ? "function" : System.Text.Encoding.ASCII.GetString(field);
 
-    private void CheckImportOrder(string? firstDefinition)
+    private void CheckImportOrder(string? firstDefinition, int importToken)
     {
         // Spec 6.6.13: imports must precede all function, table, memory and global definitions.
         if (firstDefinition is not null)
         {
-            throw _c.Error("import after " + firstDefinition);
+            throw _c.Tokens.Error(importToken, "import after " + firstDefinition);
         }
     }
 
@@ -274,10 +278,12 @@ internal sealed partial class ModuleParser
         }
         else if (t.Is(kindToken, TokenKind.Keyword, "memory"u8))
         {
+            _nextMemory++;
             import = new Import(moduleName, name, ExternKind.Memory) { Memory = new MemoryType(ParseLimits()) };
         }
         else
         {
+            _nextGlobal++;
             import = new Import(moduleName, name, ExternKind.Global) { Global = ParseGlobalType() };
         }
         _c.ExpectRParen();
@@ -358,7 +364,6 @@ internal sealed partial class ModuleParser
             _c.ExpectRParen();
             uint n = (uint)items.Count;
             _module.Tables.Add(new TableType(elementType, new Limits(n, n)));
-            _nextElem++;
             _module.Elements.Add(new ElementSegment
             {
                 Mode = SegmentMode.Active,
@@ -378,7 +383,7 @@ internal sealed partial class ModuleParser
 
     private void BuildMemory()
     {
-        uint index = (uint)(_module.ImportedMemoryCount + _module.Memories.Count);
+        uint index = _nextMemory++;
         _c.TryId();
         ParseInlineExports(ExternKind.Memory, index);
         if (ParseInlineImport() is { } import)
@@ -394,7 +399,6 @@ internal sealed partial class ModuleParser
             _c.ExpectRParen();
             uint pages = (uint)(((long)bytes.Length + MemoryType.PageSize - 1) / MemoryType.PageSize);
             _module.Memories.Add(new MemoryType(new Limits(pages, pages)));
-            _nextData++;
             _module.Data.Add(new DataSegment { Mode = SegmentMode.Active, MemoryIndex = index, Offset = ZeroOffset(), Bytes = bytes });
         }
         else
@@ -406,7 +410,7 @@ internal sealed partial class ModuleParser
 
     private void BuildGlobal()
     {
-        uint index = (uint)(_module.ImportedGlobalCount + _module.Globals.Count);
+        uint index = _nextGlobal++;
         _c.TryId();
         ParseInlineExports(ExternKind.Global, index);
         if (ParseInlineImport() is { } import)

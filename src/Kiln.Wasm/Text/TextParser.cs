@@ -5,8 +5,9 @@ namespace Kiln.Wasm.Text;
 
 /// <summary>
 /// Entry point for WebAssembly text modules (.wat): <c>(module $id? field*)</c>, a bare sequence of
-/// fields (the implicit module), or <c>(module $id? quote "..."*)</c>, whose strings are concatenated and
-/// parsed as text. Produces the same <see cref="WasmModule"/> as the binary reader; any error is a
+/// fields (the implicit module), or the script form <c>(module $id? quote "..."*)</c>, whose strings are
+/// concatenated and parsed as text (<c>(module binary ...)</c> is rejected: decode binaries with the
+/// reader). Produces the same <see cref="WasmModule"/> as the binary reader; any error is a
 /// <see cref="MalformedModuleException"/> with line and column. The result is not validated.
 /// </summary>
 public static class TextParser
@@ -38,10 +39,7 @@ public static class TextParser
             cursor.ExpectRParen();
             return ParseModule(quoted, fileName);
         }
-        if (cursor.IsKeyword("binary"u8))
-        {
-            throw cursor.Error("binary module in text source: decode its bytes with the binary reader");
-        }
+        // (module binary ...) is script syntax (see WastModule), not text format: its bytes go to the binary reader.
         return ModuleParser.Parse(tokens, cursor.Position, close, id);
     }
 

@@ -2,33 +2,6 @@ using Kiln.Wasm.Model;
 
 namespace Kiln.Wasm.Text;
 
-public enum WastExpectedKind
-{
-    /// <summary>Exactly <see cref="WastExpected.Value"/>: numbers compare bit for bit, references by null-ness and host number.</summary>
-    Value,
-    /// <summary>An f32 or f64 NaN of the kind in <see cref="WastExpected.Nan"/>.</summary>
-    Nan,
-    /// <summary>A v128 compared lane by lane in <see cref="WastExpected.Shape"/>; float lanes may be NaN patterns.</summary>
-    Lanes,
-    /// <summary><c>(ref.extern)</c>: any non-null external reference.</summary>
-    AnyExternRef,
-    /// <summary><c>(ref.func)</c>: any non-null function reference.</summary>
-    AnyFuncRef,
-}
-
-/// <summary>Spec 4.3.3 NaN classes that results may be checked against.</summary>
-public enum WastNanPattern
-{
-    None,
-    /// <summary><c>nan:canonical</c>: payload exactly the canonical one (only the top significand bit set), either sign.</summary>
-    Canonical,
-    /// <summary><c>nan:arithmetic</c>: top significand bit set, any other payload bits, either sign.</summary>
-    Arithmetic,
-}
-
-/// <summary>One lane of a v128 result: exact <see cref="Bits"/> (lane width), or a NaN pattern for float shapes.</summary>
-public readonly record struct WastLane(ulong Bits, WastNanPattern Nan);
-
 /// <summary>
 /// One expected result of <c>assert_return</c>. Exact values (including <c>ref.null</c> and
 /// <c>(ref.extern N)</c>) are <see cref="WastExpectedKind.Value"/>; <c>(f32.const nan:canonical)</c> is

@@ -2,16 +2,6 @@ using Kiln.Wasm.Model;
 
 namespace Kiln.Wasm.Text;
 
-public enum WastModuleKind
-{
-    /// <summary><c>(module field*)</c>: a module in text form, or the implicit module of a script that is a bare field list.</summary>
-    Text,
-    /// <summary><c>(module binary "..."*)</c>: the concatenated strings are a binary module.</summary>
-    Binary,
-    /// <summary><c>(module quote "..."*)</c>: the concatenated strings are text-format source, parsed only on demand.</summary>
-    Quote,
-}
-
 /// <summary>
 /// A module as written in a script, not yet converted: a runner decides when to decode it, so a
 /// malformed module is reported by the command that expects it to be malformed. For

@@ -1,5 +1,4 @@
 using System.Text;
-
 using Kiln.Wasm.Model;
 
 namespace Kiln.Wasm.Text;

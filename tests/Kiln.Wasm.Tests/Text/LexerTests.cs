@@ -86,5 +86,12 @@ public sealed class LexerTests
         Assert.Equal("malformed UTF-8 encoding", e.Reason);
         byte[] surrogate = [(byte)'"', 0xED, 0xA0, 0x80, (byte)'"'];
         Assert.Throws<MalformedModuleException>(() => Lexer.Tokenize(surrogate, null));
+        byte[] lineComment = [(byte)';', (byte)';', 0xFF, (byte)'\n'];
+        Assert.Equal("malformed UTF-8 encoding", Assert.Throws<MalformedModuleException>(() => Lexer.Tokenize(lineComment, null)).Reason);
+        byte[] blockComment = [(byte)'(', (byte)';', 0xC3, (byte)';', (byte)')'];
+        Assert.Equal("malformed UTF-8 encoding", Assert.Throws<MalformedModuleException>(() => Lexer.Tokenize(blockComment, null)).Reason);
+        byte[] bom = [0xEF, 0xBB, 0xBF, (byte)'(', (byte)')'];
+        Assert.Equal("unexpected character", Assert.Throws<MalformedModuleException>(() => Lexer.Tokenize(bom, null)).Reason);
+        Assert.Equal(3, Lexer.Tokenize("(;é;) ;; ü\n()"u8.ToArray(), null).Count);
     }
 }

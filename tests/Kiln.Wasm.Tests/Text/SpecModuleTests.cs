@@ -8,7 +8,7 @@ namespace Kiln.Wasm.Tests.Text;
 /// in <c>assert_malformed</c> must fail with a <see cref="MalformedModuleException"/> whose reason
 /// contains the script's expected message (or is contained in it, as runners compare loosely).
 /// </summary>
-public sealed class SpecModuleTests
+public sealed class SpecModuleTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static IEnumerable<(WastModule Module, string? Malformed, int Line)> Modules(WastScript script)
     {
@@ -61,5 +61,36 @@ public sealed class SpecModuleTests
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
-}
 
+    [SpecFact]
+    public void Suite_totals()
+    {
+        int converted = 0;
+        int malformedQuotes = 0;
+        int binary = 0;
+        foreach (string file in SpecSuite.WastFiles())
+        {
+            WastScript script = WastParser.ParseScript(File.ReadAllBytes(file), Path.GetFileName(file));
+            foreach ((WastModule module, string? malformed, int _) in Modules(script))
+            {
+                if (module.Kind == WastModuleKind.Binary)
+                {
+                    binary++;
+                }
+                else if (malformed is null)
+                {
+                    module.ParseText();
+                    converted++;
+                }
+                else
+                {
+                    Assert.Throws<MalformedModuleException>(() => module.ParseText());
+                    malformedQuotes++;
+                }
+            }
+        }
+        output.WriteLine($"{converted} text modules converted, {malformedQuotes} malformed quoted modules rejected, {binary} binary modules");
+        Assert.Equal(1091, malformedQuotes);
+        Assert.True(converted > 3000, $"{converted} text modules");
+    }
+}

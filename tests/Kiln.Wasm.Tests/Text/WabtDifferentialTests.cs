@@ -8,13 +8,22 @@ namespace Kiln.Wasm.Tests.Text;
 
 /// <summary>
 /// Differential test of the text parser and <see cref="ModuleWriter"/> against wabt: every module that
-/// wabt's <c>wast2json</c> encodes from a spec script must come out of Kiln byte for byte the same,
+/// wabt's <c>wast2json</c> encodes from a spec script (defined, or expected to be invalid, unlinkable,
+/// uninstantiable or to trap) must come out of Kiln byte for byte the same,
 /// apart from the sections wabt leaves out by default (names). Skips when wabt is not installed,
 /// except under CI=true.
 /// </summary>
 public sealed class WabtDifferentialTests(ITestOutputHelper output)
 {
     internal static readonly string? Wast2Json = FindTool("wast2json");
+
+    /// <summary>Modules where Kiln deliberately encodes differently from wabt 1.0.32, with the reason.</summary>
+    private static readonly Dictionary<string, string> s_divergences = new()
+    {
+        // (select (result) ...) is a typed select with zero types (0x1C 0x00), which validation rejects with
+        // "invalid result arity" as the script expects; wabt drops the empty annotation and emits plain select.
+        ["select.wast:324"] = "typed select with an empty result list",
+    };
 
     [WabtTheory]
     [MemberData(nameof(SpecSuite.WastFileNames), MemberType = typeof(SpecSuite))]
@@ -39,13 +48,32 @@ public sealed class WabtDifferentialTests(ITestOutputHelper output)
                 }
             }
             WastScript script = WastParser.ParseScript(File.ReadAllBytes(path), fileName);
-            var byLine = script.Commands.OfType<WastModuleCommand>().ToDictionary(c => c.Line, c => c.Module);
+            // wast2json names each module by the line of its "(module"; two modules never share a line in the suite.
+            var byLine = new Dictionary<int, WastModule>();
+            foreach (WastCommand c in script.Commands)
+            {
+                WastModule? m = c switch
+                {
+                    WastModuleCommand x => x.Module,
+                    WastAssertInvalid x => x.Module,
+                    WastAssertUnlinkable x => x.Module,
+                    WastAssertUninstantiable x => x.Module,
+                    WastAssertTrap x => x.Module,
+                    _ => null,
+                };
+                if (m is not null)
+                {
+                    byLine.Add(m.Line, m);
+                }
+            }
             using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json));
             var failures = new List<string>();
             int compared = 0;
             foreach (JsonElement command in doc.RootElement.GetProperty("commands").EnumerateArray())
             {
-                if (command.GetProperty("type").GetString() != "module")
+                string type = command.GetProperty("type").GetString()!;
+                if (type == "assert_malformed" || !command.TryGetProperty("filename", out JsonElement file) ||
+                    !file.GetString()!.EndsWith(".wasm", StringComparison.Ordinal))
                 {
                     continue;
                 }
@@ -56,9 +84,19 @@ public sealed class WabtDifferentialTests(ITestOutputHelper output)
                     continue;
                 }
                 byte[] expected = File.ReadAllBytes(Path.Combine(dir, command.GetProperty("filename").GetString()!));
+                if (s_divergences.ContainsKey($"{fileName}:{line}"))
+                {
+                    continue;
+                }
                 var model = module.ParseText();
                 model.Names.FunctionNames.Clear();
                 model.Names.ModuleName = null;
+                if (model.DataCount == 0)
+                {
+                    // wabt omits a zero data count; Kiln keeps it so data.drop/memory.init of a module without
+                    // data segments fail validation as "unknown data segment", as the scripts expect.
+                    model.DataCount = null;
+                }
                 byte[] actual = ModuleWriter.Write(model);
                 compared++;
                 if (!actual.AsSpan().SequenceEqual(expected))

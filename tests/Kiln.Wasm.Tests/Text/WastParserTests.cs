@@ -1,6 +1,5 @@
 using System.Text;
 using Kiln.Wasm.Text;
-
 using Kiln.Wasm.Model;
 
 namespace Kiln.Wasm.Tests.Text;
