@@ -15,6 +15,14 @@ public abstract class WasmModuleException : Exception
         FunctionIndex = functionIndex;
     }
 
+    /// <summary>A rule about one item of the module as a whole (an export, a memory, the start function), named by <paramref name="item"/>.</summary>
+    protected WasmModuleException(string reason, string item)
+        : base($"{reason} ({item})")
+    {
+        Reason = reason;
+        Offset = -1;
+    }
+
     protected WasmModuleException(string reason, string? sourceName, int line, int column)
         : base($"{sourceName ?? "<text>"}:{line}:{column}: {reason}")
     {
@@ -68,6 +76,12 @@ public sealed class MalformedModuleException : WasmModuleException
 /// <summary>The module is well formed but breaks a validation rule (spec chapter 3).</summary>
 public sealed class InvalidModuleException : WasmModuleException
 {
+    /// <summary>A rule about one item of the module as a whole, e.g. <c>export "f"</c> or <c>memory 0</c>.</summary>
+    public InvalidModuleException(string reason, string item)
+        : base(reason, item)
+    {
+    }
+
     public InvalidModuleException(string reason, int offset, uint? functionIndex = null)
         : base(reason, offset, functionIndex)
     {

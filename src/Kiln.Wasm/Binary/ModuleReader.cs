@@ -31,7 +31,10 @@ public static partial class ModuleReader
     private const string UnexpectedEndOfSection = "unexpected end of section or function";
 
     /// <summary>Decodes <paramref name="bytes"/>. The model keeps slices of it (bodies, data), so it must not change afterwards.</summary>
-    /// <exception cref="MalformedModuleException">The bytes are not a well-formed 2.0 module.</exception>
+    /// <exception cref="MalformedModuleException">
+    /// The bytes are not a well-formed 2.0 module. The instructions inside function bodies are
+    /// decoded, and their encoding checked, by <see cref="Validation.ModuleValidator"/>.
+    /// </exception>
     public static WasmModule Read(ReadOnlyMemory<byte> bytes)
     {
         var state = new State(bytes);

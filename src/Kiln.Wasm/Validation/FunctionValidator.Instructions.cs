@@ -8,11 +8,31 @@ public sealed partial class FunctionValidator
 {
     private static readonly Signature[] s_signatures = BuildSignatures();
 
-    /// <summary>Validates one instruction decoded from <paramref name="reader"/> (which br_table reads its targets from).</summary>
+    /// <summary>
+    /// Validates one instruction decoded from <paramref name="reader"/> (which br_table reads its
+    /// targets from). Call it only while <see cref="IsFinished"/> is false, then <see cref="End"/>.
+    /// </summary>
     /// <exception cref="InvalidModuleException">The instruction does not type-check here.</exception>
     public void Step(in Instruction ins, in InstructionReader reader)
     {
         _offset = ins.Offset;
+        // The most frequent instructions of real code first (local and global access, i32
+        // constants: about 60% of compiled C), each falling back to the general rule on error.
+        switch (ins.Opcode)
+        {
+            case Opcode.LocalGet when ins.Index < (uint)_localCount:
+                PushOperand(_locals[ins.Index]);
+                return;
+            case Opcode.LocalSet when ins.Index < (uint)_localCount:
+                PopOperand(_locals[ins.Index]);
+                return;
+            case Opcode.I32Const:
+                PushOperand(ValType.I32);
+                return;
+            case Opcode.GlobalGet when ins.Index < (uint)_globalTypes.Length:
+                PushOperand(_globalTypes[ins.Index]);
+                return;
+        }
         ref readonly Signature sig = ref s_signatures[Slot(ins.Opcode)];
         if (!sig.IsFixed)
         {

@@ -9,7 +9,8 @@ namespace Kiln.Wasm.Validation;
 /// Algorithm"): an operand stack of value types, where <see cref="Unknown"/> stands for any type
 /// below an unconditional branch, and a control stack of frames. It is driven one decoded
 /// instruction at a time (<see cref="Step"/>), so a tier can translate while it validates and
-/// read the typed stack it needs; its stacks are reused across functions, so validating allocates nothing.
+/// read the typed stack it needs; its stacks are reused across functions, so validating allocates
+/// nothing. One instance serves one thread.
 /// </summary>
 /// <example>
 /// <code>
@@ -27,6 +28,7 @@ public sealed partial class FunctionValidator
     private static readonly ValType[][] s_single = CreateSingles();
 
     private readonly ValidationContext _context;
+    private readonly ValType[] _globalTypes;
     private ValType[] _operands = new ValType[64];
     private int _operandCount;
     private ControlFrame[] _controls = new ControlFrame[16];
@@ -45,6 +47,11 @@ public sealed partial class FunctionValidator
     public FunctionValidator(ValidationContext context)
     {
         _context = context;
+        _globalTypes = new ValType[context.GlobalCount];
+        for (uint i = 0; i < _globalTypes.Length; i++)
+        {
+            _globalTypes[i] = context.GetGlobal(i).ValueType;
+        }
     }
 
     public ValidationContext Context => _context;

@@ -9,12 +9,18 @@ namespace Kiln.Wasm.Validation;
 /// through one reused <see cref="FunctionValidator"/>. Rules are checked in the reference
 /// interpreter's order, and messages use the spec test suite's words.
 /// </summary>
-public static class ModuleValidator
+public static partial class ModuleValidator
 {
     /// <summary>Validates <paramref name="module"/> and returns the context the tiers can reuse.</summary>
+    /// <param name="module">The decoded module.</param>
+    /// <param name="maxDegreeOfParallelism">
+    /// Threads for the function bodies: 1 validates on the calling thread; null (the default) uses
+    /// every core once the code is large enough to pay for it. The outcome, and which error is
+    /// reported, never depend on it.
+    /// </param>
     /// <exception cref="InvalidModuleException">A validation rule is broken.</exception>
     /// <exception cref="MalformedModuleException">A body or constant expression is not well encoded (found by its first full decode, here).</exception>
-    public static ValidationContext Validate(WasmModule module)
+    public static ValidationContext Validate(WasmModule module, int? maxDegreeOfParallelism = null)
     {
         // The binary reader guarantees this; a model built another way must too.
         if (module.FunctionTypeIndices.Count != module.Bodies.Count)
@@ -23,17 +29,19 @@ public static class ModuleValidator
         }
         var context = new ValidationContext(module);
         ValidateImports(module);
+        int tableIndex = context.TableCount - module.Tables.Count;
+        int memoryIndex = context.MemoryCount - module.Memories.Count;
         foreach (Global global in module.Globals)
         {
             ValidateConstExpr(context, global.Init, global.Type.ValueType);
         }
         foreach (TableType table in module.Tables)
         {
-            ValidateTableLimits(table.Limits);
+            ValidateTableLimits(table.Limits, $"table {tableIndex++}");
         }
         foreach (MemoryType memory in module.Memories)
         {
-            ValidateMemoryLimits(memory.Limits);
+            ValidateMemoryLimits(memory.Limits, $"memory {memoryIndex++}");
         }
         foreach (ElementSegment segment in module.Elements)
         {
@@ -43,18 +51,13 @@ public static class ModuleValidator
         {
             ValidateData(context, segment);
         }
-        var functions = new FunctionValidator(context);
-        uint first = (uint)context.ImportedFunctionCount;
-        for (int i = 0; i < module.Bodies.Count; i++)
-        {
-            functions.Validate(first + (uint)i);
-        }
+        ValidateBodies(context, maxDegreeOfParallelism);
         ValidateStart(context, module.StartFunction);
         ValidateExports(context, module.Exports);
         // Spec 3.4.10 (2.0): at most one memory, imported or defined.
         if (context.MemoryCount > 1)
         {
-            throw new InvalidModuleException("multiple memories", -1);
+            throw new InvalidModuleException("multiple memories", $"{context.MemoryCount} memories");
         }
         return context;
     }
@@ -66,32 +69,32 @@ public static class ModuleValidator
             switch (import.Kind)
             {
                 case ExternKind.Table:
-                    ValidateTableLimits(import.Table!.Limits);
+                    ValidateTableLimits(import.Table!.Limits, $"import {import.Module}.{import.Name}");
                     break;
                 case ExternKind.Memory:
-                    ValidateMemoryLimits(import.Memory!.Limits);
+                    ValidateMemoryLimits(import.Memory!.Limits, $"import {import.Module}.{import.Name}");
                     break;
             }
         }
     }
 
     /// <summary>Spec 3.2.4: table sizes are u32 already; only min ≤ max remains.</summary>
-    private static void ValidateTableLimits(Limits limits)
+    private static void ValidateTableLimits(Limits limits, string item)
     {
         if (limits.Max is { } max && limits.Min > max)
         {
-            throw new InvalidModuleException("size minimum must not be greater than maximum", -1);
+            throw new InvalidModuleException("size minimum must not be greater than maximum", item);
         }
     }
 
     /// <summary>Spec 3.2.5: at most 65536 pages (4 GiB), then min ≤ max.</summary>
-    private static void ValidateMemoryLimits(Limits limits)
+    private static void ValidateMemoryLimits(Limits limits, string item)
     {
         if (limits.Min > MemoryType.MaxPages || limits.Max > MemoryType.MaxPages)
         {
-            throw new InvalidModuleException("memory size must be at most 65536 pages (4GiB)", -1);
+            throw new InvalidModuleException("memory size must be at most 65536 pages (4GiB)", item);
         }
-        ValidateTableLimits(limits);
+        ValidateTableLimits(limits, item);
     }
 
     private static void ValidateElement(ValidationContext context, ElementSegment segment)
@@ -139,12 +142,12 @@ public static class ModuleValidator
         }
         if (index >= (uint)context.FunctionCount)
         {
-            throw new InvalidModuleException($"unknown function {index}", -1);
+            throw new InvalidModuleException($"unknown function {index}", "start function");
         }
         FuncType type = context.GetFunctionType(index);
         if (type.Params.Length != 0 || type.Results.Length != 0)
         {
-            throw new InvalidModuleException("start function must not have parameters or results", -1);
+            throw new InvalidModuleException("start function must not have parameters or results", $"function {index}: {type}");
         }
     }
 
@@ -163,11 +166,11 @@ public static class ModuleValidator
             };
             if (export.Index >= (uint)count)
             {
-                throw new InvalidModuleException($"unknown {kind} {export.Index}", -1);
+                throw new InvalidModuleException($"unknown {kind} {export.Index}", $"export \"{export.Name}\"");
             }
             if (!names.Add(export.Name))
             {
-                throw new InvalidModuleException("duplicate export name", -1);
+                throw new InvalidModuleException("duplicate export name", $"export \"{export.Name}\"");
             }
         }
     }

@@ -29,7 +29,8 @@ public sealed class ValidationContext
             switch (import.Kind)
             {
                 case ExternKind.Function:
-                    _functionTypes[f++] = LookUpType(import.FunctionTypeIndex);
+                    _functionTypes[f] = LookUpType(import.FunctionTypeIndex, f);
+                    f++;
                     break;
                 case ExternKind.Table:
                     tables.Add(Require(import.Table).ElementType);
@@ -46,7 +47,8 @@ public sealed class ValidationContext
         ImportedFunctionCount = f;
         foreach (uint typeIndex in module.FunctionTypeIndices)
         {
-            _functionTypes[f++] = LookUpType(typeIndex);
+            _functionTypes[f] = LookUpType(typeIndex, f);
+            f++;
         }
         foreach (TableType table in module.Tables)
         {
@@ -103,11 +105,11 @@ public sealed class ValidationContext
     /// <summary>Spec 3.4.10 (C.refs): may <c>ref.func</c> name this function inside a body?</summary>
     public bool IsDeclaredFunction(uint functionIndex) => functionIndex < (uint)_declaredFunctions.Length && _declaredFunctions[functionIndex];
 
-    private FuncType LookUpType(uint index)
+    private FuncType LookUpType(uint index, int function)
     {
         if (index >= (uint)Module.Types.Count)
         {
-            throw new InvalidModuleException($"unknown type {index}", -1);
+            throw new InvalidModuleException($"unknown type {index}", $"type of function {function}");
         }
         return Module.Types[(int)index];
     }

@@ -169,7 +169,10 @@ public class ModuleValidatorTests
     {
         byte[] duplicate = new WasmBuilder().Types(([], [])).Functions(0)
             .Section(SectionId.Export, Vec(Cat(Name("f"), [0x00, 0x00]), Cat(Name("f"), [0x00, 0x00]))).Code(([0x00], [])).Build();
-        Assert.Equal("duplicate export name", Invalid(duplicate).Reason);
+        InvalidModuleException e = Invalid(duplicate);
+        Assert.Equal("duplicate export name", e.Reason);
+        Assert.Equal("duplicate export name (export \"f\")", e.Message);
+        Assert.Equal(-1, e.Offset);
         byte[] unknown = new WasmBuilder().Section(SectionId.Export, Vec(Cat(Name("g"), [0x03, 0x00]))).Build();
         Assert.Equal("unknown global 0", Invalid(unknown).Reason);
         byte[] start = new WasmBuilder().Types(([I32], [])).Functions(0).Section(SectionId.Start, 0x00).Code(([0x00], [])).Build();
@@ -218,5 +221,26 @@ public class ModuleValidatorTests
         Assert.Equal("zero byte expected", Assert.Throws<MalformedModuleException>(() => Validate(WithMemory([], [0x3F, 0x01, 0x1A]))).Reason);
         Assert.Equal("END opcode expected", Assert.Throws<MalformedModuleException>(() => Validate(Function([], [], [0x05]).Build())).Reason);
         Assert.Equal("section size mismatch", Assert.Throws<MalformedModuleException>(() => Validate(Function([], [], [0x0B, 0x01]).Build())).Reason);
+    }
+
+    [Fact]
+    public void ParallelValidationReportsTheLowestFailingFunction()
+    {
+        // 500 functions; 70 and 430 do not type-check (i32.const 1 where nothing is expected).
+        const int count = 500;
+        var bodies = new (byte[] Locals, byte[] Code)[count];
+        for (int i = 0; i < count; i++)
+        {
+            bodies[i] = ([0x00], i is 70 or 430 ? [0x41, 0x01] : [0x01]);
+        }
+        byte[] bytes = new WasmBuilder().Types(([], [])).Functions(new uint[count]).Code(bodies).Build();
+        WasmModule module = ModuleReader.Read(bytes);
+        foreach (int? threads in new int?[] { 1, 2, 4, null })
+        {
+            InvalidModuleException e = Assert.Throws<InvalidModuleException>(() => ModuleValidator.Validate(module, threads));
+            Assert.Equal(70u, e.FunctionIndex);
+        }
+        bodies[70] = bodies[430] = ([0x00], [0x01]);
+        ModuleValidator.Validate(ModuleReader.Read(new WasmBuilder().Types(([], [])).Functions(new uint[count]).Code(bodies).Build()), 4);
     }
 }
