@@ -17,6 +17,9 @@ public static class Program
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(WastCommand.Create());
         root.Subcommands.Add(RunCommand.Create(guest));
-        return root.Parse(args).Invoke();
+        ParseResult parsed = root.Parse(args);
+        int status = parsed.Invoke();
+        // kiln run documents 2 for a bad command line (System.CommandLine's own errors return 1).
+        return parsed.Errors.Count > 0 && parsed.CommandResult.Command.Name == "run" ? Run.ExitCodes.Usage : status;
     }
 }

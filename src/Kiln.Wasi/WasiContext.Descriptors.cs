@@ -32,6 +32,7 @@ public sealed unsafe partial class WasiContext
     internal Errno FdPread(GuestMemory memory, uint fd, uint iovs, uint iovsLen, ulong offset, uint nreadPtr)
     {
         FdEntry e = _fds.Get(fd);
+        ThrowIfNotSeekable(e);
         e.Require(Rights.FdRead | Rights.FdSeek);
         int host = e.RequireHostFd(Errno.SPipe);
         WasiErrnoException.ThrowIf(offset > long.MaxValue, Errno.Inval);
@@ -83,6 +84,7 @@ public sealed unsafe partial class WasiContext
     internal Errno FdPwrite(GuestMemory memory, uint fd, uint iovs, uint iovsLen, ulong offset, uint nwrittenPtr)
     {
         FdEntry e = _fds.Get(fd);
+        ThrowIfNotSeekable(e);
         e.Require(Rights.FdWrite | Rights.FdSeek);
         int host = e.RequireHostFd(Errno.SPipe);
         WasiErrnoException.ThrowIf(offset > long.MaxValue, Errno.Inval);
@@ -162,6 +164,7 @@ public sealed unsafe partial class WasiContext
     internal Errno FdSeek(GuestMemory memory, uint fd, long offset, uint whence, uint newOffsetPtr)
     {
         FdEntry e = _fds.Get(fd);
+        ThrowIfNotSeekable(e);
         // Spec: a seek of 0 from the current position is a tell, which needs only fd_tell.
         e.Require(offset == 0 && whence == WasiFlags.WhenceCur ? Rights.FdTell : Rights.FdSeek);
         int hostWhence = whence switch
@@ -182,9 +185,14 @@ public sealed unsafe partial class WasiContext
         return Errno.Success;
     }
 
+    /// <summary>Streams, pipes and terminals have no position: ESPIPE, as POSIX lseek says (not a rights error).</summary>
+    private static void ThrowIfNotSeekable(FdEntry e) =>
+        WasiErrnoException.ThrowIf(e.Stream is not null || e.Filetype is not (Filetype.RegularFile or Filetype.Directory or Filetype.BlockDevice), Errno.SPipe);
+
     internal Errno FdTell(GuestMemory memory, uint fd, uint offsetPtr)
     {
         FdEntry e = _fds.Get(fd);
+        ThrowIfNotSeekable(e);
         e.Require(Rights.FdTell);
         int host = e.RequireHostFd(Errno.SPipe);
         long position = LibC.LSeek(host, 0, LibC.SeekCur);

@@ -55,6 +55,10 @@ internal static class RunCommand
                 {
                     throw new FormatException("--fuel must not be negative");
                 }
+                if (result.GetValue(file) is { } f && f.StartsWith('-') && f.Length > 1)
+                {
+                    throw new FormatException($"unknown option '{f}' (see kiln run --help)");
+                }
                 var options = new RunOptions
                 {
                     File = result.GetValue(file)!,

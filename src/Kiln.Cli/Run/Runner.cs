@@ -78,7 +78,8 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         };
         using var engine = new Engine(engineOptions);
         _clock.Restart();
-        Module module = Module.FromWasmModule(engine, model, Path.GetFileNameWithoutExtension(options.File));
+        // Backtraces name the module by its name section, else by the file name.
+        Module module = Module.FromWasmModule(engine, model, model.Names.ModuleName ?? Path.GetFileNameWithoutExtension(options.File));
         _compileTime = _clock.Elapsed;
 
         using var store = new Store(engine);
@@ -133,10 +134,7 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
                 _ => "",
             };
             stderr.WriteLine($"kiln run: trap: {trap.Message}{detail}{hint}");
-            for (int i = 0; i < trap.Backtrace.Count; i++)
-            {
-                stderr.WriteLine($"  {i}: {trap.Backtrace[i]}");
-            }
+            PrintBacktrace(trap.Backtrace);
             return ExitCodes.Trap;
         }
         finally
@@ -211,6 +209,21 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         if (options.Fuel is not null)
         {
             stderr.WriteLine($"kiln stats: fuel left {store.GetFuel()}");
+        }
+    }
+
+    /// <summary>One frame a line, innermost first; a run of identical frames (deep recursion) is one line with a count.</summary>
+    private void PrintBacktrace(IReadOnlyList<WasmFrame> frames)
+    {
+        for (int i = 0; i < frames.Count;)
+        {
+            int run = 1;
+            while (i + run < frames.Count && frames[i + run] == frames[i])
+            {
+                run++;
+            }
+            stderr.WriteLine(run == 1 ? $"  {i}: {frames[i]}" : $"  {i}: {frames[i]} (and {run - 1} more identical frames)");
+            i += run;
         }
     }
 
