@@ -23,6 +23,7 @@ import datetime
 import math
 import os
 import platform
+import resource
 import shlex
 import statistics
 import subprocess
@@ -116,14 +117,20 @@ def load_programs(args):
 
 
 def run_once(argv, timeout):
+    """Runs one process; returns (wall seconds, CPU seconds user+sys, exit status, stdout, stderr),
+    the times None when it could not run or timed out."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     try:
         p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return None, -1, b"", f"timed out after {timeout:.0f} s".encode()
+        return None, None, -1, b"", f"timed out after {timeout:.0f} s".encode()
     except OSError as e:
-        return None, -1, b"", str(e).encode()
-    return time.perf_counter() - start, p.returncode, p.stdout, p.stderr
+        return None, None, -1, b"", str(e).encode()
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, p.returncode, p.stdout, p.stderr
 
 
 def excerpt(data, limit=400):
@@ -154,7 +161,7 @@ def probe(engine, timeout):
     """Runs a tiny program once; returns None when the engine runs it, else the reason. Wrong output is
     not a reason to skip: the timed runs report it per cell."""
     argv = engine.command("fannkuch", ["5"])
-    elapsed, code, out, err = run_once(argv, timeout)
+    elapsed, _, code, out, err = run_once(argv, timeout)
     if elapsed is None:
         return excerpt(err)
     if code != 0:
@@ -217,6 +224,7 @@ def main():
 
     load_start = load_average()
     times = {(p, e.name): [] for p, _ in programs for e in engines}
+    cpu_times = {(p, e.name): [] for p, _ in programs for e in engines}
     failures = {}  # (program, engine) -> message
     for program, prog_args in programs:
         reference = None
@@ -225,7 +233,7 @@ def main():
                 key = (program, e.name)
                 if key in failures:
                     continue
-                elapsed, code, out, err = run_once(e.command(program, prog_args), args.timeout)
+                elapsed, cpu, code, out, err = run_once(e.command(program, prog_args), args.timeout)
                 if e.name == NATIVE[0]:
                     if elapsed is None or code != 0:
                         sys.exit(f"run.py: native {program} failed: {excerpt(err)}")
@@ -237,6 +245,7 @@ def main():
                     failures[key] = f"MISMATCH: output differs from native: {excerpt(out)!r}"
                 else:
                     times[key].append(elapsed)
+                    cpu_times[key].append(cpu)
                     continue
                 print(f"\n!!! {e.name} on {program}: {failures[key]}\n", file=sys.stderr)
         cells = "  ".join(f"{e.name}={fmt_time(statistics.median(times[(program, e.name)]))}"
@@ -244,7 +253,7 @@ def main():
         print(f"{program:11s} {cells}", file=sys.stderr)
 
     load = f"{load_start} at start, {load_average()} at end"
-    write_report(args, programs, engines, times, failures, skipped, load)
+    write_report(args, programs, engines, times, cpu_times, failures, skipped, load)
 
 
 def load_average():
@@ -255,9 +264,49 @@ def load_average():
         return "unknown"
 
 
-def write_report(args, programs, engines, times, failures, skipped, load):
-    med = {k: statistics.median(v) for k, v in times.items() if v}
+def metric_tables(programs, engines, samples, failures):
+    """Markdown lines: medians and ratios per program, then geometric means per engine."""
+    med = {k: statistics.median(v) for k, v in samples.items() if v}
     has_node = any(e.name == REFERENCE_NODE for e in engines)
+    others = engines[1:]
+    vs_node = [e for e in others if e.name != REFERENCE_NODE] if has_node else []
+    header = ["program", "size"] + [e.name for e in engines]
+    header += [f"{e.name} / native" for e in others] + [f"{e.name} / node" for e in vs_node]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    ratios_native = {e.name: [] for e in engines}
+    ratios_node = {e.name: [] for e in engines}
+
+    def ratio(program, name, reference, into):
+        key, ref = (program, name), (program, reference)
+        if key not in med or ref not in med:
+            return "—"
+        r = med[key] / med[ref]
+        into[name].append(r)
+        return f"{r:.2f}x"
+
+    for program, prog_args in programs:
+        row = [program, prog_args[0] if prog_args else "default"]
+        for e in engines:
+            key = (program, e.name)
+            row.append(fmt_time(med[key]) if key in med else f"**{failures[key].split(':')[0]}**")
+        row += [ratio(program, e.name, NATIVE[0], ratios_native) for e in others]
+        row += [ratio(program, e.name, REFERENCE_NODE, ratios_node) for e in vs_node]
+        lines.append("| " + " | ".join(row) + " |")
+    lines.append("")
+    lines.append("Geometric mean of the ratios (over the programs where both cells succeeded):\n")
+    lines.append("| engine | vs native | vs node | programs |")
+    lines.append("|---|---|---|---|")
+    for e in others:
+        gn = geomean(ratios_native[e.name])
+        gv = 1.0 if e.name == REFERENCE_NODE else geomean(ratios_node[e.name])
+        ok = sum(1 for p, _ in programs if (p, e.name) in med)
+        lines.append(f"| {e.name} | {f'{gn:.2f}x' if gn else '—'} | "
+                     f"{(f'{gv:.2f}x' if gv else '—') if has_node else '—'} | {ok}/{len(programs)} |")
+    lines.append("")
+    return lines
+
+
+def write_report(args, programs, engines, times, cpu_times, failures, skipped, load):
     lines = []
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines.append(f"# Benchmark results ({'quick sizes' if args.quick else 'default sizes'})\n")
@@ -270,7 +319,7 @@ def write_report(args, programs, engines, times, failures, skipped, load):
     for e in engines[1:]:
         if e.name.startswith("kiln"):
             lines.append(f"- {e.name}: `{e.template}`")
-    lines.append(f"- Median of {args.reps} run(s) per cell, wall-clock time including process start-up; "
+    lines.append(f"- Median of {args.reps} run(s) per cell, whole processes including start-up; "
                  "every run's output checked against native.")
     if skipped:
         for name, reason in skipped.items():
@@ -278,51 +327,12 @@ def write_report(args, programs, engines, times, failures, skipped, load):
     if not any(e.name.startswith("kiln") for e in engines) and not any(s.startswith("kiln") for s in skipped):
         lines.append("- Kiln: no columns (no kiln.dll given or built).")
     lines.append("")
-
-    header = ["program", "size"] + [e.name for e in engines]
-    header += [f"{e.name} / native" for e in engines[1:]]
-    if has_node:
-        header += [f"{e.name} / node" for e in engines[1:] if e.name != REFERENCE_NODE]
-    lines.append("| " + " | ".join(header) + " |")
-    lines.append("|" + "---|" * len(header))
-    ratios_native = {e.name: [] for e in engines}
-    ratios_node = {e.name: [] for e in engines}
-    for program, prog_args in programs:
-        row = [program, prog_args[0] if prog_args else "default"]
-        for e in engines:
-            key = (program, e.name)
-            row.append(fmt_time(med[key]) if key in med else f"**{failures[key].split(':')[0]}**")
-        for e in engines[1:]:
-            key, ref = (program, e.name), (program, NATIVE[0])
-            if key in med and ref in med:
-                r = med[key] / med[ref]
-                ratios_native[e.name].append(r)
-                row.append(f"{r:.2f}x")
-            else:
-                row.append("—")
-        if has_node:
-            for e in engines[1:]:
-                if e.name == REFERENCE_NODE:
-                    continue
-                key, ref = (program, e.name), (program, REFERENCE_NODE)
-                if key in med and ref in med:
-                    r = med[key] / med[ref]
-                    ratios_node[e.name].append(r)
-                    row.append(f"{r:.2f}x")
-                else:
-                    row.append("—")
-        lines.append("| " + " | ".join(row) + " |")
-    lines.append("")
-
-    lines.append("Geometric mean of the ratios (over the programs where both cells succeeded):\n")
-    lines.append("| engine | vs native | vs node | programs |")
-    lines.append("|---|---|---|---|")
-    for e in engines[1:]:
-        gn = geomean(ratios_native[e.name])
-        gv = geomean(ratios_node[e.name]) if e.name != REFERENCE_NODE else 1.0
-        ok = sum(1 for p, _ in programs if (p, e.name) in med)
-        lines.append(f"| {e.name} | {f'{gn:.2f}x' if gn else '—'} | "
-                     f"{(f'{gv:.2f}x' if gv else '—') if has_node else '—'} | {ok}/{len(programs)} |")
+    lines.append("## Wall-clock time\n")
+    lines += metric_tables(programs, engines, times, failures)
+    lines.append("## CPU time (user + system)\n")
+    lines.append("Less disturbed by other load on the machine than wall-clock time; includes the "
+                 "engines' background compiler and GC threads.\n")
+    lines += metric_tables(programs, engines, cpu_times, failures)
     if failures:
         lines.append("\nFailures:\n")
         for (program, name), msg in sorted(failures.items()):
