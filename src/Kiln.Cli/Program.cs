@@ -17,6 +17,7 @@ public static class Program
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(WastCommand.Create());
         root.Subcommands.Add(RunCommand.Create(guest));
+        root.Subcommands.Add(CompileCommand.Create());
         ParseResult parsed = root.Parse(args);
         int status = parsed.Invoke();
         // kiln run documents 2 for a bad command line (System.CommandLine's own errors return 1).

@@ -12,23 +12,41 @@ public sealed class Engine : IDisposable
 {
     private readonly ConcurrentDictionary<FuncType, int> _signatures = new();
     private int _nextSignature;
+    private readonly Jit.CodeMemory? _codeMemory;
 
     public Engine(EngineOptions? options = null)
     {
         Options = options ?? new EngineOptions();
-        if (Options.Tier != Tier.Interpreter)
+        if (Options.Tier is not (Tier.Interpreter or Tier.Baseline))
         {
-            throw new UnsupportedFeatureException($"tier {Options.Tier} is not available yet; use Tier.Interpreter");
+            throw new UnsupportedFeatureException($"tier {Options.Tier} is not available");
+        }
+        if (Options.Tier == Tier.Baseline)
+        {
+            if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64)
+            {
+                throw new UnsupportedFeatureException("the baseline tier generates x86-64 code for Linux only");
+            }
+            _codeMemory = new Jit.CodeMemory();
+            ManagedCallStub = Baseline.EngineStubs.Create(this);
         }
     }
 
     public EngineOptions Options { get; }
 
+    /// <summary>Code memory for compiled tiers (null for the interpreter).</summary>
+    internal Jit.CodeMemory CodeMemory => _codeMemory ?? throw new InvalidOperationException("the interpreter tier has no code memory");
+
+    /// <summary>Native entry of managed (host and interpreted) functions for compiled callers; 0 on the interpreter tier.</summary>
+    internal nint ManagedCallStub { get; }
+
     /// <summary>The engine-wide id of a function type: equal types get equal ids (call_indirect compares ids).</summary>
     internal int GetSignatureId(FuncType type) =>
         _signatures.GetOrAdd(type, static (_, self) => Interlocked.Increment(ref self._nextSignature), this);
 
+    /// <summary>Frees all machine code of the engine's modules; nothing compiled by it may run afterwards.</summary>
     public void Dispose()
     {
+        _codeMemory?.Dispose();
     }
 }

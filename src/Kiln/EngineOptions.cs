@@ -13,6 +13,19 @@ public sealed record EngineOptions
 
     /// <summary>When true, execution consumes fuel (one unit per call and per loop iteration) and traps when it runs out.</summary>
     public bool ConsumeFuel { get; init; }
+
+    /// <summary>Baseline tier: compile every function up front (default) or each on its first call.</summary>
+    public CompilationMode Compilation { get; init; } = CompilationMode.Eager;
+
+    /// <summary>
+    /// Baseline tier: defined functions (by function index) for which this returns true run on the
+    /// interpreter instead; compiled and interpreted functions call each other through the same slots.
+    /// Meant for testing tiers against each other.
+    /// </summary>
+    public Func<uint, bool>? InterpretFunction { get; init; }
+
+    /// <summary>Told about every batch of machine code installed (perf, GDB and unwind registration).</summary>
+    public ICodeObserver? CodeObserver { get; init; }
 }
 
 /// <summary>Resource limits applied to everything a store creates or runs.</summary>

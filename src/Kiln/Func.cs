@@ -20,6 +20,13 @@ public sealed unsafe partial class Func : Extern
         Id = store.AddFunction(this);
         FuncRef->TypeId = TypeId;
         FuncRef->FuncId = Id;
+        if (store.Engine.ManagedCallStub != 0)
+        {
+            // Compiled callers reach every managed function through the engine's stub, which finds
+            // the function again from the funcref it gets as its "vmctx" (r15).
+            FuncRef->Code = store.Engine.ManagedCallStub;
+            FuncRef->Vmctx = (nint)FuncRef;
+        }
     }
 
     public override ExternKind Kind => ExternKind.Function;
@@ -87,9 +94,28 @@ public sealed unsafe partial class Func : Extern
     internal static Func CreateWasm(Store store, FuncType type, Instance instance, InterpretedFunction code)
     {
         var f = new Func(store, type) { Instance = instance, Code = code };
+        if (f.FuncRef->Code == 0)
+        {
+            f.FuncRef->Vmctx = (nint)instance.Vmctx;
+        }
+        return f;
+    }
+
+    /// <summary>
+    /// A function compiled by the baseline tier: its funcref points at the code (or its lazy stub)
+    /// with the instance's vmctx; managed callers enter it through its signature's trampoline.
+    /// </summary>
+    internal static Func CreateCompiled(Store store, FuncType type, Instance instance, nint entry, nint trampoline, string name)
+    {
+        var f = new Func(store, type) { Instance = instance, HostName = name, Trampoline = trampoline };
+        f.Host = (in Caller caller, ulong* slots) => Baseline.BaselineRuntime.Invoke(f, slots);
+        f.FuncRef->Code = entry;
         f.FuncRef->Vmctx = (nint)instance.Vmctx;
         return f;
     }
+
+    /// <summary>Baseline tier: the entry trampoline for this function's signature; 0 otherwise.</summary>
+    internal nint Trampoline { get; private init; }
 
     /// <summary>Calls the function; <paramref name="results"/> must have room for one value per result type.</summary>
     public void Invoke(ReadOnlySpan<Value> args, Span<Value> results)

@@ -211,7 +211,16 @@ public sealed unsafe partial class Instance
         for (int i = 0; i < m.FunctionTypeIndices.Count; i++)
         {
             FuncType type = m.Types[(int)m.FunctionTypeIndices[i]];
-            Functions[importedFunctions + i] = Func.CreateWasm(Store, type, this, Module.Functions[i]);
+            if (Module.Functions[i] is { } interpreted)
+            {
+                Functions[importedFunctions + i] = Func.CreateWasm(Store, type, this, interpreted);
+            }
+            else
+            {
+                Baseline.BaselineModule b = Module.Baseline!;
+                string name = m.GetFunctionName(new FuncIndex((uint)(importedFunctions + i)));
+                Functions[importedFunctions + i] = Func.CreateCompiled(Store, type, this, b.GetEntry(i), b.GetTrampoline(m.FunctionTypeIndices[i]), name);
+            }
         }
         int importedTables = m.ImportedTableCount;
         for (int i = 0; i < m.Tables.Count; i++)
@@ -261,6 +270,15 @@ public sealed unsafe partial class Instance
             slots[i].Vmctx = f.FuncRef->Vmctx;
             FuncRefs[i] = f.FuncRef;
         }
+    }
+
+    /// <summary>Lazy compilation finished defined function <paramref name="definedIndex"/>: later calls go straight to its code.</summary>
+    internal void InstallCompiled(int definedIndex, nint code)
+    {
+        int index = Module.Model.ImportedFunctionCount + definedIndex;
+        var slot = (VmFunctionSlot*)(Vmctx + Offsets.FunctionSlot(index));
+        Volatile.Write(ref slot->Code, code);
+        Functions[index].FuncRef->Code = code;
     }
 
     private void CollectExports()

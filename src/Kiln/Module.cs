@@ -1,5 +1,8 @@
 using Kiln.Interpreter;
+using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
+using Kiln.Wasm.Text;
+using Kiln.Wasm.Validation;
 
 namespace Kiln;
 
@@ -8,7 +11,7 @@ namespace Kiln;
 /// Immutable and shareable between stores of the same engine; instantiate it with a
 /// <see cref="Linker"/>.
 /// </summary>
-public sealed class Module
+public sealed partial class Module
 {
     private Module(Engine engine, WasmModule model, string? name)
     {
@@ -22,16 +25,31 @@ public sealed class Module
         }
         CheckSupported(model);
         var translator = new Translator(model, SignatureIds);
-        Functions = new InterpretedFunction[model.Bodies.Count];
+        Functions = new InterpretedFunction?[model.Bodies.Count];
         if (model.Bodies.Count != model.FunctionTypeIndices.Count)
         {
             throw new InternalErrorException($"{model.FunctionTypeIndices.Count} functions declared but {model.Bodies.Count} bodies");
         }
+        var interpreted = new bool[Functions.Length];
+        if (engine.Options.Tier == Tier.Baseline)
+        {
+            for (int i = 0; i < interpreted.Length; i++)
+            {
+                interpreted[i] = engine.Options.InterpretFunction?.Invoke((uint)(model.ImportedFunctionCount + i)) == true;
+            }
+            Baseline = Kiln.Baseline.BaselineModule.Compile(engine, model, SignatureIds, Name, interpreted);
+        }
         for (int i = 0; i < Functions.Length; i++)
         {
-            Functions[i] = translator.Translate((uint)i);
+            if (Baseline is null || interpreted[i])
+            {
+                Functions[i] = translator.Translate((uint)i);
+            }
         }
     }
+
+    /// <summary>The baseline tier's code for this module; null on the interpreter tier.</summary>
+    internal Kiln.Baseline.BaselineModule? Baseline { get; }
 
     public Engine Engine { get; }
 
@@ -48,8 +66,37 @@ public sealed class Module
     /// <summary>Engine-wide signature id of each type index.</summary>
     internal int[] SignatureIds { get; }
 
-    /// <summary>Translated code of each defined function.</summary>
-    internal InterpretedFunction[] Functions { get; }
+    /// <summary>Translated code of each defined function (null for functions the baseline tier compiled).</summary>
+    internal InterpretedFunction?[] Functions { get; }
+
+    /// <summary>Decodes, validates and compiles a binary module.</summary>
+    /// <exception cref="Wasm.MalformedModuleException">The bytes are not a well-formed module.</exception>
+    /// <exception cref="Wasm.InvalidModuleException">The module breaks a validation rule.</exception>
+    /// <exception cref="UnsupportedFeatureException">The module uses a feature the tier lacks (SIMD in the interpreter).</exception>
+    public static Module FromBinary(Engine engine, ReadOnlyMemory<byte> bytes, string? name = null)
+    {
+        WasmModule model = ModuleReader.Read(bytes);
+        ModuleValidator.Validate(model);
+        return FromWasmModule(engine, model, name);
+    }
+
+    /// <summary>Parses, validates and compiles a module in the text format (WAT).</summary>
+    public static Module FromText(Engine engine, string text, string? fileName = null)
+    {
+        WasmModule model = TextParser.ParseModule(text, fileName);
+        ModuleValidator.Validate(model);
+        return FromWasmModule(engine, model, model.Names.ModuleName);
+    }
+
+    /// <summary>Reads a <c>.wasm</c> or <c>.wat</c> file (chosen by the binary magic number) and compiles it.</summary>
+    public static Module FromFile(Engine engine, string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        bool binary = bytes.Length >= 4 && bytes[0] == 0 && bytes[1] == (byte)'a' && bytes[2] == (byte)'s' && bytes[3] == (byte)'m';
+        return binary
+            ? FromBinary(engine, bytes, Path.GetFileNameWithoutExtension(path))
+            : FromText(engine, System.Text.Encoding.UTF8.GetString(bytes), path);
+    }
 
     /// <summary>
     /// Compiles a decoded module. The module must already be valid (the binary reader and validator

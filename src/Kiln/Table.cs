@@ -9,7 +9,7 @@ namespace Kiln;
 /// externref entries store handles, zero is null. Code reaches the elements through the table's
 /// definition, so growing (which may move the elements) updates every user at once.
 /// </summary>
-public sealed unsafe class Table : Extern, IDisposable
+public sealed unsafe class Table : Extern
 {
     private VmTableDefinition* _definition;
 
@@ -60,7 +60,7 @@ public sealed unsafe class Table : Extern, IDisposable
             throw new ResourceLimitException($"table of {type.Limits.Min} elements exceeds the limit of {limit} elements");
         }
         var table = new Table(store, type, Math.Min(type.Limits.Max ?? uint.MaxValue, limit));
-        store.Own(table);
+        store.Own(new Storage(table));
         if (!table.TryGrow(type.Limits.Min, initial, out _))
         {
             throw new ResourceLimitException($"cannot allocate a table of {type.Limits.Min} elements");
@@ -130,13 +130,17 @@ public sealed unsafe class Table : Extern, IDisposable
         return true;
     }
 
-    void IDisposable.Dispose()
+    /// <summary>Frees the native elements when the store is released (the store owns every table).</summary>
+    private sealed class Storage(Table table) : IDisposable
     {
-        if (_definition != null)
+        public void Dispose()
         {
-            NativeMemory.Free(_definition->Elements);
-            NativeMemory.Free(_definition);
-            _definition = null;
+            if (table._definition != null)
+            {
+                NativeMemory.Free(table._definition->Elements);
+                NativeMemory.Free(table._definition);
+                table._definition = null;
+            }
         }
     }
 }

@@ -15,6 +15,9 @@ internal sealed class CodeBuffer
 
     public void Clear() => Count = 0;
 
+    /// <summary>Drops everything from <paramref name="count"/> on (used to replace the last instruction).</summary>
+    public void Truncate(int count) => Count = count;
+
     public void Add(int a)
     {
         Reserve(1);

@@ -1360,6 +1360,183 @@ internal static unsafe partial class Executor
                     ip += 3;
                     continue;
                 }
+                case InterpOp.I32AddImm:
+                {
+                    int a = *(int*)(fp + ip[2]);
+                    int imm = (int)ip[3];
+                    *(int*)(fp + ip[1]) = a + imm;
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I32SubImm:
+                {
+                    int a = *(int*)(fp + ip[2]);
+                    int imm = (int)ip[3];
+                    *(int*)(fp + ip[1]) = a - imm;
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I32MulImm:
+                {
+                    int a = *(int*)(fp + ip[2]);
+                    int imm = (int)ip[3];
+                    *(int*)(fp + ip[1]) = a * imm;
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I32AndImm:
+                {
+                    int a = *(int*)(fp + ip[2]);
+                    int imm = (int)ip[3];
+                    *(int*)(fp + ip[1]) = a & imm;
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I32OrImm:
+                {
+                    int a = *(int*)(fp + ip[2]);
+                    int imm = (int)ip[3];
+                    *(int*)(fp + ip[1]) = a | imm;
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I32XorImm:
+                {
+                    int a = *(int*)(fp + ip[2]);
+                    int imm = (int)ip[3];
+                    *(int*)(fp + ip[1]) = a ^ imm;
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I32ShlImm:
+                {
+                    int a = *(int*)(fp + ip[2]);
+                    int imm = (int)ip[3];
+                    *(int*)(fp + ip[1]) = a << imm;
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I32ShrSImm:
+                {
+                    int a = *(int*)(fp + ip[2]);
+                    int imm = (int)ip[3];
+                    *(int*)(fp + ip[1]) = a >> imm;
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I32ShrUImm:
+                {
+                    uint a = *(uint*)(fp + ip[2]);
+                    int imm = ip[3];
+                    *(uint*)(fp + ip[1]) = a >> imm;
+                    ip += 4;
+                    continue;
+                }
+                case InterpOp.I64AddImm:
+                    *(long*)(fp + ip[1]) = *(long*)(fp + ip[2]) + ip[3];
+                    ip += 4;
+                    continue;
+                case InterpOp.I32EqImm:
+                    *(int*)(fp + ip[1]) = *(int*)(fp + ip[2]) == (int)ip[3] ? 1 : 0;
+                    ip += 4;
+                    continue;
+                case InterpOp.I32NeImm:
+                    *(int*)(fp + ip[1]) = *(int*)(fp + ip[2]) != (int)ip[3] ? 1 : 0;
+                    ip += 4;
+                    continue;
+                case InterpOp.I32LtSImm:
+                    *(int*)(fp + ip[1]) = *(int*)(fp + ip[2]) < (int)ip[3] ? 1 : 0;
+                    ip += 4;
+                    continue;
+                case InterpOp.I32LtUImm:
+                    *(int*)(fp + ip[1]) = *(uint*)(fp + ip[2]) < (uint)ip[3] ? 1 : 0;
+                    ip += 4;
+                    continue;
+                case InterpOp.I32GtSImm:
+                    *(int*)(fp + ip[1]) = *(int*)(fp + ip[2]) > (int)ip[3] ? 1 : 0;
+                    ip += 4;
+                    continue;
+                case InterpOp.I32GtUImm:
+                    *(int*)(fp + ip[1]) = *(uint*)(fp + ip[2]) > (uint)ip[3] ? 1 : 0;
+                    ip += 4;
+                    continue;
+                case InterpOp.I32LeSImm:
+                    *(int*)(fp + ip[1]) = *(int*)(fp + ip[2]) <= (int)ip[3] ? 1 : 0;
+                    ip += 4;
+                    continue;
+                case InterpOp.I32LeUImm:
+                    *(int*)(fp + ip[1]) = *(uint*)(fp + ip[2]) <= (uint)ip[3] ? 1 : 0;
+                    ip += 4;
+                    continue;
+                case InterpOp.I32GeSImm:
+                    *(int*)(fp + ip[1]) = *(int*)(fp + ip[2]) >= (int)ip[3] ? 1 : 0;
+                    ip += 4;
+                    continue;
+                case InterpOp.I32GeUImm:
+                    *(int*)(fp + ip[1]) = *(uint*)(fp + ip[2]) >= (uint)ip[3] ? 1 : 0;
+                    ip += 4;
+                    continue;
+                case InterpOp.BrIfI32Eq:
+                    ip = *(int*)(fp + ip[1]) == *(int*)(fp + ip[2]) ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32Ne:
+                    ip = *(int*)(fp + ip[1]) != *(int*)(fp + ip[2]) ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32LtS:
+                    ip = *(int*)(fp + ip[1]) < *(int*)(fp + ip[2]) ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32LtU:
+                    ip = *(uint*)(fp + ip[1]) < *(uint*)(fp + ip[2]) ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32GtS:
+                    ip = *(int*)(fp + ip[1]) > *(int*)(fp + ip[2]) ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32GtU:
+                    ip = *(uint*)(fp + ip[1]) > *(uint*)(fp + ip[2]) ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32LeS:
+                    ip = *(int*)(fp + ip[1]) <= *(int*)(fp + ip[2]) ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32LeU:
+                    ip = *(uint*)(fp + ip[1]) <= *(uint*)(fp + ip[2]) ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32GeS:
+                    ip = *(int*)(fp + ip[1]) >= *(int*)(fp + ip[2]) ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32GeU:
+                    ip = *(uint*)(fp + ip[1]) >= *(uint*)(fp + ip[2]) ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32EqImm:
+                    ip = *(int*)(fp + ip[1]) == (int)ip[2] ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32NeImm:
+                    ip = *(int*)(fp + ip[1]) != (int)ip[2] ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32LtSImm:
+                    ip = *(int*)(fp + ip[1]) < (int)ip[2] ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32LtUImm:
+                    ip = *(uint*)(fp + ip[1]) < (uint)ip[2] ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32GtSImm:
+                    ip = *(int*)(fp + ip[1]) > (int)ip[2] ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32GtUImm:
+                    ip = *(uint*)(fp + ip[1]) > (uint)ip[2] ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32LeSImm:
+                    ip = *(int*)(fp + ip[1]) <= (int)ip[2] ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32LeUImm:
+                    ip = *(uint*)(fp + ip[1]) <= (uint)ip[2] ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32GeSImm:
+                    ip = *(int*)(fp + ip[1]) >= (int)ip[2] ? fn.Code + ip[3] : ip + 4;
+                    continue;
+                case InterpOp.BrIfI32GeUImm:
+                    ip = *(uint*)(fp + ip[1]) >= (uint)ip[2] ? fn.Code + ip[3] : ip + 4;
+                    continue;
+
                 default:
                     throw new InternalErrorException($"bad interpreter opcode {ip[0]} in {fn.Name}");
             }

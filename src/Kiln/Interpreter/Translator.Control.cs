@@ -25,7 +25,6 @@ internal sealed partial class Translator
         // Control flow merges at every label, so all entries must be in their own slots first:
         // a local they refer to could change on one path only.
         MaterializeAll();
-        _lastResultOperand = -1;
         var control = new Control
         {
             Height = _height - paramCount,
@@ -47,11 +46,12 @@ internal sealed partial class Translator
                 break;
             default:
                 control.Kind = ControlKind.If;
-                _code.Add((int)InterpOp.BrIfEqz, cond);
+                EmitConditionalJump(cond, whenTrue: false);
                 control.ElseFixup = _code.Count;
                 _code.Add(-1);
                 break;
         }
+        _lastResultOperand = -1;
         _controls.Add(control);
     }
 
@@ -126,7 +126,7 @@ internal sealed partial class Translator
         // slot at a height no lower than its destination.
         for (int i = 0; i < count; i++)
         {
-            EmitCopy(Slot(baseHeight + i), _stack[_height - count + i]);
+            EmitMove(Slot(baseHeight + i), _stack[_height - count + i]);
         }
     }
 
@@ -214,15 +214,14 @@ internal sealed partial class Translator
     private void TranslateBrIf(int frame)
     {
         int cond = Pop();
-        _lastResultOperand = -1;
         if (_controls[frame].Kind != ControlKind.Function && BranchValuesInPlace(frame))
         {
-            _code.Add((int)InterpOp.BrIfNez, cond);
+            EmitConditionalJump(cond, whenTrue: true);
             EmitTarget(frame);
             return;
         }
         // Copies happen on the taken path only: skip over them when the condition is false.
-        _code.Add((int)InterpOp.BrIfEqz, cond);
+        EmitConditionalJump(cond, whenTrue: false);
         int skip = _code.Count;
         _code.Add(-1);
         TranslateBr(frame);
@@ -266,6 +265,66 @@ internal sealed partial class Translator
         }
     }
 
+    /// <summary>
+    /// Emits a conditional jump on the i32 in <paramref name="cond"/> (the target operand follows).
+    /// When the condition was computed by the comparison just emitted, the comparison is removed and
+    /// a fused compare-and-branch takes its place: its result slot is read by nothing else.
+    /// </summary>
+    private void EmitConditionalJump(int cond, bool whenTrue)
+    {
+        if (cond == Slot(_height) && _lastResultOperand > 0 && _lastResultEnd == _code.Count && _code[_lastResultOperand] == cond)
+        {
+            int start = _lastResultOperand - 1;
+            var compare = (InterpOp)_code[start];
+            if (FusedBranch(compare, whenTrue) is { } fused)
+            {
+                int a = _code[start + 2];
+                int b = compare == InterpOp.I32Eqz ? 0 : _code[start + 3];
+                _code.Truncate(start);
+                _lastResultOperand = -1;
+                if (fused is InterpOp.BrIfEqz or InterpOp.BrIfNez)
+                {
+                    _code.Add((int)fused, a);
+                }
+                else
+                {
+                    _code.Add((int)fused, a, b);
+                }
+                return;
+            }
+        }
+        _lastResultOperand = -1;
+        _code.Add((int)(whenTrue ? InterpOp.BrIfNez : InterpOp.BrIfEqz), cond);
+    }
+
+    /// <summary>The compare-and-branch form that jumps when <paramref name="compare"/> is <paramref name="whenTrue"/>.</summary>
+    private static InterpOp? FusedBranch(InterpOp compare, bool whenTrue) => (compare, whenTrue) switch
+    {
+        (InterpOp.I32Eqz, true) => InterpOp.BrIfEqz,
+        (InterpOp.I32Eqz, false) => InterpOp.BrIfNez,
+        (InterpOp.I32Eq, true) or (InterpOp.I32Ne, false) => InterpOp.BrIfI32Eq,
+        (InterpOp.I32Ne, true) or (InterpOp.I32Eq, false) => InterpOp.BrIfI32Ne,
+        (InterpOp.I32LtS, true) or (InterpOp.I32GeS, false) => InterpOp.BrIfI32LtS,
+        (InterpOp.I32LtU, true) or (InterpOp.I32GeU, false) => InterpOp.BrIfI32LtU,
+        (InterpOp.I32GtS, true) or (InterpOp.I32LeS, false) => InterpOp.BrIfI32GtS,
+        (InterpOp.I32GtU, true) or (InterpOp.I32LeU, false) => InterpOp.BrIfI32GtU,
+        (InterpOp.I32LeS, true) or (InterpOp.I32GtS, false) => InterpOp.BrIfI32LeS,
+        (InterpOp.I32LeU, true) or (InterpOp.I32GtU, false) => InterpOp.BrIfI32LeU,
+        (InterpOp.I32GeS, true) or (InterpOp.I32LtS, false) => InterpOp.BrIfI32GeS,
+        (InterpOp.I32GeU, true) or (InterpOp.I32LtU, false) => InterpOp.BrIfI32GeU,
+        (InterpOp.I32EqImm, true) or (InterpOp.I32NeImm, false) => InterpOp.BrIfI32EqImm,
+        (InterpOp.I32NeImm, true) or (InterpOp.I32EqImm, false) => InterpOp.BrIfI32NeImm,
+        (InterpOp.I32LtSImm, true) or (InterpOp.I32GeSImm, false) => InterpOp.BrIfI32LtSImm,
+        (InterpOp.I32LtUImm, true) or (InterpOp.I32GeUImm, false) => InterpOp.BrIfI32LtUImm,
+        (InterpOp.I32GtSImm, true) or (InterpOp.I32LeSImm, false) => InterpOp.BrIfI32GtSImm,
+        (InterpOp.I32GtUImm, true) or (InterpOp.I32LeUImm, false) => InterpOp.BrIfI32GtUImm,
+        (InterpOp.I32LeSImm, true) or (InterpOp.I32GtSImm, false) => InterpOp.BrIfI32LeSImm,
+        (InterpOp.I32LeUImm, true) or (InterpOp.I32GtUImm, false) => InterpOp.BrIfI32LeUImm,
+        (InterpOp.I32GeSImm, true) or (InterpOp.I32LtSImm, false) => InterpOp.BrIfI32GeSImm,
+        (InterpOp.I32GeUImm, true) or (InterpOp.I32LtUImm, false) => InterpOp.BrIfI32GeUImm,
+        _ => null,
+    };
+
     /// <summary>Moves the function's results to slots 0..n and returns; does not change the translator's stack state.</summary>
     private void EmitReturn()
     {
@@ -276,7 +335,14 @@ internal sealed partial class Translator
         }
         if (n == 1)
         {
-            _code.Add((int)InterpOp.Return1, _stack[_height - 1]);
+            int entry = _stack[_height - 1];
+            if (entry >= 0)
+            {
+                _code.Add((int)InterpOp.Return1, entry);
+                return;
+            }
+            EmitMove(0, entry);
+            Emit(InterpOp.Return);
             return;
         }
         // Results go to slots 0..n, which overlap the locals: a result that still refers to such a
@@ -287,7 +353,7 @@ internal sealed partial class Translator
         {
             int h = _height - n + i;
             sources[i] = _stack[h];
-            if (sources[i] != Slot(h) && sources[i] < n)
+            if (sources[i] >= 0 && sources[i] != Slot(h) && sources[i] < n)
             {
                 EmitCopy(Slot(h), sources[i]);
                 sources[i] = Slot(h);
@@ -295,7 +361,7 @@ internal sealed partial class Translator
         }
         for (int i = 0; i < n; i++)
         {
-            EmitCopy(i, sources[i]);
+            EmitMove(i, sources[i]);
         }
         Emit(InterpOp.Return);
     }

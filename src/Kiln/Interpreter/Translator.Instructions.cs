@@ -78,7 +78,7 @@ internal sealed partial class Translator
                 TranslateCallIndirect(ins.Index, ins.Index2);
                 return;
             case Opcode.Drop:
-                Pop();
+                PopEntry();
                 return;
             case Opcode.Select:
             case Opcode.SelectTyped:
@@ -193,22 +193,12 @@ internal sealed partial class Translator
                 return;
             case Opcode.I32Const:
             case Opcode.F32Const:
-            {
-                int d = PushNew();
-                int start = _code.Count;
-                _code.Add((int)InterpOp.Const32, d, (int)(uint)ins.Value);
-                MarkResult(start);
+                PushConstant((uint)ins.Value);
                 return;
-            }
             case Opcode.I64Const:
             case Opcode.F64Const:
-            {
-                int d = PushNew();
-                int start = _code.Count;
-                _code.Add((int)InterpOp.Const64, d, (int)(uint)ins.Value, (int)(uint)(ins.Value >> 32));
-                MarkResult(start);
+                PushConstant(ins.Value);
                 return;
-            }
             // Slots hold raw bits and 32-bit readers ignore the high half, so these change nothing.
             case Opcode.I32WrapI64:
             case Opcode.I32ReinterpretF32:
@@ -217,13 +207,9 @@ internal sealed partial class Translator
             case Opcode.F64ReinterpretI64:
                 return;
             case Opcode.RefNull:
-            {
-                int d = PushNew();
-                int start = _code.Count;
-                _code.Add((int)InterpOp.Const32, d, 0);
-                MarkResult(start);
+                // A null reference is the all-zero slot.
+                PushConstant(0);
                 return;
-            }
             case Opcode.RefIsNull:
                 // A null reference is the all-zero slot.
                 Unary(InterpOp.I64Eqz);
@@ -363,10 +349,9 @@ internal sealed partial class Translator
 
     private void TranslateLocalSet(int local, bool tee)
     {
-        int value = Peek(0);
-        // Entries below the top that still refer to the local must keep the old value.
-        bool copied = MaterializeLocal(local, _height - 1);
-        Pop();
+        int value = PopEntry();
+        // Entries below that still refer to the local must keep the old value.
+        bool copied = MaterializeLocal(local, _height);
         int top = Slot(_height);
         if (!copied && value == top && _lastResultEnd == _code.Count && _lastResultOperand >= 0 && _code[_lastResultOperand] == top)
         {
@@ -375,7 +360,7 @@ internal sealed partial class Translator
         }
         else
         {
-            EmitCopy(local, value);
+            EmitMove(local, value);
         }
         _lastResultOperand = -1;
         if (tee)

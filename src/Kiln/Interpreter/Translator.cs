@@ -18,7 +18,13 @@ internal sealed partial class Translator
     private readonly int[] _signatureIds;
     private readonly CodeBuffer _code = new();
     private readonly List<Control> _controls = [];
+    /// <summary>
+    /// The operand stack: each entry is the slot holding the value (its canonical slot, or a
+    /// local's slot for a deferred local.get), or <c>-(k + 1)</c> for a deferred constant
+    /// <c>_constants[k]</c>, which becomes an immediate operand or is written only when needed.
+    /// </summary>
     private int[] _stack = new int[64];
+    private readonly List<ulong> _constants = [];
     private int _height;
     private int _maxHeight;
     private int _localCount;
@@ -84,6 +90,7 @@ internal sealed partial class Translator
         _localCount = (int)locals;
         _code.Clear();
         _controls.Clear();
+        _constants.Clear();
         _height = 0;
         _maxHeight = 0;
         _unreachable = false;
@@ -140,7 +147,21 @@ internal sealed partial class Translator
         return slot;
     }
 
+    /// <summary>Pops the top entry as a slot (a deferred constant is written to its slot first).</summary>
     private int Pop()
+    {
+        int entry = PopEntry();
+        if (entry < 0)
+        {
+            int slot = Slot(_height);
+            EmitMove(slot, entry);
+            return slot;
+        }
+        return entry;
+    }
+
+    /// <summary>Pops the top entry as it is (possibly a deferred constant).</summary>
+    private int PopEntry()
     {
         if (_height <= _controls[^1].Height)
         {
@@ -149,7 +170,23 @@ internal sealed partial class Translator
         return _stack[--_height];
     }
 
-    private int Peek(int depthFromTop) => _stack[_height - 1 - depthFromTop];
+    private void PushConstant(ulong bits)
+    {
+        _constants.Add(bits);
+        Push(-_constants.Count);
+    }
+
+    /// <summary>True (and popped) when the top entry is a deferred constant.</summary>
+    private bool TryPopConstant(out ulong bits)
+    {
+        if (_height > _controls[^1].Height && _stack[_height - 1] < 0)
+        {
+            bits = _constants[-_stack[--_height] - 1];
+            return true;
+        }
+        bits = 0;
+        return false;
+    }
 
     /// <summary>Moves entry <paramref name="i"/> into its canonical slot if it still refers to a local.</summary>
     private void Materialize(int i)
@@ -157,7 +194,7 @@ internal sealed partial class Translator
         int canonical = Slot(i);
         if (_stack[i] != canonical)
         {
-            EmitCopy(canonical, _stack[i]);
+            EmitMove(canonical, _stack[i]);
             _stack[i] = canonical;
         }
     }
@@ -197,6 +234,25 @@ internal sealed partial class Translator
         }
     }
 
+    /// <summary>Writes stack entry <paramref name="entry"/> (slot or deferred constant) to slot <paramref name="dst"/>.</summary>
+    private void EmitMove(int dst, int entry)
+    {
+        if (entry >= 0)
+        {
+            EmitCopy(dst, entry);
+            return;
+        }
+        ulong bits = _constants[-entry - 1];
+        if (bits <= uint.MaxValue)
+        {
+            _code.Add((int)InterpOp.Const32, dst, (int)(uint)bits);
+        }
+        else
+        {
+            _code.Add((int)InterpOp.Const64, dst, (int)(uint)bits, (int)(uint)(bits >> 32));
+        }
+    }
+
     /// <summary>Emits an instruction whose first operand is a new result: <c>op d operands...</c>.</summary>
     private void EmitResult(InterpOp op, int d, int a)
     {
@@ -229,11 +285,49 @@ internal sealed partial class Translator
 
     private void Binary(InterpOp op)
     {
+        // A constant second operand becomes an immediate where a fused form exists.
+        if (_height > _controls[^1].Height && _stack[_height - 1] < 0 && ImmediateForm(op) is { } immOp)
+        {
+            ulong bits = _constants[-_stack[_height - 1] - 1];
+            if (op != InterpOp.I64Add || (long)bits == (int)bits)
+            {
+                TryPopConstant(out _);
+                int a0 = Pop();
+                int d0 = PushNew();
+                EmitResult(immOp, d0, a0, (int)bits);
+                return;
+            }
+        }
         int b = Pop();
         int a = Pop();
         int d = PushNew();
         EmitResult(op, d, a, b);
     }
+
+    private static InterpOp? ImmediateForm(InterpOp op) => op switch
+    {
+        InterpOp.I32Add => InterpOp.I32AddImm,
+        InterpOp.I32Sub => InterpOp.I32SubImm,
+        InterpOp.I32Mul => InterpOp.I32MulImm,
+        InterpOp.I32And => InterpOp.I32AndImm,
+        InterpOp.I32Or => InterpOp.I32OrImm,
+        InterpOp.I32Xor => InterpOp.I32XorImm,
+        InterpOp.I32Shl => InterpOp.I32ShlImm,
+        InterpOp.I32ShrS => InterpOp.I32ShrSImm,
+        InterpOp.I32ShrU => InterpOp.I32ShrUImm,
+        InterpOp.I64Add => InterpOp.I64AddImm,
+        InterpOp.I32Eq => InterpOp.I32EqImm,
+        InterpOp.I32Ne => InterpOp.I32NeImm,
+        InterpOp.I32LtS => InterpOp.I32LtSImm,
+        InterpOp.I32LtU => InterpOp.I32LtUImm,
+        InterpOp.I32GtS => InterpOp.I32GtSImm,
+        InterpOp.I32GtU => InterpOp.I32GtUImm,
+        InterpOp.I32LeS => InterpOp.I32LeSImm,
+        InterpOp.I32LeU => InterpOp.I32LeUImm,
+        InterpOp.I32GeS => InterpOp.I32GeSImm,
+        InterpOp.I32GeU => InterpOp.I32GeUImm,
+        _ => null,
+    };
 
     private static (int Params, int Results) Arity(WasmModule module, BlockType bt)
     {

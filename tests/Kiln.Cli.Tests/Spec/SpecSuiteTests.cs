@@ -29,6 +29,10 @@ public class SpecSuiteTests
     [MemberData(nameof(Files))]
     public void Interpreter(string file) => Check(Tier.Interpreter, "interp", file);
 
+    [SpecTheory]
+    [MemberData(nameof(Files))]
+    public void Baseline(string file) => Check(Tier.Baseline, "baseline", file);
+
     private static void Check(Tier tier, string tierName, string file)
     {
         Assert.True(SpecSuite.Directory is not null, "the spec suite is missing: expected ../shared/wasm-spec/core or $KILN_SPEC_DIR");

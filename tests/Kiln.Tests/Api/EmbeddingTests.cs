@@ -175,3 +175,56 @@ public class EmbeddingTests
         Assert.Equal("x", r[0].AsExternRef());
     }
 }
+
+public class ModuleLoadingTests
+{
+    [Fact]
+    public void TextModuleCompilesAndRuns()
+    {
+        using var engine = new Engine();
+        using var store = new Store(engine);
+        Module module = Module.FromText(engine, """
+            (module
+              (func (export "gcd") (param i32 i32) (result i32)
+                (block $done
+                  (loop $next
+                    (br_if $done (i32.eqz (local.get 1)))
+                    (local.get 1)
+                    (local.set 1 (i32.rem_u (local.get 0) (local.get 1)))
+                    (local.set 0)
+                    (br $next)))
+                (local.get 0)))
+            """);
+        Instance instance = new Linker(engine).Instantiate(store, module);
+
+        Assert.Equal(6, instance.GetFunction<int, int, int>("gcd").Invoke(48, 18));
+    }
+
+    [Fact]
+    public void BinaryModuleIsReadAndValidated()
+    {
+        using var engine = new Engine();
+        // (module (func (export "k") (result i32) i32.const 42))
+        byte[] bytes =
+        [
+            0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00,
+            0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7F,
+            0x03, 0x02, 0x01, 0x00,
+            0x07, 0x05, 0x01, 0x01, 0x6B, 0x00, 0x00,
+            0x0A, 0x06, 0x01, 0x04, 0x00, 0x41, 0x2A, 0x0B,
+        ];
+        using var store = new Store(engine);
+        Instance instance = new Linker(engine).Instantiate(store, Module.FromBinary(engine, bytes));
+
+        Assert.Equal(42, instance.GetFunction<int>("k").Invoke());
+        bytes[14] = 0x7E; // the function now claims an i64 result
+        Assert.ThrowsAny<Kiln.Wasm.WasmModuleException>(() => Module.FromBinary(engine, bytes));
+    }
+
+    [Fact]
+    public void InvalidTextModuleIsRejectedBeforeTranslation()
+    {
+        using var engine = new Engine();
+        Assert.Throws<Kiln.Wasm.InvalidModuleException>(() => Module.FromText(engine, "(module (func (result i32) i64.const 1))"));
+    }
+}

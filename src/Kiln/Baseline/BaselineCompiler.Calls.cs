@@ -1,0 +1,234 @@
+using Kiln.Jit.X64;
+using Kiln.Vm;
+using Kiln.Wasm.Model;
+
+namespace Kiln.Baseline;
+
+/// <summary>
+/// Calls. Wasm calls go through the callee's function slot (or a funcref for call_indirect): the
+/// arguments are stored to the outgoing area at [rsp], r15 is set to the callee's vmctx, and the
+/// results come back in the same area. Runtime helpers are ordinary SysV calls to
+/// [UnmanagedCallersOnly] C# methods that never throw; a trap comes back as a status.
+/// </summary>
+internal sealed unsafe partial class BaselineCompiler
+{
+    private enum HelperResult : byte
+    {
+        None,
+        /// <summary>eax is -1 on success, else a <see cref="TrapCode"/>.</summary>
+        Status,
+        I32,
+    }
+
+    private static readonly Gpr[] s_argRegs = [Gpr.Rdi, Gpr.Rsi, Gpr.Rdx, Gpr.Rcx, Gpr.R8, Gpr.R9];
+
+    /// <summary>Stores the top <paramref name="count"/> values to [rsp + 8i], pops them and spills everything else.</summary>
+    private void PrepareCall(int count, int resultCount)
+    {
+        if (_condPending)
+        {
+            MaterializeCondition();
+        }
+        _maxOutgoing = Math.Max(_maxOutgoing, Math.Max(count, resultCount));
+        for (int i = 0; i < count; i++)
+        {
+            int pos = _height - count + i;
+            StoreValue(Mem.At(Gpr.Rsp, 8 * i), in _stack[pos], pos, s_scratch);
+        }
+        for (int i = 0; i < count; i++)
+        {
+            Drop();
+        }
+        SpillRange(0, _height);
+    }
+
+    /// <summary>Restores vmctx and the memory registers, then pushes the results from the outgoing area.</summary>
+    private void FinishCall(ValType[] results)
+    {
+        _asm.Mov(OperandSize.S64, s_vmctx, Mem.At(Gpr.Rbp, SavedVmctxOffset));
+        ReloadMemoryRegisters();
+        if (results.Length == 1)
+        {
+            ValType t = results[0];
+            if (IsFloat(t))
+            {
+                Xmm x = AllocXmm();
+                if (t == ValType.F32)
+                {
+                    _asm.Movss(x, Mem.At(Gpr.Rsp));
+                }
+                else
+                {
+                    _asm.Movsd(x, Mem.At(Gpr.Rsp));
+                }
+                PushReg(t, x.Index);
+            }
+            else
+            {
+                Gpr r = AllocGpr();
+                _asm.Mov(SizeOf(t), r, Mem.At(Gpr.Rsp));
+                PushReg(t, r.Index);
+            }
+            return;
+        }
+        for (int i = 0; i < results.Length; i++)
+        {
+            _asm.Mov(OperandSize.S64, s_scratch, Mem.At(Gpr.Rsp, 8 * i));
+            _asm.Mov(OperandSize.S64, SlotMem(_height), s_scratch);
+            PushStack(results[i]);
+        }
+    }
+
+    private void CallDirect(uint function)
+    {
+        FuncType type = _module.GetFunctionType(new FuncIndex(function));
+        PrepareCall(type.Params.Length, type.Results.Length);
+        int slot = _offsets.FunctionSlot((int)function);
+        _asm.Mov(OperandSize.S64, s_scratch, s_vmctx);
+        _asm.Mov(OperandSize.S64, s_vmctx, Mem.At(s_scratch, slot + VmOffsets.FunctionSlotVmctx));
+        _asm.Call(Mem.At(s_scratch, slot + VmOffsets.FunctionSlotCode));
+        FinishCall(type.Results);
+    }
+
+    /// <summary>Spec 4.4.8 call_indirect: bounds ("undefined element"), null ("uninitialized element"), then the engine-wide signature id.</summary>
+    private void CallIndirect(uint typeIndex, uint table)
+    {
+        FuncType type = _module.Types[(int)typeIndex];
+        Gpr index = PopGpr();
+        PrepareCall(type.Params.Length, type.Results.Length);
+        _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, _offsets.Table((int)table)));
+        _asm.Cmp(OperandSize.S32, index, Mem.At(s_scratch, VmOffsets.TableDefinitionLength));
+        _asm.Jcc(Condition.AboveOrEqual, TrapLabel(TrapCode.UndefinedElement));
+        _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_scratch, VmOffsets.TableDefinitionElements));
+        _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_scratch, index, 8));
+        FreeGpr(index);
+        _asm.Test(OperandSize.S64, s_scratch, s_scratch);
+        _asm.Jcc(Condition.Zero, TrapLabel(TrapCode.UninitializedElement));
+        _asm.Cmp(OperandSize.S32, Mem.At(s_scratch, VmOffsets.FuncRefTypeId), _signatureIds[typeIndex]);
+        _asm.Jcc(Condition.NotEqual, TrapLabel(TrapCode.IndirectCallTypeMismatch));
+        _asm.Mov(OperandSize.S64, s_vmctx, Mem.At(s_scratch, VmOffsets.FuncRefVmctx));
+        _asm.Call(Mem.At(s_scratch, VmOffsets.FuncRefCode));
+        FinishCall(type.Results);
+    }
+
+    /// <summary>
+    /// Calls a C# helper: rdi = vmctx, then <paramref name="immediateCount"/> immediates, then the top
+    /// <paramref name="valueCount"/> operands in stack order. Everything is spilled first (SysV
+    /// clobbers all our value registers), so operands load from slots or constants without conflicts.
+    /// </summary>
+    private void CallHelper(nint function, int immediateCount, uint imm0, uint imm1, int valueCount, HelperResult result)
+    {
+        if (_condPending)
+        {
+            MaterializeCondition();
+        }
+        SpillRange(0, _height);
+        _asm.Mov(OperandSize.S64, Gpr.Rdi, s_vmctx);
+        int arg = 1;
+        if (immediateCount > 0)
+        {
+            _asm.MovImm(s_argRegs[arg++], imm0);
+        }
+        if (immediateCount > 1)
+        {
+            _asm.MovImm(s_argRegs[arg++], imm1);
+        }
+        for (int i = 0; i < valueCount; i++)
+        {
+            int pos = _height - valueCount + i;
+            LoadGpr(s_argRegs[arg++], in _stack[pos], pos);
+        }
+        for (int i = 0; i < valueCount; i++)
+        {
+            Drop();
+        }
+        EmitHelperCall(function);
+        switch (result)
+        {
+            case HelperResult.Status:
+                _asm.Cmp(OperandSize.S32, Gpr.Rax, -1);
+                _asm.Jcc(Condition.NotEqual, _statusTrap);
+                break;
+            case HelperResult.I32:
+            {
+                Gpr r = AllocGpr();
+                _asm.Mov(OperandSize.S32, r, Gpr.Rax);
+                PushReg(ValType.I32, r.Index);
+                break;
+            }
+        }
+    }
+
+    private void EmitHelperCall(nint function)
+    {
+        _asm.MovImm(Gpr.Rax, function);
+        _asm.Call(Gpr.Rax);
+        // SysV preserves r13-r15, but a helper may have grown the memory.
+        ReloadMemoryRegisters();
+    }
+
+    /// <summary>Float-to-int truncation through a helper: rdi = the value as f64 bits, rsi = the opcode, rdx = &amp;status.</summary>
+    private void TruncateToInt(Opcode op)
+    {
+        bool fromF32 = op is Opcode.I32TruncF32S or Opcode.I32TruncF32U or Opcode.I64TruncF32S or Opcode.I64TruncF32U
+            or Opcode.I32TruncSatF32S or Opcode.I32TruncSatF32U or Opcode.I64TruncSatF32S or Opcode.I64TruncSatF32U;
+        bool toI32 = op is Opcode.I32TruncF32S or Opcode.I32TruncF32U or Opcode.I32TruncF64S or Opcode.I32TruncF64U
+            or Opcode.I32TruncSatF32S or Opcode.I32TruncSatF32U or Opcode.I32TruncSatF64S or Opcode.I32TruncSatF64U;
+        bool saturating = (ushort)op >= 0xFC00;
+        Xmm x = PopXmm();
+        // Widening f32 to f64 is exact, so one helper serves both source types.
+        if (fromF32)
+        {
+            _asm.Cvtss2sd(Xmm.Xmm0, x);
+        }
+        else
+        {
+            _asm.Movaps(Xmm.Xmm0, x);
+        }
+        FreeXmm(x);
+        SpillRange(0, _height);
+        _asm.Movq(Gpr.Rdi, Xmm.Xmm0);
+        _asm.Mov(OperandSize.S32, Gpr.Rsi, (int)op);
+        _asm.Lea(OperandSize.S64, Gpr.Rdx, Mem.At(Gpr.Rbp, ScratchOffset));
+        EmitHelperCall(BaselineHelpers.TruncateAddress);
+        if (!saturating)
+        {
+            _asm.Mov(OperandSize.S32, s_scratch2, Mem.At(Gpr.Rbp, ScratchOffset));
+            _asm.Cmp(OperandSize.S32, s_scratch2, -1);
+            Label ok = _asm.CreateLabel();
+            _asm.Jcc(Condition.Equal, ok, JumpDistance.Short);
+            _asm.Mov(OperandSize.S32, Gpr.Rax, s_scratch2);
+            _asm.Jmp(_statusTrap);
+            _asm.Bind(ok);
+        }
+        Gpr r = AllocGpr();
+        _asm.Mov(toI32 ? OperandSize.S32 : OperandSize.S64, r, Gpr.Rax);
+        PushReg(toI32 ? ValType.I32 : ValType.I64, r.Index);
+    }
+
+    /// <summary>ceil/floor/trunc/nearest without SSE4.1: a helper on the f64 bits (kind 0-3).</summary>
+    private void CallFloatHelper(bool f64, int kind)
+    {
+        Xmm x = PopXmm();
+        if (f64)
+        {
+            _asm.Movaps(Xmm.Xmm0, x);
+        }
+        else
+        {
+            _asm.Cvtss2sd(Xmm.Xmm0, x);
+        }
+        FreeXmm(x);
+        SpillRange(0, _height);
+        _asm.Movq(Gpr.Rdi, Xmm.Xmm0);
+        _asm.Mov(OperandSize.S32, Gpr.Rsi, kind + (f64 ? 4 : 0));
+        EmitHelperCall(BaselineHelpers.RoundAddress);
+        Xmm r = AllocXmm();
+        _asm.Movq(r, Gpr.Rax);
+        if (!f64)
+        {
+            _asm.Cvtsd2ss(r, r);
+        }
+        PushReg(f64 ? ValType.F64 : ValType.F32, r.Index);
+    }
+}

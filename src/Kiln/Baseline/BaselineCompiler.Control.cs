@@ -1,0 +1,474 @@
+using Kiln.Jit.X64;
+using Kiln.Wasm.Binary;
+using Kiln.Wasm.Model;
+
+namespace Kiln.Baseline;
+
+/// <summary>
+/// Blocks, loops, ifs and branches. The merge rule: on entry to a block every register value below
+/// the block's parameters is spilled (constants stay: they are the same on every path), so values
+/// below a block never change inside it; a branch moves only the target's merge values into the
+/// target's slots (or the function's result area); after a join the merge values are in their slots.
+/// </summary>
+internal sealed unsafe partial class BaselineCompiler
+{
+    private static readonly ValType[][] s_single = BuildSingles();
+
+    private Control[] _controls = new Control[16];
+    private int _controlCount;
+    private bool _dead;
+    private int _deadNesting;
+
+    private enum ControlKind : byte
+    {
+        Function,
+        Block,
+        Loop,
+        If,
+        Else,
+    }
+
+    private struct Control
+    {
+        public ControlKind Kind;
+        /// <summary>End label, or the header of a loop.</summary>
+        public Label Label;
+        public Label ElseLabel;
+        /// <summary>Stack height below the block's parameters.</summary>
+        public int Base;
+        public ValType[] Params;
+        public ValType[] Results;
+        /// <summary>A branch to the end label was emitted: the end is a join.</summary>
+        public bool Reached;
+
+        public readonly ValType[] BranchTypes => Kind == ControlKind.Loop ? Params : Results;
+    }
+
+    private static ValType[][] BuildSingles()
+    {
+        var singles = new ValType[256][];
+        foreach (ValType t in new[] { ValType.I32, ValType.I64, ValType.F32, ValType.F64, ValType.V128, ValType.FuncRef, ValType.ExternRef })
+        {
+            singles[(byte)t] = [t];
+        }
+        return singles;
+    }
+
+    private void BlockTypes(BlockType bt, out ValType[] parameters, out ValType[] results)
+    {
+        if (bt.IsEmpty)
+        {
+            parameters = [];
+            results = [];
+        }
+        else if (bt.IsValue)
+        {
+            parameters = [];
+            results = s_single[(byte)bt.ValueType];
+        }
+        else
+        {
+            FuncType t = _module.Types[(int)bt.TypeIndex];
+            parameters = t.Params;
+            results = t.Results;
+        }
+    }
+
+    private void PushControl(ControlKind kind, Label label, int @base, ValType[] parameters, ValType[] results)
+    {
+        if (_controlCount == _controls.Length)
+        {
+            Array.Resize(ref _controls, _controlCount * 2);
+        }
+        _controls[_controlCount++] = new Control { Kind = kind, Label = label, Base = @base, Params = parameters, Results = results };
+    }
+
+    private void SetDead()
+    {
+        _dead = true;
+        _deadNesting = 0;
+        _condPending = false;
+    }
+
+    /// <summary>Unreachable code is decoded but not compiled; only block structure is followed.</summary>
+    private void SkipDead(in Instruction ins)
+    {
+        switch (ins.Opcode)
+        {
+            case Opcode.Block:
+            case Opcode.Loop:
+            case Opcode.If:
+                _deadNesting++;
+                return;
+            case Opcode.Else:
+                if (_deadNesting == 0)
+                {
+                    Else();
+                }
+                return;
+            case Opcode.End:
+                if (_deadNesting > 0)
+                {
+                    _deadNesting--;
+                }
+                else
+                {
+                    End();
+                }
+                return;
+            default:
+                if ((ushort)ins.Opcode >= 0xFD00)
+                {
+                    throw new UnsupportedFeatureException($"SIMD instruction {ins.Info.Name} at offset 0x{ins.Offset:x}: the baseline compiler does not support SIMD");
+                }
+                return;
+        }
+    }
+
+    private void EnterBlock(in Instruction ins)
+    {
+        BlockTypes(ins.BlockType, out ValType[] parameters, out ValType[] results);
+        switch (ins.Opcode)
+        {
+            case Opcode.Block:
+            {
+                int @base = _height - parameters.Length;
+                SpillRange(0, @base);
+                PushControl(ControlKind.Block, _asm.CreateLabel(), @base, parameters, results);
+                return;
+            }
+            case Opcode.Loop:
+            {
+                int @base = _height - parameters.Length;
+                SpillRange(0, @base);
+                MaterializeRange(@base, _height);
+                Label header = _asm.CreateLabel();
+                _asm.Bind(header);
+                EmitInterruptCheck(loadContext: true);
+                PushControl(ControlKind.Loop, header, @base, parameters, results);
+                return;
+            }
+            default:
+            {
+                Condition taken = PopCondition();
+                int @base = _height - parameters.Length;
+                SpillRange(0, @base);
+                MaterializeRange(@base, _height);
+                Label elseLabel = _asm.CreateLabel();
+                _asm.Jcc(taken.Negate(), elseLabel);
+                PushControl(ControlKind.If, _asm.CreateLabel(), @base, parameters, results);
+                _controls[_controlCount - 1].ElseLabel = elseLabel;
+                return;
+            }
+        }
+    }
+
+    /// <summary>Pops an i32 condition and sets the flags: returns the condition under which it is nonzero.</summary>
+    private Condition PopCondition()
+    {
+        if (_condPending && _stack[_height - 1].Loc == Loc.Cond)
+        {
+            Pop();
+            return _cond;
+        }
+        Val v = Pop();
+        if (v.Loc == Loc.Const)
+        {
+            // A constant condition still goes through a test so both arms stay compiled and valid.
+            Gpr c = AllocGpr();
+            _asm.MovImm(c, (long)v.Bits);
+            _asm.Test(OperandSize.S32, c, c);
+            FreeGpr(c);
+            return Condition.NotEqual;
+        }
+        if (v.Loc == Loc.Stack)
+        {
+            _asm.Cmp(OperandSize.S32, SlotMem(_height), 0);
+            return Condition.NotEqual;
+        }
+        Gpr r = Gpr.FromIndex(v.Reg);
+        _asm.Test(OperandSize.S32, r, r);
+        FreeGpr(r);
+        return Condition.NotEqual;
+    }
+
+    private void Else()
+    {
+        ref Control c = ref _controls[_controlCount - 1];
+        if (!_dead)
+        {
+            MoveToTarget(ref c);
+            _asm.Jmp(c.Label);
+            c.Reached = true;
+        }
+        _asm.Bind(c.ElseLabel);
+        c.Kind = ControlKind.Else;
+        Truncate(c.Base);
+        foreach (ValType t in c.Params)
+        {
+            PushStack(t);
+        }
+        _dead = false;
+    }
+
+    private void End()
+    {
+        ref Control c = ref _controls[_controlCount - 1];
+        switch (c.Kind)
+        {
+            case ControlKind.Function:
+                if (!_dead)
+                {
+                    MoveToTarget(ref c);
+                }
+                _asm.Bind(c.Label);
+                _asm.Mov(OperandSize.S64, Gpr.Rsp, Gpr.Rbp);
+                _asm.Pop(Gpr.Rbp);
+                _asm.Ret();
+                Truncate(0);
+                _controlCount--;
+                return;
+            case ControlKind.Loop:
+                // Only fallthrough reaches a loop's end: its results stay where they are.
+                _controlCount--;
+                return;
+            case ControlKind.If:
+                // No else: the false path carries the parameters (same types as the results) in their slots.
+                if (!_dead)
+                {
+                    MoveToTarget(ref c);
+                }
+                _asm.Bind(c.ElseLabel);
+                _asm.Bind(c.Label);
+                FinishJoin(ref c);
+                return;
+            default:
+                if (!c.Reached)
+                {
+                    // Not a join: values stay in registers; the code after is reachable iff the end was.
+                    _asm.Bind(c.Label);
+                    _controlCount--;
+                    return;
+                }
+                if (!_dead)
+                {
+                    MoveToTarget(ref c);
+                }
+                _asm.Bind(c.Label);
+                FinishJoin(ref c);
+                return;
+        }
+    }
+
+    private void FinishJoin(ref Control c)
+    {
+        Truncate(c.Base);
+        foreach (ValType t in c.Results)
+        {
+            PushStack(t);
+        }
+        _dead = false;
+        _controlCount--;
+    }
+
+    private Mem TargetMem(ref Control target, int i) => target.Kind == ControlKind.Function
+        ? Mem.At(Gpr.Rbp, ArgsOffset + (8 * i))
+        : SlotMem(target.Base + i);
+
+    /// <summary>Moves the top merge values of a branch to <paramref name="target"/> into its slots. Moves only.</summary>
+    private void MoveToTarget(ref Control target)
+    {
+        ValType[] types = target.BranchTypes;
+        int n = types.Length;
+        if (n > 0 && _condPending && _stack[_height - 1].Loc == Loc.Cond)
+        {
+            MaterializeCondition();
+        }
+        for (int i = 0; i < n; i++)
+        {
+            int pos = _height - n + i;
+            StoreValue(TargetMem(ref target, i), in _stack[pos], pos, s_scratch);
+        }
+        target.Reached = true;
+    }
+
+    private bool MergeInPlace(ref Control target)
+    {
+        ValType[] types = target.BranchTypes;
+        int n = types.Length;
+        if (target.Kind == ControlKind.Function && n > 0)
+        {
+            return false;
+        }
+        for (int i = 0; i < n; i++)
+        {
+            int pos = _height - n + i;
+            if (_stack[pos].Loc != Loc.Stack || pos != target.Base + i)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void Br(uint depth)
+    {
+        ref Control target = ref _controls[_controlCount - 1 - (int)depth];
+        MoveToTarget(ref target);
+        _asm.Jmp(target.Label);
+        Truncate(_controls[_controlCount - 1].Base);
+        SetDead();
+    }
+
+    private void BrIf(uint depth)
+    {
+        ref Control target = ref _controls[_controlCount - 1 - (int)depth];
+        Condition taken = PopCondition();
+        if (MergeInPlace(ref target))
+        {
+            target.Reached = true;
+            _asm.Jcc(taken, target.Label);
+            return;
+        }
+        // The merge moves run only on the taken path: the fallthrough state stays as it is.
+        Label skip = _asm.CreateLabel();
+        _asm.Jcc(taken.Negate(), skip);
+        MoveToTarget(ref target);
+        _asm.Jmp(target.Label);
+        _asm.Bind(skip);
+    }
+
+    private void BrTable(in Instruction ins, ref InstructionReader reader)
+    {
+        int count = (int)ins.BrTableCount;
+        if (_brTargets.Length < count + 1)
+        {
+            _brTargets = new uint[Math.Max(count + 1, _brTargets.Length * 2)];
+            _brLabels = new Label[_brTargets.Length];
+        }
+        Span<uint> targets = _brTargets.AsSpan(0, count + 1);
+        reader.ReadBrTableTargets(in ins, targets);
+        Gpr index = PopGpr();
+        uint defaultDepth = targets[count];
+        int arity = _controls[_controlCount - 1 - (int)defaultDepth].BranchTypes.Length;
+
+        // With merge values each distinct target gets a stub that moves them; without, jump straight there.
+        Span<Label> stubs = _brLabels.AsSpan(0, count + 1);
+        Label[] byDepth = arity > 0 ? new Label[_controlCount] : [];
+        for (int i = 0; i <= count; i++)
+        {
+            int depth = (int)targets[i];
+            ref Control target = ref _controls[_controlCount - 1 - depth];
+            if (arity == 0)
+            {
+                target.Reached = true;
+                stubs[i] = target.Label;
+            }
+            else
+            {
+                if (!byDepth[depth].IsValid)
+                {
+                    byDepth[depth] = _asm.CreateLabel();
+                }
+                stubs[i] = byDepth[depth];
+            }
+        }
+        if (count > 0)
+        {
+            _asm.Cmp(OperandSize.S32, index, count);
+            _asm.Jcc(Condition.AboveOrEqual, stubs[count]);
+            Mem table = _asm.JumpTable(stubs[..count]);
+            _asm.Lea(OperandSize.S64, s_scratch, table);
+            _asm.Jmp(Mem.At(s_scratch, index, 8));
+        }
+        else
+        {
+            _asm.Jmp(stubs[0]);
+        }
+        FreeGpr(index);
+        if (arity > 0)
+        {
+            for (int depth = 0; depth < byDepth.Length; depth++)
+            {
+                if (byDepth[depth].IsValid)
+                {
+                    ref Control target = ref _controls[_controlCount - 1 - depth];
+                    _asm.Bind(byDepth[depth]);
+                    MoveToTarget(ref target);
+                    _asm.Jmp(target.Label);
+                }
+            }
+        }
+        Truncate(_controls[_controlCount - 1].Base);
+        SetDead();
+    }
+
+    /// <summary>select: cmov for integers, a short branch for floats; a pending compare is used directly.</summary>
+    private void Select()
+    {
+        bool fused = _condPending && _stack[_height - 1].Loc == Loc.Cond;
+        Val c = Pop();
+        int cPos = _height;
+        Condition cc = fused ? _cond : Condition.NotEqual;
+        ValType type = _stack[_height - 1].Type;
+        if (!IsFloat(type))
+        {
+            Val b = Pop();
+            int bPos = _height;
+            Gpr a = PopGpr();
+            Gpr br = b.Loc == Loc.Reg ? Gpr.FromIndex(b.Reg) : Gpr.Rdx;
+            if (b.Loc != Loc.Reg)
+            {
+                LoadGpr(br, in b, bPos);
+            }
+            if (!fused)
+            {
+                TestCondition(in c, cPos);
+            }
+            // Spec 4.4.4: select yields the first operand when the condition is nonzero.
+            _asm.Cmovcc(cc.Negate(), SizeOf(type), a, br);
+            Free(in b);
+            PushReg(type, a.Index);
+            return;
+        }
+        {
+            Val b = Pop();
+            int bPos = _height;
+            Xmm a = PopXmm();
+            Xmm bx = b.Loc == Loc.Reg ? Xmm.FromIndex(b.Reg) : Xmm.Xmm0;
+            if (b.Loc != Loc.Reg)
+            {
+                LoadXmm(bx, in b, bPos);
+            }
+            if (!fused)
+            {
+                TestCondition(in c, cPos);
+            }
+            Label keep = _asm.CreateLabel();
+            _asm.Jcc(cc, keep, JumpDistance.Short);
+            _asm.Movaps(a, bx);
+            _asm.Bind(keep);
+            Free(in b);
+            PushReg(type, a.Index);
+        }
+    }
+
+    /// <summary>Sets the flags from an i32 condition value (not a pending compare) and releases it.</summary>
+    private void TestCondition(in Val c, int position)
+    {
+        switch (c.Loc)
+        {
+            case Loc.Reg:
+                _asm.Test(OperandSize.S32, Gpr.FromIndex(c.Reg), Gpr.FromIndex(c.Reg));
+                FreeGpr(Gpr.FromIndex(c.Reg));
+                return;
+            case Loc.Stack:
+                _asm.Cmp(OperandSize.S32, SlotMem(position), 0);
+                return;
+            default:
+                _asm.MovImm(Gpr.Rcx, (long)c.Bits);
+                _asm.Test(OperandSize.S32, Gpr.Rcx, Gpr.Rcx);
+                return;
+        }
+    }
+}

@@ -1,0 +1,320 @@
+using Kiln.Jit.X64;
+using Kiln.Vm;
+using Kiln.Wasm.Binary;
+using Kiln.Wasm.Model;
+
+namespace Kiln.Baseline;
+
+/// <summary>
+/// Loads and stores as <c>[membase + index + offset]</c> after an explicit bounds check, globals
+/// through their cell pointers, and table element access.
+/// </summary>
+internal sealed unsafe partial class BaselineCompiler
+{
+    private static int AccessSize(Opcode op) => op switch
+    {
+        Opcode.I32Load8S or Opcode.I32Load8U or Opcode.I64Load8S or Opcode.I64Load8U or Opcode.I32Store8 or Opcode.I64Store8 => 1,
+        Opcode.I32Load16S or Opcode.I32Load16U or Opcode.I64Load16S or Opcode.I64Load16U or Opcode.I32Store16 or Opcode.I64Store16 => 2,
+        Opcode.I32Load or Opcode.F32Load or Opcode.I64Load32S or Opcode.I64Load32U or Opcode.I32Store or Opcode.F32Store or Opcode.I64Store32 => 4,
+        _ => 8,
+    };
+
+    /// <summary>
+    /// Spec 4.4.7: the effective address is the i32 index plus the offset, a 33-bit value, and the
+    /// whole access must lie below the memory's current length (r13). Uses rax.
+    /// </summary>
+    private Mem EffectiveAddress(in Val index, int indexPos, uint offset, int size, out Gpr indexReg)
+    {
+        ulong end = (ulong)offset + (ulong)size;
+        indexReg = default;
+        if (index.Loc == Loc.Const)
+        {
+            ulong ea = (uint)index.Bits + (ulong)offset;
+            // SECURITY: length < ea + size means some byte of the access is outside the memory.
+            if (ea + (ulong)size <= int.MaxValue)
+            {
+                _asm.Cmp(OperandSize.S64, s_memLength, (int)(ea + (ulong)size));
+                _asm.Jcc(Condition.Below, TrapLabel(TrapCode.MemoryOutOfBounds));
+                return Mem.At(s_memBase, (int)ea);
+            }
+            _asm.MovImm(s_scratch, (long)(ea + (ulong)size));
+            _asm.Cmp(OperandSize.S64, s_scratch, s_memLength);
+            _asm.Jcc(Condition.Above, TrapLabel(TrapCode.MemoryOutOfBounds));
+            _asm.MovImm(s_scratch, (long)ea);
+            return Mem.At(s_memBase, s_scratch);
+        }
+        Gpr r;
+        if (index.Loc == Loc.Reg)
+        {
+            r = Gpr.FromIndex(index.Reg);
+        }
+        else
+        {
+            r = AllocGpr();
+            LoadGpr(r, in index, indexPos);
+        }
+        indexReg = r;
+        if (end <= int.MaxValue)
+        {
+            // The index register holds a zero-extended i32, so the 64-bit sum cannot wrap.
+            _asm.Lea(OperandSize.S64, s_scratch, Mem.At(r, (int)end));
+            _asm.Cmp(OperandSize.S64, s_scratch, s_memLength);
+            _asm.Jcc(Condition.Above, TrapLabel(TrapCode.MemoryOutOfBounds));
+            return Mem.At(s_memBase, r, 1, (int)offset);
+        }
+        _asm.MovImm(s_scratch, (long)end);
+        _asm.Add(OperandSize.S64, s_scratch, r);
+        _asm.Cmp(OperandSize.S64, s_scratch, s_memLength);
+        _asm.Jcc(Condition.Above, TrapLabel(TrapCode.MemoryOutOfBounds));
+        _asm.Sub(OperandSize.S64, s_scratch, size);
+        return Mem.At(s_memBase, s_scratch);
+    }
+
+    private void MemoryAccess(in Instruction ins)
+    {
+        Opcode op = ins.Opcode;
+        int size = AccessSize(op);
+        if (op >= Opcode.I32Store)
+        {
+            Val value = Pop();
+            int valuePos = _height;
+            if (value.Loc == Loc.Cond)
+            {
+                throw new InternalErrorException("baseline compiler: unmaterialized condition stored");
+            }
+            Val index = Pop();
+            Mem addr = EffectiveAddress(in index, _height, ins.MemOffset, size, out Gpr indexReg);
+            EmitStore(op, addr, in value, valuePos);
+            Free(in value);
+            if (index.Loc != Loc.Const)
+            {
+                FreeGpr(indexReg);
+            }
+            return;
+        }
+        Val idx = Pop();
+        Mem address = EffectiveAddress(in idx, _height, ins.MemOffset, size, out Gpr idxReg);
+        if (op is Opcode.F32Load or Opcode.F64Load)
+        {
+            Xmm x = AllocXmm();
+            if (op == Opcode.F32Load)
+            {
+                _asm.Movss(x, address);
+            }
+            else
+            {
+                _asm.Movsd(x, address);
+            }
+            if (idx.Loc != Loc.Const)
+            {
+                FreeGpr(idxReg);
+            }
+            PushReg(op == Opcode.F32Load ? ValType.F32 : ValType.F64, x.Index);
+            return;
+        }
+        // The destination may reuse the index register: the address is consumed by the load itself.
+        Gpr dst = idx.Loc != Loc.Const ? idxReg : AllocGpr();
+        ValType type = op is Opcode.I32Load or Opcode.I32Load8S or Opcode.I32Load8U or Opcode.I32Load16S or Opcode.I32Load16U ? ValType.I32 : ValType.I64;
+        switch (op)
+        {
+            case Opcode.I32Load:
+            case Opcode.I64Load32U:
+                _asm.Mov(OperandSize.S32, dst, address);
+                break;
+            case Opcode.I64Load:
+                _asm.Mov(OperandSize.S64, dst, address);
+                break;
+            case Opcode.I32Load8S:
+                _asm.Movsx(OperandSize.S32, dst, OperandSize.S8, address);
+                break;
+            case Opcode.I32Load8U:
+            case Opcode.I64Load8U:
+                _asm.Movzx(OperandSize.S32, dst, OperandSize.S8, address);
+                break;
+            case Opcode.I32Load16S:
+                _asm.Movsx(OperandSize.S32, dst, OperandSize.S16, address);
+                break;
+            case Opcode.I32Load16U:
+            case Opcode.I64Load16U:
+                _asm.Movzx(OperandSize.S32, dst, OperandSize.S16, address);
+                break;
+            case Opcode.I64Load8S:
+                _asm.Movsx(OperandSize.S64, dst, OperandSize.S8, address);
+                break;
+            case Opcode.I64Load16S:
+                _asm.Movsx(OperandSize.S64, dst, OperandSize.S16, address);
+                break;
+            default:
+                _asm.Movsxd(dst, address);
+                break;
+        }
+        PushReg(type, dst.Index);
+    }
+
+    private void EmitStore(Opcode op, Mem addr, in Val value, int valuePos)
+    {
+        OperandSize size = AccessSize(op) switch
+        {
+            1 => OperandSize.S8,
+            2 => OperandSize.S16,
+            4 => OperandSize.S32,
+            _ => OperandSize.S64,
+        };
+        if (op is Opcode.F32Store or Opcode.F64Store)
+        {
+            if (value.Loc == Loc.Reg)
+            {
+                StoreReg(addr, value.Type, value.Reg);
+                return;
+            }
+            if (value.Loc == Loc.Const)
+            {
+                StoreConstant(addr, size, value.Bits);
+                return;
+            }
+            _asm.Mov(size, s_scratch2, SlotMem(valuePos));
+            _asm.Mov(size, addr, s_scratch2);
+            return;
+        }
+        switch (value.Loc)
+        {
+            case Loc.Reg:
+                _asm.Mov(size, addr, Gpr.FromIndex(value.Reg));
+                return;
+            case Loc.Const:
+                StoreConstant(addr, size, value.Bits);
+                return;
+            default:
+                _asm.Mov(size, s_scratch2, SlotMem(valuePos));
+                _asm.Mov(size, addr, s_scratch2);
+                return;
+        }
+    }
+
+    private void StoreConstant(Mem addr, OperandSize size, ulong bits)
+    {
+        switch (size)
+        {
+            case OperandSize.S8:
+                _asm.Mov(size, addr, unchecked((sbyte)bits));
+                return;
+            case OperandSize.S16:
+                _asm.Mov(size, addr, unchecked((short)bits));
+                return;
+            case OperandSize.S32:
+                _asm.Mov(size, addr, unchecked((int)bits));
+                return;
+            default:
+                if ((long)bits == (int)(long)bits)
+                {
+                    _asm.Mov(size, addr, (int)(long)bits);
+                }
+                else
+                {
+                    _asm.MovImm(s_scratch2, (long)bits);
+                    _asm.Mov(size, addr, s_scratch2);
+                }
+                return;
+        }
+    }
+
+    private void GlobalGet(int index)
+    {
+        ValType type = GlobalType(index);
+        CheckType(type);
+        _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, _offsets.Global(index)));
+        if (IsFloat(type))
+        {
+            Xmm x = AllocXmm();
+            if (type == ValType.F32)
+            {
+                _asm.Movss(x, Mem.At(s_scratch));
+            }
+            else
+            {
+                _asm.Movsd(x, Mem.At(s_scratch));
+            }
+            PushReg(type, x.Index);
+            return;
+        }
+        Gpr r = AllocGpr();
+        _asm.Mov(SizeOf(type), r, Mem.At(s_scratch));
+        PushReg(type, r.Index);
+    }
+
+    private void GlobalSet(int index)
+    {
+        ref Val top = ref _stack[_height - 1];
+        if (top.Loc == Loc.Cond)
+        {
+            MaterializeCondition();
+        }
+        _asm.Mov(OperandSize.S64, s_scratch2, Mem.At(s_vmctx, _offsets.Global(index)));
+        Val v = Pop();
+        // The cell is 16 bytes; i32 and f32 values are stored as 32 bits like the interpreter reads them.
+        StoreValue(Mem.At(s_scratch2), in v, _height, s_scratch);
+        Free(in v);
+    }
+
+    private ValType GlobalType(int index)
+    {
+        int imported = 0;
+        foreach (Import import in _module.Imports)
+        {
+            if (import.Kind == ExternKind.Global)
+            {
+                if (imported == index)
+                {
+                    return import.Global!.ValueType;
+                }
+                imported++;
+            }
+        }
+        return _module.Globals[index - imported].Type.ValueType;
+    }
+
+    /// <summary>rax = the table's element array after checking <paramref name="index"/> against its length.</summary>
+    private void TableElements(int table, Gpr index)
+    {
+        _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, _offsets.Table(table)));
+        _asm.Cmp(OperandSize.S32, index, Mem.At(s_scratch, VmOffsets.TableDefinitionLength));
+        _asm.Jcc(Condition.AboveOrEqual, TrapLabel(TrapCode.TableOutOfBounds));
+        _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_scratch, VmOffsets.TableDefinitionElements));
+    }
+
+    private void TableGet(int table)
+    {
+        Gpr index = PopGpr();
+        TableElements(table, index);
+        _asm.Mov(OperandSize.S64, index, Mem.At(s_scratch, index, 8));
+        PushReg(TableType(table), index.Index);
+    }
+
+    private void TableSet(int table)
+    {
+        Val value = Pop();
+        int valuePos = _height;
+        Gpr index = PopGpr();
+        TableElements(table, index);
+        StoreValue(Mem.At(s_scratch, index, 8), in value, valuePos, s_scratch2);
+        Free(in value);
+        FreeGpr(index);
+    }
+
+    private ValType TableType(int index)
+    {
+        int imported = 0;
+        foreach (Import import in _module.Imports)
+        {
+            if (import.Kind == ExternKind.Table)
+            {
+                if (imported == index)
+                {
+                    return import.Table!.ElementType;
+                }
+                imported++;
+            }
+        }
+        return _module.Tables[index - imported].ElementType;
+    }
+}

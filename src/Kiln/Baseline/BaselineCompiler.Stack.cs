@@ -1,0 +1,416 @@
+using Kiln.Jit.X64;
+using Kiln.Wasm.Model;
+
+namespace Kiln.Baseline;
+
+/// <summary>The abstract value stack and the register cache.</summary>
+internal sealed unsafe partial class BaselineCompiler
+{
+    // Registers values may live in. rax, rcx, rdx, r11 and xmm0/xmm15 are scratch (division, shifts,
+    // helper calls); r13-r15 and rbp hold the ABI state.
+    private static readonly Gpr[] s_gprPool = [Gpr.Rbx, Gpr.Rsi, Gpr.Rdi, Gpr.R8, Gpr.R9, Gpr.R10, Gpr.R12];
+    private const int XmmPoolFirst = 1;
+    private const int XmmPoolLast = 14;
+
+    private Val[] _stack = new Val[64];
+    private int _height;
+    private int _maxHeight;
+    private uint _gprUsed;
+    private uint _xmmUsed;
+    private bool _condPending;
+    private Condition _cond;
+
+    private enum Loc : byte
+    {
+        Const,
+        Reg,
+        Stack,
+        Cond,
+    }
+
+    /// <summary>One operand: where it lives. i32 values in registers are always zero-extended to 64 bits.</summary>
+    private struct Val
+    {
+        public Loc Loc;
+        public ValType Type;
+        public byte Reg;
+        public ulong Bits;
+    }
+
+    private void ResetFunctionState()
+    {
+        _height = 0;
+        _maxHeight = 0;
+        _gprUsed = 0;
+        _xmmUsed = 0;
+        _condPending = false;
+        _controlCount = 0;
+        _dead = false;
+        _deadNesting = 0;
+        _maxOutgoing = 0;
+    }
+
+    private ref Val Push(ValType type, Loc loc)
+    {
+        if (_height == _stack.Length)
+        {
+            Array.Resize(ref _stack, _height * 2);
+        }
+        ref Val v = ref _stack[_height++];
+        if (_height > _maxHeight)
+        {
+            _maxHeight = _height;
+        }
+        v.Type = type;
+        v.Loc = loc;
+        v.Reg = 0;
+        v.Bits = 0;
+        return ref v;
+    }
+
+    private void PushConst(ValType type, ulong bits) => Push(type, Loc.Const).Bits = bits;
+
+    private void PushReg(ValType type, int reg) => Push(type, Loc.Reg).Reg = (byte)reg;
+
+    private void PushStack(ValType type) => Push(type, Loc.Stack);
+
+    private void PushCondition(Condition cc)
+    {
+        Push(ValType.I32, Loc.Cond);
+        _cond = cc;
+        _condPending = true;
+    }
+
+    /// <summary>Pops the top value without touching registers (the caller owns a popped register).</summary>
+    private Val Pop()
+    {
+        Val v = _stack[--_height];
+        if (v.Loc == Loc.Cond)
+        {
+            _condPending = false;
+        }
+        return v;
+    }
+
+    private void Drop()
+    {
+        Val v = Pop();
+        Free(in v);
+    }
+
+    private void Free(in Val v)
+    {
+        if (v.Loc != Loc.Reg)
+        {
+            return;
+        }
+        if (IsFloat(v.Type))
+        {
+            _xmmUsed &= ~(1u << v.Reg);
+        }
+        else
+        {
+            _gprUsed &= ~(1u << v.Reg);
+        }
+    }
+
+    private void FreeGpr(Gpr r) => _gprUsed &= ~(1u << r.Index);
+
+    private void FreeXmm(Xmm r) => _xmmUsed &= ~(1u << r.Index);
+
+    private Gpr AllocGpr()
+    {
+        while (true)
+        {
+            foreach (Gpr r in s_gprPool)
+            {
+                if ((_gprUsed & (1u << r.Index)) == 0)
+                {
+                    _gprUsed |= 1u << r.Index;
+                    return r;
+                }
+            }
+            SpillOldest(isFloat: false);
+        }
+    }
+
+    private Xmm AllocXmm()
+    {
+        while (true)
+        {
+            for (int i = XmmPoolFirst; i <= XmmPoolLast; i++)
+            {
+                if ((_xmmUsed & (1u << i)) == 0)
+                {
+                    _xmmUsed |= 1u << i;
+                    return Xmm.FromIndex(i);
+                }
+            }
+            SpillOldest(isFloat: true);
+        }
+    }
+
+    /// <summary>Frees a register by spilling the deepest value that holds one (the one needed last).</summary>
+    private void SpillOldest(bool isFloat)
+    {
+        for (int i = 0; i < _height; i++)
+        {
+            if (_stack[i].Loc == Loc.Reg && IsFloat(_stack[i].Type) == isFloat)
+            {
+                Spill(i);
+                return;
+            }
+        }
+        throw new InternalErrorException("baseline compiler: no register can be spilled");
+    }
+
+    /// <summary>Moves a register value to its slot. Only moves: flags survive (a pending compare may be live).</summary>
+    private void Spill(int position)
+    {
+        ref Val v = ref _stack[position];
+        if (v.Loc == Loc.Reg)
+        {
+            StoreReg(SlotMem(position), v.Type, v.Reg);
+            Free(in v);
+            v.Loc = Loc.Stack;
+        }
+    }
+
+    /// <summary>Spills every register value in [0, <paramref name="end"/>); constants stay.</summary>
+    private void SpillRange(int start, int end)
+    {
+        for (int i = start; i < end; i++)
+        {
+            if (_stack[i].Loc == Loc.Reg)
+            {
+                Spill(i);
+            }
+        }
+    }
+
+    /// <summary>Puts every value of [start, end) in its slot, constants included (loop headers, if arms).</summary>
+    private void MaterializeRange(int start, int end)
+    {
+        for (int i = start; i < end; i++)
+        {
+            ref Val v = ref _stack[i];
+            if (v.Loc == Loc.Reg)
+            {
+                Spill(i);
+            }
+            else if (v.Loc == Loc.Const)
+            {
+                StoreValue(SlotMem(i), in v, i, s_scratch);
+                v.Loc = Loc.Stack;
+            }
+        }
+    }
+
+    private void StoreReg(Mem dst, ValType type, int reg)
+    {
+        switch (type)
+        {
+            case ValType.F32:
+                _asm.Movss(dst, Xmm.FromIndex(reg));
+                break;
+            case ValType.F64:
+                _asm.Movsd(dst, Xmm.FromIndex(reg));
+                break;
+            default:
+                _asm.Mov(SizeOf(type), dst, Gpr.FromIndex(reg));
+                break;
+        }
+    }
+
+    /// <summary>Stores <paramref name="v"/> (at stack position <paramref name="position"/>) to <paramref name="dst"/>; uses <paramref name="scratch"/> for memory-to-memory and wide constants. Moves only.</summary>
+    private void StoreValue(Mem dst, in Val v, int position, Gpr scratch)
+    {
+        switch (v.Loc)
+        {
+            case Loc.Reg:
+                StoreReg(dst, v.Type, v.Reg);
+                return;
+            case Loc.Const:
+                if (SizeOf(v.Type) == OperandSize.S32)
+                {
+                    _asm.Mov(OperandSize.S32, dst, unchecked((int)(uint)v.Bits));
+                }
+                else if ((long)v.Bits == (int)(long)v.Bits)
+                {
+                    _asm.Mov(OperandSize.S64, dst, (int)(long)v.Bits);
+                }
+                else
+                {
+                    _asm.MovImm(scratch, (long)v.Bits);
+                    _asm.Mov(OperandSize.S64, dst, scratch);
+                }
+                return;
+            case Loc.Stack:
+            {
+                Mem src = SlotMem(position);
+                if (src == dst)
+                {
+                    return;
+                }
+                OperandSize size = SizeOf(v.Type);
+                _asm.Mov(size, scratch, src);
+                _asm.Mov(size, dst, scratch);
+                return;
+            }
+            default:
+                throw new InternalErrorException("baseline compiler: a condition reached a store");
+        }
+    }
+
+    /// <summary>Loads <paramref name="v"/> into integer register <paramref name="dst"/>.</summary>
+    private void LoadGpr(Gpr dst, in Val v, int position)
+    {
+        switch (v.Loc)
+        {
+            case Loc.Reg:
+                if (v.Reg != dst.Index)
+                {
+                    _asm.Mov(OperandSize.S64, dst, Gpr.FromIndex(v.Reg));
+                }
+                return;
+            case Loc.Const:
+                _asm.MovImm(dst, (long)v.Bits);
+                return;
+            case Loc.Stack:
+                _asm.Mov(SizeOf(v.Type), dst, SlotMem(position));
+                return;
+            default:
+                throw new InternalErrorException("baseline compiler: an unmaterialized condition");
+        }
+    }
+
+    private void LoadXmm(Xmm dst, in Val v, int position)
+    {
+        bool f32 = v.Type == ValType.F32;
+        switch (v.Loc)
+        {
+            case Loc.Reg:
+                if (v.Reg != dst.Index)
+                {
+                    _asm.Movaps(dst, Xmm.FromIndex(v.Reg));
+                }
+                return;
+            case Loc.Const:
+                if (v.Bits == 0)
+                {
+                    _asm.Xorps(dst, dst);
+                }
+                else if (f32)
+                {
+                    _asm.Movss(dst, _asm.ConstF32(BitConverter.UInt32BitsToSingle((uint)v.Bits)));
+                }
+                else
+                {
+                    _asm.Movsd(dst, _asm.ConstF64(BitConverter.UInt64BitsToDouble(v.Bits)));
+                }
+                return;
+            case Loc.Stack:
+                if (f32)
+                {
+                    _asm.Movss(dst, SlotMem(position));
+                }
+                else
+                {
+                    _asm.Movsd(dst, SlotMem(position));
+                }
+                return;
+            default:
+                throw new InternalErrorException("baseline compiler: a condition in a float register");
+        }
+    }
+
+    /// <summary>Pops the top value into an integer register the caller then owns.</summary>
+    private Gpr PopGpr()
+    {
+        if (_condPending && _stack[_height - 1].Loc == Loc.Cond)
+        {
+            MaterializeCondition();
+        }
+        Val v = Pop();
+        if (v.Loc == Loc.Reg)
+        {
+            return Gpr.FromIndex(v.Reg);
+        }
+        Gpr r = AllocGpr();
+        LoadGpr(r, in v, _height);
+        return r;
+    }
+
+    private Xmm PopXmm()
+    {
+        Val v = Pop();
+        if (v.Loc == Loc.Reg)
+        {
+            return Xmm.FromIndex(v.Reg);
+        }
+        Xmm r = AllocXmm();
+        LoadXmm(r, in v, _height);
+        return r;
+    }
+
+    /// <summary>Turns the pending compare (flags) into a 0/1 value in a register.</summary>
+    private void MaterializeCondition()
+    {
+        _condPending = false;
+        ref Val v = ref _stack[_height - 1];
+        Gpr r = AllocGpr();
+        _asm.Setcc(_cond, r);
+        _asm.Movzx(OperandSize.S32, r, OperandSize.S8, r);
+        v.Loc = Loc.Reg;
+        v.Reg = (byte)r.Index;
+    }
+
+    /// <summary>Drops values above <paramref name="height"/>, releasing their registers.</summary>
+    private void Truncate(int height)
+    {
+        while (_height > height)
+        {
+            Val v = Pop();
+            Free(in v);
+        }
+        _condPending = false;
+    }
+
+    private void LocalGet(int index)
+    {
+        ValType t = _localTypes[index];
+        if (IsFloat(t))
+        {
+            Xmm x = AllocXmm();
+            if (t == ValType.F32)
+            {
+                _asm.Movss(x, LocalMem(index));
+            }
+            else
+            {
+                _asm.Movsd(x, LocalMem(index));
+            }
+            PushReg(t, x.Index);
+        }
+        else
+        {
+            Gpr r = AllocGpr();
+            _asm.Mov(SizeOf(t), r, LocalMem(index));
+            PushReg(t, r.Index);
+        }
+    }
+
+    private void LocalSet(int index, bool tee)
+    {
+        ref Val top = ref _stack[_height - 1];
+        if (top.Loc == Loc.Cond)
+        {
+            MaterializeCondition();
+        }
+        StoreValue(LocalMem(index), in top, _height - 1, s_scratch);
+        if (!tee)
+        {
+            Drop();
+        }
+    }
+}

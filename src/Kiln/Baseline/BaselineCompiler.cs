@@ -1,0 +1,451 @@
+using System.Runtime.CompilerServices;
+using Kiln.Jit.X64;
+using Kiln.Vm;
+using Kiln.Wasm.Binary;
+using Kiln.Wasm.Model;
+
+namespace Kiln.Baseline;
+
+/// <summary>
+/// The baseline tier: one pass over each validated function body straight to x86-64, no IR, in the
+/// manner of V8's Liftoff. An abstract value stack records where each operand lives (a constant, a
+/// register, or its fixed spill slot); registers are allocated on the fly and spilled when they run
+/// out; at control-flow joins every merge value is in its slot, so the state to merge is known without
+/// a second pass. All functions of a batch go into one <see cref="Assembler"/> so they share the
+/// out-of-line trap stubs and one constant pool.
+/// </summary>
+/// <remarks>
+/// Partial files: this one holds the function driver and the dispatch; <c>.Stack.cs</c> the value
+/// stack and register cache; <c>.Control.cs</c> blocks and branches; <c>.Numeric.cs</c> arithmetic;
+/// <c>.Memory.cs</c> loads, stores, globals and tables; <c>.Calls.cs</c> calls and runtime helpers.
+/// A compiler instance is used by one thread; every buffer is reused between functions, so the
+/// per-instruction path does not allocate.
+/// </remarks>
+internal sealed unsafe partial class BaselineCompiler
+{
+    // ABI registers (docs/ARCHITECTURE.md, "Baseline JIT"): callee vmctx, cached memory base and length.
+    private static readonly Gpr s_vmctx = Gpr.R15;
+    private static readonly Gpr s_memBase = Gpr.R14;
+    private static readonly Gpr s_memLength = Gpr.R13;
+    private static readonly Gpr s_scratch = Gpr.Rax;
+    private static readonly Gpr s_scratch2 = Gpr.Rcx;
+
+    private const int SavedVmctxOffset = -8;
+    private const int FunctionIndexOffset = -16;
+    private const int ScratchOffset = -24;
+    private const int LocalsOffset = -32;
+    private const int ArgsOffset = 16;
+
+    private readonly WasmModule _module;
+    private readonly int[] _signatureIds;
+    private readonly VmOffsets _offsets;
+    private readonly bool _fuel;
+    private readonly bool _hasMemory;
+    private readonly Assembler _asm;
+    private readonly Label[] _trapLabels = new Label[16];
+    private Label _commonTrap;
+    private Label _statusTrap;
+    private uint[] _brTargets = new uint[16];
+    private Label[] _brLabels = new Label[16];
+
+    private ValType[] _localTypes = new ValType[16];
+    private int _localCount;
+    private int _paramCount;
+    private int _declaredLocals;
+    private int _maxOutgoing;
+    private FuncType _signature = FuncType.Empty;
+
+    public BaselineCompiler(WasmModule module, int[] signatureIds, bool consumeFuel, CpuFeatures features)
+    {
+        _module = module;
+        _signatureIds = signatureIds;
+        _fuel = consumeFuel;
+        _hasMemory = module.Memories.Count + module.ImportedMemoryCount > 0;
+        _offsets = new VmOffsets(module.ImportedGlobalCount + module.Globals.Count, module.ImportedTableCount + module.Tables.Count, module.TotalFunctionCount);
+        _asm = new Assembler(features, 1 << 16);
+    }
+
+    public Assembler Assembler => _asm;
+
+    /// <summary>Starts a batch: forgets the previous code and trap stubs.</summary>
+    public void BeginBatch()
+    {
+        _asm.Reset();
+        Array.Clear(_trapLabels);
+        _commonTrap = _asm.CreateLabel();
+        _statusTrap = _asm.CreateLabel();
+    }
+
+    /// <summary>
+    /// Emits the batch's shared trap stubs: each records its trap code in the store context, then
+    /// all unwind to the entry trampoline by restoring the stack pointer it saved (the trampoline
+    /// then returns "trapped" to C#). No .NET exception is involved.
+    /// </summary>
+    public void EndBatch()
+    {
+        for (int i = 0; i < _trapLabels.Length; i++)
+        {
+            if (_trapLabels[i].IsValid)
+            {
+                _asm.Bind(_trapLabels[i]);
+                _asm.Mov(OperandSize.S32, s_scratch2, i);
+                _asm.Jmp(_commonTrap);
+            }
+        }
+        _asm.Bind(_statusTrap);
+        _asm.Mov(OperandSize.S32, s_scratch2, s_scratch);
+        _asm.Bind(_commonTrap);
+        _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, VmOffsets.StoreContext));
+        _asm.Mov(OperandSize.S32, Mem.At(s_scratch, VmOffsets.StoreTrapCode), s_scratch2);
+        // The frames are intact until we unwind: let the runtime record the Wasm backtrace first.
+        // Every trap site runs with rsp 16-byte aligned (inside a function body), as the call needs.
+        _asm.Mov(OperandSize.S64, Gpr.Rdi, Gpr.Rbp);
+        _asm.MovImm(Gpr.Rax, BaselineRuntime.RecordTrapFramesAddress);
+        _asm.Call(Gpr.Rax);
+        _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, VmOffsets.StoreContext));
+        _asm.Mov(OperandSize.S64, Gpr.Rsp, Mem.At(s_scratch, VmOffsets.StoreEntryStackPointer));
+        _asm.Mov(OperandSize.S32, Gpr.Rax, 1);
+        _asm.Ret();
+        _asm.Finish();
+    }
+
+    /// <summary>
+    /// Compiles defined function <paramref name="definedIndex"/> at the current position (16-byte
+    /// aligned). Returns the code offset of its entry; <paramref name="framePatch"/> is where the
+    /// frame size must be written (as an int32) once the code is copied into code memory.
+    /// </summary>
+    public int CompileFunction(int definedIndex, out int framePatch, out int frameSize)
+    {
+        FunctionBody body = _module.Bodies[definedIndex];
+        _signature = _module.Types[(int)_module.FunctionTypeIndices[definedIndex]];
+        SetUpLocals(body);
+        ResetFunctionState();
+        _asm.Align(16);
+        int start = _asm.Position;
+        framePatch = EmitPrologue(_module.ImportedFunctionCount + definedIndex);
+
+        PushControl(ControlKind.Function, _asm.CreateLabel(), 0, [], _signature.Results);
+        var reader = new InstructionReader(body.Code.Span, body.CodeOffset, (uint)(_module.ImportedFunctionCount + definedIndex));
+        while (_controlCount > 0)
+        {
+            if (reader.AtEnd)
+            {
+                throw new InternalErrorException("function body ended inside a block (the validator should have refused it)");
+            }
+            Instruction ins = reader.Read();
+            if (_dead)
+            {
+                SkipDead(in ins);
+                continue;
+            }
+            if (_condPending && !ConsumesCondition(ins.Opcode))
+            {
+                MaterializeCondition();
+            }
+            Emit(in ins, ref reader);
+        }
+        int frame = 24 + (8 * _declaredLocals) + (8 * _maxHeight) + (8 * _maxOutgoing);
+        frameSize = (frame + 15) & ~15;
+        return start;
+    }
+
+    private void SetUpLocals(FunctionBody body)
+    {
+        _paramCount = _signature.Params.Length;
+        long total = _paramCount + body.LocalCount;
+        if (total > 50_000)
+        {
+            // Keeps every frame displacement far inside int32 range.
+            throw new UnsupportedFeatureException($"a function with {total} locals exceeds the baseline compiler's limit of 50000");
+        }
+        _localCount = (int)total;
+        if (_localTypes.Length < _localCount)
+        {
+            _localTypes = new ValType[Math.Max(_localCount, _localTypes.Length * 2)];
+        }
+        _signature.Params.CopyTo(_localTypes, 0);
+        int k = _paramCount;
+        foreach (LocalGroup g in body.Locals)
+        {
+            if (g.Type == ValType.V128)
+            {
+                throw new UnsupportedFeatureException("v128 locals: the baseline compiler does not support SIMD");
+            }
+            for (uint i = 0; i < g.Count; i++)
+            {
+                _localTypes[k++] = g.Type;
+            }
+        }
+        _declaredLocals = _localCount - _paramCount;
+        foreach (ValType t in _signature.Params.AsSpan())
+        {
+            CheckType(t);
+        }
+        foreach (ValType t in _signature.Results.AsSpan())
+        {
+            CheckType(t);
+        }
+    }
+
+    private static void CheckType(ValType t)
+    {
+        if (t == ValType.V128)
+        {
+            throw new UnsupportedFeatureException("v128 values: the baseline compiler does not support SIMD");
+        }
+    }
+
+    /// <summary>
+    /// push rbp; mov rbp, rsp; save vmctx and the function index; sub rsp, frame (patched later); check the stack limit,
+    /// the interrupt word and fuel; zero the declared locals; load the memory registers.
+    /// </summary>
+    private int EmitPrologue(int functionIndex)
+    {
+        _asm.Push(Gpr.Rbp);
+        _asm.Mov(OperandSize.S64, Gpr.Rbp, Gpr.Rsp);
+        // Frame header for backtraces: [rbp-8] = vmctx, [rbp-16] = function index (docs/ARCHITECTURE.md).
+        _asm.Mov(OperandSize.S64, Mem.At(Gpr.Rbp, SavedVmctxOffset), s_vmctx);
+        _asm.Mov(OperandSize.S32, Mem.At(Gpr.Rbp, FunctionIndexOffset), functionIndex);
+        // sub rsp, imm32 is REX.W 81 /5 id: the immediate is the last 4 bytes.
+        _asm.Sub(OperandSize.S64, Gpr.Rsp, 0x7FFF_FFF0);
+        int patch = _asm.Position - 4;
+        _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, VmOffsets.StoreContext));
+        // SECURITY: the frame is allocated but not touched yet; below the limit we trap before any write.
+        _asm.Cmp(OperandSize.S64, Gpr.Rsp, Mem.At(s_scratch, VmOffsets.StoreStackLimit));
+        _asm.Jcc(Condition.Below, TrapLabel(TrapCode.CallStackExhausted));
+        EmitInterruptCheck(loadContext: false);
+        if (_declaredLocals > 0)
+        {
+            if (_declaredLocals <= 12)
+            {
+                for (int i = _paramCount; i < _localCount; i++)
+                {
+                    _asm.Mov(OperandSize.S64, LocalMem(i), 0);
+                }
+            }
+            else
+            {
+                Label loop = _asm.CreateLabel();
+                _asm.Xor(OperandSize.S32, Gpr.Rax, Gpr.Rax);
+                _asm.Lea(OperandSize.S64, Gpr.Rdi, LocalMem(_localCount - 1));
+                _asm.Mov(OperandSize.S32, Gpr.Rcx, _declaredLocals);
+                _asm.Bind(loop);
+                _asm.Mov(OperandSize.S64, Mem.At(Gpr.Rdi), Gpr.Rax);
+                _asm.Add(OperandSize.S64, Gpr.Rdi, 8);
+                _asm.Dec(OperandSize.S32, Gpr.Rcx);
+                _asm.Jcc(Condition.NotZero, loop);
+            }
+        }
+        ReloadMemoryRegisters();
+        return patch;
+    }
+
+    /// <summary>Function entries and loop headers: trap when the interrupt word is set or fuel runs out.</summary>
+    private void EmitInterruptCheck(bool loadContext)
+    {
+        if (loadContext)
+        {
+            _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, VmOffsets.StoreContext));
+        }
+        _asm.Cmp(OperandSize.S32, Mem.At(s_scratch, VmOffsets.StoreInterrupt), 0);
+        _asm.Jcc(Condition.NotEqual, TrapLabel(TrapCode.Interrupted));
+        if (_fuel)
+        {
+            _asm.Sub(OperandSize.S64, Mem.At(s_scratch, VmOffsets.StoreFuel), 1);
+            _asm.Jcc(Condition.Sign, TrapLabel(TrapCode.OutOfFuel));
+        }
+    }
+
+    /// <summary>r14 = memory base, r13 = memory length: after the prologue and after every call (a callee may grow memory).</summary>
+    private void ReloadMemoryRegisters()
+    {
+        if (!_hasMemory)
+        {
+            return;
+        }
+        _asm.Mov(OperandSize.S64, s_memBase, Mem.At(s_vmctx, VmOffsets.MemoryBase));
+        _asm.Mov(OperandSize.S64, s_memLength, Mem.At(s_vmctx, VmOffsets.MemoryDefinition));
+        _asm.Mov(OperandSize.S64, s_memLength, Mem.At(s_memLength, VmOffsets.MemoryDefinitionLength));
+    }
+
+    private Label TrapLabel(TrapCode code)
+    {
+        ref Label l = ref _trapLabels[(int)code];
+        if (!l.IsValid)
+        {
+            l = _asm.CreateLabel();
+        }
+        return l;
+    }
+
+    private Mem LocalMem(int index) => index < _paramCount
+        ? Mem.At(Gpr.Rbp, ArgsOffset + (8 * index))
+        : Mem.At(Gpr.Rbp, LocalsOffset - (8 * (index - _paramCount)));
+
+    private Mem SlotMem(int position) => Mem.At(Gpr.Rbp, LocalsOffset - (8 * _declaredLocals) - (8 * position));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool ConsumesCondition(Opcode op) => op is Opcode.BrIf or Opcode.If or Opcode.Select or Opcode.SelectTyped or Opcode.I32Eqz;
+
+    private static bool IsFloat(ValType t) => t is ValType.F32 or ValType.F64;
+
+    private static OperandSize SizeOf(ValType t) => t is ValType.I32 or ValType.F32 ? OperandSize.S32 : OperandSize.S64;
+
+    private void Emit(in Instruction ins, ref InstructionReader reader)
+    {
+        switch (ins.Opcode)
+        {
+            case Opcode.Unreachable:
+                _asm.Jmp(TrapLabel(TrapCode.Unreachable));
+                SetDead();
+                return;
+            case Opcode.Nop:
+                return;
+            case Opcode.Block:
+            case Opcode.Loop:
+            case Opcode.If:
+                EnterBlock(in ins);
+                return;
+            case Opcode.Else:
+                Else();
+                return;
+            case Opcode.End:
+                End();
+                return;
+            case Opcode.Br:
+                Br(ins.Index);
+                return;
+            case Opcode.BrIf:
+                BrIf(ins.Index);
+                return;
+            case Opcode.BrTable:
+                BrTable(in ins, ref reader);
+                return;
+            case Opcode.Return:
+                Br((uint)(_controlCount - 1));
+                return;
+            case Opcode.Call:
+                CallDirect(ins.Index);
+                return;
+            case Opcode.CallIndirect:
+                CallIndirect(ins.Index, ins.Index2);
+                return;
+            case Opcode.Drop:
+                Drop();
+                return;
+            case Opcode.Select:
+            case Opcode.SelectTyped:
+                Select();
+                return;
+            case Opcode.LocalGet:
+                LocalGet((int)ins.Index);
+                return;
+            case Opcode.LocalSet:
+                LocalSet((int)ins.Index, tee: false);
+                return;
+            case Opcode.LocalTee:
+                LocalSet((int)ins.Index, tee: true);
+                return;
+            case Opcode.GlobalGet:
+                GlobalGet((int)ins.Index);
+                return;
+            case Opcode.GlobalSet:
+                GlobalSet((int)ins.Index);
+                return;
+            case Opcode.TableGet:
+                TableGet((int)ins.Index);
+                return;
+            case Opcode.TableSet:
+                TableSet((int)ins.Index);
+                return;
+            case Opcode.I32Const:
+                PushConst(ValType.I32, (uint)ins.I32);
+                return;
+            case Opcode.I64Const:
+                PushConst(ValType.I64, ins.Value);
+                return;
+            case Opcode.F32Const:
+                PushConst(ValType.F32, ins.F32Bits);
+                return;
+            case Opcode.F64Const:
+                PushConst(ValType.F64, ins.F64Bits);
+                return;
+            case Opcode.RefNull:
+                PushConst(ins.Type, 0);
+                return;
+            case Opcode.RefIsNull:
+            {
+                Gpr r = PopGpr();
+                _asm.Test(OperandSize.S64, r, r);
+                FreeGpr(r);
+                PushCondition(Condition.Equal);
+                return;
+            }
+            case Opcode.RefFunc:
+            {
+                Gpr r = AllocGpr();
+                _asm.Mov(OperandSize.S64, r, Mem.At(s_vmctx, _offsets.FuncRef((int)ins.Index)));
+                PushReg(ValType.FuncRef, r.Index);
+                return;
+            }
+            case Opcode.MemorySize:
+            {
+                Gpr r = AllocGpr();
+                _asm.Mov(OperandSize.S64, r, s_memLength);
+                _asm.Shr(OperandSize.S64, r, 16);
+                PushReg(ValType.I32, r.Index);
+                return;
+            }
+            case Opcode.MemoryGrow:
+                CallHelper(BaselineHelpers.MemoryGrowAddress, 0, 0, 0, 1, HelperResult.I32);
+                return;
+            case Opcode.MemoryFill:
+                CallHelper(BaselineHelpers.MemoryFillAddress, 0, 0, 0, 3, HelperResult.Status);
+                return;
+            case Opcode.MemoryCopy:
+                CallHelper(BaselineHelpers.MemoryCopyAddress, 0, 0, 0, 3, HelperResult.Status);
+                return;
+            case Opcode.MemoryInit:
+                CallHelper(BaselineHelpers.MemoryInitAddress, 1, ins.Index, 0, 3, HelperResult.Status);
+                return;
+            case Opcode.DataDrop:
+                CallHelper(BaselineHelpers.DataDropAddress, 1, ins.Index, 0, 0, HelperResult.None);
+                return;
+            case Opcode.TableInit:
+                CallHelper(BaselineHelpers.TableInitAddress, 2, ins.Index2, ins.Index, 3, HelperResult.Status);
+                return;
+            case Opcode.ElemDrop:
+                CallHelper(BaselineHelpers.ElemDropAddress, 1, ins.Index, 0, 0, HelperResult.None);
+                return;
+            case Opcode.TableCopy:
+                CallHelper(BaselineHelpers.TableCopyAddress, 2, ins.Index, ins.Index2, 3, HelperResult.Status);
+                return;
+            case Opcode.TableGrow:
+                CallHelper(BaselineHelpers.TableGrowAddress, 1, ins.Index, 0, 2, HelperResult.I32);
+                return;
+            case Opcode.TableSize:
+            {
+                Gpr r = AllocGpr();
+                _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, _offsets.Table((int)ins.Index)));
+                _asm.Mov(OperandSize.S32, r, Mem.At(s_scratch, VmOffsets.TableDefinitionLength));
+                PushReg(ValType.I32, r.Index);
+                return;
+            }
+            case Opcode.TableFill:
+                CallHelper(BaselineHelpers.TableFillAddress, 1, ins.Index, 0, 3, HelperResult.Status);
+                return;
+            default:
+                if (ins.Opcode is >= Opcode.I32Load and <= Opcode.I64Store32)
+                {
+                    MemoryAccess(in ins);
+                    return;
+                }
+                if ((ushort)ins.Opcode >= 0xFD00)
+                {
+                    throw new UnsupportedFeatureException($"SIMD instruction {ins.Info.Name} at offset 0x{ins.Offset:x}: the baseline compiler does not support SIMD");
+                }
+                Numeric(ins.Opcode);
+                return;
+        }
+    }
+}

@@ -1,0 +1,28 @@
+namespace Kiln;
+
+/// <summary>What a compiling tier produced for the module, for listings, profilers and benchmarks.</summary>
+public sealed partial class Module
+{
+    /// <summary>The compiled functions (<c>module!function</c>, address, size); empty on the interpreter tier, and in lazy mode only those compiled so far.</summary>
+    public IReadOnlyList<CodeSymbol> CompiledFunctions => Baseline is { } b ? b.GetCompiledFunctions().ToList() : [];
+
+    /// <summary>Time the compiler spent on this module's function bodies.</summary>
+    public TimeSpan CompileTime => Baseline?.CompileTime ?? TimeSpan.Zero;
+
+    /// <summary>Bytes of Wasm function bodies compiled to machine code.</summary>
+    public long CompiledBodyBytes => Baseline?.BodyBytes ?? 0;
+
+    /// <summary>A copy of the machine code of <paramref name="function"/> (one of <see cref="CompiledFunctions"/>).</summary>
+    public byte[] GetMachineCode(CodeSymbol function)
+    {
+        Baseline.BaselineModule b = Baseline ?? throw new InvalidOperationException("the interpreter tier produces no machine code");
+        foreach (CodeSymbol s in b.GetCompiledFunctions())
+        {
+            if (s == function)
+            {
+                return b.GetCode(s).ToArray();
+            }
+        }
+        throw new ArgumentException($"{function.Name} is not a compiled function of this module", nameof(function));
+    }
+}
