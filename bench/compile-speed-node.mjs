@@ -28,4 +28,4 @@ for (let i = 1; i <= Number(reps); i++) {
   bestCpu = Math.min(bestCpu, (c.user + c.system) / 1000);
 }
 const mb = Number(bodyBytes) / 1e6;
-console.log(`${label.padEnd(26)} ${best.toFixed(1).padStart(9)} ${bestCpu.toFixed(0).padStart(9)} ${(mb / (best / 1000)).toFixed(1).padStart(10)} ${(mb / (Math.max(bestCpu, 1) / 1000)).toFixed(1).padStart(9)}`);
+console.log(`${label.padEnd(34)} ${best.toFixed(1).padStart(9)} ${bestCpu.toFixed(0).padStart(9)} ${(mb / (best / 1000)).toFixed(1).padStart(10)} ${(mb / (Math.max(bestCpu, 1) / 1000)).toFixed(1).padStart(9)}`);

@@ -21,7 +21,8 @@ internal static class RandomModuleGenerator
 
     /// <summary>Writes the module of <paramref name="seed"/> into <paramref name="directory"/> and returns its path.</summary>
     /// <param name="denan">Instrument the module to turn NaNs into 0 (binaryen's <c>--denan</c>), so memory contents are bit-exact across engines.</param>
-    public static string Generate(ulong seed, string directory, bool denan)
+    /// <param name="optimize">Run binaryen's -O2 over the generated module: optimized code has other shapes (fewer blocks, more locals, br_table, select) than the generator's.</param>
+    public static string Generate(ulong seed, string directory, bool denan, bool optimize = false)
     {
         string wasmOpt = ExternalTools.Require(ExternalTools.WasmOpt, "wasm-opt");
         Directory.CreateDirectory(directory);
@@ -32,6 +33,10 @@ internal static class RandomModuleGenerator
         if (denan)
         {
             args.Add("--denan");
+        }
+        if (optimize)
+        {
+            args.Add("-O2");
         }
         (int code, _, string stderr) = ExternalTools.Run(wasmOpt, args, TimeSpan.FromSeconds(60));
         File.Delete(input);
