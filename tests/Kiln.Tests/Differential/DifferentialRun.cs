@@ -18,7 +18,20 @@ internal sealed class DifferentialRun
         _budget = budgetPerModule;
         Tiers = Enum.GetValues<Tier>().Where(t => TraceRecorder.IsTierAvailable(t, out _)).ToArray();
         UnavailableTiers = Enum.GetValues<Tier>().Except(Tiers).ToArray();
+        var configurations = Tiers.Select(t => (t.ToString(), new EngineOptions { Tier = t })).ToList();
+        if (Tiers.Contains(Tier.Baseline))
+        {
+            // Every other function on the interpreter: calls, returns and traps cross tiers in both directions.
+            configurations.Add((MixedName, new EngineOptions { Tier = Tier.Baseline, InterpretFunction = f => (f & 1) == 1 }));
+        }
+        Configurations = configurations;
     }
+
+    /// <summary>The baseline tier with odd-numbered functions interpreted (<see cref="EngineOptions.InterpretFunction"/>).</summary>
+    public const string MixedName = "Baseline+Interpreter";
+
+    /// <summary>Engine configurations run on each module: every available tier, and mixed tiers once the baseline exists.</summary>
+    public IReadOnlyList<(string Name, EngineOptions Options)> Configurations { get; }
 
     /// <summary>Tiers the engine accepts; a tier joins automatically once it stops refusing.</summary>
     public Tier[] Tiers { get; }
@@ -42,9 +55,9 @@ internal sealed class DifferentialRun
             File.WriteAllText(planPath, plan.ToText());
             planPaths.Add(planPath);
             outcome.PlanPath = planPath;
-            foreach (Tier tier in Tiers)
+            foreach ((string name, EngineOptions options) in Configurations)
             {
-                outcome.Traces[tier.ToString()] = model is null ? ["invalid " + error] : TraceRecorder.Record(model, plan, tier, _budget);
+                outcome.Traces[name] = model is null ? ["invalid " + error] : TraceRecorder.Record(model, plan, options, fuel: null, _budget);
             }
         }
         if (withV8)
@@ -66,9 +79,9 @@ internal sealed class DifferentialRun
                 }
                 o.StoppedAtNanMemory |= stopped;
             }
-            foreach (Tier tier in Tiers.Where(t => t != Tier.Interpreter))
+            foreach (string tier in Configurations.Select(c => c.Name).Where(n => n != nameof(Tier.Interpreter)))
             {
-                List<string> trace = o.Traces[tier.ToString()];
+                List<string> trace = o.Traces[tier];
                 if (trace.Count > 0 && trace[0].StartsWith("unsupported", StringComparison.Ordinal))
                 {
                     o.Unsupported.Add($"{tier}: {trace[0]}");

@@ -73,7 +73,7 @@ public sealed class RandomModuleTests(ITestOutputHelper output)
 
     private void Report(DifferentialRun run, List<ModuleOutcome> outcomes)
     {
-        output.WriteLine($"tiers: {string.Join(", ", run.Tiers)}; not available: {string.Join(", ", run.UnavailableTiers.Select(t => t.ToString()).DefaultIfEmpty("none"))}");
+        output.WriteLine($"configurations: {string.Join(", ", run.Configurations.Select(c => c.Name))}; tiers not available: {string.Join(", ", run.UnavailableTiers.Select(t => t.ToString()).DefaultIfEmpty("none"))}");
         IEnumerable<string> lines = outcomes.SelectMany(o => o.Traces[nameof(Tier.Interpreter)]).ToList();
         output.WriteLine($"modules: {outcomes.Count}, rejected by Kiln: {outcomes.Count(o => o.Traces[nameof(Tier.Interpreter)][0].StartsWith("invalid", StringComparison.Ordinal))}");
         output.WriteLine($"calls: {lines.Count(l => l.StartsWith("call ", StringComparison.Ordinal))}, results: {lines.Count(l => l.StartsWith("result", StringComparison.Ordinal))}, logged values: {lines.Count(l => l.StartsWith("log ", StringComparison.Ordinal))}");
