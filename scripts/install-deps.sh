@@ -2,8 +2,9 @@
 # Installs the Debian packages that Kiln's tests use. Idempotent; needs root (or sudo) for apt-get.
 set -euo pipefail
 
-# binaryen: wasm-opt --translate-to-fuzz generates the random modules of the differential tests.
-packages=(gdb wabt binaryen)
+# binaryen: wasm-opt --translate-to-fuzz generates the random modules of the differential tests;
+# nodejs: V8 runs the same modules as the oracle for the interpreter.
+packages=(gdb wabt binaryen nodejs)
 
 missing=()
 for p in "${packages[@]}"; do
