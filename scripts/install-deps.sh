@@ -2,7 +2,12 @@
 # Installs the Debian packages that Kiln's tests use. Idempotent; needs root (or sudo) for apt-get.
 set -euo pipefail
 
-packages=(gdb wabt linux-perf binutils)
+# gdb, linux-perf, binutils: the observability tests drive the real tools.
+# wabt: the text parser is compared with wast2json.
+# binaryen: wasm-opt --translate-to-fuzz generates the random modules of the differential tests.
+packages=(gdb wabt linux-perf binutils binaryen)
+# node runs the same modules as V8, the oracle for the interpreter (any node >= 18 will do).
+command -v node >/dev/null || packages+=(nodejs)
 
 missing=()
 for p in "${packages[@]}"; do

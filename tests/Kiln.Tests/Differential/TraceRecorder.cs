@@ -1,0 +1,141 @@
+using Kiln.Wasm;
+using Kiln.Wasm.Binary;
+using Kiln.Wasm.Model;
+using Kiln.Wasm.Validation;
+
+namespace Kiln.Tests.Differential;
+
+/// <summary>
+/// Runs a module on one Kiln tier following a <see cref="CallPlan"/> and records its
+/// <see cref="Trace"/>. Kiln's documented error types become trace lines (a module error, an
+/// unsupported feature, a trap); any other exception escapes, because bad input must never
+/// produce one. A watchdog interrupts a run that exceeds its time budget.
+/// </summary>
+internal static class TraceRecorder
+{
+    private static readonly string[] s_logTypes = ["i32", "i64", "f32", "f64"];
+
+    /// <summary>Whether the engine accepts <paramref name="tier"/> at all (tiers not built yet refuse at engine creation).</summary>
+    public static bool IsTierAvailable(Tier tier, out string? reason)
+    {
+        try
+        {
+            using var engine = new Engine(new EngineOptions { Tier = tier });
+            reason = null;
+            return true;
+        }
+        catch (UnsupportedFeatureException e)
+        {
+            reason = e.Message;
+            return false;
+        }
+    }
+
+    /// <summary>Decodes and validates; null with the reason when Kiln rejects the module.</summary>
+    public static WasmModule? Decode(byte[] bytes, out string? error)
+    {
+        try
+        {
+            WasmModule model = ModuleReader.Read(bytes);
+            ModuleValidator.Validate(model);
+            error = null;
+            return model;
+        }
+        catch (WasmModuleException e)
+        {
+            error = e.Message;
+            return null;
+        }
+    }
+
+    public static List<string> Record(WasmModule model, CallPlan plan, Tier tier, TimeSpan budget) =>
+        Record(model, plan, new EngineOptions { Tier = tier }, fuel: null, budget);
+
+    /// <summary>Records a run with the given engine options; <paramref name="fuel"/> (when the options consume fuel) bounds every call.</summary>
+    public static List<string> Record(WasmModule model, CallPlan plan, EngineOptions options, long? fuel, TimeSpan budget)
+    {
+        var trace = new List<string>();
+        using var engine = new Engine(options);
+        Module module;
+        try
+        {
+            module = Module.FromWasmModule(engine, model, "fuzz");
+        }
+        catch (UnsupportedFeatureException e)
+        {
+            trace.Add("unsupported " + e.Message);
+            return trace;
+        }
+        catch (InternalErrorException e)
+        {
+            trace.Add("internal-error " + e.Message);
+            return trace;
+        }
+
+        using var store = new Store(engine);
+        var linker = new Linker(engine);
+        foreach (string t in s_logTypes)
+        {
+            ValType type = t switch { "i32" => ValType.I32, "i64" => ValType.I64, "f32" => ValType.F32, _ => ValType.F64 };
+            linker.DefineFunction("fuzzing-support", "log-" + t, new FuncType([type], []),
+                (_, args, _) => trace.Add("log " + Trace.FormatValue(args[0])));
+        }
+
+        if (fuel is { } startFuel)
+        {
+            store.SetFuel(startFuel);
+        }
+        using var watchdog = new Timer(_ => store.Interrupt(), null, budget, Timeout.InfiniteTimeSpan);
+        Instance instance;
+        try
+        {
+            instance = linker.Instantiate(store, module);
+            trace.Add("instantiate ok");
+        }
+        catch (TrapException e)
+        {
+            trace.Add("instantiate trap " + Trace.TrapKind(e.Code));
+            return trace;
+        }
+        catch (LinkException e)
+        {
+            trace.Add("link-error " + e.Message);
+            return trace;
+        }
+        catch (ResourceLimitException e)
+        {
+            trace.Add("resource-limit " + e.Message);
+            return trace;
+        }
+
+        Memory? memory = instance.GetMemory("memory");
+        foreach (PlannedCall call in plan.Calls)
+        {
+            trace.Add("call " + Uri.EscapeDataString(call.Export));
+            Func func = instance.GetFunction(call.Export) ?? throw new InvalidOperationException($"export {call.Export} missing");
+            if (fuel is { } f)
+            {
+                store.SetFuel(f);
+            }
+            try
+            {
+                Value[] results = func.Invoke(call.Arguments);
+                trace.Add("result" + string.Concat(results.Select(r => " " + Trace.FormatValue(r))));
+            }
+            catch (TrapException e)
+            {
+                trace.Add("trap " + Trace.TrapKind(e.Code));
+            }
+            catch (ResourceLimitException e)
+            {
+                trace.Add("resource-limit " + e.Message);
+            }
+            catch (InternalErrorException e)
+            {
+                trace.Add("internal-error " + e.Message);
+            }
+            trace.Add(Trace.MemoryLine(memory));
+        }
+        return trace;
+    }
+}
