@@ -167,7 +167,9 @@ internal static unsafe class BaselineRuntime
             try
             {
                 Buffer.MemoryCopy(args, slots, 8L * n, 8L * callee.Type.Params.Length);
-                Executor.Call(callee, slots);
+                // The compiled caller's frame header holds its vmctx: a host callee sees that instance as its Caller.
+                Instance? caller = callerFrame != 0 ? BaselineHelpers.InstanceOf(*(byte**)(callerFrame - 8)) : null;
+                Executor.Call(callee, slots, caller);
                 Buffer.MemoryCopy(slots, args, 8L * n, 8L * callee.Type.Results.Length);
             }
             finally

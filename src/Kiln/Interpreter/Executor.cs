@@ -15,15 +15,17 @@ internal static unsafe partial class Executor
     /// <summary>
     /// Calls <paramref name="func"/> with its arguments in <paramref name="slots"/>; the results
     /// replace them. <paramref name="slots"/> must be the store's current stack top.
+    /// <paramref name="caller"/> is the calling Wasm instance, which a host function sees as its
+    /// <see cref="Caller"/> (WASI finds the guest's memory there); null when the host calls.
     /// </summary>
-    public static void Call(Func func, ulong* slots)
+    public static void Call(Func func, ulong* slots, Instance? caller = null)
     {
         Store store = func.Store;
         InterpreterStack stack = store.Stack;
         if (func.Code is null)
         {
             stack.Top = slots + Math.Max(func.Type.Params.Length, func.Type.Results.Length);
-            CallHost(func, store, null, slots);
+            CallHost(func, store, caller, slots);
             return;
         }
         // A host function that calls back into Wasm nests a loop on the .NET stack; refuse before

@@ -47,14 +47,6 @@ public sealed class BenchProgramTests(ITestOutputHelper output)
         foreach (Tier tier in Enum.GetValues<Tier>().Where(t => TraceRecorder.IsTierAvailable(t, out _)))
         {
             var clock = Stopwatch.StartNew();
-            if (KnownIssues.For(tier, "host-caller") is { } issue)
-            {
-                // WASI needs the calling instance; the run must still fail the known way.
-                TrapException trap = Assert.Throws<TrapException>(() => RunWasi(model, tier, program, size));
-                Assert.Equal(TrapCode.HostError, trap.Code);
-                output.WriteLine($"{program} on {tier}: known issue still reproduces ({issue})");
-                continue;
-            }
             (int status, string stdout) = RunWasi(model, tier, program, size);
             output.WriteLine($"{program} {size} on {tier}: {clock.ElapsedMilliseconds} ms");
             Assert.Equal(0, status);
