@@ -46,6 +46,12 @@ public sealed class Engine : IDisposable
     /// <summary>Which profiler and debugger integrations are on, and where their files are ("off" when none).</summary>
     public string DescribeDiagnostics() => _diagnostics?.Describe() ?? "off";
 
+    /// <summary>
+    /// A snapshot of the counters of the engine's code memory (bytes used and committed, <c>mprotect</c> calls, batches),
+    /// for <c>kiln run --stats</c> and monitoring; null on the interpreter tier, which has no code memory.
+    /// </summary>
+    public Jit.CodeMemoryStatistics? GetCodeMemoryStatistics() => _codeMemory?.GetStatistics();
+
     /// <summary>Native entry of managed (host and interpreted) functions for compiled callers; 0 on the interpreter tier.</summary>
     internal nint ManagedCallStub { get; }
 

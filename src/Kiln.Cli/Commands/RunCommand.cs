@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Kiln.Cli.Run;
+using Kiln.Jit.Diagnostics;
 
 namespace Kiln.Cli.Commands;
 
@@ -13,7 +14,7 @@ internal static class RunCommand
 {
     /// <summary>Options that take a value (so their value is not mistaken for FILE).</summary>
     private static readonly HashSet<string> s_valueOptions =
-        ["--dir", "--dir-ro", "--env", "--invoke", "--tier", "--max-memory", "--timeout", "--fuel"];
+        ["--dir", "--dir-ro", "--env", "--invoke", "--tier", "--max-memory", "--timeout", "--fuel", "--profile"];
 
     private const string Epilog = """
 
@@ -21,7 +22,8 @@ internal static class RunCommand
         sees it as GUEST (default: HOST as written). Nothing else of the host file system is visible.
 
         Exit status: the guest's proc_exit status (0 when _start or --invoke returns); 1 when the module cannot
-        be loaded (malformed, invalid, unsupported, link error, missing file); 2 for a bad command line;
+        be loaded (malformed, invalid, unsupported, link error, missing file); 2 for a bad command line (also when
+        --profile or --debug-info cannot be set up, e.g. DOTNET_PerfMapEnabled already writes the perf map);
         70 for an internal error; 134 when the guest traps (also on --timeout and --fuel exhaustion), with the
         trap message and the Wasm backtrace on stderr.
         """;
@@ -34,22 +36,35 @@ internal static class RunCommand
         var dirRo = new Option<string[]>("--dir-ro") { Description = "grant a host directory read-only: HOST[::GUEST] (repeatable)" };
         var env = new Option<string[]>("--env") { Description = "set an environment variable: NAME=VALUE, or NAME for the host's value (repeatable)" };
         var invoke = new Option<string?>("--invoke") { Description = "call this export with ARGS (parsed by its parameter types) and print its results, one per line" };
-        var tier = new Option<string>("--tier") { Description = "execution tier: interp or baseline", DefaultValueFactory = _ => "interp" };
+        var tier = new Option<string?>("--tier") { Description = "execution tier: interp or baseline (default: interp; baseline with --profile or --debug-info)" };
         var maxMemory = new Option<string?>("--max-memory") { Description = "most bytes a linear memory may grow to: bytes or with K, M, G (e.g. 64M)" };
         var timeout = new Option<string?>("--timeout") { Description = "interrupt the guest after this wall-clock time: e.g. 500ms, 10s, 2m" };
         var fuel = new Option<long?>("--fuel") { Description = "run with this much fuel (one unit per call and loop iteration); trap when it runs out" };
         var stats = new Option<bool>("--stats") { Description = "print compile time per tier, code bytes, permission changes and peak memory on stderr" };
+        var profile = new Option<string?>("--profile") { Description = "name compiled code for perf: perfmap (/tmp/perf-PID.map) or jitdump (jit-PID.dump in $KILN_JITDUMP_DIR or ~/.debug/jit); implies --tier baseline" };
+        var debugInfo = new Option<bool>("--debug-info") { Description = "register compiled code with GDB and the unwinder (break module!function, bt); implies --tier baseline" };
+        var verbose = new Option<bool>("--verbose") { Description = "print the profiler and debugger integrations in effect on stderr" };
         var command = new Command("run", "Run a WebAssembly program (WASI preview1) or call one of its exports" + Epilog)
         {
-            file, args, dir, dirRo, env, invoke, tier, maxMemory, timeout, fuel, stats,
+            file, args, dir, dirRo, env, invoke, tier, maxMemory, timeout, fuel, stats, profile, debugInfo, verbose,
         };
         command.SetAction(result =>
         {
             try
             {
-                if (!TierNames.TryParse(result.GetValue(tier)!, out Tier parsedTier))
+                JitProfiler profiler = result.GetValue(profile) is { } p ? OptionValues.ParseProfiler(p) : JitProfiler.None;
+                bool wantsDebugInfo = result.GetValue(debugInfo);
+                bool needsCompiledCode = profiler != JitProfiler.None || wantsDebugInfo;
+                // Profilers and debuggers see machine code only: they imply the baseline tier, and contradict an explicit interp.
+                string tierName = result.GetValue(tier) ?? (needsCompiledCode ? "baseline" : "interp");
+                if (!TierNames.TryParse(tierName, out Tier parsedTier))
                 {
-                    throw new FormatException($"unknown tier '{result.GetValue(tier)}' (use interp or baseline)");
+                    throw new FormatException($"unknown tier '{tierName}' (use interp or baseline)");
+                }
+                if (needsCompiledCode && parsedTier == Tier.Interpreter)
+                {
+                    string flag = profiler != JitProfiler.None ? "--profile" : "--debug-info";
+                    throw new FormatException($"{flag} needs compiled code: it cannot be used with --tier interp (use --tier baseline, or leave --tier out)");
                 }
                 if (result.GetValue(fuel) is < 0)
                 {
@@ -75,6 +90,9 @@ internal static class RunCommand
                     Timeout = result.GetValue(timeout) is { } t ? OptionValues.ParseDuration(t) : null,
                     Fuel = result.GetValue(fuel),
                     Stats = result.GetValue(stats),
+                    Profiler = profiler,
+                    DebugInfo = wantsDebugInfo,
+                    Verbose = result.GetValue(verbose),
                 };
                 return new Runner(options, Console.Out, Console.Error).Run();
             }

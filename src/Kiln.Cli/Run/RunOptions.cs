@@ -1,4 +1,5 @@
 using System.Globalization;
+using Kiln.Jit.Diagnostics;
 
 namespace Kiln.Cli.Run;
 
@@ -26,6 +27,15 @@ internal sealed record RunOptions
     public long? Fuel { get; init; }
 
     public bool Stats { get; init; }
+
+    /// <summary>Name compiled code for perf (<c>--profile</c>); baseline tier only.</summary>
+    public JitProfiler Profiler { get; init; } = JitProfiler.None;
+
+    /// <summary>Register compiled code with GDB and the unwinder (<c>--debug-info</c>); baseline tier only.</summary>
+    public bool DebugInfo { get; init; }
+
+    /// <summary>Print the diagnostics in effect (<c>--verbose</c>).</summary>
+    public bool Verbose { get; init; }
 }
 
 /// <summary>A <c>--dir</c>/<c>--dir-ro</c> grant: a host directory and the guest path it appears at.</summary>
@@ -48,6 +58,14 @@ internal readonly record struct DirectoryGrant(string HostPath, string GuestPath
 /// <summary>Parsers for the option values with units.</summary>
 internal static class OptionValues
 {
+    /// <summary><c>perfmap</c> or <c>jitdump</c> (the <c>--profile</c> values).</summary>
+    public static JitProfiler ParseProfiler(string text) => text switch
+    {
+        "perfmap" => JitProfiler.PerfMap,
+        "jitdump" => JitProfiler.JitDump,
+        _ => throw new FormatException($"unknown profiler '{text}' (use perfmap or jitdump)"),
+    };
+
     /// <summary>Bytes, optionally with a K, M or G suffix (powers of 1024): 65536, 64K, 16M, 1G.</summary>
     public static ulong ParseSize(string text)
     {

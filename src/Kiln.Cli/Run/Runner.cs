@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Kiln.Jit.Diagnostics;
 using Kiln.Wasi;
 using Kiln.Wasm;
 using Kiln.Wasm.Binary;
@@ -56,6 +57,12 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         {
             return Fail(ExitCodes.Usage, e.Message);
         }
+        catch (JitDiagnosticsException e)
+        {
+            // The environment contradicts the flags (e.g. DOTNET_PerfMapEnabled), or the profiler's file cannot be written.
+            string flag = options.Profiler != JitProfiler.None ? "--profile" : "--debug-info";
+            return Fail(ExitCodes.Usage, $"{flag}: {e.Message}");
+        }
         catch (InternalErrorException e)
         {
             return Fail(ExitCodes.Internal, $"internal error: {e.Message}");
@@ -87,6 +94,8 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         {
             Tier = options.Tier,
             ConsumeFuel = options.Fuel is not null,
+            Profiler = options.Profiler,
+            DebugInfo = options.DebugInfo,
             Limits = options.MaxMemoryBytes is { } max
                 ? new StoreLimits { MaxMemoryPages = (uint)Math.Min(max / 65536, 65536) }
                 : new StoreLimits(),
@@ -101,6 +110,10 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
             return Fail(ExitCodes.BadModule, $"--tier: {e.Message}");
         }
         using Engine ownedEngine = engine;
+        if (options.Verbose)
+        {
+            stderr.WriteLine($"kiln run: tier {TierName}, diagnostics: {engine.DescribeDiagnostics()}");
+        }
         _clock.Restart();
         // Backtraces name the module by its name section, else by the file name.
         Module module = Module.FromWasmModule(engine, model, model.Names.ModuleName ?? Path.GetFileNameWithoutExtension(options.File));
@@ -169,7 +182,7 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
             wasi.FlushStreams();
             if (options.Stats)
             {
-                PrintStats(instance, store);
+                PrintStats(engine, module, instance, store);
             }
         }
     }
@@ -211,9 +224,11 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         throw new FormatException($"{options.File}: nothing to run: the module exports no _start function and has no start function (use --invoke NAME)");
     }
 
-    private void PrintStats(Instance? instance, Store store)
+    private string TierName => options.Tier == Tier.Interpreter ? "interp" : "baseline";
+
+    private void PrintStats(Engine engine, Module module, Instance? instance, Store store)
     {
-        string tier = options.Tier == Tier.Interpreter ? "interp" : "baseline";
+        string tier = TierName;
         ulong memoryBytes = 0;
         if (instance is not null)
         {
@@ -226,11 +241,25 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
             }
         }
         stderr.WriteLine($"kiln stats: decode {Ms(_decodeTime)} ms, validate {Ms(_validateTime)} ms, compile ({tier}) {Ms(_compileTime)} ms, instantiate {Ms(_instantiateTime)} ms, run {Ms(_runTime)} ms");
-        // The interpreter emits no machine code, so it has no code bytes and no W^X permission changes;
-        // the runtime does not report these counters for compiling tiers yet.
-        stderr.WriteLine(options.Tier == Tier.Interpreter
-            ? "kiln stats: code bytes (interp) 0, permission changes 0"
-            : $"kiln stats: code bytes ({tier}) unknown, permission changes unknown (not reported by the runtime)");
+        // The interpreter emits no machine code, so it has no code memory: 0 code bytes and no W^X permission changes.
+        long machineCode = 0;
+        IReadOnlyList<CodeSymbol> functions = module.CompiledFunctions;
+        foreach (CodeSymbol f in functions)
+        {
+            machineCode += f.Size;
+        }
+        stderr.WriteLine($"kiln stats: code bytes ({tier}) {machineCode} in {functions.Count} functions from {module.CompiledBodyBytes} bytes of Wasm bodies, "
+            + $"compiler {Ms(module.CompileTime)} ms ({Ms(module.CompileCpuTime)} ms CPU)");
+        if (engine.GetCodeMemoryStatistics() is { } code)
+        {
+            // Dual mapping seals by unmapping the writable view, so its permission changes are 0 and its unmaps count instead.
+            stderr.WriteLine($"kiln stats: code memory ({code.Strategy}) {code.BytesUsed} bytes used, {code.BytesCommitted / Jit.CodeMemory.PageSize} pages committed, "
+                + $"permission changes {code.PermissionChanges}, mmap {code.MapCalls}, munmap {code.UnmapCalls}, batches sealed {code.BatchesSealed}");
+        }
+        else
+        {
+            stderr.WriteLine($"kiln stats: code memory ({tier}) none, permission changes 0");
+        }
         // Linear memory never shrinks, so its final size is its peak.
         stderr.WriteLine($"kiln stats: peak linear memory {memoryBytes} bytes, host working set {Environment.WorkingSet / 1024} KiB (peak {Process.GetCurrentProcess().PeakWorkingSet64 / 1024} KiB)");
         if (options.Fuel is not null)

@@ -9,14 +9,16 @@ namespace Kiln.Cli.Tests.Run;
 /// </summary>
 internal static class KilnProcess
 {
-    public readonly record struct Result(int Status, byte[] Stdout, byte[] Stderr)
+    /// <param name="Pid">The child's process id, which names its <c>/tmp/perf-PID.map</c> and <c>jit-PID.dump</c>.</param>
+    public readonly record struct Result(int Status, byte[] Stdout, byte[] Stderr, int Pid)
     {
         public string StdoutText => Encoding.UTF8.GetString(Stdout);
 
         public string StderrText => Encoding.UTF8.GetString(Stderr);
     }
 
-    public static Result Run(IEnumerable<string> args, byte[]? stdin = null, TimeSpan? timeout = null)
+    /// <param name="environment">Variables to set in the child (a null value removes the variable).</param>
+    public static Result Run(IEnumerable<string> args, byte[]? stdin = null, TimeSpan? timeout = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
         string kilnDll = Path.Combine(AppContext.BaseDirectory, "kiln.dll");
         var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -26,6 +28,17 @@ internal static class KilnProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach ((string name, string? value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                psi.Environment.Remove(name);
+            }
+            else
+            {
+                psi.Environment[name] = value;
+            }
+        }
         psi.ArgumentList.Add(kilnDll);
         foreach (string a in args)
         {
@@ -47,7 +60,7 @@ internal static class KilnProcess
             throw new TimeoutException($"kiln {string.Join(' ', args)} did not finish");
         }
         Task.WaitAll(copyOut, copyErr);
-        return new Result(p.ExitCode, stdout.ToArray(), stderr.ToArray());
+        return new Result(p.ExitCode, stdout.ToArray(), stderr.ToArray(), p.Id);
     }
 
     public static Result Run(params string[] args) => Run((IEnumerable<string>)args);

@@ -167,7 +167,8 @@ public sealed class RunCommandTests : IDisposable
         KilnProcess.Result r = KilnProcess.Run("run", "--stats", "--invoke", "fib", Example("fib.wat"), "5");
         Assert.Equal("5\n", r.StdoutText);
         Assert.Contains("compile (interp)", r.StderrText);
-        Assert.Contains("code bytes (interp) 0, permission changes 0", r.StderrText);
+        Assert.Contains("code bytes (interp) 0 in 0 functions", r.StderrText);
+        Assert.Contains("code memory (interp) none, permission changes 0", r.StderrText);
         Assert.Contains("peak linear memory", r.StderrText);
     }
 
@@ -237,6 +238,7 @@ public sealed class RunCommandTests : IDisposable
     [InlineData(new[] { "run", "--dir", "d", "--stats", "a.wasm", "b", "--dir" }, new[] { "run", "--dir", "d", "--stats", "a.wasm" }, new[] { "b", "--dir" })]
     [InlineData(new[] { "run", "--env=A=1", "a.wasm" }, new[] { "run", "--env=A=1", "a.wasm" }, new string[0])]
     [InlineData(new[] { "run", "--", "-a.wasm", "x" }, new[] { "run", "-a.wasm" }, new[] { "x" })]
+    [InlineData(new[] { "run", "--profile", "jitdump", "--debug-info", "a.wasm", "--verbose" }, new[] { "run", "--profile", "jitdump", "--debug-info", "a.wasm" }, new[] { "--verbose" })]
     public void GuestArgumentsAreSplitAtTheModule(string[] args, string[] head, string[] guest)
     {
         (string[] h, string[] g) = RunCommand.SplitGuestArguments(args);
