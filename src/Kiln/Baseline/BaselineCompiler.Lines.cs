@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Kiln.Baseline;
 
 /// <summary>The line table: which Wasm instruction each range of a function's machine code comes from.</summary>
@@ -18,6 +20,7 @@ internal sealed partial class BaselineCompiler
     /// An instruction that emitted nothing (a constant kept on the value stack, dead code) leaves an entry at the same
     /// code offset, which the next instruction replaces; the same bytecode offset twice in a row is one entry.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void RecordLine(int bytecodeOffset)
     {
         int at = _asm.Position - _functionStart;
