@@ -94,7 +94,9 @@ public class EngineLineTableTests
             uint id = BitConverter.ToUInt32(dump, offset);
             int size = (int)BitConverter.ToUInt32(dump, offset + 4);
             Assert.True(size >= 16 && offset + size <= dump.Length, $"record at {offset} has a bad size {size}");
-            if (id == 0 && functions.TryGetValue((nint)BitConverter.ToInt64(dump, offset + 32), out var function))
+            // Earlier engines of this process may have had code at the same address: the name tells ours apart.
+            if (id == 0 && functions.TryGetValue((nint)BitConverter.ToInt64(dump, offset + 32), out var function)
+                && LoadName(dump, offset) == function.Symbol.Name)
             {
                 // JIT_CODE_LOAD of one of ours: the record right before it is its JIT_CODE_DEBUG_INFO.
                 Assert.Equal(2u, previous.Id);
@@ -119,6 +121,13 @@ public class EngineLineTableTests
             offset += size;
         }
         Assert.Equal(functions.Count, seen.Count);
+    }
+
+    /// <summary>The name in the JIT_CODE_LOAD record at <paramref name="offset"/> (after its 56 bytes of fixed fields).</summary>
+    private static string LoadName(byte[] dump, int offset)
+    {
+        int start = offset + 56;
+        return Encoding.UTF8.GetString(dump, start, Array.IndexOf(dump, (byte)0, start) - start);
     }
 
     [Fact]
