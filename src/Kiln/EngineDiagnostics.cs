@@ -4,8 +4,9 @@ namespace Kiln;
 
 /// <summary>
 /// Connects the engine's compiled code to perf and GDB: the code observer that the compilers call after each seal,
-/// turning every <see cref="CodeSymbol"/> into a <see cref="JitFunction"/> for <see cref="JitDiagnostics"/> (frame
-/// layouts read from the code itself, since the symbols carry only names and ranges), then passing the symbols on to
+/// turning every <see cref="CodeSymbol"/> into a <see cref="JitFunction"/> for <see cref="JitDiagnostics"/> (the
+/// frame layout and line table the compiler reports, or a layout read from the code itself for stubs that report
+/// none), then passing the symbols on to
 /// the embedder's own observer. The registrations live as long as the engine's code and are withdrawn before it is
 /// freed.
 /// </summary>
@@ -50,10 +51,10 @@ internal sealed class EngineDiagnostics : ICodeObserver, IDisposable
             for (int i = 0; i < functions.Length; i++)
             {
                 CodeSymbol s = symbols[i];
-                FrameLayout frame = _diagnostics.UsesFrameLayouts
-                    ? FrameLayout.Infer(new ReadOnlySpan<byte>((void*)s.Address, s.Size))
-                    : FrameLayout.NoFrame;
-                functions[i] = new JitFunction(s.Name, s.Address, s.Size, frame);
+                FrameLayout frame = !_diagnostics.UsesFrameLayouts ? FrameLayout.NoFrame
+                    : s.Frame is { } f ? FrameLayout.RbpFrame(f.AfterPushRbp, f.AfterMovRbp).WithEpilogue(f.EpilogueStart, f.EpilogueEnd)
+                    : FrameLayout.Infer(new ReadOnlySpan<byte>((void*)s.Address, s.Size));
+                functions[i] = new JitFunction(s.Name, s.Address, s.Size, frame, ToSourceLocations(s.Lines));
             }
             JitRegistration registration = _diagnostics.Register(functions);
             lock (_registrations)
@@ -62,6 +63,23 @@ internal sealed class EngineDiagnostics : ICodeObserver, IDisposable
             }
         }
         _next?.OnCodeSealed(symbols);
+    }
+
+    /// <summary>A Wasm line table as perf and GDB take it: the module as the file, the bytecode offset as the line.</summary>
+    private static SourceLocation[]? ToSourceLocations(CodeLineTable? table)
+    {
+        if (table is null || table.Entries.Count == 0)
+        {
+            return null;
+        }
+        var locations = new SourceLocation[table.Entries.Count];
+        for (int i = 0; i < locations.Length; i++)
+        {
+            CodeLine line = table.Entries[i];
+            // Lines count from 1 and a module's code section never starts at byte 0 (the header is 8 bytes).
+            locations[i] = new SourceLocation(line.CodeOffset, table.File, line.BytecodeOffset);
+        }
+        return locations;
     }
 
     /// <summary>Withdraws the GDB objects and unwind info; runs before the engine frees its code.</summary>

@@ -21,7 +21,8 @@ public sealed partial class Module
         Baseline.BaselineModule b = Baseline ?? throw new InvalidOperationException("the interpreter tier produces no machine code");
         foreach (CodeSymbol s in b.GetCompiledFunctions())
         {
-            if (s == function)
+            // Same range, whatever line table the caller's copy carries (observers get symbols with one).
+            if (s.Address == function.Address && s.Size == function.Size && s.Name == function.Name)
             {
                 return b.GetCode(s).ToArray();
             }

@@ -229,6 +229,7 @@ internal sealed unsafe partial class BaselineCompiler
                 _asm.Bind(c.Label);
                 _asm.Mov(OperandSize.S64, Gpr.Rsp, Gpr.Rbp);
                 _asm.Pop(Gpr.Rbp);
+                _epilogueStart = _asm.Position;
                 _asm.Ret();
                 Truncate(0);
                 _controlCount--;

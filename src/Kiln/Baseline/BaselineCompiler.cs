@@ -158,6 +158,17 @@ internal sealed unsafe partial class BaselineCompiler
         ResetFunctionState();
         _asm.Align(16);
         int start = _asm.Position;
+        _functionStart = start;
+        _lineCount = 0;
+        // Bodies parsed from text or built in code have no module offsets (their code offset is 0; a binary body
+        // starts after the header), so there is no bytecode position to name.
+        bool lines = RecordsLines && body.CodeOffset > 0;
+        _linesRecorded = lines;
+        if (lines)
+        {
+            // The prologue belongs to the function as a whole: its body's first byte, as Wasmtime maps it.
+            RecordLine(body.CodeOffset);
+        }
         framePatch = EmitPrologue(_module.ImportedFunctionCount + definedIndex);
 
         PushControl(ControlKind.Function, _asm.CreateLabel(), 0, [], _signature.Results);
@@ -169,6 +180,10 @@ internal sealed unsafe partial class BaselineCompiler
                 throw new InternalErrorException("function body ended inside a block (the validator should have refused it)");
             }
             Instruction ins = reader.Read();
+            if (lines)
+            {
+                RecordLine(ins.Offset);
+            }
             if (_dead)
             {
                 SkipDead(in ins);

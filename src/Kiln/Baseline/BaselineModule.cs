@@ -69,7 +69,17 @@ internal sealed unsafe class BaselineModule
     }
 
     private BaselineCompiler NewCompiler() =>
-        new(_model, _signatureIds, _engine.Options.ConsumeFuel, CpuFeatures.Host);
+        new(_model, _signatureIds, _engine.Options.ConsumeFuel, CpuFeatures.Host) { RecordsLines = _engine.CodeObserver is not null };
+
+    /// <summary>The file name tools show for this module's code: its name, or <c>module.wasm</c> when it has none.</summary>
+    private string SourceFile => string.IsNullOrEmpty(_moduleName) ? "module.wasm" : _moduleName;
+
+    /// <summary>The symbol of a function just compiled by <paramref name="compiler"/>, with its line table and frame.</summary>
+    private (string Name, int Start, int End, CodeLineTable? Lines, CodeFrame? Frame) FunctionSymbol(BaselineCompiler compiler, int definedIndex, int start, int end)
+    {
+        CodeLine[]? lines = compiler.TakeLines(end - start);
+        return (FunctionName(definedIndex), start, end, lines is null ? null : new CodeLineTable(SourceFile, lines), compiler.LastFrame(end - start));
+    }
 
     private string FunctionName(int definedIndex) =>
         $"{_moduleName ?? "wasm"}!{_model.GetFunctionName(new FuncIndex((uint)(_model.ImportedFunctionCount + definedIndex)))}";
@@ -86,7 +96,7 @@ internal sealed unsafe class BaselineModule
 
         public List<(int Defined, int Start, int End, int Patch, int Frame)> Functions { get; } = [];
 
-        public List<(string Name, int Start, int End)> Symbols { get; } = [];
+        public List<(string Name, int Start, int End, CodeLineTable? Lines, CodeFrame? Frame)> Symbols { get; } = [];
 
         public TimeSpan Cpu { get; set; }
 
@@ -117,7 +127,7 @@ internal sealed unsafe class BaselineModule
                     int start = chunk.Compiler.CompileFunction(i, out int patch, out int frame);
                     int end = chunk.Compiler.Assembler.Position;
                     chunk.Functions.Add((i, start, end, patch, frame));
-                    chunk.Symbols.Add((FunctionName(i), start, end));
+                    chunk.Symbols.Add(FunctionSymbol(chunk.Compiler, i, start, end));
                 }
                 chunk.Compiler.EndBatch();
                 chunk.Cpu = NativeStack.ThreadCpuTime() - cpu;
@@ -163,7 +173,7 @@ internal sealed unsafe class BaselineModule
             asm.Align(16);
             trampolineStarts[typeIndex] = asm.Position;
             BaselineStubs.EmitEntryTrampoline(asm, type.Params.Length, type.Results.Length);
-            stubs.Symbols.Add(($"{_moduleName ?? "wasm"}!entry_trampoline[{typeIndex}]", trampolineStarts[typeIndex], asm.Position));
+            stubs.Symbols.Add(($"{_moduleName ?? "wasm"}!entry_trampoline[{typeIndex}]", trampolineStarts[typeIndex], asm.Position, null, null));
         }
         var lazyStarts = new int[n];
         if (lazy)
@@ -185,7 +195,7 @@ internal sealed unsafe class BaselineModule
             asm.Align(16);
             int commonStart = asm.Position;
             BaselineStubs.EmitLazyCommon(asm, common, BaselineRuntime.LazyCompileAddress);
-            stubs.Symbols.Add(($"{_moduleName ?? "wasm"}!lazy_compile_stubs", first >= 0 ? first : commonStart, asm.Position));
+            stubs.Symbols.Add(($"{_moduleName ?? "wasm"}!lazy_compile_stubs", first >= 0 ? first : commonStart, asm.Position, null, null));
         }
         stubs.Compiler.EndBatch();
         chunks.Add(stubs);
@@ -277,7 +287,7 @@ internal sealed unsafe class BaselineModule
             int end = compiler.Assembler.Position;
             compiler.EndBatch();
             chunk.Functions.Add((definedIndex, start, end, patch, frame));
-            chunk.Symbols.Add((FunctionName(definedIndex), start, end));
+            chunk.Symbols.Add(FunctionSymbol(compiler, definedIndex, start, end));
             CompileTime += watch.Elapsed;
             CompileCpuTime += NativeStack.ThreadCpuTime() - cpu;
             BodyBytes += _model.Bodies[definedIndex].Code.Length;
@@ -337,9 +347,9 @@ internal sealed unsafe class BaselineModule
                 BitConverter.TryWriteBytes(writableCode.Slice(patch, 4), frame);
             }
             c.Address = codeAddress;
-            foreach ((string name, int start, int end) in c.Symbols)
+            foreach ((string name, int start, int end, CodeLineTable? lines, CodeFrame? frame) in c.Symbols)
             {
-                symbols.Add(new CodeSymbol(name, codeAddress + start, end - start));
+                symbols.Add(new CodeSymbol(name, codeAddress + start, end - start, lines, frame));
             }
         }
         CodeBatch batch = builder.Seal();
