@@ -57,22 +57,27 @@ internal sealed class PerfMap
     }
 
     /// <summary>The process's perf map, opened on first use.</summary>
-    public static PerfMap Open(string? pathOverride = null)
+    public static PerfMap Open(string? pathOverride = null) =>
+        // The default file is ours alone in this process (the runtime's own map is refused below), so a file already
+        // there was left by an earlier process with the same PID: truncating drops its stale lines.
+        Open(pathOverride ?? DefaultPath, checkRuntime: pathOverride is null, truncate: pathOverride is null);
+
+    internal static PerfMap Open(string path, bool checkRuntime, bool truncate)
     {
         lock (s_openLock)
         {
-            string path = pathOverride ?? DefaultPath;
             if (s_open.TryGetValue(path, out PerfMap? open))
             {
                 return open;
             }
-            string? conflict = pathOverride is null ? RuntimeConflict(Environment.GetEnvironmentVariable) : null;
+            string? conflict = checkRuntime ? RuntimeConflict(Environment.GetEnvironmentVariable) : null;
             if (conflict is not null)
             {
                 throw new JitDiagnosticsException($"Cannot write the perf map: {conflict}");
             }
             // SECURITY: /tmp is shared; O_NOFOLLOW keeps a planted symlink from redirecting our writes.
-            int fd = LibC.Open(path, LibC.OWronly | LibC.OCreat | LibC.OAppend | LibC.OCloexec | LibC.ONofollow, 0x1A4 /* 0644 */);
+            int flags = LibC.OWronly | LibC.OCreat | LibC.OAppend | LibC.OCloexec | LibC.ONofollow | (truncate ? LibC.OTrunc : 0);
+            int fd = LibC.Open(path, flags, 0x1A4 /* 0644 */);
             if (fd < 0)
             {
                 throw new JitDiagnosticsException($"Cannot open the perf map {path}: {Errno.Describe(Marshal.GetLastPInvokeError())}.");

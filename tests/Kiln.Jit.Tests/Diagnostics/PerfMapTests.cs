@@ -34,6 +34,24 @@ public class PerfMapTests
     }
 
     [Fact]
+    public void AStaleFileFromAnEarlierProcessWithTheSamePidIsTruncated()
+    {
+        // PIDs wrap: /tmp/perf-PID.map may hold a dead process's lines, which would overlap ours.
+        string path = TempMapPath();
+        File.WriteAllText(path, "7f0000000000 100 stale!function\n");
+        try
+        {
+            PerfMap map = PerfMap.Open(path, checkRuntime: false, truncate: true);
+            map.Append([(0x1000, 0x20, "fresh!function")]);
+            Assert.Equal(["1000 20 fresh!function"], File.ReadAllLines(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void ConcurrentBatchesAppendWholeLinesThatNeverOverlap()
     {
         string path = TempMapPath();
