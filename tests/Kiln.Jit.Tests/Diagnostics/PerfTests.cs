@@ -89,26 +89,35 @@ public class PerfTests
     public void PerfReportAttributesSamplesToFunctionNamesThroughThePerfMap()
     {
         string dir = Directory.CreateTempSubdirectory("kiln-perf-map-").FullName;
+        string? map = null;
         try
         {
             string data = Path.Combine(dir, "perf.data");
-            Record(data, "perfmap", null);
+            string stdout = Record(data, "perfmap", null);
+            // The probe names its map ("perf map /tmp/perf-PID.map"); perf report reads it, then it goes.
+            map = System.Text.RegularExpressions.Regex.Match(stdout, @"perf map (\S+\.map)").Groups[1].Value;
+            Assert.True(map.Length > 0, $"the probe did not name its perf map:\n{stdout}");
             string report = Report(data);
             Assert.Contains(ProbeFunctions.InnerName, report);
         }
         finally
         {
+            if (!string.IsNullOrEmpty(map))
+            {
+                File.Delete(map);
+            }
             Directory.Delete(dir, recursive: true);
         }
     }
 
-    private static void Record(string data, string mode, Dictionary<string, string>? environment)
+    private static string Record(string data, string mode, Dictionary<string, string>? environment)
     {
         (int exit, string stdout, string stderr) = Tools.Run(Tools.Require("perf"),
             ["record", "-e", "cpu-clock", "-k", "1", "-o", data, "--", Tools.DotnetHost, Tools.ProbeDll, mode, "1.5"],
             TimeSpan.FromSeconds(180), environment);
         Assert.True(exit == 0, $"perf record of the probe failed ({exit}):\n{stdout}\n{stderr}");
         Assert.Contains("calls ", stdout);
+        return stdout;
     }
 
     private static string Report(string data)

@@ -148,7 +148,8 @@ public sealed class PerfSamplingFactAttribute : FactAttribute
         string? perf = Tools.Find("perf");
         if (perf is null)
         {
-            return "perf is not installed (scripts/install-deps.sh installs linux-perf)";
+            // CI installs perf: there a missing perf is a broken setup, so the test runs and fails on Require("perf").
+            return Tools.InCi ? null : "perf is not installed (scripts/install-deps.sh installs linux-perf)";
         }
         string paranoid = File.Exists("/proc/sys/kernel/perf_event_paranoid") ? File.ReadAllText("/proc/sys/kernel/perf_event_paranoid").Trim() : "absent";
         string output = Path.Combine(Path.GetTempPath(), $"kiln-perf-probe-{Environment.ProcessId}.data");

@@ -16,9 +16,28 @@ public class EngineDiagnosticsTests
           (func $twice (export "twice") (param i32) (result i32) (call $add (local.get 0) (local.get 0))))
         """;
 
+    /// <summary>
+    /// Deletes a file or directory when the test process exits. A missing one (the test failed before
+    /// creating it) is no error: an exception in a ProcessExit handler would fail the whole test host.
+    /// </summary>
+    private static void DeleteAtExit(string path, Action<string> delete) =>
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                delete(path);
+            }
+            catch (IOException)
+            {
+                // Already gone, or never written.
+            }
+        };
+
     [Fact]
     public void ThePerfMapNamesEveryCompiledFunctionTrampolineAndStubWithoutOverlap()
     {
+        // The process's perf map stays in use until the process ends; then it goes, so runs leave no file in /tmp.
+        DeleteAtExit($"/tmp/perf-{Environment.ProcessId}.map", File.Delete);
         using var engine = new Engine(new EngineOptions { Tier = Tier.Baseline, Profiler = JitProfiler.PerfMap });
         using var store = new Store(engine);
         Instance instance = new Linker(engine).Instantiate(store, Module.FromText(engine, Wat));
@@ -46,7 +65,7 @@ public class EngineDiagnosticsTests
         string dir = Path.Combine(Path.GetTempPath(), $"kiln-engine-jitdump-{Environment.ProcessId}");
         Environment.SetEnvironmentVariable("KILN_JITDUMP_DIR", dir);
         // The process's one jitdump stays open until the process ends; so does its directory.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(dir, recursive: true);
+        DeleteAtExit(dir, d => Directory.Delete(d, recursive: true));
         using var engine = new Engine(new EngineOptions { Tier = Tier.Baseline, Profiler = JitProfiler.JitDump });
         using var store = new Store(engine);
         Instance instance = new Linker(engine).Instantiate(store, Module.FromText(engine, Wat));

@@ -46,6 +46,7 @@ public class EngineDiagnosticsToolTests
     {
         string perf = ExternalTools.Require("perf");
         string dir = Directory.CreateTempSubdirectory("kiln-engine-perf-").FullName;
+        string? map = null;
         try
         {
             string data = Path.Combine(dir, "jitdump.data");
@@ -63,12 +64,19 @@ public class EngineDiagnosticsToolTests
             (exit, output) = ExternalTools.Run(perf, ["record", "-e", "cpu-clock", "-k", "1", "-o", data, "--", ExternalTools.DotnetHost, ExternalTools.ProbeDll, "perfmap", "1.5"],
                 TimeSpan.FromSeconds(180));
             Assert.True(exit == 0, output);
+            // The probe names its map ("perf map /tmp/perf-PID.map"); perf report reads it, then it goes.
+            map = Regex.Match(output, @"perf map (\S+\.map)").Groups[1].Value;
+            Assert.True(map.Length > 0, $"the probe did not name its perf map:\n{output}");
             (exit, output) = ExternalTools.Run(perf, ["report", "-i", data, "--stdio", "--sort", "sym", "--no-children"], TimeSpan.FromSeconds(180));
             Assert.True(exit == 0, output);
             Assert.Matches(@"\d+\.\d+%.*calc!spin", output);
         }
         finally
         {
+            if (!string.IsNullOrEmpty(map))
+            {
+                File.Delete(map);
+            }
             Directory.Delete(dir, recursive: true);
         }
     }

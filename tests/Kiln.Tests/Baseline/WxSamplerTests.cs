@@ -24,6 +24,9 @@ public class WxSamplerTests
           (func (export "twice") (param i32) (result i32) (i32.mul (call $sum (local.get 0)) (i32.const 2))))
         """;
 
+    private const int ModulesPerWorker = 60;
+    private const int MinimumSamples = 20;
+
     [Fact]
     public void NoMappingIsEverWritableAndExecutableWhileModulesCompileAndRun()
     {
@@ -34,6 +37,7 @@ public class WxSamplerTests
         using var done = new CancellationTokenSource();
         var violations = new List<string>();
         int samples = 0;
+        int modules = 0;
         var sampler = new Thread(() =>
         {
             while (!done.IsCancellationRequested)
@@ -49,17 +53,21 @@ public class WxSamplerTests
                         }
                     }
                 }
-                Interlocked.Increment(ref samples);
+                if (Volatile.Read(ref modules) > 0)
+                {
+                    Interlocked.Increment(ref samples);
+                }
             }
         });
         sampler.Start();
 
-        int modules = 0;
         void Work(CompilationMode mode)
         {
             using var engine = new Engine(new EngineOptions { Tier = Tier.Baseline, Compilation = mode });
             var linker = new Linker(engine);
-            for (int i = 0; i < 60; i++)
+            // Keep compiling until the sampler has looked often enough while modules exist, so the check
+            // really overlaps the work however the busy machine schedules the threads.
+            for (int i = 0; i < ModulesPerWorker || (Volatile.Read(ref samples) < MinimumSamples && sampler.IsAlive); i++)
             {
                 using var store = new Store(engine);
                 Instance instance = linker.Instantiate(store, Module.FromText(engine, Wat));
@@ -91,8 +99,8 @@ public class WxSamplerTests
         done.Cancel();
         sampler.Join();
         Assert.Null(failure);
-        Assert.Equal(120, modules);
-        Assert.True(samples > 5, $"only {samples.ToString(CultureInfo.InvariantCulture)} samples of the memory map were taken");
+        Assert.True(modules >= 2 * ModulesPerWorker, $"only {modules.ToString(CultureInfo.InvariantCulture)} modules ran");
+        Assert.True(samples >= MinimumSamples, $"only {samples.ToString(CultureInfo.InvariantCulture)} samples of the memory map were taken during the work");
         Assert.True(violations.Count == 0, "writable and executable mappings seen:\n" + string.Join("\n", violations.Distinct().Take(10)));
     }
 }

@@ -80,7 +80,8 @@ public sealed class PerfSamplingFactAttribute : FactAttribute
         }
         if (ExternalTools.Find("perf") is not { } perf)
         {
-            return "perf is not installed (scripts/install-deps.sh installs linux-perf)";
+            // CI installs perf: there a missing perf is a broken setup, so the test runs and fails on Require("perf").
+            return ExternalTools.InCi ? null : "perf is not installed (scripts/install-deps.sh installs linux-perf)";
         }
         string data = Path.Combine(Path.GetTempPath(), $"kiln-perf-probe-{Environment.ProcessId}.data");
         try

@@ -56,15 +56,22 @@ public class ReaderFuzzTests
         var random = new Random(s_seed);
         var clock = Stopwatch.StartNew();
         int runs = 0;
-        while (clock.Elapsed < s_budget)
+        // At least MinimumRuns inputs however slow the machine: a busy CI host must not turn the
+        // fuzz run into a handful of inputs.
+        while (clock.Elapsed < s_budget || runs < MinimumRuns)
         {
             byte[] seed = seeds[random.Next(seeds.Count)];
             byte[] mutant = Mutate(seed, random);
             Assert.True(Run(mutant) is not { } failure || Fail($"seed {s_seed}: {failure}", runs));
             runs++;
         }
-        Assert.True(runs > 100, $"only {runs} runs in the budget");
     }
+
+    /// <summary>Inputs each fuzz loop tries at the least, whatever the time budget.</summary>
+    private const int MinimumRuns = 200;
+
+    /// <summary>Longest one input may take to read and validate; a linear reader needs milliseconds.</summary>
+    private static readonly TimeSpan s_slowInput = TimeSpan.FromSeconds(2);
 
     [Fact]
     public void TruncatedModulesOnlyYieldKilnErrors()
@@ -87,11 +94,13 @@ public class ReaderFuzzTests
         List<byte[]> seeds = Seeds();
         string? failure = null;
         TimeSpan slowest = TimeSpan.Zero;
+        byte[] slowestInput = [];
         var worker = new Thread(() =>
         {
             var random = new Random(s_seed + 1);
             var clock = Stopwatch.StartNew();
-            while (clock.Elapsed < s_budget && failure is null)
+            int runs = 0;
+            while ((clock.Elapsed < s_budget || runs < MinimumRuns) && failure is null)
             {
                 byte[] mutant = Mutate(seeds[random.Next(seeds.Count)], random);
                 var one = Stopwatch.StartNew();
@@ -99,14 +108,27 @@ public class ReaderFuzzTests
                 if (one.Elapsed > slowest)
                 {
                     slowest = one.Elapsed;
+                    slowestInput = mutant;
                 }
+                runs++;
             }
         })
         { IsBackground = true };
         worker.Start();
-        Assert.True(worker.Join(s_budget + TimeSpan.FromSeconds(30)), "an input did not finish: the reader or validator hangs");
+        Assert.True(worker.Join(s_budget + TimeSpan.FromSeconds(60)), "an input did not finish: the reader or validator hangs");
         Assert.Null(failure);
-        Assert.True(slowest < TimeSpan.FromSeconds(2), $"slowest input took {slowest}");
+        if (slowest >= s_slowInput)
+        {
+            // One slow measurement may be the machine (a descheduled thread, a GC); a slow input is
+            // slow every time, so the best of three retimings decides.
+            slowest = Enumerable.Range(0, 3).Select(_ =>
+            {
+                var one = Stopwatch.StartNew();
+                Run(slowestInput);
+                return one.Elapsed;
+            }).Min();
+        }
+        Assert.True(slowest < s_slowInput, $"slowest input took {slowest}: {Convert.ToHexString(slowestInput)}");
     }
 
     /// <summary>Counts of 2^32-1 at each place the reader sizes something by a count.</summary>

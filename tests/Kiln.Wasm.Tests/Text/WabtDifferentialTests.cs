@@ -40,12 +40,16 @@ public sealed class WabtDifferentialTests(ITestOutputHelper output)
             {
                 p.StandardError.ReadToEnd();
                 p.WaitForExit();
+                // wabt 1.0.32 predates parts of the 2.0 suite; only the scripts known to be beyond it are
+                // not compared, so a wabt that suddenly fails on every script cannot pass unnoticed.
+                bool known = Validation.SpecValidationTests.WabtCannotParse.Contains(fileName);
                 if (p.ExitCode != 0)
                 {
-                    // wabt 1.0.32 predates parts of the 2.0 suite; such scripts are not comparable.
+                    Assert.True(known, $"wast2json failed ({p.ExitCode}) on {fileName}, which is not among the scripts wabt cannot read");
                     output.WriteLine($"wabt cannot read {fileName}");
                     return;
                 }
+                Assert.False(known, $"wast2json now reads {fileName}: remove it from the scripts wabt cannot read");
             }
             WastScript script = WastParser.ParseScript(File.ReadAllBytes(path), fileName);
             // wast2json names each module by the line of its "(module"; two modules never share a line in the suite.

@@ -18,6 +18,9 @@ public class SpecValidationTests
     private static readonly HashSet<string> s_wabtCannotParse =
         ["comments.wast", "if.wast", "table_fill.wast", "table_get.wast", "table_grow.wast", "table_set.wast", "table_size.wast"];
 
+    /// <summary>Spec scripts wabt 1.0.32's wast2json cannot read (it predates parts of the 2.0 suite).</summary>
+    internal static IReadOnlySet<string> WabtCannotParse => s_wabtCannotParse;
+
     /// <summary>Cases whose message differs on purpose, by file:line, with the reason.</summary>
     private static readonly Dictionary<string, string> s_knownMessageMismatches = new()
     {
