@@ -31,8 +31,41 @@ internal sealed class CodeRegion
     /// <summary>Bytes of the whole reservation.</summary>
     public nuint TotalSize => CodeAreaSize + DataAreaSize;
 
-    /// <summary>Bytes of the executable view still mapped (the whole reservation until the seal trims unused pages).</summary>
-    public nuint ExecutableMappedBytes { get; set; }
+    /// <summary>Whether the seal has trimmed the region to its used code and data pages.</summary>
+    public bool IsSealed { get; private set; }
+
+    /// <summary>Code pages still mapped after the seal (a page multiple).</summary>
+    public nuint SealedCodePages { get; private set; }
+
+    /// <summary>Data pages still mapped after the seal (a page multiple).</summary>
+    public nuint SealedDataPages { get; private set; }
+
+    public void MarkSealed(nuint codePages, nuint dataPages)
+    {
+        IsSealed = true;
+        SealedCodePages = codePages;
+        SealedDataPages = dataPages;
+    }
+
+    /// <summary>
+    /// Returns the executable view's pages: all of them before the seal, exactly the used code and data pages after
+    /// it. SECURITY: never one munmap over the trimmed holes, because by then the process may have mapped something
+    /// else there (the runtime's own JIT views land in freed ranges within microseconds) and it would be torn away.
+    /// </summary>
+    public void UnmapExecutableView(CodeMemoryCounters counters)
+    {
+        if (IsSealed)
+        {
+            PageSyscalls.Unmap(counters, ExecutableBase, SealedCodePages);
+            PageSyscalls.Unmap(counters, ExecutableDataBase, SealedDataPages);
+            SealedCodePages = 0;
+            SealedDataPages = 0;
+        }
+        else
+        {
+            PageSyscalls.Unmap(counters, ExecutableBase, TotalSize);
+        }
+    }
 
     /// <summary>Start of the data area in the executable view.</summary>
     public nint ExecutableDataBase => ExecutableBase + (nint)CodeAreaSize;

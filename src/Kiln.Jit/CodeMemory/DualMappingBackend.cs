@@ -62,7 +62,7 @@ internal sealed class DualMappingBackend : ICodeMemoryBackend
         }
         // The mappings keep the file alive; the descriptor is not needed any more.
         LibC.Close(fd);
-        return new CodeRegion(writable, executable, codeAreaSize, dataAreaSize) { ExecutableMappedBytes = total };
+        return new CodeRegion(writable, executable, codeAreaSize, dataAreaSize);
     }
 
     public void Seal(CodeRegion region, nuint codePages, nuint dataPages)
@@ -74,7 +74,7 @@ internal sealed class DualMappingBackend : ICodeMemoryBackend
         nint data = region.ExecutableDataBase;
         PageSyscalls.Unmap(_counters, code + (nint)codePages, region.CodeAreaSize - codePages);
         PageSyscalls.Unmap(_counters, data + (nint)dataPages, region.DataAreaSize - dataPages);
-        region.ExecutableMappedBytes = codePages + dataPages;
+        region.MarkSealed(codePages, dataPages);
     }
 
     public void Release(CodeRegion region)
@@ -84,8 +84,7 @@ internal sealed class DualMappingBackend : ICodeMemoryBackend
             PageSyscalls.Unmap(_counters, region.WritableBase, region.TotalSize);
             region.WritableBase = 0;
         }
-        PageSyscalls.Unmap(_counters, region.ExecutableBase, region.TotalSize, region.ExecutableMappedBytes);
-        region.ExecutableMappedBytes = 0;
+        region.UnmapExecutableView(_counters);
     }
 
     private int CreateExecutableMemfd()

@@ -26,7 +26,7 @@ internal sealed class MprotectBackend : ICodeMemoryBackend
         // touch and MAP_NORESERVE skips the commit charge, so a separate commit would be a wasted system call.
         nint baseAddress = PageSyscalls.Map(_counters, 0, total, LibC.ProtRead | LibC.ProtWrite,
             LibC.MapPrivate | LibC.MapAnonymous | LibC.MapNoReserve, -1, 0, "a code batch");
-        return new CodeRegion(baseAddress, baseAddress, codeAreaSize, dataAreaSize) { ExecutableMappedBytes = total };
+        return new CodeRegion(baseAddress, baseAddress, codeAreaSize, dataAreaSize);
     }
 
     public void Seal(CodeRegion region, nuint codePages, nuint dataPages)
@@ -40,14 +40,13 @@ internal sealed class MprotectBackend : ICodeMemoryBackend
         // Unused pages would otherwise stay writable next to code: give them back instead.
         PageSyscalls.Unmap(_counters, code + (nint)codePages, region.CodeAreaSize - codePages);
         PageSyscalls.Unmap(_counters, data + (nint)dataPages, region.DataAreaSize - dataPages);
-        region.ExecutableMappedBytes = codePages + dataPages;
+        region.MarkSealed(codePages, dataPages);
         region.WritableBase = 0;
     }
 
     public void Release(CodeRegion region)
     {
-        PageSyscalls.Unmap(_counters, region.ExecutableBase, region.TotalSize, region.ExecutableMappedBytes);
-        region.ExecutableMappedBytes = 0;
+        region.UnmapExecutableView(_counters);
         region.WritableBase = 0;
     }
 }

@@ -28,13 +28,7 @@ internal static class PageSyscalls
         return result;
     }
 
-    public static void Unmap(CodeMemoryCounters counters, nint address, nuint length) => Unmap(counters, address, length, length);
-
-    /// <summary>
-    /// Unmaps a range that may contain holes (Linux accepts that); <paramref name="mappedBytes"/> is how much of
-    /// it was still mapped, which is what leaves <see cref="CodeMemoryCounters.BytesReserved"/>.
-    /// </summary>
-    public static void Unmap(CodeMemoryCounters counters, nint address, nuint length, nuint mappedBytes)
+    public static void Unmap(CodeMemoryCounters counters, nint address, nuint length)
     {
         if (length == 0)
         {
@@ -46,7 +40,7 @@ internal static class PageSyscalls
             int errno = Marshal.GetLastPInvokeError();
             throw new CodeMemoryException($"munmap of {length} bytes at 0x{address:x} failed: {Errno.Describe(errno)}", errno);
         }
-        CodeMemoryCounters.Add(ref counters.BytesReserved, -(long)mappedBytes);
+        CodeMemoryCounters.Add(ref counters.BytesReserved, -(long)length);
     }
 
     public static void Protect(CodeMemoryCounters counters, nint address, nuint length, int protection)
