@@ -1,3 +1,5 @@
+using Kiln.Jit.Interop;
+
 namespace Kiln.Jit.Tests;
 
 [Collection(MapsCollection.Name)]
@@ -92,6 +94,35 @@ public unsafe class FreeingTests
         Assert.Equal(0, stats.BytesReserved);
         Assert.Throws<ObjectDisposedException>(() => memory.CreateBatch(16));
     }
+
+    [Theory]
+    [MemberData(nameof(Strategies.Both), MemberType = typeof(Strategies))]
+    public void FreeingABatchLeavesAloneWhatWasMappedIntoItsTrimmedPages(CodeMemoryStrategy strategy)
+    {
+        // The seal returns unused pages; the process may map something else there before the batch is freed
+        // (the runtime does, within microseconds). Freeing the batch must not tear that mapping away.
+        using CodeMemory memory = Strategies.Create(strategy);
+        int page = CodeMemory.PageSize;
+        CodeBatchBuilder builder = memory.CreateBatch(4 * page, page);
+        builder.AddFunction(X64Snippets.ReturnConstant(1));
+        builder.AddReadOnlyData([7], 1);
+        CodeBatch batch = builder.Seal();
+        nint hole = batch.CodeAddress + page;
+        nint squatter = LibC.Mmap(hole, (nuint)page, LibC.ProtRead, LibC.MapPrivate | LibC.MapAnonymous | MapFixedNoReplace, -1, 0);
+        Assert.True(squatter == hole, $"could not map into the trimmed pages at 0x{hole:x} (got 0x{squatter:x})");
+        try
+        {
+            batch.Dispose();
+            MapsEntry? entry = ProcMaps.Find(hole);
+            Assert.True(entry is not null, $"freeing the batch unmapped 0x{hole:x}, which it no longer owned");
+        }
+        finally
+        {
+            LibC.Munmap(squatter, (nuint)page);
+        }
+    }
+
+    private const int MapFixedNoReplace = 0x100000;
 
     private static void AssertUnmapped(nint address, long length)
     {
