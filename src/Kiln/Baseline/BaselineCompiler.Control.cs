@@ -197,6 +197,7 @@ internal sealed unsafe partial class BaselineCompiler
 
     private void Else()
     {
+        ForgetCachedLocals();
         ref Control c = ref _controls[_controlCount - 1];
         if (!_dead)
         {
@@ -217,6 +218,7 @@ internal sealed unsafe partial class BaselineCompiler
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void End()
     {
+        ForgetCachedLocals();
         ref Control c = ref _controls[_controlCount - 1];
         switch (c.Kind)
         {

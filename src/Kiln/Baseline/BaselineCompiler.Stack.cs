@@ -21,6 +21,12 @@ internal sealed unsafe partial class BaselineCompiler
     private bool _condPending;
     private Condition _cond;
 
+    // The float-local cache: xmm register i also holds local _xmmCacheLocal[i] when bit i of _xmmCached is set.
+    // Locals stay write-through (their slot is always current), so forgetting an entry never needs a store.
+    // Cached registers are marked used, so nothing else allocates or overwrites them while they are cached.
+    private readonly int[] _xmmCacheLocal = new int[16];
+    private uint _xmmCached;
+
     private enum Loc : byte
     {
         Const,
@@ -46,6 +52,7 @@ internal sealed unsafe partial class BaselineCompiler
         _maxHeight = 0;
         _gprUsed = 0;
         _xmmUsed = 0;
+        _xmmCached = 0;
         _condPending = false;
         _controlCount = 0;
         _dead = false;
@@ -154,6 +161,14 @@ internal sealed unsafe partial class BaselineCompiler
                     return Xmm.FromIndex(i);
                 }
             }
+            if (_xmmCached != 0)
+            {
+                // A cached copy of a local is cheaper to give up than a value (its slot is current).
+                int victim = System.Numerics.BitOperations.TrailingZeroCount(_xmmCached);
+                _xmmCached &= ~(1u << victim);
+                _xmmUsed &= ~(1u << victim);
+                continue;
+            }
             SpillOldest(isFloat: true);
         }
     }
@@ -187,6 +202,8 @@ internal sealed unsafe partial class BaselineCompiler
     /// <summary>Spills every register value in [start, end); constants stay. Local references stay unless <paramref name="locals"/> (block entries: the local may change inside).</summary>
     private void SpillRange(int start, int end, bool locals = false)
     {
+        // Every caller is a call, a helper or a block entry: registers are clobbered or control may join.
+        ForgetCachedLocals();
         for (int i = start; i < end; i++)
         {
             ref Val v = ref _stack[i];
@@ -396,8 +413,57 @@ internal sealed unsafe partial class BaselineCompiler
         _condPending = false;
     }
 
-    /// <summary>local.get emits nothing: the value is read from the local's slot where it is used.</summary>
-    private void LocalGet(int index) => Push(_localTypes[index], Loc.Local).Bits = (ulong)index;
+    /// <summary>Drops every cached float local (before labels, calls and helpers: the registers may not hold them there).</summary>
+    private void ForgetCachedLocals()
+    {
+        _xmmUsed &= ~_xmmCached;
+        _xmmCached = 0;
+    }
+
+    private int CachedXmmOf(int index)
+    {
+        for (uint m = _xmmCached; m != 0; m &= m - 1)
+        {
+            int i = System.Numerics.BitOperations.TrailingZeroCount(m);
+            if (_xmmCacheLocal[i] == index)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void ForgetCachedLocal(int index)
+    {
+        int i = CachedXmmOf(index);
+        if (i >= 0)
+        {
+            _xmmCached &= ~(1u << i);
+            _xmmUsed &= ~(1u << i);
+        }
+    }
+
+    /// <summary>
+    /// local.get emits nothing: the value is read from the local's slot where it is used. A float local whose value
+    /// is still in a register (set or teed since the last label or call) is copied from it instead: reading the slot
+    /// just written would put a store-to-load forwarding delay on the dependency chain of float loops.
+    /// </summary>
+    private void LocalGet(int index)
+    {
+        ValType type = _localTypes[index];
+        if (_xmmCached != 0 && IsFloat(type))
+        {
+            int cached = CachedXmmOf(index);
+            int x = cached >= 0 ? TryAllocFreeXmm() : -1;
+            if (x >= 0)
+            {
+                _asm.Movaps(Xmm.FromIndex(x), Xmm.FromIndex(cached));
+                PushReg(type, x);
+                return;
+            }
+        }
+        Push(type, Loc.Local).Bits = (ulong)index;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LocalSet(int index, bool tee)
@@ -429,9 +495,53 @@ internal sealed unsafe partial class BaselineCompiler
             }
         }
         StoreValue(LocalMem(index), in _stack[_height - 1], _height - 1, s_scratch);
+        if (IsFloat(_localTypes[index]))
+        {
+            ForgetCachedLocal(index);
+            ref Val value = ref _stack[_height - 1];
+            if (value.Loc == Loc.Reg)
+            {
+                if (tee)
+                {
+                    // Only a free register: allocating could spill the very value being copied.
+                    int copy = TryAllocFreeXmm();
+                    if (copy >= 0)
+                    {
+                        _asm.Movaps(Xmm.FromIndex(copy), Xmm.FromIndex(value.Reg));
+                        CacheLocal(index, copy);
+                    }
+                }
+                else
+                {
+                    // The register stays used and now belongs to the cache.
+                    CacheLocal(index, Pop().Reg);
+                }
+                return;
+            }
+        }
         if (!tee)
         {
             Drop();
         }
+    }
+
+    /// <summary>A free xmm register marked used, or -1; never evicts or spills.</summary>
+    private int TryAllocFreeXmm()
+    {
+        for (int i = XmmPoolFirst; i <= XmmPoolLast; i++)
+        {
+            if ((_xmmUsed & (1u << i)) == 0)
+            {
+                _xmmUsed |= 1u << i;
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void CacheLocal(int index, int reg)
+    {
+        _xmmCacheLocal[reg] = index;
+        _xmmCached |= 1u << reg;
     }
 }
