@@ -52,6 +52,70 @@ public class BaselineExecutionTests
         Assert.Equal([Value.FromF64(2.5), Value.FromI64(0x1_0000_0007), Value.FromI32(7)], r);
     }
 
+    private const string FloatLocals = """
+        (module $floatLocals
+          (func $clobber (param f64) (result f64)
+            (f64.add (f64.mul (local.get 0) (f64.const 3)) (f64.sqrt (f64.abs (local.get 0)))))
+          (func (export "mandel") (param f64 f64) (result i32)
+            (local $zr f64) (local $zi f64) (local $zr2 f64) (local $zi2 f64) (local $it i32)
+            (block $done
+              (loop $next
+                (br_if $done (i32.ge_u (local.get $it) (i32.const 200)))
+                (br_if $done (f64.gt (f64.add (local.get $zr2) (local.get $zi2)) (f64.const 4)))
+                (local.set $zi (f64.add (f64.mul (f64.add (local.get $zr) (local.get $zr)) (local.get $zi)) (local.get 1)))
+                (local.set $zr (f64.add (f64.sub (local.get $zr2) (local.get $zi2)) (local.get 0)))
+                (local.set $zr2 (f64.mul (local.tee $zr (local.get $zr)) (local.get $zr)))
+                (local.set $zi2 (f64.mul (local.get $zi) (local.get $zi)))
+                (local.set $it (i32.add (local.get $it) (i32.const 1)))
+                (br $next)))
+            (local.get $it))
+          (func (export "mixed") (param f64 f32) (result f64)
+            (local $a f64) (local $b f64) (local $c f32)
+            (local.set $a (f64.add (local.get 0) (f64.const 1)))
+            ;; An older reference to $a must keep the old value when $a is set again.
+            (local.get $a)
+            (local.set $a (f64.mul (local.get $a) (f64.const 10)))
+            (local.set $b (f64.sub (local.get $a)))
+            ;; A call clobbers every xmm register: $a and $b must come from their slots after it.
+            (local.set $b (f64.add (local.get $b) (call $clobber (local.get $a))))
+            (local.set $c (f32.mul (local.get 1) (local.get 1)))
+            (if (f64.gt (local.get 0) (f64.const 0))
+              (then (local.set $a (f64.const 7)) (local.set $c (f32.const 2)))
+              (else (local.set $a (f64.neg (local.get $a)))))
+            ;; After the join $a is 7 or -$a: never the value cached before the if.
+            (f64.add
+              (f64.add (local.get $a) (local.get $b))
+              (f64.add (f64.promote_f32 (local.get $c))
+                ;; Many live float values: cached locals are given up before values spill.
+                (f64.add (f64.add (f64.add (f64.add (local.tee $a (f64.add (local.get $a) (f64.const 1))) (local.get $a))
+                  (f64.add (f64.add (local.get $a) (local.get $b)) (f64.add (local.get $a) (local.get $b))))
+                  (f64.add (f64.add (local.get $a) (local.get $b)) (f64.add (local.get $a) (local.get $b))))
+                  (f64.add (f64.add (f64.add (local.get $a) (local.get $b)) (f64.add (local.get $a) (local.get $b)))
+                  (f64.add (f64.add (local.get $a) (local.get $b)) (f64.add (local.get $a) (local.get $b)))))))
+            (f64.add (local.get $a) (local.get 2)) f64.add)
+        )
+        """;
+
+    [Fact]
+    public void FloatLocalsKeptInRegistersMatchTheInterpreter()
+    {
+        using var baseline = new TestHost(new EngineOptions { Tier = Tier.Baseline });
+        using var interpreter = new TestHost(new EngineOptions());
+        Instance compiled = Instantiate(baseline, FloatLocals);
+        Instance reference = Instantiate(interpreter, FloatLocals);
+        double[] points = [-2.1, -1.0, -0.75, -0.1, 0, 0.25, 0.3, 1.5];
+        foreach (double x in points)
+        {
+            foreach (double y in points)
+            {
+                Value[] args = [Value.FromF64(x), Value.FromF64(y)];
+                Assert.Equal(reference.GetFunction("mandel")!.Invoke(args), compiled.GetFunction("mandel")!.Invoke(args));
+                Value[] mixedArgs = [Value.FromF64(x), Value.FromF32((float)y)];
+                Assert.Equal(reference.GetFunction("mixed")!.Invoke(mixedArgs), compiled.GetFunction("mixed")!.Invoke(mixedArgs));
+            }
+        }
+    }
+
     [Fact]
     public void HalfTheFunctionsInterpretedCallTheCompiledHalfAndBack()
     {
