@@ -12,19 +12,7 @@ public sealed unsafe partial class WasiContext
     {
         FdEntry e = _fds.Get(fd);
         e.Require(Rights.FdRead);
-        IovecList list = memory.ReadIovecs(iovs, iovsLen);
-        ulong total = 0;
-        for (int i = 0; i < list.Count; i++)
-        {
-            (uint ptr, uint len) = list[i];
-            Span<byte> buf = memory.Slice(ptr, len);
-            int n = e.Stream is { } s ? s.Read(buf) : HostRead(e.HostFd, buf, offset: -1);
-            total += (uint)n;
-            if (n < buf.Length)
-            {
-                break;
-            }
-        }
+        ulong total = Transfer(memory, iovs, iovsLen, (buf, _) => e.Stream is { } s ? s.Read(buf) : HostRead(e.HostFd, buf, offset: -1));
         memory.WriteU32(nreadPtr, (uint)total);
         return Errno.Success;
     }
@@ -36,19 +24,7 @@ public sealed unsafe partial class WasiContext
         e.Require(Rights.FdRead | Rights.FdSeek);
         int host = e.RequireHostFd(Errno.SPipe);
         WasiErrnoException.ThrowIf(offset > long.MaxValue, Errno.Inval);
-        IovecList list = memory.ReadIovecs(iovs, iovsLen);
-        ulong total = 0;
-        for (int i = 0; i < list.Count; i++)
-        {
-            (uint ptr, uint len) = list[i];
-            Span<byte> buf = memory.Slice(ptr, len);
-            int n = HostRead(host, buf, (long)(offset + total));
-            total += (uint)n;
-            if (n < buf.Length)
-            {
-                break;
-            }
-        }
+        ulong total = Transfer(memory, iovs, iovsLen, (buf, done) => HostRead(host, buf, (long)(offset + done)));
         memory.WriteU32(nreadPtr, (uint)total);
         return Errno.Success;
     }
@@ -57,25 +33,15 @@ public sealed unsafe partial class WasiContext
     {
         FdEntry e = _fds.Get(fd);
         e.Require(Rights.FdWrite);
-        IovecList list = memory.ReadIovecs(iovs, iovsLen);
-        ulong total = 0;
-        for (int i = 0; i < list.Count; i++)
+        ulong total = Transfer(memory, iovs, iovsLen, (buf, _) =>
         {
-            (uint ptr, uint len) = list[i];
-            Span<byte> buf = memory.Slice(ptr, len);
             if (e.Stream is { } s)
             {
                 s.Write(buf);
-                total += len;
-                continue;
+                return buf.Length;
             }
-            int n = HostWrite(e.HostFd, buf, offset: -1);
-            total += (uint)n;
-            if (n < buf.Length)
-            {
-                break;
-            }
-        }
+            return HostWrite(e.HostFd, buf, offset: -1);
+        });
         e.Stream?.Flush();
         memory.WriteU32(nwrittenPtr, (uint)total);
         return Errno.Success;
@@ -88,21 +54,34 @@ public sealed unsafe partial class WasiContext
         e.Require(Rights.FdWrite | Rights.FdSeek);
         int host = e.RequireHostFd(Errno.SPipe);
         WasiErrnoException.ThrowIf(offset > long.MaxValue, Errno.Inval);
+        ulong total = Transfer(memory, iovs, iovsLen, (buf, done) => HostWrite(host, buf, (long)(offset + done)));
+        memory.WriteU32(nwrittenPtr, (uint)total);
+        return Errno.Success;
+    }
+
+    /// <summary>Moves bytes between the guest's buffers and a descriptor; <paramref name="done"/> is the count so far.</summary>
+    private delegate int IovecTransfer(Span<byte> buffer, ulong done);
+
+    /// <summary>
+    /// The scatter/gather loop of fd_read/pread/write/pwrite: each guest buffer in turn (bounds-checked by
+    /// <see cref="GuestMemory"/>), stopping at the first short transfer as POSIX readv/writev do. Returns the total.
+    /// </summary>
+    private static ulong Transfer(GuestMemory memory, uint iovs, uint iovsLen, IovecTransfer transfer)
+    {
         IovecList list = memory.ReadIovecs(iovs, iovsLen);
         ulong total = 0;
         for (int i = 0; i < list.Count; i++)
         {
             (uint ptr, uint len) = list[i];
             Span<byte> buf = memory.Slice(ptr, len);
-            int n = HostWrite(host, buf, (long)(offset + total));
+            int n = transfer(buf, total);
             total += (uint)n;
             if (n < buf.Length)
             {
                 break;
             }
         }
-        memory.WriteU32(nwrittenPtr, (uint)total);
-        return Errno.Success;
+        return total;
     }
 
     /// <summary>One read (or pread when <paramref name="offset"/> ≥ 0), retried on EINTR; errors become errnos.</summary>
