@@ -8,6 +8,7 @@ namespace Kiln.Jit.Tests;
 /// whole original reservation destroyed such mappings and killed the process ("The RW block to
 /// unmap was not found").
 /// </summary>
+[Collection(MapsCollection.Name)]
 public class ReleaseAfterSealTests
 {
     private const int MapFixedNoReplace = 0x100000;
