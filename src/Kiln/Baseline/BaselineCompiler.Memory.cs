@@ -46,7 +46,7 @@ internal sealed unsafe partial class BaselineCompiler
             return Mem.At(s_memBase, s_scratch);
         }
         Gpr r;
-        if (index.Loc == Loc.Reg)
+        if (InRegister(in index))
         {
             r = Gpr.FromIndex(index.Reg);
         }
@@ -97,9 +97,10 @@ internal sealed unsafe partial class BaselineCompiler
         }
         Val idx = Pop();
         Mem address = EffectiveAddress(in idx, _height, ins.MemOffset, size, out Gpr idxReg);
+        int into = FusedTarget();
         if (op is Opcode.F32Load or Opcode.F64Load)
         {
-            Xmm x = AllocXmm();
+            Xmm x = into >= 0 ? Xmm.FromIndex(_pinnedReg[into]) : AllocXmm();
             if (op == Opcode.F32Load)
             {
                 _asm.Movss(x, address);
@@ -112,11 +113,24 @@ internal sealed unsafe partial class BaselineCompiler
             {
                 FreeGpr(idxReg);
             }
-            PushReg(op == Opcode.F32Load ? ValType.F32 : ValType.F64, x.Index);
+            PushResult(op == Opcode.F32Load ? ValType.F32 : ValType.F64, x.Index, into);
             return;
         }
-        // The destination may reuse the index register: the address is consumed by the load itself.
-        Gpr dst = idx.Loc != Loc.Const ? idxReg : AllocGpr();
+        // The destination may reuse the index register (the address is consumed by the load itself), unless
+        // that register belongs to a pinned local.
+        Gpr dst;
+        if (into >= 0)
+        {
+            dst = Gpr.FromIndex(_pinnedReg[into]);
+            if (idx.Loc != Loc.Const)
+            {
+                FreeGpr(idxReg);
+            }
+        }
+        else
+        {
+            dst = idx.Loc != Loc.Const && !IsPinnedGpr(idxReg) ? idxReg : AllocGpr();
+        }
         ValType type = op is Opcode.I32Load or Opcode.I32Load8S or Opcode.I32Load8U or Opcode.I32Load16S or Opcode.I32Load16U ? ValType.I32 : ValType.I64;
         switch (op)
         {
@@ -151,7 +165,7 @@ internal sealed unsafe partial class BaselineCompiler
                 _asm.Movsxd(dst, address);
                 break;
         }
-        PushReg(type, dst.Index);
+        PushResult(type, dst.Index, into);
     }
 
     private void EmitStore(Opcode op, Mem addr, in Val value, int valuePos)
@@ -165,7 +179,7 @@ internal sealed unsafe partial class BaselineCompiler
         };
         if (op is Opcode.F32Store or Opcode.F64Store)
         {
-            if (value.Loc == Loc.Reg)
+            if (InRegister(in value))
             {
                 StoreReg(addr, value.Type, value.Reg);
                 return;
@@ -182,6 +196,7 @@ internal sealed unsafe partial class BaselineCompiler
         switch (value.Loc)
         {
             case Loc.Reg:
+            case Loc.Local when IsPinned(in value):
                 _asm.Mov(size, addr, Gpr.FromIndex(value.Reg));
                 return;
             case Loc.Const:
