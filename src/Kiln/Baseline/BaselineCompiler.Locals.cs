@@ -17,10 +17,12 @@ internal sealed unsafe partial class BaselineCompiler
 {
     private const byte NotPinned = 0xFF;
 
-    // Integer locals go to registers no call sequence uses for arguments (s_argRegs), so loading helper
-    // arguments never overwrites a pinned local still to be read. rbx and r12 survive helper calls (SysV).
-    private static readonly Gpr[] s_pinnableGprs = [Gpr.Rbx, Gpr.R12, Gpr.R10, Gpr.R11];
+    // In order of preference: rbx and r12 survive helper calls (SysV), r10 and r11 carry no helper arguments.
+    // Helper calls write pinned locals back before loading argument registers (see CallHelper).
+    private static readonly Gpr[] s_pinnableGprs = [Gpr.Rbx, Gpr.R12, Gpr.R10, Gpr.R11, Gpr.R9, Gpr.R8];
     private const uint SysVPreservedMask = (1u << 3) | (1u << 12);
+    // Registers left for temporaries: an expression rarely needs more than three at once.
+    private const int MinTemporaryGprs = 3;
     private const int MaxPinnedXmms = 6;
 
     private byte[] _pinnedReg = new byte[16];
@@ -101,7 +103,8 @@ internal sealed unsafe partial class BaselineCompiler
                     break;
             }
         }
-        for (int i = 0; i < s_pinnableGprs.Length; i++)
+        int maxGprs = Math.Min(s_pinnableGprs.Length, s_gprPool.Length - MinTemporaryGprs);
+        for (int i = 0; i < maxGprs; i++)
         {
             int local = Heaviest(weight, isFloat: false);
             if (local < 0)
@@ -263,7 +266,10 @@ internal sealed unsafe partial class BaselineCompiler
     /// </summary>
     private void MarkAllPinnedDirty() => _pinnedDirty = (1u << _pinnedCount) - 1;
 
-    /// <summary>Before a call: writes changed pinned locals back to their slots.</summary>
+    /// <summary>
+    /// Before a call: writes changed pinned locals back to their slots, so every pinned local's slot is current.
+    /// Stores only; done before any argument register is written.
+    /// </summary>
     private void SavePinnedLocals()
     {
         for (uint m = _pinnedDirty; m != 0; m &= m - 1)

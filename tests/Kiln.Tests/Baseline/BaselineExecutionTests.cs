@@ -160,6 +160,20 @@ public class BaselineExecutionTests
             (local.set $v (i32.mul (local.get $v) (i32.const 3)))
             (drop (call $clobber (local.get $v)))
             (i32.add (local.get $v) (local.get $v)))
+          ;; Helper arguments that are pinned locals in argument registers (r8, r9 once four busier locals are pinned).
+          (func (export "fill") (param $d i32) (param $v i32) (param $n i32) (result i32)
+            (local $a i32) (local $b i32) (local $c i32) (local $e i32)
+            (loop $again
+              (local.set $a (i32.add (local.get $a) (i32.add (local.get $b) (i32.add (local.get $c) (local.get $e)))))
+              (local.set $b (i32.add (local.get $b) (i32.add (local.get $a) (i32.add (local.get $c) (local.get $e)))))
+              (local.set $c (i32.add (local.get $c) (i32.add (local.get $b) (i32.add (local.get $a) (local.get $e)))))
+              (local.set $e (i32.add (local.get $e) (i32.const 1)))
+              (memory.fill (local.get $d) (local.get $v) (local.get $n))
+              (memory.copy (i32.add (local.get $d) (local.get $n)) (local.get $d) (local.get $n))
+              (local.set $d (i32.add (local.get $d) (i32.const 3)))
+              (br_if $again (i32.lt_u (local.get $e) (i32.const 4))))
+            (i32.add (i32.add (local.get $a) (local.get $c))
+              (i32.add (i32.load (local.get $d)) (i32.load (i32.add (local.get $d) (local.get $n))))))
           (func (export "branchy") (param $x i32) (result i32)
             (local $a i32) (local $b i32)
             (local.set $a (local.get $x))
@@ -187,6 +201,11 @@ public class BaselineExecutionTests
         {
             Assert.Equal(reference.GetFunction("deadArm")!.Invoke(Value.FromI32(x)), compiled.GetFunction("deadArm")!.Invoke(Value.FromI32(x)));
             Assert.Equal(reference.GetFunction("branchy")!.Invoke(Value.FromI32(x)), compiled.GetFunction("branchy")!.Invoke(Value.FromI32(x)));
+        }
+        foreach ((int d, int v, int n) in new[] { (0, 1, 8), (100, 0xAB, 40), (7, 0x7F, 3) })
+        {
+            Value[] args = [Value.FromI32(d), Value.FromI32(v), Value.FromI32(n)];
+            Assert.Equal(reference.GetFunction("fill")!.Invoke(args), compiled.GetFunction("fill")!.Invoke(args));
         }
         Assert.Equal(12, compiled.GetFunction<int, int>("deadArm").Invoke(1));
         Assert.Equal(99, compiled.GetFunction<int, int>("deadArm").Invoke(0));
