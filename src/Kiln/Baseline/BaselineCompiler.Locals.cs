@@ -167,15 +167,32 @@ internal sealed unsafe partial class BaselineCompiler
     /// Pops the left operand of an instruction that overwrites it. For <c>x = x op y</c> with x pinned and no older
     /// reference to x on the stack, that is x's own register (<see cref="_fused"/> names x); else a fresh copy.
     /// </summary>
-    private Gpr PopDestinationGpr()
+    private Gpr PopDestinationGpr(in Val right)
     {
         _fused = -1;
-        ref Val top = ref _stack[_height - 1];
-        if (_nextSetLocal >= 0 && IsPinned(in top) && (int)top.Bits == _nextSetLocal && !ReferencedBelow(_nextSetLocal, _height - 1))
+        int target = _nextSetLocal;
+        if (target >= 0 && !IsFloat(_localTypes[target]) && !ReferencedBelow(target, _height - 1)
+            && !(right.Loc == Loc.Local && (int)right.Bits == target))
         {
+            // x = y op z: copy y into x's register and compute there (z is not x, so it is not overwritten early).
+            ref Val top = ref _stack[_height - 1];
+            if (top.Loc == Loc.Cond)
+            {
+                return PopGpr();
+            }
+            Val left = Pop();
+            Gpr x = Gpr.FromIndex(_pinnedReg[target]);
+            LoadGpr(x, in left, _height);
+            Free(in left);
+            _fused = target;
+            return x;
+        }
+        if (target >= 0 && IsPinned(in _stack[_height - 1]) && (int)_stack[_height - 1].Bits == target && !ReferencedBelow(target, _height - 1))
+        {
+            // x = x op x: already in place.
             _height--;
-            _fused = _nextSetLocal;
-            return Gpr.FromIndex(top.Reg);
+            _fused = target;
+            return Gpr.FromIndex(_pinnedReg[target]);
         }
         return PopGpr();
     }
@@ -208,7 +225,10 @@ internal sealed unsafe partial class BaselineCompiler
         }
     }
 
-    /// <summary>Prologue: parameters are loaded from the argument area, declared locals start at zero.</summary>
+    /// <summary>
+    /// Prologue: parameters are loaded from the argument area; declared locals start as zeroed registers, marked
+    /// changed because the prologue leaves the slots of pinned locals alone when it zeroes few locals one by one.
+    /// </summary>
     private void LoadPinnedLocalsOnEntry()
     {
         for (int k = 0; k < _pinnedCount; k++)
@@ -217,8 +237,10 @@ internal sealed unsafe partial class BaselineCompiler
             if (local < _paramCount)
             {
                 LoadPinnedFromSlot(local);
+                continue;
             }
-            else if (IsFloat(_localTypes[local]))
+            _pinnedDirty |= 1u << k;
+            if (IsFloat(_localTypes[local]))
             {
                 Xmm x = Xmm.FromIndex(_pinnedReg[local]);
                 _asm.Xorps(x, x);

@@ -298,7 +298,7 @@ internal sealed unsafe partial class BaselineCompiler
         Val b = Pop();
         int bPos = _height;
         // cmp only reads its left operand: a local's register serves as it is.
-        Gpr a = op == Alu.Cmp ? PopReadOnlyGpr() : PopDestinationGpr();
+        Gpr a = op == Alu.Cmp ? PopReadOnlyGpr() : PopDestinationGpr(in b);
         if (FitsImm(in b, size))
         {
             AluRI(op, size, a, unchecked((int)(long)b.Bits));
@@ -359,7 +359,7 @@ internal sealed unsafe partial class BaselineCompiler
     {
         Val b = Pop();
         int bPos = _height;
-        Gpr a = PopDestinationGpr();
+        Gpr a = PopDestinationGpr(in b);
         if (FitsImm(in b, size))
         {
             _asm.Imul(size, a, a, unchecked((int)(long)b.Bits));
@@ -463,7 +463,7 @@ internal sealed unsafe partial class BaselineCompiler
     {
         Val b = Pop();
         int bPos = _height;
-        Gpr a = PopDestinationGpr();
+        Gpr a = PopDestinationGpr(in b);
         if (b.Loc == Loc.Const)
         {
             int count = (int)(b.Bits & (size == OperandSize.S32 ? 31u : 63u));
