@@ -17,9 +17,10 @@ internal sealed unsafe partial class BaselineCompiler
 {
     private const byte NotPinned = 0xFF;
 
-    // In order of preference: rbx and r12 survive helper calls (SysV), r10 and r11 carry no helper arguments.
+    // In order of preference: rbx and r12 survive helper calls (SysV), r10 and r11 carry no helper arguments,
+    // rdx is not a temporary (division and helper arguments use it: they write a local pinned there back first).
     // Helper calls write pinned locals back before loading argument registers (see CallHelper).
-    private static readonly Gpr[] s_pinnableGprs = [Gpr.Rbx, Gpr.R12, Gpr.R10, Gpr.R11, Gpr.R9, Gpr.R8];
+    private static readonly Gpr[] s_pinnableGprs = [Gpr.Rbx, Gpr.R12, Gpr.R10, Gpr.R11, Gpr.Rdx, Gpr.R9, Gpr.R8];
     private const uint SysVPreservedMask = (1u << 3) | (1u << 12);
     // Registers left for temporaries: an expression rarely needs more than three at once.
     private const int MinTemporaryGprs = 3;
@@ -103,16 +104,22 @@ internal sealed unsafe partial class BaselineCompiler
                     break;
             }
         }
-        int maxGprs = Math.Min(s_pinnableGprs.Length, s_gprPool.Length - MinTemporaryGprs);
-        for (int i = 0; i < maxGprs; i++)
+        int poolPins = s_gprPool.Length - MinTemporaryGprs;
+        foreach (Gpr r in s_pinnableGprs)
         {
+            bool fromPool = Array.IndexOf(s_gprPool, r) >= 0;
+            if (fromPool && poolPins == 0)
+            {
+                continue;
+            }
             int local = Heaviest(weight, isFloat: false);
             if (local < 0)
             {
                 break;
             }
-            Pin(local, s_pinnableGprs[i].Index);
-            _pinnedGprs |= 1u << s_pinnableGprs[i].Index;
+            poolPins -= fromPool ? 1 : 0;
+            Pin(local, r.Index);
+            _pinnedGprs |= 1u << r.Index;
         }
         for (int i = 0; i < MaxPinnedXmms; i++)
         {
@@ -300,6 +307,32 @@ internal sealed unsafe partial class BaselineCompiler
             StoreReg(LocalMem(local), _localTypes[local], _pinnedReg[local]);
         }
         _pinnedDirty = 0;
+    }
+
+    /// <summary>
+    /// Before an instruction sequence that uses <paramref name="r"/> as a fixed register (division's rdx): writes back
+    /// the local pinned there, if any, and returns it so <see cref="LoadPinnedFromSlot"/> can bring it back; else -1.
+    /// </summary>
+    private int VacatePinnedRegister(Gpr r)
+    {
+        if (!IsPinnedGpr(r))
+        {
+            return -1;
+        }
+        for (int k = 0; k < _pinnedCount; k++)
+        {
+            int local = _pinnedLocals[k];
+            if (_pinnedReg[local] == r.Index && !IsFloat(_localTypes[local]))
+            {
+                if ((_pinnedDirty & (1u << k)) != 0)
+                {
+                    StoreReg(LocalMem(local), _localTypes[local], r.Index);
+                    _pinnedDirty &= ~(1u << k);
+                }
+                return local;
+            }
+        }
+        throw new InternalErrorException("baseline compiler: a pinned register without its local");
     }
 
     /// <summary>After a call: reloads the pinned locals whose registers the callee may have changed.</summary>

@@ -405,6 +405,7 @@ internal sealed unsafe partial class BaselineCompiler
             _asm.Jcc(Condition.Zero, TrapLabel(TrapCode.IntegerDivideByZero));
         }
         _asm.Mov(size, Gpr.Rax, a);
+        int vacated = VacatePinnedRegister(Gpr.Rdx);
         Label done = default;
         if (signed && (!isConst || constant == -1))
         {
@@ -455,6 +456,10 @@ internal sealed unsafe partial class BaselineCompiler
             _asm.Bind(done);
         }
         _asm.Mov(size, a, remainder ? Gpr.Rdx : Gpr.Rax);
+        if (vacated >= 0)
+        {
+            LoadPinnedFromSlot(vacated);
+        }
         PushReg(type, a.Index);
     }
 
