@@ -43,11 +43,11 @@ internal sealed unsafe partial class BaselineCompiler
         SavePinnedLocals();
     }
 
-    /// <summary>Restores vmctx and the memory registers, then pushes the results from the outgoing area.</summary>
+    /// <summary>Restores vmctx (the memory registers and pinned locals are reloaded when next needed), then pushes the results from the outgoing area.</summary>
     private void FinishCall(ValType[] results)
     {
         _asm.Mov(OperandSize.S64, s_vmctx, Mem.At(Gpr.Rbp, SavedVmctxOffset));
-        ReloadMemoryRegisters();
+        _memoryRegistersStale = _hasMemory;
         RestorePinnedLocals(sysVCallee: false);
         if (results.Length == 1)
         {
@@ -177,7 +177,7 @@ internal sealed unsafe partial class BaselineCompiler
         _asm.MovImm(Gpr.Rax, function);
         _asm.Call(Gpr.Rax);
         // SysV preserves r13-r15, but a helper may have grown the memory.
-        ReloadMemoryRegisters();
+        _memoryRegistersStale = _hasMemory;
         RestorePinnedLocals(sysVCallee: true);
     }
 

@@ -145,9 +145,10 @@ internal sealed unsafe partial class BaselineCompiler
                 int @base = _height - parameters.Length;
                 SpillRange(0, @base, locals: true);
                 MaterializeRange(@base, _height);
+                LoadForJoin();
                 Label header = _asm.CreateLabel();
                 _asm.Bind(header);
-                MarkAllPinnedDirty();
+                AtLabel();
                 EmitInterruptCheck(loadContext: true);
                 PushControl(ControlKind.Loop, header, @base, parameters, results);
                 return;
@@ -158,6 +159,7 @@ internal sealed unsafe partial class BaselineCompiler
                 int @base = _height - parameters.Length;
                 SpillRange(0, @base, locals: true);
                 MaterializeRange(@base, _height);
+                LoadForJoin();
                 Label elseLabel = _asm.CreateLabel();
                 _asm.Jcc(taken.Negate(), elseLabel);
                 PushControl(ControlKind.If, _asm.CreateLabel(), @base, parameters, results);
@@ -199,7 +201,11 @@ internal sealed unsafe partial class BaselineCompiler
     private void Else()
     {
         ForgetCachedLocals();
-        MarkAllPinnedDirty();
+        if (!_dead)
+        {
+            LoadForJoin();
+        }
+        AtLabel();
         ref Control c = ref _controls[_controlCount - 1];
         if (!_dead)
         {
@@ -221,7 +227,11 @@ internal sealed unsafe partial class BaselineCompiler
     private void End()
     {
         ForgetCachedLocals();
-        MarkAllPinnedDirty();
+        if (!_dead && _controls[_controlCount - 1].Kind != ControlKind.Function)
+        {
+            LoadForJoin();
+        }
+        AtLabel();
         ref Control c = ref _controls[_controlCount - 1];
         switch (c.Kind)
         {
@@ -359,6 +369,10 @@ internal sealed unsafe partial class BaselineCompiler
     private void Br(uint depth)
     {
         ref Control target = ref _controls[_controlCount - 1 - (int)depth];
+        if (target.Kind != ControlKind.Function)
+        {
+            LoadForJoin();
+        }
         LoadAliasedParameters(ref target);
         MoveToTarget(ref target);
         _asm.Jmp(target.Label);
@@ -371,6 +385,11 @@ internal sealed unsafe partial class BaselineCompiler
     {
         ref Control target = ref _controls[_controlCount - 1 - (int)depth];
         Condition taken = PopCondition();
+        if (target.Kind != ControlKind.Function)
+        {
+            // Moves only: the flags of the condition survive.
+            LoadForJoin();
+        }
         LoadAliasedParameters(ref target);
         if (MergeInPlace(ref target))
         {
@@ -397,6 +416,7 @@ internal sealed unsafe partial class BaselineCompiler
         Span<uint> targets = _brTargets.AsSpan(0, count + 1);
         reader.ReadBrTableTargets(in ins, targets);
         Gpr index = PopGpr();
+        LoadForJoin();
         uint defaultDepth = targets[count];
         // A br_table may return: load parameters the results read before any path diverges.
         foreach (uint depth in targets)

@@ -35,6 +35,9 @@ internal sealed unsafe partial class BaselineCompiler
     private uint _pinnedXmms;
     // Bit k: pinned local _pinnedLocals[k] may differ from its frame slot.
     private uint _pinnedDirty;
+    // Bit k: pinned local _pinnedLocals[k] is only in its slot (a call clobbered the register); loaded when next
+    // read and at joins. Never set together with the dirty bit.
+    private uint _pinnedUnloaded;
     // The pinned local that the next instruction (local.set or local.tee) writes, or -1; set before numeric
     // instructions and loads, which may then compute straight into its register.
     private int _nextSetLocal = -1;
@@ -59,6 +62,7 @@ internal sealed unsafe partial class BaselineCompiler
         _pinnedGprs = 0;
         _pinnedXmms = 0;
         _pinnedDirty = 0;
+        _pinnedUnloaded = 0;
         if (_pinnedReg.Length < _localCount)
         {
             int size = Math.Max(_localCount, _pinnedReg.Length * 2);
@@ -224,6 +228,8 @@ internal sealed unsafe partial class BaselineCompiler
     {
         if (fusedLocal >= 0)
         {
+            // The register holds the local's next value now, not what its slot holds.
+            _pinnedUnloaded &= ~(1u << PinnedSlotIndex(fusedLocal));
             LocalGet(fusedLocal);
         }
         else
@@ -277,23 +283,60 @@ internal sealed unsafe partial class BaselineCompiler
         }
     }
 
-    private void MarkPinnedDirty(int local)
+    private int PinnedSlotIndex(int local)
     {
         for (int k = 0; k < _pinnedCount; k++)
         {
             if (_pinnedLocals[k] == local)
             {
-                _pinnedDirty |= 1u << k;
-                return;
+                return k;
             }
         }
+        throw new InternalErrorException("baseline compiler: a local that is not pinned");
+    }
+
+    /// <summary>The local's register was written (local.set/tee): it is loaded and differs from its slot.</summary>
+    private void MarkPinnedDirty(int local)
+    {
+        int k = PinnedSlotIndex(local);
+        _pinnedDirty |= 1u << k;
+        _pinnedUnloaded &= ~(1u << k);
+    }
+
+    /// <summary>Before a pinned local's register is read: reloads it if a call left it only in its slot.</summary>
+    private void EnsurePinnedLoaded(int local)
+    {
+        if (_pinnedUnloaded != 0)
+        {
+            int k = PinnedSlotIndex(local);
+            if ((_pinnedUnloaded & (1u << k)) != 0)
+            {
+                LoadPinnedFromSlot(local);
+                _pinnedUnloaded &= ~(1u << k);
+            }
+        }
+    }
+
+    private void LoadUnloadedPinnedLocals()
+    {
+        for (uint m = _pinnedUnloaded; m != 0; m &= m - 1)
+        {
+            LoadPinnedFromSlot(_pinnedLocals[System.Numerics.BitOperations.TrailingZeroCount(m)]);
+        }
+        _pinnedUnloaded = 0;
     }
 
     /// <summary>
     /// At a label the paths that meet may differ in which locals changed: assume all did. Called where labels are
     /// bound (loop headers, else, end), including ends reached while skipping unreachable code.
     /// </summary>
-    private void MarkAllPinnedDirty() => _pinnedDirty = (1u << _pinnedCount) - 1;
+    private void AtLabel()
+    {
+        _pinnedDirty = (1u << _pinnedCount) - 1;
+        // Every jump to a label and every fall into one loads what is loaded lazily (LoadForJoin).
+        _pinnedUnloaded = 0;
+        _memoryRegistersStale = false;
+    }
 
     /// <summary>
     /// Before a call: writes changed pinned locals back to their slots, so every pinned local's slot is current.
@@ -329,13 +372,18 @@ internal sealed unsafe partial class BaselineCompiler
                     StoreReg(LocalMem(local), _localTypes[local], r.Index);
                     _pinnedDirty &= ~(1u << k);
                 }
+                // Brought back from the slot afterwards either way.
+                _pinnedUnloaded &= ~(1u << k);
                 return local;
             }
         }
         throw new InternalErrorException("baseline compiler: a pinned register without its local");
     }
 
-    /// <summary>After a call: reloads the pinned locals whose registers the callee may have changed.</summary>
+    /// <summary>
+    /// After a call: the pinned locals whose registers the callee may have changed are reloaded when next read, except
+    /// those the value stack still refers to, which are reloaded now.
+    /// </summary>
     private void RestorePinnedLocals(bool sysVCallee)
     {
         for (int k = 0; k < _pinnedCount; k++)
@@ -346,7 +394,14 @@ internal sealed unsafe partial class BaselineCompiler
             {
                 continue;
             }
-            LoadPinnedFromSlot(local);
+            if (ReferencedBelow(local, _height))
+            {
+                LoadPinnedFromSlot(local);
+            }
+            else
+            {
+                _pinnedUnloaded |= 1u << k;
+            }
         }
     }
 }

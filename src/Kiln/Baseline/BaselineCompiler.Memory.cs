@@ -75,6 +75,7 @@ internal sealed unsafe partial class BaselineCompiler
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void MemoryAccess(in Instruction ins)
     {
+        EnsureMemoryRegisters();
         Opcode op = ins.Opcode;
         int size = AccessSize(op);
         if (op >= Opcode.I32Store)

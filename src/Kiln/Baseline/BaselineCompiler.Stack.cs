@@ -471,6 +471,7 @@ internal sealed unsafe partial class BaselineCompiler
         ValType type = _localTypes[index];
         if (_pinnedReg[index] != NotPinned)
         {
+            EnsurePinnedLoaded(index);
             ref Val pinned = ref Push(type, Loc.Local);
             pinned.Bits = (ulong)index;
             pinned.Reg = _pinnedReg[index];

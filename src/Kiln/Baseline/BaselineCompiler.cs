@@ -56,6 +56,7 @@ internal sealed unsafe partial class BaselineCompiler
     private int _paramCount;
     private int _declaredLocals;
     private int _maxOutgoing;
+    private bool _memoryRegistersStale;
     private FuncType _signature = FuncType.Empty;
 
     public BaselineCompiler(WasmModule module, int[] signatureIds, bool consumeFuel, CpuFeatures features)
@@ -293,7 +294,7 @@ internal sealed unsafe partial class BaselineCompiler
             }
         }
         LoadPinnedLocalsOnEntry();
-        ReloadMemoryRegisters();
+        _memoryRegistersStale = _hasMemory;
         return patch;
     }
 
@@ -313,7 +314,20 @@ internal sealed unsafe partial class BaselineCompiler
         }
     }
 
-    /// <summary>r14 = memory base, r13 = memory length: after the prologue and after every call (a callee may grow memory).</summary>
+    /// <summary>
+    /// r14 = memory base, r13 = memory length, loaded on first use after the prologue and after every call (a callee
+    /// may grow memory): a function or path that ends without touching memory never loads them. Joins load them
+    /// (<see cref="LoadForJoin"/>), so they are current on every path into a label.
+    /// </summary>
+    private void EnsureMemoryRegisters()
+    {
+        if (_memoryRegistersStale)
+        {
+            ReloadMemoryRegisters();
+            _memoryRegistersStale = false;
+        }
+    }
+
     private void ReloadMemoryRegisters()
     {
         if (!_hasMemory)
@@ -323,6 +337,13 @@ internal sealed unsafe partial class BaselineCompiler
         _asm.Mov(OperandSize.S64, s_memBase, Mem.At(s_vmctx, VmOffsets.MemoryBase));
         _asm.Mov(OperandSize.S64, s_memLength, Mem.At(s_vmctx, VmOffsets.MemoryDefinition));
         _asm.Mov(OperandSize.S64, s_memLength, Mem.At(s_memLength, VmOffsets.MemoryDefinitionLength));
+    }
+
+    /// <summary>Before control reaches a label (a jump or falling through into it): what is loaded lazily is loaded.</summary>
+    private void LoadForJoin()
+    {
+        EnsureMemoryRegisters();
+        LoadUnloadedPinnedLocals();
     }
 
     private Label TrapLabel(TrapCode code)
@@ -454,6 +475,7 @@ internal sealed unsafe partial class BaselineCompiler
             }
             case Opcode.MemorySize:
             {
+                EnsureMemoryRegisters();
                 Gpr r = AllocGpr();
                 _asm.Mov(OperandSize.S64, r, s_memLength);
                 _asm.Shr(OperandSize.S64, r, 16);

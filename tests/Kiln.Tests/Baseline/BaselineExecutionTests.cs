@@ -188,6 +188,22 @@ public class BaselineExecutionTests
               (br_if $again (i32.lt_u (local.get $i) (i32.const 9))))
             (i64.add (i64.add (local.get $q) (local.get $r))
               (i64.extend_i32_u (i32.add (i32.add (local.get $b) (local.get $c)) (local.get $a)))))
+          ;; After a call, pinned locals and the memory registers are reloaded when next used; every path into a
+          ;; label loads them, so a join never mixes a loaded and an unloaded state.
+          (func (export "lazy") (param $x i32) (result i32)
+            (local $a i32) (local $b i32)
+            (local.set $a (i32.mul (local.get $x) (i32.const 3)))
+            (local.set $b (i32.add (local.get $x) (i32.const 5)))
+            (i32.store (i32.const 16) (local.get $a))
+            (if (local.get $x) (then (drop (call $clobber (local.get $b)))))
+            (block $out
+              (br_if $out (i32.eq (call $clobber (local.get $a)) (i32.const 21)))
+              (local.set $b (i32.add (local.get $b) (i32.load (i32.const 16)))))
+            (loop $l
+              (drop (call $clobber (local.get $a)))
+              (br_if $l (i32.gt_s (local.tee $x (i32.sub (local.get $x) (i32.const 1))) (i32.const 0))))
+            (if (i32.eq (local.get $a) (i32.const 9)) (then (return (local.get $b))))
+            (i32.add (i32.add (local.get $a) (local.get $b)) (i32.load (i32.const 16))))
           (func (export "branchy") (param $x i32) (result i32)
             (local $a i32) (local $b i32)
             (local.set $a (local.get $x))
@@ -225,6 +241,10 @@ public class BaselineExecutionTests
         {
             Value[] args = [Value.FromI32(x), Value.FromI64(y)];
             Assert.Equal(reference.GetFunction("divs")!.Invoke(args), compiled.GetFunction("divs")!.Invoke(args));
+        }
+        foreach (int x in new[] { 0, 1, 3, 7, 40 })
+        {
+            Assert.Equal(reference.GetFunction("lazy")!.Invoke(Value.FromI32(x)), compiled.GetFunction("lazy")!.Invoke(Value.FromI32(x)));
         }
         Assert.Equal(12, compiled.GetFunction<int, int>("deadArm").Invoke(1));
         Assert.Equal(99, compiled.GetFunction<int, int>("deadArm").Invoke(0));
