@@ -23,6 +23,17 @@ public sealed class FunctionBody
     /// <summary>Byte offset of <see cref="Code"/> in the module, for error messages and debug info.</summary>
     public int CodeOffset { get; }
 
+    /// <summary>
+    /// The busiest locals, busiest first: indices (parameters count) of locals accessed more than once, a
+    /// <c>local.get/set/tee</c> inside d loops weighing 8^d; up to <see cref="HotLocalLimit"/> integer and as many
+    /// float locals. Recorded by validation, which decodes every instruction anyway, for compilers that keep
+    /// locals in registers; null until the body is validated.
+    /// </summary>
+    public int[]? HotLocals { get; set; }
+
+    /// <summary>How many integer (and how many float) locals <see cref="HotLocals"/> names at most.</summary>
+    public const int HotLocalLimit = 8;
+
     /// <summary>Number of declared locals (not counting parameters).</summary>
     public long LocalCount
     {

@@ -21,9 +21,11 @@ public sealed partial class FunctionValidator
         switch (ins.Opcode)
         {
             case Opcode.LocalGet when ins.Index < (uint)_localCount:
+                CountLocalUse(ins.Index);
                 PushOperand(_locals[ins.Index]);
                 return;
             case Opcode.LocalSet when ins.Index < (uint)_localCount:
+                CountLocalUse(ins.Index);
                 PopOperand(_locals[ins.Index]);
                 return;
             case Opcode.I32Const:
@@ -290,6 +292,7 @@ public sealed partial class FunctionValidator
             case Opcode.LocalTee:
             {
                 ValType type = RequireLocal(ins.Index);
+                CountLocalUse(ins.Index);
                 PopOperand(type);
                 PushOperand(type);
                 break;

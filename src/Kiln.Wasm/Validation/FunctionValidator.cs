@@ -43,6 +43,12 @@ public sealed partial class FunctionValidator
     private uint _functionIndex;
     private FuncType _type = FuncType.Empty;
     private int _offset;
+    private FunctionBody? _body;
+
+    // Local use profile (FunctionBody.HotLocals): each access adds 8^(loop depth, at most 6).
+    private long[] _localWeight = new long[32];
+    private int _loopDepth;
+    private long _useWeight = 1;
 
     public FunctionValidator(ValidationContext context)
     {
@@ -99,6 +105,7 @@ public sealed partial class FunctionValidator
         if (_locals.Length < total)
         {
             _locals = new ValType[Math.Max(total, _locals.Length * 2)];
+            _localWeight = new long[_locals.Length];
         }
         _type.Params.CopyTo(_locals, 0);
         int n = _type.Params.Length;
@@ -108,6 +115,10 @@ public sealed partial class FunctionValidator
             n += (int)group.Count;
         }
         _localCount = n;
+        _localWeight.AsSpan(0, n).Clear();
+        _loopDepth = 0;
+        _useWeight = 1;
+        _body = body;
         _operandCount = 0;
         _controlCount = 0;
         PushControl(Opcode.Block, [], _type.Results);
@@ -126,6 +137,66 @@ public sealed partial class FunctionValidator
             // The reference interpreter reads on past the final end and finds the body size wrong.
             throw new MalformedModuleException("section size mismatch", reader.Offset, _functionIndex);
         }
+        _body!.HotLocals = HotLocals();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CountLocalUse(uint index) => _localWeight[index] += _useWeight;
+
+    /// <summary>The locals with weight of at least 2, busiest first, at most <see cref="FunctionBody.HotLocalLimit"/> of each class.</summary>
+    private int[] HotLocals()
+    {
+        const int Limit = FunctionBody.HotLocalLimit;
+        Span<int> best = stackalloc int[2 * Limit];
+        int integers = 0;
+        int floats = 0;
+        for (int i = 0; i < _localCount; i++)
+        {
+            long w = _localWeight[i];
+            if (w < 2)
+            {
+                continue;
+            }
+            ValType t = _locals[i];
+            bool isFloat = t is ValType.F32 or ValType.F64;
+            if (!isFloat && t is not (ValType.I32 or ValType.I64))
+            {
+                continue;
+            }
+            // Insertion into this class's sorted run: best[0..Limit) integers, best[Limit..) floats.
+            Span<int> run = best.Slice(isFloat ? Limit : 0, Limit);
+            ref int count = ref isFloat ? ref floats : ref integers;
+            int at = count;
+            while (at > 0 && _localWeight[run[at - 1]] < w)
+            {
+                at--;
+            }
+            if (at == Limit)
+            {
+                continue;
+            }
+            int last = Math.Min(count, Limit - 1);
+            for (int j = last; j > at; j--)
+            {
+                run[j] = run[j - 1];
+            }
+            run[at] = i;
+            count = Math.Min(count + 1, Limit);
+        }
+        if (integers + floats == 0)
+        {
+            return [];
+        }
+        // Merge the two runs by weight, so the list is busiest first overall. Validating a body again reuses
+        // its array (the profile comes out the same), so warm validation allocates nothing.
+        int[] result = _body!.HotLocals is { } previous && previous.Length == integers + floats ? previous : new int[integers + floats];
+        int a = 0, b = 0;
+        for (int k = 0; k < result.Length; k++)
+        {
+            bool takeInteger = b == floats || (a < integers && _localWeight[best[a]] >= _localWeight[best[Limit + b]]);
+            result[k] = takeInteger ? best[a++] : best[Limit + b++];
+        }
+        return result;
     }
 
     /// <summary>Validates a whole defined function.</summary>
@@ -149,6 +220,11 @@ public sealed partial class FunctionValidator
             Array.Resize(ref _controls, _controls.Length * 2);
         }
         _controls[_controlCount++] = new ControlFrame(opcode, start, end, _operandCount);
+        if (opcode == Opcode.Loop)
+        {
+            _loopDepth++;
+            _useWeight = 1L << (3 * Math.Min(_loopDepth, 6));
+        }
         _height = _operandCount;
         _unreachable = false;
         PushOperands(start);
@@ -164,6 +240,11 @@ public sealed partial class FunctionValidator
         }
         ControlFrame popped = frame;
         _controlCount--;
+        if (popped.Opcode == Opcode.Loop)
+        {
+            _loopDepth--;
+            _useWeight = 1L << (3 * Math.Min(_loopDepth, 6));
+        }
         if (_controlCount > 0)
         {
             ref ControlFrame outer = ref _controls[_controlCount - 1];

@@ -42,6 +42,10 @@ internal sealed unsafe partial class BaselineCompiler
         public ValType[] Results;
         /// <summary>A branch to the end label was emitted: the end is a join.</summary>
         public bool Reached;
+        /// <summary>Pinned locals changed on some branch to the end label (bits as in _pinnedDirty).</summary>
+        public uint Dirty;
+        /// <summary>If: the pinned locals changed when the else label's only edge (the if's entry) left.</summary>
+        public uint ElseDirty;
 
         public readonly ValType[] BranchTypes => Kind == ControlKind.Loop ? Params : Results;
     }
@@ -148,7 +152,7 @@ internal sealed unsafe partial class BaselineCompiler
                 LoadForJoin();
                 Label header = _asm.CreateLabel();
                 _asm.Bind(header);
-                AtLabel();
+                AtLabel(AllPinned);
                 EmitInterruptCheck(loadContext: true);
                 PushControl(ControlKind.Loop, header, @base, parameters, results);
                 return;
@@ -164,6 +168,7 @@ internal sealed unsafe partial class BaselineCompiler
                 _asm.Jcc(taken.Negate(), elseLabel);
                 PushControl(ControlKind.If, _asm.CreateLabel(), @base, parameters, results);
                 _controls[_controlCount - 1].ElseLabel = elseLabel;
+                _controls[_controlCount - 1].ElseDirty = _pinnedDirty;
                 return;
             }
         }
@@ -201,19 +206,17 @@ internal sealed unsafe partial class BaselineCompiler
     private void Else()
     {
         ForgetCachedLocals();
-        if (!_dead)
-        {
-            LoadForJoin();
-        }
-        AtLabel();
         ref Control c = ref _controls[_controlCount - 1];
         if (!_dead)
         {
+            LoadForJoin();
+            c.Dirty |= _pinnedDirty;
             MoveToTarget(ref c);
             _asm.Jmp(c.Label);
             c.Reached = true;
         }
         _asm.Bind(c.ElseLabel);
+        AtLabel(c.ElseDirty);
         c.Kind = ControlKind.Else;
         Truncate(c.Base);
         foreach (ValType t in c.Params)
@@ -227,12 +230,18 @@ internal sealed unsafe partial class BaselineCompiler
     private void End()
     {
         ForgetCachedLocals();
-        if (!_dead && _controls[_controlCount - 1].Kind != ControlKind.Function)
-        {
-            LoadForJoin();
-        }
-        AtLabel();
         ref Control c = ref _controls[_controlCount - 1];
+        bool join = c.Kind == ControlKind.If || (c.Kind is ControlKind.Block or ControlKind.Else && c.Reached);
+        if (join)
+        {
+            // The fall into the end label is one more edge.
+            if (!_dead)
+            {
+                LoadForJoin();
+                c.Dirty |= _pinnedDirty;
+            }
+            AtLabel(c.Kind == ControlKind.If ? c.Dirty | c.ElseDirty : c.Dirty);
+        }
         switch (c.Kind)
         {
             case ControlKind.Function:
@@ -372,6 +381,7 @@ internal sealed unsafe partial class BaselineCompiler
         if (target.Kind != ControlKind.Function)
         {
             LoadForJoin();
+            target.Dirty |= _pinnedDirty;
         }
         LoadAliasedParameters(ref target);
         MoveToTarget(ref target);
@@ -389,6 +399,7 @@ internal sealed unsafe partial class BaselineCompiler
         {
             // Moves only: the flags of the condition survive.
             LoadForJoin();
+            target.Dirty |= _pinnedDirty;
         }
         LoadAliasedParameters(ref target);
         if (MergeInPlace(ref target))
@@ -441,6 +452,7 @@ internal sealed unsafe partial class BaselineCompiler
         {
             int depth = (int)targets[i];
             ref Control target = ref _controls[_controlCount - 1 - depth];
+            target.Dirty |= _pinnedDirty;
             if (arity == 0)
             {
                 target.Reached = true;

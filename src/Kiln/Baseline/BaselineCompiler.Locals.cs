@@ -1,14 +1,13 @@
 using System.Runtime.CompilerServices;
 using Kiln.Jit.X64;
-using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
 
 namespace Kiln.Baseline;
 
 /// <summary>
-/// Register-resident locals. Before compiling a body, one quick scan counts each local's uses,
-/// weighting uses inside loops by their depth; the busiest integer and float locals then live in
-/// registers of their own for the whole function. Because such a local is in the same register at
+/// Register-resident locals. Validation counts each local's uses, weighting uses inside loops by
+/// their depth (<see cref="FunctionBody.HotLocals"/>); the busiest integer and float locals then live
+/// in registers of their own for the whole function. Because such a local is in the same register at
 /// every instruction, joins and loop headers need no merge moves, which is what a one-pass compiler
 /// cannot otherwise give loop-carried values. Calls clobber the registers: a pinned local is written
 /// to its frame slot before a call when it changed (write-back) and read back after.
@@ -27,8 +26,8 @@ internal sealed unsafe partial class BaselineCompiler
     private const int MaxPinnedXmms = 6;
 
     private byte[] _pinnedReg = new byte[16];
-    private long[] _localWeight = new long[16];
-    private bool[] _scanIsLoop = new bool[16];
+    // For a pinned local: its position k in _pinnedLocals (the bit of the dirty and unloaded masks).
+    private byte[] _pinnedBit = new byte[16];
     private readonly int[] _pinnedLocals = new int[16];
     private int _pinnedCount;
     private uint _pinnedGprs;
@@ -54,8 +53,10 @@ internal sealed unsafe partial class BaselineCompiler
 
     private bool IsPinnedGpr(Gpr r) => (_pinnedGprs & (1u << r.Index)) != 0;
 
-    /// <summary>Counts local uses (a use at loop depth d weighs 8^d) and gives the heaviest locals registers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>
+    /// Gives registers to the busiest locals that validation recorded (<see cref="FunctionBody.HotLocals"/>: uses
+    /// weighted by loop depth, busiest first). A body that was never validated keeps every local in memory.
+    /// </summary>
     private void ChoosePinnedLocals(FunctionBody body)
     {
         _pinnedCount = 0;
@@ -65,100 +66,58 @@ internal sealed unsafe partial class BaselineCompiler
         _pinnedUnloaded = 0;
         if (_pinnedReg.Length < _localCount)
         {
-            int size = Math.Max(_localCount, _pinnedReg.Length * 2);
-            _pinnedReg = new byte[size];
-            _localWeight = new long[size];
+            _pinnedReg = new byte[Math.Max(_localCount, _pinnedReg.Length * 2)];
+            _pinnedBit = new byte[_pinnedReg.Length];
         }
         _pinnedReg.AsSpan(0, _localCount).Fill(NotPinned);
-        if (_localCount == 0)
+        int[]? hot = body.HotLocals;
+        if (hot is null)
         {
             return;
         }
-        Span<long> weight = _localWeight.AsSpan(0, _localCount);
-        weight.Clear();
-        var reader = new InstructionReader(body.Code.Span, body.CodeOffset);
-        int nesting = 0;
-        int loopDepth = 0;
-        while (!reader.AtEnd)
-        {
-            Instruction ins = reader.Read();
-            switch (ins.Opcode)
-            {
-                case Opcode.Block:
-                case Opcode.If:
-                case Opcode.Loop:
-                    if (nesting == _scanIsLoop.Length)
-                    {
-                        Array.Resize(ref _scanIsLoop, nesting * 2);
-                    }
-                    bool loop = ins.Opcode == Opcode.Loop;
-                    _scanIsLoop[nesting++] = loop;
-                    loopDepth += loop ? 1 : 0;
-                    break;
-                case Opcode.End:
-                    if (nesting > 0 && _scanIsLoop[--nesting])
-                    {
-                        loopDepth--;
-                    }
-                    break;
-                case Opcode.LocalGet:
-                case Opcode.LocalSet:
-                case Opcode.LocalTee:
-                    weight[(int)ins.Index] += 1L << (3 * Math.Min(loopDepth, 6));
-                    break;
-            }
-        }
+        int nextGpr = 0;
         int poolPins = s_gprPool.Length - MinTemporaryGprs;
-        foreach (Gpr r in s_pinnableGprs)
+        int xmms = 0;
+        foreach (int local in hot)
         {
-            bool fromPool = Array.IndexOf(s_gprPool, r) >= 0;
-            if (fromPool && poolPins == 0)
+            if ((uint)local >= (uint)_localCount)
+            {
+                throw new InternalErrorException($"baseline compiler: hot local {local} out of range");
+            }
+            if (IsFloat(_localTypes[local]))
+            {
+                if (xmms < MaxPinnedXmms)
+                {
+                    // From the top of the pool down: temporaries are allocated from the bottom up.
+                    int reg = XmmPoolLast - xmms++;
+                    Pin(local, reg);
+                    _pinnedXmms |= 1u << reg;
+                }
+                continue;
+            }
+            // The next pinnable register, skipping pool registers once the pool is down to its temporaries.
+            while (nextGpr < s_pinnableGprs.Length && poolPins == 0 && Array.IndexOf(s_gprPool, s_pinnableGprs[nextGpr]) >= 0)
+            {
+                nextGpr++;
+            }
+            if (nextGpr == s_pinnableGprs.Length)
             {
                 continue;
             }
-            int local = Heaviest(weight, isFloat: false);
-            if (local < 0)
+            Gpr r = s_pinnableGprs[nextGpr++];
+            if (Array.IndexOf(s_gprPool, r) >= 0)
             {
-                break;
+                poolPins--;
             }
-            poolPins -= fromPool ? 1 : 0;
             Pin(local, r.Index);
             _pinnedGprs |= 1u << r.Index;
         }
-        for (int i = 0; i < MaxPinnedXmms; i++)
-        {
-            int local = Heaviest(weight, isFloat: true);
-            if (local < 0)
-            {
-                break;
-            }
-            // From the top of the pool down: temporaries are allocated from the bottom up.
-            Pin(local, XmmPoolLast - i);
-            _pinnedXmms |= 1u << (XmmPoolLast - i);
-        }
-    }
-
-    /// <summary>The unpinned local of the kind with the highest weight of at least 2 (used more than once), or -1.</summary>
-    private int Heaviest(Span<long> weight, bool isFloat)
-    {
-        int best = -1;
-        long bestWeight = 1;
-        for (int i = 0; i < weight.Length; i++)
-        {
-            ValType t = _localTypes[i];
-            bool candidate = isFloat ? IsFloat(t) : t is ValType.I32 or ValType.I64;
-            if (candidate && weight[i] > bestWeight && _pinnedReg[i] == NotPinned)
-            {
-                best = i;
-                bestWeight = weight[i];
-            }
-        }
-        return best;
     }
 
     private void Pin(int local, int reg)
     {
         _pinnedReg[local] = (byte)reg;
+        _pinnedBit[local] = (byte)_pinnedCount;
         _pinnedLocals[_pinnedCount++] = local;
     }
 
@@ -283,17 +242,7 @@ internal sealed unsafe partial class BaselineCompiler
         }
     }
 
-    private int PinnedSlotIndex(int local)
-    {
-        for (int k = 0; k < _pinnedCount; k++)
-        {
-            if (_pinnedLocals[k] == local)
-            {
-                return k;
-            }
-        }
-        throw new InternalErrorException("baseline compiler: a local that is not pinned");
-    }
+    private int PinnedSlotIndex(int local) => _pinnedBit[local];
 
     /// <summary>The local's register was written (local.set/tee): it is loaded and differs from its slot.</summary>
     private void MarkPinnedDirty(int local)
@@ -326,13 +275,16 @@ internal sealed unsafe partial class BaselineCompiler
         _pinnedUnloaded = 0;
     }
 
+    private uint AllPinned => (1u << _pinnedCount) - 1;
+
     /// <summary>
-    /// At a label the paths that meet may differ in which locals changed: assume all did. Called where labels are
-    /// bound (loop headers, else, end), including ends reached while skipping unreachable code.
+    /// At a label the locals changed on any path into it are dirty (<see cref="Control.Dirty"/> gathers them from
+    /// forward branches; a loop header, whose back edges come later, takes all). Called where labels are bound
+    /// (loop headers, else, end), including ends reached while skipping unreachable code.
     /// </summary>
-    private void AtLabel()
+    private void AtLabel(uint dirty)
     {
-        _pinnedDirty = (1u << _pinnedCount) - 1;
+        _pinnedDirty = dirty;
         // Every jump to a label and every fall into one loads what is loaded lazily (LoadForJoin).
         _pinnedUnloaded = 0;
         _memoryRegistersStale = false;
@@ -386,6 +338,18 @@ internal sealed unsafe partial class BaselineCompiler
     /// </summary>
     private void RestorePinnedLocals(bool sysVCallee)
     {
+        if (_pinnedCount == 0)
+        {
+            return;
+        }
+        uint referenced = 0;
+        for (int i = 0; i < _height; i++)
+        {
+            if (IsPinned(in _stack[i]))
+            {
+                referenced |= 1u << _pinnedBit[(int)_stack[i].Bits];
+            }
+        }
         for (int k = 0; k < _pinnedCount; k++)
         {
             int local = _pinnedLocals[k];
@@ -394,7 +358,7 @@ internal sealed unsafe partial class BaselineCompiler
             {
                 continue;
             }
-            if (ReferencedBelow(local, _height))
+            if ((referenced & (1u << k)) != 0)
             {
                 LoadPinnedFromSlot(local);
             }

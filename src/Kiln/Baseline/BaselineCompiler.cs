@@ -43,6 +43,7 @@ internal sealed unsafe partial class BaselineCompiler
     private readonly bool _hasMemory;
     private readonly Assembler _asm;
     private readonly FuncType[] _functionTypes;
+    private readonly int _importedFunctions;
     private readonly ValType[] _globalTypes;
     private readonly ValType[] _tableTypes;
     private readonly Label[] _trapLabels = new Label[16];
@@ -69,6 +70,7 @@ internal sealed unsafe partial class BaselineCompiler
         _asm = new Assembler(features, 1 << 16);
         // Index spaces resolved once per module, so the per-instruction path never walks the imports.
         _functionTypes = new FuncType[module.TotalFunctionCount];
+        _importedFunctions = module.ImportedFunctionCount;
         _globalTypes = new ValType[_offsets.GlobalCount];
         _tableTypes = new ValType[_offsets.TableCount];
         int functions = 0, globals = 0, tables = 0;
@@ -171,10 +173,10 @@ internal sealed unsafe partial class BaselineCompiler
             // The prologue belongs to the function as a whole: its body's first byte, as Wasmtime maps it.
             RecordLine(body.CodeOffset);
         }
-        framePatch = EmitPrologue(_module.ImportedFunctionCount + definedIndex);
+        framePatch = EmitPrologue(_importedFunctions + definedIndex);
 
         PushControl(ControlKind.Function, _asm.CreateLabel(), 0, [], _signature.Results);
-        var reader = new InstructionReader(body.Code.Span, body.CodeOffset, (uint)(_module.ImportedFunctionCount + definedIndex));
+        var reader = new InstructionReader(body.Code.Span, body.CodeOffset, (uint)(_importedFunctions + definedIndex));
         while (_controlCount > 0)
         {
             if (reader.AtEnd)

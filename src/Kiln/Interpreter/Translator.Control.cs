@@ -376,11 +376,11 @@ internal sealed partial class Translator
 
     private void TranslateCall(uint functionIndex)
     {
-        if (functionIndex >= (uint)_module.TotalFunctionCount)
+        if (functionIndex >= (uint)_functionCount)
         {
             throw new InternalErrorException($"call to function {functionIndex} out of range");
         }
-        FuncType type = _module.GetFunctionType(new FuncIndex(functionIndex));
+        FuncType type = _functionTypes[functionIndex];
         int argBase = PrepareArguments(type.Params.Length);
         _code.Add((int)InterpOp.Call, (int)functionIndex, argBase);
         PushResults(type.Results.Length);

@@ -29,6 +29,42 @@ public class FunctionValidatorTests
     }
 
     [Fact]
+    public void RecordsTheBusiestLocalsWeightedByLoopDepth()
+    {
+        WasmModule module = Kiln.Wasm.Text.TextParser.ParseModule("""
+            (module
+              (func (param $p i32) (param $f f64)
+                (local $once i32) (local $twice i64) (local $inLoop i32) (local $deep i32) (local $g f32) (local $ref externref)
+                (local.set $once (i32.const 1))
+                (local.set $twice (i64.const 2)) (drop (local.get $twice))
+                (drop (local.get $ref)) (drop (local.get $ref))
+                (drop (local.get $f)) (drop (local.get $f)) (drop (local.get $f))
+                (block (loop
+                  (local.set $inLoop (local.get $p))
+                  (local.set $g (f32.const 1))
+                  (loop (local.set $deep (local.tee $deep (local.get $deep))))
+                  (br_if 1 (local.get $inLoop))))))
+            """);
+        ModuleValidator.Validate(module);
+        // Weights: $deep 3*64, $inLoop 2*8, $p 8, $g 8 (ties: integers first), $f 3, $twice 2; $once (1) and the externref are left out.
+        Assert.Equal([5, 4, 0, 6, 1, 3], module.Bodies[0].HotLocals!);
+    }
+
+    [Fact]
+    public void HotLocalsKeepTheBusiestEightOfEachClass()
+    {
+        var locals = string.Join(" ", Enumerable.Range(0, 12).Select(i => $"(local $i{i} i32) (local $f{i} f64)"));
+        // Local $iN (index 2N) is read N+2 times, $fN (index 2N+1) N+2 times.
+        var uses = string.Concat(Enumerable.Range(0, 12).Select(i =>
+            string.Concat(Enumerable.Repeat($"(drop (local.get $i{i})) (drop (local.get $f{i}))", i + 2))));
+        WasmModule module = Kiln.Wasm.Text.TextParser.ParseModule($"(module (func {locals} {uses}))");
+        ModuleValidator.Validate(module);
+        int[] hot = module.Bodies[0].HotLocals!;
+        Assert.Equal(2 * FunctionBody.HotLocalLimit, hot.Length);
+        Assert.Equal(Enumerable.Range(4, 8).Reverse().SelectMany(i => new[] { 2 * i, (2 * i) + 1 }), hot);
+    }
+
+    [Fact]
     public void ReportsControlFramesAndReachability()
     {
         // block [] -> [i32]: i32.const 1, br 0, (unreachable here) end, drop
