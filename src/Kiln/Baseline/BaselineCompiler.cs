@@ -307,7 +307,10 @@ internal sealed unsafe partial class BaselineCompiler
         }
     }
 
-    /// <summary>r14 = memory base, r13 = memory length: after the prologue and after every call (a callee may grow memory).</summary>
+    /// <summary>
+    /// r14 = memory base, r13 = memory length (explicit checks only: guard pages need no length): after the prologue
+    /// and after every call (a callee may grow memory).
+    /// </summary>
     private void ReloadMemoryRegisters()
     {
         if (!_hasMemory)
@@ -315,6 +318,10 @@ internal sealed unsafe partial class BaselineCompiler
             return;
         }
         _asm.Mov(OperandSize.S64, s_memBase, Mem.At(s_vmctx, VmOffsets.MemoryBase));
+        if (GuardPages)
+        {
+            return;
+        }
         _asm.Mov(OperandSize.S64, s_memLength, Mem.At(s_vmctx, VmOffsets.MemoryDefinition));
         _asm.Mov(OperandSize.S64, s_memLength, Mem.At(s_memLength, VmOffsets.MemoryDefinitionLength));
     }
@@ -449,7 +456,15 @@ internal sealed unsafe partial class BaselineCompiler
             case Opcode.MemorySize:
             {
                 Gpr r = AllocGpr();
-                _asm.Mov(OperandSize.S64, r, s_memLength);
+                if (GuardPages)
+                {
+                    _asm.Mov(OperandSize.S64, r, Mem.At(s_vmctx, VmOffsets.MemoryDefinition));
+                    _asm.Mov(OperandSize.S64, r, Mem.At(r, VmOffsets.MemoryDefinitionLength));
+                }
+                else
+                {
+                    _asm.Mov(OperandSize.S64, r, s_memLength);
+                }
                 _asm.Shr(OperandSize.S64, r, 16);
                 PushReg(ValType.I32, r.Index);
                 return;
