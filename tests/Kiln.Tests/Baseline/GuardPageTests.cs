@@ -317,3 +317,36 @@ public class GuardPageTests
         }
     }
 }
+
+/// <summary>
+/// Runs alone (no other test may need address space meanwhile): more dropped stores than the 128 TiB address space
+/// holds guarded memories for. Reserving fails once it is full; the memory then runs the finalizers of dropped stores
+/// and tries again.
+/// </summary>
+[Collection(AddressSpaceCollection.Name)]
+public class GuardPageAddressSpaceTests
+{
+    [Fact]
+    public void MoreDroppedStoresThanTheAddressSpaceHoldsAreReclaimed()
+    {
+        using var engine = new Engine(new EngineOptions { Tier = Tier.Baseline, BoundsChecks = BoundsCheckStrategy.GuardPages });
+        Module module = Module.FromText(engine, "(module (memory 1) (func (export \"f\") (result i32) (i32.load (i32.const 0))))");
+        var limits = new StoreLimits { ValueStackSlots = 1024 };
+        // 128 TiB / 6 GiB is about 21,800.
+        const int count = 25_000;
+        for (int i = 0; i < count; i++)
+        {
+            var store = new Store(engine, limits);
+            Assert.Equal(0, new Linker(engine).Instantiate(store, module).GetFunction<int>("f").Invoke());
+        }
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.True(LinearMemory.LiveGuardedReservations < 1000, $"{LinearMemory.LiveGuardedReservations} guarded memories still live");
+    }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AddressSpaceCollection
+{
+    public const string Name = "address space";
+}
