@@ -2,6 +2,7 @@ using System.Text;
 using Iced.Intel;
 using Kiln.Tests.Support;
 using Kiln.Vm;
+using Xunit.Abstractions;
 
 namespace Kiln.Tests.Baseline;
 
@@ -11,7 +12,7 @@ namespace Kiln.Tests.Baseline;
 /// place a stored value can come from, constant addresses, large offsets that keep the explicit check, memory.grow,
 /// a memory shared by two instances, backtraces, many traps in a row, and address space over thousands of memories.
 /// </summary>
-public class GuardPageTests
+public class GuardPageTests(ITestOutputHelper output)
 {
     private const int PageBytes = 65536;
 
@@ -197,6 +198,7 @@ public class GuardPageTests
               (func $outer (export "outer") (param i32) (result i32) (i32.add (call $inner (local.get 0)) (i32.const 1))))
             """));
         TypedFunc<int, int> outer = instance.GetFunction<int, int>("outer");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         for (int i = 0; i < 20_000; i++)
         {
             Assert.Throws<TrapException>(() => outer.Invoke(PageBytes - 4 + (i % 64)));
@@ -205,6 +207,7 @@ public class GuardPageTests
                 Assert.Equal(1, outer.Invoke(i));
             }
         }
+        output.WriteLine($"{strategy}: {watch.Elapsed.TotalMicroseconds / 20_000:F1} µs per trap from the call to the caught TrapException");
         TrapException trap = Assert.Throws<TrapException>(() => outer.Invoke(-4));
         Assert.Equal(TrapCode.MemoryOutOfBounds, trap.Code);
         Assert.Equal(["inner", "outer"], trap.Backtrace.Select(f => f.FunctionName));
