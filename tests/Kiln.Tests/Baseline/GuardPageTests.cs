@@ -214,6 +214,35 @@ public class GuardPageTests(ITestOutputHelper output)
         Assert.Equal(1, outer.Invoke(0));
     }
 
+    /// <summary>Lazy compilation (one batch per function) and parallel compilation (one range per chunk and thread).</summary>
+    [Theory]
+    [InlineData(CompilationMode.Lazy, 1)]
+    [InlineData(CompilationMode.Eager, 2)]
+    public void EveryBatchAndChunkRegistersItsSites(CompilationMode compilation, int threads)
+    {
+        using var host = new TestHost(new EngineOptions
+        {
+            Tier = Tier.Baseline,
+            BoundsChecks = BoundsCheckStrategy.GuardPages,
+            Compilation = compilation,
+            CompilationThreads = threads,
+        });
+        Module module = Module.FromText(host.Engine, AccessModule());
+        Instance instance = host.Linker.Instantiate(host.Store, module);
+        foreach ((string op, int size, _) in s_loads)
+        {
+            Func load = instance.GetFunction(op)!;
+            Assert.Equal(0UL, load.Invoke(Value.FromI32(PageBytes - size))[0].Bits);
+            Assert.Equal(TrapCode.MemoryOutOfBounds, TrapOf(() => load.Invoke(Value.FromI32(PageBytes - size + 1))));
+        }
+        foreach ((string op, int size, string type) in s_stores)
+        {
+            Assert.Equal(TrapCode.MemoryOutOfBounds, TrapOf(() => instance.GetFunction(op + "/reg")!.Invoke(Value.FromI32(PageBytes - size + 1), ValueOf(type))));
+        }
+        Assert.Equal(compilation == CompilationMode.Lazy ? s_loads.Length + s_stores.Length : (2 * s_loads.Length) + (3 * s_stores.Length) + 3,
+            module.Baseline!.GetTrapSiteAddresses().Count);
+    }
+
     [Fact]
     public void LargeOffsetsKeepTheExplicitCheck()
     {
