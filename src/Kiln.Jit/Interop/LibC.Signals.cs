@@ -9,13 +9,10 @@ namespace Kiln.Jit.Interop;
 internal static unsafe partial class LibC
 {
     public const int Sigsegv = 11;
-    public const int Sigbus = 7;
 
     public const int SaSiginfo = 0x4;
     public const int SaRestorer = 0x04000000;
     public const int SaOnstack = 0x08000000;
-    public const int SaRestart = 0x10000000;
-    public const int SaNodefer = 0x40000000;
     public const int SaResethand = unchecked((int)0x80000000);
 
     /// <summary>SIG_DFL and SIG_IGN as handler values.</summary>
