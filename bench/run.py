@@ -32,7 +32,10 @@ import time
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH)
-DEFAULT_KILN = os.path.join(REPO, "src", "Kiln.Cli", "bin", "Release", "net10.0", "kiln.dll")
+# Kiln as users install it: published with ReadyToRun (precompiled, so start-up and the compilers are not
+# measured while .NET's tiered JIT warms up). run.py publishes it afresh unless --kiln names a build.
+PUBLISHED_DIR = os.path.join(BENCH, "build", "kiln")
+DEFAULT_KILN = os.path.join(PUBLISHED_DIR, "kiln.dll")
 DEFAULT_KILN_TEMPLATE = "dotnet {kiln} run --tier {tier} {wasm} {args}"
 DEFAULT_KILN_TIERS = "interp,baseline,optimizing"
 
@@ -76,7 +79,7 @@ def parse_args():
     p.add_argument("--engine", action="append", default=[], metavar="NAME=TEMPLATE",
                    help="add an engine (repeatable); the native reference always runs")
     p.add_argument("--no-node", action="store_true", help="leave out the node engines")
-    p.add_argument("--kiln", help=f"path to kiln.dll (default: {os.path.relpath(DEFAULT_KILN, REPO)} when it exists)")
+    p.add_argument("--kiln", help="path to a kiln.dll to run (default: publish src/Kiln.Cli with ReadyToRun into bench/build/kiln)")
     p.add_argument("--no-kiln", action="store_true", help="do not add Kiln engines even if kiln.dll exists")
     p.add_argument("--kiln-tiers", default=DEFAULT_KILN_TIERS, help=f"Kiln tiers to run (default {DEFAULT_KILN_TIERS})")
     p.add_argument("--kiln-template", default=DEFAULT_KILN_TEMPLATE,
@@ -138,14 +141,29 @@ def excerpt(data, limit=400):
     return text if len(text) <= limit else text[:limit] + " ..."
 
 
+def publish_kiln():
+    """Publishes src/Kiln.Cli with ReadyToRun into bench/build/kiln; None (Kiln columns left out) if that fails."""
+    rid = {"x86_64": "linux-x64", "aarch64": "linux-arm64"}.get(platform.machine(), "linux-x64")
+    cmd = ["dotnet", "publish", os.path.join(REPO, "src", "Kiln.Cli"), "-c", "Release", "-r", rid,
+           "--self-contained", "false", "-o", PUBLISHED_DIR, "--nologo", "-v", "quiet"]
+    print(f"Kiln: {' '.join(cmd)}", file=sys.stderr)
+    try:
+        done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    except OSError as e:
+        print(f"Kiln: cannot run dotnet ({e}): Kiln columns left out.", file=sys.stderr)
+        return None
+    if done.returncode != 0 or not os.path.exists(DEFAULT_KILN):
+        print(f"Kiln: publishing failed: {excerpt(done.stdout)}; Kiln columns left out.", file=sys.stderr)
+        return None
+    return DEFAULT_KILN
+
+
 def kiln_engines(args):
     """Kiln tiers as engines, each probed once on a small program; an engine that cannot run it is skipped."""
     if args.no_kiln:
         return []
-    kiln = args.kiln or (DEFAULT_KILN if os.path.exists(DEFAULT_KILN) else None)
+    kiln = args.kiln or publish_kiln()
     if kiln is None:
-        print(f"Kiln: no kiln.dll at {os.path.relpath(DEFAULT_KILN, REPO)} and no --kiln given: Kiln columns left out.",
-              file=sys.stderr)
         return []
     if not os.path.exists(kiln):
         sys.exit(f"run.py: --kiln {kiln} does not exist")

@@ -37,6 +37,23 @@ public ref struct InstructionReader
 
     public readonly ReadOnlySpan<byte> Code => _reader.Data;
 
+    /// <summary>
+    /// Whether the next instruction is local.set or local.tee, and of which local, without advancing: lets a
+    /// one-pass compiler compute <c>x = x op y</c> in x's register.
+    /// </summary>
+    public readonly bool PeekLocalSet(out uint local)
+    {
+        local = 0;
+        if (_reader.AtEnd || _reader.PeekByte() is not (0x21 or 0x22))
+        {
+            return false;
+        }
+        WasmReader copy = _reader;
+        copy.ReadByte();
+        local = copy.ReadU32();
+        return true;
+    }
+
     /// <summary>Decodes the next instruction.</summary>
     public Instruction Read()
     {

@@ -40,6 +40,7 @@ internal sealed unsafe partial class BaselineCompiler
             Drop();
         }
         SpillRange(0, _height);
+        SavePinnedLocals();
     }
 
     /// <summary>Restores vmctx and the memory registers, then pushes the results from the outgoing area.</summary>
@@ -47,6 +48,7 @@ internal sealed unsafe partial class BaselineCompiler
     {
         _asm.Mov(OperandSize.S64, s_vmctx, Mem.At(Gpr.Rbp, SavedVmctxOffset));
         ReloadMemoryRegisters();
+        RestorePinnedLocals(sysVCallee: false);
         if (results.Length == 1)
         {
             ValType t = results[0];
@@ -159,12 +161,15 @@ internal sealed unsafe partial class BaselineCompiler
         }
     }
 
+    /// <summary>The call itself; the arguments are in place. Stores only until the call, so they stay there.</summary>
     private void EmitHelperCall(nint function)
     {
+        SavePinnedLocals();
         _asm.MovImm(Gpr.Rax, function);
         _asm.Call(Gpr.Rax);
         // SysV preserves r13-r15, but a helper may have grown the memory.
         ReloadMemoryRegisters();
+        RestorePinnedLocals(sysVCallee: true);
     }
 
     /// <summary>Float-to-int truncation through a helper: rdi = the value as f64 bits, rsi = the opcode, rdx = &amp;status.</summary>

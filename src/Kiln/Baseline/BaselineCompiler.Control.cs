@@ -147,6 +147,7 @@ internal sealed unsafe partial class BaselineCompiler
                 MaterializeRange(@base, _height);
                 Label header = _asm.CreateLabel();
                 _asm.Bind(header);
+                MarkAllPinnedDirty();
                 EmitInterruptCheck(loadContext: true);
                 PushControl(ControlKind.Loop, header, @base, parameters, results);
                 return;
@@ -198,6 +199,7 @@ internal sealed unsafe partial class BaselineCompiler
     private void Else()
     {
         ForgetCachedLocals();
+        MarkAllPinnedDirty();
         ref Control c = ref _controls[_controlCount - 1];
         if (!_dead)
         {
@@ -219,6 +221,7 @@ internal sealed unsafe partial class BaselineCompiler
     private void End()
     {
         ForgetCachedLocals();
+        MarkAllPinnedDirty();
         ref Control c = ref _controls[_controlCount - 1];
         switch (c.Kind)
         {
@@ -298,7 +301,7 @@ internal sealed unsafe partial class BaselineCompiler
         for (int pos = _height - n; pos < _height; pos++)
         {
             ref Val v = ref _stack[pos];
-            if (v.Loc == Loc.Local && (int)v.Bits < _paramCount)
+            if (InMemory(in v) && v.Loc == Loc.Local && (int)v.Bits < _paramCount)
             {
                 if (IsFloat(v.Type))
                 {
@@ -475,8 +478,8 @@ internal sealed unsafe partial class BaselineCompiler
             Val b = Pop();
             int bPos = _height;
             Gpr a = PopGpr();
-            Gpr br = b.Loc == Loc.Reg ? Gpr.FromIndex(b.Reg) : Gpr.Rdx;
-            if (b.Loc != Loc.Reg)
+            Gpr br = InRegister(in b) ? Gpr.FromIndex(b.Reg) : Gpr.Rdx;
+            if (!InRegister(in b))
             {
                 LoadGpr(br, in b, bPos);
             }
@@ -494,8 +497,8 @@ internal sealed unsafe partial class BaselineCompiler
             Val b = Pop();
             int bPos = _height;
             Xmm a = PopXmm();
-            Xmm bx = b.Loc == Loc.Reg ? Xmm.FromIndex(b.Reg) : Xmm.Xmm0;
-            if (b.Loc != Loc.Reg)
+            Xmm bx = InRegister(in b) ? Xmm.FromIndex(b.Reg) : Xmm.Xmm0;
+            if (!InRegister(in b))
             {
                 LoadXmm(bx, in b, bPos);
             }
@@ -518,6 +521,7 @@ internal sealed unsafe partial class BaselineCompiler
         switch (c.Loc)
         {
             case Loc.Reg:
+            case Loc.Local when IsPinned(in c):
                 _asm.Test(OperandSize.S32, Gpr.FromIndex(c.Reg), Gpr.FromIndex(c.Reg));
                 FreeGpr(Gpr.FromIndex(c.Reg));
                 return;

@@ -64,7 +64,7 @@ internal sealed unsafe partial class BaselineCompiler
             // so every byte lies inside the reservation; beyond the length it faults. The index is zero-extended
             // here rather than trusted to be: a register with stray upper bits would reach outside the reservation.
             trapSite = true;
-            if (index.Loc == Loc.Reg)
+            if (InRegister(in index))
             {
                 indexReg = Gpr.FromIndex(index.Reg);
                 _asm.Mov(OperandSize.S32, s_scratch, indexReg);
@@ -76,7 +76,7 @@ internal sealed unsafe partial class BaselineCompiler
             return Mem.At(s_memBase, indexReg, 1, (int)offset);
         }
         Gpr r;
-        if (index.Loc == Loc.Reg)
+        if (InRegister(in index))
         {
             r = Gpr.FromIndex(index.Reg);
         }
@@ -128,9 +128,10 @@ internal sealed unsafe partial class BaselineCompiler
         }
         Val idx = Pop();
         Mem address = EffectiveAddress(in idx, _height, ins.MemOffset, size, out Gpr idxReg, out bool loadSite);
+        int into = FusedTarget();
         if (op is Opcode.F32Load or Opcode.F64Load)
         {
-            Xmm x = AllocXmm();
+            Xmm x = into >= 0 ? Xmm.FromIndex(_pinnedReg[into]) : AllocXmm();
             if (loadSite)
             {
                 MarkTrapSite();
@@ -147,11 +148,24 @@ internal sealed unsafe partial class BaselineCompiler
             {
                 FreeGpr(idxReg);
             }
-            PushReg(op == Opcode.F32Load ? ValType.F32 : ValType.F64, x.Index);
+            PushResult(op == Opcode.F32Load ? ValType.F32 : ValType.F64, x.Index, into);
             return;
         }
-        // The destination may reuse the index register: the address is consumed by the load itself.
-        Gpr dst = idx.Loc != Loc.Const ? idxReg : AllocGpr();
+        // The destination may reuse the index register (the address is consumed by the load itself), unless
+        // that register belongs to a pinned local.
+        Gpr dst;
+        if (into >= 0)
+        {
+            dst = Gpr.FromIndex(_pinnedReg[into]);
+            if (idx.Loc != Loc.Const)
+            {
+                FreeGpr(idxReg);
+            }
+        }
+        else
+        {
+            dst = idx.Loc != Loc.Const && !IsPinnedGpr(idxReg) ? idxReg : AllocGpr();
+        }
         ValType type = op is Opcode.I32Load or Opcode.I32Load8S or Opcode.I32Load8U or Opcode.I32Load16S or Opcode.I32Load16U ? ValType.I32 : ValType.I64;
         if (loadSite)
         {
@@ -190,7 +204,7 @@ internal sealed unsafe partial class BaselineCompiler
                 _asm.Movsxd(dst, address);
                 break;
         }
-        PushReg(type, dst.Index);
+        PushResult(type, dst.Index, into);
     }
 
     /// <summary>
@@ -208,20 +222,25 @@ internal sealed unsafe partial class BaselineCompiler
             4 => OperandSize.S32,
             _ => OperandSize.S64,
         };
+        if (InRegister(in value))
+        {
+            // In a register: a value register or a pinned local's.
+            MarkIf(trapSite);
+            switch (op)
+            {
+                case Opcode.F32Store:
+                    _asm.Movss(addr, Xmm.FromIndex(value.Reg));
+                    return;
+                case Opcode.F64Store:
+                    _asm.Movsd(addr, Xmm.FromIndex(value.Reg));
+                    return;
+                default:
+                    _asm.Mov(size, addr, Gpr.FromIndex(value.Reg));
+                    return;
+            }
+        }
         switch (value.Loc)
         {
-            case Loc.Reg when op is Opcode.F32Store:
-                MarkIf(trapSite);
-                _asm.Movss(addr, Xmm.FromIndex(value.Reg));
-                return;
-            case Loc.Reg when op is Opcode.F64Store:
-                MarkIf(trapSite);
-                _asm.Movsd(addr, Xmm.FromIndex(value.Reg));
-                return;
-            case Loc.Reg:
-                MarkIf(trapSite);
-                _asm.Mov(size, addr, Gpr.FromIndex(value.Reg));
-                return;
             case Loc.Const:
                 StoreConstant(addr, size, value.Bits, trapSite);
                 return;

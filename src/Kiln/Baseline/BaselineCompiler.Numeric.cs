@@ -297,7 +297,8 @@ internal sealed unsafe partial class BaselineCompiler
     {
         Val b = Pop();
         int bPos = _height;
-        Gpr a = PopGpr();
+        // cmp only reads its left operand: a local's register serves as it is.
+        Gpr a = op == Alu.Cmp ? PopReadOnlyGpr() : PopDestinationGpr();
         if (FitsImm(in b, size))
         {
             AluRI(op, size, a, unchecked((int)(long)b.Bits));
@@ -306,7 +307,7 @@ internal sealed unsafe partial class BaselineCompiler
         {
             AluRM(op, size, a, MemOf(in b, bPos));
         }
-        else if (b.Loc == Loc.Reg)
+        else if (InRegister(in b))
         {
             AluRR(op, size, a, Gpr.FromIndex(b.Reg));
             FreeGpr(Gpr.FromIndex(b.Reg));
@@ -322,7 +323,7 @@ internal sealed unsafe partial class BaselineCompiler
     private void Binary(OperandSize size, ValType type, Alu op)
     {
         Gpr a = AluOperands(op, size);
-        PushReg(type, a.Index);
+        PushResult(type, a.Index, _fused);
     }
 
     private void Compare(OperandSize size, Condition cc)
@@ -340,6 +341,11 @@ internal sealed unsafe partial class BaselineCompiler
             Pop();
             _asm.Cmp(size, MemOf(in v, _height), 0);
         }
+        else if (IsPinned(in v))
+        {
+            Pop();
+            _asm.Test(size, Gpr.FromIndex(v.Reg), Gpr.FromIndex(v.Reg));
+        }
         else
         {
             Gpr r = PopGpr();
@@ -353,7 +359,7 @@ internal sealed unsafe partial class BaselineCompiler
     {
         Val b = Pop();
         int bPos = _height;
-        Gpr a = PopGpr();
+        Gpr a = PopDestinationGpr();
         if (FitsImm(in b, size))
         {
             _asm.Imul(size, a, a, unchecked((int)(long)b.Bits));
@@ -362,7 +368,7 @@ internal sealed unsafe partial class BaselineCompiler
         {
             _asm.Imul(size, a, MemOf(in b, bPos));
         }
-        else if (b.Loc == Loc.Reg)
+        else if (InRegister(in b))
         {
             _asm.Imul(size, a, Gpr.FromIndex(b.Reg));
             FreeGpr(Gpr.FromIndex(b.Reg));
@@ -372,7 +378,7 @@ internal sealed unsafe partial class BaselineCompiler
             _asm.MovImm(s_scratch, (long)b.Bits);
             _asm.Imul(size, a, s_scratch);
         }
-        PushReg(type, a.Index);
+        PushResult(type, a.Index, _fused);
     }
 
     /// <summary>
@@ -457,7 +463,7 @@ internal sealed unsafe partial class BaselineCompiler
     {
         Val b = Pop();
         int bPos = _height;
-        Gpr a = PopGpr();
+        Gpr a = PopDestinationGpr();
         if (b.Loc == Loc.Const)
         {
             int count = (int)(b.Bits & (size == OperandSize.S32 ? 31u : 63u));
@@ -483,7 +489,7 @@ internal sealed unsafe partial class BaselineCompiler
                 default: _asm.RorCl(size, a); break;
             }
         }
-        PushReg(type, a.Index);
+        PushResult(type, a.Index, _fused);
     }
 
     /// <summary>kind: 0 clz, 1 ctz, 2 popcnt; lzcnt/tzcnt/popcnt when the CPU has them, else bsr/bsf with the zero case fixed up.</summary>
@@ -538,7 +544,7 @@ internal sealed unsafe partial class BaselineCompiler
         b = Pop();
         int bPos = _height;
         a = PopXmm();
-        bInMem = b.Loc != Loc.Reg;
+        bInMem = !InRegister(in b);
         bMem = default;
         if (InMemory(in b))
         {
@@ -572,7 +578,7 @@ internal sealed unsafe partial class BaselineCompiler
     private Xmm PopXmmOperand(bool f64, out Val b)
     {
         b = Pop();
-        if (b.Loc == Loc.Reg)
+        if (InRegister(in b))
         {
             return Xmm.FromIndex(b.Reg);
         }

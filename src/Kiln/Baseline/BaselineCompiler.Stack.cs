@@ -7,9 +7,9 @@ namespace Kiln.Baseline;
 /// <summary>The abstract value stack and the register cache.</summary>
 internal sealed unsafe partial class BaselineCompiler
 {
-    // Registers values may live in. rax, rcx, rdx, r11 and xmm0/xmm15 are scratch (division, shifts,
-    // helper calls); r13-r15 and rbp hold the ABI state.
-    private static readonly Gpr[] s_gprPool = [Gpr.Rbx, Gpr.Rsi, Gpr.Rdi, Gpr.R8, Gpr.R9, Gpr.R10, Gpr.R12];
+    // Registers values may live in. rax, rcx, rdx and xmm0/xmm15 are scratch (division, shifts,
+    // helper calls); r13-r15 and rbp hold the ABI state. Pinned locals take some of these for a whole function.
+    private static readonly Gpr[] s_gprPool = [Gpr.Rsi, Gpr.Rdi, Gpr.R8, Gpr.R9, Gpr.Rbx, Gpr.R12, Gpr.R10, Gpr.R11];
     private const int XmmPoolFirst = 1;
     private const int XmmPoolLast = 14;
 
@@ -50,8 +50,9 @@ internal sealed unsafe partial class BaselineCompiler
     {
         _height = 0;
         _maxHeight = 0;
-        _gprUsed = 0;
-        _xmmUsed = 0;
+        // Pinned locals own their registers for the whole function.
+        _gprUsed = _pinnedGprs;
+        _xmmUsed = _pinnedXmms;
         _xmmCached = 0;
         _condPending = false;
         _controlCount = 0;
@@ -84,7 +85,8 @@ internal sealed unsafe partial class BaselineCompiler
 
     private void PushStack(ValType type) => Push(type, Loc.Stack);
 
-    private static bool InMemory(in Val v) => v.Loc is Loc.Stack or Loc.Local;
+    /// <summary>A value read from memory where used: a spill slot, or a local that has no register.</summary>
+    private bool InMemory(in Val v) => v.Loc == Loc.Stack || (v.Loc == Loc.Local && _pinnedReg[(int)v.Bits] == NotPinned);
 
     /// <summary>Where a value in memory is: its spill slot, or its local's slot.</summary>
     private Mem MemOf(in Val v, int position) => v.Loc == Loc.Local ? LocalMem((int)v.Bits) : SlotMem(position);
@@ -121,17 +123,18 @@ internal sealed unsafe partial class BaselineCompiler
         }
         if (IsFloat(v.Type))
         {
-            _xmmUsed &= ~(1u << v.Reg);
+            FreeXmm(Xmm.FromIndex(v.Reg));
         }
         else
         {
-            _gprUsed &= ~(1u << v.Reg);
+            FreeGpr(Gpr.FromIndex(v.Reg));
         }
     }
 
-    private void FreeGpr(Gpr r) => _gprUsed &= ~(1u << r.Index);
+    // A pinned local's register is never released, even by a caller that treats an operand as its own.
+    private void FreeGpr(Gpr r) => _gprUsed &= ~(1u << r.Index) | _pinnedGprs;
 
-    private void FreeXmm(Xmm r) => _xmmUsed &= ~(1u << r.Index);
+    private void FreeXmm(Xmm r) => _xmmUsed &= ~(1u << r.Index) | _pinnedXmms;
 
     private Gpr AllocGpr()
     {
@@ -277,6 +280,9 @@ internal sealed unsafe partial class BaselineCompiler
                     _asm.Mov(OperandSize.S64, dst, scratch);
                 }
                 return;
+            case Loc.Local when IsPinned(in v):
+                StoreReg(dst, v.Type, v.Reg);
+                return;
             case Loc.Stack:
             case Loc.Local:
             {
@@ -310,6 +316,12 @@ internal sealed unsafe partial class BaselineCompiler
             case Loc.Const:
                 _asm.MovImm(dst, (long)v.Bits);
                 return;
+            case Loc.Local when IsPinned(in v):
+                if (v.Reg != dst.Index)
+                {
+                    _asm.Mov(OperandSize.S64, dst, Gpr.FromIndex(v.Reg));
+                }
+                return;
             case Loc.Stack:
             case Loc.Local:
                 _asm.Mov(SizeOf(v.Type), dst, MemOf(in v, position));
@@ -342,6 +354,12 @@ internal sealed unsafe partial class BaselineCompiler
                 else
                 {
                     _asm.Movsd(dst, _asm.ConstF64(BitConverter.UInt64BitsToDouble(v.Bits)));
+                }
+                return;
+            case Loc.Local when IsPinned(in v):
+                if (v.Reg != dst.Index)
+                {
+                    _asm.Movaps(dst, Xmm.FromIndex(v.Reg));
                 }
                 return;
             case Loc.Stack:
@@ -451,6 +469,13 @@ internal sealed unsafe partial class BaselineCompiler
     private void LocalGet(int index)
     {
         ValType type = _localTypes[index];
+        if (_pinnedReg[index] != NotPinned)
+        {
+            ref Val pinned = ref Push(type, Loc.Local);
+            pinned.Bits = (ulong)index;
+            pinned.Reg = _pinnedReg[index];
+            return;
+        }
         if (_xmmCached != 0 && IsFloat(type))
         {
             int cached = CachedXmmOf(index);
@@ -494,6 +519,11 @@ internal sealed unsafe partial class BaselineCompiler
                 v.Loc = Loc.Reg;
             }
         }
+        if (_pinnedReg[index] != NotPinned)
+        {
+            SetPinnedLocal(index, tee);
+            return;
+        }
         StoreValue(LocalMem(index), in _stack[_height - 1], _height - 1, s_scratch);
         if (IsFloat(_localTypes[index]))
         {
@@ -522,6 +552,27 @@ internal sealed unsafe partial class BaselineCompiler
         if (!tee)
         {
             Drop();
+        }
+    }
+
+    /// <summary>local.set/tee of a pinned local: the value moves into the local's register; tee leaves a reference to the local.</summary>
+    private void SetPinnedLocal(int index, bool tee)
+    {
+        Val value = Pop();
+        int reg = _pinnedReg[index];
+        if (IsFloat(value.Type))
+        {
+            LoadXmm(Xmm.FromIndex(reg), in value, _height);
+        }
+        else
+        {
+            LoadGpr(Gpr.FromIndex(reg), in value, _height);
+        }
+        Free(in value);
+        MarkPinnedDirty(index);
+        if (tee)
+        {
+            LocalGet(index);
         }
     }
 

@@ -155,6 +155,7 @@ internal sealed unsafe partial class BaselineCompiler
         FunctionBody body = _module.Bodies[definedIndex];
         _signature = _module.Types[(int)_module.FunctionTypeIndices[definedIndex]];
         SetUpLocals(body);
+        ChoosePinnedLocals(body);
         ResetFunctionState();
         _asm.Align(16);
         int start = _asm.Position;
@@ -248,7 +249,7 @@ internal sealed unsafe partial class BaselineCompiler
 
     /// <summary>
     /// push rbp; mov rbp, rsp; save vmctx and the function index; sub rsp, frame (patched later); check the stack limit,
-    /// the interrupt word and fuel; zero the declared locals; load the memory registers.
+    /// the interrupt word and fuel; zero the declared locals; load the pinned locals and the memory registers.
     /// </summary>
     private int EmitPrologue(int functionIndex)
     {
@@ -287,6 +288,7 @@ internal sealed unsafe partial class BaselineCompiler
                 _asm.Jcc(Condition.NotZero, loop);
             }
         }
+        LoadPinnedLocalsOnEntry();
         ReloadMemoryRegisters();
         return patch;
     }
@@ -508,6 +510,7 @@ internal sealed unsafe partial class BaselineCompiler
                 CallHelper(BaselineHelpers.TableFillAddress, 1, ins.Index, 0, 3, HelperResult.Status);
                 return;
             default:
+                _nextSetLocal = _pinnedCount != 0 && reader.PeekLocalSet(out uint next) && _pinnedReg[next] != NotPinned ? (int)next : -1;
                 if (ins.Opcode is >= Opcode.I32Load and <= Opcode.I64Store32)
                 {
                     MemoryAccess(in ins);

@@ -116,6 +116,82 @@ public class BaselineExecutionTests
         }
     }
 
+    private const string IntegerLocals = """
+        (module $integerLocals
+          (memory 1)
+          (global $calls (mut i32) (i32.const 0))
+          (func $clobber (param i32) (result i32)
+            (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+            (i32.mul (local.get 0) (i32.const 7)))
+          ;; Six busy integer locals: four get registers, the rest stay in memory.
+          (func (export "sum") (param $n i32) (param $seed i64) (result i64)
+            (local $i i32) (local $acc i64) (local $j i32) (local $k i32) (local $m i32) (local $old i32)
+            (block $done
+              (loop $next
+                (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+                ;; Pinned index, value and load result; the load must not reuse the index register.
+                (i32.store (i32.shl (i32.and (local.get $i) (i32.const 255)) (i32.const 2))
+                  (i32.xor (local.get $j) (local.get $i)))
+                (local.set $k (i32.load (i32.shl (i32.and (local.get $i) (i32.const 255)) (i32.const 2))))
+                ;; An older reference keeps the old value when the local is set again.
+                (local.get $j)
+                (local.set $j (i32.add (local.get $j) (i32.rotl (local.get $k) (local.get $i))))
+                (local.set $old)
+                (local.set $m (select (local.get $old) (local.get $j) (i32.and (local.get $i) (i32.const 1))))
+                ;; A call clobbers every register: pinned locals come back from their slots.
+                (if (i32.eqz (i32.rem_u (local.get $i) (i32.const 5)))
+                  (then (local.set $k (call $clobber (local.get $k)))))
+                ;; Division by a pinned local, shifts by one, and a helper call (r10/r11 are not preserved by SysV).
+                (local.set $acc (i64.add (i64.mul (local.get $acc) (i64.const 31))
+                  (i64.extend_i32_u (i32.div_u (i32.add (local.get $m) (i32.const 1000)) (i32.or (local.get $k) (i32.const 1))))))
+                (drop (memory.grow (i32.const 0)))
+                (local.set $acc (i64.xor (local.get $acc) (i64.shr_u (local.get $seed) (i64.extend_i32_u (local.get $i)))))
+                (local.set $i (i32.add (local.tee $k (local.get $i)) (i32.const 1)))
+                (br $next)))
+            (i64.add (local.get $acc) (i64.extend_i32_u (i32.add (local.get $k) (global.get $calls)))))
+          ;; A local changed, saved by a call, changed again in an arm that returns; after the join the next
+          ;; call must save it again (the slot holds the value from before the arm).
+          (func (export "deadArm") (param $x i32) (result i32)
+            (local $v i32)
+            (local.set $v (i32.add (local.get $x) (i32.const 1)))
+            (drop (call $clobber (local.get $v)))
+            (if (i32.eqz (local.get $x))
+              (then (local.set $v (i32.const 99)) (drop (call $clobber (local.get $v))) (return (local.get $v))))
+            (local.set $v (i32.mul (local.get $v) (i32.const 3)))
+            (drop (call $clobber (local.get $v)))
+            (i32.add (local.get $v) (local.get $v)))
+          (func (export "branchy") (param $x i32) (result i32)
+            (local $a i32) (local $b i32)
+            (local.set $a (local.get $x))
+            (block $b2 (block $b1 (block $b0
+              (br_table $b0 $b1 $b2 (local.get $a)))
+              (local.set $b (i32.const 10)) (br $b2))
+              (local.set $b (i32.const 20)))
+            (i32.add (local.get $a) (local.get $b)))
+        )
+        """;
+
+    [Fact]
+    public void IntegerLocalsKeptInRegistersMatchTheInterpreter()
+    {
+        using var baseline = new TestHost(new EngineOptions { Tier = Tier.Baseline });
+        using var interpreter = new TestHost(new EngineOptions());
+        Instance compiled = Instantiate(baseline, IntegerLocals);
+        Instance reference = Instantiate(interpreter, IntegerLocals);
+        foreach (int n in new[] { 0, 1, 5, 17, 300 })
+        {
+            Value[] args = [Value.FromI32(n), Value.FromI64(unchecked((long)0x9E37_79B9_7F4A_7C15UL))];
+            Assert.Equal(reference.GetFunction("sum")!.Invoke(args), compiled.GetFunction("sum")!.Invoke(args));
+        }
+        foreach (int x in new[] { 0, 1, 2, 3, -1 })
+        {
+            Assert.Equal(reference.GetFunction("deadArm")!.Invoke(Value.FromI32(x)), compiled.GetFunction("deadArm")!.Invoke(Value.FromI32(x)));
+            Assert.Equal(reference.GetFunction("branchy")!.Invoke(Value.FromI32(x)), compiled.GetFunction("branchy")!.Invoke(Value.FromI32(x)));
+        }
+        Assert.Equal(12, compiled.GetFunction<int, int>("deadArm").Invoke(1));
+        Assert.Equal(99, compiled.GetFunction<int, int>("deadArm").Invoke(0));
+    }
+
     [Fact]
     public void HalfTheFunctionsInterpretedCallTheCompiledHalfAndBack()
     {
