@@ -21,6 +21,7 @@ internal sealed unsafe class LinearMemory : IDisposable
     public const ulong GuardedReservationBytes = (4UL << 30) + GuardRegionBytes;
 
     private static long s_liveGuarded;
+    private static long s_reservationRetries;
 
     private byte* _base;
     private readonly ulong _reservedBytes;
@@ -41,6 +42,7 @@ internal sealed unsafe class LinearMemory : IDisposable
         {
             // 6 GiB a memory exhausts the 128 TiB address space after about 21,000 live memories. Stores that
             // were dropped without Dispose still hold theirs until their finalizers run: run them, then try again.
+            Interlocked.Increment(ref s_reservationRetries);
             GC.Collect();
             GC.WaitForPendingFinalizers();
             p = Reserve(_reservedBytes);
@@ -67,6 +69,9 @@ internal sealed unsafe class LinearMemory : IDisposable
 
     /// <summary>Guarded memories not yet disposed in this process (each holds <see cref="GuardedReservationBytes"/> of address space).</summary>
     public static long LiveGuardedReservations => Volatile.Read(ref s_liveGuarded);
+
+    /// <summary>Guarded reservations that failed and were retried after running finalizers, in this process.</summary>
+    public static long ReservationRetries => Volatile.Read(ref s_reservationRetries);
 
     public VmMemoryDefinition* Definition { get; private set; }
 

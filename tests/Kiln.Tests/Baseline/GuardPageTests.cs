@@ -351,29 +351,52 @@ public class GuardPageTests(ITestOutputHelper output)
 }
 
 /// <summary>
-/// Runs alone (no other test may need address space meanwhile): more dropped stores than the 128 TiB address space
-/// holds guarded memories for. Reserving fails once it is full; the memory then runs the finalizers of dropped stores
-/// and tries again.
+/// Runs alone (no other test may need address space meanwhile): guarded memories until the 128 TiB address space is
+/// full. Live ones end in a clear <see cref="ResourceLimitException"/>; once they are dropped, the next reservation
+/// runs their finalizers and succeeds.
 /// </summary>
 [Collection(AddressSpaceCollection.Name)]
 public class GuardPageAddressSpaceTests
 {
     [Fact]
-    public void MoreDroppedStoresThanTheAddressSpaceHoldsAreReclaimed()
+    public void FullAddressSpaceIsAResourceLimitAndDroppedStoresAreReclaimed()
     {
         using var engine = new Engine(new EngineOptions { Tier = Tier.Baseline, BoundsChecks = BoundsCheckStrategy.GuardPages });
         Module module = Module.FromText(engine, "(module (memory 1) (func (export \"f\") (result i32) (i32.load (i32.const 0))))");
         var limits = new StoreLimits { ValueStackSlots = 1024 };
+        long retries = LinearMemory.ReservationRetries;
+        ResourceLimitException? full = FillAddressSpace(engine, module, limits, out int created);
         // 128 TiB / 6 GiB is about 21,800.
-        const int count = 25_000;
-        for (int i = 0; i < count; i++)
-        {
-            var store = new Store(engine, limits);
-            Assert.Equal(0, new Linker(engine).Instantiate(store, module).GetFunction<int>("f").Invoke());
-        }
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
+        Assert.NotNull(full);
+        Assert.Contains("address space", full.Message);
+        Assert.InRange(created, 10_000, 22_000);
+        Assert.True(LinearMemory.ReservationRetries > retries);
+
+        // The stores of FillAddressSpace are garbage now: this reservation fails once, runs their finalizers, succeeds.
+        using var store = new Store(engine, limits);
+        Assert.Equal(0, new Linker(engine).Instantiate(store, module).GetFunction<int>("f").Invoke());
         Assert.True(LinearMemory.LiveGuardedReservations < 1000, $"{LinearMemory.LiveGuardedReservations} guarded memories still live");
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static ResourceLimitException? FillAddressSpace(Engine engine, Module module, StoreLimits limits, out int created)
+    {
+        var live = new List<Store>();
+        created = 0;
+        try
+        {
+            for (; created < 30_000; created++)
+            {
+                var store = new Store(engine, limits);
+                live.Add(store);
+                new Linker(engine).Instantiate(store, module);
+            }
+            return null;
+        }
+        catch (ResourceLimitException e)
+        {
+            return e;
+        }
     }
 }
 
