@@ -125,6 +125,8 @@ internal sealed unsafe partial class BaselineCompiler
             MaterializeCondition();
         }
         SpillRange(0, _height);
+        // Argument registers may hold pinned locals: write them back first and read them from their slots.
+        SavePinnedLocals();
         _asm.Mov(OperandSize.S64, Gpr.Rdi, s_vmctx);
         int arg = 1;
         if (immediateCount > 0)
@@ -138,7 +140,15 @@ internal sealed unsafe partial class BaselineCompiler
         for (int i = 0; i < valueCount; i++)
         {
             int pos = _height - valueCount + i;
-            LoadGpr(s_argRegs[arg++], in _stack[pos], pos);
+            ref Val v = ref _stack[pos];
+            if (IsPinned(in v))
+            {
+                _asm.Mov(SizeOf(v.Type), s_argRegs[arg++], LocalMem((int)v.Bits));
+            }
+            else
+            {
+                LoadGpr(s_argRegs[arg++], in v, pos);
+            }
         }
         for (int i = 0; i < valueCount; i++)
         {
@@ -161,10 +171,9 @@ internal sealed unsafe partial class BaselineCompiler
         }
     }
 
-    /// <summary>The call itself; the arguments are in place. Stores only until the call, so they stay there.</summary>
+    /// <summary>The call itself; the arguments are in place and the pinned locals written back (<see cref="SavePinnedLocals"/>).</summary>
     private void EmitHelperCall(nint function)
     {
-        SavePinnedLocals();
         _asm.MovImm(Gpr.Rax, function);
         _asm.Call(Gpr.Rax);
         // SysV preserves r13-r15, but a helper may have grown the memory.
@@ -192,6 +201,7 @@ internal sealed unsafe partial class BaselineCompiler
         }
         FreeXmm(x);
         SpillRange(0, _height);
+        SavePinnedLocals();
         _asm.Movq(Gpr.Rdi, Xmm.Xmm0);
         _asm.Mov(OperandSize.S32, Gpr.Rsi, (int)op);
         _asm.Lea(OperandSize.S64, Gpr.Rdx, Mem.At(Gpr.Rbp, ScratchOffset));
@@ -225,6 +235,7 @@ internal sealed unsafe partial class BaselineCompiler
         }
         FreeXmm(x);
         SpillRange(0, _height);
+        SavePinnedLocals();
         _asm.Movq(Gpr.Rdi, Xmm.Xmm0);
         _asm.Mov(OperandSize.S32, Gpr.Rsi, kind + (f64 ? 4 : 0));
         EmitHelperCall(BaselineHelpers.RoundAddress);

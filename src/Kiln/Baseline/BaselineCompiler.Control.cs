@@ -478,7 +478,7 @@ internal sealed unsafe partial class BaselineCompiler
             Val b = Pop();
             int bPos = _height;
             Gpr a = PopGpr();
-            Gpr br = InRegister(in b) ? Gpr.FromIndex(b.Reg) : Gpr.Rdx;
+            Gpr br = InRegister(in b) ? Gpr.FromIndex(b.Reg) : s_scratch;
             if (!InRegister(in b))
             {
                 LoadGpr(br, in b, bPos);

@@ -17,10 +17,13 @@ internal sealed unsafe partial class BaselineCompiler
 {
     private const byte NotPinned = 0xFF;
 
-    // Integer locals go to registers no call sequence uses for arguments (s_argRegs), so loading helper
-    // arguments never overwrites a pinned local still to be read. rbx and r12 survive helper calls (SysV).
-    private static readonly Gpr[] s_pinnableGprs = [Gpr.Rbx, Gpr.R12, Gpr.R10, Gpr.R11];
+    // In order of preference: rbx and r12 survive helper calls (SysV), r10 and r11 carry no helper arguments,
+    // rdx is not a temporary (division and helper arguments use it: they write a local pinned there back first).
+    // Helper calls write pinned locals back before loading argument registers (see CallHelper).
+    private static readonly Gpr[] s_pinnableGprs = [Gpr.Rbx, Gpr.R12, Gpr.R10, Gpr.R11, Gpr.Rdx, Gpr.R9, Gpr.R8];
     private const uint SysVPreservedMask = (1u << 3) | (1u << 12);
+    // Registers left for temporaries: an expression rarely needs more than three at once.
+    private const int MinTemporaryGprs = 3;
     private const int MaxPinnedXmms = 6;
 
     private byte[] _pinnedReg = new byte[16];
@@ -101,15 +104,22 @@ internal sealed unsafe partial class BaselineCompiler
                     break;
             }
         }
-        for (int i = 0; i < s_pinnableGprs.Length; i++)
+        int poolPins = s_gprPool.Length - MinTemporaryGprs;
+        foreach (Gpr r in s_pinnableGprs)
         {
+            bool fromPool = Array.IndexOf(s_gprPool, r) >= 0;
+            if (fromPool && poolPins == 0)
+            {
+                continue;
+            }
             int local = Heaviest(weight, isFloat: false);
             if (local < 0)
             {
                 break;
             }
-            Pin(local, s_pinnableGprs[i].Index);
-            _pinnedGprs |= 1u << s_pinnableGprs[i].Index;
+            poolPins -= fromPool ? 1 : 0;
+            Pin(local, r.Index);
+            _pinnedGprs |= 1u << r.Index;
         }
         for (int i = 0; i < MaxPinnedXmms; i++)
         {
@@ -164,15 +174,32 @@ internal sealed unsafe partial class BaselineCompiler
     /// Pops the left operand of an instruction that overwrites it. For <c>x = x op y</c> with x pinned and no older
     /// reference to x on the stack, that is x's own register (<see cref="_fused"/> names x); else a fresh copy.
     /// </summary>
-    private Gpr PopDestinationGpr()
+    private Gpr PopDestinationGpr(in Val right)
     {
         _fused = -1;
-        ref Val top = ref _stack[_height - 1];
-        if (_nextSetLocal >= 0 && IsPinned(in top) && (int)top.Bits == _nextSetLocal && !ReferencedBelow(_nextSetLocal, _height - 1))
+        int target = _nextSetLocal;
+        if (target >= 0 && !IsFloat(_localTypes[target]) && !ReferencedBelow(target, _height - 1)
+            && !(right.Loc == Loc.Local && (int)right.Bits == target))
         {
+            // x = y op z: copy y into x's register and compute there (z is not x, so it is not overwritten early).
+            ref Val top = ref _stack[_height - 1];
+            if (top.Loc == Loc.Cond)
+            {
+                return PopGpr();
+            }
+            Val left = Pop();
+            Gpr x = Gpr.FromIndex(_pinnedReg[target]);
+            LoadGpr(x, in left, _height);
+            Free(in left);
+            _fused = target;
+            return x;
+        }
+        if (target >= 0 && IsPinned(in _stack[_height - 1]) && (int)_stack[_height - 1].Bits == target && !ReferencedBelow(target, _height - 1))
+        {
+            // x = x op x: already in place.
             _height--;
-            _fused = _nextSetLocal;
-            return Gpr.FromIndex(top.Reg);
+            _fused = target;
+            return Gpr.FromIndex(_pinnedReg[target]);
         }
         return PopGpr();
     }
@@ -205,7 +232,10 @@ internal sealed unsafe partial class BaselineCompiler
         }
     }
 
-    /// <summary>Prologue: parameters are loaded from the argument area, declared locals start at zero.</summary>
+    /// <summary>
+    /// Prologue: parameters are loaded from the argument area; declared locals start as zeroed registers, marked
+    /// changed because the prologue leaves the slots of pinned locals alone when it zeroes few locals one by one.
+    /// </summary>
     private void LoadPinnedLocalsOnEntry()
     {
         for (int k = 0; k < _pinnedCount; k++)
@@ -214,8 +244,10 @@ internal sealed unsafe partial class BaselineCompiler
             if (local < _paramCount)
             {
                 LoadPinnedFromSlot(local);
+                continue;
             }
-            else if (IsFloat(_localTypes[local]))
+            _pinnedDirty |= 1u << k;
+            if (IsFloat(_localTypes[local]))
             {
                 Xmm x = Xmm.FromIndex(_pinnedReg[local]);
                 _asm.Xorps(x, x);
@@ -263,7 +295,10 @@ internal sealed unsafe partial class BaselineCompiler
     /// </summary>
     private void MarkAllPinnedDirty() => _pinnedDirty = (1u << _pinnedCount) - 1;
 
-    /// <summary>Before a call: writes changed pinned locals back to their slots.</summary>
+    /// <summary>
+    /// Before a call: writes changed pinned locals back to their slots, so every pinned local's slot is current.
+    /// Stores only; done before any argument register is written.
+    /// </summary>
     private void SavePinnedLocals()
     {
         for (uint m = _pinnedDirty; m != 0; m &= m - 1)
@@ -272,6 +307,32 @@ internal sealed unsafe partial class BaselineCompiler
             StoreReg(LocalMem(local), _localTypes[local], _pinnedReg[local]);
         }
         _pinnedDirty = 0;
+    }
+
+    /// <summary>
+    /// Before an instruction sequence that uses <paramref name="r"/> as a fixed register (division's rdx): writes back
+    /// the local pinned there, if any, and returns it so <see cref="LoadPinnedFromSlot"/> can bring it back; else -1.
+    /// </summary>
+    private int VacatePinnedRegister(Gpr r)
+    {
+        if (!IsPinnedGpr(r))
+        {
+            return -1;
+        }
+        for (int k = 0; k < _pinnedCount; k++)
+        {
+            int local = _pinnedLocals[k];
+            if (_pinnedReg[local] == r.Index && !IsFloat(_localTypes[local]))
+            {
+                if ((_pinnedDirty & (1u << k)) != 0)
+                {
+                    StoreReg(LocalMem(local), _localTypes[local], r.Index);
+                    _pinnedDirty &= ~(1u << k);
+                }
+                return local;
+            }
+        }
+        throw new InternalErrorException("baseline compiler: a pinned register without its local");
     }
 
     /// <summary>After a call: reloads the pinned locals whose registers the callee may have changed.</summary>

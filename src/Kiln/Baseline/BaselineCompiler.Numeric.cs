@@ -298,7 +298,7 @@ internal sealed unsafe partial class BaselineCompiler
         Val b = Pop();
         int bPos = _height;
         // cmp only reads its left operand: a local's register serves as it is.
-        Gpr a = op == Alu.Cmp ? PopReadOnlyGpr() : PopDestinationGpr();
+        Gpr a = op == Alu.Cmp ? PopReadOnlyGpr() : PopDestinationGpr(in b);
         if (FitsImm(in b, size))
         {
             AluRI(op, size, a, unchecked((int)(long)b.Bits));
@@ -359,7 +359,7 @@ internal sealed unsafe partial class BaselineCompiler
     {
         Val b = Pop();
         int bPos = _height;
-        Gpr a = PopDestinationGpr();
+        Gpr a = PopDestinationGpr(in b);
         if (FitsImm(in b, size))
         {
             _asm.Imul(size, a, a, unchecked((int)(long)b.Bits));
@@ -405,6 +405,7 @@ internal sealed unsafe partial class BaselineCompiler
             _asm.Jcc(Condition.Zero, TrapLabel(TrapCode.IntegerDivideByZero));
         }
         _asm.Mov(size, Gpr.Rax, a);
+        int vacated = VacatePinnedRegister(Gpr.Rdx);
         Label done = default;
         if (signed && (!isConst || constant == -1))
         {
@@ -455,6 +456,10 @@ internal sealed unsafe partial class BaselineCompiler
             _asm.Bind(done);
         }
         _asm.Mov(size, a, remainder ? Gpr.Rdx : Gpr.Rax);
+        if (vacated >= 0)
+        {
+            LoadPinnedFromSlot(vacated);
+        }
         PushReg(type, a.Index);
     }
 
@@ -463,7 +468,7 @@ internal sealed unsafe partial class BaselineCompiler
     {
         Val b = Pop();
         int bPos = _height;
-        Gpr a = PopDestinationGpr();
+        Gpr a = PopDestinationGpr(in b);
         if (b.Loc == Loc.Const)
         {
             int count = (int)(b.Bits & (size == OperandSize.S32 ? 31u : 63u));

@@ -272,7 +272,11 @@ internal sealed unsafe partial class BaselineCompiler
             {
                 for (int i = _paramCount; i < _localCount; i++)
                 {
-                    _asm.Mov(OperandSize.S64, LocalMem(i), 0);
+                    // A pinned local starts as a zeroed register, marked changed (its slot is written before any call).
+                    if (_pinnedReg[i] == NotPinned)
+                    {
+                        _asm.Mov(OperandSize.S64, LocalMem(i), 0);
+                    }
                 }
             }
             else

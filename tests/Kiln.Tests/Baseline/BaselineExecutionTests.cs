@@ -160,6 +160,34 @@ public class BaselineExecutionTests
             (local.set $v (i32.mul (local.get $v) (i32.const 3)))
             (drop (call $clobber (local.get $v)))
             (i32.add (local.get $v) (local.get $v)))
+          ;; Helper arguments that are pinned locals in argument registers (r8, r9 once four busier locals are pinned).
+          (func (export "fill") (param $d i32) (param $v i32) (param $n i32) (result i32)
+            (local $a i32) (local $b i32) (local $c i32) (local $e i32)
+            (loop $again
+              (local.set $a (i32.add (local.get $a) (i32.add (local.get $b) (i32.add (local.get $c) (local.get $e)))))
+              (local.set $b (i32.add (local.get $b) (i32.add (local.get $a) (i32.add (local.get $c) (local.get $e)))))
+              (local.set $c (i32.add (local.get $c) (i32.add (local.get $b) (i32.add (local.get $a) (local.get $e)))))
+              (local.set $e (i32.add (local.get $e) (i32.const 1)))
+              (memory.fill (local.get $d) (local.get $v) (local.get $n))
+              (memory.copy (i32.add (local.get $d) (local.get $n)) (local.get $d) (local.get $n))
+              (local.set $d (i32.add (local.get $d) (i32.const 3)))
+              (br_if $again (i32.lt_u (local.get $e) (i32.const 4))))
+            (i32.add (i32.add (local.get $a) (local.get $c))
+              (i32.add (i32.load (local.get $d)) (i32.load (i32.add (local.get $d) (local.get $n))))))
+          ;; Division writes rdx, where the fifth busiest integer local lives: it is written back and brought back.
+          (func (export "divs") (param $x i32) (param $y i64) (result i64)
+            (local $a i32) (local $b i32) (local $c i32) (local $q i64) (local $r i64) (local $i i32)
+            (local.set $a (i32.or (local.get $x) (i32.const 1)))
+            (loop $again
+              (local.set $b (i32.add (local.get $b) (i32.div_s (local.get $x) (local.get $a))))
+              (local.set $c (i32.add (local.get $c) (i32.rem_u (local.get $x) (local.get $a))))
+              (local.set $q (i64.add (local.get $q) (i64.div_u (local.get $y) (i64.extend_i32_u (local.get $a)))))
+              (local.set $r (i64.add (local.get $r) (i64.rem_s (local.get $y) (i64.add (local.get $r) (i64.const 3)))))
+              (local.set $a (i32.add (local.get $a) (i32.const 2)))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $again (i32.lt_u (local.get $i) (i32.const 9))))
+            (i64.add (i64.add (local.get $q) (local.get $r))
+              (i64.extend_i32_u (i32.add (i32.add (local.get $b) (local.get $c)) (local.get $a)))))
           (func (export "branchy") (param $x i32) (result i32)
             (local $a i32) (local $b i32)
             (local.set $a (local.get $x))
@@ -187,6 +215,16 @@ public class BaselineExecutionTests
         {
             Assert.Equal(reference.GetFunction("deadArm")!.Invoke(Value.FromI32(x)), compiled.GetFunction("deadArm")!.Invoke(Value.FromI32(x)));
             Assert.Equal(reference.GetFunction("branchy")!.Invoke(Value.FromI32(x)), compiled.GetFunction("branchy")!.Invoke(Value.FromI32(x)));
+        }
+        foreach ((int d, int v, int n) in new[] { (0, 1, 8), (100, 0xAB, 40), (7, 0x7F, 3) })
+        {
+            Value[] args = [Value.FromI32(d), Value.FromI32(v), Value.FromI32(n)];
+            Assert.Equal(reference.GetFunction("fill")!.Invoke(args), compiled.GetFunction("fill")!.Invoke(args));
+        }
+        foreach ((int x, long y) in new[] { (1000, 123456789L), (-77, -5L), (3, long.MaxValue) })
+        {
+            Value[] args = [Value.FromI32(x), Value.FromI64(y)];
+            Assert.Equal(reference.GetFunction("divs")!.Invoke(args), compiled.GetFunction("divs")!.Invoke(args));
         }
         Assert.Equal(12, compiled.GetFunction<int, int>("deadArm").Invoke(1));
         Assert.Equal(99, compiled.GetFunction<int, int>("deadArm").Invoke(0));
