@@ -8,7 +8,7 @@ namespace Kiln;
 /// modules compiled by one engine share type ids and can call each other indirectly. Thread-safe;
 /// create one per process and share it.
 /// </summary>
-public sealed class Engine : IDisposable
+public sealed partial class Engine : IDisposable
 {
     private readonly ConcurrentDictionary<FuncType, int> _signatures = new();
     private int _nextSignature;
@@ -22,6 +22,7 @@ public sealed class Engine : IDisposable
         {
             throw new UnsupportedFeatureException($"tier {Options.Tier} is not available");
         }
+        (BoundsChecks, BoundsCheckReason) = ResolveBoundsChecks(Options);
         if (Options.Tier == Tier.Baseline)
         {
             if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64)

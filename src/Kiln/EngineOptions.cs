@@ -33,6 +33,14 @@ public sealed record EngineOptions
     /// </summary>
     public Func<uint, bool>? InterpretFunction { get; init; }
 
+    /// <summary>
+    /// Compiled tiers: how linear-memory accesses are bounds-checked. <see cref="BoundsCheckStrategy.Auto"/> (default)
+    /// uses guard pages on Linux x86-64 and explicit checks elsewhere; <see cref="Engine.BoundsChecks"/> says which
+    /// one the engine uses and <see cref="Engine.BoundsCheckReason"/> why. An explicit
+    /// <see cref="BoundsCheckStrategy.GuardPages"/> that cannot work here is an error, never replaced silently.
+    /// </summary>
+    public BoundsCheckStrategy BoundsChecks { get; init; } = BoundsCheckStrategy.Auto;
+
     /// <summary>Told about every batch of machine code installed (perf, GDB and unwind registration).</summary>
     public ICodeObserver? CodeObserver { get; init; }
 

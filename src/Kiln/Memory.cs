@@ -76,7 +76,8 @@ public sealed unsafe class Memory : Extern
         {
             throw new ResourceLimitException($"memory of {type.Limits.Min} pages exceeds the limit of {limit} pages");
         }
-        var native = new LinearMemory(type.Limits.Min, Math.Min(declaredMax, limit));
+        // Guard pages need every memory the engine's code can reach to be reserved for them (imports come from the same store).
+        var native = new LinearMemory(type.Limits.Min, Math.Min(declaredMax, limit), store.Engine.UsesGuardPages);
         store.Own(native);
         return new Memory(store, type, native);
     }

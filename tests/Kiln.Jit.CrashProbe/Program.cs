@@ -5,7 +5,8 @@ namespace Kiln.Jit.CrashProbe;
 /// <summary>
 /// A child process for the code-memory tests that must run where a crash or a process-wide restriction cannot
 /// hurt the test host: writing into sealed code (which must die of SIGSEGV), and running code memory under a
-/// seccomp filter that blocks one strategy (which must fall back or refuse). It prints what it did, line by line.
+/// seccomp filter that blocks one strategy (which must fall back or refuse), and faults that the guard-page trap
+/// handler must not swallow. It prints what it did, line by line.
 /// </summary>
 public static unsafe partial class Program
 {
@@ -23,7 +24,11 @@ public static unsafe partial class Program
         {
             return UnderSeccomp(args[1]);
         }
-        Console.Error.WriteLine("usage: write-sealed-code|write-sealed-data mprotect|dual, or seccomp block-memfd|block-exec-mprotect|memfd-exec-einval");
+        if (args.Length is 2 or 3 && args[0] == "guard-trap")
+        {
+            return GuardTrap(args[1], withoutRuntimeHandler: args.Length == 3 && args[2] == "default");
+        }
+        Console.Error.WriteLine("usage: write-sealed-code|write-sealed-data mprotect|dual, seccomp block-memfd|block-exec-mprotect|memfd-exec-einval, or guard-trap registered|unregistered [default]");
         return 2;
     }
 

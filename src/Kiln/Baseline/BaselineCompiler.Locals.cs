@@ -16,11 +16,12 @@ internal sealed unsafe partial class BaselineCompiler
 {
     private const byte NotPinned = 0xFF;
 
-    // In order of preference: rbx and r12 survive helper calls (SysV), r10 and r11 carry no helper arguments,
+    // In order of preference: rbx, r12 (and r13 under guard pages) survive helper calls (SysV), r10 and r11 carry no helper arguments,
     // rdx is not a temporary (division and helper arguments use it: they write a local pinned there back first).
     // Helper calls write pinned locals back before loading argument registers (see CallHelper).
     private static readonly Gpr[] s_pinnableGprs = [Gpr.Rbx, Gpr.R12, Gpr.R10, Gpr.R11, Gpr.Rdx, Gpr.R9, Gpr.R8];
-    private const uint SysVPreservedMask = (1u << 3) | (1u << 12);
+    private static readonly Gpr[] s_pinnableGprsGuarded = [Gpr.Rbx, Gpr.R12, Gpr.R13, Gpr.R10, Gpr.R11, Gpr.Rdx, Gpr.R9, Gpr.R8];
+    private const uint SysVPreservedMask = (1u << 3) | (1u << 12) | (1u << 13);
     // Registers left for temporaries: an expression rarely needs more than three at once.
     private const int MinTemporaryGprs = 3;
     private const int MaxPinnedXmms = 6;
@@ -75,8 +76,10 @@ internal sealed unsafe partial class BaselineCompiler
         {
             return;
         }
+        Gpr[] pool = GprPool;
+        Gpr[] pinnable = GuardPages ? s_pinnableGprsGuarded : s_pinnableGprs;
         int nextGpr = 0;
-        int poolPins = s_gprPool.Length - MinTemporaryGprs;
+        int poolPins = pool.Length - MinTemporaryGprs;
         int xmms = 0;
         foreach (int local in hot)
         {
@@ -96,16 +99,16 @@ internal sealed unsafe partial class BaselineCompiler
                 continue;
             }
             // The next pinnable register, skipping pool registers once the pool is down to its temporaries.
-            while (nextGpr < s_pinnableGprs.Length && poolPins == 0 && Array.IndexOf(s_gprPool, s_pinnableGprs[nextGpr]) >= 0)
+            while (nextGpr < pinnable.Length && poolPins == 0 && Array.IndexOf(pool, pinnable[nextGpr]) >= 0)
             {
                 nextGpr++;
             }
-            if (nextGpr == s_pinnableGprs.Length)
+            if (nextGpr == pinnable.Length)
             {
                 continue;
             }
-            Gpr r = s_pinnableGprs[nextGpr++];
-            if (Array.IndexOf(s_gprPool, r) >= 0)
+            Gpr r = pinnable[nextGpr++];
+            if (Array.IndexOf(pool, r) >= 0)
             {
                 poolPins--;
             }

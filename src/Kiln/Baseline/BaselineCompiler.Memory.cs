@@ -7,8 +7,9 @@ using Kiln.Wasm.Model;
 namespace Kiln.Baseline;
 
 /// <summary>
-/// Loads and stores as <c>[membase + index + offset]</c> after an explicit bounds check, globals
-/// through their cell pointers, and table element access.
+/// Loads and stores as <c>[membase + index + offset]</c>, after an explicit bounds check or, under guard
+/// pages, as a recorded trap site (<c>.TrapSites.cs</c>); globals through their cell pointers; table
+/// element access.
 /// </summary>
 internal sealed unsafe partial class BaselineCompiler
 {
@@ -22,28 +23,57 @@ internal sealed unsafe partial class BaselineCompiler
 
     /// <summary>
     /// Spec 4.4.7: the effective address is the i32 index plus the offset, a 33-bit value, and the
-    /// whole access must lie below the memory's current length (r13). Uses rax.
+    /// whole access must lie below the memory's current length. Explicitly checked against the length
+    /// (r13, or loaded into rcx under guard pages), or, under guard pages when the offset fits in the guard
+    /// region, not checked at all: <paramref name="trapSite"/> is then true and the caller marks the one
+    /// instruction that accesses the address as a trap site. Uses rax.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private Mem EffectiveAddress(in Val index, int indexPos, uint offset, int size, out Gpr indexReg)
+    private Mem EffectiveAddress(in Val index, int indexPos, uint offset, int size, out Gpr indexReg, out bool trapSite)
     {
         ulong end = (ulong)offset + (ulong)size;
         indexReg = default;
+        trapSite = false;
         if (index.Loc == Loc.Const)
         {
             ulong ea = (uint)index.Bits + (ulong)offset;
+            if (GuardPages && ea + (ulong)size <= int.MaxValue)
+            {
+                // SECURITY: the whole access lies below 2 GiB, inside the reservation (4 GiB + guard): past the
+                // length it faults on an inaccessible page.
+                trapSite = true;
+                return Mem.At(s_memBase, (int)ea);
+            }
+            Gpr length = MemoryLengthForCheck();
             // SECURITY: length < ea + size means some byte of the access is outside the memory.
             if (ea + (ulong)size <= int.MaxValue)
             {
-                _asm.Cmp(OperandSize.S64, s_memLength, (int)(ea + (ulong)size));
+                _asm.Cmp(OperandSize.S64, length, (int)(ea + (ulong)size));
                 _asm.Jcc(Condition.Below, TrapLabel(TrapCode.MemoryOutOfBounds));
                 return Mem.At(s_memBase, (int)ea);
             }
             _asm.MovImm(s_scratch, (long)(ea + (ulong)size));
-            _asm.Cmp(OperandSize.S64, s_scratch, s_memLength);
+            _asm.Cmp(OperandSize.S64, s_scratch, length);
             _asm.Jcc(Condition.Above, TrapLabel(TrapCode.MemoryOutOfBounds));
             _asm.MovImm(s_scratch, (long)ea);
             return Mem.At(s_memBase, s_scratch);
+        }
+        if (GuardPages && end <= Vm.LinearMemory.GuardRegionBytes)
+        {
+            // SECURITY: the address is base + (a 32-bit index) + offset with offset + size within the guard region,
+            // so every byte lies inside the reservation; beyond the length it faults. The index is zero-extended
+            // here rather than trusted to be: a register with stray upper bits would reach outside the reservation.
+            trapSite = true;
+            if (InRegister(in index))
+            {
+                indexReg = Gpr.FromIndex(index.Reg);
+                _asm.Mov(OperandSize.S32, s_scratch, indexReg);
+                return Mem.At(s_memBase, s_scratch, 1, (int)offset);
+            }
+            // A 32-bit load zero-extends by itself.
+            indexReg = AllocGpr();
+            _asm.Mov(OperandSize.S32, indexReg, MemOf(in index, indexPos));
+            return Mem.At(s_memBase, indexReg, 1, (int)offset);
         }
         Gpr r;
         if (InRegister(in index))
@@ -56,17 +86,18 @@ internal sealed unsafe partial class BaselineCompiler
             LoadGpr(r, in index, indexPos);
         }
         indexReg = r;
+        Gpr memLength = MemoryLengthForCheck();
         if (end <= int.MaxValue)
         {
             // The index register holds a zero-extended i32, so the 64-bit sum cannot wrap.
             _asm.Lea(OperandSize.S64, s_scratch, Mem.At(r, (int)end));
-            _asm.Cmp(OperandSize.S64, s_scratch, s_memLength);
+            _asm.Cmp(OperandSize.S64, s_scratch, memLength);
             _asm.Jcc(Condition.Above, TrapLabel(TrapCode.MemoryOutOfBounds));
             return Mem.At(s_memBase, r, 1, (int)offset);
         }
         _asm.MovImm(s_scratch, (long)end);
         _asm.Add(OperandSize.S64, s_scratch, r);
-        _asm.Cmp(OperandSize.S64, s_scratch, s_memLength);
+        _asm.Cmp(OperandSize.S64, s_scratch, memLength);
         _asm.Jcc(Condition.Above, TrapLabel(TrapCode.MemoryOutOfBounds));
         _asm.Sub(OperandSize.S64, s_scratch, size);
         return Mem.At(s_memBase, s_scratch);
@@ -87,8 +118,8 @@ internal sealed unsafe partial class BaselineCompiler
                 throw new InternalErrorException("baseline compiler: unmaterialized condition stored");
             }
             Val index = Pop();
-            Mem addr = EffectiveAddress(in index, _height, ins.MemOffset, size, out Gpr indexReg);
-            EmitStore(op, addr, in value, valuePos);
+            Mem addr = EffectiveAddress(in index, _height, ins.MemOffset, size, out Gpr indexReg, out bool storeSite);
+            EmitStore(op, addr, in value, valuePos, storeSite);
             Free(in value);
             if (index.Loc != Loc.Const)
             {
@@ -97,11 +128,15 @@ internal sealed unsafe partial class BaselineCompiler
             return;
         }
         Val idx = Pop();
-        Mem address = EffectiveAddress(in idx, _height, ins.MemOffset, size, out Gpr idxReg);
+        Mem address = EffectiveAddress(in idx, _height, ins.MemOffset, size, out Gpr idxReg, out bool loadSite);
         int into = FusedTarget();
         if (op is Opcode.F32Load or Opcode.F64Load)
         {
             Xmm x = into >= 0 ? Xmm.FromIndex(_pinnedReg[into]) : AllocXmm();
+            if (loadSite)
+            {
+                MarkTrapSite();
+            }
             if (op == Opcode.F32Load)
             {
                 _asm.Movss(x, address);
@@ -133,6 +168,10 @@ internal sealed unsafe partial class BaselineCompiler
             dst = idx.Loc != Loc.Const && !IsPinnedGpr(idxReg) ? idxReg : AllocGpr();
         }
         ValType type = op is Opcode.I32Load or Opcode.I32Load8S or Opcode.I32Load8U or Opcode.I32Load16S or Opcode.I32Load16U ? ValType.I32 : ValType.I64;
+        if (loadSite)
+        {
+            MarkTrapSite();
+        }
         switch (op)
         {
             case Opcode.I32Load:
@@ -169,7 +208,13 @@ internal sealed unsafe partial class BaselineCompiler
         PushResult(type, dst.Index, into);
     }
 
-    private void EmitStore(Opcode op, Mem addr, in Val value, int valuePos)
+    /// <summary>
+    /// Stores <paramref name="value"/> to <paramref name="addr"/>: exactly one instruction touches the address (marked
+    /// as a trap site when <paramref name="trapSite"/>), after any move of the value into a scratch register.
+    /// x86 checks every byte of a store before any is written (a faulting instruction does not retire), so a store
+    /// straddling the last accessible page writes nothing (Spec 4.4.7: a trapping store changes no memory).
+    /// </summary>
+    private void EmitStore(Opcode op, Mem addr, in Val value, int valuePos, bool trapSite)
     {
         OperandSize size = AccessSize(op) switch
         {
@@ -178,59 +223,70 @@ internal sealed unsafe partial class BaselineCompiler
             4 => OperandSize.S32,
             _ => OperandSize.S64,
         };
-        if (op is Opcode.F32Store or Opcode.F64Store)
+        if (InRegister(in value))
         {
-            if (InRegister(in value))
+            // In a register: a value register or a pinned local's.
+            MarkIf(trapSite);
+            switch (op)
             {
-                StoreReg(addr, value.Type, value.Reg);
-                return;
+                case Opcode.F32Store:
+                    _asm.Movss(addr, Xmm.FromIndex(value.Reg));
+                    return;
+                case Opcode.F64Store:
+                    _asm.Movsd(addr, Xmm.FromIndex(value.Reg));
+                    return;
+                default:
+                    _asm.Mov(size, addr, Gpr.FromIndex(value.Reg));
+                    return;
             }
-            if (value.Loc == Loc.Const)
-            {
-                StoreConstant(addr, size, value.Bits);
-                return;
-            }
-            _asm.Mov(size, s_scratch2, MemOf(in value, valuePos));
-            _asm.Mov(size, addr, s_scratch2);
-            return;
         }
         switch (value.Loc)
         {
-            case Loc.Reg:
-            case Loc.Local when IsPinned(in value):
-                _asm.Mov(size, addr, Gpr.FromIndex(value.Reg));
-                return;
             case Loc.Const:
-                StoreConstant(addr, size, value.Bits);
+                StoreConstant(addr, size, value.Bits, trapSite);
                 return;
             default:
                 _asm.Mov(size, s_scratch2, MemOf(in value, valuePos));
+                MarkIf(trapSite);
                 _asm.Mov(size, addr, s_scratch2);
                 return;
         }
     }
 
-    private void StoreConstant(Mem addr, OperandSize size, ulong bits)
+    private void MarkIf(bool trapSite)
+    {
+        if (trapSite)
+        {
+            MarkTrapSite();
+        }
+    }
+
+    private void StoreConstant(Mem addr, OperandSize size, ulong bits, bool trapSite)
     {
         switch (size)
         {
             case OperandSize.S8:
+                MarkIf(trapSite);
                 _asm.Mov(size, addr, unchecked((sbyte)bits));
                 return;
             case OperandSize.S16:
+                MarkIf(trapSite);
                 _asm.Mov(size, addr, unchecked((short)bits));
                 return;
             case OperandSize.S32:
+                MarkIf(trapSite);
                 _asm.Mov(size, addr, unchecked((int)bits));
                 return;
             default:
                 if ((long)bits == (int)(long)bits)
                 {
+                    MarkIf(trapSite);
                     _asm.Mov(size, addr, (int)(long)bits);
                 }
                 else
                 {
                     _asm.MovImm(s_scratch2, (long)bits);
+                    MarkIf(trapSite);
                     _asm.Mov(size, addr, s_scratch2);
                 }
                 return;

@@ -10,6 +10,10 @@ internal sealed unsafe partial class BaselineCompiler
     // Registers values may live in. rax, rcx, rdx and xmm0/xmm15 are scratch (division, shifts,
     // helper calls); r13-r15 and rbp hold the ABI state. Pinned locals take some of these for a whole function.
     private static readonly Gpr[] s_gprPool = [Gpr.Rsi, Gpr.Rdi, Gpr.R8, Gpr.R9, Gpr.Rbx, Gpr.R12, Gpr.R10, Gpr.R11];
+    // Guard pages need no memory length, so r13 joins the pool.
+    private static readonly Gpr[] s_gprPoolGuarded = [.. s_gprPool, Gpr.R13];
+
+    private Gpr[] GprPool => GuardPages ? s_gprPoolGuarded : s_gprPool;
     private const int XmmPoolFirst = 1;
     private const int XmmPoolLast = 14;
 
@@ -140,7 +144,7 @@ internal sealed unsafe partial class BaselineCompiler
     {
         while (true)
         {
-            foreach (Gpr r in s_gprPool)
+            foreach (Gpr r in GprPool)
             {
                 if ((_gprUsed & (1u << r.Index)) == 0)
                 {

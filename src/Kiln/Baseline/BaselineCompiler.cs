@@ -317,9 +317,10 @@ internal sealed unsafe partial class BaselineCompiler
     }
 
     /// <summary>
-    /// r14 = memory base, r13 = memory length, loaded on first use after the prologue and after every call (a callee
-    /// may grow memory): a function or path that ends without touching memory never loads them. Joins load them
-    /// (<see cref="LoadForJoin"/>), so they are current on every path into a label.
+    /// r14 = memory base, r13 = memory length (explicit checks only: guard pages need no length), loaded on first use
+    /// after the prologue and after every call (a callee may grow memory): a function or path that ends without
+    /// touching memory never loads them. Joins load them (<see cref="LoadForJoin"/>), so they are current on every
+    /// path into a label.
     /// </summary>
     private void EnsureMemoryRegisters()
     {
@@ -337,6 +338,10 @@ internal sealed unsafe partial class BaselineCompiler
             return;
         }
         _asm.Mov(OperandSize.S64, s_memBase, Mem.At(s_vmctx, VmOffsets.MemoryBase));
+        if (GuardPages)
+        {
+            return;
+        }
         _asm.Mov(OperandSize.S64, s_memLength, Mem.At(s_vmctx, VmOffsets.MemoryDefinition));
         _asm.Mov(OperandSize.S64, s_memLength, Mem.At(s_memLength, VmOffsets.MemoryDefinitionLength));
     }
@@ -479,7 +484,15 @@ internal sealed unsafe partial class BaselineCompiler
             {
                 EnsureMemoryRegisters();
                 Gpr r = AllocGpr();
-                _asm.Mov(OperandSize.S64, r, s_memLength);
+                if (GuardPages)
+                {
+                    _asm.Mov(OperandSize.S64, r, Mem.At(s_vmctx, VmOffsets.MemoryDefinition));
+                    _asm.Mov(OperandSize.S64, r, Mem.At(r, VmOffsets.MemoryDefinitionLength));
+                }
+                else
+                {
+                    _asm.Mov(OperandSize.S64, r, s_memLength);
+                }
                 _asm.Shr(OperandSize.S64, r, 16);
                 PushReg(ValType.I32, r.Index);
                 return;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Kiln.Jit;
 using Kiln.Jit.Linking;
+using Kiln.Jit.Traps;
 using Kiln.Jit.X64;
 using Kiln.Wasm.Model;
 
@@ -26,6 +27,7 @@ internal sealed unsafe class BaselineModule
     private readonly nint[] _lazyStubs;
     private readonly nint[] _trampolines;
     private readonly List<CodeBatch> _batches = [];
+    private readonly List<TrapSiteRegistration> _trapSites = [];
     private readonly object _lock = new();
     private BaselineCompiler? _lazyCompiler;
 
@@ -69,7 +71,11 @@ internal sealed unsafe class BaselineModule
     }
 
     private BaselineCompiler NewCompiler() =>
-        new(_model, _signatureIds, _engine.Options.ConsumeFuel, CpuFeatures.Host) { RecordsLines = _engine.CodeObserver is not null };
+        new(_model, _signatureIds, _engine.Options.ConsumeFuel, CpuFeatures.Host)
+        {
+            RecordsLines = _engine.CodeObserver is not null,
+            GuardPages = _engine.UsesGuardPages,
+        };
 
     /// <summary>The file name tools show for this module's code: its name, or <c>module.wasm</c> when it has none.</summary>
     private string SourceFile => string.IsNullOrEmpty(_moduleName) ? "module.wasm" : _moduleName;
@@ -101,6 +107,19 @@ internal sealed unsafe class BaselineModule
         public TimeSpan Cpu { get; set; }
 
         public nint Address { get; set; }
+
+        /// <summary>Code offsets of the chunk's unchecked memory accesses (guard pages), ascending.</summary>
+        public int[] TrapSites { get; private set; } = [];
+
+        /// <summary>Offset of the out-of-bounds stub the trap sites resume at.</summary>
+        public int TrapRecovery { get; private set; } = -1;
+
+        /// <summary>Collects the trap sites after the compiler's EndBatch.</summary>
+        public void TakeTrapSites()
+        {
+            TrapSites = Compiler.TakeTrapSites(out int recovery);
+            TrapRecovery = recovery;
+        }
     }
 
     private void CompileInitialBatch(bool lazy)
@@ -130,6 +149,7 @@ internal sealed unsafe class BaselineModule
                     chunk.Symbols.Add(FunctionSymbol(chunk.Compiler, i, start, end));
                 }
                 chunk.Compiler.EndBatch();
+                chunk.TakeTrapSites();
                 chunk.Cpu = NativeStack.ThreadCpuTime() - cpu;
                 functionChunks[r] = chunk;
             }
@@ -283,9 +303,12 @@ internal sealed unsafe class BaselineModule
             TimeSpan cpu = NativeStack.ThreadCpuTime();
             var chunk = new Chunk(compiler);
             compiler.BeginBatch();
+            // The compiler is reused: a compile that failed earlier may have left sites behind.
+            compiler.ResetTrapSites();
             int start = compiler.CompileFunction(definedIndex, out int patch, out int frame);
             int end = compiler.Assembler.Position;
             compiler.EndBatch();
+            chunk.TakeTrapSites();
             chunk.Functions.Add((definedIndex, start, end, patch, frame));
             chunk.Symbols.Add(FunctionSymbol(compiler, definedIndex, start, end));
             CompileTime += watch.Elapsed;
@@ -357,6 +380,19 @@ internal sealed unsafe class BaselineModule
         {
             _batches.Add(batch);
         }
+        // Before any entry point is published: a fault at a site must find its range. The registrations are tied to
+        // the batch and withdrawn before its pages are unmapped.
+        foreach (Chunk c in chunks)
+        {
+            if (c.TrapSites.Length > 0)
+            {
+                TrapSiteRegistration sites = TrapHandler.Register(batch, c.Address, c.Compiler.Assembler.Code.Length, c.TrapSites, c.Address + c.TrapRecovery);
+                lock (_trapSites)
+                {
+                    _trapSites.Add(sites);
+                }
+            }
+        }
         // The engine's observer: the embedder's own, behind perf map / jitdump / GDB registration when those are on.
         _engine.CodeObserver?.OnCodeSealed(symbols);
     }
@@ -371,6 +407,26 @@ internal sealed unsafe class BaselineModule
                 yield return new CodeSymbol(FunctionName(i), _code[i], _codeSize[i]);
             }
         }
+    }
+
+    /// <summary>Addresses of every unchecked memory access registered with the trap handler (guard pages), for tests.</summary>
+    public IReadOnlyList<nint> GetTrapSiteAddresses()
+    {
+        var addresses = new List<nint>();
+        lock (_trapSites)
+        {
+            foreach (TrapSiteRegistration r in _trapSites)
+            {
+                if (!r.IsDisposed)
+                {
+                    foreach (int offset in r.GetSiteOffsets())
+                    {
+                        addresses.Add(r.CodeStart + offset);
+                    }
+                }
+            }
+        }
+        return addresses;
     }
 
     /// <summary>The machine code of a compiled function (valid while the engine lives).</summary>

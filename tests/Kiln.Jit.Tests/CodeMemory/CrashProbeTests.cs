@@ -61,7 +61,7 @@ public class CrashProbeTests
         Assert.Contains("explicit DualMapping: ok value=42 memfd_create calls=2", output);
     }
 
-    private static (int ExitCode, string Output) RunProbe(string[] args, params (string Name, string Value)[] environment)
+    internal static (int ExitCode, string Output) RunProbe(string[] args, params (string Name, string Value)[] environment)
     {
         string probe = Path.Combine(AppContext.BaseDirectory, "Kiln.Jit.CrashProbe.dll");
         Assert.True(File.Exists(probe), $"{probe} is missing: the test project references Kiln.Jit.CrashProbe to copy it here");
