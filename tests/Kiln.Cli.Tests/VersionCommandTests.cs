@@ -10,5 +10,6 @@ public class VersionCommandTests
         Assert.Matches(@"^kiln \d+\.\d+\.\d+", output);
         Assert.Contains("platform:", output);
         Assert.Matches(@"w\^x: (mprotect|dual-mapping)", output);
+        Assert.Matches(@"bounds checks: (GuardPages|Explicit) \(", output);
     }
 }

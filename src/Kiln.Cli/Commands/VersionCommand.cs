@@ -4,12 +4,12 @@ using System.Runtime.InteropServices;
 
 namespace Kiln.Cli.Commands;
 
-/// <summary><c>kiln version</c>: the version, the platform and the code-memory strategy in use.</summary>
+/// <summary><c>kiln version</c>: the version, the platform, the code-memory strategy and the bounds checks in use.</summary>
 internal static class VersionCommand
 {
     public static Command Create()
     {
-        var command = new Command("version", "Print the version, the platform and the W^X strategy in use");
+        var command = new Command("version", "Print the version, the platform, the W^X strategy and the bounds checks in use");
         command.SetAction(_ =>
         {
             string version = typeof(VersionCommand).Assembly
@@ -17,8 +17,23 @@ internal static class VersionCommand
             Console.WriteLine($"kiln {version}");
             Console.WriteLine($"platform: {RuntimeInformation.OSDescription.Trim()} {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}");
             Console.WriteLine($"w^x: {Kiln.Jit.CodeMemory.DescribeDefault()}");
+            Console.WriteLine($"bounds checks: {DescribeBoundsChecks()}");
             return 0;
         });
         return command;
+    }
+
+    /// <summary>What a compiling engine would use here, and why (guard pages fall back to explicit checks off Linux x86-64).</summary>
+    private static string DescribeBoundsChecks()
+    {
+        try
+        {
+            using var engine = new Engine(new EngineOptions { Tier = Tier.Baseline });
+            return $"{engine.BoundsChecks} ({engine.BoundsCheckReason})";
+        }
+        catch (Exception e) when (e is ArgumentException or Kiln.Jit.CodeMemoryException or UnsupportedFeatureException or PlatformNotSupportedException)
+        {
+            return $"unavailable ({e.Message})";
+        }
     }
 }

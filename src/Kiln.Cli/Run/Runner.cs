@@ -109,6 +109,11 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         {
             return Fail(ExitCodes.BadModule, $"--tier: {e.Message}");
         }
+        catch (Exception e) when (e is ArgumentException or Kiln.Jit.CodeMemoryException)
+        {
+            // A bad KILN_BOUNDS_CHECKS or KILN_CODE_MEMORY: the environment is part of the command line.
+            return Fail(ExitCodes.Usage, e.Message);
+        }
         using Engine ownedEngine = engine;
         if (options.Verbose)
         {

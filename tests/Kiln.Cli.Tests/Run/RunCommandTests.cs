@@ -30,6 +30,18 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public void BadEngineEnvironmentIsAUsageErrorNamingTheVariable()
+    {
+        foreach ((string name, string value) in new[] { ("KILN_BOUNDS_CHECKS", "sometimes"), ("KILN_CODE_MEMORY", "rwx") })
+        {
+            KilnProcess.Result r = KilnProcess.Run(["run", "--tier", "baseline", Example("hello.wat")], environment: new Dictionary<string, string?> { [name] = value });
+            Assert.Equal(2, r.Status);
+            Assert.Contains($"{name}='{value}'", r.StderrText);
+            Assert.DoesNotContain("internal error", r.StderrText);
+        }
+    }
+
+    [Fact]
     public void InvokeParsesArgumentsAndPrintsResults()
     {
         KilnProcess.Result r = KilnProcess.Run("run", "--invoke", "fib", Example("fib.wat"), "20");
