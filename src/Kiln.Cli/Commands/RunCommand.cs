@@ -28,6 +28,10 @@ internal static class RunCommand
         trap message and the Wasm backtrace on stderr.
         """;
 
+    /// <summary>Where the baseline compiler runs, programs run compiled unless --tier says otherwise, as in Wasmtime.</summary>
+    private static bool CompilesByDefault =>
+        OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64;
+
     public static Command Create(IReadOnlyList<string> guestArguments)
     {
         var file = new Argument<string>("FILE") { Description = "the module: binary .wasm or text .wat" };
@@ -36,7 +40,7 @@ internal static class RunCommand
         var dirRo = new Option<string[]>("--dir-ro") { Description = "grant a host directory read-only: HOST[::GUEST] (repeatable)" };
         var env = new Option<string[]>("--env") { Description = "set an environment variable: NAME=VALUE, or NAME for the host's value (repeatable)" };
         var invoke = new Option<string?>("--invoke") { Description = "call this export with ARGS (parsed by its parameter types) and print its results, one per line" };
-        var tier = new Option<string?>("--tier") { Description = "execution tier: interp or baseline (default: interp; baseline with --profile or --debug-info)" };
+        var tier = new Option<string?>("--tier") { Description = "execution tier: interp or baseline (default: baseline on Linux x86-64, where Kiln compiles; else interp)" };
         var maxMemory = new Option<string?>("--max-memory") { Description = "most bytes a linear memory may grow to: bytes or with K, M, G (e.g. 64M)" };
         var timeout = new Option<string?>("--timeout") { Description = "interrupt the guest after this wall-clock time: e.g. 500ms, 10s, 2m" };
         var fuel = new Option<long?>("--fuel") { Description = "run with this much fuel (one unit per call and loop iteration); trap when it runs out" };
@@ -56,7 +60,7 @@ internal static class RunCommand
                 bool wantsDebugInfo = result.GetValue(debugInfo);
                 bool needsCompiledCode = profiler != JitProfiler.None || wantsDebugInfo;
                 // Profilers and debuggers see machine code only: they imply the baseline tier, and contradict an explicit interp.
-                string tierName = result.GetValue(tier) ?? (needsCompiledCode ? "baseline" : "interp");
+                string tierName = result.GetValue(tier) ?? (needsCompiledCode || CompilesByDefault ? "baseline" : "interp");
                 if (!TierNames.TryParse(tierName, out Tier parsedTier))
                 {
                     throw new FormatException($"unknown tier '{tierName}' (use interp or baseline)");
