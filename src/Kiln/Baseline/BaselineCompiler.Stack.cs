@@ -25,11 +25,14 @@ internal sealed unsafe partial class BaselineCompiler
     private bool _condPending;
     private Condition _cond;
 
-    // The float-local cache: xmm register i also holds local _xmmCacheLocal[i] when bit i of _xmmCached is set.
-    // Locals stay write-through (their slot is always current), so forgetting an entry never needs a store.
-    // Cached registers are marked used, so nothing else allocates or overwrites them while they are cached.
+    // The local cache, for locals without a register of their own: xmm register i (gpr register i) also holds local
+    // _xmmCacheLocal[i] (_gprCacheLocal[i]) when bit i of _xmmCached (_gprCached) is set. Those locals stay
+    // write-through (their slot is always current), so forgetting an entry never needs a store. Cached registers are
+    // marked used, so nothing else allocates or overwrites them while they are cached.
     private readonly int[] _xmmCacheLocal = new int[16];
     private uint _xmmCached;
+    private readonly int[] _gprCacheLocal = new int[16];
+    private uint _gprCached;
 
     private enum Loc : byte
     {
@@ -58,6 +61,7 @@ internal sealed unsafe partial class BaselineCompiler
         _gprUsed = _pinnedGprs;
         _xmmUsed = _pinnedXmms;
         _xmmCached = 0;
+        _gprCached = 0;
         _condPending = false;
         _controlCount = 0;
         _dead = false;
@@ -151,6 +155,14 @@ internal sealed unsafe partial class BaselineCompiler
                     _gprUsed |= 1u << r.Index;
                     return r;
                 }
+            }
+            if (_gprCached != 0)
+            {
+                // A cached copy of a local is cheaper to give up than a value (its slot is current).
+                int victim = System.Numerics.BitOperations.TrailingZeroCount(_gprCached);
+                _gprCached &= ~(1u << victim);
+                _gprUsed &= ~(1u << victim);
+                continue;
             }
             SpillOldest(isFloat: false);
         }
@@ -435,19 +447,23 @@ internal sealed unsafe partial class BaselineCompiler
         _condPending = false;
     }
 
-    /// <summary>Drops every cached float local (before labels, calls and helpers: the registers may not hold them there).</summary>
+    /// <summary>Drops every cached local (before labels, calls and helpers: the registers may not hold them there).</summary>
     private void ForgetCachedLocals()
     {
         _xmmUsed &= ~_xmmCached;
         _xmmCached = 0;
+        _gprUsed &= ~_gprCached;
+        _gprCached = 0;
     }
 
-    private int CachedXmmOf(int index)
+    /// <summary>The register caching <paramref name="index"/> (an xmm register for a float local), or -1.</summary>
+    private int CachedRegisterOf(int index, bool isFloat)
     {
-        for (uint m = _xmmCached; m != 0; m &= m - 1)
+        int[] locals = isFloat ? _xmmCacheLocal : _gprCacheLocal;
+        for (uint m = isFloat ? _xmmCached : _gprCached; m != 0; m &= m - 1)
         {
             int i = System.Numerics.BitOperations.TrailingZeroCount(m);
-            if (_xmmCacheLocal[i] == index)
+            if (locals[i] == index)
             {
                 return i;
             }
@@ -455,20 +471,30 @@ internal sealed unsafe partial class BaselineCompiler
         return -1;
     }
 
-    private void ForgetCachedLocal(int index)
+    private void ForgetCachedLocal(int index, bool isFloat)
     {
-        int i = CachedXmmOf(index);
-        if (i >= 0)
+        int i = CachedRegisterOf(index, isFloat);
+        if (i < 0)
+        {
+            return;
+        }
+        if (isFloat)
         {
             _xmmCached &= ~(1u << i);
             _xmmUsed &= ~(1u << i);
         }
+        else
+        {
+            _gprCached &= ~(1u << i);
+            _gprUsed &= ~(1u << i);
+        }
     }
 
     /// <summary>
-    /// local.get emits nothing: the value is read from the local's slot where it is used. A float local whose value
-    /// is still in a register (set or teed since the last label or call) is copied from it instead: reading the slot
-    /// just written would put a store-to-load forwarding delay on the dependency chain of float loops.
+    /// local.get emits nothing: the value is read from the local's slot where it is used (or from its own register, for a
+    /// pinned local). A local whose value is still in a register (set or teed since the last label or call) is copied
+    /// from it instead: reading the slot just written would put a store-to-load forwarding delay on the dependency
+    /// chain.
     /// </summary>
     private void LocalGet(int index)
     {
@@ -481,14 +507,22 @@ internal sealed unsafe partial class BaselineCompiler
             pinned.Reg = _pinnedReg[index];
             return;
         }
-        if (_xmmCached != 0 && IsFloat(type))
+        bool isFloat = IsFloat(type);
+        if ((isFloat ? _xmmCached : _gprCached) != 0)
         {
-            int cached = CachedXmmOf(index);
-            int x = cached >= 0 ? TryAllocFreeXmm() : -1;
-            if (x >= 0)
+            int cached = CachedRegisterOf(index, isFloat);
+            int copy = cached >= 0 ? TryAllocFree(isFloat) : -1;
+            if (copy >= 0)
             {
-                _asm.Movaps(Xmm.FromIndex(x), Xmm.FromIndex(cached));
-                PushReg(type, x);
+                if (isFloat)
+                {
+                    _asm.Movaps(Xmm.FromIndex(copy), Xmm.FromIndex(cached));
+                }
+                else
+                {
+                    _asm.Mov(OperandSize.S64, Gpr.FromIndex(copy), Gpr.FromIndex(cached));
+                }
+                PushReg(type, copy);
                 return;
             }
         }
@@ -530,26 +564,35 @@ internal sealed unsafe partial class BaselineCompiler
             return;
         }
         StoreValue(LocalMem(index), in _stack[_height - 1], _height - 1, s_scratch);
-        if (IsFloat(_localTypes[index]))
+        ValType localType = _localTypes[index];
+        if (localType is ValType.I32 or ValType.I64 or ValType.F32 or ValType.F64)
         {
-            ForgetCachedLocal(index);
+            bool isFloat = IsFloat(localType);
+            ForgetCachedLocal(index, isFloat);
             ref Val value = ref _stack[_height - 1];
             if (value.Loc == Loc.Reg)
             {
                 if (tee)
                 {
                     // Only a free register: allocating could spill the very value being copied.
-                    int copy = TryAllocFreeXmm();
+                    int copy = TryAllocFree(isFloat);
                     if (copy >= 0)
                     {
-                        _asm.Movaps(Xmm.FromIndex(copy), Xmm.FromIndex(value.Reg));
-                        CacheLocal(index, copy);
+                        if (isFloat)
+                        {
+                            _asm.Movaps(Xmm.FromIndex(copy), Xmm.FromIndex(value.Reg));
+                        }
+                        else
+                        {
+                            _asm.Mov(OperandSize.S64, Gpr.FromIndex(copy), Gpr.FromIndex(value.Reg));
+                        }
+                        CacheLocal(index, copy, isFloat);
                     }
                 }
                 else
                 {
                     // The register stays used and now belongs to the cache.
-                    CacheLocal(index, Pop().Reg);
+                    CacheLocal(index, Pop().Reg, isFloat);
                 }
                 return;
             }
@@ -581,23 +624,43 @@ internal sealed unsafe partial class BaselineCompiler
         }
     }
 
-    /// <summary>A free xmm register marked used, or -1; never evicts or spills.</summary>
-    private int TryAllocFreeXmm()
+    /// <summary>A free register (xmm for floats) marked used, or -1; never evicts or spills.</summary>
+    private int TryAllocFree(bool isFloat)
     {
-        for (int i = XmmPoolFirst; i <= XmmPoolLast; i++)
+        if (isFloat)
         {
-            if ((_xmmUsed & (1u << i)) == 0)
+            for (int i = XmmPoolFirst; i <= XmmPoolLast; i++)
             {
-                _xmmUsed |= 1u << i;
-                return i;
+                if ((_xmmUsed & (1u << i)) == 0)
+                {
+                    _xmmUsed |= 1u << i;
+                    return i;
+                }
+            }
+            return -1;
+        }
+        foreach (Gpr r in GprPool)
+        {
+            if ((_gprUsed & (1u << r.Index)) == 0)
+            {
+                _gprUsed |= 1u << r.Index;
+                return r.Index;
             }
         }
         return -1;
     }
 
-    private void CacheLocal(int index, int reg)
+    private void CacheLocal(int index, int reg, bool isFloat)
     {
-        _xmmCacheLocal[reg] = index;
-        _xmmCached |= 1u << reg;
+        if (isFloat)
+        {
+            _xmmCacheLocal[reg] = index;
+            _xmmCached |= 1u << reg;
+        }
+        else
+        {
+            _gprCacheLocal[reg] = index;
+            _gprCached |= 1u << reg;
+        }
     }
 }

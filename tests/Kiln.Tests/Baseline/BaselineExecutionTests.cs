@@ -204,6 +204,42 @@ public class BaselineExecutionTests
               (br_if $l (i32.gt_s (local.tee $x (i32.sub (local.get $x) (i32.const 1))) (i32.const 0))))
             (if (i32.eq (local.get $a) (i32.const 9)) (then (return (local.get $b))))
             (i32.add (i32.add (local.get $a) (local.get $b)) (i32.load (i32.const 16))))
+          ;; Ten busy locals: those without a register of their own stay cached in a temporary after a set or tee
+          ;; until the next label, call or register shortage.
+          (func (export "cached") (param $x i32) (result i32)
+            (local $a i32) (local $b i32) (local $c i32) (local $d i32) (local $e i32)
+            (local $f i32) (local $g i32) (local $h i32) (local $t i32) (local $i i32) (local $u i32)
+            (loop $again
+              (local.set $a (i32.add (local.get $a) (i32.add (local.get $x) (local.get $i))))
+              (local.set $b (i32.xor (local.get $b) (local.get $a)))
+              (local.set $c (i32.add (local.get $c) (local.get $b)))
+              (local.set $d (i32.sub (local.get $d) (local.get $c)))
+              (local.set $e (i32.add (local.get $e) (local.get $d)))
+              (local.set $f (i32.rotl (local.get $f) (local.get $e)))
+              (local.set $g (i32.add (local.get $g) (local.get $f)))
+              (local.set $h (i32.xor (local.get $h) (local.get $g)))
+              ;; A tee'd value read twice, an older reference kept across a set, a set from a register then reads.
+              (local.set $t (i32.lt_s (local.get $a) (local.get $h)))
+              (local.get $t)
+              (local.set $t (i32.add (local.tee $t (i32.mul (local.get $t) (i32.const 3))) (local.get $t)))
+              (local.set $h (i32.add (local.get $h) (i32.add (local.get $t) (select (local.get $a) (local.get $b) (local.get $t)))))
+              (local.set $a (i32.add (local.get $a)))
+              ;; $u has no register of its own (eight locals are busier): its value stays cached after a set from a
+              ;; register, and a set from a constant must replace the cached value.
+              (local.set $u (i32.mul (local.get $b) (i32.const 3)))
+              (local.set $h (i32.add (local.get $h) (local.get $u)))
+              (local.set $u (i32.const 11))
+              (local.set $g (i32.add (local.get $g) (local.get $u)))
+              (local.set $a (i32.add (local.get $a) (i32.add (local.get $b) (i32.add (local.get $c) (local.get $d)))))
+              (local.set $e (i32.add (local.get $e) (i32.add (local.get $f) (i32.add (local.get $g) (local.get $h)))))
+              (local.set $b (i32.add (local.get $b) (i32.add (local.get $c) (i32.add (local.get $d) (local.get $f)))))
+              (local.set $c (i32.add (local.get $c) (i32.add (local.get $d) (i32.add (local.get $e) (local.get $f)))))
+              ;; A call drops the cache; so does the branch back.
+              (local.set $g (i32.add (local.get $g) (call $clobber (local.get $t))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $again (i32.lt_u (local.get $i) (i32.const 13))))
+            (i32.add (i32.add (i32.add (local.get $a) (local.get $b)) (i32.add (local.get $c) (local.get $d)))
+              (i32.add (i32.add (local.get $e) (local.get $f)) (i32.add (local.get $g) (i32.add (local.get $h) (local.get $t))))))
           (func (export "branchy") (param $x i32) (result i32)
             (local $a i32) (local $b i32)
             (local.set $a (local.get $x))
@@ -245,6 +281,10 @@ public class BaselineExecutionTests
         foreach (int x in new[] { 0, 1, 3, 7, 40 })
         {
             Assert.Equal(reference.GetFunction("lazy")!.Invoke(Value.FromI32(x)), compiled.GetFunction("lazy")!.Invoke(Value.FromI32(x)));
+        }
+        foreach (int x in new[] { 0, 1, -5, 1000, int.MaxValue })
+        {
+            Assert.Equal(reference.GetFunction("cached")!.Invoke(Value.FromI32(x)), compiled.GetFunction("cached")!.Invoke(Value.FromI32(x)));
         }
         Assert.Equal(12, compiled.GetFunction<int, int>("deadArm").Invoke(1));
         Assert.Equal(99, compiled.GetFunction<int, int>("deadArm").Invoke(0));
