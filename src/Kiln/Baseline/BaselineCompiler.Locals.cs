@@ -16,13 +16,14 @@ internal sealed unsafe partial class BaselineCompiler
 {
     private const byte NotPinned = 0xFF;
 
-    // In order of preference: rbx, r12 (and r13 under guard pages) survive helper calls (SysV), r10 and r11 carry no helper arguments,
-    // rdx is not a temporary (division and helper arguments use it: they write a local pinned there back first).
-    // Helper calls write pinned locals back before loading argument registers (see CallHelper).
+    // In order of preference: rbx, r12 (and r13 under guard pages) survive helper calls (SysV); r10 and r11 carry
+    // no helper arguments; rdx is not a temporary (division and helper arguments use it, writing a local pinned
+    // there back first). Helper calls write pinned locals back before loading argument registers (see CallHelper).
     private static readonly Gpr[] s_pinnableGprs = [Gpr.Rbx, Gpr.R12, Gpr.R10, Gpr.R11, Gpr.Rdx, Gpr.R9, Gpr.R8];
     private static readonly Gpr[] s_pinnableGprsGuarded = [Gpr.Rbx, Gpr.R12, Gpr.R13, Gpr.R10, Gpr.R11, Gpr.Rdx, Gpr.R9, Gpr.R8];
     private const uint SysVPreservedMask = (1u << 3) | (1u << 12) | (1u << 13);
-    // Registers left for temporaries: an expression rarely needs more than three at once.
+    // Registers left for temporaries. Three is also the least that works: select holds its condition and both
+    // operands in registers at once.
     private const int MinTemporaryGprs = 3;
     private const int MaxPinnedXmms = 6;
 
@@ -137,8 +138,9 @@ internal sealed unsafe partial class BaselineCompiler
     }
 
     /// <summary>
-    /// Pops the left operand of an instruction that overwrites it. For <c>x = x op y</c> with x pinned and no older
-    /// reference to x on the stack, that is x's own register (<see cref="_fused"/> names x); else a fresh copy.
+    /// Pops the left operand of an instruction that overwrites it. When the result goes straight to a pinned local x
+    /// (<c>x = y op z</c>, z not x) and no older reference to x is on the stack, the operand is moved into x's own
+    /// register and the instruction computes there (<see cref="_fused"/> names x); else it gets a register of its own.
     /// </summary>
     private Gpr PopDestinationGpr(in Val right)
     {
@@ -191,7 +193,7 @@ internal sealed unsafe partial class BaselineCompiler
         if (fusedLocal >= 0)
         {
             // The register holds the local's next value now, not what its slot holds.
-            _pinnedUnloaded &= ~(1u << PinnedSlotIndex(fusedLocal));
+            _pinnedUnloaded &= ~(1u << PinnedBitOf(fusedLocal));
             LocalGet(fusedLocal);
         }
         else
@@ -245,12 +247,12 @@ internal sealed unsafe partial class BaselineCompiler
         }
     }
 
-    private int PinnedSlotIndex(int local) => _pinnedBit[local];
+    private int PinnedBitOf(int local) => _pinnedBit[local];
 
     /// <summary>The local's register was written (local.set/tee): it is loaded and differs from its slot.</summary>
     private void MarkPinnedDirty(int local)
     {
-        int k = PinnedSlotIndex(local);
+        int k = PinnedBitOf(local);
         _pinnedDirty |= 1u << k;
         _pinnedUnloaded &= ~(1u << k);
     }
@@ -260,7 +262,7 @@ internal sealed unsafe partial class BaselineCompiler
     {
         if (_pinnedUnloaded != 0)
         {
-            int k = PinnedSlotIndex(local);
+            int k = PinnedBitOf(local);
             if ((_pinnedUnloaded & (1u << k)) != 0)
             {
                 LoadPinnedFromSlot(local);
