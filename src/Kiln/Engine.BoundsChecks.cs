@@ -45,9 +45,14 @@ public sealed partial class Engine
                     ? (BoundsCheckStrategy.GuardPages, source)
                     : throw new UnsupportedFeatureException($"guard-page bounds checks ({source}) are unavailable: {refused}");
             default:
-                return TrapHandler.TryInstall(out string? failure)
-                    ? (BoundsCheckStrategy.GuardPages, "default: the guard-page trap handler is installed")
-                    : (BoundsCheckStrategy.Explicit, $"default fell back to explicit checks: {failure}");
+                if (!TrapHandler.TryInstall(out string? failure))
+                {
+                    return (BoundsCheckStrategy.Explicit, $"default fell back to explicit checks: {failure}");
+                }
+                // Without the address space for one guarded memory, every memory would fail to reserve.
+                return Vm.LinearMemory.ProbeGuardedReservation() is { } noSpace
+                    ? (BoundsCheckStrategy.Explicit, $"default fell back to explicit checks: {noSpace}")
+                    : (BoundsCheckStrategy.GuardPages, "default: the guard-page trap handler is installed");
         }
     }
 

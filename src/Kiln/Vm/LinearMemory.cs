@@ -109,6 +109,22 @@ internal sealed unsafe class LinearMemory : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Whether this process may reserve a guarded memory at all (an address-space limit, RLIMIT_AS, can forbid
+    /// 6 GiB): tried once with a reservation released at once. Null when it may, else why not.
+    /// </summary>
+    public static string? ProbeGuardedReservation()
+    {
+        ulong bytes = GuardedReservationBytes;
+        nint p = Reserve(bytes);
+        if (p == NativeMethods.MapFailed)
+        {
+            return $"cannot reserve {bytes >> 30} GiB of address space for a memory (errno {Marshal.GetLastPInvokeError()}; an address-space limit?)";
+        }
+        NativeMethods.Munmap(p, (nuint)bytes);
+        return null;
+    }
+
     private static nint Reserve(ulong bytes)
     {
         nint p = NativeMethods.Mmap(0, (nuint)bytes, NativeMethods.ProtNone,
