@@ -188,7 +188,7 @@ public class TrapTests
         Instance instance = host.Instantiate(b);
         using var timer = new Timer(_ => host.Store.Interrupt(), null, 100, Timeout.Infinite);
 
-        TrapException trap = Assert.Throws<TrapException>(() => instance.GetAction("spin").Invoke());
+        TrapException trap = Watchdog.Run(() => Assert.Throws<TrapException>(() => instance.GetAction("spin").Invoke()), TimeSpan.FromSeconds(60));
 
         Assert.Equal(TrapCode.Interrupted, trap.Code);
     }
@@ -204,7 +204,8 @@ public class TrapTests
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
         using (host.Store.InterruptOn(cts.Token))
         {
-            Assert.Equal(TrapCode.Interrupted, Assert.Throws<TrapException>(() => instance.GetAction("spin").Invoke()).Code);
+            TrapException trap = Watchdog.Run(() => Assert.Throws<TrapException>(() => instance.GetAction("spin").Invoke()), TimeSpan.FromSeconds(60));
+            Assert.Equal(TrapCode.Interrupted, trap.Code);
         }
 
         Assert.Equal(1, instance.GetFunction<int>("one").Invoke());

@@ -414,7 +414,7 @@ public class BaselineExecutionTests
             Volatile.Write(ref interruptedAt, Stopwatch.GetTimestamp());
             host.Store.Interrupt();
         }, null, 50, Timeout.Infinite);
-        TrapException trap = Assert.Throws<TrapException>(() => spin.Invoke());
+        TrapException trap = Watchdog.Run(() => Assert.Throws<TrapException>(() => spin.Invoke()), TimeSpan.FromSeconds(60));
         long trappedAt = Stopwatch.GetTimestamp();
         Assert.Equal(TrapCode.Interrupted, trap.Code);
         Assert.NotEqual(0, Volatile.Read(ref interruptedAt));
@@ -429,7 +429,8 @@ public class BaselineExecutionTests
         Instance instance = Instantiate(host, Calls);
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(30));
         using CancellationTokenRegistration registration = host.Store.InterruptOn(cts.Token);
-        Assert.Equal(TrapCode.Interrupted, Assert.Throws<TrapException>(() => instance.GetAction("spin").Invoke()).Code);
+        TrapException trap = Watchdog.Run(() => Assert.Throws<TrapException>(() => instance.GetAction("spin").Invoke()), TimeSpan.FromSeconds(60));
+        Assert.Equal(TrapCode.Interrupted, trap.Code);
     }
 
     [Fact]
