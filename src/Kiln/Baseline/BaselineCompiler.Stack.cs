@@ -7,8 +7,9 @@ namespace Kiln.Baseline;
 /// <summary>The abstract value stack and the register cache.</summary>
 internal sealed unsafe partial class BaselineCompiler
 {
-    // Registers values may live in. rax, rcx, rdx and xmm0/xmm15 are scratch (division, shifts,
-    // helper calls); r13-r15 and rbp hold the ABI state. Pinned locals take some of these for a whole function.
+    // Registers values may live in. rax, rcx and xmm0/xmm15 are scratch (addresses, shifts, helper calls); rdx is
+    // division's and may hold a pinned local; r14, r15, rbp (and r13 with explicit bounds checks) hold the ABI state.
+    // Pinned locals take some of the pool for a whole function.
     private static readonly Gpr[] s_gprPool = [Gpr.Rsi, Gpr.Rdi, Gpr.R8, Gpr.R9, Gpr.Rbx, Gpr.R12, Gpr.R10, Gpr.R11];
     // Guard pages need no memory length, so r13 joins the pool.
     private static readonly Gpr[] s_gprPoolGuarded = [.. s_gprPool, Gpr.R13];

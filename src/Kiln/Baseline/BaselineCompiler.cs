@@ -382,7 +382,7 @@ internal sealed unsafe partial class BaselineCompiler
         if ((_xmmCached | _gprCached) != 0 && ins.Opcode is Opcode.Unreachable or Opcode.Block or Opcode.Loop or Opcode.If or Opcode.Else
             or Opcode.End or Opcode.Br or Opcode.BrIf or Opcode.BrTable or Opcode.Return or Opcode.Call or Opcode.CallIndirect)
         {
-            // Labels and calls: a cached float local is only known to be in its register on straight-line code.
+            // Labels and calls: a cached local is only known to be in its register on straight-line code.
             ForgetCachedLocals();
         }
         switch (ins.Opcode)
