@@ -168,17 +168,25 @@ public sealed unsafe partial class Func : Extern
     public override string ToString() => Code is { } code ? code.Name : HostName ?? $"host function {Type}";
 
     /// <summary>Reserves argument/result slots at the top of the store's value stack.</summary>
+    /// <summary>Every call into Wasm starts here (and ends in <see cref="LeaveTyped"/>): the argument slots at the stack top.</summary>
     internal ulong* EnterTyped(int slotCount)
     {
         Store.ThrowIfDisposed();
+        // Before the stack is touched: another thread's call would share it.
+        Store.EnterThread();
         InterpreterStack stack = Store.Stack;
         ulong* slots = stack.Top;
         if (slotCount > stack.End - slots)
         {
+            Store.LeaveThread();
             throw new TrapException(TrapCode.CallStackExhausted);
         }
         return slots;
     }
 
-    internal void LeaveTyped(ulong* slots) => Store.Stack.Top = slots;
+    internal void LeaveTyped(ulong* slots)
+    {
+        Store.Stack.Top = slots;
+        Store.LeaveThread();
+    }
 }

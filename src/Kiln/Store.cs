@@ -115,6 +115,38 @@ public sealed unsafe partial class Store : IDisposable
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
+    // The managed thread running this store's Wasm code (0 when none) and how deeply it has entered (host functions
+    // that call back in nest). Plain reads and writes: a call from another thread while code runs is refused; two
+    // threads entering an idle store at the same instant are not caught (an atomic claim would add a third to the
+    // cost of a call into Wasm).
+    private int _runningThread;
+    private int _runningDepth;
+
+    /// <summary>Marks this thread as running the store's code; refuses a second thread while the first is inside.</summary>
+    internal void EnterThread()
+    {
+        int me = Environment.CurrentManagedThreadId;
+        int owner = _runningThread;
+        if (owner != me)
+        {
+            if (owner != 0)
+            {
+                throw new InvalidOperationException(
+                    $"the store is running Wasm code on another thread (managed thread {owner}): a store runs on one thread at a time");
+            }
+            _runningThread = me;
+        }
+        _runningDepth++;
+    }
+
+    internal void LeaveThread()
+    {
+        if (--_runningDepth == 0)
+        {
+            Volatile.Write(ref _runningThread, 0);
+        }
+    }
+
     /// <summary>Registers a function; its id is what funcref values carry back to the managed object.</summary>
     internal int AddFunction(Func func)
     {
