@@ -13,8 +13,9 @@ namespace Kiln;
 /// </summary>
 public sealed partial class Module
 {
-    private Module(Engine engine, WasmModule model, string? name)
+    private Module(Engine engine, ValidationContext context, string? name)
     {
+        WasmModule model = context.Module;
         Engine = engine;
         Model = model;
         Name = name ?? model.Names.ModuleName;
@@ -24,7 +25,7 @@ public sealed partial class Module
             SignatureIds[i] = engine.GetSignatureId(model.Types[i]);
         }
         CheckSupported(model);
-        var translator = new Translator(model, SignatureIds);
+        var translator = new Translator(context, SignatureIds);
         Functions = new InterpretedFunction?[model.Bodies.Count];
         if (model.Bodies.Count != model.FunctionTypeIndices.Count)
         {
@@ -103,8 +104,7 @@ public sealed partial class Module
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(model);
-        ModuleValidator.Validate(model);
-        return new Module(engine, model, name);
+        return new Module(engine, ModuleValidator.Validate(model), name);
     }
 
     private static void CheckSupported(WasmModule model)

@@ -29,7 +29,7 @@ public sealed class FunctionBody
     /// float locals. Recorded by validation, which decodes every instruction anyway, for compilers that keep
     /// locals in registers; null until the body is validated.
     /// </summary>
-    public int[]? HotLocals { get; set; }
+    public int[]? HotLocals { get; internal set; }
 
     /// <summary>How many integer (and how many float) locals <see cref="HotLocals"/> names at most.</summary>
     public const int HotLocalLimit = 8;

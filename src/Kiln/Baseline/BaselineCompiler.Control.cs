@@ -307,8 +307,9 @@ internal sealed unsafe partial class BaselineCompiler
 
     /// <summary>
     /// The function's result area is its parameter area: before results are written there, merge
-    /// values that still read a parameter are loaded into registers. Done before any conditional
-    /// branch, so every path sees the same state. Moves only.
+    /// values that still read a parameter from that area are loaded into registers (a pinned parameter
+    /// is read from its own register). Done before any conditional branch, so every path sees the same
+    /// state. Moves only.
     /// </summary>
     private void LoadAliasedParameters(ref Control target)
     {
@@ -320,21 +321,9 @@ internal sealed unsafe partial class BaselineCompiler
         for (int pos = _height - n; pos < _height; pos++)
         {
             ref Val v = ref _stack[pos];
-            if (InMemory(in v) && v.Loc == Loc.Local && (int)v.Bits < _paramCount)
+            if (v.Loc == Loc.Local && !IsPinned(in v) && (int)v.Bits < _paramCount)
             {
-                if (IsFloat(v.Type))
-                {
-                    Xmm x = AllocXmm();
-                    LoadXmm(x, in v, pos);
-                    v.Reg = (byte)x.Index;
-                }
-                else
-                {
-                    Gpr r = AllocGpr();
-                    LoadGpr(r, in v, pos);
-                    v.Reg = (byte)r.Index;
-                }
-                v.Loc = Loc.Reg;
+                LoadIntoRegister(pos);
             }
         }
     }

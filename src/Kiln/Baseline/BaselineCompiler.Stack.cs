@@ -425,6 +425,25 @@ internal sealed unsafe partial class BaselineCompiler
         return r;
     }
 
+    /// <summary>Puts the value at <paramref name="position"/> (a local reference or a slot) into a register of its own. Moves only.</summary>
+    private void LoadIntoRegister(int position)
+    {
+        ref Val v = ref _stack[position];
+        if (IsFloat(v.Type))
+        {
+            Xmm x = AllocXmm();
+            LoadXmm(x, in v, position);
+            v.Reg = (byte)x.Index;
+        }
+        else
+        {
+            Gpr r = AllocGpr();
+            LoadGpr(r, in v, position);
+            v.Reg = (byte)r.Index;
+        }
+        v.Loc = Loc.Reg;
+    }
+
     /// <summary>Turns the pending compare (flags) into a 0/1 value in a register.</summary>
     private void MaterializeCondition()
     {
@@ -544,19 +563,7 @@ internal sealed unsafe partial class BaselineCompiler
             ref Val v = ref _stack[i];
             if (v.Loc == Loc.Local && (int)v.Bits == index)
             {
-                if (IsFloat(v.Type))
-                {
-                    Xmm x = AllocXmm();
-                    LoadXmm(x, in v, i);
-                    v.Reg = (byte)x.Index;
-                }
-                else
-                {
-                    Gpr r = AllocGpr();
-                    LoadGpr(r, in v, i);
-                    v.Reg = (byte)r.Index;
-                }
-                v.Loc = Loc.Reg;
+                LoadIntoRegister(i);
             }
         }
         if (_pinnedReg[index] != NotPinned)

@@ -376,11 +376,11 @@ internal sealed partial class Translator
 
     private void TranslateCall(uint functionIndex)
     {
-        if (functionIndex >= (uint)_functionCount)
+        if (functionIndex >= (uint)_context.FunctionCount)
         {
             throw new InternalErrorException($"call to function {functionIndex} out of range");
         }
-        FuncType type = _functionTypes[functionIndex];
+        FuncType type = _context.GetFunctionType(functionIndex);
         int argBase = PrepareArguments(type.Params.Length);
         _code.Add((int)InterpOp.Call, (int)functionIndex, argBase);
         PushResults(type.Results.Length);

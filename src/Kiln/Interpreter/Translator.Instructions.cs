@@ -306,21 +306,21 @@ internal sealed partial class Translator
         switch (ins.Info.Immediate)
         {
             case ImmediateKind.Global:
-                CheckIndex(ins.Index, _globalCount, "global");
+                CheckIndex(ins.Index, _context.GlobalCount, "global");
                 break;
             case ImmediateKind.Table:
-                CheckIndex(ins.Index, _tableCount, "table");
+                CheckIndex(ins.Index, _context.TableCount, "table");
                 break;
             case ImmediateKind.CallIndirect:
-                CheckIndex(ins.Index2, _tableCount, "table");
+                CheckIndex(ins.Index2, _context.TableCount, "table");
                 break;
             case ImmediateKind.TableInit:
                 CheckIndex(ins.Index, _module.Elements.Count, "element segment");
-                CheckIndex(ins.Index2, _tableCount, "table");
+                CheckIndex(ins.Index2, _context.TableCount, "table");
                 break;
             case ImmediateKind.TableCopy:
-                CheckIndex(ins.Index, _tableCount, "table");
-                CheckIndex(ins.Index2, _tableCount, "table");
+                CheckIndex(ins.Index, _context.TableCount, "table");
+                CheckIndex(ins.Index2, _context.TableCount, "table");
                 break;
             case ImmediateKind.Element:
                 CheckIndex(ins.Index, _module.Elements.Count, "element segment");
@@ -330,15 +330,15 @@ internal sealed partial class Translator
                 break;
             case ImmediateKind.MemoryInit:
                 CheckIndex(ins.Index, _module.Data.Count, "data segment");
-                CheckIndex(0, _memoryCount, "memory");
+                CheckIndex(0, _context.MemoryCount, "memory");
                 break;
             case ImmediateKind.Function:
-                CheckIndex(ins.Index, _functionCount, "function");
+                CheckIndex(ins.Index, _context.FunctionCount, "function");
                 break;
             case ImmediateKind.MemArg:
             case ImmediateKind.Memory:
             case ImmediateKind.MemoryCopy:
-                CheckIndex(0, _memoryCount, "memory");
+                CheckIndex(0, _context.MemoryCount, "memory");
                 break;
         }
     }

@@ -1,6 +1,7 @@
 using Kiln.Wasm;
 using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
+using Kiln.Wasm.Validation;
 
 namespace Kiln.Interpreter;
 
@@ -44,34 +45,14 @@ internal sealed partial class Translator
     /// <summary>Code length right after that instruction; the result is "fresh" only if nothing followed.</summary>
     private int _lastResultEnd = -1;
 
-    // Index-space sizes, counted once: WasmModule counts imports on every query.
-    private readonly int _globalCount;
-    private readonly int _tableCount;
-    private readonly int _memoryCount;
-    private readonly int _functionCount;
-    private readonly FuncType[] _functionTypes;
+    // Index spaces as validation flattened them (WasmModule counts imports on every query).
+    private readonly ValidationContext _context;
 
-    public Translator(WasmModule module, int[] signatureIds)
+    public Translator(ValidationContext context, int[] signatureIds)
     {
-        _module = module;
+        _context = context;
+        _module = context.Module;
         _signatureIds = signatureIds;
-        _globalCount = module.ImportedGlobalCount + module.Globals.Count;
-        _tableCount = module.ImportedTableCount + module.Tables.Count;
-        _memoryCount = module.ImportedMemoryCount + module.Memories.Count;
-        _functionCount = module.TotalFunctionCount;
-        _functionTypes = new FuncType[_functionCount];
-        int f = 0;
-        foreach (Import import in module.Imports)
-        {
-            if (import.Kind == ExternKind.Function)
-            {
-                _functionTypes[f++] = module.Types[(int)import.FunctionTypeIndex];
-            }
-        }
-        foreach (uint typeIndex in module.FunctionTypeIndices)
-        {
-            _functionTypes[f++] = module.Types[(int)typeIndex];
-        }
     }
 
     /// <summary>What opened a control frame; decides where its label's branches go and what they carry.</summary>
@@ -104,8 +85,8 @@ internal sealed partial class Translator
 
     public InterpretedFunction Translate(uint definedIndex)
     {
-        uint funcIndex = (uint)(_functionCount - _module.FunctionTypeIndices.Count) + definedIndex;
-        FuncType type = _functionTypes[funcIndex];
+        uint funcIndex = (uint)_context.ImportedFunctionCount + definedIndex;
+        FuncType type = _context.GetFunctionType(funcIndex);
         FunctionBody body = _module.Bodies[(int)definedIndex];
         if (type.Params.Contains(ValType.V128) || type.Results.Contains(ValType.V128) || body.Locals.Any(g => g.Type == ValType.V128))
         {
