@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Kiln.Interpreter;
 using Kiln.Vm;
 using Kiln.Wasm.Model;
@@ -62,8 +63,8 @@ public sealed unsafe partial class Func : Extern
 
     internal static HostThunk UntypedThunk(FuncType type, HostFunction callback) => (in Caller caller, ulong* slots) =>
     {
-        ValType[] ps = type.Params;
-        ValType[] rs = type.Results;
+        ImmutableArray<ValType> ps = type.Params;
+        ImmutableArray<ValType> rs = type.Results;
         var args = new Value[ps.Length];
         for (int i = 0; i < ps.Length; i++)
         {
@@ -121,8 +122,8 @@ public sealed unsafe partial class Func : Extern
     public void Invoke(ReadOnlySpan<Value> args, Span<Value> results)
     {
         Store.ThrowIfDisposed();
-        ValType[] ps = Type.Params;
-        ValType[] rs = Type.Results;
+        ImmutableArray<ValType> ps = Type.Params;
+        ImmutableArray<ValType> rs = Type.Results;
         if (args.Length != ps.Length)
         {
             throw new ArgumentException($"expected {ps.Length} arguments, got {args.Length}", nameof(args));

@@ -11,6 +11,14 @@ namespace Kiln;
 /// Immutable and shareable between stores of the same engine; instantiate it with a
 /// <see cref="Linker"/>.
 /// </summary>
+/// <remarks>
+/// SECURITY: validation is the only door. A module keeps a private model that nothing outside the
+/// runtime can reach: <see cref="FromWasmModule"/> validates a deep copy of the caller's model and
+/// <see cref="FromBinary"/> reads a copy of the caller's bytes, so neither a later change to the
+/// caller's model or buffer nor anything this class hands out (read-only import and export lists,
+/// immutable types, <see cref="ToWasmModule"/>'s copies) can change what the tiers compile, also when
+/// they compile lazily long after validation.
+/// </remarks>
 public sealed partial class Module
 {
     private Module(Engine engine, ValidationContext context, string? name)
@@ -18,6 +26,8 @@ public sealed partial class Module
         WasmModule model = context.Module;
         Engine = engine;
         Model = model;
+        Imports = model.Imports.AsReadOnly();
+        Exports = model.Exports.AsReadOnly();
         Name = name ?? model.Names.ModuleName;
         SignatureIds = new int[model.Types.Count];
         for (int i = 0; i < SignatureIds.Length; i++)
@@ -57,12 +67,23 @@ public sealed partial class Module
     /// <summary>The module's name from its name section (or the one given), for backtraces.</summary>
     public string? Name { get; }
 
-    /// <summary>The decoded module this was compiled from.</summary>
-    public WasmModule Model { get; }
+    /// <summary>The validated model: the runtime's own copy, never handed out (see the remarks above).</summary>
+    internal WasmModule Model { get; }
 
-    public IReadOnlyList<Import> Imports => Model.Imports;
+    /// <summary>What the module imports, in index-space order (a read-only view).</summary>
+    public IReadOnlyList<Import> Imports { get; }
 
-    public IReadOnlyList<Export> Exports => Model.Exports;
+    /// <summary>What the module exports (a read-only view).</summary>
+    public IReadOnlyList<Export> Exports { get; }
+
+    /// <summary>Whether the module has a start function, which instantiation runs.</summary>
+    public bool HasStartFunction => Model.StartFunction is not null;
+
+    /// <summary>
+    /// A fresh copy of the validated model, for tools that inspect or transform it. Changing the
+    /// copy changes nothing in this module; compile the result with <see cref="FromWasmModule"/>.
+    /// </summary>
+    public WasmModule ToWasmModule() => Model.DeepCopy();
 
     /// <summary>Engine-wide signature id of each type index.</summary>
     internal int[] SignatureIds { get; }
@@ -74,38 +95,51 @@ public sealed partial class Module
     /// <exception cref="Wasm.MalformedModuleException">The bytes are not a well-formed module.</exception>
     /// <exception cref="Wasm.InvalidModuleException">The module breaks a validation rule.</exception>
     /// <exception cref="UnsupportedFeatureException">The module uses a feature the tier lacks (SIMD in the interpreter).</exception>
-    public static Module FromBinary(Engine engine, ReadOnlyMemory<byte> bytes, string? name = null) =>
-        FromWasmModule(engine, ModuleReader.Read(bytes), name);
+    public static Module FromBinary(Engine engine, ReadOnlyMemory<byte> bytes, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        // SECURITY: the model's bodies are slices of the bytes it was read from; read a copy the caller cannot reach.
+        return FromOwnedModel(engine, ModuleReader.Read(bytes.ToArray()), name);
+    }
 
     /// <summary>Parses, validates and compiles a module in the text format (WAT).</summary>
     public static Module FromText(Engine engine, string text, string? fileName = null)
     {
+        ArgumentNullException.ThrowIfNull(engine);
         WasmModule model = TextParser.ParseModule(text, fileName);
-        return FromWasmModule(engine, model, model.Names.ModuleName);
+        return FromOwnedModel(engine, model, model.Names.ModuleName);
     }
 
     /// <summary>Reads a <c>.wasm</c> or <c>.wat</c> file (chosen by the binary magic number) and compiles it.</summary>
     public static Module FromFile(Engine engine, string path)
     {
+        ArgumentNullException.ThrowIfNull(engine);
         byte[] bytes = File.ReadAllBytes(path);
         bool binary = bytes.Length >= 4 && bytes[0] == 0 && bytes[1] == (byte)'a' && bytes[2] == (byte)'s' && bytes[3] == (byte)'m';
+        // The buffer is this method's own, so the model read from it needs no copy.
         return binary
-            ? FromBinary(engine, bytes, Path.GetFileNameWithoutExtension(path))
+            ? FromOwnedModel(engine, ModuleReader.Read(bytes), Path.GetFileNameWithoutExtension(path))
             : FromText(engine, System.Text.Encoding.UTF8.GetString(bytes), path);
     }
 
     /// <summary>
     /// Validates and compiles a decoded module (from the binary reader, the text parser, or built
-    /// in code). SECURITY: the translator and the interpreter rely on validity (operand types,
-    /// index ranges), so an unvalidated model never reaches them.
+    /// in code). The module takes a deep copy of <paramref name="model"/>: changing the model (or
+    /// the bytes it was read from) afterwards does not change the module.
+    /// SECURITY: the translator and the compilers rely on validity (operand types, index ranges),
+    /// so only the copy that was validated ever reaches them.
     /// </summary>
     /// <exception cref="Wasm.InvalidModuleException">The module breaks a validation rule.</exception>
     public static Module FromWasmModule(Engine engine, WasmModule model, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(model);
-        return new Module(engine, ModuleValidator.Validate(model), name);
+        return FromOwnedModel(engine, model.DeepCopy(), name);
     }
+
+    /// <summary>Validates and compiles a model that no code outside the runtime holds.</summary>
+    private static Module FromOwnedModel(Engine engine, WasmModule model, string? name) =>
+        new(engine, ModuleValidator.Validate(model), name);
 
     private static void CheckSupported(WasmModule model)
     {

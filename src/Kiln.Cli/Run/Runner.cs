@@ -200,7 +200,7 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
             instance.GetFunction("_initialize")?.Invoke();
             Func func = instance.GetFunction(name)
                 ?? throw new FormatException($"the module exports no function named '{name}'");
-            ValType[] ps = func.Type.Params;
+            var ps = func.Type.Params;
             if (options.Arguments.Count != ps.Length)
             {
                 throw new FormatException($"'{name}' takes {ps.Length} argument(s) ({string.Join(" ", ps.Select(p => p.ToText()))}), got {options.Arguments.Count}");
@@ -222,7 +222,7 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
             start.Invoke();
             return 0;
         }
-        if (module.Model.StartFunction is not null)
+        if (module.HasStartFunction)
         {
             return 0; // The start function ran during instantiation.
         }

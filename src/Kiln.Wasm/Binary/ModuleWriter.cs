@@ -25,8 +25,8 @@ public static class ModuleWriter
             WriteVector(section, module.Types, (s, t) =>
             {
                 s.Add(0x60);
-                WriteValTypes(s, t.Params);
-                WriteValTypes(s, t.Results);
+                WriteValTypes(s, t.Params.AsSpan());
+                WriteValTypes(s, t.Results.AsSpan());
             });
             Flush(output, 1, section);
         }
@@ -141,7 +141,7 @@ public static class ModuleWriter
         }
     }
 
-    private static void WriteValTypes(List<byte> s, ValType[] types)
+    private static void WriteValTypes(List<byte> s, ReadOnlySpan<ValType> types)
     {
         Leb128.WriteUnsigned(s, (uint)types.Length);
         foreach (ValType t in types)

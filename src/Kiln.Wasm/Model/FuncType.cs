@@ -1,25 +1,29 @@
+using System.Collections.Immutable;
+
 namespace Kiln.Wasm.Model;
 
 /// <summary>
 /// A function type <c>[params] -&gt; [results]</c>. Compared structurally, as the spec requires for
-/// <c>call_indirect</c> and import matching.
+/// <c>call_indirect</c> and import matching. SECURITY: immutable (the constructor copies), because a
+/// validated module, the engine's signature ids and every compiled call site rely on a type never
+/// changing after it was checked.
 /// </summary>
 public sealed class FuncType : IEquatable<FuncType>
 {
-    public FuncType(ValType[] parameters, ValType[] results)
+    public FuncType(ReadOnlySpan<ValType> parameters, ReadOnlySpan<ValType> results)
     {
-        Params = parameters;
-        Results = results;
+        Params = [.. parameters];
+        Results = [.. results];
     }
 
     public static FuncType Empty { get; } = new([], []);
 
-    public ValType[] Params { get; }
+    public ImmutableArray<ValType> Params { get; }
 
-    public ValType[] Results { get; }
+    public ImmutableArray<ValType> Results { get; }
 
     public bool Equals(FuncType? other) =>
-        other is not null && Params.AsSpan().SequenceEqual(other.Params) && Results.AsSpan().SequenceEqual(other.Results);
+        other is not null && Params.AsSpan().SequenceEqual(other.Params.AsSpan()) && Results.AsSpan().SequenceEqual(other.Results.AsSpan());
 
     public override bool Equals(object? obj) => obj is FuncType other && Equals(other);
 

@@ -6,7 +6,7 @@ namespace Kiln.Wasm.Model;
 /// read with <see cref="Binary.InstructionReader"/>. A model is not known valid until
 /// <see cref="Validation.ModuleValidator"/> accepts it.
 /// </summary>
-public sealed class WasmModule
+public sealed partial class WasmModule
 {
     public List<FuncType> Types { get; } = [];
 

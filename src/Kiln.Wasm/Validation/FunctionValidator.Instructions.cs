@@ -241,14 +241,14 @@ public sealed partial class FunctionValidator
                 StepBrTable(ins, reader);
                 break;
             case Opcode.Return:
-                PopOperands(_type.Results);
+                PopOperands(Types(_type.Results));
                 SetUnreachable();
                 break;
             case Opcode.Call:
             {
                 FuncType callee = RequireFunction(ins.Index);
-                PopOperands(callee.Params);
-                PushOperands(callee.Results);
+                PopOperands(Types(callee.Params));
+                PushOperands(Types(callee.Results));
                 break;
             }
             case Opcode.CallIndirect:
@@ -260,8 +260,8 @@ public sealed partial class FunctionValidator
                 }
                 FuncType callee = RequireType(ins.Index);
                 PopOperand(ValType.I32);
-                PopOperands(callee.Params);
-                PushOperands(callee.Results);
+                PopOperands(Types(callee.Params));
+                PushOperands(Types(callee.Results));
                 break;
             }
             case Opcode.Drop:
@@ -422,7 +422,7 @@ public sealed partial class FunctionValidator
             return ([], Single(type.ValueType));
         }
         FuncType func = RequireType(type.TypeIndex);
-        return (func.Params, func.Results);
+        return (Types(func.Params), Types(func.Results));
     }
 
     private ref readonly ControlFrame RequireLabel(uint depth)

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
@@ -121,7 +123,7 @@ public sealed partial class FunctionValidator
         _body = body;
         _operandCount = 0;
         _controlCount = 0;
-        PushControl(Opcode.Block, [], _type.Results);
+        PushControl(Opcode.Block, [], Types(_type.Results));
         return new InstructionReader(body.Code.Span, body.CodeOffset, functionIndex);
     }
 
@@ -360,6 +362,9 @@ public sealed partial class FunctionValidator
     private InvalidModuleException Invalid(string reason) => new(reason, _offset, _functionIndex);
 
     private static string Name(ValType type) => type == Unknown ? "unknown" : type.ToText();
+
+    /// <summary>The array behind a function type's list, for the operand-stack helpers; the validator only reads it.</summary>
+    private static ValType[] Types(ImmutableArray<ValType> types) => ImmutableCollectionsMarshal.AsArray(types)!;
 
     /// <summary>One-element type arrays, shared by every single-result block type.</summary>
     internal static ValType[] Single(ValType type) => s_single[(byte)type];

@@ -89,7 +89,7 @@ internal sealed unsafe partial class BaselineCompiler
         _asm.Mov(OperandSize.S64, s_scratch, s_vmctx);
         _asm.Mov(OperandSize.S64, s_vmctx, Mem.At(s_scratch, slot + VmOffsets.FunctionSlotVmctx));
         _asm.Call(Mem.At(s_scratch, slot + VmOffsets.FunctionSlotCode));
-        FinishCall(type.Results);
+        FinishCall(type.Results.ReadOnlyArray());
     }
 
     /// <summary>Spec 4.4.8 call_indirect: bounds ("undefined element"), null ("uninitialized element"), then the engine-wide signature id.</summary>
@@ -110,7 +110,7 @@ internal sealed unsafe partial class BaselineCompiler
         _asm.Jcc(Condition.NotEqual, TrapLabel(TrapCode.IndirectCallTypeMismatch));
         _asm.Mov(OperandSize.S64, s_vmctx, Mem.At(s_scratch, VmOffsets.FuncRefVmctx));
         _asm.Call(Mem.At(s_scratch, VmOffsets.FuncRefCode));
-        FinishCall(type.Results);
+        FinishCall(type.Results.ReadOnlyArray());
     }
 
     /// <summary>

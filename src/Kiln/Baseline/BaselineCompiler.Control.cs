@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Kiln.Jit.X64;
+using Kiln.Vm;
 using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
 
@@ -75,8 +76,8 @@ internal sealed unsafe partial class BaselineCompiler
         else
         {
             FuncType t = _module.Types[(int)bt.TypeIndex];
-            parameters = t.Params;
-            results = t.Results;
+            parameters = t.Params.ReadOnlyArray();
+            results = t.Results.ReadOnlyArray();
         }
     }
 

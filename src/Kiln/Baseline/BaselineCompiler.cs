@@ -175,7 +175,7 @@ internal sealed unsafe partial class BaselineCompiler
         }
         framePatch = EmitPrologue(_importedFunctions + definedIndex);
 
-        PushControl(ControlKind.Function, _asm.CreateLabel(), 0, [], _signature.Results);
+        PushControl(ControlKind.Function, _asm.CreateLabel(), 0, [], _signature.Results.ReadOnlyArray());
         var reader = new InstructionReader(body.Code.Span, body.CodeOffset, (uint)(_importedFunctions + definedIndex));
         while (_controlCount > 0)
         {

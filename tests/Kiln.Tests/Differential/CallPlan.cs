@@ -56,7 +56,7 @@ internal sealed class CallPlan
             {
                 args[i] = Argument(type.Params[i], position * 3 + i);
             }
-            calls.Add(new PlannedCall(export.Name, args, type.Results));
+            calls.Add(new PlannedCall(export.Name, args, [.. type.Results]));
             position++;
         }
         return new CallPlan(modulePath, calls);
