@@ -22,5 +22,5 @@ public sealed class CodeLineTable
     public string File { get; }
 
     /// <summary>The entries, by increasing code offset.</summary>
-    public IReadOnlyList<CodeLine> Entries => _entries;
+    public IReadOnlyList<CodeLine> Entries => Array.AsReadOnly(_entries);
 }

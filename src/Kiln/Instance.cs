@@ -36,7 +36,7 @@ public sealed unsafe partial class Instance
     public Module Module { get; }
 
     /// <summary>Every export by name.</summary>
-    public IReadOnlyDictionary<string, Extern> Exports => _exports;
+    public IReadOnlyDictionary<string, Extern> Exports => _exports.AsReadOnly();
 
     internal VmOffsets Offsets { get; }
 

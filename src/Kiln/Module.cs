@@ -48,7 +48,7 @@ public sealed partial class Module
             {
                 interpreted[i] = engine.Options.InterpretFunction?.Invoke((uint)(model.ImportedFunctionCount + i)) == true;
             }
-            Baseline = Kiln.Baseline.BaselineModule.Compile(engine, model, SignatureIds, Name, interpreted);
+            Baseline = Kiln.Baseline.BaselineModule.Compile(engine, context, SignatureIds, Name, interpreted);
         }
         for (int i = 0; i < Functions.Length; i++)
         {

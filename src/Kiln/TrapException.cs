@@ -26,7 +26,7 @@ public sealed class TrapException : Exception
     public TrapCode Code { get; }
 
     /// <summary>Active Wasm frames at the trap, innermost first.</summary>
-    public IReadOnlyList<WasmFrame> Backtrace => _backtrace;
+    public IReadOnlyList<WasmFrame> Backtrace => _backtrace.AsReadOnly();
 
     /// <summary>The message followed by the Wasm backtrace, one frame a line.</summary>
     public string Describe()

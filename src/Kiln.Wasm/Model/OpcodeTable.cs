@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Collections.Immutable;
 
 namespace Kiln.Wasm.Model;
 
@@ -57,17 +58,41 @@ public enum ImmediateKind : byte
 /// <summary>
 /// Facts about one opcode: its text name, its immediates, and for "simple" instructions the fixed
 /// operand and result types, which lets the validator and the tiers treat the bulk of the
-/// instruction set with one rule. <see cref="Params"/> is null for instructions whose typing is special.
+/// instruction set with one rule. <see cref="HasFixedTypes"/> is false for instructions whose typing is special.
+/// SECURITY: the table is shared by every validation in the process, so nothing in it can be changed.
 /// </summary>
-public sealed record OpcodeInfo(
-    Opcode Opcode,
-    string Name,
-    ImmediateKind Immediate,
-    ValType[]? Params,
-    ValType[]? Results,
-    byte NaturalAlignmentLog2,
-    byte LaneCount)
+public sealed class OpcodeInfo
 {
+    internal OpcodeInfo(Opcode opcode, string name, ImmediateKind immediate, ValType[]? parameters, ValType[]? results, byte naturalAlignmentLog2, byte laneCount)
+    {
+        Opcode = opcode;
+        Name = name;
+        Immediate = immediate;
+        Params = parameters is null ? default : [.. parameters];
+        Results = results is null ? default : [.. results];
+        NaturalAlignmentLog2 = naturalAlignmentLog2;
+        LaneCount = laneCount;
+    }
+
+    public Opcode Opcode { get; }
+
+    public string Name { get; }
+
+    public ImmediateKind Immediate { get; }
+
+    /// <summary>The operand types, first operand first; default (see <see cref="HasFixedTypes"/>) when typing is special.</summary>
+    public ImmutableArray<ValType> Params { get; }
+
+    /// <summary>The result types; default when typing is special.</summary>
+    public ImmutableArray<ValType> Results { get; }
+
+    /// <summary>Whether <see cref="Params"/> and <see cref="Results"/> give the instruction's whole typing.</summary>
+    public bool HasFixedTypes => !Params.IsDefault;
+
+    public byte NaturalAlignmentLog2 { get; }
+
+    public byte LaneCount { get; }
+
     public bool IsSimd => (ushort)Opcode >> 8 == 0xFD;
 
     public override string ToString() => Name;

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
 
@@ -88,18 +89,18 @@ public sealed partial class FunctionValidator
         public Signature(OpcodeInfo info)
         {
             Info = info;
-            IsFixed = info.Params is { Length: <= 3 } && info.Results is { Length: <= 1 };
+            IsFixed = info.HasFixedTypes && info.Params.Length <= 3 && info.Results.Length <= 1;
             if (!IsFixed)
             {
                 return;
             }
-            ValType[] p = info.Params!;
+            ImmutableArray<ValType> p = info.Params;
             PopCount = (byte)p.Length;
             // Popped in reverse: Param0 is the last operand, the top of the stack.
             Param0 = p.Length > 0 ? p[^1] : Unknown;
             Param1 = p.Length > 1 ? p[^2] : Unknown;
             Param2 = p.Length > 2 ? p[^3] : Unknown;
-            Result = info.Results!.Length == 1 ? info.Results[0] : Unknown;
+            Result = info.Results.Length == 1 ? info.Results[0] : Unknown;
             ChecksImmediates = info.Immediate is not (ImmediateKind.None or ImmediateKind.I32 or ImmediateKind.I64
                 or ImmediateKind.F32 or ImmediateKind.F64 or ImmediateKind.V128);
         }

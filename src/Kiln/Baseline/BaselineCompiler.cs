@@ -1,3 +1,5 @@
+using Kiln.FrontEnd;
+using Kiln.Wasm.Validation;
 using System.Runtime.CompilerServices;
 using Kiln.Jit.X64;
 using Kiln.Vm;
@@ -37,6 +39,7 @@ internal sealed unsafe partial class BaselineCompiler
     private const int ArgsOffset = 16;
 
     private readonly WasmModule _module;
+    private readonly ValidationContext _context;
     private readonly int[] _signatureIds;
     private readonly VmOffsets _offsets;
     private readonly bool _fuel;
@@ -60,8 +63,10 @@ internal sealed unsafe partial class BaselineCompiler
     private bool _memoryRegistersStale;
     private FuncType _signature = FuncType.Empty;
 
-    public BaselineCompiler(WasmModule module, int[] signatureIds, bool consumeFuel, CpuFeatures features)
+    public BaselineCompiler(ValidationContext context, int[] signatureIds, bool consumeFuel, CpuFeatures features)
     {
+        WasmModule module = context.Module;
+        _context = context;
         _module = module;
         _signatureIds = signatureIds;
         _fuel = consumeFuel;
@@ -197,6 +202,8 @@ internal sealed unsafe partial class BaselineCompiler
             {
                 MaterializeCondition();
             }
+            // SECURITY: the same defence in depth as the interpreter's, before immediates become offsets in code.
+            ImmediateChecks.Check(in ins, _context, _localCount);
             Emit(in ins, ref reader);
         }
         int frame = 24 + (8 * _declaredLocals) + (8 * _maxHeight) + (8 * _maxOutgoing);

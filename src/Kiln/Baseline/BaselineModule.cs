@@ -19,6 +19,7 @@ internal sealed unsafe class BaselineModule
 {
     private readonly Engine _engine;
     private readonly WasmModule _model;
+    private readonly Kiln.Wasm.Validation.ValidationContext _context;
     private readonly int[] _signatureIds;
     private readonly string? _moduleName;
     private readonly bool[] _interpreted;
@@ -31,9 +32,11 @@ internal sealed unsafe class BaselineModule
     private readonly object _lock = new();
     private BaselineCompiler? _lazyCompiler;
 
-    private BaselineModule(Engine engine, WasmModule model, int[] signatureIds, string? moduleName, bool[] interpreted)
+    private BaselineModule(Engine engine, Kiln.Wasm.Validation.ValidationContext context, int[] signatureIds, string? moduleName, bool[] interpreted)
     {
+        WasmModule model = context.Module;
         _engine = engine;
+        _context = context;
         _model = model;
         _signatureIds = signatureIds;
         _moduleName = moduleName;
@@ -62,16 +65,16 @@ internal sealed unsafe class BaselineModule
 
     public nint GetTrampoline(uint typeIndex) => _trampolines[typeIndex];
 
-    /// <summary>Compiles <paramref name="model"/>'s functions (all now, or stubs for later) and seals the batch.</summary>
-    public static BaselineModule Compile(Engine engine, WasmModule model, int[] signatureIds, string? moduleName, bool[] interpreted)
+    /// <summary>Compiles the validated module's functions (all now, or stubs for later) and seals the batch.</summary>
+    public static BaselineModule Compile(Engine engine, Kiln.Wasm.Validation.ValidationContext context, int[] signatureIds, string? moduleName, bool[] interpreted)
     {
-        var module = new BaselineModule(engine, model, signatureIds, moduleName, interpreted);
+        var module = new BaselineModule(engine, context, signatureIds, moduleName, interpreted);
         module.CompileInitialBatch(engine.Options.Compilation == CompilationMode.Lazy);
         return module;
     }
 
     private BaselineCompiler NewCompiler() =>
-        new(_model, _signatureIds, _engine.Options.ConsumeFuel, CpuFeatures.Host)
+        new(_context, _signatureIds, _engine.Options.ConsumeFuel, CpuFeatures.Host)
         {
             RecordsLines = _engine.CodeObserver is not null,
             GuardPages = _engine.UsesGuardPages,

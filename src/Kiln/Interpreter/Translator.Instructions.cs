@@ -1,3 +1,4 @@
+using Kiln.FrontEnd;
 using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
 
@@ -37,7 +38,8 @@ internal sealed partial class Translator
 
     private void TranslateInstruction(in Instruction ins, ref InstructionReader reader)
     {
-        CheckIndices(in ins);
+        // SECURITY: the interpreter indexes native arrays (global cells, tables, function references) with these.
+        ImmediateChecks.Check(in ins, _context, _localCount);
         switch (ins.Opcode)
         {
             case Opcode.Unreachable:
@@ -297,60 +299,6 @@ internal sealed partial class Translator
         }
     }
 
-    /// <summary>
-    /// SECURITY: the interpreter indexes native arrays (global cells, table definitions, function
-    /// references) with these immediates, so they are range-checked here as well as by the validator.
-    /// </summary>
-    private void CheckIndices(in Instruction ins)
-    {
-        switch (ins.Info.Immediate)
-        {
-            case ImmediateKind.Global:
-                CheckIndex(ins.Index, _context.GlobalCount, "global");
-                break;
-            case ImmediateKind.Table:
-                CheckIndex(ins.Index, _context.TableCount, "table");
-                break;
-            case ImmediateKind.CallIndirect:
-                CheckIndex(ins.Index2, _context.TableCount, "table");
-                break;
-            case ImmediateKind.TableInit:
-                CheckIndex(ins.Index, _module.Elements.Count, "element segment");
-                CheckIndex(ins.Index2, _context.TableCount, "table");
-                break;
-            case ImmediateKind.TableCopy:
-                CheckIndex(ins.Index, _context.TableCount, "table");
-                CheckIndex(ins.Index2, _context.TableCount, "table");
-                break;
-            case ImmediateKind.Element:
-                CheckIndex(ins.Index, _module.Elements.Count, "element segment");
-                break;
-            case ImmediateKind.Data:
-                CheckIndex(ins.Index, _module.Data.Count, "data segment");
-                break;
-            case ImmediateKind.MemoryInit:
-                CheckIndex(ins.Index, _module.Data.Count, "data segment");
-                CheckIndex(0, _context.MemoryCount, "memory");
-                break;
-            case ImmediateKind.Function:
-                CheckIndex(ins.Index, _context.FunctionCount, "function");
-                break;
-            case ImmediateKind.MemArg:
-            case ImmediateKind.Memory:
-            case ImmediateKind.MemoryCopy:
-                CheckIndex(0, _context.MemoryCount, "memory");
-                break;
-        }
-    }
-
-    private static void CheckIndex(uint index, int count, string what)
-    {
-        if (index >= (uint)count)
-        {
-            throw new InternalErrorException($"{what} index {index} out of range");
-        }
-    }
-
     private void TranslateSimple(in Instruction ins)
     {
         OpcodeInfo info = ins.Info;
@@ -359,7 +307,7 @@ internal sealed partial class Translator
             throw new UnsupportedFeatureException($"SIMD instruction {info.Name} at offset 0x{ins.Offset:x}: the interpreter does not support SIMD yet");
         }
         InterpOp op = MapSimple(ins.Opcode);
-        if (info.Params is null || info.Results is null || info.Results.Length != 1)
+        if (!info.HasFixedTypes || info.Results.Length != 1)
         {
             throw new InternalErrorException($"instruction {info.Name} has no interpreter translation");
         }

@@ -69,7 +69,7 @@ public class InstructionReaderTests
         foreach (OpcodeInfo info in OpcodeTable.All)
         {
             Assert.Same(info, OpcodeTable.Get(info.Opcode));
-            Assert.Equal(info.Params is null, info.Results is null);
+            Assert.Equal(info.Params.IsDefault, info.Results.IsDefault);
         }
         Assert.Equal(Opcode.I32Add, OpcodeTable.TryGetByName("i32.add")!.Opcode);
         Assert.Equal(Opcode.Select, OpcodeTable.TryGetByName("select")!.Opcode);
