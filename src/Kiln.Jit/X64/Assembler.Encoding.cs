@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Kiln.Jit.Linking;
@@ -5,9 +6,10 @@ using Kiln.Jit.Linking;
 namespace Kiln.Jit.X64;
 
 // The encoding core: legacy prefixes, REX, opcode escape, ModRM, SIB and displacement (Intel SDM
-// Vol. 2, chapter 2). An instruction form is described by (prefixes, REX.W, opcode with its map) and
-// two operand numbers; the same description drives a VEX prefix later (pp = prefix, mmmmm = map,
-// W = REX.W), which is why the map is kept in the opcode value rather than emitted by callers.
+// Vol. 2, chapter 2), and the VEX prefix (2.3). An instruction form is described by (prefixes, REX.W,
+// opcode with its map) and two operand numbers; the same description drives a VEX prefix (pp =
+// mandatory prefix, mmmmm = map, W = REX.W, plus the extra source register in vvvv), which is why the
+// map is kept in the opcode value rather than emitted by callers.
 public sealed partial class Assembler
 {
     /// <summary>Prefix flag: the 0x66 operand-size prefix (16-bit integer operations).</summary>
@@ -15,6 +17,13 @@ public sealed partial class Assembler
 
     /// <summary>REX.W: 64-bit operand size.</summary>
     private const int RexW = 8;
+
+    /// <summary>
+    /// Prefix flag for VEX forms: VEX.L = 1, 256-bit vectors. Every form Kiln has today is 128-bit
+    /// (there is no ymm operand type), so nothing sets it yet; it lives beside the prefixes so that a
+    /// 256-bit form needs no change to the core.
+    /// </summary>
+    private const int VexL256 = 0x200;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int SizePrefix(OperandSize size) => size == OperandSize.S16 ? OperandSizePrefix : 0;
@@ -70,6 +79,65 @@ public sealed partial class Assembler
         }
         p = WriteOpcode(ref code, p, opcode);
         _position = WriteMemoryOperand(ref code, p, reg & 7, mem, trailingBytes);
+    }
+
+    /// <summary>
+    /// A VEX-encoded instruction with registers in ModRM.reg, VEX.vvvv and ModRM.rm. A form without a
+    /// vvvv operand passes 0, which encodes as the required 1111b.
+    /// </summary>
+    private void EmitVexRR(int prefixes, int vexW, int opcode, int reg, int vvvv, int rm)
+    {
+        Reserve();
+        ref byte code = ref MemoryMarshal.GetArrayDataReference(_code);
+        int p = WriteVexPrefix(ref code, _position, prefixes, vexW, opcode, reg, vvvv, 0, rm & 8);
+        Unsafe.Add(ref code, p++) = (byte)(0xC0 | ((reg & 7) << 3) | (rm & 7));
+        _position = p;
+    }
+
+    /// <summary>A VEX-encoded instruction with memory in ModRM.rm; see <see cref="EmitRM"/> for <paramref name="trailingBytes"/>.</summary>
+    private void EmitVexRM(int prefixes, int vexW, int opcode, int reg, int vvvv, in Mem mem, int trailingBytes = 0)
+    {
+        Reserve();
+        ref byte code = ref MemoryMarshal.GetArrayDataReference(_code);
+        int x = mem.IndexIndex >= 0 ? mem.IndexIndex & 8 : 0;
+        int b = mem.BaseIndex >= 0 ? mem.BaseIndex & 8 : 0;
+        int p = WriteVexPrefix(ref code, _position, prefixes, vexW, opcode, reg, vvvv, x, b);
+        _position = WriteMemoryOperand(ref code, p, reg & 7, mem, trailingBytes);
+    }
+
+    /// <summary>
+    /// The VEX prefix and the opcode byte (Intel SDM Vol. 2, 2.3.5). R, X, B and vvvv are stored
+    /// inverted. The two-byte form (C5) implies map 0F, W = 0 and X = B = 0, and is used whenever those
+    /// hold because it is one byte shorter; anything else takes the three-byte form (C4).
+    /// </summary>
+    private static int WriteVexPrefix(ref byte code, int p, int prefixes, int vexW, int opcode, int reg, int vvvv, int x, int b)
+    {
+        Debug.Assert(opcode > 0xFF, "VEX has no one-byte opcode map");
+        Debug.Assert((prefixes & OperandSizePrefix) == 0, "VEX replaces the operand-size prefix with pp");
+        int pp = (prefixes & 0xFF) switch
+        {
+            0x66 => 1,
+            0xF3 => 2,
+            0xF2 => 3,
+            _ => 0,
+        };
+        int vlpp = ((~vvvv & 15) << 3) | ((prefixes & VexL256) != 0 ? 4 : 0) | pp;
+        int notR = (reg & 8) == 0 ? 0x80 : 0;
+        if (opcode <= 0xFFFF && vexW == 0 && x == 0 && b == 0)
+        {
+            Unsafe.Add(ref code, p++) = 0xC5;
+            Unsafe.Add(ref code, p++) = (byte)(notR | vlpp);
+        }
+        else
+        {
+            // mmmmm: 1 = 0F, 2 = 0F38, 3 = 0F3A.
+            int map = opcode <= 0xFFFF ? 1 : (opcode >> 8) == 0x0F38 ? 2 : 3;
+            Unsafe.Add(ref code, p++) = 0xC4;
+            Unsafe.Add(ref code, p++) = (byte)(notR | (x == 0 ? 0x40 : 0) | (b == 0 ? 0x20 : 0) | map);
+            Unsafe.Add(ref code, p++) = (byte)((vexW != 0 ? 0x80 : 0) | vlpp);
+        }
+        Unsafe.Add(ref code, p++) = (byte)opcode;
+        return p;
     }
 
     /// <summary>

@@ -1,8 +1,9 @@
 namespace Kiln.Jit.X64;
 
-// Scalar SSE/SSE2/SSE4.1 for f32 and f64, and the packed logic ops used for sign and abs masks.
-// Legacy (non-VEX) encodings: a mandatory prefix selects the type (none = ps, 66 = pd, F3 = ss,
-// F2 = sd). Packed memory operands must be 16-byte aligned, which the constant pool guarantees.
+// Scalar SSE/SSE2/SSE4.1 for f32 and f64, movd/movq between the register files, and the constant
+// pool operands. Legacy (non-VEX) encodings: a mandatory prefix selects the type (none = ps, 66 = pd,
+// F3 = ss, F2 = sd). The packed forms (v128, and the ps/pd logic ops scalar code uses for sign and
+// abs masks) are in Assembler.Simd.cs and Assembler.Avx.cs.
 public sealed partial class Assembler
 {
     private const int Ps = 0, Pd = 0x66, Ss = 0xF3, Sd = 0xF2;
@@ -23,15 +24,6 @@ public sealed partial class Assembler
     public void Movsd(Xmm dst, Xmm src) => SseRR(Sd, 0x0F10, dst.Index, src.Index);
     public void Movsd(Xmm dst, Mem src) => SseRM(Sd, 0x0F10, dst.Index, src);
     public void Movsd(Mem dst, Xmm src) => SseRM(Sd, 0x0F11, src.Index, dst);
-
-    /// <summary>movaps dst, src: the preferred full-register copy.</summary>
-    public void Movaps(Xmm dst, Xmm src) => SseRR(Ps, 0x0F28, dst.Index, src.Index);
-    public void Movaps(Xmm dst, Mem src) => SseRM(Ps, 0x0F28, dst.Index, src);
-    public void Movaps(Mem dst, Xmm src) => SseRM(Ps, 0x0F29, src.Index, dst);
-
-    /// <summary>movups: as movaps, without the 16-byte alignment requirement on memory.</summary>
-    public void Movups(Xmm dst, Mem src) => SseRM(Ps, 0x0F10, dst.Index, src);
-    public void Movups(Mem dst, Xmm src) => SseRM(Ps, 0x0F11, src.Index, dst);
 
     /// <summary>movd xmm, r32 (zeroes the upper lanes).</summary>
     public void Movd(Xmm dst, Gpr src) => SseRR(Pd, 0x0F6E, dst.Index, src.Index);
@@ -178,26 +170,6 @@ public sealed partial class Assembler
         SseRM(Pd, 0x0F3A0B, dst.Index, src, 0, 1);
         Put((int)mode);
     }
-
-    // ---- packed logic (sign masks for neg/abs/copysign, zeroing) ----
-
-    public void Andps(Xmm dst, Xmm src) => SseRR(Ps, 0x0F54, dst.Index, src.Index);
-    public void Andps(Xmm dst, Mem src) => SseRM(Ps, 0x0F54, dst.Index, src);
-    public void Andpd(Xmm dst, Xmm src) => SseRR(Pd, 0x0F54, dst.Index, src.Index);
-    public void Andpd(Xmm dst, Mem src) => SseRM(Pd, 0x0F54, dst.Index, src);
-    /// <summary>andnps dst, src: dst = ~dst &amp; src.</summary>
-    public void Andnps(Xmm dst, Xmm src) => SseRR(Ps, 0x0F55, dst.Index, src.Index);
-    public void Andnps(Xmm dst, Mem src) => SseRM(Ps, 0x0F55, dst.Index, src);
-    public void Andnpd(Xmm dst, Xmm src) => SseRR(Pd, 0x0F55, dst.Index, src.Index);
-    public void Andnpd(Xmm dst, Mem src) => SseRM(Pd, 0x0F55, dst.Index, src);
-    public void Orps(Xmm dst, Xmm src) => SseRR(Ps, 0x0F56, dst.Index, src.Index);
-    public void Orps(Xmm dst, Mem src) => SseRM(Ps, 0x0F56, dst.Index, src);
-    public void Orpd(Xmm dst, Xmm src) => SseRR(Pd, 0x0F56, dst.Index, src.Index);
-    public void Orpd(Xmm dst, Mem src) => SseRM(Pd, 0x0F56, dst.Index, src);
-    public void Xorps(Xmm dst, Xmm src) => SseRR(Ps, 0x0F57, dst.Index, src.Index);
-    public void Xorps(Xmm dst, Mem src) => SseRM(Ps, 0x0F57, dst.Index, src);
-    public void Xorpd(Xmm dst, Xmm src) => SseRR(Pd, 0x0F57, dst.Index, src.Index);
-    public void Xorpd(Xmm dst, Mem src) => SseRM(Pd, 0x0F57, dst.Index, src);
 
     // ---- constants ----
 

@@ -15,8 +15,9 @@ namespace Kiln.Jit.X64;
 /// </summary>
 /// <remarks>
 /// Partial files: this one holds buffers, labels and finishing; <c>Assembler.Encoding.cs</c> the
-/// prefix/ModRM/SIB core; <c>Assembler.Integer.cs</c>, <c>Assembler.Control.cs</c> and
-/// <c>Assembler.Sse.cs</c> the instruction forms. An instance is used by one thread at a time; a
+/// prefix/ModRM/SIB and VEX core; <c>Assembler.Integer.cs</c>, <c>Assembler.Control.cs</c>,
+/// <c>Assembler.Sse.cs</c> (scalar floats), <c>Assembler.Simd.cs</c> (packed SSE and the opcode table)
+/// and <c>Assembler.Avx.cs</c> (VEX) the instruction forms. An instance is used by one thread at a time; a
 /// compiler keeps one per worker and calls <see cref="Reset"/> between functions.
 /// </remarks>
 public sealed partial class Assembler

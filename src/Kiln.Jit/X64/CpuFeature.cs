@@ -7,7 +7,8 @@ namespace Kiln.Jit.X64;
 public enum CpuFeature
 {
     None = 0,
-    /// <summary>SSE4.1: roundss/roundsd (Wasm floor/ceil/trunc/nearest in one instruction).</summary>
+    /// <summary>SSE4.1: roundss/roundsd (Wasm floor/ceil/trunc/nearest in one instruction), and most of the
+    /// packed forms v128 needs (pinsrb/d/q, pextrb/d/q, pmovsx/pmovzx, pmulld, ptest, blends, roundps).</summary>
     Sse41 = 1 << 0,
     /// <summary>POPCNT.</summary>
     Popcnt = 1 << 1,
@@ -17,8 +18,14 @@ public enum CpuFeature
     Bmi1 = 1 << 3,
     /// <summary>BMI2 (shlx/sarx/shrx, later).</summary>
     Bmi2 = 1 << 4,
-    /// <summary>AVX (VEX encoding, later).</summary>
+    /// <summary>AVX: the VEX encoding, so every 128-bit form gets a non-destructive three-operand twin.</summary>
     Avx = 1 << 5,
-    /// <summary>AVX2 (later).</summary>
+    /// <summary>AVX2: vpbroadcastb/w/d/q and vbroadcastss from a register.</summary>
     Avx2 = 1 << 6,
+    /// <summary>SSE3: movddup, haddps/haddpd.</summary>
+    Sse3 = 1 << 7,
+    /// <summary>SSSE3: pshufb, palignr, pabsb/w/d, psignb/w/d, pmulhrsw, pmaddubsw.</summary>
+    Ssse3 = 1 << 8,
+    /// <summary>SSE4.2: pcmpgtq.</summary>
+    Sse42 = 1 << 9,
 }

@@ -22,8 +22,9 @@ public readonly struct CpuFeatures : IEquatable<CpuFeatures>
     public static CpuFeatures Baseline => new(CpuFeature.None);
 
     /// <summary>Every feature Kiln knows, for assembling code that will not run here (tests, listings).</summary>
-    public static CpuFeatures All => new(CpuFeature.Sse41 | CpuFeature.Popcnt | CpuFeature.Lzcnt | CpuFeature.Bmi1 |
-                                         CpuFeature.Bmi2 | CpuFeature.Avx | CpuFeature.Avx2);
+    public static CpuFeatures All => new(CpuFeature.Sse3 | CpuFeature.Ssse3 | CpuFeature.Sse41 | CpuFeature.Sse42 |
+                                         CpuFeature.Popcnt | CpuFeature.Lzcnt | CpuFeature.Bmi1 | CpuFeature.Bmi2 |
+                                         CpuFeature.Avx | CpuFeature.Avx2);
 
     /// <summary>What this process may use.</summary>
     public static CpuFeatures Host { get; } = Detect();
@@ -31,9 +32,21 @@ public readonly struct CpuFeatures : IEquatable<CpuFeatures>
     private static CpuFeatures Detect()
     {
         CpuFeature flags = CpuFeature.None;
+        if (Sse3.IsSupported)
+        {
+            flags |= CpuFeature.Sse3;
+        }
+        if (Ssse3.IsSupported)
+        {
+            flags |= CpuFeature.Ssse3;
+        }
         if (Sse41.IsSupported)
         {
             flags |= CpuFeature.Sse41;
+        }
+        if (Sse42.IsSupported)
+        {
+            flags |= CpuFeature.Sse42;
         }
         if (Popcnt.IsSupported)
         {
@@ -51,6 +64,8 @@ public readonly struct CpuFeatures : IEquatable<CpuFeatures>
         {
             flags |= CpuFeature.Bmi2;
         }
+        // Avx.IsSupported also requires the OS to save the ymm state (OSXSAVE and XCR0), which the
+        // cpuid AVX bit alone does not say; without it every VEX instruction faults with #UD.
         if (Avx.IsSupported)
         {
             flags |= CpuFeature.Avx;

@@ -49,6 +49,16 @@ public sealed class AllocationTests
             asm.Movsd(x, Mem.At(Gpr.Rsp, 16));
             asm.Addsd(x, asm.ConstF64(i % 7));
             asm.Movsd(Mem.At(Gpr.Rsp, 16), x);
+            Xmm y = Xmm.FromIndex((i + 7) % 16);
+            asm.Movdqu(y, Mem.At(Gpr.R15, a, 1, 32));
+            asm.Pshufb(y, asm.Const128(0x0706050403020100, (ulong)i));
+            asm.Pinsrd(y, b, (byte)(i % 4));
+            asm.Psllw(y, 3);
+            asm.Cmpps(x, y, FloatComparison.LessThan);
+            asm.Vpaddd(x, y, Mem.At(Gpr.Rsp, 32));
+            asm.Vpblendvb(x, x, y, Xmm.Xmm15);
+            asm.Vpbroadcastd(y, x);
+            asm.Movdqu(Mem.At(Gpr.R15, a, 1, 32), y);
             asm.Call(RelocationTarget.Function(i % 3));
             asm.CallViaSlot(RelocationTarget.Symbol(new SymbolId(i % 4)));
             asm.Bind(skip);

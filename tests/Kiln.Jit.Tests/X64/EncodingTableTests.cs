@@ -187,6 +187,14 @@ internal static class InstructionText
                 {
                     args[p] = (RoundingMode)imm;
                 }
+                else if (type == typeof(byte) && imm <= byte.MaxValue)
+                {
+                    args[p] = (byte)imm;
+                }
+                else if (type == typeof(FloatComparison) && imm <= byte.MaxValue)
+                {
+                    args[p] = (FloatComparison)imm;
+                }
                 else
                 {
                     return false;

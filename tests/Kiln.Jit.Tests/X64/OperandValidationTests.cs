@@ -55,6 +55,42 @@ public sealed class OperandValidationTests
         Assert.Equal(0, _asm.Position);
     }
 
+    [Fact]
+    public void LanesAndMasksMustExist()
+    {
+        // The CPU would take the index modulo the lane count (or drop the mask's extra bits) and
+        // silently touch another lane.
+        Assert.Throws<AssemblerException>(() => _asm.Pinsrb(Xmm.Xmm0, Gpr.Rax, 16));
+        Assert.Throws<AssemblerException>(() => _asm.Pinsrw(Xmm.Xmm0, Mem.At(Gpr.Rax), 8));
+        Assert.Throws<AssemblerException>(() => _asm.Pinsrd(Xmm.Xmm0, Gpr.Rax, 4));
+        Assert.Throws<AssemblerException>(() => _asm.Pinsrq(Xmm.Xmm0, Gpr.Rax, 2));
+        Assert.Throws<AssemblerException>(() => _asm.Pextrb(Gpr.Rax, Xmm.Xmm0, 16));
+        Assert.Throws<AssemblerException>(() => _asm.Pextrw(Gpr.Rax, Xmm.Xmm0, 8));
+        Assert.Throws<AssemblerException>(() => _asm.Pextrd(Mem.At(Gpr.Rax), Xmm.Xmm0, 4));
+        Assert.Throws<AssemblerException>(() => _asm.Pextrq(Gpr.Rax, Xmm.Xmm0, 2));
+        Assert.Throws<AssemblerException>(() => _asm.Extractps(Gpr.Rax, Xmm.Xmm0, 4));
+        Assert.Throws<AssemblerException>(() => _asm.Vpinsrq(Xmm.Xmm0, Xmm.Xmm1, Gpr.Rax, 2));
+        Assert.Throws<AssemblerException>(() => _asm.Blendps(Xmm.Xmm0, Xmm.Xmm1, 0x10));
+        Assert.Throws<AssemblerException>(() => _asm.Blendpd(Xmm.Xmm0, Xmm.Xmm1, 0x4));
+        Assert.Throws<AssemblerException>(() => _asm.Shufpd(Xmm.Xmm0, Xmm.Xmm1, 0x4));
+        Assert.Throws<AssemblerException>(() => _asm.Vblendps(Xmm.Xmm0, Xmm.Xmm1, Xmm.Xmm2, 0x10));
+        Assert.Equal(0, _asm.Position);
+        _asm.Pinsrb(Xmm.Xmm0, Gpr.Rax, 15);
+        _asm.Pextrq(Gpr.Rax, Xmm.Xmm0, 1);
+        _asm.Blendps(Xmm.Xmm0, Xmm.Xmm1, 0xF);
+    }
+
+    [Fact]
+    public void GreaterThanPredicatesAreVexOnly()
+    {
+        Assert.Throws<AssemblerException>(() => _asm.Cmpps(Xmm.Xmm0, Xmm.Xmm1, FloatComparison.GreaterThan));
+        Assert.Throws<AssemblerException>(() => _asm.Cmppd(Xmm.Xmm0, Mem.At(Gpr.Rax), FloatComparison.GreaterOrEqual));
+        Assert.Throws<AssemblerException>(() => _asm.Vcmpps(Xmm.Xmm0, Xmm.Xmm1, Xmm.Xmm2, (FloatComparison)32));
+        Assert.Equal(0, _asm.Position);
+        _asm.Vcmpps(Xmm.Xmm0, Xmm.Xmm1, Xmm.Xmm2, FloatComparison.GreaterThan);
+        _asm.Cmpps(Xmm.Xmm0, Xmm.Xmm1, FloatComparison.Ordered);
+    }
+
     [Theory]
     [InlineData(0L, 5)]
     [InlineData(0x7FFF_FFFFL, 5)]
