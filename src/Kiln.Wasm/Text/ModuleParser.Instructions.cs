@@ -110,7 +110,7 @@ internal sealed partial class ModuleParser
     {
         if (_c.IsKeyword("block"u8) || _c.IsKeyword("loop"u8) || _c.IsKeyword("if"u8))
         {
-            EnsureStack();
+            EnterNesting();
             Opcode op = _c.IsKeyword("block"u8) ? Opcode.Block : _c.IsKeyword("loop"u8) ? Opcode.Loop : Opcode.If;
             _c.Advance();
             string? label = _c.TryId();
@@ -131,6 +131,7 @@ internal sealed partial class ModuleParser
             CheckEndLabel(label);
             code.Add((byte)Opcode.End);
             _labels.RemoveAt(_labels.Count - 1);
+            _nesting--;
             return;
         }
         ParseOperator(code);
@@ -151,12 +152,21 @@ internal sealed partial class ModuleParser
     }
 
     /// <summary>
-    /// Nesting recurses; input nested deeper than the thread's stack allows is rejected instead of
-    /// overflowing the stack, which would kill the process.
+    /// Deepest nesting of blocks and folded instructions the text parser accepts. A fixed limit, so
+    /// that whether a module parses never depends on the stack of the thread that parses it;
+    /// the stack check below stays as a backstop for threads with very small stacks.
     /// </summary>
-    private void EnsureStack()
+    public const int MaxNestingDepth = 10_000;
+
+    private int _nesting;
+
+    /// <summary>
+    /// Nesting recurses; input nested deeper than <see cref="MaxNestingDepth"/> (or than the thread's
+    /// stack allows) is rejected instead of overflowing the stack, which would kill the process.
+    /// </summary>
+    private void EnterNesting()
     {
-        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        if (++_nesting > MaxNestingDepth || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
             throw _c.Error("nesting too deep");
         }
@@ -164,7 +174,13 @@ internal sealed partial class ModuleParser
 
     private void ParseFolded(List<byte> code)
     {
-        EnsureStack();
+        EnterNesting();
+        ParseFoldedInstruction(code);
+        _nesting--;
+    }
+
+    private void ParseFoldedInstruction(List<byte> code)
+    {
         if (_c.PeekKind(1) != TokenKind.Keyword)
         {
             _c.Advance();

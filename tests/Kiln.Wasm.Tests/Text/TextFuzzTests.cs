@@ -176,6 +176,27 @@ public sealed class TextFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_nesting_limit_is_fixed_not_the_stack_size(bool folded)
+    {
+        // A thread with a stack far larger than the limit needs: the outcome is the limit's alone.
+        string Nested(int depth) => folded
+            ? "(module (func " + string.Concat(Enumerable.Repeat("(block ", depth)) + new string(')', depth) + "))"
+            : "(module (func " + string.Concat(Enumerable.Repeat("block ", depth)) + string.Concat(Enumerable.Repeat("end ", depth)) + "))";
+        Exception? atLimit = null, overLimit = null;
+        var thread = new Thread(() =>
+        {
+            atLimit = Record.Exception(() => TextParser.ParseModule(Nested(ModuleParser.MaxNestingDepth - 1)));
+            overLimit = Record.Exception(() => TextParser.ParseModule(Nested(ModuleParser.MaxNestingDepth + 1)));
+        }, maxStackSize: 512 * 1024 * 1024);
+        thread.Start();
+        thread.Join();
+        Assert.Null(atLimit);
+        Assert.Equal("nesting too deep", Assert.IsType<MalformedModuleException>(overLimit).Reason);
+    }
+
+    [Theory]
     [InlineData(100_000)]
     [InlineData(1_000_000)]
     public void Deep_nesting_is_an_error_not_a_stack_overflow(int depth)
