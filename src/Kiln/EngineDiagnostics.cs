@@ -25,7 +25,12 @@ internal sealed class EngineDiagnostics : ICodeObserver, IDisposable
     /// <summary>The options for <see cref="JitDiagnostics"/> that an engine's options ask for.</summary>
     public static JitDiagnosticsOptions OptionsFor(EngineOptions options) => new()
     {
-        Profiler = options.Profiler,
+        Profiler = options.Profiler switch
+        {
+            CodeProfiler.PerfMap => JitProfiler.PerfMap,
+            CodeProfiler.JitDump => JitProfiler.JitDump,
+            _ => JitProfiler.None,
+        },
         DebugInfo = options.DebugInfo,
     };
 

@@ -1,4 +1,3 @@
-using Kiln.Jit.Diagnostics;
 
 namespace Kiln;
 
@@ -45,12 +44,12 @@ public sealed record EngineOptions
     public ICodeObserver? CodeObserver { get; init; }
 
     /// <summary>
-    /// Compiled tiers: name compiled code for perf. <see cref="JitProfiler.PerfMap"/> writes <c>/tmp/perf-PID.map</c>
+    /// Compiled tiers: name compiled code for perf. <see cref="CodeProfiler.PerfMap"/> writes <c>/tmp/perf-PID.map</c>
     /// (and makes the engine use mprotect code memory; refused when <c>DOTNET_PerfMapEnabled</c> is 1 or 3);
-    /// <see cref="JitProfiler.JitDump"/> writes <c>jit-PID.dump</c> for <c>perf inject --jit</c> (in
+    /// <see cref="CodeProfiler.JitDump"/> writes <c>jit-PID.dump</c> for <c>perf inject --jit</c> (in
     /// <c>$KILN_JITDUMP_DIR</c> or a new <c>~/.debug/jit/kiln-*</c> directory). Off by default, at no cost.
     /// </summary>
-    public JitProfiler Profiler { get; init; } = JitProfiler.None;
+    public CodeProfiler Profiler { get; init; } = CodeProfiler.None;
 
     /// <summary>
     /// Compiled tiers: register compiled code with GDB (symbols, unwind info) and its unwind info with the system

@@ -1,5 +1,4 @@
 using Kiln;
-using Kiln.Jit.Diagnostics;
 
 // Runs a small module on the baseline tier with the engine's diagnostics on, for tests under gdb and perf
 // (tests/Kiln.Tests/Api/EngineDiagnosticsToolTests.cs):
@@ -24,8 +23,8 @@ double seconds = args.Length > 1 ? double.Parse(args[1], System.Globalization.Cu
 EngineOptions options = args[0] switch
 {
     "debug" => new EngineOptions { Tier = Tier.Baseline, DebugInfo = true },
-    "jitdump" => new EngineOptions { Tier = Tier.Baseline, Profiler = JitProfiler.JitDump },
-    "perfmap" => new EngineOptions { Tier = Tier.Baseline, Profiler = JitProfiler.PerfMap },
+    "jitdump" => new EngineOptions { Tier = Tier.Baseline, Profiler = CodeProfiler.JitDump },
+    "perfmap" => new EngineOptions { Tier = Tier.Baseline, Profiler = CodeProfiler.PerfMap },
     _ => throw new ArgumentException($"unknown mode {args[0]}"),
 };
 using (var engine = new Engine(options))

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Kiln.Cli.Run;
-using Kiln.Jit.Diagnostics;
 
 namespace Kiln.Cli.Commands;
 
@@ -56,9 +55,9 @@ internal static class RunCommand
         {
             try
             {
-                JitProfiler profiler = result.GetValue(profile) is { } p ? OptionValues.ParseProfiler(p) : JitProfiler.None;
+                CodeProfiler profiler = result.GetValue(profile) is { } p ? OptionValues.ParseProfiler(p) : CodeProfiler.None;
                 bool wantsDebugInfo = result.GetValue(debugInfo);
-                bool needsCompiledCode = profiler != JitProfiler.None || wantsDebugInfo;
+                bool needsCompiledCode = profiler != CodeProfiler.None || wantsDebugInfo;
                 // Profilers and debuggers see machine code only: they imply the baseline tier, and contradict an explicit interp.
                 string tierName = result.GetValue(tier) ?? (needsCompiledCode || CompilesByDefault ? "baseline" : "interp");
                 if (!TierNames.TryParse(tierName, out Tier parsedTier))
@@ -67,7 +66,7 @@ internal static class RunCommand
                 }
                 if (needsCompiledCode && parsedTier == Tier.Interpreter)
                 {
-                    string flag = profiler != JitProfiler.None ? "--profile" : "--debug-info";
+                    string flag = profiler != CodeProfiler.None ? "--profile" : "--debug-info";
                     throw new FormatException($"{flag} needs compiled code: it cannot be used with --tier interp (use --tier baseline, or leave --tier out)");
                 }
                 if (result.GetValue(fuel) is < 0)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Kiln.Jit.Diagnostics;
 
 namespace Kiln.Cli.Run;
 
@@ -29,7 +28,7 @@ internal sealed record RunOptions
     public bool Stats { get; init; }
 
     /// <summary>Name compiled code for perf (<c>--profile</c>); baseline tier only.</summary>
-    public JitProfiler Profiler { get; init; } = JitProfiler.None;
+    public CodeProfiler Profiler { get; init; } = CodeProfiler.None;
 
     /// <summary>Register compiled code with GDB and the unwinder (<c>--debug-info</c>); baseline tier only.</summary>
     public bool DebugInfo { get; init; }
@@ -59,10 +58,10 @@ internal readonly record struct DirectoryGrant(string HostPath, string GuestPath
 internal static class OptionValues
 {
     /// <summary><c>perfmap</c> or <c>jitdump</c> (the <c>--profile</c> values).</summary>
-    public static JitProfiler ParseProfiler(string text) => text switch
+    public static CodeProfiler ParseProfiler(string text) => text switch
     {
-        "perfmap" => JitProfiler.PerfMap,
-        "jitdump" => JitProfiler.JitDump,
+        "perfmap" => CodeProfiler.PerfMap,
+        "jitdump" => CodeProfiler.JitDump,
         _ => throw new FormatException($"unknown profiler '{text}' (use perfmap or jitdump)"),
     };
 

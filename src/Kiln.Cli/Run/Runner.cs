@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Kiln.Jit.Diagnostics;
+using System.Diagnostics;
 using Kiln.Wasi;
 using Kiln.Wasm;
 using Kiln.Wasm.Binary;
@@ -60,7 +60,7 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         catch (JitDiagnosticsException e)
         {
             // The environment contradicts the flags (e.g. DOTNET_PerfMapEnabled), or the profiler's file cannot be written.
-            string flag = options.Profiler != JitProfiler.None ? "--profile" : "--debug-info";
+            string flag = options.Profiler != CodeProfiler.None ? "--profile" : "--debug-info";
             return Fail(ExitCodes.Usage, $"{flag}: {e.Message}");
         }
         catch (InternalErrorException e)

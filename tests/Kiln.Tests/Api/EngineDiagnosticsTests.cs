@@ -38,7 +38,7 @@ public class EngineDiagnosticsTests
     {
         // The process's perf map stays in use until the process ends; then it goes, so runs leave no file in /tmp.
         DeleteAtExit($"/tmp/perf-{Environment.ProcessId}.map", File.Delete);
-        using var engine = new Engine(new EngineOptions { Tier = Tier.Baseline, Profiler = JitProfiler.PerfMap });
+        using var engine = new Engine(new EngineOptions { Tier = Tier.Baseline, Profiler = CodeProfiler.PerfMap });
         using var store = new Store(engine);
         Instance instance = new Linker(engine).Instantiate(store, Module.FromText(engine, Wat));
         Assert.Equal(42, instance.GetFunction("twice")!.Invoke([Value.FromI32(21)])[0].AsI32());
@@ -66,7 +66,7 @@ public class EngineDiagnosticsTests
         Environment.SetEnvironmentVariable("KILN_JITDUMP_DIR", dir);
         // The process's one jitdump stays open until the process ends; so does its directory.
         DeleteAtExit(dir, d => Directory.Delete(d, recursive: true));
-        using var engine = new Engine(new EngineOptions { Tier = Tier.Baseline, Profiler = JitProfiler.JitDump });
+        using var engine = new Engine(new EngineOptions { Tier = Tier.Baseline, Profiler = CodeProfiler.JitDump });
         using var store = new Store(engine);
         Instance instance = new Linker(engine).Instantiate(store, Module.FromText(engine, Wat));
         Assert.Equal(5, instance.GetFunction("add")!.Invoke([Value.FromI32(2), Value.FromI32(3)])[0].AsI32());

@@ -76,7 +76,7 @@ public class EngineLineTableTests
                 Directory.Delete(dir, recursive: true);
             }
         };
-        using var engine = new Engine(new EngineOptions { Tier = Tier.Baseline, Profiler = JitProfiler.JitDump });
+        using var engine = new Engine(new EngineOptions { Tier = Tier.Baseline, Profiler = CodeProfiler.JitDump });
         using var store = new Store(engine);
         Module module = Module.FromBinary(engine, s_binary, "lines");
         Instance instance = new Linker(engine).Instantiate(store, module);
