@@ -16,6 +16,7 @@ public sealed unsafe partial class Func : Extern
         : base(store)
     {
         Type = type;
+        CallSlots = SlotLayout.CallAreaSlots(type);
         TypeId = store.Engine.GetSignatureId(type);
         FuncRef = (VmFuncRef*)store.AllocateNative(sizeof(VmFuncRef));
         Id = store.AddFunction(this);
@@ -33,6 +34,9 @@ public sealed unsafe partial class Func : Extern
     public override ExternKind Kind => ExternKind.Function;
 
     public FuncType Type { get; }
+
+    /// <summary>Slots of this function's argument/result area (<see cref="SlotLayout.CallAreaSlots"/>).</summary>
+    internal int CallSlots { get; }
 
     /// <summary>Engine-wide signature id (what call_indirect compares).</summary>
     internal int TypeId { get; }
@@ -66,9 +70,11 @@ public sealed unsafe partial class Func : Extern
         ImmutableArray<ValType> ps = type.Params;
         ImmutableArray<ValType> rs = type.Results;
         var args = new Value[ps.Length];
+        int at = 0;
         for (int i = 0; i < ps.Length; i++)
         {
-            args[i] = caller.Store.FromSlot(ps[i], slots[i]);
+            args[i] = caller.Store.ReadSlots(ps[i], slots + at);
+            at += SlotLayout.SlotCount(ps[i]);
         }
         var results = new Value[rs.Length];
         for (int i = 0; i < rs.Length; i++)
@@ -82,7 +88,12 @@ public sealed unsafe partial class Func : Extern
             {
                 throw new InvalidOperationException($"host function result {i} is {results[i].Type.ToText()}, expected {rs[i].ToText()}");
             }
-            slots[i] = caller.Store.ToSlot(results[i]);
+        }
+        // Only after every result is checked: the result area overlaps the arguments.
+        at = 0;
+        for (int i = 0; i < rs.Length; i++)
+        {
+            at += caller.Store.WriteSlots(results[i], slots + at);
         }
     };
 
@@ -139,17 +150,20 @@ public sealed unsafe partial class Func : Extern
                 throw new ArgumentException($"argument {i} is {args[i].Type.ToText()}, expected {ps[i].ToText()}", nameof(args));
             }
         }
-        ulong* slots = EnterTyped(Math.Max(ps.Length, rs.Length));
+        ulong* slots = EnterTyped(CallSlots);
         try
         {
+            int at = 0;
             for (int i = 0; i < ps.Length; i++)
             {
-                slots[i] = Store.ToSlot(args[i]);
+                at += Store.WriteSlots(args[i], slots + at);
             }
             Executor.Call(this, slots);
+            at = 0;
             for (int i = 0; i < rs.Length; i++)
             {
-                results[i] = Store.FromSlot(rs[i], slots[i]);
+                results[i] = Store.ReadSlots(rs[i], slots + at);
+                at += SlotLayout.SlotCount(rs[i]);
             }
         }
         finally

@@ -1,4 +1,5 @@
 using Kiln.Vm;
+using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
 
 namespace Kiln;
@@ -6,6 +7,7 @@ namespace Kiln;
 /// <summary>
 /// A global variable: a 16-byte native cell that compiled code and every importing instance read
 /// through a pointer, so a mutable global exported by one instance is shared, as the spec requires.
+/// The cell holds a value as a row of slots does (<see cref="SlotLayout"/>): a v128 fills it.
 /// </summary>
 public sealed unsafe class Global : Extern
 {
@@ -31,14 +33,16 @@ public sealed unsafe class Global : Extern
             throw new ArgumentException($"initial value is {initial.Type.ToText()}, global is {type.ValueType.ToText()}", nameof(initial));
         }
         var g = new Global(store, type);
-        *g.Cell = store.ToSlot(initial);
+        store.WriteSlots(initial, g.Cell);
         return g;
     }
 
-    internal static Global CreateFromSlot(Store store, GlobalType type, ulong bits)
+    /// <summary>A global whose 16-byte cell starts as <paramref name="contents"/> (a one-slot value has a zero high half).</summary>
+    internal static Global CreateFromCell(Store store, GlobalType type, V128 contents)
     {
         var g = new Global(store, type);
-        *g.Cell = bits;
+        g.Cell[0] = contents.Low;
+        g.Cell[1] = contents.High;
         return g;
     }
 
@@ -47,7 +51,7 @@ public sealed unsafe class Global : Extern
         get
         {
             Store.ThrowIfDisposed();
-            return Store.FromSlot(Type.ValueType, *Cell);
+            return Store.ReadSlots(Type.ValueType, Cell);
         }
         set
         {
@@ -60,7 +64,7 @@ public sealed unsafe class Global : Extern
             {
                 throw new ArgumentException($"value is {value.Type.ToText()}, global is {Type.ValueType.ToText()}", nameof(value));
             }
-            *Cell = Store.ToSlot(value);
+            Store.WriteSlots(value, Cell);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Kiln.Vm;
+using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
 
 namespace Kiln;
@@ -240,8 +241,8 @@ public sealed unsafe partial class Instance
         for (int i = 0; i < m.Globals.Count; i++)
         {
             // Spec 3.4.10: initializers may read imported globals (and earlier ones) only.
-            ulong value = ConstEval.Evaluate(this, m.Globals[i].Init, importedGlobals + i);
-            Globals[importedGlobals + i] = Global.CreateFromSlot(Store, m.Globals[i].Type, value);
+            V128 value = ConstEval.EvaluateCell(this, m.Globals[i].Init, importedGlobals + i);
+            Globals[importedGlobals + i] = Global.CreateFromCell(Store, m.Globals[i].Type, value);
         }
     }
 

@@ -94,7 +94,7 @@ public sealed partial class Module
     /// <summary>Decodes, validates and compiles a binary module.</summary>
     /// <exception cref="Wasm.MalformedModuleException">The bytes are not a well-formed module.</exception>
     /// <exception cref="Wasm.InvalidModuleException">The module breaks a validation rule.</exception>
-    /// <exception cref="UnsupportedFeatureException">The module uses a feature the tier lacks (SIMD in the interpreter).</exception>
+    /// <exception cref="UnsupportedFeatureException">The module uses a feature the tier lacks (SIMD in the baseline compiler).</exception>
     public static Module FromBinary(Engine engine, ReadOnlyMemory<byte> bytes, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
@@ -143,20 +143,6 @@ public sealed partial class Module
 
     private static void CheckSupported(WasmModule model)
     {
-        foreach (Wasm.Model.Global g in model.Globals)
-        {
-            if (g.Type.ValueType == ValType.V128)
-            {
-                throw new UnsupportedFeatureException("v128 globals: the interpreter does not support SIMD yet");
-            }
-        }
-        foreach (Import i in model.Imports)
-        {
-            if (i.Global is { ValueType: ValType.V128 })
-            {
-                throw new UnsupportedFeatureException("v128 globals: the interpreter does not support SIMD yet");
-            }
-        }
         if (model.Memories.Count + model.ImportedMemoryCount > 1)
         {
             throw new UnsupportedFeatureException("more than one memory (multi-memory is not part of WebAssembly 2.0)");

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Kiln.Interpreter;
 using Kiln.Vm;
+using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
 
 namespace Kiln;
@@ -214,21 +215,44 @@ public sealed unsafe partial class Store : IDisposable
 
     internal Func? FuncRefFromSlot(ulong slot) => slot == 0 ? null : _functions[((VmFuncRef*)(nint)slot)->FuncId];
 
-    /// <summary>The slot bits of <paramref name="value"/> (numbers: raw bits; references: handles).</summary>
+    /// <summary>
+    /// The bits of a one-slot value (numbers: raw bits; references: handles). A v128 takes two
+    /// slots (<see cref="SlotLayout"/>): use <see cref="WriteSlots"/> for it.
+    /// </summary>
     internal ulong ToSlot(in Value value) => value.Type switch
     {
         ValType.FuncRef => FuncRefToSlot(value.AsFuncRef()),
         ValType.ExternRef => ExternRefToSlot(value.AsExternRef()),
-        ValType.V128 => throw new UnsupportedFeatureException("v128 values are not supported by the interpreter yet"),
+        ValType.V128 => throw new InternalErrorException("a v128 value takes two slots"),
         _ => value.Bits,
     };
 
+    /// <summary>A one-slot value of <paramref name="type"/> (not v128: see <see cref="ReadSlots"/>).</summary>
     internal Value FromSlot(ValType type, ulong slot) => type switch
     {
         ValType.FuncRef => Value.FromFuncRef(FuncRefFromSlot(slot)),
         ValType.ExternRef => Value.FromExternRef(ExternRefFromSlot(slot)),
+        ValType.V128 => throw new InternalErrorException("a v128 value takes two slots"),
         _ => Value.FromBits(type, slot),
     };
+
+    /// <summary>Writes <paramref name="value"/> to <paramref name="slots"/> and returns the slot count (<see cref="SlotLayout"/>).</summary>
+    internal int WriteSlots(in Value value, ulong* slots)
+    {
+        if (value.Type == ValType.V128)
+        {
+            V128 v = value.AsV128();
+            slots[0] = v.Low;
+            slots[1] = v.High;
+            return SlotLayout.V128Slots;
+        }
+        *slots = ToSlot(value);
+        return 1;
+    }
+
+    /// <summary>Reads a value of <paramref name="type"/> from <paramref name="slots"/> (<see cref="SlotLayout"/>).</summary>
+    internal Value ReadSlots(ValType type, ulong* slots) =>
+        type == ValType.V128 ? Value.FromV128(new V128(slots[0], slots[1])) : FromSlot(type, *slots);
 
     private void ReleaseNative()
     {

@@ -37,6 +37,7 @@ public readonly struct Value : IEquatable<Value>
 
     public static Value FromF64Bits(ulong bits) => new(ValType.F64, bits);
 
+    /// <summary>A v128 from its two little-endian halves (lane 0 in the low bits of <see cref="V128.Low"/>).</summary>
     public static Value FromV128(V128 value) => new(ValType.V128, value.Low, value.High);
 
     public static Value FromFuncRef(Func? func) => new(ValType.FuncRef, 0, 0, func);
@@ -58,6 +59,8 @@ public readonly struct Value : IEquatable<Value>
     public static implicit operator Value(float value) => FromF32(value);
 
     public static implicit operator Value(double value) => FromF64(value);
+
+    public static implicit operator Value(V128 value) => FromV128(value);
 
     public int AsI32() => Type == ValType.I32 ? (int)_bits : throw Mismatch(ValType.I32);
 

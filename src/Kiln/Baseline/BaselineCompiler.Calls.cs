@@ -81,9 +81,23 @@ internal sealed unsafe partial class BaselineCompiler
         }
     }
 
+    /// <summary>A callee taking or returning v128 (a host function, say) cannot be called from baseline code.</summary>
+    private static void CheckSignature(FuncType type)
+    {
+        foreach (ValType t in type.Params.AsSpan())
+        {
+            CheckType(t);
+        }
+        foreach (ValType t in type.Results.AsSpan())
+        {
+            CheckType(t);
+        }
+    }
+
     private void CallDirect(uint function)
     {
         FuncType type = _functionTypes[function];
+        CheckSignature(type);
         PrepareCall(type.Params.Length, type.Results.Length);
         int slot = _offsets.FunctionSlot((int)function);
         _asm.Mov(OperandSize.S64, s_scratch, s_vmctx);
@@ -96,6 +110,7 @@ internal sealed unsafe partial class BaselineCompiler
     private void CallIndirect(uint typeIndex, uint table)
     {
         FuncType type = _module.Types[(int)typeIndex];
+        CheckSignature(type);
         Gpr index = PopGpr();
         PrepareCall(type.Params.Length, type.Results.Length);
         _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, _offsets.Table((int)table)));

@@ -79,6 +79,15 @@ internal sealed unsafe partial class BaselineCompiler
             parameters = t.Params.ReadOnlyArray();
             results = t.Results.ReadOnlyArray();
         }
+        // v128 block values (reachable without a SIMD instruction, e.g. from a v128 global) are refused.
+        foreach (ValType p in parameters)
+        {
+            CheckType(p);
+        }
+        foreach (ValType r in results)
+        {
+            CheckType(r);
+        }
     }
 
     private void PushControl(ControlKind kind, Label label, int @base, ValType[] parameters, ValType[] results)

@@ -161,16 +161,16 @@ internal static unsafe class BaselineRuntime
                 throw new TrapException(TrapCode.CallStackExhausted);
             }
             Func callee = store.GetFunction(funcRef->FuncId);
-            int n = Math.Max(callee.Type.Params.Length, callee.Type.Results.Length);
+            int n = callee.CallSlots;
             InterpreterStack stack = store.Stack;
             ulong* slots = callee.EnterTyped(n);
             try
             {
-                Buffer.MemoryCopy(args, slots, 8L * n, 8L * callee.Type.Params.Length);
+                Buffer.MemoryCopy(args, slots, 8L * n, 8L * SlotLayout.SlotCount(callee.Type.Params));
                 // The compiled caller's frame header holds its vmctx: a host callee sees that instance as its Caller.
                 Instance? caller = callerFrame != 0 ? BaselineHelpers.InstanceOf(*(byte**)(callerFrame - 8)) : null;
                 Executor.Call(callee, slots, caller);
-                Buffer.MemoryCopy(slots, args, 8L * n, 8L * callee.Type.Results.Length);
+                Buffer.MemoryCopy(slots, args, 8L * n, 8L * SlotLayout.SlotCount(callee.Type.Results));
             }
             finally
             {

@@ -24,7 +24,7 @@ internal static unsafe partial class Executor
         InterpreterStack stack = store.Stack;
         if (func.Code is null)
         {
-            stack.Top = slots + Math.Max(func.Type.Params.Length, func.Type.Results.Length);
+            stack.Top = slots + func.CallSlots;
             CallHost(func, store, caller, slots);
             return;
         }
@@ -222,6 +222,42 @@ internal static unsafe partial class Executor
                     *inst.GlobalCells[ip[1]] = fp[ip[2]];
                     ip += 3;
                     continue;
+                case InterpOp.V128Copy:
+                {
+                    // The halves may overlap (a value moved down by one slot): read both first.
+                    ulong low = fp[ip[2]];
+                    ulong high = fp[ip[2] + 1];
+                    fp[ip[1]] = low;
+                    fp[ip[1] + 1] = high;
+                    ip += 3;
+                    continue;
+                }
+                case InterpOp.V128Select:
+                {
+                    ulong* src = fp + (*(int*)(fp + ip[4]) != 0 ? ip[2] : ip[3]);
+                    ulong low = src[0];
+                    ulong high = src[1];
+                    fp[ip[1]] = low;
+                    fp[ip[1] + 1] = high;
+                    ip += 5;
+                    continue;
+                }
+                case InterpOp.V128GlobalGet:
+                {
+                    ulong* cell = inst.GlobalCells[ip[2]];
+                    fp[ip[1]] = cell[0];
+                    fp[ip[1] + 1] = cell[1];
+                    ip += 3;
+                    continue;
+                }
+                case InterpOp.V128GlobalSet:
+                {
+                    ulong* cell = inst.GlobalCells[ip[1]];
+                    cell[0] = fp[ip[2]];
+                    cell[1] = fp[ip[2] + 1];
+                    ip += 3;
+                    continue;
+                }
                 case InterpOp.RefFunc:
                     fp[ip[1]] = (ulong)(nint)inst.FuncRefs[ip[2]];
                     ip += 3;
@@ -1600,6 +1636,11 @@ internal static unsafe partial class Executor
                     continue;
 
                 default:
+                    if ((uint)(ip[0] - (int)InterpOp.Simd) < 256)
+                    {
+                        ip = ExecuteSimd(ip, fp, mem, memLen);
+                        continue;
+                    }
                     throw new InternalErrorException($"bad interpreter opcode {ip[0]} in {fn.Name}");
             }
 
@@ -1659,10 +1700,10 @@ internal static unsafe partial class Executor
         depth = next;
         stack.Depth = next;
         // Spec 4.4.10: declared locals start at zero.
-        int declared = fn.LocalCount - fn.ParamCount;
+        int declared = fn.LocalSlots - fn.ParamSlots;
         if (declared != 0)
         {
-            Unsafe.InitBlockUnaligned(fp + fn.ParamCount, 0, (uint)(declared * sizeof(ulong)));
+            Unsafe.InitBlockUnaligned(fp + fn.ParamSlots, 0, (uint)(declared * sizeof(ulong)));
         }
     }
 }

@@ -272,4 +272,23 @@ internal enum InterpOp
     BrIfI32LeUImm,
     BrIfI32GeSImm,
     BrIfI32GeUImm,
+
+    /// <summary><c>V128Copy d src</c>: copies the two slots of a v128 (both read before either is written).</summary>
+    V128Copy,
+    /// <summary><c>V128Select d a b cond</c>.</summary>
+    V128Select,
+    /// <summary><c>V128GlobalGet d global</c>: both halves of the 16-byte cell.</summary>
+    V128GlobalGet,
+    /// <summary><c>V128GlobalSet global src</c>.</summary>
+    V128GlobalSet,
+
+    /// <summary>
+    /// The first of 256 codes, one per <c>0xFD</c> (SIMD) opcode: <c>Simd + (opcode &amp; 0xFF)</c>,
+    /// handled outside the main loop's switch (<c>Executor.Simd.cs</c>), so they cost the scalar
+    /// instructions nothing. Layout: <c>op [d] operands... immediates...</c>, with the operands in
+    /// the Wasm order, then the memarg offset and a lane index, or four words of 16 immediate bytes
+    /// (<c>v128.const</c>, <c>i8x16.shuffle</c>), low word first. A v128 operand or result names
+    /// the first of its two slots (<c>Vm.SlotLayout</c>).
+    /// </summary>
+    Simd,
 }

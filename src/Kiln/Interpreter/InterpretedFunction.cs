@@ -11,13 +11,13 @@ internal sealed unsafe class InterpretedFunction
 {
     private readonly int[] _code;
 
-    public InterpretedFunction(FuncIndex index, string name, FuncType type, int localCount, int frameSize, int[] pinnedCode)
+    public InterpretedFunction(FuncIndex index, string name, FuncType type, int paramSlots, int localSlots, int frameSize, int[] pinnedCode)
     {
         Index = index;
         Name = name;
         Type = type;
-        ParamCount = type.Params.Length;
-        LocalCount = localCount;
+        ParamSlots = paramSlots;
+        LocalSlots = localSlots;
         FrameSize = frameSize;
         _code = pinnedCode;
         // The array lives on the pinned object heap, so its address is stable for its lifetime,
@@ -34,10 +34,11 @@ internal sealed unsafe class InterpretedFunction
 
     public FuncType Type { get; }
 
-    public int ParamCount { get; }
+    /// <summary>Slots the parameters take (<see cref="Vm.SlotLayout"/>: a v128 takes two).</summary>
+    public int ParamSlots { get; }
 
-    /// <summary>Parameters plus declared locals.</summary>
-    public int LocalCount { get; }
+    /// <summary>Slots parameters plus declared locals take; the operand slots follow.</summary>
+    public int LocalSlots { get; }
 
     /// <summary>Slots the frame needs: locals plus the deepest operand stack.</summary>
     public int FrameSize { get; }

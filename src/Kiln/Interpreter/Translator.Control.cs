@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using Kiln.Vm;
 using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
 
@@ -16,7 +18,8 @@ internal sealed partial class Translator
 
     private void TranslateBlockStart(in Instruction ins)
     {
-        (int paramCount, int resultCount) = Arity(_module, ins.BlockType);
+        (ValType[] parameters, ValType[] results) = BlockTypes(_module, ins.BlockType);
+        int paramCount = parameters.Length;
         int cond = ins.Opcode == Opcode.If ? Pop() : -1;
         if (_height - paramCount < _controls[^1].Height)
         {
@@ -28,8 +31,8 @@ internal sealed partial class Translator
         var control = new Control
         {
             Height = _height - paramCount,
-            ParamCount = paramCount,
-            ResultCount = resultCount,
+            Params = parameters,
+            Results = results,
             FixupHead = -1,
             ElseFixup = -1,
         };
@@ -74,8 +77,7 @@ internal sealed partial class Translator
         c.ElseFixup = -1;
         c.Kind = ControlKind.Else;
         _controls[^1] = c;
-        _height = c.Height + c.ParamCount;
-        ResetToCanonical(c.Height, _height);
+        ResetToCanonical(c.Height, c.Params);
         _unreachable = false;
         _lastResultOperand = -1;
     }
@@ -110,8 +112,7 @@ internal sealed partial class Translator
             reachable = true;
         }
         _controls.RemoveAt(_controls.Count - 1);
-        _height = c.Height + c.ResultCount;
-        ResetToCanonical(c.Height, _height);
+        ResetToCanonical(c.Height, c.Results);
         _unreachable = !reachable;
         _lastResultOperand = -1;
     }
@@ -123,27 +124,37 @@ internal sealed partial class Translator
         {
             throw new InternalErrorException("block results underflow the operand stack");
         }
-        // Ascending order is safe: a source is a local (below every operand slot) or an operand
-        // slot at a height no lower than its destination.
-        for (int i = 0; i < count; i++)
+        // The label's slots follow each other from the slot of baseHeight, each as wide as the
+        // value that goes there. Ascending order is safe: a source is a local (below every operand
+        // slot) or an operand slot no lower than its destination, and no lower than the end of
+        // every destination before it.
+        int dst = Slot(baseHeight);
+        for (int h = _height - count; h < _height; h++)
         {
-            EmitMove(Slot(baseHeight + i), _stack[_height - count + i]);
+            int width = Width(h);
+            EmitMove(dst, _stack[h], width);
+            dst += width;
         }
     }
 
-    private void ResetToCanonical(int from, int to)
+    /// <summary>Makes the stack from <paramref name="from"/> up hold exactly <paramref name="types"/>, each in its canonical slot.</summary>
+    private void ResetToCanonical(int from, ValType[] types)
     {
+        int to = from + types.Length;
         if (to > _stack.Length)
         {
             Array.Resize(ref _stack, Math.Max(to, _stack.Length * 2));
+            Array.Resize(ref _offsets, _stack.Length + 1);
         }
         for (int i = from; i < to; i++)
         {
             _stack[i] = Slot(i);
+            _offsets[i + 1] = _offsets[i] + SlotLayout.SlotCount(types[i - from]);
         }
-        if (to > _maxHeight)
+        _height = to;
+        if (_offsets[to] > _maxSlots)
         {
-            _maxHeight = to;
+            _maxSlots = _offsets[to];
         }
     }
 
@@ -188,12 +199,15 @@ internal sealed partial class Translator
         {
             throw new InternalErrorException("branch values underflow the operand stack");
         }
-        for (int i = 0; i < arity; i++)
+        // The label's slots start at the slot of the label's height, laid out by the values' widths.
+        int dst = Slot(c.Height);
+        for (int h = _height - arity; h < _height; h++)
         {
-            if (_stack[_height - arity + i] != Slot(c.Height + i))
+            if (_stack[h] != dst)
             {
                 return false;
             }
+            dst += Width(h);
         }
         return true;
     }
@@ -344,32 +358,37 @@ internal sealed partial class Translator
         if (n == 1)
         {
             int entry = _stack[_height - 1];
-            if (entry >= 0)
+            if (entry >= 0 && TopWidth() == 1)
             {
                 _code.Add((int)InterpOp.Return1, entry);
                 return;
             }
-            EmitMove(0, entry);
+            EmitMove(0, entry, TopWidth());
             Emit(InterpOp.Return);
             return;
         }
-        // Results go to slots 0..n, which overlap the locals: a result that still refers to such a
-        // local is first copied to its own operand slot, so no source is overwritten before it is
-        // read. The translator's stack state is left alone (this may be a conditional path).
+        // Results go to the first slots of the frame (laid out by their widths), which overlap the
+        // locals: a result that still refers to such a local is first copied to its own operand
+        // slot, so no source is overwritten before it is read. The translator's stack state is
+        // left alone (this may be a conditional path).
+        int resultSlots = _offsets[_height] - _offsets[_height - n];
         Span<int> sources = n <= 16 ? stackalloc int[n] : new int[n];
         for (int i = 0; i < n; i++)
         {
             int h = _height - n + i;
             sources[i] = _stack[h];
-            if (sources[i] >= 0 && sources[i] != Slot(h) && sources[i] < n)
+            if (sources[i] >= 0 && sources[i] != Slot(h) && sources[i] < resultSlots)
             {
-                EmitCopy(Slot(h), sources[i]);
+                EmitCopy(Slot(h), sources[i], Width(h));
                 sources[i] = Slot(h);
             }
         }
+        int dst = 0;
         for (int i = 0; i < n; i++)
         {
-            EmitMove(i, sources[i]);
+            int width = Width(_height - n + i);
+            EmitMove(dst, sources[i], width);
+            dst += width;
         }
         Emit(InterpOp.Return);
     }
@@ -383,7 +402,7 @@ internal sealed partial class Translator
         FuncType type = _context.GetFunctionType(functionIndex);
         int argBase = PrepareArguments(type.Params.Length);
         _code.Add((int)InterpOp.Call, (int)functionIndex, argBase);
-        PushResults(type.Results.Length);
+        PushResults(type.Results);
     }
 
     private void TranslateCallIndirect(uint typeIndex, uint tableIndex)
@@ -396,7 +415,7 @@ internal sealed partial class Translator
         int index = Pop();
         int argBase = PrepareArguments(type.Params.Length);
         _code.Add((int)InterpOp.CallIndirect, _signatureIds[typeIndex], (int)tableIndex, argBase, index);
-        PushResults(type.Results.Length);
+        PushResults(type.Results);
     }
 
     /// <summary>Puts the arguments in consecutive slots (the callee's frame starts there) and pops them.</summary>
@@ -415,11 +434,12 @@ internal sealed partial class Translator
         return Slot(_height);
     }
 
-    private void PushResults(int count)
+    /// <summary>Pushes the callee's results, laid out from the argument base as the callee wrote them.</summary>
+    private void PushResults(ImmutableArray<ValType> results)
     {
-        for (int i = 0; i < count; i++)
+        foreach (ValType t in results.AsSpan())
         {
-            PushNew();
+            PushNew(SlotLayout.SlotCount(t));
         }
     }
 }

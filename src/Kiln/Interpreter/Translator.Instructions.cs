@@ -1,4 +1,5 @@
 using Kiln.FrontEnd;
+using Kiln.Vm;
 using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
 
@@ -87,34 +88,39 @@ internal sealed partial class Translator
             case Opcode.SelectTyped:
             {
                 int c = Pop();
+                int width = TopWidth();
                 int b = Pop();
                 int a = Pop();
-                int d = PushNew();
+                int d = PushNew(width);
                 int start = _code.Count;
-                _code.Add((int)InterpOp.Select, d, a, b, c);
+                _code.Add((int)(width == 1 ? InterpOp.Select : InterpOp.V128Select), d, a, b, c);
                 MarkResult(start);
                 return;
             }
             case Opcode.LocalGet:
-                Push(LocalSlot(ins.Index));
+                Push(LocalSlot(ins.Index), LocalWidth(ins.Index));
                 return;
             case Opcode.LocalSet:
-                TranslateLocalSet(LocalSlot(ins.Index), tee: false);
+                TranslateLocalSet(ins.Index, tee: false);
                 return;
             case Opcode.LocalTee:
-                TranslateLocalSet(LocalSlot(ins.Index), tee: true);
+                TranslateLocalSet(ins.Index, tee: true);
                 return;
             case Opcode.GlobalGet:
             {
-                int d = PushNew();
+                int width = SlotLayout.SlotCount(_context.GetGlobal(ins.Index).ValueType);
+                int d = PushNew(width);
                 int start = _code.Count;
-                _code.Add((int)InterpOp.GlobalGet, d, (int)ins.Index);
+                _code.Add((int)(width == 1 ? InterpOp.GlobalGet : InterpOp.V128GlobalGet), d, (int)ins.Index);
                 MarkResult(start);
                 return;
             }
             case Opcode.GlobalSet:
-                _code.Add((int)InterpOp.GlobalSet, (int)ins.Index, Pop());
+            {
+                InterpOp op = TopWidth() == 1 ? InterpOp.GlobalSet : InterpOp.V128GlobalSet;
+                _code.Add((int)op, (int)ins.Index, Pop());
                 return;
+            }
             case Opcode.TableGet:
             {
                 int i = Pop();
@@ -304,7 +310,8 @@ internal sealed partial class Translator
         OpcodeInfo info = ins.Info;
         if (info.IsSimd)
         {
-            throw new UnsupportedFeatureException($"SIMD instruction {info.Name} at offset 0x{ins.Offset:x}: the interpreter does not support SIMD yet");
+            TranslateSimd(in ins);
+            return;
         }
         InterpOp op = MapSimple(ins.Opcode);
         if (!info.HasFixedTypes || info.Results.Length != 1)
@@ -331,7 +338,7 @@ internal sealed partial class Translator
         {
             throw new InternalErrorException($"local index {index} out of range");
         }
-        return (int)index;
+        return _localSlot[index];
     }
 
     private void Load(InterpOp op, in Instruction ins)
@@ -369,8 +376,10 @@ internal sealed partial class Translator
         _code.Add((int)op, addr, value, (int)ins.MemOffset);
     }
 
-    private void TranslateLocalSet(int local, bool tee)
+    private void TranslateLocalSet(uint index, bool tee)
     {
+        int local = LocalSlot(index);
+        int width = LocalWidth(index);
         int value = PopEntry();
         // Entries below that still refer to the local must keep the old value.
         bool copied = MaterializeLocal(local, _height);
@@ -382,12 +391,12 @@ internal sealed partial class Translator
         }
         else
         {
-            EmitMove(local, value);
+            EmitMove(local, value, width);
         }
         _lastResultOperand = -1;
         if (tee)
         {
-            Push(local);
+            Push(local, width);
         }
     }
 
@@ -523,6 +532,7 @@ internal sealed partial class Translator
         Opcode.I64TruncSatF32S => InterpOp.I64TruncSatF32S,
         Opcode.I64TruncSatF32U => InterpOp.I64TruncSatF32U,
         Opcode.I64TruncSatF64S => InterpOp.I64TruncSatF64S,
-        Opcode.I64TruncSatF64U => InterpOp.I64TruncSatF64U,        _ => throw new InternalErrorException($"opcode {opcode} has no interpreter translation"),
+        Opcode.I64TruncSatF64U => InterpOp.I64TruncSatF64U,
+        _ => throw new InternalErrorException($"opcode {opcode} has no interpreter translation"),
     };
 }

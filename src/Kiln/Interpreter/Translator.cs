@@ -1,3 +1,4 @@
+using Kiln.Vm;
 using Kiln.Wasm;
 using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
@@ -12,6 +13,8 @@ namespace Kiln.Interpreter;
 /// time). <c>local.get</c> emits nothing: the stack entry just refers to the local's slot until the
 /// local changes or control flow merges, and a result consumed by <c>local.set</c> is written
 /// straight into the local. Branch targets are resolved here; nothing is decoded at run time.
+/// Values take slots as <see cref="SlotLayout"/> says (a v128 two), so the translator tracks the
+/// slot offset of every operand height; code without v128 gets one slot per value, as before.
 /// </summary>
 internal sealed partial class Translator
 {
@@ -25,13 +28,30 @@ internal sealed partial class Translator
     /// <c>_constants[k]</c>, which becomes an immediate operand or is written only when needed.
     /// </summary>
     private int[] _stack = new int[64];
+
+    /// <summary>
+    /// <c>_offsets[h]</c>: the slot of operand height <paramref name="h"/> relative to the first
+    /// operand slot; valid up to the current height, so <c>_offsets[h + 1] - _offsets[h]</c> is the
+    /// slot count of entry h (<see cref="SlotLayout"/>).
+    /// </summary>
+    private int[] _offsets = new int[65];
     private readonly List<ulong> _constants = [];
 
     /// <summary>Positions of forward <c>Br</c> instructions, revisited once all targets are known.</summary>
     private readonly List<int> _forwardBranches = [];
     private int _height;
-    private int _maxHeight;
+
+    /// <summary>The most operand slots in use at once (the frame holds them after the locals).</summary>
+    private int _maxSlots;
+
+    /// <summary>Number of locals (parameters first), as local indices count them.</summary>
     private int _localCount;
+
+    /// <summary>Slots the locals take: the first operand slot.</summary>
+    private int _localSlots;
+
+    /// <summary>Per local index: its first slot, and its slot count at <c>[index + 1] - [index]</c>.</summary>
+    private int[] _localSlot = new int[65];
 
     /// <summary>Inside unreachable code: instructions are skipped until the frame's else/end.</summary>
     private bool _unreachable;
@@ -71,14 +91,18 @@ internal sealed partial class Translator
         public ControlKind Kind;
         /// <summary>Operand height below the block's parameters.</summary>
         public int Height;
-        public int ParamCount;
-        public int ResultCount;
+        public ValType[] Params;
+        public ValType[] Results;
         /// <summary>Code position of a loop's first instruction.</summary>
         public int LoopStart;
         /// <summary>Head of the chain of forward-branch operands to patch with the end position (-1: none).</summary>
         public int FixupHead;
         /// <summary>For if: the operand of the BrIfEqz that skips to the else arm or the end.</summary>
         public int ElseFixup;
+
+        public readonly int ParamCount => Params.Length;
+
+        public readonly int ResultCount => Results.Length;
 
         public readonly int LabelArity => Kind == ControlKind.Loop ? ParamCount : ResultCount;
     }
@@ -88,26 +112,23 @@ internal sealed partial class Translator
         uint funcIndex = (uint)_context.ImportedFunctionCount + definedIndex;
         FuncType type = _context.GetFunctionType(funcIndex);
         FunctionBody body = _module.Bodies[(int)definedIndex];
-        if (type.Params.Contains(ValType.V128) || type.Results.Contains(ValType.V128) || body.Locals.Any(g => g.Type == ValType.V128))
-        {
-            throw new UnsupportedFeatureException($"function {funcIndex} uses v128 values: the interpreter does not support SIMD yet");
-        }
         long locals = type.Params.Length + body.LocalCount;
         if (locals > 50_000)
         {
             throw new ResourceLimitException($"function {funcIndex} declares {locals} locals; the interpreter allows 50000");
         }
-        _localCount = (int)locals;
+        SetUpLocals(type, body, (int)locals);
         _code.Clear();
         _controls.Clear();
         _constants.Clear();
         _forwardBranches.Clear();
         _height = 0;
-        _maxHeight = 0;
+        _offsets[0] = 0;
+        _maxSlots = 0;
         _unreachable = false;
         _deadDepth = 0;
         _lastResultOperand = -1;
-        _controls.Add(new Control { Kind = ControlKind.Function, Height = 0, ResultCount = type.Results.Length, FixupHead = -1, ElseFixup = -1 });
+        _controls.Add(new Control { Kind = ControlKind.Function, Height = 0, Params = [], Results = type.Results.ReadOnlyArray(), FixupHead = -1, ElseFixup = -1 });
 
         var reader = new InstructionReader(body.Code.Span, body.CodeOffset, funcIndex);
         while (_controls.Count > 0)
@@ -125,8 +146,36 @@ internal sealed partial class Translator
             TranslateInstruction(in ins, ref reader);
         }
         ThreadBranchesToReturns();
-        int frameSize = checked(_localCount + _maxHeight);
-        return new InterpretedFunction(new FuncIndex(funcIndex), _module.GetFunctionName(new FuncIndex(funcIndex)), type, _localCount, frameSize, _code.ToPinnedArray());
+        int frameSize = checked(_localSlots + _maxSlots);
+        return new InterpretedFunction(new FuncIndex(funcIndex), _module.GetFunctionName(new FuncIndex(funcIndex)), type, _localSlot[type.Params.Length], _localSlots, frameSize, _code.ToPinnedArray());
+    }
+
+    /// <summary>Lays out parameters then declared locals in consecutive slots (<see cref="SlotLayout"/>).</summary>
+    private void SetUpLocals(FuncType type, FunctionBody body, int count)
+    {
+        _localCount = count;
+        if (_localSlot.Length < count + 1)
+        {
+            _localSlot = new int[Math.Max(count + 1, _localSlot.Length * 2)];
+        }
+        int index = 0;
+        int slot = 0;
+        foreach (ValType t in type.Params.AsSpan())
+        {
+            _localSlot[index++] = slot;
+            slot += SlotLayout.SlotCount(t);
+        }
+        foreach (LocalGroup g in body.Locals)
+        {
+            int width = SlotLayout.SlotCount(g.Type);
+            for (uint i = 0; i < g.Count; i++)
+            {
+                _localSlot[index++] = slot;
+                slot += width;
+            }
+        }
+        _localSlot[index] = slot;
+        _localSlots = slot;
     }
 
     /// <summary>
@@ -157,31 +206,44 @@ internal sealed partial class Translator
 
     // ----- operand stack -----
 
-    /// <summary>The canonical slot of operand height <paramref name="height"/>.</summary>
-    private int Slot(int height) => _localCount + height;
+    /// <summary>The canonical slot of operand height <paramref name="height"/> (at most the current height).</summary>
+    private int Slot(int height) => _localSlots + _offsets[height];
 
-    private void Push(int slot)
+    /// <summary>Slots the entry at <paramref name="height"/> takes (below the current height).</summary>
+    private int Width(int height) => _offsets[height + 1] - _offsets[height];
+
+    /// <summary>Slots the top entry takes.</summary>
+    private int TopWidth() => Width(_height - 1);
+
+    /// <summary>Slots a value of local <paramref name="index"/> takes.</summary>
+    private int LocalWidth(uint index) => _localSlot[index + 1] - _localSlot[index];
+
+    /// <summary>Pushes an entry of <paramref name="width"/> slots (a v128 takes two).</summary>
+    private void Push(int slot, int width = 1)
     {
         if (_height == _stack.Length)
         {
             Array.Resize(ref _stack, _stack.Length * 2);
+            Array.Resize(ref _offsets, _stack.Length + 1);
         }
-        _stack[_height++] = slot;
-        if (_height > _maxHeight)
+        _stack[_height] = slot;
+        int top = _offsets[_height] + width;
+        _offsets[++_height] = top;
+        if (top > _maxSlots)
         {
-            _maxHeight = _height;
-            if (_maxHeight > 100_000)
+            _maxSlots = top;
+            if (_maxSlots > 100_000)
             {
-                throw new ResourceLimitException("operand stack deeper than 100000 values");
+                throw new ResourceLimitException("operand stack deeper than 100000 slots");
             }
         }
     }
 
-    /// <summary>Pushes a new value at its canonical slot and returns that slot.</summary>
-    private int PushNew()
+    /// <summary>Pushes a new value of <paramref name="width"/> slots at its canonical slot and returns that slot.</summary>
+    private int PushNew(int width = 1)
     {
         int slot = Slot(_height);
-        Push(slot);
+        Push(slot, width);
         return slot;
     }
 
@@ -191,8 +253,9 @@ internal sealed partial class Translator
         int entry = PopEntry();
         if (entry < 0)
         {
+            // Deferred constants are one-slot values.
             int slot = Slot(_height);
-            EmitMove(slot, entry);
+            EmitMove(slot, entry, 1);
             return slot;
         }
         return entry;
@@ -232,7 +295,7 @@ internal sealed partial class Translator
         int canonical = Slot(i);
         if (_stack[i] != canonical)
         {
-            EmitMove(canonical, _stack[i]);
+            EmitMove(canonical, _stack[i], Width(i));
             _stack[i] = canonical;
         }
     }
@@ -264,20 +327,21 @@ internal sealed partial class Translator
 
     private void Emit(InterpOp op) => _code.Add((int)op);
 
-    private void EmitCopy(int dst, int src)
+    /// <summary>Copies a value of <paramref name="width"/> slots; the source is read whole before the destination is written.</summary>
+    private void EmitCopy(int dst, int src, int width)
     {
         if (dst != src)
         {
-            _code.Add((int)InterpOp.Copy, dst, src);
+            _code.Add((int)(width == 1 ? InterpOp.Copy : InterpOp.V128Copy), dst, src);
         }
     }
 
-    /// <summary>Writes stack entry <paramref name="entry"/> (slot or deferred constant) to slot <paramref name="dst"/>.</summary>
-    private void EmitMove(int dst, int entry)
+    /// <summary>Writes stack entry <paramref name="entry"/> (slot or deferred constant) of <paramref name="width"/> slots to slot <paramref name="dst"/>.</summary>
+    private void EmitMove(int dst, int entry, int width)
     {
         if (entry >= 0)
         {
-            EmitCopy(dst, entry);
+            EmitCopy(dst, entry, width);
             return;
         }
         ulong bits = _constants[-entry - 1];
@@ -367,21 +431,34 @@ internal sealed partial class Translator
         _ => null,
     };
 
-    private static (int Params, int Results) Arity(WasmModule module, BlockType bt)
+    /// <summary>One-element type arrays by type code, for the block types <c>(result t)</c>.</summary>
+    private static readonly ValType[][] s_singles = BuildSingles();
+
+    private static ValType[][] BuildSingles()
+    {
+        var singles = new ValType[256][];
+        for (int i = 0; i < singles.Length; i++)
+        {
+            singles[i] = [(ValType)i];
+        }
+        return singles;
+    }
+
+    private static (ValType[] Params, ValType[] Results) BlockTypes(WasmModule module, BlockType bt)
     {
         if (bt.IsEmpty)
         {
-            return (0, 0);
+            return ([], []);
         }
         if (bt.IsValue)
         {
-            return (0, 1);
+            return ([], s_singles[(byte)bt.ValueType]);
         }
         if (bt.TypeIndex >= module.Types.Count)
         {
             throw new InternalErrorException($"block type index {bt.TypeIndex} out of range");
         }
         FuncType t = module.Types[(int)bt.TypeIndex];
-        return (t.Params.Length, t.Results.Length);
+        return (t.Params.ReadOnlyArray(), t.Results.ReadOnlyArray());
     }
 }
