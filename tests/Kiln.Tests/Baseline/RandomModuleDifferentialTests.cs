@@ -12,7 +12,7 @@ namespace Kiln.Tests.Baseline;
 /// </summary>
 public class RandomModuleDifferentialTests(ITestOutputHelper output)
 {
-    [Differential.ToolFact("wasm-opt")]
+    [Support.ToolFact("wasm-opt")]
     public void RandomModulesAgreeWithTheInterpreter()
     {
         // Skipped (not passed) without wasm-opt; under CI=true it runs, and a missing wasm-opt fails here.

@@ -5,6 +5,8 @@ using Kiln.Wasm.Model;
 using Kiln.Wasm.Validation;
 using Xunit.Abstractions;
 
+using Kiln.Tests.Support;
+
 namespace Kiln.Tests.Differential;
 
 /// <summary>

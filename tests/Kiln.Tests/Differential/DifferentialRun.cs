@@ -1,5 +1,7 @@
 using Kiln.Wasm.Model;
 
+using Kiln.Tests.Support;
+
 namespace Kiln.Tests.Differential;
 
 /// <summary>

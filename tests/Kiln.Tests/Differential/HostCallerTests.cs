@@ -2,6 +2,8 @@ using Kiln.Wasm.Model;
 using Kiln.Wasm.Text;
 using Xunit.Abstractions;
 
+using Kiln.Tests.Support;
+
 namespace Kiln.Tests.Differential;
 
 /// <summary>

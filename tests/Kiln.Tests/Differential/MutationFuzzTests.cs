@@ -4,6 +4,8 @@ using Kiln.Wasm.Model;
 using Kiln.Wasm.Validation;
 using Xunit.Abstractions;
 
+using Kiln.Tests.Support;
+
 namespace Kiln.Tests.Differential;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using Kiln.Tests.Support;
+
 namespace Kiln.Tests.Differential;
 
 /// <summary>

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Xunit.Abstractions;
 
+using Kiln.Tests.Support;
+
 namespace Kiln.Tests.Differential;
 
 /// <summary>

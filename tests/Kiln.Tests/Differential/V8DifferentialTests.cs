@@ -3,6 +3,8 @@ using System.Globalization;
 using Kiln.Wasm.Model;
 using Xunit.Abstractions;
 
+using Kiln.Tests.Support;
+
 namespace Kiln.Tests.Differential;
 
 /// <summary>

@@ -2,17 +2,51 @@ using System.Diagnostics;
 
 namespace Kiln.Tests.Support;
 
-/// <summary>Runs external tools (gdb, perf) and the Kiln.GdbProbe program for the engine diagnostics tests.</summary>
+/// <summary>What a finished outside program printed; deconstructs to (exit, stdout, stderr) or (exit, both).</summary>
+internal readonly record struct ProcessResult(int ExitCode, string Stdout, string Stderr)
+{
+    public void Deconstruct(out int exitCode, out string output)
+    {
+        exitCode = ExitCode;
+        output = Stdout + Stderr;
+    }
+}
+
+/// <summary>
+/// The one place the tests find and run outside programs (gdb, perf, binaryen's wasm-opt, node, the
+/// Kiln.GdbProbe program) with a time limit. Tests that need a missing tool are skipped with a
+/// message naming it, except in CI (<c>CI=true</c>), where they run and fail so a broken setup is noticed.
+/// </summary>
 internal static class ExternalTools
 {
     public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
+    public static string? WasmOpt { get; } = Find("wasm-opt");
+
+    public static string? Node { get; } = Find("node");
+
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
     public static string? Find(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries)
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
 
     public static string Require(string name) =>
         Find(name) ?? throw new InvalidOperationException($"{name} is not installed: scripts/install-deps.sh installs it");
+
+    public static string Require(string? path, string tool) =>
+        path ?? throw new InvalidOperationException($"{tool} is not installed: scripts/install-deps.sh installs it");
+
+    /// <summary>The skip reason when the platform is not Linux or any of <paramref name="tools"/> is missing (outside CI), else null.</summary>
+    public static string? MissingReason(params string[] tools)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return "Kiln's tool tests are Linux-only";
+        }
+        string[] missing = [.. tools.Where(t => Find(t) is null)];
+        return missing.Length == 0 || InCi ? null : $"not installed: {string.Join(", ", missing)} (scripts/install-deps.sh installs them)";
+    }
 
     public static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : Require("dotnet");
 
@@ -26,7 +60,8 @@ internal static class ExternalTools
         }
     }
 
-    public static (int ExitCode, string Output) Run(string file, IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>Runs a program to completion, without the environment that would change how a .NET child runs its code.</summary>
+    public static ProcessResult Run(string file, IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string arg in args)
@@ -40,31 +75,50 @@ internal static class ExternalTools
         {
             start.Environment[name] = value;
         }
-        using Process process = Process.Start(start)!;
+        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {file}");
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"{file} {string.Join(' ', args)} did not finish in {timeout.TotalSeconds} s");
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in {timeout.TotalSeconds} s");
         }
-        return (process.ExitCode, stdout.Result + stderr.Result);
+        return new ProcessResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "Kiln.slnx")))
+            {
+                return d.FullName;
+            }
+        }
+        throw new InvalidOperationException("repository root (Kiln.slnx) not found above " + AppContext.BaseDirectory);
     }
 }
 
-/// <summary>A fact needing external tools: skipped with the reason where one is missing, except under CI=true, where it fails.</summary>
+/// <summary>A fact needing outside tools: skipped naming them where one is missing, except under CI=true, where it fails.</summary>
 public sealed class ToolFactAttribute : FactAttribute
 {
     public ToolFactAttribute(params string[] tools)
     {
-        string[] missing = [.. tools.Where(t => ExternalTools.Find(t) is null)];
-        if (!OperatingSystem.IsLinux())
+        if (ExternalTools.MissingReason(tools) is { } reason)
         {
-            Skip = "gdb and perf tests are Linux-only";
+            Skip = reason;
         }
-        else if (missing.Length > 0 && !ExternalTools.InCi)
+    }
+}
+
+/// <summary>A theory needing outside tools: skipped naming them where one is missing, except under CI=true.</summary>
+public sealed class ToolTheoryAttribute : TheoryAttribute
+{
+    public ToolTheoryAttribute(params string[] tools)
+    {
+        if (ExternalTools.MissingReason(tools) is { } reason)
         {
-            Skip = $"not installed: {string.Join(", ", missing)} (scripts/install-deps.sh installs them)";
+            Skip = reason;
         }
     }
 }
