@@ -6,9 +6,9 @@ using Kiln.Wasm.Model;
 namespace Kiln.Interpreter;
 
 /// <summary>
-/// The SIMD (v128) instructions, one method beside the main loop so they add nothing to the
-/// scalar instructions' dispatch: the loop sends every code in the <see cref="InterpOp.Simd"/>
-/// range here, and this switch runs on the Wasm opcode itself. A v128 is two consecutive slots
+/// The SIMD (v128) instructions and the v128 moves, one method beside the main loop so they add
+/// nothing to the scalar instructions' dispatch: the loop sends every code from
+/// <see cref="InterpOp.V128Copy"/> up here, and the SIMD instructions' switch runs on the Wasm opcode itself. A v128 is two consecutive slots
 /// (<see cref="Vm.SlotLayout"/>), read as one <see cref="Vector128{T}"/>.
 /// Every case reads all its operands before it writes its result: the result slot may overlap an
 /// operand's (the translator reuses operand slots, and a <c>local.set</c> may retarget the result
@@ -21,8 +21,24 @@ namespace Kiln.Interpreter;
 internal static unsafe partial class Executor
 {
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static int* ExecuteSimd(int* ip, ulong* fp, byte* mem, ulong memLen)
+    private static int* ExecuteSimd(int* ip, ulong* fp, byte* mem, ulong memLen, ulong** globalCells)
     {
+        switch ((InterpOp)ip[0])
+        {
+            case InterpOp.V128Copy:
+                // The halves may overlap (a value moved down by one slot): read both first.
+                Put(fp, ip[1], Get<ulong>(fp, ip[2]));
+                return ip + 3;
+            case InterpOp.V128Select:
+                Put(fp, ip[1], Get<ulong>(fp, *(int*)(fp + ip[4]) != 0 ? ip[2] : ip[3]));
+                return ip + 5;
+            case InterpOp.V128GlobalGet:
+                Put(fp, ip[1], Unsafe.ReadUnaligned<Vector128<ulong>>(globalCells[ip[2]]));
+                return ip + 3;
+            case InterpOp.V128GlobalSet:
+                Unsafe.WriteUnaligned(globalCells[ip[1]], Get<ulong>(fp, ip[2]));
+                return ip + 3;
+        }
         var opcode = (Opcode)(0xFD00 + (ip[0] - (int)InterpOp.Simd));
         switch (opcode)
         {

@@ -222,42 +222,6 @@ internal static unsafe partial class Executor
                     *inst.GlobalCells[ip[1]] = fp[ip[2]];
                     ip += 3;
                     continue;
-                case InterpOp.V128Copy:
-                {
-                    // The halves may overlap (a value moved down by one slot): read both first.
-                    ulong low = fp[ip[2]];
-                    ulong high = fp[ip[2] + 1];
-                    fp[ip[1]] = low;
-                    fp[ip[1] + 1] = high;
-                    ip += 3;
-                    continue;
-                }
-                case InterpOp.V128Select:
-                {
-                    ulong* src = fp + (*(int*)(fp + ip[4]) != 0 ? ip[2] : ip[3]);
-                    ulong low = src[0];
-                    ulong high = src[1];
-                    fp[ip[1]] = low;
-                    fp[ip[1] + 1] = high;
-                    ip += 5;
-                    continue;
-                }
-                case InterpOp.V128GlobalGet:
-                {
-                    ulong* cell = inst.GlobalCells[ip[2]];
-                    fp[ip[1]] = cell[0];
-                    fp[ip[1] + 1] = cell[1];
-                    ip += 3;
-                    continue;
-                }
-                case InterpOp.V128GlobalSet:
-                {
-                    ulong* cell = inst.GlobalCells[ip[1]];
-                    cell[0] = fp[ip[2]];
-                    cell[1] = fp[ip[2] + 1];
-                    ip += 3;
-                    continue;
-                }
                 case InterpOp.RefFunc:
                     fp[ip[1]] = (ulong)(nint)inst.FuncRefs[ip[2]];
                     ip += 3;
@@ -1636,9 +1600,11 @@ internal static unsafe partial class Executor
                     continue;
 
                 default:
-                    if ((uint)(ip[0] - (int)InterpOp.Simd) < 256)
+                    // v128 moves and the SIMD instructions run outside this switch, so the scalar
+                    // instructions' code is laid out as if they did not exist.
+                    if ((uint)(ip[0] - (int)InterpOp.V128Copy) < (uint)(InterpOp.Simd - InterpOp.V128Copy) + 256)
                     {
-                        ip = ExecuteSimd(ip, fp, mem, memLen);
+                        ip = ExecuteSimd(ip, fp, mem, memLen, inst.GlobalCells);
                         continue;
                     }
                     throw new InternalErrorException($"bad interpreter opcode {ip[0]} in {fn.Name}");

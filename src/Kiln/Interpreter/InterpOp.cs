@@ -273,6 +273,8 @@ internal enum InterpOp
     BrIfI32GeSImm,
     BrIfI32GeUImm,
 
+    // From here on, codes run in Executor.Simd.cs, beside the main loop's switch.
+
     /// <summary><c>V128Copy d src</c>: copies the two slots of a v128 (both read before either is written).</summary>
     V128Copy,
     /// <summary><c>V128Select d a b cond</c>.</summary>
@@ -284,8 +286,8 @@ internal enum InterpOp
 
     /// <summary>
     /// The first of 256 codes, one per <c>0xFD</c> (SIMD) opcode: <c>Simd + (opcode &amp; 0xFF)</c>,
-    /// handled outside the main loop's switch (<c>Executor.Simd.cs</c>), so they cost the scalar
-    /// instructions nothing. Layout: <c>op [d] operands... immediates...</c>, with the operands in
+    /// handled outside the main loop's switch (<c>Executor.Simd.cs</c>) like the v128 moves above,
+    /// so they cost the scalar instructions nothing. Layout: <c>op [d] operands... immediates...</c>, with the operands in
     /// the Wasm order, then the memarg offset and a lane index, or four words of 16 immediate bytes
     /// (<c>v128.const</c>, <c>i8x16.shuffle</c>), low word first. A v128 operand or result names
     /// the first of its two slots (<c>Vm.SlotLayout</c>).
