@@ -39,6 +39,9 @@ public sealed partial class Assembler
         Put(imm);
     }
 
+    /// <summary>A shift-by-immediate form: ModRM.reg holds the row's group digit, vvvv the destination, ModRM.rm the source.</summary>
+    private void VexGroupRI(in SimdOp op, int vvvv, int rm, int imm) => VexRRI(op, op.Extension, vvvv, rm, imm);
+
     private void VexRMI(in SimdOp op, int reg, int vvvv, in Mem mem, int imm, int vexW = 0)
     {
         RequireVex(CpuFeature.Avx, op);
@@ -295,31 +298,31 @@ public sealed partial class Assembler
 
     public void Vpsllw(Xmm dst, Xmm src, Xmm count) => VexRR(s_psllw, dst.Index, src.Index, count.Index);
     public void Vpsllw(Xmm dst, Xmm src, Mem count) => VexRM(s_psllw, dst.Index, src.Index, count);
-    public void Vpsllw(Xmm dst, Xmm src, byte count) => VexRRI(s_psllwImm, s_psllwImm.Extension, dst.Index, src.Index, count);
+    public void Vpsllw(Xmm dst, Xmm src, byte count) => VexGroupRI(s_psllwImm, dst.Index, src.Index, count);
     public void Vpslld(Xmm dst, Xmm src, Xmm count) => VexRR(s_pslld, dst.Index, src.Index, count.Index);
     public void Vpslld(Xmm dst, Xmm src, Mem count) => VexRM(s_pslld, dst.Index, src.Index, count);
-    public void Vpslld(Xmm dst, Xmm src, byte count) => VexRRI(s_pslldImm, s_pslldImm.Extension, dst.Index, src.Index, count);
+    public void Vpslld(Xmm dst, Xmm src, byte count) => VexGroupRI(s_pslldImm, dst.Index, src.Index, count);
     public void Vpsllq(Xmm dst, Xmm src, Xmm count) => VexRR(s_psllq, dst.Index, src.Index, count.Index);
     public void Vpsllq(Xmm dst, Xmm src, Mem count) => VexRM(s_psllq, dst.Index, src.Index, count);
-    public void Vpsllq(Xmm dst, Xmm src, byte count) => VexRRI(s_psllqImm, s_psllqImm.Extension, dst.Index, src.Index, count);
+    public void Vpsllq(Xmm dst, Xmm src, byte count) => VexGroupRI(s_psllqImm, dst.Index, src.Index, count);
     public void Vpsrlw(Xmm dst, Xmm src, Xmm count) => VexRR(s_psrlw, dst.Index, src.Index, count.Index);
     public void Vpsrlw(Xmm dst, Xmm src, Mem count) => VexRM(s_psrlw, dst.Index, src.Index, count);
-    public void Vpsrlw(Xmm dst, Xmm src, byte count) => VexRRI(s_psrlwImm, s_psrlwImm.Extension, dst.Index, src.Index, count);
+    public void Vpsrlw(Xmm dst, Xmm src, byte count) => VexGroupRI(s_psrlwImm, dst.Index, src.Index, count);
     public void Vpsrld(Xmm dst, Xmm src, Xmm count) => VexRR(s_psrld, dst.Index, src.Index, count.Index);
     public void Vpsrld(Xmm dst, Xmm src, Mem count) => VexRM(s_psrld, dst.Index, src.Index, count);
-    public void Vpsrld(Xmm dst, Xmm src, byte count) => VexRRI(s_psrldImm, s_psrldImm.Extension, dst.Index, src.Index, count);
+    public void Vpsrld(Xmm dst, Xmm src, byte count) => VexGroupRI(s_psrldImm, dst.Index, src.Index, count);
     public void Vpsrlq(Xmm dst, Xmm src, Xmm count) => VexRR(s_psrlq, dst.Index, src.Index, count.Index);
     public void Vpsrlq(Xmm dst, Xmm src, Mem count) => VexRM(s_psrlq, dst.Index, src.Index, count);
-    public void Vpsrlq(Xmm dst, Xmm src, byte count) => VexRRI(s_psrlqImm, s_psrlqImm.Extension, dst.Index, src.Index, count);
+    public void Vpsrlq(Xmm dst, Xmm src, byte count) => VexGroupRI(s_psrlqImm, dst.Index, src.Index, count);
     public void Vpsraw(Xmm dst, Xmm src, Xmm count) => VexRR(s_psraw, dst.Index, src.Index, count.Index);
     public void Vpsraw(Xmm dst, Xmm src, Mem count) => VexRM(s_psraw, dst.Index, src.Index, count);
-    public void Vpsraw(Xmm dst, Xmm src, byte count) => VexRRI(s_psrawImm, s_psrawImm.Extension, dst.Index, src.Index, count);
+    public void Vpsraw(Xmm dst, Xmm src, byte count) => VexGroupRI(s_psrawImm, dst.Index, src.Index, count);
     public void Vpsrad(Xmm dst, Xmm src, Xmm count) => VexRR(s_psrad, dst.Index, src.Index, count.Index);
     public void Vpsrad(Xmm dst, Xmm src, Mem count) => VexRM(s_psrad, dst.Index, src.Index, count);
-    public void Vpsrad(Xmm dst, Xmm src, byte count) => VexRRI(s_psradImm, s_psradImm.Extension, dst.Index, src.Index, count);
+    public void Vpsrad(Xmm dst, Xmm src, byte count) => VexGroupRI(s_psradImm, dst.Index, src.Index, count);
     /// <summary>vpslldq dst, src, bytes: src shifted left by whole bytes (16 or more gives zero).</summary>
-    public void Vpslldq(Xmm dst, Xmm src, byte bytes) => VexRRI(s_pslldq, s_pslldq.Extension, dst.Index, src.Index, bytes);
-    public void Vpsrldq(Xmm dst, Xmm src, byte bytes) => VexRRI(s_psrldq, s_psrldq.Extension, dst.Index, src.Index, bytes);
+    public void Vpslldq(Xmm dst, Xmm src, byte bytes) => VexGroupRI(s_pslldq, dst.Index, src.Index, bytes);
+    public void Vpsrldq(Xmm dst, Xmm src, byte bytes) => VexGroupRI(s_psrldq, dst.Index, src.Index, bytes);
 
     // ---- forms with an immediate ----
 

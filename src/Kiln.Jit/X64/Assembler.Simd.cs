@@ -232,6 +232,9 @@ public sealed partial class Assembler
         Put(imm);
     }
 
+    /// <summary>A shift-by-immediate form: ModRM.reg holds the row's group digit, ModRM.rm the register.</summary>
+    private void SimdGroupRI(in SimdOp op, int rm, int imm) => SimdRRI(op, op.Extension, rm, imm);
+
     private void SimdRMI(in SimdOp op, int reg, in Mem mem, int imm, int rexW = 0)
     {
         Require(op.Feature, op.Mnemonic);
@@ -567,31 +570,31 @@ public sealed partial class Assembler
 
     public void Psllw(Xmm dst, Xmm count) => SimdRR(s_psllw, dst.Index, count.Index);
     public void Psllw(Xmm dst, Mem count) => SimdRM(s_psllw, dst.Index, count);
-    public void Psllw(Xmm dst, byte count) => SimdRRI(s_psllwImm, s_psllwImm.Extension, dst.Index, count);
+    public void Psllw(Xmm dst, byte count) => SimdGroupRI(s_psllwImm, dst.Index, count);
     public void Pslld(Xmm dst, Xmm count) => SimdRR(s_pslld, dst.Index, count.Index);
     public void Pslld(Xmm dst, Mem count) => SimdRM(s_pslld, dst.Index, count);
-    public void Pslld(Xmm dst, byte count) => SimdRRI(s_pslldImm, s_pslldImm.Extension, dst.Index, count);
+    public void Pslld(Xmm dst, byte count) => SimdGroupRI(s_pslldImm, dst.Index, count);
     public void Psllq(Xmm dst, Xmm count) => SimdRR(s_psllq, dst.Index, count.Index);
     public void Psllq(Xmm dst, Mem count) => SimdRM(s_psllq, dst.Index, count);
-    public void Psllq(Xmm dst, byte count) => SimdRRI(s_psllqImm, s_psllqImm.Extension, dst.Index, count);
+    public void Psllq(Xmm dst, byte count) => SimdGroupRI(s_psllqImm, dst.Index, count);
     public void Psrlw(Xmm dst, Xmm count) => SimdRR(s_psrlw, dst.Index, count.Index);
     public void Psrlw(Xmm dst, Mem count) => SimdRM(s_psrlw, dst.Index, count);
-    public void Psrlw(Xmm dst, byte count) => SimdRRI(s_psrlwImm, s_psrlwImm.Extension, dst.Index, count);
+    public void Psrlw(Xmm dst, byte count) => SimdGroupRI(s_psrlwImm, dst.Index, count);
     public void Psrld(Xmm dst, Xmm count) => SimdRR(s_psrld, dst.Index, count.Index);
     public void Psrld(Xmm dst, Mem count) => SimdRM(s_psrld, dst.Index, count);
-    public void Psrld(Xmm dst, byte count) => SimdRRI(s_psrldImm, s_psrldImm.Extension, dst.Index, count);
+    public void Psrld(Xmm dst, byte count) => SimdGroupRI(s_psrldImm, dst.Index, count);
     public void Psrlq(Xmm dst, Xmm count) => SimdRR(s_psrlq, dst.Index, count.Index);
     public void Psrlq(Xmm dst, Mem count) => SimdRM(s_psrlq, dst.Index, count);
-    public void Psrlq(Xmm dst, byte count) => SimdRRI(s_psrlqImm, s_psrlqImm.Extension, dst.Index, count);
+    public void Psrlq(Xmm dst, byte count) => SimdGroupRI(s_psrlqImm, dst.Index, count);
     public void Psraw(Xmm dst, Xmm count) => SimdRR(s_psraw, dst.Index, count.Index);
     public void Psraw(Xmm dst, Mem count) => SimdRM(s_psraw, dst.Index, count);
-    public void Psraw(Xmm dst, byte count) => SimdRRI(s_psrawImm, s_psrawImm.Extension, dst.Index, count);
+    public void Psraw(Xmm dst, byte count) => SimdGroupRI(s_psrawImm, dst.Index, count);
     public void Psrad(Xmm dst, Xmm count) => SimdRR(s_psrad, dst.Index, count.Index);
     public void Psrad(Xmm dst, Mem count) => SimdRM(s_psrad, dst.Index, count);
-    public void Psrad(Xmm dst, byte count) => SimdRRI(s_psradImm, s_psradImm.Extension, dst.Index, count);
+    public void Psrad(Xmm dst, byte count) => SimdGroupRI(s_psradImm, dst.Index, count);
     /// <summary>pslldq dst, bytes: the whole register shifted left by bytes (16 or more gives zero).</summary>
-    public void Pslldq(Xmm dst, byte bytes) => SimdRRI(s_pslldq, s_pslldq.Extension, dst.Index, bytes);
-    public void Psrldq(Xmm dst, byte bytes) => SimdRRI(s_psrldq, s_psrldq.Extension, dst.Index, bytes);
+    public void Pslldq(Xmm dst, byte bytes) => SimdGroupRI(s_pslldq, dst.Index, bytes);
+    public void Psrldq(Xmm dst, byte bytes) => SimdGroupRI(s_psrldq, dst.Index, bytes);
 
     // ---- tests, masks and blends ----
 

@@ -5,8 +5,8 @@ using Kiln.Wasm.Validation;
 namespace Kiln.FrontEnd;
 
 /// <summary>
-/// Defence in depth for every tier: the index immediates of one instruction checked against the
-/// module's index spaces before a tier turns them into array indices, cell offsets or code.
+/// Defence in depth for every tier: the index and lane immediates of one instruction checked against
+/// the module's index spaces and the instruction's lane count before a tier turns them into array indices, cell offsets or code.
 /// </summary>
 /// <remarks>
 /// SECURITY: validation already refused out-of-range indices, and a <see cref="Module"/> compiles
@@ -70,9 +70,22 @@ internal static class ImmediateChecks
                 CheckIndex(ins.Index2, context.MemoryCount, "memory");
                 break;
             case ImmediateKind.MemArg:
-            case ImmediateKind.MemArgLane:
             case ImmediateKind.Memory:
                 CheckIndex(0, context.MemoryCount, "memory");
+                break;
+            case ImmediateKind.MemArgLane:
+                CheckIndex(0, context.MemoryCount, "memory");
+                CheckIndex(ins.Index, ins.Info.LaneCount, "lane");
+                break;
+            case ImmediateKind.Lane:
+                CheckIndex(ins.Index, ins.Info.LaneCount, "lane");
+                break;
+            case ImmediateKind.Shuffle:
+                // Both operands' 32 bytes are indexed with these.
+                for (int i = 0; i < 16; i++)
+                {
+                    CheckIndex(ins.V128.GetByte(i), 32, "shuffle lane");
+                }
                 break;
         }
     }

@@ -395,10 +395,6 @@ internal sealed partial class Translator
 
     private void TranslateCall(uint functionIndex)
     {
-        if (functionIndex >= (uint)_context.FunctionCount)
-        {
-            throw new InternalErrorException($"call to function {functionIndex} out of range");
-        }
         FuncType type = _context.GetFunctionType(functionIndex);
         int argBase = PrepareArguments(type.Params.Length);
         _code.Add((int)InterpOp.Call, (int)functionIndex, argBase);
@@ -407,10 +403,6 @@ internal sealed partial class Translator
 
     private void TranslateCallIndirect(uint typeIndex, uint tableIndex)
     {
-        if (typeIndex >= (uint)_module.Types.Count)
-        {
-            throw new InternalErrorException($"call_indirect type {typeIndex} out of range");
-        }
         FuncType type = _module.Types[(int)typeIndex];
         int index = Pop();
         int argBase = PrepareArguments(type.Params.Length);

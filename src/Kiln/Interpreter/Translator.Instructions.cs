@@ -332,14 +332,8 @@ internal sealed partial class Translator
         }
     }
 
-    private int LocalSlot(uint index)
-    {
-        if (index >= (uint)_localCount)
-        {
-            throw new InternalErrorException($"local index {index} out of range");
-        }
-        return _localSlot[index];
-    }
+    /// <summary>The first slot of local <paramref name="index"/> (ImmediateChecks has range-checked it).</summary>
+    private int LocalSlot(uint index) => _localSlot[index];
 
     private void Load(InterpOp op, in Instruction ins)
     {

@@ -20,22 +20,6 @@ internal sealed partial class Translator
         {
             throw new InternalErrorException($"instruction {info.Name} has no interpreter translation");
         }
-        if (info.Immediate is ImmediateKind.Lane or ImmediateKind.MemArgLane && ins.Index >= info.LaneCount)
-        {
-            // SECURITY: the executor indexes lanes with this immediate; validation checked it too.
-            throw new InternalErrorException($"lane {ins.Index} out of range for {info.Name}");
-        }
-        if (info.Immediate == ImmediateKind.Shuffle)
-        {
-            for (int i = 0; i < 16; i++)
-            {
-                if (ins.V128.GetByte(i) >= 32)
-                {
-                    // SECURITY: the executor indexes the 32 bytes of both operands with these.
-                    throw new InternalErrorException($"shuffle lane {ins.V128.GetByte(i)} out of range");
-                }
-            }
-        }
         int count = info.Params.Length;
         Span<int> operands = stackalloc int[3];
         for (int i = count - 1; i >= 0; i--)

@@ -454,10 +454,6 @@ internal sealed partial class Translator
         {
             return ([], s_singles[(byte)bt.ValueType]);
         }
-        if (bt.TypeIndex >= module.Types.Count)
-        {
-            throw new InternalErrorException($"block type index {bt.TypeIndex} out of range");
-        }
         FuncType t = module.Types[(int)bt.TypeIndex];
         return (t.Params.ReadOnlyArray(), t.Results.ReadOnlyArray());
     }

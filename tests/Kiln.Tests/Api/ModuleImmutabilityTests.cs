@@ -125,7 +125,7 @@ public class ModuleImmutabilityTests
     }
 
     [Fact]
-    public void The_opcode_table_cannot_be_changed()
+    public void The_immutable_opcode_table_keeps_fixed_types()
     {
         OpcodeInfo add = OpcodeTable.Get(Opcode.I32Add);
         Assert.True(add.HasFixedTypes);
@@ -145,6 +145,8 @@ public class ImmediateChecksTests
     [InlineData(Opcode.I32Load, 0u, 0u)]
     [InlineData(Opcode.DataDrop, 0u, 0u)]
     [InlineData(Opcode.ElemDrop, 0u, 0u)]
+    [InlineData(Opcode.I8x16ExtractLaneS, 16u, 0u)]
+    [InlineData(Opcode.I64x2ReplaceLane, 2u, 0u)]
     public void An_out_of_range_index_is_an_internal_error(Opcode opcode, uint index, uint index2)
     {
         var context = Kiln.Wasm.Validation.ModuleValidator.Validate(TextParser.ParseModule(
@@ -154,5 +156,15 @@ public class ImmediateChecksTests
         Assert.Throws<InternalErrorException>(() => Kiln.FrontEnd.ImmediateChecks.Check(in ins, context, localCount: 1));
         var inRange = new Instruction { Opcode = Opcode.GlobalGet, Index = 0 };
         Kiln.FrontEnd.ImmediateChecks.Check(in inRange, context, localCount: 1);
+    }
+
+    [Fact]
+    public void A_shuffle_lane_past_both_operands_is_an_internal_error()
+    {
+        var context = Kiln.Wasm.Validation.ModuleValidator.Validate(TextParser.ParseModule("(module)"));
+        var ins = new Instruction { Opcode = Opcode.I8x16Shuffle, V128 = new V128(0x0706050403020100, 0x20_0e0d0c0b0a0908) };
+        Assert.Throws<InternalErrorException>(() => Kiln.FrontEnd.ImmediateChecks.Check(in ins, context, localCount: 0));
+        ins.V128 = new V128(0x0706050403020100, 0x1f_0e0d0c0b0a0908);
+        Kiln.FrontEnd.ImmediateChecks.Check(in ins, context, localCount: 0);
     }
 }
