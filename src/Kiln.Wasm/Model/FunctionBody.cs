@@ -31,6 +31,13 @@ public sealed class FunctionBody
     /// </summary>
     public int[]? HotLocals { get; internal set; }
 
+    /// <summary>
+    /// True when a v128 value occurs in the body (a parameter, local or result of that type, or any v128 operand):
+    /// compilers give such a function 16-byte value slots. Recorded by validation; false until the body is validated
+    /// (<see cref="HotLocals"/> is null then).
+    /// </summary>
+    public bool UsesV128 { get; internal set; }
+
     /// <summary>How many integer (and how many float) locals <see cref="HotLocals"/> names at most.</summary>
     public const int HotLocalLimit = 8;
 

@@ -51,6 +51,8 @@ public sealed partial class FunctionValidator
     private long[] _localWeight = new long[32];
     private int _loopDepth;
     private long _useWeight = 1;
+    // Whether a v128 value ever reaches the operand stack (FunctionBody.UsesV128).
+    private bool _usesV128;
 
     public FunctionValidator(ValidationContext context)
     {
@@ -120,6 +122,15 @@ public sealed partial class FunctionValidator
         _localWeight.AsSpan(0, n).Clear();
         _loopDepth = 0;
         _useWeight = 1;
+        _usesV128 = false;
+        foreach (ValType t in _locals.AsSpan(0, n))
+        {
+            _usesV128 |= t == ValType.V128;
+        }
+        foreach (ValType t in _type.Results.AsSpan())
+        {
+            _usesV128 |= t == ValType.V128;
+        }
         _body = body;
         _operandCount = 0;
         _controlCount = 0;
@@ -140,6 +151,7 @@ public sealed partial class FunctionValidator
             throw new MalformedModuleException("section size mismatch", reader.Offset, _functionIndex);
         }
         _body!.HotLocals = HotLocals();
+        _body.UsesV128 = _usesV128;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -271,6 +283,7 @@ public sealed partial class FunctionValidator
             Array.Resize(ref _operands, _operands.Length * 2);
         }
         _operands[_operandCount++] = type;
+        _usesV128 |= type == ValType.V128;
     }
 
     private void PushOperands(ValType[] types)

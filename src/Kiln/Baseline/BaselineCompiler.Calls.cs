@@ -22,18 +22,21 @@ internal sealed unsafe partial class BaselineCompiler
 
     private static readonly Gpr[] s_argRegs = [Gpr.Rdi, Gpr.Rsi, Gpr.Rdx, Gpr.Rcx, Gpr.R8, Gpr.R9];
 
-    /// <summary>Stores the top <paramref name="count"/> values to [rsp + 8i], pops them and spills everything else.</summary>
-    private void PrepareCall(int count, int resultCount)
+    /// <summary>Stores the arguments (the top values) to the outgoing area at [rsp] as <see cref="SlotLayout"/> lays out a row, pops them and spills everything else.</summary>
+    private void PrepareCall(FuncType type)
     {
         if (_condPending)
         {
             MaterializeCondition();
         }
-        _maxOutgoing = Math.Max(_maxOutgoing, Math.Max(count, resultCount));
+        int count = type.Params.Length;
+        _maxOutgoing = Math.Max(_maxOutgoing, SlotLayout.CallAreaSlots(type));
+        int at = 0;
         for (int i = 0; i < count; i++)
         {
             int pos = _height - count + i;
-            StoreValue(Mem.At(Gpr.Rsp, 8 * i), in _stack[pos], pos, s_scratch);
+            StoreValue(Mem.At(Gpr.Rsp, 8 * at), in _stack[pos], pos, s_scratch);
+            at += SlotLayout.SlotCount(_stack[pos].Type);
         }
         for (int i = 0; i < count; i++)
         {
@@ -52,17 +55,10 @@ internal sealed unsafe partial class BaselineCompiler
         if (results.Length == 1)
         {
             ValType t = results[0];
-            if (IsFloat(t))
+            if (IsXmm(t))
             {
                 Xmm x = AllocXmm();
-                if (t == ValType.F32)
-                {
-                    _asm.Movss(x, Mem.At(Gpr.Rsp));
-                }
-                else
-                {
-                    _asm.Movsd(x, Mem.At(Gpr.Rsp));
-                }
+                LoadXmmFrom(x, t, Mem.At(Gpr.Rsp));
                 PushReg(t, x.Index);
             }
             else
@@ -73,32 +69,23 @@ internal sealed unsafe partial class BaselineCompiler
             }
             return;
         }
+        int at = 0;
         for (int i = 0; i < results.Length; i++)
         {
-            _asm.Mov(OperandSize.S64, s_scratch, Mem.At(Gpr.Rsp, 8 * i));
-            _asm.Mov(OperandSize.S64, SlotMem(_height), s_scratch);
+            for (int half = 0; half < SlotLayout.SlotCount(results[i]); half++)
+            {
+                _asm.Mov(OperandSize.S64, s_scratch, Mem.At(Gpr.Rsp, 8 * at));
+                _asm.Mov(OperandSize.S64, SlotMem(_height).Offset(8 * half), s_scratch);
+                at++;
+            }
             PushStack(results[i]);
-        }
-    }
-
-    /// <summary>A callee taking or returning v128 (a host function, say) cannot be called from baseline code.</summary>
-    private static void CheckSignature(FuncType type)
-    {
-        foreach (ValType t in type.Params.AsSpan())
-        {
-            CheckType(t);
-        }
-        foreach (ValType t in type.Results.AsSpan())
-        {
-            CheckType(t);
         }
     }
 
     private void CallDirect(uint function)
     {
         FuncType type = _functionTypes[function];
-        CheckSignature(type);
-        PrepareCall(type.Params.Length, type.Results.Length);
+        PrepareCall(type);
         int slot = _offsets.FunctionSlot((int)function);
         _asm.Mov(OperandSize.S64, s_scratch, s_vmctx);
         _asm.Mov(OperandSize.S64, s_vmctx, Mem.At(s_scratch, slot + VmOffsets.FunctionSlotVmctx));
@@ -110,9 +97,8 @@ internal sealed unsafe partial class BaselineCompiler
     private void CallIndirect(uint typeIndex, uint table)
     {
         FuncType type = _module.Types[(int)typeIndex];
-        CheckSignature(type);
         Gpr index = PopGpr();
-        PrepareCall(type.Params.Length, type.Results.Length);
+        PrepareCall(type);
         _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, _offsets.Table((int)table)));
         _asm.Cmp(OperandSize.S32, index, Mem.At(s_scratch, VmOffsets.TableDefinitionLength));
         _asm.Jcc(Condition.AboveOrEqual, TrapLabel(TrapCode.UndefinedElement));

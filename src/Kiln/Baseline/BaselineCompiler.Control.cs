@@ -79,15 +79,6 @@ internal sealed unsafe partial class BaselineCompiler
             parameters = t.Params.ReadOnlyArray();
             results = t.Results.ReadOnlyArray();
         }
-        // v128 block values (reachable without a SIMD instruction, e.g. from a v128 global) are refused.
-        foreach (ValType p in parameters)
-        {
-            CheckType(p);
-        }
-        foreach (ValType r in results)
-        {
-            CheckType(r);
-        }
     }
 
     private void PushControl(ControlKind kind, Label label, int @base, ValType[] parameters, ValType[] results)
@@ -133,10 +124,6 @@ internal sealed unsafe partial class BaselineCompiler
                 }
                 return;
             default:
-                if ((ushort)ins.Opcode >= 0xFD00)
-                {
-                    throw new UnsupportedFeatureException($"SIMD instruction {ins.Info.Name} at offset 0x{ins.Offset:x}: the baseline compiler does not support SIMD");
-                }
                 return;
         }
     }
@@ -312,7 +299,7 @@ internal sealed unsafe partial class BaselineCompiler
     }
 
     private Mem TargetMem(ref Control target, int i) => target.Kind == ControlKind.Function
-        ? Mem.At(Gpr.Rbp, ArgsOffset + (8 * i))
+        ? Mem.At(Gpr.Rbp, ArgsOffset + _resultOffsets[i])
         : SlotMem(target.Base + i);
 
     /// <summary>
@@ -504,7 +491,7 @@ internal sealed unsafe partial class BaselineCompiler
         int cPos = _height;
         Condition cc = fused ? _cond : Condition.NotEqual;
         ValType type = _stack[_height - 1].Type;
-        if (!IsFloat(type))
+        if (!IsXmm(type))
         {
             Val b = Pop();
             int bPos = _height;

@@ -296,19 +296,11 @@ internal sealed unsafe partial class BaselineCompiler
     private void GlobalGet(int index)
     {
         ValType type = GlobalType(index);
-        CheckType(type);
         _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, _offsets.Global(index)));
-        if (IsFloat(type))
+        if (IsXmm(type))
         {
             Xmm x = AllocXmm();
-            if (type == ValType.F32)
-            {
-                _asm.Movss(x, Mem.At(s_scratch));
-            }
-            else
-            {
-                _asm.Movsd(x, Mem.At(s_scratch));
-            }
+            LoadXmmFrom(x, type, Mem.At(s_scratch));
             PushReg(type, x.Index);
             return;
         }

@@ -130,7 +130,7 @@ internal sealed unsafe partial class BaselineCompiler
         {
             return;
         }
-        if (IsFloat(v.Type))
+        if (IsXmm(v.Type))
         {
             FreeXmm(Xmm.FromIndex(v.Reg));
         }
@@ -198,7 +198,7 @@ internal sealed unsafe partial class BaselineCompiler
     {
         for (int i = 0; i < _height; i++)
         {
-            if (_stack[i].Loc == Loc.Reg && IsFloat(_stack[i].Type) == isFloat)
+            if (_stack[i].Loc == Loc.Reg && IsXmm(_stack[i].Type) == isFloat)
             {
                 Spill(i);
                 return;
@@ -267,6 +267,9 @@ internal sealed unsafe partial class BaselineCompiler
             case ValType.F64:
                 _asm.Movsd(dst, Xmm.FromIndex(reg));
                 break;
+            case ValType.V128:
+                _asm.Movdqu(dst, Xmm.FromIndex(reg));
+                break;
             default:
                 _asm.Mov(SizeOf(type), dst, Gpr.FromIndex(reg));
                 break;
@@ -282,6 +285,8 @@ internal sealed unsafe partial class BaselineCompiler
             case Loc.Reg:
                 StoreReg(dst, v.Type, v.Reg);
                 return;
+            case Loc.Const when v.Type == ValType.V128:
+                throw new InternalErrorException("baseline compiler: a v128 constant on the value stack");
             case Loc.Const:
                 if (SizeOf(v.Type) == OperandSize.S32)
                 {
@@ -311,6 +316,12 @@ internal sealed unsafe partial class BaselineCompiler
                 OperandSize size = SizeOf(v.Type);
                 _asm.Mov(size, scratch, src);
                 _asm.Mov(size, dst, scratch);
+                if (v.Type == ValType.V128)
+                {
+                    // Through the integer scratch, 8 bytes at a time: no xmm register need be free here.
+                    _asm.Mov(size, scratch, src.Offset(8));
+                    _asm.Mov(size, dst.Offset(8), scratch);
+                }
                 return;
             }
             default:
@@ -348,6 +359,23 @@ internal sealed unsafe partial class BaselineCompiler
         }
     }
 
+    /// <summary>Loads a value of xmm type <paramref name="type"/> from memory (v128: unaligned, 16 bytes).</summary>
+    private void LoadXmmFrom(Xmm dst, ValType type, Mem src)
+    {
+        switch (type)
+        {
+            case ValType.F32:
+                _asm.Movss(dst, src);
+                break;
+            case ValType.F64:
+                _asm.Movsd(dst, src);
+                break;
+            default:
+                _asm.Movdqu(dst, src);
+                break;
+        }
+    }
+
     private void LoadXmm(Xmm dst, in Val v, int position)
     {
         bool f32 = v.Type == ValType.F32;
@@ -381,14 +409,7 @@ internal sealed unsafe partial class BaselineCompiler
                 return;
             case Loc.Stack:
             case Loc.Local:
-                if (f32)
-                {
-                    _asm.Movss(dst, MemOf(in v, position));
-                }
-                else
-                {
-                    _asm.Movsd(dst, MemOf(in v, position));
-                }
+                LoadXmmFrom(dst, v.Type, MemOf(in v, position));
                 return;
             default:
                 throw new InternalErrorException("baseline compiler: a condition in a float register");
@@ -429,7 +450,7 @@ internal sealed unsafe partial class BaselineCompiler
     private void LoadIntoRegister(int position)
     {
         ref Val v = ref _stack[position];
-        if (IsFloat(v.Type))
+        if (IsXmm(v.Type))
         {
             Xmm x = AllocXmm();
             LoadXmm(x, in v, position);

@@ -35,8 +35,13 @@ internal sealed unsafe partial class BaselineCompiler
     private const int SavedVmctxOffset = -8;
     private const int FunctionIndexOffset = -16;
     private const int ScratchOffset = -24;
-    private const int LocalsOffset = -32;
     private const int ArgsOffset = 16;
+    // Frame slots (declared locals, then value-stack positions) start below the header: 8-byte slots at rbp-32, or,
+    // in a function that uses v128, 16-byte slots at rbp-48 so that each slot is 16-byte aligned (rbp is) and the
+    // first one does not overlap the scratch word at rbp-24.
+    private const int NarrowLocalsOffset = -32;
+    private const int WideLocalsOffset = -48;
+    private const int WideSlotSize = 16;
 
     private readonly WasmModule _module;
     private readonly ValidationContext _context;
@@ -56,6 +61,12 @@ internal sealed unsafe partial class BaselineCompiler
     private Label[] _brLabels = new Label[16];
 
     private ValType[] _localTypes = new ValType[16];
+    // Byte offset of each parameter in the argument area (rbp + 16), in 8-byte slots as SlotLayout lays out a row.
+    private int[] _paramOffsets = new int[16];
+    // Byte offset of each result in the result area (the argument area, rbp + 16).
+    private int[] _resultOffsets = new int[16];
+    private int _slotSize = 8;
+    private int _localsOffset = NarrowLocalsOffset;
     private int _localCount;
     private int _paramCount;
     private int _declaredLocals;
@@ -206,7 +217,7 @@ internal sealed unsafe partial class BaselineCompiler
             ImmediateChecks.Check(in ins, _context, _localCount);
             Emit(in ins, ref reader);
         }
-        int frame = 24 + (8 * _declaredLocals) + (8 * _maxHeight) + (8 * _maxOutgoing);
+        int frame = -_localsOffset - _slotSize + (_slotSize * (_declaredLocals + _maxHeight)) + (8 * _maxOutgoing);
         frameSize = (frame + 15) & ~15;
         return start;
     }
@@ -229,32 +240,34 @@ internal sealed unsafe partial class BaselineCompiler
         int k = _paramCount;
         foreach (LocalGroup g in body.Locals)
         {
-            if (g.Type == ValType.V128)
-            {
-                throw new UnsupportedFeatureException("v128 locals: the baseline compiler does not support SIMD");
-            }
             for (uint i = 0; i < g.Count; i++)
             {
                 _localTypes[k++] = g.Type;
             }
         }
         _declaredLocals = _localCount - _paramCount;
-        foreach (ValType t in _signature.Params.AsSpan())
-        {
-            CheckType(t);
-        }
-        foreach (ValType t in _signature.Results.AsSpan())
-        {
-            CheckType(t);
-        }
+        _paramOffsets = RowOffsets(_signature.Params.AsSpan(), _paramOffsets);
+        _resultOffsets = RowOffsets(_signature.Results.AsSpan(), _resultOffsets);
+        // A body that was never validated has no record of its types: it gets wide slots to be safe.
+        bool wide = body.UsesV128 || body.HotLocals is null;
+        _slotSize = wide ? WideSlotSize : 8;
+        _localsOffset = wide ? WideLocalsOffset : NarrowLocalsOffset;
     }
 
-    private static void CheckType(ValType t)
+    /// <summary>The byte offset of each value of a row in a call's argument/result area (<see cref="SlotLayout"/>).</summary>
+    private static int[] RowOffsets(ReadOnlySpan<ValType> types, int[] offsets)
     {
-        if (t == ValType.V128)
+        if (offsets.Length < types.Length)
         {
-            throw new UnsupportedFeatureException("v128 values: the baseline compiler does not support SIMD");
+            offsets = new int[Math.Max(types.Length, offsets.Length * 2)];
         }
+        int at = 0;
+        for (int i = 0; i < types.Length; i++)
+        {
+            offsets[i] = 8 * at;
+            at += SlotLayout.SlotCount(types[i]);
+        }
+        return offsets;
     }
 
     /// <summary>
@@ -286,6 +299,10 @@ internal sealed unsafe partial class BaselineCompiler
                     if (_pinnedReg[i] == NotPinned)
                     {
                         _asm.Mov(OperandSize.S64, LocalMem(i), 0);
+                        if (_localTypes[i] == ValType.V128)
+                        {
+                            _asm.Mov(OperandSize.S64, LocalMem(i).Offset(8), 0);
+                        }
                     }
                 }
             }
@@ -294,7 +311,7 @@ internal sealed unsafe partial class BaselineCompiler
                 Label loop = _asm.CreateLabel();
                 _asm.Xor(OperandSize.S32, Gpr.Rax, Gpr.Rax);
                 _asm.Lea(OperandSize.S64, Gpr.Rdi, LocalMem(_localCount - 1));
-                _asm.Mov(OperandSize.S32, Gpr.Rcx, _declaredLocals);
+                _asm.Mov(OperandSize.S32, Gpr.Rcx, _declaredLocals * (_slotSize / 8));
                 _asm.Bind(loop);
                 _asm.Mov(OperandSize.S64, Mem.At(Gpr.Rdi), Gpr.Rax);
                 _asm.Add(OperandSize.S64, Gpr.Rdi, 8);
@@ -371,15 +388,18 @@ internal sealed unsafe partial class BaselineCompiler
     }
 
     private Mem LocalMem(int index) => index < _paramCount
-        ? Mem.At(Gpr.Rbp, ArgsOffset + (8 * index))
-        : Mem.At(Gpr.Rbp, LocalsOffset - (8 * (index - _paramCount)));
+        ? Mem.At(Gpr.Rbp, ArgsOffset + _paramOffsets[index])
+        : Mem.At(Gpr.Rbp, _localsOffset - (_slotSize * (index - _paramCount)));
 
-    private Mem SlotMem(int position) => Mem.At(Gpr.Rbp, LocalsOffset - (8 * _declaredLocals) - (8 * position));
+    private Mem SlotMem(int position) => Mem.At(Gpr.Rbp, _localsOffset - (_slotSize * (_declaredLocals + position)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool ConsumesCondition(Opcode op) => op is Opcode.BrIf or Opcode.If or Opcode.Select or Opcode.SelectTyped or Opcode.I32Eqz;
 
     private static bool IsFloat(ValType t) => t is ValType.F32 or ValType.F64;
+
+    /// <summary>Values that live in xmm registers: floats and v128.</summary>
+    private static bool IsXmm(ValType t) => t is ValType.F32 or ValType.F64 or ValType.V128;
 
     private static OperandSize SizeOf(ValType t) => t is ValType.I32 or ValType.F32 ? OperandSize.S32 : OperandSize.S64;
 
@@ -551,7 +571,8 @@ internal sealed unsafe partial class BaselineCompiler
                 }
                 if ((ushort)ins.Opcode >= 0xFD00)
                 {
-                    throw new UnsupportedFeatureException($"SIMD instruction {ins.Info.Name} at offset 0x{ins.Offset:x}: the baseline compiler does not support SIMD");
+                    Simd(in ins);
+                    return;
                 }
                 Numeric(ins.Opcode);
                 return;

@@ -3,6 +3,7 @@ using Kiln.Jit;
 using Kiln.Jit.Linking;
 using Kiln.Jit.Traps;
 using Kiln.Jit.X64;
+using Kiln.Vm;
 using Kiln.Wasm.Model;
 
 namespace Kiln.Baseline;
@@ -195,7 +196,7 @@ internal sealed unsafe class BaselineModule
             FuncType type = _model.Types[(int)typeIndex];
             asm.Align(16);
             trampolineStarts[typeIndex] = asm.Position;
-            BaselineStubs.EmitEntryTrampoline(asm, type.Params.Length, type.Results.Length);
+            BaselineStubs.EmitEntryTrampoline(asm, SlotLayout.SlotCount(type.Params), SlotLayout.SlotCount(type.Results));
             stubs.Symbols.Add(($"{_moduleName ?? "wasm"}!entry_trampoline[{typeIndex}]", trampolineStarts[typeIndex], asm.Position, null, null));
         }
         var lazyStarts = new int[n];

@@ -12,7 +12,7 @@ namespace Kiln.Baseline;
 internal static class BaselineStubs
 {
     /// <summary>
-    /// <c>int trampoline(vmctx, code, ulong* values)</c>: saves the SysV callee-saved registers and the
+    /// <c>int trampoline(vmctx, code, ulong* values)</c> (values in 8-byte slots, <see cref="SlotLayout"/>; the counts are slot counts): saves the SysV callee-saved registers and the
     /// previous entry stack pointer, records its own stack pointer in the store context (a trap
     /// restores it and returns 1 from the inner call), copies the arguments to the outgoing area,
     /// calls, copies the results back and returns 0.
