@@ -33,7 +33,7 @@ internal sealed unsafe partial class BaselineCompiler
                 SimdMemory(in ins);
                 return;
         }
-        if (SimdInteger(in ins) || SimdFloat(in ins))
+        if (SimdInteger(in ins) || SimdArithmetic(in ins) || SimdFloat(in ins))
         {
             return;
         }
