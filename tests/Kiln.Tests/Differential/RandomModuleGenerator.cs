@@ -21,17 +21,21 @@ internal static class RandomModuleGenerator
         "--enable-nontrapping-float-to-int", "--enable-bulk-memory", "--enable-multivalue",
     ];
 
+    /// <summary>The fixed-width SIMD proposal of WebAssembly 2.0, on top of <see cref="Features"/>.</summary>
+    public static readonly string[] SimdFeatures = [.. Features, "--enable-simd"];
+
     /// <summary>Writes the module of <paramref name="seed"/> into <paramref name="directory"/> and returns its path.</summary>
     /// <param name="denan">Instrument the module to turn NaNs into 0 (binaryen's <c>--denan</c>), so memory contents are bit-exact across engines.</param>
     /// <param name="optimize">Run binaryen's -O2 over the generated module: optimized code has other shapes (fewer blocks, more locals, br_table, select) than the generator's.</param>
-    public static string Generate(ulong seed, string directory, bool denan, bool optimize = false)
+    /// <param name="simd">Let the module use v128 and the SIMD instructions (<see cref="SimdFeatures"/>).</param>
+    public static string Generate(ulong seed, string directory, bool denan, bool optimize = false, bool simd = false)
     {
         string wasmOpt = ExternalTools.Require(ExternalTools.WasmOpt, "wasm-opt");
         Directory.CreateDirectory(directory);
         string input = Path.Combine(directory, $"seed-{seed}.bin");
         string output = Path.Combine(directory, $"seed-{seed}.wasm");
         File.WriteAllBytes(input, RandomBytes(seed));
-        List<string> args = [input, "--translate-to-fuzz", .. Features, "-o", output];
+        List<string> args = [input, "--translate-to-fuzz", .. simd ? SimdFeatures : Features, "-o", output];
         if (denan)
         {
             args.Add("--denan");

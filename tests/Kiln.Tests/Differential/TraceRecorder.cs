@@ -13,7 +13,7 @@ namespace Kiln.Tests.Differential;
 /// </summary>
 internal static class TraceRecorder
 {
-    private static readonly string[] s_logTypes = ["i32", "i64", "f32", "f64"];
+    private static readonly string[] s_logTypes = ["i32", "i64", "f32", "f64", "v128"];
 
     /// <summary>Whether the engine accepts <paramref name="tier"/> at all (tiers not built yet refuse at engine creation).</summary>
     public static bool IsTierAvailable(Tier tier, out string? reason)
@@ -76,7 +76,7 @@ internal static class TraceRecorder
         var linker = new Linker(engine);
         foreach (string t in s_logTypes)
         {
-            ValType type = t switch { "i32" => ValType.I32, "i64" => ValType.I64, "f32" => ValType.F32, _ => ValType.F64 };
+            ValType type = t switch { "i32" => ValType.I32, "i64" => ValType.I64, "f32" => ValType.F32, "f64" => ValType.F64, _ => ValType.V128 };
             linker.DefineFunction("fuzzing-support", "log-" + t, new FuncType([type], []),
                 (_, args, _) => trace.Add("log " + Trace.FormatValue(args[0])));
         }

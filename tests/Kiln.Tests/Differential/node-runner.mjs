@@ -20,6 +20,21 @@ function f64Text(x) {
   return u64[0].toString(16).padStart(16, '0');
 }
 
+// JavaScript cannot take a v128, so log-v128 is a Wasm function of this small module that passes the four i32
+// lanes on to JavaScript:
+//   (func (export "log-v128") (param v128) (call $log (i32x4.extract_lane 0..3 (local.get 0))))
+const logV128Module = new WebAssembly.Module(new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 12, 2, 96, 4, 127, 127, 127, 127, 0, 96, 1, 123, 0, 2, 10, 1, 2, 106, 115, 3, 108,
+  111, 103, 0, 0, 3, 2, 1, 1, 7, 12, 1, 8, 108, 111, 103, 45, 118, 49, 50, 56, 0, 1, 10, 26, 1, 24, 0, 32, 0, 253, 27,
+  0, 32, 0, 253, 27, 1, 32, 0, 253, 27, 2, 32, 0, 253, 27, 3, 16, 0, 11,
+]));
+
+// The same text as Kiln's V128.ToString(): 0x, then the high 64 bits and the low 64 bits as 16 hex digits each.
+function v128Text(l0, l1, l2, l3) {
+  const hex = (x) => (x >>> 0).toString(16).padStart(8, '0');
+  return 'v128:0x' + hex(l3) + hex(l2) + hex(l1) + hex(l0);
+}
+
 function valueText(type, v) {
   switch (type) {
     case 'i32': return 'i32:' + (v | 0);
@@ -86,6 +101,9 @@ function run(planPath) {
       'log-f64': x => out.push('log f64:' + f64Text(x)),
     },
   };
+  imports['fuzzing-support']['log-v128'] = new WebAssembly.Instance(logV128Module, {
+    js: { log: (a, b, c, d) => out.push('log ' + v128Text(a, b, c, d)) },
+  }).exports['log-v128'];
   let instance;
   try {
     instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
