@@ -10,9 +10,10 @@ namespace Kiln.Baseline;
 /// is spilled to a 16-byte slot (functions that use v128 get 16-byte slots, <see cref="WideSlotSize"/>),
 /// and crosses calls in two consecutive 8-byte slots of the argument area (<see cref="Vm.SlotLayout"/>).
 /// A v128 is never a constant on the value stack: v128.const loads it into a register at once.
-/// The lane arithmetic is in <c>.SimdInteger.cs</c> and <c>.SimdFloat.cs</c>. The forms used are SSE4.1
-/// (every x86-64 CPU made since 2008 has it); a CPU without it gets a clear unsupported-feature error
-/// from the assembler's feature check.
+/// The lanes, shuffles, bitwise operations and comparisons are in <c>.SimdInteger.cs</c>, the integer lane
+/// arithmetic in <c>.SimdArithmetic.cs</c>, the float lanes in <c>.SimdFloat.cs</c>. The forms used need SSSE3
+/// and SSE4.1 (every x86-64 CPU made since 2008 has them); on a CPU without them a function that uses v128 is
+/// refused with an <see cref="UnsupportedFeatureException"/> before any of it is compiled.
 /// </summary>
 internal sealed unsafe partial class BaselineCompiler
 {

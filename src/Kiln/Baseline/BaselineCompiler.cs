@@ -250,6 +250,11 @@ internal sealed unsafe partial class BaselineCompiler
         _resultOffsets = RowOffsets(_signature.Results.AsSpan(), _resultOffsets);
         // A body that was never validated has no record of its types: it gets wide slots to be safe.
         bool wide = body.UsesV128 || body.HotLocals is null;
+        if (body.UsesV128 && !_asm.Features.Has(CpuFeature.Ssse3 | CpuFeature.Sse41))
+        {
+            // Refused up front with a clear reason rather than at the first form the assembler cannot encode.
+            throw new UnsupportedFeatureException("SIMD in the baseline compiler needs a CPU with SSSE3 and SSE4.1");
+        }
         _slotSize = wide ? WideSlotSize : 8;
         _localsOffset = wide ? WideLocalsOffset : NarrowLocalsOffset;
     }

@@ -1,3 +1,4 @@
+using Kiln.Tests.Support;
 using System.Collections.Immutable;
 using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
@@ -26,14 +27,9 @@ public class ModuleImmutabilityTests
           (func (export "f") (param i32) (result i32) local.get 0 i32.load global.get 0 i32.add))
         """;
 
-    public static TheoryData<string> Tiers => new() { "interp", "baseline", "baseline-lazy" };
+    public static TheoryData<string> Tiers => TestTiers.All;
 
-    private static EngineOptions Options(string tier) => tier switch
-    {
-        "interp" => new EngineOptions { Tier = Tier.Interpreter },
-        "baseline" => new EngineOptions { Tier = Tier.Baseline },
-        _ => new EngineOptions { Tier = Tier.Baseline, Compilation = CompilationMode.Lazy },
-    };
+    private static EngineOptions Options(string tier) => TestTiers.Options(tier);
 
     private static int CallF(Engine engine, Module module)
     {

@@ -6,11 +6,13 @@ namespace Kiln.Tests.Api;
 
 /// <summary>
 /// v128 values through the public API: <see cref="Value"/>, untyped calls, host functions and
-/// globals. A v128 takes two slots (low half first) wherever values sit in a row, so these mix it
-/// with one-slot values on both sides of every boundary.
+/// globals, on every tier. A v128 takes two slots (low half first) wherever values sit in a row, so
+/// these mix it with one-slot values on both sides of every boundary.
 /// </summary>
 public class V128Tests
 {
+    public static TheoryData<string> Tiers => TestTiers.All;
+
     private static readonly V128 s_pattern = new(0x0706050403020100, 0x0F0E0D0C0B0A0908);
 
     [Fact]
@@ -29,10 +31,11 @@ public class V128Tests
         Assert.Equal("v128:0x0f0e0d0c0b0a09080706050403020100", v.ToString());
     }
 
-    [Fact]
-    public void InvokePassesAndReturnsV128BesideOtherValues()
+    [Theory]
+    [MemberData(nameof(Tiers))]
+    public void InvokePassesAndReturnsV128BesideOtherValues(string tier)
     {
-        using var host = new TestHost();
+        using var host = new TestHost(TestTiers.Options(tier));
         Instance instance = host.Linker.Instantiate(host.Store, Module.FromText(host.Engine, """
             (module
               (func (export "f") (param i32 v128 i64) (result i64 v128 i32)
@@ -49,10 +52,11 @@ public class V128Tests
         Assert.Throws<ArgumentException>(() => instance.GetFunction("f")!.Invoke(Value.FromI32(1), Value.FromI64(2), Value.FromI64(3)));
     }
 
-    [Fact]
-    public void HostFunctionTakesAndReturnsV128()
+    [Theory]
+    [MemberData(nameof(Tiers))]
+    public void HostFunctionTakesAndReturnsV128(string tier)
     {
-        using var host = new TestHost();
+        using var host = new TestHost(TestTiers.Options(tier));
         V128 seen = default;
         int seenAfter = 0;
         host.Linker.DefineFunction("env", "swap_halves", new FuncType([ValType.I32, ValType.V128, ValType.I32], [ValType.V128, ValType.I32]), (caller, args, results) =>
@@ -81,10 +85,11 @@ public class V128Tests
         Assert.Equal(Value.FromI32(42), r[1]);
     }
 
-    [Fact]
-    public void HostFunctionMustReturnV128WhereDeclared()
+    [Theory]
+    [MemberData(nameof(Tiers))]
+    public void HostFunctionMustReturnV128WhereDeclared(string tier)
     {
-        using var host = new TestHost();
+        using var host = new TestHost(TestTiers.Options(tier));
         host.Linker.DefineFunction("env", "bad", new FuncType([], [ValType.V128]), (caller, args, results) => results[0] = Value.FromI64(1));
         Instance instance = host.Linker.Instantiate(host.Store, Module.FromText(host.Engine, """
             (module
@@ -97,10 +102,11 @@ public class V128Tests
         Assert.IsType<InvalidOperationException>(e.InnerException);
     }
 
-    [Fact]
-    public void ExportedV128GlobalIsReadAndWrittenFromCSharp()
+    [Theory]
+    [MemberData(nameof(Tiers))]
+    public void ExportedV128GlobalIsReadAndWrittenFromCSharp(string tier)
     {
-        using var host = new TestHost();
+        using var host = new TestHost(TestTiers.Options(tier));
         Instance instance = host.Linker.Instantiate(host.Store, Module.FromText(host.Engine, """
             (module
               (global $k (export "k") v128 (v128.const i32x4 1 2 3 4))
@@ -124,10 +130,11 @@ public class V128Tests
         Assert.Throws<ArgumentException>(() => g.Value = Value.FromI64(1));
     }
 
-    [Fact]
-    public void HostV128GlobalIsSharedWithImporters()
+    [Theory]
+    [MemberData(nameof(Tiers))]
+    public void HostV128GlobalIsSharedWithImporters(string tier)
     {
-        using var host = new TestHost();
+        using var host = new TestHost(TestTiers.Options(tier));
         Global shared = Global.Create(host.Store, new GlobalType(ValType.V128, Mutable: true), Value.FromV128(s_pattern));
         host.Linker.Define("env", "g", shared);
         host.Linker.Define("env", "k", Global.Create(host.Store, new GlobalType(ValType.V128, Mutable: false), Value.FromV128(new V128(3, 4))));
@@ -145,25 +152,31 @@ public class V128Tests
         Assert.Equal(new V128(3, 4), instance.GetGlobal("copy")!.Value.AsV128());
     }
 
-    [Fact]
-    public void BaselineRunsV128GlobalsAsDataAndRefusesV128Code()
+    [Theory]
+    [MemberData(nameof(Tiers))]
+    public void V128ValuesWithoutSimdInstructionsRun(string tier)
     {
-        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
+        using var host = new TestHost(TestTiers.Options(tier));
+        host.Linker.DefineFunction("env", "h", new FuncType([], [ValType.V128]), (caller, args, results) => results[0] = Value.FromV128(s_pattern));
+        // No SIMD instruction, but v128 values all the same: from a global, a block, a callee, a select, a local.
         Instance instance = host.Linker.Instantiate(host.Store, Module.FromText(host.Engine, """
-            (module (global (export "g") v128 (v128.const i64x2 5 6)) (func (export "f") (result i32) (i32.const 1)))
+            (module
+              (import "env" "h" (func $h (result v128)))
+              (global $g v128 (v128.const i64x2 5 6))
+              (func (export "global") (result v128) (global.get $g))
+              (func (export "block") (param i32) (result v128)
+                (block (result v128) (br_if 0 (global.get $g) (local.get 0)) (drop) (call $h)))
+              (func (export "select") (param i32) (result v128) (local v128)
+                (local.set 1 (call $h))
+                (select (local.get 1) (global.get $g) (local.get 0)))
+              (func (export "zero") (result v128) (local v128) (local.get 0)))
             """));
-        Assert.Equal(new V128(5, 6), instance.GetGlobal("g")!.Value.AsV128());
 
-        // No SIMD instruction, but a v128 value all the same: from a global, a block, a callee.
-        string[] bodies =
-        [
-            "(global $g v128 (v128.const i64x2 0 0)) (func (drop (global.get $g)))",
-            "(func (drop (block (result v128) (unreachable))))",
-            "(import \"env\" \"h\" (func $h (result v128))) (func (drop (call $h)))",
-        ];
-        foreach (string body in bodies)
-        {
-            Assert.Throws<UnsupportedFeatureException>(() => Module.FromText(host.Engine, $"(module {body})"));
-        }
+        Assert.Equal(new V128(5, 6), instance.GetFunction("global")!.Invoke()[0].AsV128());
+        Assert.Equal(new V128(5, 6), instance.GetFunction("block")!.Invoke(Value.FromI32(1))[0].AsV128());
+        Assert.Equal(s_pattern, instance.GetFunction("block")!.Invoke(Value.FromI32(0))[0].AsV128());
+        Assert.Equal(s_pattern, instance.GetFunction("select")!.Invoke(Value.FromI32(7))[0].AsV128());
+        Assert.Equal(new V128(5, 6), instance.GetFunction("select")!.Invoke(Value.FromI32(0))[0].AsV128());
+        Assert.Equal(new V128(0, 0), instance.GetFunction("zero")!.Invoke()[0].AsV128());
     }
 }

@@ -1,0 +1,18 @@
+namespace Kiln.Tests.Support;
+
+/// <summary>
+/// The engine configurations a per-tier test body runs on: the interpreter, the baseline compiler compiling every
+/// function up front, and the baseline compiling each function at its first call. One test body, every tier.
+/// </summary>
+internal static class TestTiers
+{
+    public static TheoryData<string> All => new() { "interp", "baseline", "baseline-lazy" };
+
+    public static EngineOptions Options(string tier) => tier switch
+    {
+        "interp" => new EngineOptions { Tier = Tier.Interpreter },
+        "baseline" => new EngineOptions { Tier = Tier.Baseline },
+        "baseline-lazy" => new EngineOptions { Tier = Tier.Baseline, Compilation = CompilationMode.Lazy },
+        _ => throw new ArgumentException($"unknown tier {tier}", nameof(tier)),
+    };
+}
