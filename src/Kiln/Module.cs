@@ -94,7 +94,7 @@ public sealed partial class Module
     /// <summary>Decodes, validates and compiles a binary module.</summary>
     /// <exception cref="Wasm.MalformedModuleException">The bytes are not a well-formed module.</exception>
     /// <exception cref="Wasm.InvalidModuleException">The module breaks a validation rule.</exception>
-    /// <exception cref="UnsupportedFeatureException">The module uses a feature the tier lacks (SIMD in the baseline compiler).</exception>
+    /// <exception cref="UnsupportedFeatureException">The module uses a feature the tier or the CPU lacks (SIMD in the baseline compiler on a CPU without SSSE3 and SSE4.1).</exception>
     public static Module FromBinary(Engine engine, ReadOnlyMemory<byte> bytes, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
