@@ -503,11 +503,13 @@ public class BaselineExecutionTests
     }
 
     [Fact]
-    public void SimdIsRefusedCleanly()
+    public void SimdIsCompiled()
     {
         using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
-        const string simd = "(module (func (result i32) (i32x4.extract_lane 0 (v128.const i32x4 1 2 3 4))))";
-        Assert.Throws<UnsupportedFeatureException>(() => Module.FromText(host.Engine, simd));
+        const string simd = "(module (func (export \"f\") (result i32) (i32x4.extract_lane 2 (i32x4.add (v128.const i32x4 1 2 3 4) (v128.const i32x4 5 6 7 8)))))";
+        Instance instance = host.Linker.Instantiate(host.Store, Module.FromText(host.Engine, simd));
+        Assert.Single(instance.Module.CompiledFunctions);
+        Assert.Equal(10, instance.GetFunction<int>("f").Invoke());
     }
 
     private sealed class RecordingObserver : ICodeObserver
