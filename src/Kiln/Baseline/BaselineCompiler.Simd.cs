@@ -73,6 +73,24 @@ internal sealed unsafe partial class BaselineCompiler
 
     private void PushV128(Xmm x) => PushReg(ValType.V128, x.Index);
 
+    /// <summary>a = a op b on the top two v128 values (b on top); the lambdas passed are static, so nothing is allocated.</summary>
+    private void SimdBinary(Action<Assembler, Xmm, Xmm> emit)
+    {
+        Xmm b = PopV128();
+        Xmm a = PopV128();
+        emit(_asm, a, b);
+        FreeXmm(b);
+        PushV128(a);
+    }
+
+    /// <summary>x = op x on the top v128 value.</summary>
+    private void SimdUnary(Action<Assembler, Xmm> emit)
+    {
+        Xmm x = PopV128();
+        emit(_asm, x);
+        PushV128(x);
+    }
+
     private static int SimdAccessSize(Opcode op) => op switch
     {
         Opcode.V128Load or Opcode.V128Store => 16,

@@ -167,24 +167,6 @@ internal sealed unsafe partial class BaselineCompiler
         return false;
     }
 
-    /// <summary>a = a op b on the top two v128 values.</summary>
-    private void SimdBinary(Action<Assembler, Xmm, Xmm> emit)
-    {
-        Xmm b = PopV128();
-        Xmm a = PopV128();
-        emit(_asm, a, b);
-        FreeXmm(b);
-        PushV128(a);
-    }
-
-    /// <summary>x = op x on the top v128 value.</summary>
-    private void SimdUnary(Action<Assembler, Xmm> emit)
-    {
-        Xmm x = PopV128();
-        emit(_asm, x);
-        PushV128(x);
-    }
-
     /// <summary>neg as 0 - x, computed in the scratch register (x86 has no packed negate).</summary>
     private void SimdNegate(Action<Assembler, Xmm, Xmm> subtract)
     {

@@ -20,30 +20,30 @@ internal sealed unsafe partial class BaselineCompiler
     {
         switch (ins.Opcode)
         {
-            case Opcode.F32x4Add: FloatBinary(static (asm, a, b) => asm.Addps(a, b)); return true;
-            case Opcode.F32x4Sub: FloatBinary(static (asm, a, b) => asm.Subps(a, b)); return true;
-            case Opcode.F32x4Mul: FloatBinary(static (asm, a, b) => asm.Mulps(a, b)); return true;
-            case Opcode.F32x4Div: FloatBinary(static (asm, a, b) => asm.Divps(a, b)); return true;
-            case Opcode.F64x2Add: FloatBinary(static (asm, a, b) => asm.Addpd(a, b)); return true;
-            case Opcode.F64x2Sub: FloatBinary(static (asm, a, b) => asm.Subpd(a, b)); return true;
-            case Opcode.F64x2Mul: FloatBinary(static (asm, a, b) => asm.Mulpd(a, b)); return true;
-            case Opcode.F64x2Div: FloatBinary(static (asm, a, b) => asm.Divpd(a, b)); return true;
+            case Opcode.F32x4Add: SimdBinary(static (asm, a, b) => asm.Addps(a, b)); return true;
+            case Opcode.F32x4Sub: SimdBinary(static (asm, a, b) => asm.Subps(a, b)); return true;
+            case Opcode.F32x4Mul: SimdBinary(static (asm, a, b) => asm.Mulps(a, b)); return true;
+            case Opcode.F32x4Div: SimdBinary(static (asm, a, b) => asm.Divps(a, b)); return true;
+            case Opcode.F64x2Add: SimdBinary(static (asm, a, b) => asm.Addpd(a, b)); return true;
+            case Opcode.F64x2Sub: SimdBinary(static (asm, a, b) => asm.Subpd(a, b)); return true;
+            case Opcode.F64x2Mul: SimdBinary(static (asm, a, b) => asm.Mulpd(a, b)); return true;
+            case Opcode.F64x2Div: SimdBinary(static (asm, a, b) => asm.Divpd(a, b)); return true;
 
-            case Opcode.F32x4Sqrt: FloatUnary(static (asm, a) => asm.Sqrtps(a, a)); return true;
-            case Opcode.F64x2Sqrt: FloatUnary(static (asm, a) => asm.Sqrtpd(a, a)); return true;
-            case Opcode.F32x4Ceil: FloatUnary(static (asm, a) => asm.Roundps(a, a, RoundingMode.Up)); return true;
-            case Opcode.F32x4Floor: FloatUnary(static (asm, a) => asm.Roundps(a, a, RoundingMode.Down)); return true;
-            case Opcode.F32x4Trunc: FloatUnary(static (asm, a) => asm.Roundps(a, a, RoundingMode.Truncate)); return true;
-            case Opcode.F32x4Nearest: FloatUnary(static (asm, a) => asm.Roundps(a, a, RoundingMode.Nearest)); return true;
-            case Opcode.F64x2Ceil: FloatUnary(static (asm, a) => asm.Roundpd(a, a, RoundingMode.Up)); return true;
-            case Opcode.F64x2Floor: FloatUnary(static (asm, a) => asm.Roundpd(a, a, RoundingMode.Down)); return true;
-            case Opcode.F64x2Trunc: FloatUnary(static (asm, a) => asm.Roundpd(a, a, RoundingMode.Truncate)); return true;
-            case Opcode.F64x2Nearest: FloatUnary(static (asm, a) => asm.Roundpd(a, a, RoundingMode.Nearest)); return true;
+            case Opcode.F32x4Sqrt: SimdUnary(static (asm, a) => asm.Sqrtps(a, a)); return true;
+            case Opcode.F64x2Sqrt: SimdUnary(static (asm, a) => asm.Sqrtpd(a, a)); return true;
+            case Opcode.F32x4Ceil: SimdUnary(static (asm, a) => asm.Roundps(a, a, RoundingMode.Up)); return true;
+            case Opcode.F32x4Floor: SimdUnary(static (asm, a) => asm.Roundps(a, a, RoundingMode.Down)); return true;
+            case Opcode.F32x4Trunc: SimdUnary(static (asm, a) => asm.Roundps(a, a, RoundingMode.Truncate)); return true;
+            case Opcode.F32x4Nearest: SimdUnary(static (asm, a) => asm.Roundps(a, a, RoundingMode.Nearest)); return true;
+            case Opcode.F64x2Ceil: SimdUnary(static (asm, a) => asm.Roundpd(a, a, RoundingMode.Up)); return true;
+            case Opcode.F64x2Floor: SimdUnary(static (asm, a) => asm.Roundpd(a, a, RoundingMode.Down)); return true;
+            case Opcode.F64x2Trunc: SimdUnary(static (asm, a) => asm.Roundpd(a, a, RoundingMode.Truncate)); return true;
+            case Opcode.F64x2Nearest: SimdUnary(static (asm, a) => asm.Roundpd(a, a, RoundingMode.Nearest)); return true;
 
             // abs and neg touch only the sign bit (Spec 4.3.3: fabs/fneg are not arithmetic, a NaN keeps its payload).
             // The mask is built in xmm0 rather than loaded, from all ones shifted.
             case Opcode.F32x4Abs:
-                FloatUnary(static (asm, a) =>
+                SimdUnary(static (asm, a) =>
                 {
                     asm.Pcmpeqd(Xmm.Xmm0, Xmm.Xmm0);
                     asm.Psrld(Xmm.Xmm0, 1);
@@ -51,7 +51,7 @@ internal sealed unsafe partial class BaselineCompiler
                 });
                 return true;
             case Opcode.F64x2Abs:
-                FloatUnary(static (asm, a) =>
+                SimdUnary(static (asm, a) =>
                 {
                     asm.Pcmpeqd(Xmm.Xmm0, Xmm.Xmm0);
                     asm.Psrlq(Xmm.Xmm0, 1);
@@ -59,7 +59,7 @@ internal sealed unsafe partial class BaselineCompiler
                 });
                 return true;
             case Opcode.F32x4Neg:
-                FloatUnary(static (asm, a) =>
+                SimdUnary(static (asm, a) =>
                 {
                     asm.Pcmpeqd(Xmm.Xmm0, Xmm.Xmm0);
                     asm.Pslld(Xmm.Xmm0, 31);
@@ -67,7 +67,7 @@ internal sealed unsafe partial class BaselineCompiler
                 });
                 return true;
             case Opcode.F64x2Neg:
-                FloatUnary(static (asm, a) =>
+                SimdUnary(static (asm, a) =>
                 {
                     asm.Pcmpeqd(Xmm.Xmm0, Xmm.Xmm0);
                     asm.Psllq(Xmm.Xmm0, 63);
@@ -88,24 +88,24 @@ internal sealed unsafe partial class BaselineCompiler
             case Opcode.F64x2Pmax: FloatBinarySwapped(static (asm, b, a) => asm.Maxpd(b, a)); return true;
 
             // The legacy cmpps predicates have no gt/ge: a > b is b < a, with the operands swapped.
-            case Opcode.F32x4Eq: FloatBinary(static (asm, a, b) => asm.Cmpps(a, b, FloatComparison.Equal)); return true;
-            case Opcode.F32x4Ne: FloatBinary(static (asm, a, b) => asm.Cmpps(a, b, FloatComparison.NotEqual)); return true;
-            case Opcode.F32x4Lt: FloatBinary(static (asm, a, b) => asm.Cmpps(a, b, FloatComparison.LessThan)); return true;
-            case Opcode.F32x4Le: FloatBinary(static (asm, a, b) => asm.Cmpps(a, b, FloatComparison.LessOrEqual)); return true;
+            case Opcode.F32x4Eq: SimdBinary(static (asm, a, b) => asm.Cmpps(a, b, FloatComparison.Equal)); return true;
+            case Opcode.F32x4Ne: SimdBinary(static (asm, a, b) => asm.Cmpps(a, b, FloatComparison.NotEqual)); return true;
+            case Opcode.F32x4Lt: SimdBinary(static (asm, a, b) => asm.Cmpps(a, b, FloatComparison.LessThan)); return true;
+            case Opcode.F32x4Le: SimdBinary(static (asm, a, b) => asm.Cmpps(a, b, FloatComparison.LessOrEqual)); return true;
             case Opcode.F32x4Gt: FloatBinarySwapped(static (asm, b, a) => asm.Cmpps(b, a, FloatComparison.LessThan)); return true;
             case Opcode.F32x4Ge: FloatBinarySwapped(static (asm, b, a) => asm.Cmpps(b, a, FloatComparison.LessOrEqual)); return true;
-            case Opcode.F64x2Eq: FloatBinary(static (asm, a, b) => asm.Cmppd(a, b, FloatComparison.Equal)); return true;
-            case Opcode.F64x2Ne: FloatBinary(static (asm, a, b) => asm.Cmppd(a, b, FloatComparison.NotEqual)); return true;
-            case Opcode.F64x2Lt: FloatBinary(static (asm, a, b) => asm.Cmppd(a, b, FloatComparison.LessThan)); return true;
-            case Opcode.F64x2Le: FloatBinary(static (asm, a, b) => asm.Cmppd(a, b, FloatComparison.LessOrEqual)); return true;
+            case Opcode.F64x2Eq: SimdBinary(static (asm, a, b) => asm.Cmppd(a, b, FloatComparison.Equal)); return true;
+            case Opcode.F64x2Ne: SimdBinary(static (asm, a, b) => asm.Cmppd(a, b, FloatComparison.NotEqual)); return true;
+            case Opcode.F64x2Lt: SimdBinary(static (asm, a, b) => asm.Cmppd(a, b, FloatComparison.LessThan)); return true;
+            case Opcode.F64x2Le: SimdBinary(static (asm, a, b) => asm.Cmppd(a, b, FloatComparison.LessOrEqual)); return true;
             case Opcode.F64x2Gt: FloatBinarySwapped(static (asm, b, a) => asm.Cmppd(b, a, FloatComparison.LessThan)); return true;
             case Opcode.F64x2Ge: FloatBinarySwapped(static (asm, b, a) => asm.Cmppd(b, a, FloatComparison.LessOrEqual)); return true;
 
-            case Opcode.F32x4ConvertI32x4S: FloatUnary(static (asm, a) => asm.Cvtdq2ps(a, a)); return true;
-            case Opcode.F64x2ConvertLowI32x4S: FloatUnary(static (asm, a) => asm.Cvtdq2pd(a, a)); return true;
+            case Opcode.F32x4ConvertI32x4S: SimdUnary(static (asm, a) => asm.Cvtdq2ps(a, a)); return true;
+            case Opcode.F64x2ConvertLowI32x4S: SimdUnary(static (asm, a) => asm.Cvtdq2pd(a, a)); return true;
             // cvtpd2ps rounds to nearest even and zeroes the upper two lanes, as the _zero form wants.
-            case Opcode.F32x4DemoteF64x2Zero: FloatUnary(static (asm, a) => asm.Cvtpd2ps(a, a)); return true;
-            case Opcode.F64x2PromoteLowF32x4: FloatUnary(static (asm, a) => asm.Cvtps2pd(a, a)); return true;
+            case Opcode.F32x4DemoteF64x2Zero: SimdUnary(static (asm, a) => asm.Cvtpd2ps(a, a)); return true;
+            case Opcode.F64x2PromoteLowF32x4: SimdUnary(static (asm, a) => asm.Cvtps2pd(a, a)); return true;
 
             case Opcode.I32x4TruncSatF32x4S: TruncSatF32x4S(); return true;
             case Opcode.I32x4TruncSatF32x4U: TruncSatF32x4U(); return true;
@@ -117,16 +117,6 @@ internal sealed unsafe partial class BaselineCompiler
         return false;
     }
 
-    /// <summary>a = a op b for the two operands on top of the stack (b on top).</summary>
-    private void FloatBinary(Action<Assembler, Xmm, Xmm> emit)
-    {
-        Xmm b = PopV128();
-        Xmm a = PopV128();
-        emit(_asm, a, b);
-        FreeXmm(b);
-        PushV128(a);
-    }
-
     /// <summary>b = b op a: for the forms whose SSE instruction wants the operands the other way round.</summary>
     private void FloatBinarySwapped(Action<Assembler, Xmm, Xmm> emit)
     {
@@ -135,13 +125,6 @@ internal sealed unsafe partial class BaselineCompiler
         emit(_asm, b, a);
         FreeXmm(a);
         PushV128(b);
-    }
-
-    private void FloatUnary(Action<Assembler, Xmm> emit)
-    {
-        Xmm a = PopV128();
-        emit(_asm, a);
-        PushV128(a);
     }
 
     /// <summary>

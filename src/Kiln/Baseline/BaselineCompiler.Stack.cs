@@ -548,7 +548,7 @@ internal sealed unsafe partial class BaselineCompiler
             pinned.Reg = _pinnedReg[index];
             return;
         }
-        bool isFloat = IsFloat(type);
+        bool isFloat = IsXmm(type);
         if ((isFloat ? _xmmCached : _gprCached) != 0)
         {
             int cached = CachedRegisterOf(index, isFloat);
@@ -594,9 +594,9 @@ internal sealed unsafe partial class BaselineCompiler
         }
         StoreValue(LocalMem(index), in _stack[_height - 1], _height - 1, s_scratch);
         ValType localType = _localTypes[index];
-        if (localType is ValType.I32 or ValType.I64 or ValType.F32 or ValType.F64)
+        if (localType is ValType.I32 or ValType.I64 or ValType.F32 or ValType.F64 or ValType.V128)
         {
-            bool isFloat = IsFloat(localType);
+            bool isFloat = IsXmm(localType);
             ForgetCachedLocal(index, isFloat);
             ref Val value = ref _stack[_height - 1];
             if (value.Loc == Loc.Reg)
