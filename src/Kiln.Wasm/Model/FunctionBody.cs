@@ -32,8 +32,8 @@ public sealed class FunctionBody
     public int[]? HotLocals { get; internal set; }
 
     /// <summary>
-    /// True when a v128 value occurs in the body (a parameter, local or result of that type, or any v128 operand):
-    /// compilers give such a function 16-byte value slots. Recorded by validation; false until the body is validated
+    /// True when a v128 value occurs in the body (a parameter or local of that type, or any v128 operand): compilers
+    /// give such a function 16-byte value slots (results travel in the caller's argument area, not in these slots). Recorded by validation; false until the body is validated
     /// (<see cref="HotLocals"/> is null then).
     /// </summary>
     public bool UsesV128 { get; internal set; }

@@ -127,10 +127,6 @@ public sealed partial class FunctionValidator
         {
             _usesV128 |= t == ValType.V128;
         }
-        foreach (ValType t in _type.Results.AsSpan())
-        {
-            _usesV128 |= t == ValType.V128;
-        }
         _body = body;
         _operandCount = 0;
         _controlCount = 0;

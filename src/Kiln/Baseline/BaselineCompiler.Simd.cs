@@ -58,9 +58,6 @@ internal sealed unsafe partial class BaselineCompiler
         }
     }
 
-    /// <summary>A 128-bit constant in the read-only pool (16-byte aligned, so legacy SSE forms may read it).</summary>
-    private Mem V128Constant(ulong low, ulong high) => _asm.Const128(low, high);
-
     /// <summary>The same 8-bit pattern in every byte of a 128-bit constant.</summary>
     private Mem BytesConstant(byte b)
     {

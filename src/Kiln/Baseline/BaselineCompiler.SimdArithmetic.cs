@@ -331,7 +331,7 @@ internal sealed unsafe partial class BaselineCompiler
             if (count != 0)
             {
                 ulong m = 0x8000_0000_0000_0000UL >> count;
-                Mem mask = V128Constant(m, m);
+                Mem mask = _asm.Const128(m, m);
                 _asm.Psrlq(x, (byte)count);
                 _asm.Pxor(x, mask);
                 _asm.Psubq(x, mask);
@@ -339,7 +339,7 @@ internal sealed unsafe partial class BaselineCompiler
         }
         else
         {
-            _asm.Movdqa(Xmm.Xmm0, V128Constant(0x8000_0000_0000_0000UL, 0x8000_0000_0000_0000UL));
+            _asm.Movdqa(Xmm.Xmm0, _asm.Const128(0x8000_0000_0000_0000UL, 0x8000_0000_0000_0000UL));
             _asm.Psrlq(Xmm.Xmm0, Xmm.Xmm15);
             _asm.Psrlq(x, Xmm.Xmm15);
             _asm.Pxor(x, Xmm.Xmm0);

@@ -278,7 +278,7 @@ internal sealed unsafe partial class BaselineCompiler
         ulong max = (ulong)BitConverter.DoubleToInt64Bits(int.MaxValue);
         _asm.Movaps(t, a);
         _asm.Cmppd(t, t, FloatComparison.Equal);
-        _asm.Andpd(t, V128Constant(max, max));
+        _asm.Andpd(t, _asm.Const128(max, max));
         _asm.Minpd(a, t);
         _asm.Cvttpd2dq(a, a);
         PushV128(a);
@@ -295,9 +295,9 @@ internal sealed unsafe partial class BaselineCompiler
         ulong max = (ulong)BitConverter.DoubleToInt64Bits(uint.MaxValue);
         _asm.Xorpd(t, t);
         _asm.Maxpd(a, t);
-        _asm.Minpd(a, V128Constant(max, max));
+        _asm.Minpd(a, _asm.Const128(max, max));
         _asm.Roundpd(a, a, RoundingMode.Truncate);
-        _asm.Addpd(a, V128Constant(TwoPow52Bits, TwoPow52Bits));
+        _asm.Addpd(a, _asm.Const128(TwoPow52Bits, TwoPow52Bits));
         _asm.Shufps(a, t, 0b10_00_10_00);
         PushV128(a);
     }
@@ -310,8 +310,8 @@ internal sealed unsafe partial class BaselineCompiler
     {
         Xmm a = PopV128();
         ulong high = TwoPow52Bits | (TwoPow52Bits >> 32);
-        _asm.Unpcklps(a, V128Constant(high, high));
-        _asm.Subpd(a, V128Constant(TwoPow52Bits, TwoPow52Bits));
+        _asm.Unpcklps(a, _asm.Const128(high, high));
+        _asm.Subpd(a, _asm.Const128(TwoPow52Bits, TwoPow52Bits));
         PushV128(a);
     }
 }

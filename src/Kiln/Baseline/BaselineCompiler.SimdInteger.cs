@@ -169,7 +169,7 @@ internal sealed unsafe partial class BaselineCompiler
                 // Two 16-entry table lookups (pshufb) on the low and high nibbles of each byte, then their sum.
                 Xmm a = PopV128();
                 Mem nibble = BytesConstant(0x0F);
-                Mem table = V128Constant(0x0302_0201_0201_0100UL, 0x0403_0302_0302_0201UL);
+                Mem table = _asm.Const128(0x0302_0201_0201_0100UL, 0x0403_0302_0302_0201UL);
                 _asm.Movdqa(Xmm.Xmm15, a);
                 _asm.Psrlw(Xmm.Xmm15, 4);
                 _asm.Pand(Xmm.Xmm15, nibble);
@@ -401,20 +401,36 @@ internal sealed unsafe partial class BaselineCompiler
         }
         if (!usesA)
         {
-            _asm.Pshufb(b, V128Constant(bLow, bHigh));
+            _asm.Pshufb(b, _asm.Const128(bLow, bHigh));
             FreeXmm(a);
             PushV128(b);
             return;
         }
-        _asm.Pshufb(a, V128Constant(aLow, aHigh));
+        _asm.Pshufb(a, _asm.Const128(aLow, aHigh));
         if (usesB)
         {
-            _asm.Pshufb(b, V128Constant(bLow, bHigh));
+            _asm.Pshufb(b, _asm.Const128(bLow, bHigh));
             _asm.Por(a, b);
         }
         FreeXmm(b);
         PushV128(a);
     }
+
+    // [shape (i8x16, i16x8, i32x4), max, signed]: x = min/max(x, y) per lane.
+    private static readonly Action<Assembler, Xmm, Xmm>[,,] s_laneMinMax =
+    {
+        { { static (m, x, y) => m.Pminub(x, y), static (m, x, y) => m.Pminsb(x, y) }, { static (m, x, y) => m.Pmaxub(x, y), static (m, x, y) => m.Pmaxsb(x, y) } },
+        { { static (m, x, y) => m.Pminuw(x, y), static (m, x, y) => m.Pminsw(x, y) }, { static (m, x, y) => m.Pmaxuw(x, y), static (m, x, y) => m.Pmaxsw(x, y) } },
+        { { static (m, x, y) => m.Pminud(x, y), static (m, x, y) => m.Pminsd(x, y) }, { static (m, x, y) => m.Pmaxud(x, y), static (m, x, y) => m.Pmaxsd(x, y) } },
+    };
+
+    // [shape]: x = (x == y) per lane.
+    private static readonly Action<Assembler, Xmm, Xmm>[] s_laneEquals =
+    [
+        static (m, x, y) => m.Pcmpeqb(x, y),
+        static (m, x, y) => m.Pcmpeqw(x, y),
+        static (m, x, y) => m.Pcmpeqd(x, y),
+    ];
 
     /// <summary>
     /// Lane comparisons, all ones where true. From equality and signed greater-than: lt swaps the operands; le and
@@ -475,84 +491,21 @@ internal sealed unsafe partial class BaselineCompiler
                 break;
 
             // a >= b: max(a, b) == a; a > b (unsigned): not (min(a, b) == a).
-            case Opcode.I8x16GeS:
-            case Opcode.I8x16GeU:
-            case Opcode.I8x16LtU:
-            case Opcode.I8x16LeS:
-            case Opcode.I8x16LeU:
-            case Opcode.I8x16GtU:
-                if (op is Opcode.I8x16GeS)
-                {
-                    _asm.Pmaxsb(b, a);
-                }
-                else if (op is Opcode.I8x16GeU or Opcode.I8x16LtU)
-                {
-                    _asm.Pmaxub(b, a);
-                }
-                else if (op is Opcode.I8x16LeS)
-                {
-                    _asm.Pminsb(b, a);
-                }
-                else
-                {
-                    _asm.Pminub(b, a);
-                }
-                _asm.Pcmpeqb(b, a);
+            case Opcode.I8x16GeS or Opcode.I8x16GeU or Opcode.I8x16LtU or Opcode.I8x16LeS or Opcode.I8x16LeU or Opcode.I8x16GtU:
+            case Opcode.I16x8GeS or Opcode.I16x8GeU or Opcode.I16x8LtU or Opcode.I16x8LeS or Opcode.I16x8LeU or Opcode.I16x8GtU:
+            case Opcode.I32x4GeS or Opcode.I32x4GeU or Opcode.I32x4LtU or Opcode.I32x4LeS or Opcode.I32x4LeU or Opcode.I32x4GtU:
+            {
+                // Each shape's comparisons are laid out alike from its eq: eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u.
+                int shape = op >= Opcode.I32x4Eq ? 2 : op >= Opcode.I16x8Eq ? 1 : 0;
+                int k = op - (shape == 2 ? Opcode.I32x4Eq : shape == 1 ? Opcode.I16x8Eq : Opcode.I8x16Eq);
+                bool max = k is 3 or 8 or 9;
+                bool signed = k is 6 or 8;
+                s_laneMinMax[shape, max ? 1 : 0, signed ? 1 : 0](_asm, b, a);
+                s_laneEquals[shape](_asm, b, a);
                 result = b;
-                invert = op is Opcode.I8x16LtU or Opcode.I8x16GtU;
+                invert = k is 3 or 5;
                 break;
-            case Opcode.I16x8GeS:
-            case Opcode.I16x8GeU:
-            case Opcode.I16x8LtU:
-            case Opcode.I16x8LeS:
-            case Opcode.I16x8LeU:
-            case Opcode.I16x8GtU:
-                if (op is Opcode.I16x8GeS)
-                {
-                    _asm.Pmaxsw(b, a);
-                }
-                else if (op is Opcode.I16x8GeU or Opcode.I16x8LtU)
-                {
-                    _asm.Pmaxuw(b, a);
-                }
-                else if (op is Opcode.I16x8LeS)
-                {
-                    _asm.Pminsw(b, a);
-                }
-                else
-                {
-                    _asm.Pminuw(b, a);
-                }
-                _asm.Pcmpeqw(b, a);
-                result = b;
-                invert = op is Opcode.I16x8LtU or Opcode.I16x8GtU;
-                break;
-            case Opcode.I32x4GeS:
-            case Opcode.I32x4GeU:
-            case Opcode.I32x4LtU:
-            case Opcode.I32x4LeS:
-            case Opcode.I32x4LeU:
-            case Opcode.I32x4GtU:
-                if (op is Opcode.I32x4GeS)
-                {
-                    _asm.Pmaxsd(b, a);
-                }
-                else if (op is Opcode.I32x4GeU or Opcode.I32x4LtU)
-                {
-                    _asm.Pmaxud(b, a);
-                }
-                else if (op is Opcode.I32x4LeS)
-                {
-                    _asm.Pminsd(b, a);
-                }
-                else
-                {
-                    _asm.Pminud(b, a);
-                }
-                _asm.Pcmpeqd(b, a);
-                result = b;
-                invert = op is Opcode.I32x4LtU or Opcode.I32x4GtU;
-                break;
+            }
 
             case Opcode.I64x2GtS:
             case Opcode.I64x2LeS:

@@ -1,4 +1,7 @@
+using Kiln.Baseline;
+using Kiln.Jit.X64;
 using Kiln.Tests.Support;
+using Kiln.Wasm.Validation;
 using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
 
@@ -131,6 +134,24 @@ public class BaselineSimdTests
                 Assert.Equal(Run(new EngineOptions { Tier = Tier.Interpreter }, name, args), Run(options, name, args));
             }
         }
+    }
+
+    [Fact]
+    public void ACpuWithoutSse41IsRefusedBeforeV128CodeIsCompiled()
+    {
+        using var host = new TestHost();
+        WasmModule model = Module.FromText(host.Engine, Wat).ToWasmModule();
+        ValidationContext context = ModuleValidator.Validate(model);
+        int[] signatureIds = new int[model.Types.Count];
+        var plain = new BaselineCompiler(context, signatureIds, consumeFuel: false, new CpuFeatures(CpuFeature.Sse3 | CpuFeature.Ssse3));
+        plain.BeginBatch();
+        UnsupportedFeatureException e = Assert.Throws<UnsupportedFeatureException>(() => plain.CompileFunction(0, out _, out _));
+        Assert.Contains("SSE4.1", e.Message, StringComparison.Ordinal);
+
+        // The same function compiles where the CPU has what SIMD needs.
+        var full = new BaselineCompiler(context, signatureIds, consumeFuel: false, CpuFeatures.All);
+        full.BeginBatch();
+        full.CompileFunction(0, out _, out _);
     }
 
     private static Value[] Run(EngineOptions options, string export, Value[] args)

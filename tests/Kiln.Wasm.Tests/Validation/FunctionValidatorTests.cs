@@ -29,6 +29,23 @@ public class FunctionValidatorTests
     }
 
     [Fact]
+    public void RecordsWhetherAV128ValueOccurs()
+    {
+        WasmModule module = Kiln.Wasm.Text.TextParser.ParseModule("""
+            (module
+              (global $g v128 (v128.const i64x2 0 0))
+              (func (result i32) (i32.add (i32.const 1) (i32.const 2)))
+              (func (param v128))
+              (func (local v128))
+              (func (drop (global.get $g)))
+              (func (result i32) (i32x4.extract_lane 0 (v128.const i64x2 1 2)))
+              (func (drop (block (result v128) (unreachable)))))
+            """);
+        ModuleValidator.Validate(module);
+        Assert.Equal([false, true, true, true, true, true], module.Bodies.Select(b => b.UsesV128));
+    }
+
+    [Fact]
     public void RecordsTheBusiestLocalsWeightedByLoopDepth()
     {
         WasmModule module = Kiln.Wasm.Text.TextParser.ParseModule("""
