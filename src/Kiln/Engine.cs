@@ -32,7 +32,7 @@ public sealed partial class Engine : IDisposable
             (CodeObserver, _diagnostics) = EngineDiagnostics.Create(Options);
             // Perf maps and GDB breakpoints need anonymous memory sealed with mprotect; otherwise the default (or KILN_CODE_MEMORY).
             _codeMemory = new Jit.CodeMemory(new Jit.CodeMemoryOptions { Strategy = EngineDiagnostics.OptionsFor(Options).RequiredCodeMemoryStrategy });
-            ManagedCallStub = Baseline.EngineStubs.Create(this);
+            ManagedCallStub = Compiled.EngineStubs.Create(this);
         }
     }
 
@@ -55,6 +55,25 @@ public sealed partial class Engine : IDisposable
 
     /// <summary>Native entry of managed (host and interpreted) functions for compiled callers; 0 on the interpreter tier.</summary>
     internal nint ManagedCallStub { get; }
+
+    /// <summary>
+    /// A compiler of the engine's tier for one module (<see cref="Compiled.ModuleCode"/> asks for one per compiling
+    /// thread). Every tier's output is a tier-neutral <see cref="Compiled.CompiledChunk"/>; this is the one place
+    /// that names the tiers.
+    /// </summary>
+    internal Compiled.IFunctionCompiler CreateCompiler(Compiled.CompilerSetup setup) => Options.Tier switch
+    {
+        Tier.Baseline => new Baseline.BaselineCompiler(setup.Context, setup.ConsumeFuel, Jit.X64.CpuFeatures.Host)
+        {
+            RecordsLines = setup.RecordsLines,
+            GuardPages = setup.GuardPages,
+            Interpreted = setup.Interpreted,
+        },
+        _ => throw new InvalidOperationException($"tier {Options.Tier} produces no machine code"),
+    };
+
+    /// <summary>Whether the engine's tier compiles to machine code (and modules get a <see cref="Compiled.ModuleCode"/>).</summary>
+    internal bool Compiles => Options.Tier != Tier.Interpreter;
 
     /// <summary>The engine-wide id of a function type: equal types get equal ids (call_indirect compares ids).</summary>
     internal int GetSignatureId(FuncType type) =>

@@ -114,19 +114,20 @@ public sealed unsafe partial class Func : Extern
     }
 
     /// <summary>
-    /// A function compiled by the baseline tier: its funcref points at the code (or its lazy stub)
-    /// with the instance's vmctx; managed callers enter it through its signature's trampoline.
+    /// A function compiled to machine code (any tier): its funcref points at the code (or its lazy stub)
+    /// with the instance's vmctx, and the module rewrites it when it installs new code (<see cref="Compiled.ModuleCode"/>);
+    /// managed callers enter it through its signature's trampoline.
     /// </summary>
     internal static Func CreateCompiled(Store store, FuncType type, Instance instance, nint entry, nint trampoline, string name)
     {
         var f = new Func(store, type) { Instance = instance, HostName = name, Trampoline = trampoline };
-        f.Host = (in Caller caller, ulong* slots) => Baseline.BaselineRuntime.Invoke(f, slots);
+        f.Host = (in Caller caller, ulong* slots) => Compiled.CompiledRuntime.Invoke(f, slots);
         f.FuncRef->Code = entry;
         f.FuncRef->Vmctx = (nint)instance.Vmctx;
         return f;
     }
 
-    /// <summary>Baseline tier: the entry trampoline for this function's signature; 0 otherwise.</summary>
+    /// <summary>Compiled functions: the entry trampoline for this function's signature; 0 otherwise.</summary>
     internal nint Trampoline { get; private init; }
 
     /// <summary>Calls the function; <paramref name="results"/> must have room for one value per result type.</summary>

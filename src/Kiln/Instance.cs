@@ -20,7 +20,7 @@ public sealed unsafe partial class Instance
         Store = store;
         Module = module;
         WasmModule m = module.Model;
-        Offsets = new VmOffsets(m.ImportedGlobalCount + m.Globals.Count, m.ImportedTableCount + m.Tables.Count, m.TotalFunctionCount);
+        Offsets = VmOffsets.For(m);
         Vmctx = (byte*)store.AllocateNative(Offsets.Size);
         GlobalCells = (ulong**)(Vmctx + Offsets.GlobalsStart);
         TableDefinitions = (VmTableDefinition**)(Vmctx + Offsets.TablesStart);
@@ -208,20 +208,15 @@ public sealed unsafe partial class Instance
     private void AllocateDefinitions()
     {
         WasmModule m = Module.Model;
-        int importedFunctions = m.ImportedFunctionCount;
-        for (int i = 0; i < m.FunctionTypeIndices.Count; i++)
+        if (Module.Code is { } code)
         {
-            FuncType type = m.Types[(int)m.FunctionTypeIndices[i]];
-            if (Module.Functions[i] is { } interpreted)
-            {
-                Functions[importedFunctions + i] = Func.CreateWasm(Store, type, this, interpreted);
-            }
-            else
-            {
-                Baseline.BaselineModule b = Module.Baseline!;
-                string name = m.GetFunctionName(new FuncIndex((uint)(importedFunctions + i)));
-                Functions[importedFunctions + i] = Func.CreateCompiled(Store, type, this, b.GetEntry(i), b.GetTrampoline(m.FunctionTypeIndices[i]), name);
-            }
+            // Registered and read under the module's install lock: no code installed meanwhile is missed.
+            Store.UsesModuleCode(code);
+            code.Register(this, () => CreateFunctions(code));
+        }
+        else
+        {
+            CreateFunctions(null);
         }
         int importedTables = m.ImportedTableCount;
         for (int i = 0; i < m.Tables.Count; i++)
@@ -246,6 +241,25 @@ public sealed unsafe partial class Instance
         }
     }
 
+    private void CreateFunctions(Compiled.ModuleCode? code)
+    {
+        WasmModule m = Module.Model;
+        int importedFunctions = m.ImportedFunctionCount;
+        for (int i = 0; i < m.FunctionTypeIndices.Count; i++)
+        {
+            FuncType type = m.Types[(int)m.FunctionTypeIndices[i]];
+            if (Module.Functions[i] is { } interpreted)
+            {
+                Functions[importedFunctions + i] = Func.CreateWasm(Store, type, this, interpreted);
+            }
+            else
+            {
+                string name = m.GetFunctionName(new FuncIndex((uint)(importedFunctions + i)));
+                Functions[importedFunctions + i] = Func.CreateCompiled(Store, type, this, code!.GetEntry(i), code.GetTrampoline(m.FunctionTypeIndices[i]), name);
+            }
+        }
+    }
+
     private void FillContext()
     {
         var header = (VmContextHeader*)Vmctx;
@@ -253,6 +267,15 @@ public sealed unsafe partial class Instance
         header->MemoryBase = MemoryBase;
         header->Memory = MemoryDefinition;
         header->InstanceHandle = Store.AllocateWeakHandle(this);
+        // Compiled code reaches the runtime helpers, its module's code and the signature ids only through these,
+        // so its bytes depend on neither the engine nor the process.
+        header->HelperTable = (nint*)Compiled.HelperTable.Address;
+        header->CodeTable = Module.Code is { } code ? code.CodeTable : null;
+        var signatureIds = (int*)(Vmctx + Offsets.SignatureIdsStart);
+        for (int t = 0; t < Offsets.TypeCount; t++)
+        {
+            signatureIds[t] = Module.SignatureIds[t];
+        }
         for (int i = 0; i < Globals.Length; i++)
         {
             GlobalCells[i] = Globals[i].Cell;
@@ -265,21 +288,30 @@ public sealed unsafe partial class Instance
         for (int i = 0; i < Functions.Length; i++)
         {
             Func f = Functions[i];
-            // No tier has produced native code yet: the code pointer stays 0 until a compiled
-            // function (or the interpreter's native entry stub) is installed in the slot.
+            // Imported and interpreted functions are called through their slot. Compiled callers reach a defined
+            // compiled function through the module's code table instead and never read its slot.
             slots[i].Code = f.FuncRef->Code;
             slots[i].Vmctx = f.FuncRef->Vmctx;
             FuncRefs[i] = f.FuncRef;
         }
     }
 
-    /// <summary>Lazy compilation finished defined function <paramref name="definedIndex"/>: later calls go straight to its code.</summary>
-    internal void InstallCompiled(int definedIndex, nint code)
+    /// <summary>
+    /// The module installed <paramref name="code"/> for function <paramref name="index"/> (a defined one): this
+    /// instance's funcref and slot point at it from now on. Called by <see cref="Compiled.ModuleCode"/> under its
+    /// install lock, possibly from another store's thread: each is one aligned pointer store, so a concurrent
+    /// caller sees the old entry or the new one, both valid.
+    /// </summary>
+    internal void SetEntry(int index, nint code)
     {
-        int index = Module.Model.ImportedFunctionCount + definedIndex;
+        if (Functions[index] is not { } f)
+        {
+            // Not created yet: the instance reads the entry when it creates the function, under the same lock.
+            return;
+        }
+        Volatile.Write(ref f.FuncRef->Code, code);
         var slot = (VmFunctionSlot*)(Vmctx + Offsets.FunctionSlot(index));
         Volatile.Write(ref slot->Code, code);
-        Functions[index].FuncRef->Code = code;
     }
 
     private void CollectExports()

@@ -4,21 +4,21 @@ namespace Kiln;
 public sealed partial class Module
 {
     /// <summary>The compiled functions (<c>module!function</c>, address, size); empty on the interpreter tier, and in lazy mode only those compiled so far.</summary>
-    public IReadOnlyList<CodeSymbol> CompiledFunctions => Baseline is { } b ? b.GetCompiledFunctions().ToList() : [];
+    public IReadOnlyList<CodeSymbol> CompiledFunctions => Code is { } c ? c.GetCompiledFunctions().ToList() : [];
 
     /// <summary>Time the compiler spent on this module's function bodies.</summary>
-    public TimeSpan CompileTime => Baseline?.CompileTime ?? TimeSpan.Zero;
+    public TimeSpan CompileTime => Code?.CompileTime ?? TimeSpan.Zero;
 
     /// <summary>CPU time the compiling thread spent on this module's function bodies (less noisy than <see cref="CompileTime"/> on a busy machine).</summary>
-    public TimeSpan CompileCpuTime => Baseline?.CompileCpuTime ?? TimeSpan.Zero;
+    public TimeSpan CompileCpuTime => Code?.CompileCpuTime ?? TimeSpan.Zero;
 
     /// <summary>Bytes of Wasm function bodies compiled to machine code.</summary>
-    public long CompiledBodyBytes => Baseline?.BodyBytes ?? 0;
+    public long CompiledBodyBytes => Code?.BodyBytes ?? 0;
 
     /// <summary>A copy of the machine code of <paramref name="function"/> (one of <see cref="CompiledFunctions"/>).</summary>
     public byte[] GetMachineCode(CodeSymbol function)
     {
-        Baseline.BaselineModule b = Baseline ?? throw new InvalidOperationException("the interpreter tier produces no machine code");
+        Compiled.ModuleCode b = Code ?? throw new InvalidOperationException("the interpreter tier produces no machine code");
         foreach (CodeSymbol s in b.GetCompiledFunctions())
         {
             // Same range, whatever line table the caller's copy carries (observers get symbols with one).

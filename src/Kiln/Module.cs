@@ -1,3 +1,4 @@
+using Kiln.Compiled;
 using Kiln.Interpreter;
 using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
@@ -42,25 +43,25 @@ public sealed partial class Module
             throw new InternalErrorException($"{model.FunctionTypeIndices.Count} functions declared but {model.Bodies.Count} bodies");
         }
         var interpreted = new bool[Functions.Length];
-        if (engine.Options.Tier == Tier.Baseline)
+        if (engine.Compiles)
         {
             for (int i = 0; i < interpreted.Length; i++)
             {
                 interpreted[i] = engine.Options.InterpretFunction?.Invoke((uint)(model.ImportedFunctionCount + i)) == true;
             }
-            Baseline = Kiln.Baseline.BaselineModule.Compile(engine, context, SignatureIds, Name, interpreted);
+            Code = ModuleCode.Compile(engine, context, Name, interpreted);
         }
         for (int i = 0; i < Functions.Length; i++)
         {
-            if (Baseline is null || interpreted[i])
+            if (Code is null || interpreted[i])
             {
                 Functions[i] = translator.Translate((uint)i);
             }
         }
     }
 
-    /// <summary>The baseline tier's code for this module; null on the interpreter tier.</summary>
-    internal Kiln.Baseline.BaselineModule? Baseline { get; }
+    /// <summary>The module's machine code, shared by all its instances, whichever tier compiled it; null on the interpreter tier.</summary>
+    internal ModuleCode? Code { get; }
 
     public Engine Engine { get; }
 
@@ -85,10 +86,10 @@ public sealed partial class Module
     /// </summary>
     public WasmModule ToWasmModule() => Model.DeepCopy();
 
-    /// <summary>Engine-wide signature id of each type index.</summary>
+    /// <summary>Engine-wide signature id of each type index (copied into each instance's vmctx for compiled code).</summary>
     internal int[] SignatureIds { get; }
 
-    /// <summary>Translated code of each defined function (null for functions the baseline tier compiled).</summary>
+    /// <summary>Translated code of each defined function (null for functions compiled to machine code).</summary>
     internal InterpretedFunction?[] Functions { get; }
 
     /// <summary>Decodes, validates and compiles a binary module.</summary>

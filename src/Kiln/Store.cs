@@ -261,6 +261,7 @@ public sealed unsafe partial class Store : IDisposable
             return;
         }
         _disposed = true;
+        WaitForInstalls();
         foreach (IDisposable d in _owned)
         {
             d.Dispose();

@@ -1,3 +1,4 @@
+using Kiln.Compiled;
 using Kiln.Jit.X64;
 using Kiln.Vm;
 using Kiln.Wasm.Model;
@@ -5,10 +6,12 @@ using Kiln.Wasm.Model;
 namespace Kiln.Baseline;
 
 /// <summary>
-/// Calls. Wasm calls go through the callee's function slot (or a funcref for call_indirect): the
-/// arguments are stored to the outgoing area at [rsp], r15 is set to the callee's vmctx, and the
-/// results come back in the same area. Runtime helpers are ordinary SysV calls to
-/// [UnmanagedCallersOnly] C# methods that never throw; a trap comes back as a status.
+/// Calls. A call to a compiled function of the same module goes through the module's code table (r15 stays, the
+/// callee is in the same instance); imported and interpreted callees through their function slot, call_indirect
+/// through a funcref. The arguments are stored to the outgoing area at [rsp], r15 is the callee's vmctx, and the
+/// results come back in the same area. Runtime helpers are ordinary SysV calls, through the helper table, to
+/// [UnmanagedCallersOnly] C# methods that never throw; a trap comes back as a status. Nothing engine-specific
+/// (helper addresses, signature ids) is baked into the code: both are read through vmctx.
 /// </summary>
 internal sealed unsafe partial class BaselineCompiler
 {
@@ -21,6 +24,9 @@ internal sealed unsafe partial class BaselineCompiler
     }
 
     private static readonly Gpr[] s_argRegs = [Gpr.Rdi, Gpr.Rsi, Gpr.Rdx, Gpr.Rcx, Gpr.R8, Gpr.R9];
+
+    /// <summary>Per defined function: true when it runs on the interpreter (reached through its slot); null when none does.</summary>
+    public bool[]? Interpreted { get; init; }
 
     /// <summary>Stores the arguments (the top values) to the outgoing area at [rsp] as <see cref="SlotLayout"/> lays out a row, pops them and spills everything else.</summary>
     private void PrepareCall(FuncType type)
@@ -86,14 +92,29 @@ internal sealed unsafe partial class BaselineCompiler
     {
         FuncType type = _functionTypes[function];
         PrepareCall(type);
-        int slot = _offsets.FunctionSlot((int)function);
-        _asm.Mov(OperandSize.S64, s_scratch, s_vmctx);
-        _asm.Mov(OperandSize.S64, s_vmctx, Mem.At(s_scratch, slot + VmOffsets.FunctionSlotVmctx));
-        _asm.Call(Mem.At(s_scratch, slot + VmOffsets.FunctionSlotCode));
+        int defined = (int)function - _importedFunctions;
+        if (defined >= 0 && Interpreted?[defined] != true)
+        {
+            // Same instance, so r15 stays: the module's code table holds the entry every instance shares (one store
+            // there installs new code for all of them).
+            _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, VmOffsets.CodeTable));
+            _asm.Call(Mem.At(s_scratch, 8 * defined));
+        }
+        else
+        {
+            int slot = _offsets.FunctionSlot((int)function);
+            _asm.Mov(OperandSize.S64, s_scratch, s_vmctx);
+            _asm.Mov(OperandSize.S64, s_vmctx, Mem.At(s_scratch, slot + VmOffsets.FunctionSlotVmctx));
+            _asm.Call(Mem.At(s_scratch, slot + VmOffsets.FunctionSlotCode));
+        }
         FinishCall(type.Results.ReadOnlyArray());
     }
 
-    /// <summary>Spec 4.4.8 call_indirect: bounds ("undefined element"), null ("uninitialized element"), then the engine-wide signature id.</summary>
+    /// <summary>
+    /// Spec 4.4.8 call_indirect: bounds ("undefined element"), null ("uninitialized element"), then the signature id,
+    /// read from the instance's row of ids (filled from the engine's registry at instantiation), so the code does not
+    /// depend on which engine compiled it.
+    /// </summary>
     private void CallIndirect(uint typeIndex, uint table)
     {
         FuncType type = _module.Types[(int)typeIndex];
@@ -107,7 +128,8 @@ internal sealed unsafe partial class BaselineCompiler
         FreeGpr(index);
         _asm.Test(OperandSize.S64, s_scratch, s_scratch);
         _asm.Jcc(Condition.Zero, TrapLabel(TrapCode.UninitializedElement));
-        _asm.Cmp(OperandSize.S32, Mem.At(s_scratch, VmOffsets.FuncRefTypeId), _signatureIds[typeIndex]);
+        _asm.Mov(OperandSize.S32, s_scratch2, Mem.At(s_vmctx, _offsets.SignatureId((int)typeIndex)));
+        _asm.Cmp(OperandSize.S32, s_scratch2, Mem.At(s_scratch, VmOffsets.FuncRefTypeId));
         _asm.Jcc(Condition.NotEqual, TrapLabel(TrapCode.IndirectCallTypeMismatch));
         _asm.Mov(OperandSize.S64, s_vmctx, Mem.At(s_scratch, VmOffsets.FuncRefVmctx));
         _asm.Call(Mem.At(s_scratch, VmOffsets.FuncRefCode));
@@ -119,7 +141,7 @@ internal sealed unsafe partial class BaselineCompiler
     /// <paramref name="valueCount"/> operands in stack order. Everything is spilled first (SysV
     /// clobbers all our value registers), so operands load from slots or constants without conflicts.
     /// </summary>
-    private void CallHelper(nint function, int immediateCount, uint imm0, uint imm1, int valueCount, HelperResult result)
+    private void CallHelper(RuntimeHelper function, int immediateCount, uint imm0, uint imm1, int valueCount, HelperResult result)
     {
         if (_condPending)
         {
@@ -172,11 +194,10 @@ internal sealed unsafe partial class BaselineCompiler
         }
     }
 
-    /// <summary>The call itself; the arguments are in place and the pinned locals written back (<see cref="SavePinnedLocals"/>).</summary>
-    private void EmitHelperCall(nint function)
+    /// <summary>The call itself (through the helper table); the arguments are in place and the pinned locals written back (<see cref="SavePinnedLocals"/>).</summary>
+    private void EmitHelperCall(RuntimeHelper function)
     {
-        _asm.MovImm(Gpr.Rax, function);
-        _asm.Call(Gpr.Rax);
+        CompiledAbi.EmitHelperCall(_asm, function);
         // SysV preserves r13-r15, but a helper may have grown the memory.
         _memoryRegistersStale = _hasMemory;
         RestorePinnedLocals(sysVCallee: true);
@@ -206,7 +227,7 @@ internal sealed unsafe partial class BaselineCompiler
         _asm.Movq(Gpr.Rdi, Xmm.Xmm0);
         _asm.Mov(OperandSize.S32, Gpr.Rsi, (int)op);
         _asm.Lea(OperandSize.S64, Gpr.Rdx, Mem.At(Gpr.Rbp, ScratchOffset));
-        EmitHelperCall(BaselineHelpers.TruncateAddress);
+        EmitHelperCall(RuntimeHelper.Truncate);
         if (!saturating)
         {
             _asm.Mov(OperandSize.S32, s_scratch2, Mem.At(Gpr.Rbp, ScratchOffset));
@@ -239,7 +260,7 @@ internal sealed unsafe partial class BaselineCompiler
         SavePinnedLocals();
         _asm.Movq(Gpr.Rdi, Xmm.Xmm0);
         _asm.Mov(OperandSize.S32, Gpr.Rsi, kind + (f64 ? 4 : 0));
-        EmitHelperCall(BaselineHelpers.RoundAddress);
+        EmitHelperCall(RuntimeHelper.Round);
         Xmm r = AllocXmm();
         _asm.Movq(r, Gpr.Rax);
         if (!f64)

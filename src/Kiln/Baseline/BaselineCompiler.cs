@@ -1,3 +1,4 @@
+using Kiln.Compiled;
 using Kiln.FrontEnd;
 using Kiln.Wasm.Validation;
 using System.Runtime.CompilerServices;
@@ -25,17 +26,17 @@ namespace Kiln.Baseline;
 /// </remarks>
 internal sealed unsafe partial class BaselineCompiler
 {
-    // ABI registers (docs/ARCHITECTURE.md, "Baseline JIT"): callee vmctx, cached memory base and length.
-    private static readonly Gpr s_vmctx = Gpr.R15;
-    private static readonly Gpr s_memBase = Gpr.R14;
-    private static readonly Gpr s_memLength = Gpr.R13;
+    // ABI registers (CompiledAbi): callee vmctx, cached memory base and length.
+    private static readonly Gpr s_vmctx = CompiledAbi.Vmctx;
+    private static readonly Gpr s_memBase = CompiledAbi.MemoryBase;
+    private static readonly Gpr s_memLength = CompiledAbi.MemoryLength;
     private static readonly Gpr s_scratch = Gpr.Rax;
     private static readonly Gpr s_scratch2 = Gpr.Rcx;
 
-    private const int SavedVmctxOffset = -8;
-    private const int FunctionIndexOffset = -16;
-    private const int ScratchOffset = -24;
-    private const int ArgsOffset = 16;
+    private const int SavedVmctxOffset = CompiledAbi.SavedVmctxOffset;
+    private const int FunctionIndexOffset = CompiledAbi.FunctionIndexOffset;
+    private const int ScratchOffset = CompiledAbi.ScratchOffset;
+    private const int ArgsOffset = CompiledAbi.ArgsOffset;
     // Frame slots (declared locals, then value-stack positions) start below the header: 8-byte slots at rbp-32, or,
     // in a function that uses v128, 16-byte slots at rbp-48 so that each slot is 16-byte aligned (rbp is) and the
     // first one does not overlap the scratch word at rbp-24.
@@ -45,7 +46,6 @@ internal sealed unsafe partial class BaselineCompiler
 
     private readonly WasmModule _module;
     private readonly ValidationContext _context;
-    private readonly int[] _signatureIds;
     private readonly VmOffsets _offsets;
     private readonly bool _fuel;
     private readonly bool _hasMemory;
@@ -74,15 +74,14 @@ internal sealed unsafe partial class BaselineCompiler
     private bool _memoryRegistersStale;
     private FuncType _signature = FuncType.Empty;
 
-    public BaselineCompiler(ValidationContext context, int[] signatureIds, bool consumeFuel, CpuFeatures features)
+    public BaselineCompiler(ValidationContext context, bool consumeFuel, CpuFeatures features)
     {
         WasmModule module = context.Module;
         _context = context;
         _module = module;
-        _signatureIds = signatureIds;
         _fuel = consumeFuel;
         _hasMemory = module.Memories.Count + module.ImportedMemoryCount > 0;
-        _offsets = new VmOffsets(module.ImportedGlobalCount + module.Globals.Count, module.ImportedTableCount + module.Tables.Count, module.TotalFunctionCount);
+        _offsets = VmOffsets.For(module);
         _asm = new Assembler(features, 1 << 16);
         // Index spaces resolved once per module, so the per-instruction path never walks the imports.
         _functionTypes = new FuncType[module.TotalFunctionCount];
@@ -131,9 +130,9 @@ internal sealed unsafe partial class BaselineCompiler
     }
 
     /// <summary>
-    /// Emits the batch's shared trap stubs: each records its trap code in the store context, then
-    /// all unwind to the entry trampoline by restoring the stack pointer it saved (the trampoline
-    /// then returns "trapped" to C#). No .NET exception is involved.
+    /// Emits the batch's shared trap stubs: each puts its trap code in ecx and all end in the one trap exit
+    /// (<see cref="CompiledAbi.EmitTrapExit"/>: record the code and the backtrace, unwind to the entry trampoline).
+    /// No .NET exception is involved.
     /// </summary>
     public void EndBatch()
     {
@@ -149,17 +148,8 @@ internal sealed unsafe partial class BaselineCompiler
         _asm.Bind(_statusTrap);
         _asm.Mov(OperandSize.S32, s_scratch2, s_scratch);
         _asm.Bind(_commonTrap);
-        _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, VmOffsets.StoreContext));
-        _asm.Mov(OperandSize.S32, Mem.At(s_scratch, VmOffsets.StoreTrapCode), s_scratch2);
-        // The frames are intact until we unwind: let the runtime record the Wasm backtrace first.
-        // Every trap site runs with rsp 16-byte aligned (inside a function body), as the call needs.
-        _asm.Mov(OperandSize.S64, Gpr.Rdi, Gpr.Rbp);
-        _asm.MovImm(Gpr.Rax, BaselineRuntime.RecordTrapFramesAddress);
-        _asm.Call(Gpr.Rax);
-        _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, VmOffsets.StoreContext));
-        _asm.Mov(OperandSize.S64, Gpr.Rsp, Mem.At(s_scratch, VmOffsets.StoreEntryStackPointer));
-        _asm.Mov(OperandSize.S32, Gpr.Rax, 1);
-        _asm.Ret();
+        // Every trap site runs with rsp 16-byte aligned (inside a function body) and r15 = vmctx, as the exit needs.
+        CompiledAbi.EmitTrapExit(_asm, s_scratch2);
         _asm.Finish();
     }
 
@@ -530,31 +520,31 @@ internal sealed unsafe partial class BaselineCompiler
                 return;
             }
             case Opcode.MemoryGrow:
-                CallHelper(BaselineHelpers.MemoryGrowAddress, 0, 0, 0, 1, HelperResult.I32);
+                CallHelper(RuntimeHelper.MemoryGrow, 0, 0, 0, 1, HelperResult.I32);
                 return;
             case Opcode.MemoryFill:
-                CallHelper(BaselineHelpers.MemoryFillAddress, 0, 0, 0, 3, HelperResult.Status);
+                CallHelper(RuntimeHelper.MemoryFill, 0, 0, 0, 3, HelperResult.Status);
                 return;
             case Opcode.MemoryCopy:
-                CallHelper(BaselineHelpers.MemoryCopyAddress, 0, 0, 0, 3, HelperResult.Status);
+                CallHelper(RuntimeHelper.MemoryCopy, 0, 0, 0, 3, HelperResult.Status);
                 return;
             case Opcode.MemoryInit:
-                CallHelper(BaselineHelpers.MemoryInitAddress, 1, ins.Index, 0, 3, HelperResult.Status);
+                CallHelper(RuntimeHelper.MemoryInit, 1, ins.Index, 0, 3, HelperResult.Status);
                 return;
             case Opcode.DataDrop:
-                CallHelper(BaselineHelpers.DataDropAddress, 1, ins.Index, 0, 0, HelperResult.None);
+                CallHelper(RuntimeHelper.DataDrop, 1, ins.Index, 0, 0, HelperResult.None);
                 return;
             case Opcode.TableInit:
-                CallHelper(BaselineHelpers.TableInitAddress, 2, ins.Index2, ins.Index, 3, HelperResult.Status);
+                CallHelper(RuntimeHelper.TableInit, 2, ins.Index2, ins.Index, 3, HelperResult.Status);
                 return;
             case Opcode.ElemDrop:
-                CallHelper(BaselineHelpers.ElemDropAddress, 1, ins.Index, 0, 0, HelperResult.None);
+                CallHelper(RuntimeHelper.ElemDrop, 1, ins.Index, 0, 0, HelperResult.None);
                 return;
             case Opcode.TableCopy:
-                CallHelper(BaselineHelpers.TableCopyAddress, 2, ins.Index, ins.Index2, 3, HelperResult.Status);
+                CallHelper(RuntimeHelper.TableCopy, 2, ins.Index, ins.Index2, 3, HelperResult.Status);
                 return;
             case Opcode.TableGrow:
-                CallHelper(BaselineHelpers.TableGrowAddress, 1, ins.Index, 0, 2, HelperResult.I32);
+                CallHelper(RuntimeHelper.TableGrow, 1, ins.Index, 0, 2, HelperResult.I32);
                 return;
             case Opcode.TableSize:
             {
@@ -565,7 +555,7 @@ internal sealed unsafe partial class BaselineCompiler
                 return;
             }
             case Opcode.TableFill:
-                CallHelper(BaselineHelpers.TableFillAddress, 1, ins.Index, 0, 3, HelperResult.Status);
+                CallHelper(RuntimeHelper.TableFill, 1, ins.Index, 0, 3, HelperResult.Status);
                 return;
             default:
                 _nextSetLocal = _pinnedCount != 0 && reader.PeekLocalSet(out uint next) && _pinnedReg[next] != NotPinned ? (int)next : -1;

@@ -4,7 +4,8 @@ namespace Kiln.Vm;
 /// The one definition of the instance context (vmctx) layout. Every tier reads field positions from
 /// here: a fixed <see cref="VmContextHeader"/>, then one pointer per global (to its 16-byte cell), one
 /// pointer per table (to its <see cref="VmTableDefinition"/>), one <see cref="VmFunctionSlot"/> per
-/// function index, and one <see cref="VmFuncRef"/> pointer per function index.
+/// function index, one <see cref="VmFuncRef"/> pointer per function index, and one 4-byte signature id per type
+/// index of the module (what <c>call_indirect</c> compares, so no engine-wide id is baked into code).
 /// </summary>
 internal sealed class VmOffsets
 {
@@ -12,7 +13,11 @@ internal sealed class VmOffsets
     public const int MemoryBase = 8;
     public const int MemoryDefinition = 16;
     public const int InstanceHandle = 24;
-    public const int HeaderSize = 32;
+    /// <summary>The process-wide table of runtime helper entry points (<c>Compiled.HelperTable</c>).</summary>
+    public const int HelperTable = 32;
+    /// <summary>The module's code table: one code pointer per defined function, shared by all its instances.</summary>
+    public const int CodeTable = 40;
+    public const int HeaderSize = 48;
 
     public const int StoreFuel = 0;
     public const int StoreInterrupt = 8;
@@ -43,23 +48,31 @@ internal sealed class VmOffsets
     /// <summary>Size of a global's cell: room for a v128.</summary>
     public const int GlobalCellSize = 16;
 
-    public VmOffsets(int globalCount, int tableCount, int functionCount)
+    public VmOffsets(int globalCount, int tableCount, int functionCount, int typeCount)
     {
         GlobalCount = globalCount;
         TableCount = tableCount;
         FunctionCount = functionCount;
+        TypeCount = typeCount;
         GlobalsStart = HeaderSize;
         TablesStart = GlobalsStart + (8 * globalCount);
         FunctionSlotsStart = TablesStart + (8 * tableCount);
         FuncRefsStart = FunctionSlotsStart + (FunctionSlotSize * functionCount);
-        Size = FuncRefsStart + (8 * functionCount);
+        SignatureIdsStart = FuncRefsStart + (8 * functionCount);
+        Size = SignatureIdsStart + (4 * typeCount);
     }
+
+    /// <summary>The layout of <paramref name="module"/>'s instances.</summary>
+    public static VmOffsets For(Kiln.Wasm.Model.WasmModule module) =>
+        new(module.ImportedGlobalCount + module.Globals.Count, module.ImportedTableCount + module.Tables.Count, module.TotalFunctionCount, module.Types.Count);
 
     public int GlobalCount { get; }
 
     public int TableCount { get; }
 
     public int FunctionCount { get; }
+
+    public int TypeCount { get; }
 
     public int GlobalsStart { get; }
 
@@ -68,6 +81,8 @@ internal sealed class VmOffsets
     public int FunctionSlotsStart { get; }
 
     public int FuncRefsStart { get; }
+
+    public int SignatureIdsStart { get; }
 
     /// <summary>Total size of the context block in bytes.</summary>
     public int Size { get; }
@@ -81,4 +96,7 @@ internal sealed class VmOffsets
     public int FunctionSlot(int index) => FunctionSlotsStart + (FunctionSlotSize * index);
 
     public int FuncRef(int index) => FuncRefsStart + (8 * index);
+
+    /// <summary>Offset of the 4-byte signature id of type index <paramref name="typeIndex"/>, filled at instantiation from the engine's registry.</summary>
+    public int SignatureId(int typeIndex) => SignatureIdsStart + (4 * typeIndex);
 }

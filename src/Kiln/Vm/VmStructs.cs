@@ -20,6 +20,12 @@ internal unsafe struct VmContextHeader
 
     /// <summary>A GC handle to the managed instance, for host calls made from compiled code.</summary>
     public nint InstanceHandle;
+
+    /// <summary>The runtime helpers' entry points, so code calls them without embedding process addresses.</summary>
+    public nint* HelperTable;
+
+    /// <summary>The module's code table (one code pointer per defined function), shared by every instance of the module.</summary>
+    public nint* CodeTable;
 }
 
 /// <summary>
@@ -71,8 +77,9 @@ internal unsafe struct VmTableDefinition
 }
 
 /// <summary>
-/// One direct-call slot, per function index: the code to call and the vmctx to pass. Tiers call
-/// through it (<c>call [vmctx + slot]</c>), so installing faster code is one pointer store.
+/// One direct-call slot, per function index: the code to call and the vmctx to pass. Compiled code calls imported
+/// functions (and defined ones that run on the interpreter) through it (<c>call [vmctx + slot]</c>); defined
+/// compiled functions are called through the module's code table instead (<see cref="VmContextHeader.CodeTable"/>).
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct VmFunctionSlot
@@ -83,7 +90,7 @@ internal unsafe struct VmFunctionSlot
 
 /// <summary>
 /// A function reference (the value of a funcref): what call_indirect needs to check and call.
-/// <see cref="TypeId"/> is the engine-wide signature id; <see cref="FuncId"/> finds the managed
+/// <see cref="TypeId"/> is the engine-wide signature id (compared with the caller's vmctx row of ids); <see cref="FuncId"/> finds the managed
 /// function in its store.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]

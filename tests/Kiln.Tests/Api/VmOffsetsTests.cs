@@ -18,6 +18,8 @@ public unsafe class VmOffsetsTests
         Assert.Equal(VmOffsets.MemoryBase, Offset<VmContextHeader>(nameof(VmContextHeader.MemoryBase)));
         Assert.Equal(VmOffsets.MemoryDefinition, Offset<VmContextHeader>(nameof(VmContextHeader.Memory)));
         Assert.Equal(VmOffsets.InstanceHandle, Offset<VmContextHeader>(nameof(VmContextHeader.InstanceHandle)));
+        Assert.Equal(VmOffsets.HelperTable, Offset<VmContextHeader>(nameof(VmContextHeader.HelperTable)));
+        Assert.Equal(VmOffsets.CodeTable, Offset<VmContextHeader>(nameof(VmContextHeader.CodeTable)));
         Assert.Equal(VmOffsets.HeaderSize, sizeof(VmContextHeader));
     }
 
@@ -75,7 +77,11 @@ public unsafe class VmOffsetsTests
         var funcRef = *(byte**)(vmctx + o.FuncRef(0));
         Assert.Equal((nint)vmctx, *(nint*)(funcRef + VmOffsets.FuncRefVmctx));
         Assert.Equal((nint)vmctx, *(nint*)(vmctx + o.FunctionSlot(0) + VmOffsets.FunctionSlotVmctx));
-        Assert.Equal(o.FuncRefsStart + 8, o.Size);
+        Assert.Equal((nint)Kiln.Compiled.HelperTable.Address, *(nint*)(vmctx + VmOffsets.HelperTable));
+        Assert.Equal(0, *(nint*)(vmctx + VmOffsets.CodeTable));
+        Assert.Equal(host.Engine.GetSignatureId(new FuncType([], [])), *(int*)(vmctx + o.SignatureId(0)));
+        Assert.Equal(o.FuncRefsStart + 8, o.SignatureIdsStart);
+        Assert.Equal(o.SignatureIdsStart + 4, o.Size);
         imported.Value = Value.FromI32(6);
         Assert.Equal(6ul, **(ulong**)(vmctx + o.Global(0)));
     }

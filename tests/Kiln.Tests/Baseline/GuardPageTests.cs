@@ -240,7 +240,7 @@ public class GuardPageTests(ITestOutputHelper output)
             Assert.Equal(TrapCode.MemoryOutOfBounds, TrapOf(() => instance.GetFunction(op + "/reg")!.Invoke(Value.FromI32(PageBytes - size + 1), ValueOf(type))));
         }
         Assert.Equal(compilation == CompilationMode.Lazy ? s_loads.Length + s_stores.Length : (2 * s_loads.Length) + (3 * s_stores.Length) + 3,
-            module.Baseline!.GetTrapSiteAddresses().Count);
+            module.Code!.GetTrapSiteAddresses().Count);
     }
 
     [Fact]
@@ -255,7 +255,7 @@ public class GuardPageTests(ITestOutputHelper output)
               (func (export "largest") (param i32) (result i32) (i32.load offset=0xffffffff (local.get 0)))
               (func (export "store") (param i32) (i32.store offset=0x80000000 (local.get 0) (i32.const 5))))
             """);
-        Assert.Single(module.Baseline!.GetTrapSiteAddresses());
+        Assert.Single(module.Code!.GetTrapSiteAddresses());
         Instance instance = host.Linker.Instantiate(host.Store, module);
         TypedFunc<int, int> large = instance.GetFunction<int, int>("large");
         instance.GetAction<int>("store").Invoke(4);
@@ -273,7 +273,7 @@ public class GuardPageTests(ITestOutputHelper output)
     {
         using TestHost host = Host(BoundsCheckStrategy.GuardPages);
         Module module = Module.FromText(host.Engine, AccessModule());
-        IReadOnlyList<nint> sites = module.Baseline!.GetTrapSiteAddresses();
+        IReadOnlyList<nint> sites = module.Code!.GetTrapSiteAddresses();
         // Two loads per load op, three stores per store op, and const_ok, const_oob, const_store_oob.
         Assert.Equal((2 * s_loads.Length) + (3 * s_stores.Length) + 3, sites.Count);
         foreach (nint site in sites)
@@ -292,7 +292,7 @@ public class GuardPageTests(ITestOutputHelper output)
     {
         using (TestHost host = Host(BoundsCheckStrategy.Explicit))
         {
-            Assert.Empty(Module.FromText(host.Engine, AccessModule()).Baseline!.GetTrapSiteAddresses());
+            Assert.Empty(Module.FromText(host.Engine, AccessModule()).Code!.GetTrapSiteAddresses());
             Assert.False(Memory.Create(host.Store, new Wasm.Model.MemoryType(new Wasm.Model.Limits(1, null))).Native.IsGuarded);
         }
         using var interpreter = new TestHost(new EngineOptions { Tier = Tier.Interpreter, BoundsChecks = BoundsCheckStrategy.GuardPages });

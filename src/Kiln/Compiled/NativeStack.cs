@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Kiln.Baseline;
+namespace Kiln.Compiled;
 
 /// <summary>
 /// The current thread's stack bounds (pthread_getattr_np), which set the limit compiled code may

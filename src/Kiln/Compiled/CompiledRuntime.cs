@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using Kiln.Interpreter;
 using Kiln.Vm;
 
-namespace Kiln.Baseline;
+namespace Kiln.Compiled;
 
 /// <summary>
 /// The managed side of compiled code: entering it from C# through a signature's trampoline (a
@@ -12,7 +12,7 @@ namespace Kiln.Baseline;
 /// back into C#), turning a trap exit into a <see cref="TrapException"/>, and the
 /// [UnmanagedCallersOnly] entries compiled code calls for managed functions and lazy compilation.
 /// </summary>
-internal static unsafe class BaselineRuntime
+internal static unsafe class CompiledRuntime
 {
     public static readonly nint ManagedCallAddress = (nint)(delegate* unmanaged<VmFuncRef*, ulong*, nint, nint>)&ManagedCall;
     public static readonly nint RecordTrapFramesAddress = (nint)(delegate* unmanaged<nint, void>)&RecordTrapFrames;
@@ -97,17 +97,17 @@ internal static unsafe class BaselineRuntime
 
     /// <summary>
     /// Walks compiled frames from <paramref name="rbp"/> outwards to the innermost entry trampoline:
-    /// each frame keeps its vmctx at [rbp-8] and its function index at [rbp-16], and the caller's
-    /// rbp at [rbp]. Only frames below the entry stack pointer are compiled Wasm frames.
+    /// each frame keeps its vmctx at [rbp-8] and its function index at [rbp-16] (<see cref="CompiledAbi"/>), and the
+    /// caller's rbp at [rbp]. Only frames below the entry stack pointer are compiled Wasm frames.
     /// </summary>
     private static void WalkFrames(Store store, nint rbp, List<WasmFrame> frames)
     {
         nint limit = store.Context->EntryStackPointer;
         while (rbp != 0 && rbp < limit && frames.Count < MaxBacktraceFrames)
         {
-            byte* vmctx = *(byte**)(rbp - 8);
-            uint index = *(uint*)(rbp - 16);
-            Module module = BaselineHelpers.InstanceOf(vmctx).Module;
+            byte* vmctx = *(byte**)(rbp + CompiledAbi.SavedVmctxOffset);
+            uint index = *(uint*)(rbp + CompiledAbi.FunctionIndexOffset);
+            Module module = CompiledHelpers.InstanceOf(vmctx).Module;
             frames.Add(new WasmFrame(module.Name, index, module.Model.GetFunctionName(new Wasm.Model.FuncIndex(index))));
             rbp = *(nint*)rbp;
         }
@@ -168,7 +168,7 @@ internal static unsafe class BaselineRuntime
             {
                 Buffer.MemoryCopy(args, slots, 8L * n, 8L * SlotLayout.SlotCount(callee.Type.Params));
                 // The compiled caller's frame header holds its vmctx: a host callee sees that instance as its Caller.
-                Instance? caller = callerFrame != 0 ? BaselineHelpers.InstanceOf(*(byte**)(callerFrame - 8)) : null;
+                Instance? caller = callerFrame != 0 ? CompiledHelpers.InstanceOf(*(byte**)(callerFrame + CompiledAbi.SavedVmctxOffset)) : null;
                 Executor.Call(callee, slots, caller);
                 Buffer.MemoryCopy(slots, args, 8L * n, 8L * SlotLayout.SlotCount(callee.Type.Results));
             }
@@ -202,16 +202,15 @@ internal static unsafe class BaselineRuntime
         }
     }
 
-    /// <summary>First call of a lazily compiled function: compile it, install it in the instance's slot, return its code.</summary>
+    /// <summary>First call of a lazily compiled function: compile it, publish it to every instance of its module, return its code.</summary>
     [UnmanagedCallersOnly]
     private static nint LazyCompile(byte* vmctx, int definedIndex)
     {
         try
         {
-            Instance instance = BaselineHelpers.InstanceOf(vmctx);
-            nint code = instance.Module.Baseline!.EnsureCompiled(definedIndex);
-            instance.InstallCompiled(definedIndex, code);
-            return code;
+            Instance instance = CompiledHelpers.InstanceOf(vmctx);
+            ModuleCode code = instance.Module.Code ?? throw new InternalErrorException("a lazy stub ran for a module without compiled code");
+            return code.EnsureCompiled(definedIndex);
         }
         catch (Exception e)
         {

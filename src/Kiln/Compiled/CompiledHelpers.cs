@@ -3,7 +3,7 @@ using Kiln.Interpreter;
 using Kiln.Vm;
 using Kiln.Wasm.Model;
 
-namespace Kiln.Baseline;
+namespace Kiln.Compiled;
 
 /// <summary>
 /// The C# half of instructions that compiled code does not inline: bulk memory and table ops,
@@ -12,7 +12,7 @@ namespace Kiln.Baseline;
 /// so every helper catches everything and reports a trap as a status (-1 = no trap) that the
 /// compiled code turns into a trap exit.
 /// </summary>
-internal static unsafe class BaselineHelpers
+internal static unsafe class CompiledHelpers
 {
     public static readonly nint MemoryGrowAddress = (nint)(delegate* unmanaged<byte*, uint, int>)&MemoryGrow;
     public static readonly nint MemoryFillAddress = (nint)(delegate* unmanaged<byte*, uint, uint, uint, int>)&MemoryFill;
@@ -39,7 +39,7 @@ internal static unsafe class BaselineHelpers
         {
             return (int)trap.Code;
         }
-        BaselineRuntime.SetPending(e);
+        CompiledRuntime.SetPending(e);
         return (int)TrapCode.HostError;
     }
 

@@ -1,0 +1,395 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Kiln.Jit;
+using Kiln.Jit.Traps;
+using Kiln.Jit.X64;
+using Kiln.Vm;
+using Kiln.Wasm.Model;
+using Kiln.Wasm.Validation;
+
+namespace Kiln.Compiled;
+
+/// <summary>
+/// A module's compiled code, shared by every instance of the module whatever tier produced it: the compiled
+/// functions, one entry trampoline per signature of a defined function, (lazy mode) one stub per function that
+/// compiles it on first call, the batches and trap sites, and the statistics. Its <see cref="CodeTable"/> is native
+/// memory with one code pointer per defined function, which every instance's vmctx points to: compiled code calls a
+/// defined function of its own module through it, so installing code (lazy compilation today, tier-up tomorrow) is
+/// one store that reaches every instance at once, and no code is ever patched.
+/// </summary>
+/// <remarks>
+/// Funcrefs (<see cref="VmFuncRef.Code"/>) and function slots are per instance, and call_indirect and host calls read
+/// them directly (one load; reading through the table would cost every indirect call a second). So the module keeps
+/// weak references to its live instances and, under <see cref="_lock"/>, rewrites their funcrefs when it installs
+/// code; an instance registers and reads its entries under the same lock, so none misses an install. A store that
+/// releases its native memory first waits on that lock (<see cref="ReleaseStore"/>) and is skipped from then on.
+/// Compiled code lives as long as the engine's code memory; the code table lives as long as this object, which every
+/// instance reaches through its module, and code runs only for a live instance, so the finalizer frees it.
+/// </remarks>
+internal sealed unsafe class ModuleCode
+{
+    private readonly Engine _engine;
+    private readonly WasmModule _model;
+    private readonly CompilerSetup _setup;
+    private readonly string? _moduleName;
+    private readonly bool[] _interpreted;
+    private readonly nint* _table;
+    private readonly nint[] _code;
+    private readonly int[] _codeSize;
+    private readonly nint[] _lazyStubs;
+    private readonly nint[] _trampolines;
+    private readonly List<CodeBatch> _batches = [];
+    private readonly List<TrapSiteRegistration> _trapSites = [];
+    private readonly List<WeakReference<Instance>> _instances = [];
+    private readonly object _lock = new();
+    private IFunctionCompiler? _lazyCompiler;
+
+    private ModuleCode(Engine engine, ValidationContext context, string? moduleName, bool[] interpreted)
+    {
+        WasmModule model = context.Module;
+        _engine = engine;
+        _model = model;
+        _moduleName = moduleName;
+        _interpreted = interpreted;
+        _setup = new CompilerSetup(context, interpreted, engine.Options.ConsumeFuel, engine.UsesGuardPages, engine.CodeObserver is not null);
+        int n = model.FunctionTypeIndices.Count;
+        _table = (nint*)NativeMemory.AllocZeroed((nuint)Math.Max(8, 8 * n));
+        _code = new nint[n];
+        _codeSize = new int[n];
+        _lazyStubs = new nint[n];
+        _trampolines = new nint[model.Types.Count];
+    }
+
+    ~ModuleCode()
+    {
+        NativeMemory.Free(_table);
+    }
+
+    /// <summary>The code table: entry <c>i</c> is defined function <c>i</c>'s code (its lazy stub until compiled; 0 when interpreted).</summary>
+    public nint* CodeTable => _table;
+
+    /// <summary>Wall-clock time spent compiling function bodies (eager batch plus lazy compiles).</summary>
+    public TimeSpan CompileTime { get; private set; }
+
+    /// <summary>CPU time of the compiling threads spent on function bodies.</summary>
+    public TimeSpan CompileCpuTime { get; private set; }
+
+    /// <summary>Bytes of Wasm function bodies compiled.</summary>
+    public long BodyBytes { get; private set; }
+
+    /// <summary>True when defined function <paramref name="definedIndex"/> runs on the interpreter.</summary>
+    public bool IsInterpreted(int definedIndex) => _interpreted[definedIndex];
+
+    /// <summary>What a caller enters defined function <paramref name="definedIndex"/> through now: its code, or its lazy stub.</summary>
+    public nint GetEntry(int definedIndex) => Volatile.Read(ref _table[definedIndex]);
+
+    public nint GetTrampoline(uint typeIndex) => _trampolines[typeIndex];
+
+    /// <summary>Compiles the validated module's functions (all now, or stubs for later) and installs them.</summary>
+    public static ModuleCode Compile(Engine engine, ValidationContext context, string? moduleName, bool[] interpreted)
+    {
+        var module = new ModuleCode(engine, context, moduleName, interpreted);
+        module.CompileInitialBatch(engine.Options.Compilation == CompilationMode.Lazy);
+        return module;
+    }
+
+    /// <summary>The file name tools show for this module's code: its name, or <c>module.wasm</c> when it has none.</summary>
+    private string SourceFile => string.IsNullOrEmpty(_moduleName) ? "module.wasm" : _moduleName;
+
+    private string Prefix => _moduleName ?? "wasm";
+
+    private string FunctionName(int definedIndex) =>
+        $"{Prefix}!{_model.GetFunctionName(new FuncIndex((uint)(_model.ImportedFunctionCount + definedIndex)))}";
+
+    /// <summary>Modules with fewer bytes of function bodies compile on the calling thread (threads cost more than they save).</summary>
+    private const long ParallelThreshold = 512 * 1024;
+
+    private void CompileInitialBatch(bool lazy)
+    {
+        int n = _code.Length;
+        var watch = Stopwatch.StartNew();
+        var chunks = new List<CompiledChunk>();
+        long bodyBytes = 0;
+        if (!lazy)
+        {
+            List<int[]> ranges = SplitIntoRanges(out bodyBytes);
+            var functionChunks = new CompiledChunk[ranges.Count];
+            void CompileRange(int r)
+            {
+                TimeSpan cpu = NativeStack.ThreadCpuTime();
+                CompiledChunk chunk = _engine.CreateCompiler(_setup).Compile(ranges[r]);
+                chunk.CpuTime = NativeStack.ThreadCpuTime() - cpu;
+                functionChunks[r] = chunk;
+            }
+            if (ranges.Count == 1)
+            {
+                CompileRange(0);
+            }
+            else
+            {
+                try
+                {
+                    Parallel.For(0, ranges.Count, new ParallelOptions { MaxDegreeOfParallelism = ranges.Count }, CompileRange);
+                }
+                catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+                }
+            }
+            chunks.AddRange(functionChunks);
+        }
+        CompileTime += watch.Elapsed;
+        foreach (CompiledChunk c in chunks)
+        {
+            CompileCpuTime += c.CpuTime;
+        }
+        BodyBytes += bodyBytes;
+
+        (CompiledChunk stubs, int[] trampolineStarts, int[] lazyStarts) = BuildStubs(lazy);
+        chunks.Add(stubs);
+        Install(chunks);
+        foreach (CompiledChunk c in chunks)
+        {
+            foreach (CompiledFunction f in c.Functions)
+            {
+                _code[f.DefinedIndex] = c.Address + f.Start;
+                _codeSize[f.DefinedIndex] = f.End - f.Start;
+                _table[f.DefinedIndex] = c.Address + f.Start;
+            }
+        }
+        for (int i = 0; i < n; i++)
+        {
+            if (lazy && !_interpreted[i])
+            {
+                _lazyStubs[i] = stubs.Address + lazyStarts[i];
+                _table[i] = _lazyStubs[i];
+            }
+        }
+        for (int t = 0; t < _trampolines.Length; t++)
+        {
+            if (trampolineStarts[t] >= 0)
+            {
+                _trampolines[t] = stubs.Address + trampolineStarts[t];
+            }
+        }
+    }
+
+    /// <summary>One entry trampoline per signature of a defined function, and (lazy mode) the lazy stubs.</summary>
+    private (CompiledChunk Stubs, int[] TrampolineStarts, int[] LazyStarts) BuildStubs(bool lazy)
+    {
+        var asm = new Assembler(CpuFeatures.Host, 4096);
+        var names = new List<(string, int, int)>();
+        var trampolineStarts = new int[_trampolines.Length];
+        Array.Fill(trampolineStarts, -1);
+        foreach (uint typeIndex in _model.FunctionTypeIndices)
+        {
+            if (trampolineStarts[typeIndex] >= 0)
+            {
+                continue;
+            }
+            FuncType type = _model.Types[(int)typeIndex];
+            asm.Align(16);
+            trampolineStarts[typeIndex] = asm.Position;
+            CompiledStubs.EmitEntryTrampoline(asm, SlotLayout.SlotCount(type.Params), SlotLayout.SlotCount(type.Results));
+            names.Add(($"{Prefix}!entry_trampoline[{typeIndex}]", trampolineStarts[typeIndex], asm.Position));
+        }
+        var lazyStarts = new int[_code.Length];
+        if (lazy)
+        {
+            Label common = asm.CreateLabel();
+            int first = -1;
+            for (int i = 0; i < _code.Length; i++)
+            {
+                if (_interpreted[i])
+                {
+                    continue;
+                }
+                asm.Align(16);
+                lazyStarts[i] = asm.Position;
+                first = first < 0 ? asm.Position : first;
+                asm.Mov(OperandSize.S32, Gpr.Rsi, i);
+                asm.Jmp(common);
+            }
+            asm.Align(16);
+            int commonStart = asm.Position;
+            CompiledStubs.EmitLazyCommon(asm, common);
+            names.Add(($"{Prefix}!lazy_compile_stubs", first >= 0 ? first : commonStart, asm.Position));
+        }
+        asm.Finish();
+        var chunk = new CompiledChunk(asm.Code.ToArray(), asm.ReadOnlyData.ToArray(), asm.Relocations.ToArray());
+        chunk.Stubs.AddRange(names);
+        return (chunk, trampolineStarts, lazyStarts);
+    }
+
+    /// <summary>
+    /// Contiguous ranges of compiled defined functions of about equal body size, one per compiling thread:
+    /// one range for small modules or when <see cref="EngineOptions.CompilationThreads"/> is 1.
+    /// </summary>
+    private List<int[]> SplitIntoRanges(out long totalBytes)
+    {
+        int n = _code.Length;
+        totalBytes = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (!_interpreted[i])
+            {
+                totalBytes += _model.Bodies[i].Code.Length;
+            }
+        }
+        int threads = _engine.Options.CompilationThreads > 0 ? _engine.Options.CompilationThreads : Environment.ProcessorCount;
+        if (_engine.Options.CompilationThreads == 0 && totalBytes < ParallelThreshold)
+        {
+            threads = 1;
+        }
+        threads = Math.Clamp(threads, 1, Math.Max(1, n));
+        var ranges = new List<int[]>(threads);
+        long share = (totalBytes / threads) + 1;
+        var current = new List<int>();
+        long bytes = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (!_interpreted[i])
+            {
+                current.Add(i);
+                bytes += _model.Bodies[i].Code.Length;
+            }
+            if (bytes >= share && ranges.Count < threads - 1)
+            {
+                ranges.Add([.. current]);
+                current.Clear();
+                bytes = 0;
+            }
+        }
+        ranges.Add([.. current]);
+        return ranges;
+    }
+
+    /// <summary>
+    /// Compiles one function on its first call (lazy mode) and publishes it to every instance; later calls, through
+    /// any instance, reuse it.
+    /// </summary>
+    public nint EnsureCompiled(int definedIndex)
+    {
+        nint existing = Volatile.Read(ref _code[definedIndex]);
+        if (existing != 0)
+        {
+            return existing;
+        }
+        lock (_lock)
+        {
+            if (_code[definedIndex] != 0)
+            {
+                return _code[definedIndex];
+            }
+            var watch = Stopwatch.StartNew();
+            TimeSpan cpu = NativeStack.ThreadCpuTime();
+            IFunctionCompiler compiler = _lazyCompiler ??= _engine.CreateCompiler(_setup);
+            CompiledChunk chunk = compiler.Compile([definedIndex]);
+            CompileTime += watch.Elapsed;
+            CompileCpuTime += NativeStack.ThreadCpuTime() - cpu;
+            BodyBytes += _model.Bodies[definedIndex].Code.Length;
+            Install([chunk]);
+            CompiledFunction f = chunk.Functions[0];
+            nint code = chunk.Address + f.Start;
+            _codeSize[definedIndex] = f.End - f.Start;
+            Volatile.Write(ref _code[definedIndex], code);
+            Publish(definedIndex, code);
+            return code;
+        }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="code"/> the entry of defined function <paramref name="definedIndex"/> everywhere: one
+    /// store into the code table reaches every instance's direct calls; the live instances' funcrefs and slots are
+    /// rewritten (they are per instance). Runs under <see cref="_lock"/>.
+    /// </summary>
+    private void Publish(int definedIndex, nint code)
+    {
+        Volatile.Write(ref _table[definedIndex], code);
+        for (int i = _instances.Count - 1; i >= 0; i--)
+        {
+            if (_instances[i].TryGetTarget(out Instance? instance) && !instance.Store.IsReleased)
+            {
+                instance.SetEntry(_model.ImportedFunctionCount + definedIndex, code);
+            }
+            else
+            {
+                _instances.RemoveAt(i);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Registers <paramref name="instance"/> for later installs and runs <paramref name="createFunctions"/> (which
+    /// reads <see cref="GetEntry"/>) under the install lock, so no install falls between the two.
+    /// </summary>
+    public void Register(Instance instance, Action createFunctions)
+    {
+        lock (_lock)
+        {
+            _instances.Add(new WeakReference<Instance>(instance));
+            createFunctions();
+        }
+    }
+
+    /// <summary>
+    /// Called by a store that has marked itself released, before it frees its native memory: waits for an install
+    /// that may be writing into the store's funcrefs (later installs see the mark and skip the store).
+    /// </summary>
+    public void ReleaseStore()
+    {
+        lock (_lock)
+        {
+        }
+    }
+
+    /// <summary>Installs chunks of this module (functions or stubs) and keeps the batch and its trap sites.</summary>
+    private void Install(IReadOnlyList<CompiledChunk> chunks)
+    {
+        CodeInstaller.Installed installed = CodeInstaller.Install(_engine, chunks, FunctionName, SourceFile);
+        lock (_batches)
+        {
+            _batches.Add(installed.Batch);
+        }
+        lock (_trapSites)
+        {
+            _trapSites.AddRange(installed.TrapSites);
+        }
+    }
+
+    /// <summary>Compiled functions (index, name, address, size), for disassembly listings and diagnostics.</summary>
+    public IEnumerable<CodeSymbol> GetCompiledFunctions()
+    {
+        for (int i = 0; i < _code.Length; i++)
+        {
+            nint code = Volatile.Read(ref _code[i]);
+            if (code != 0)
+            {
+                yield return new CodeSymbol(FunctionName(i), code, _codeSize[i]);
+            }
+        }
+    }
+
+    /// <summary>Addresses of every unchecked memory access registered with the trap handler (guard pages), for tests.</summary>
+    public IReadOnlyList<nint> GetTrapSiteAddresses()
+    {
+        var addresses = new List<nint>();
+        lock (_trapSites)
+        {
+            foreach (TrapSiteRegistration r in _trapSites)
+            {
+                if (!r.IsDisposed)
+                {
+                    foreach (int offset in r.GetSiteOffsets())
+                    {
+                        addresses.Add(r.CodeStart + offset);
+                    }
+                }
+            }
+        }
+        return addresses;
+    }
+
+    /// <summary>The machine code of a compiled function (valid while the engine lives).</summary>
+    public ReadOnlySpan<byte> GetCode(CodeSymbol function) => new((void*)function.Address, function.Size);
+}
