@@ -37,6 +37,7 @@ internal sealed unsafe class ModuleCode
     private readonly nint[] _code;
     private readonly int[] _codeSize;
     private readonly nint[] _lazyStubs;
+    private readonly int[] _stubEntries;
     private readonly nint[] _trampolines;
     private readonly List<CodeBatch> _batches = [];
     private readonly List<TrapSiteRegistration> _trapSites = [];
@@ -57,6 +58,7 @@ internal sealed unsafe class ModuleCode
         _code = new nint[n];
         _codeSize = new int[n];
         _lazyStubs = new nint[n];
+        _stubEntries = new int[n];
         _trampolines = new nint[model.Types.Count];
     }
 
@@ -270,6 +272,7 @@ internal sealed unsafe class ModuleCode
     /// </summary>
     public nint EnsureCompiled(int definedIndex)
     {
+        Interlocked.Increment(ref _stubEntries[definedIndex]);
         nint existing = Volatile.Read(ref _code[definedIndex]);
         if (existing != 0)
         {
@@ -356,6 +359,12 @@ internal sealed unsafe class ModuleCode
             _trapSites.AddRange(installed.TrapSites);
         }
     }
+
+    /// <summary>
+    /// How often a call entered defined function <paramref name="definedIndex"/> through its lazy stub (the first call
+    /// compiles; a later entry means some caller still pointed at the stub), for tests and diagnostics.
+    /// </summary>
+    public int GetLazyStubEntries(int definedIndex) => Volatile.Read(ref _stubEntries[definedIndex]);
 
     /// <summary>Compiled functions (index, name, address, size), for disassembly listings and diagnostics.</summary>
     public IEnumerable<CodeSymbol> GetCompiledFunctions()
