@@ -40,8 +40,8 @@ internal sealed unsafe partial class BaselineCompiler
     // Frame slots (declared locals, then value-stack positions) start below the header: 8-byte slots at rbp-32, or,
     // in a function that uses v128, 16-byte slots at rbp-48 so that each slot is 16-byte aligned (rbp is) and the
     // first one does not overlap the scratch word at rbp-24.
-    private const int NarrowLocalsOffset = -32;
-    private const int WideLocalsOffset = -48;
+    private const int NarrowLocalsOffset = -CompiledAbi.FrameHeaderSize - 8;
+    private const int WideLocalsOffset = -((CompiledAbi.FrameHeaderSize + 15) & ~15) - WideSlotSize;
     private const int WideSlotSize = 16;
 
     private readonly WasmModule _module;

@@ -30,7 +30,7 @@ internal static class CompiledAbi
     /// clobbered by a Wasm call, so a caller keeps live values in its frame and reloads vmctx from
     /// <see cref="SavedVmctxOffset"/>; this keeps calls between tiers free of register save/restore conventions.
     /// </summary>
-    public static readonly Gpr[] CalleeSaved = [Gpr.Rbp, Gpr.Rsp];
+    public static readonly System.Collections.Immutable.ImmutableArray<Gpr> CalleeSaved = [Gpr.Rbp, Gpr.Rsp];
 
     /// <summary>
     /// [rbp-8]: the frame's vmctx. The caller reloads r15 from here after a call, and the backtrace walker
@@ -44,7 +44,7 @@ internal static class CompiledAbi
     /// <summary>[rbp-24]: one scratch word a helper may write through a pointer (the truncation status).</summary>
     public const int ScratchOffset = -24;
 
-    /// <summary>Size of the fixed frame header below rbp; a compiler's own frame slots start below it.</summary>
+    /// <summary>Size of the fixed frame header below rbp (vmctx, function index, scratch); a compiler's own frame slots start below it.</summary>
     public const int FrameHeaderSize = 24;
 
     /// <summary>
