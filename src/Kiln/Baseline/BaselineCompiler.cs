@@ -50,6 +50,8 @@ internal sealed unsafe partial class BaselineCompiler
     private readonly bool _fuel;
     private readonly bool _hasMemory;
     private readonly Assembler _asm;
+    private readonly IndexSpaces _spaces;
+    // Views of _spaces' arrays (read only).
     private readonly FuncType[] _functionTypes;
     private readonly int _importedFunctions;
     private readonly ValType[] _globalTypes;
@@ -81,42 +83,15 @@ internal sealed unsafe partial class BaselineCompiler
         _module = module;
         _signatureIds = signatureIds;
         _fuel = consumeFuel;
-        _hasMemory = module.Memories.Count + module.ImportedMemoryCount > 0;
         _offsets = new VmOffsets(module.ImportedGlobalCount + module.Globals.Count, module.ImportedTableCount + module.Tables.Count, module.TotalFunctionCount);
         _asm = new Assembler(features, 1 << 16);
-        // Index spaces resolved once per module, so the per-instruction path never walks the imports.
-        _functionTypes = new FuncType[module.TotalFunctionCount];
-        _importedFunctions = module.ImportedFunctionCount;
-        _globalTypes = new ValType[_offsets.GlobalCount];
-        _tableTypes = new ValType[_offsets.TableCount];
-        int functions = 0, globals = 0, tables = 0;
-        foreach (Import import in module.Imports)
-        {
-            switch (import.Kind)
-            {
-                case ExternKind.Function:
-                    _functionTypes[functions++] = module.Types[(int)import.FunctionTypeIndex];
-                    break;
-                case ExternKind.Global:
-                    _globalTypes[globals++] = import.Global!.ValueType;
-                    break;
-                case ExternKind.Table:
-                    _tableTypes[tables++] = import.Table!.ElementType;
-                    break;
-            }
-        }
-        foreach (uint typeIndex in module.FunctionTypeIndices)
-        {
-            _functionTypes[functions++] = module.Types[(int)typeIndex];
-        }
-        foreach (Wasm.Model.Global g in module.Globals)
-        {
-            _globalTypes[globals++] = g.Type.ValueType;
-        }
-        foreach (TableType t in module.Tables)
-        {
-            _tableTypes[tables++] = t.ElementType;
-        }
+        // Index spaces resolved once per module (the shared front end's), so the per-instruction path never walks the imports.
+        _spaces = new IndexSpaces(context);
+        _functionTypes = _spaces.FunctionTypes;
+        _importedFunctions = _spaces.ImportedFunctionCount;
+        _hasMemory = _spaces.HasMemory;
+        _globalTypes = _spaces.GlobalTypes;
+        _tableTypes = _spaces.TableElementTypes;
     }
 
     public Assembler Assembler => _asm;
