@@ -114,7 +114,7 @@ internal sealed unsafe partial class BaselineCompiler
     {
         ForgetCachedLocals();
         ref Control c = ref _controls.Top;
-        if (!c.Unreachable)
+        if (!_controls.Unreachable)
         {
             LoadForJoin();
             c.Data.Dirty |= _pinnedDirty;
@@ -137,7 +137,7 @@ internal sealed unsafe partial class BaselineCompiler
     {
         ForgetCachedLocals();
         ref Control c = ref _controls.Top;
-        bool dead = c.Unreachable;
+        bool dead = _controls.Unreachable;
         bool join = c.Kind == FrameKind.If || (c.Kind is FrameKind.Block or FrameKind.Else && c.Data.Reached);
         if (join)
         {

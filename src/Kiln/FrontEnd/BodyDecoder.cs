@@ -1,7 +1,9 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Kiln.Vm;
 using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
+using Kiln.Wasm.Validation;
 
 namespace Kiln.FrontEnd;
 
@@ -14,27 +16,26 @@ namespace Kiln.FrontEnd;
 /// <remarks>
 /// Dead code: after br, br_table, return or unreachable the rest of the frame cannot run (spec 3.3.8 types it
 /// stack-polymorphically). <see cref="Next"/> decodes it but hands the tier only what closes it: the frame's own
-/// else or end, with <see cref="ControlFrame{TTierData}.Unreachable"/> set. Blocks opened inside dead code are
-/// followed by nesting count alone and never reach the tier. The generic type makes every call direct and
+/// else or end, with <see cref="ControlStack{TTierData}.Unreachable"/> set. Blocks opened inside dead code are
+/// followed by nesting count alone and never reach the tier, and nothing of it is checked or compiled. The generic type makes every call direct and
 /// inlinable for the tier's struct.
 /// </remarks>
 internal sealed class BodyDecoder<TTierData>
     where TTierData : struct
 {
+    private readonly ControlStack<TTierData> _controls = new();
+    private readonly ValidationContext _context;
     private ValType[] _localTypes = new ValType[16];
-    private int _deadNesting;
-
-    /// <summary>The instruction last handed out ends the reachable part of its frame.</summary>
-    private bool _endsReachable;
 
     public BodyDecoder(IndexSpaces spaces)
     {
         Spaces = spaces;
+        _context = spaces.Context;
     }
 
     public IndexSpaces Spaces { get; }
 
-    public ControlStack<TTierData> Controls { get; } = new();
+    public ControlStack<TTierData> Controls => _controls;
 
     /// <summary>The signature of the function being walked.</summary>
     public FuncType Signature { get; private set; } = FuncType.Empty;
@@ -61,8 +62,6 @@ internal sealed class BodyDecoder<TTierData>
         Signature = Spaces.DefinedFunctionType(definedIndex);
         Body = Spaces.Module.Bodies[definedIndex];
         LocalCount = Spaces.LocalTypes(definedIndex, ref _localTypes);
-        _deadNesting = 0;
-        _endsReachable = false;
         Controls.Clear();
         Controls.Push(FrameKind.Function, 0, [], Signature.Results.ReadOnlyArray());
         return new InstructionReader(Body.Code.Span, Body.CodeOffset, FunctionIndex);
@@ -76,52 +75,82 @@ internal sealed class BodyDecoder<TTierData>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Next(ref InstructionReader reader, out Instruction ins)
     {
-        if (_endsReachable)
+        // The common case stays small enough to inline into each tier's loop: reachable code, one instruction.
+        if (_controls.Unreachable)
         {
-            _endsReachable = false;
-            Controls.MarkUnreachable();
+            if (_controls.Count == 0)
+            {
+                ins = default;
+                return false;
+            }
+            ins = SkipDead(ref reader);
         }
-        while (Controls.Count > 0)
+        else
         {
             if (reader.AtEnd)
             {
-                throw new InternalErrorException($"function {FunctionIndex}: code ends inside a block (the validator should have refused it)");
+                ThrowEndedInsideBlock();
             }
             ins = reader.Read();
-            if (Controls.Top.Unreachable && SkipDead(ins.Opcode))
+            if (EndsReachable(ins.Opcode))
             {
-                continue;
+                // Marked as it is handed out: the tier's branch does not look at the flag, what follows does.
+                _controls.MarkUnreachable();
             }
-            // SECURITY: one place for every tier, before immediates become array indices, cell offsets or code.
-            ImmediateChecks.Check(in ins, Spaces.Context, LocalCount);
-            _endsReachable = ins.Opcode is Opcode.Br or Opcode.BrTable or Opcode.Return or Opcode.Unreachable;
-            return true;
         }
-        ins = default;
-        return false;
+        // SECURITY: one place for every tier, before immediates become array indices, cell offsets or code.
+        ImmediateChecks.Check(in ins, _context, LocalCount);
+        return true;
     }
 
-    /// <summary>Inside an unreachable frame: follows block structure; false for the frame's own else or end.</summary>
-    private bool SkipDead(Opcode op)
+    /// <summary>br, br_table, return and unreachable: the rest of the frame cannot be reached.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool EndsReachable(Opcode op)
     {
-        switch (op)
+        const uint mask = (1u << (int)Opcode.Unreachable) | (1u << (int)Opcode.Br) | (1u << (int)Opcode.BrTable) | (1u << (int)Opcode.Return);
+        return (uint)op < 32 && ((mask >> (int)op) & 1) != 0;
+    }
+
+    /// <summary>
+    /// Inside an unreachable frame: decodes and drops instructions, following block structure by nesting count alone,
+    /// up to the frame's own else or end, which it returns.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Instruction SkipDead(ref InstructionReader reader)
+    {
+        int nesting = 0;
+        while (true)
         {
-            case Opcode.Block:
-            case Opcode.Loop:
-            case Opcode.If:
-                _deadNesting++;
-                return true;
-            case Opcode.Else:
-                return _deadNesting != 0;
-            case Opcode.End:
-                if (_deadNesting == 0)
-                {
-                    return false;
-                }
-                _deadNesting--;
-                return true;
-            default:
-                return true;
+            if (reader.AtEnd)
+            {
+                ThrowEndedInsideBlock();
+            }
+            Instruction ins = reader.Read();
+            switch (ins.Opcode)
+            {
+                case Opcode.Block:
+                case Opcode.Loop:
+                case Opcode.If:
+                    nesting++;
+                    break;
+                case Opcode.Else:
+                    if (nesting == 0)
+                    {
+                        return ins;
+                    }
+                    break;
+                case Opcode.End:
+                    if (nesting == 0)
+                    {
+                        return ins;
+                    }
+                    nesting--;
+                    break;
+            }
         }
     }
+
+    [DoesNotReturn]
+    private void ThrowEndedInsideBlock() =>
+        throw new InternalErrorException($"function {FunctionIndex}: code ends inside a block (the validator should have refused it)");
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Kiln.Wasm.Model;
 
@@ -30,12 +31,6 @@ internal struct ControlFrame<TTierData>
 
     public ValType[] Results;
 
-    /// <summary>
-    /// The rest of the frame cannot be reached (it follows br, br_table, return or unreachable): its instructions are
-    /// decoded but not compiled, until the frame's else or end (<see cref="BodyDecoder{TTierData}"/>).
-    /// </summary>
-    public bool Unreachable;
-
     public TTierData Data;
 
     /// <summary>The types a branch to this frame's label carries: a loop's label is its start, so its parameters.</summary>
@@ -53,9 +48,21 @@ internal sealed class ControlStack<TTierData>
 {
     private ControlFrame<TTierData>[] _frames = new ControlFrame<TTierData>[16];
     private int _count;
+    private bool _unreachable = true;
 
     /// <summary>Open frames, the function's included; zero once the function's end has been handled.</summary>
     public int Count => _count;
+
+    /// <summary>
+    /// The rest of the top frame cannot be reached (it follows br, br_table, return or unreachable): its instructions
+    /// are decoded but not compiled, up to the frame's else or end (<see cref="BodyDecoder{TTierData}"/>). Only the
+    /// top frame's is kept: a frame below it was reachable where its inner frame opened. Also true once no frame is open.
+    /// </summary>
+    public bool Unreachable
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _unreachable;
+    }
 
     /// <summary>The innermost open frame.</summary>
     public ref ControlFrame<TTierData> Top
@@ -72,7 +79,7 @@ internal sealed class ControlStack<TTierData>
         {
             if ((uint)index >= (uint)_count)
             {
-                throw new InternalErrorException($"control frame {index} of {_count}");
+                ThrowNoFrame(index);
             }
             return ref _frames[index];
         }
@@ -87,7 +94,7 @@ internal sealed class ControlStack<TTierData>
     {
         if (depth >= (uint)_count)
         {
-            throw new InternalErrorException($"branch depth {depth} out of range");
+            ThrowDepth(depth);
         }
         return _count - 1 - (int)depth;
     }
@@ -114,8 +121,8 @@ internal sealed class ControlStack<TTierData>
         f.Height = height;
         f.Params = parameters;
         f.Results = results;
-        f.Unreachable = false;
         f.Data = default;
+        _unreachable = false;
         return ref f;
     }
 
@@ -128,7 +135,7 @@ internal sealed class ControlStack<TTierData>
             throw new InternalErrorException("else without if");
         }
         f.Kind = FrameKind.Else;
-        f.Unreachable = false;
+        _unreachable = false;
     }
 
     /// <summary>
@@ -140,22 +147,27 @@ internal sealed class ControlStack<TTierData>
     public bool Pop(bool branchedTo)
     {
         ref ControlFrame<TTierData> f = ref Top;
-        bool reachable = !f.Unreachable || f.Kind == FrameKind.If || (branchedTo && f.Kind != FrameKind.Loop);
+        bool reachable = !_unreachable || f.Kind == FrameKind.If || (branchedTo && f.Kind != FrameKind.Loop);
         _count--;
-        if (_count > 0)
-        {
-            _frames[_count - 1].Unreachable = !reachable;
-        }
+        // After the function's end nothing is left to reach.
+        _unreachable = !reachable || _count == 0;
         return reachable;
     }
 
     /// <summary>The rest of the top frame is unreachable.</summary>
-    public void MarkUnreachable() => Top.Unreachable = true;
+    public void MarkUnreachable() => _unreachable = true;
 
     /// <summary>Forgets every frame (a new function).</summary>
     public void Clear()
     {
         Array.Clear(_frames, 0, _count);
         _count = 0;
+        _unreachable = true;
     }
+
+    [DoesNotReturn]
+    private void ThrowNoFrame(int index) => throw new InternalErrorException($"control frame {index} of {_count}");
+
+    [DoesNotReturn]
+    private static void ThrowDepth(uint depth) => throw new InternalErrorException($"branch depth {depth} out of range");
 }

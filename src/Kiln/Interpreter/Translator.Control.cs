@@ -44,7 +44,7 @@ internal sealed partial class Translator
     private void TranslateElse()
     {
         ref Control c = ref _controls.Top;
-        if (!c.Unreachable)
+        if (!_controls.Unreachable)
         {
             MoveResults(c.Height, c.Results.Length);
             _forwardBranches.Add(_code.Count);
@@ -64,7 +64,7 @@ internal sealed partial class Translator
         ref Control c = ref _controls.Top;
         if (c.Kind == FrameKind.Function)
         {
-            if (!c.Unreachable)
+            if (!_controls.Unreachable)
             {
                 EmitReturn();
             }
@@ -72,7 +72,7 @@ internal sealed partial class Translator
             _controls.Pop(branchedTo: false);
             return;
         }
-        if (!c.Unreachable)
+        if (!_controls.Unreachable)
         {
             MoveResults(c.Height, c.Results.Length);
         }
