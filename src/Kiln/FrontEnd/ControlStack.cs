@@ -31,6 +31,9 @@ internal struct ControlFrame<TTierData>
 
     public ValType[] Results;
 
+    /// <summary>Else frame: the then arm's end was reachable, so it falls through to the frame's end.</summary>
+    public bool ThenReachesEnd;
+
     public TTierData Data;
 
     /// <summary>The types a branch to this frame's label carries: a loop's label is its start, so its parameters.</summary>
@@ -121,6 +124,7 @@ internal sealed class ControlStack<TTierData>
         f.Height = height;
         f.Params = parameters;
         f.Results = results;
+        f.ThenReachesEnd = false;
         f.Data = default;
         _unreachable = false;
         return ref f;
@@ -135,19 +139,20 @@ internal sealed class ControlStack<TTierData>
             throw new InternalErrorException("else without if");
         }
         f.Kind = FrameKind.Else;
+        f.ThenReachesEnd = !_unreachable;
         _unreachable = false;
     }
 
     /// <summary>
     /// Closes the top frame at its <c>end</c>. The code after it is reachable when the end of the frame was, when a
-    /// branch went to its label (<paramref name="branchedTo"/>; a loop's label is its start, so not for a loop), or
-    /// when it is an if without else (its false path reaches the end). Returns that reachability, which the enclosing
+    /// branch went to its label (<paramref name="branchedTo"/>; a loop's label is its start, so not for a loop), when
+    /// it is an if without else (its false path reaches the end), or when the then arm before its else reached it. Returns that reachability, which the enclosing
     /// frame takes on.
     /// </summary>
     public bool Pop(bool branchedTo)
     {
         ref ControlFrame<TTierData> f = ref Top;
-        bool reachable = !_unreachable || f.Kind == FrameKind.If || (branchedTo && f.Kind != FrameKind.Loop);
+        bool reachable = !_unreachable || f.Kind == FrameKind.If || f.ThenReachesEnd || (branchedTo && f.Kind != FrameKind.Loop);
         _count--;
         // After the function's end nothing is left to reach.
         _unreachable = !reachable || _count == 0;
