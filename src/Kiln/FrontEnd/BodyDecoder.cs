@@ -26,6 +26,8 @@ internal sealed class BodyDecoder<TTierData>
     private readonly ControlStack<TTierData> _controls = new();
     private readonly ValidationContext _context;
     private ValType[] _localTypes = new ValType[16];
+    private bool _localTypesResolved;
+    private int _definedIndex;
 
     public BodyDecoder(IndexSpaces spaces)
     {
@@ -45,8 +47,23 @@ internal sealed class BodyDecoder<TTierData>
     /// <summary>The function's index in the function index space (imports first).</summary>
     public uint FunctionIndex { get; private set; }
 
-    /// <summary>The type of every local, parameters first; valid up to <see cref="LocalCount"/>. Read only; replaced when a larger function needs more room.</summary>
-    public ValType[] LocalTypes => _localTypes;
+    /// <summary>
+    /// The type of every local, parameters first; valid up to <see cref="LocalCount"/>. Read only; replaced when a
+    /// larger function needs more room. Resolved on first use per function (a tier that lays out locals from the
+    /// body's groups does not pay for it).
+    /// </summary>
+    public ValType[] LocalTypes
+    {
+        get
+        {
+            if (!_localTypesResolved)
+            {
+                Spaces.LocalTypes(_definedIndex, ref _localTypes);
+                _localTypesResolved = true;
+            }
+            return _localTypes;
+        }
+    }
 
     /// <summary>Parameters plus declared locals.</summary>
     public int LocalCount { get; private set; }
@@ -61,7 +78,14 @@ internal sealed class BodyDecoder<TTierData>
         FunctionIndex = (uint)(Spaces.ImportedFunctionCount + definedIndex);
         Signature = Spaces.DefinedFunctionType(definedIndex);
         Body = Spaces.Module.Bodies[definedIndex];
-        LocalCount = Spaces.LocalTypes(definedIndex, ref _localTypes);
+        long locals = Spaces.LocalCount(definedIndex);
+        if (locals > Array.MaxLength)
+        {
+            throw new InternalErrorException($"function {FunctionIndex} has {locals} locals");
+        }
+        LocalCount = (int)locals;
+        _definedIndex = definedIndex;
+        _localTypesResolved = false;
         Controls.Clear();
         Controls.Push(FrameKind.Function, 0, [], Signature.Results.ReadOnlyArray());
         return new InstructionReader(Body.Code.Span, Body.CodeOffset, FunctionIndex);

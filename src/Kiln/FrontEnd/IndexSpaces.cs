@@ -74,7 +74,13 @@ internal sealed class IndexSpaces
     /// <exception cref="InternalErrorException">More than <see cref="int.MaxValue"/> locals: the tier should have refused the function by <see cref="LocalCount"/>.</exception>
     public int LocalTypes(int definedIndex, ref ValType[] buffer)
     {
-        long total = LocalCount(definedIndex);
+        FuncType type = DefinedFunctionType(definedIndex);
+        LocalGroup[] groups = Module.Bodies[definedIndex].Locals;
+        long total = type.Params.Length;
+        foreach (LocalGroup g in groups)
+        {
+            total += g.Count;
+        }
         if (total > Array.MaxLength)
         {
             throw new InternalErrorException($"function {ImportedFunctionCount + definedIndex} has {total} locals");
@@ -84,10 +90,9 @@ internal sealed class IndexSpaces
         {
             buffer = new ValType[Math.Max(count, buffer.Length * 2)];
         }
-        FuncType type = DefinedFunctionType(definedIndex);
         type.Params.CopyTo(buffer, 0);
         int k = type.Params.Length;
-        foreach (LocalGroup g in Module.Bodies[definedIndex].Locals)
+        foreach (LocalGroup g in groups)
         {
             buffer.AsSpan(k, (int)g.Count).Fill(g.Type);
             k += (int)g.Count;

@@ -232,12 +232,19 @@ internal sealed partial class Translator
         {
             throw new ResourceLimitException($"br_table with {count} targets");
         }
-        uint[] labels = new uint[count + 1];
+        if (_brLabels.Length < count + 1)
+        {
+            _brLabels = new uint[Math.Max(count + 1, (uint)_brLabels.Length * 2)];
+            _brNeedsStub = new bool[_brLabels.Length];
+        }
+        // Buffers reused from one br_table to the next: the per-instruction path does not allocate.
+        Span<uint> labels = _brLabels.AsSpan(0, (int)count + 1);
+        Span<bool> needsStub = _brNeedsStub.AsSpan(0, labels.Length);
+        needsStub.Clear();
         reader.ReadBrTableTargets(in ins, labels);
         int index = Pop();
         _code.Add((int)InterpOp.BrTable, index, (int)count);
         int table = _code.Count;
-        var needsStub = new bool[labels.Length];
         for (int i = 0; i < labels.Length; i++)
         {
             int frame = _controls.FrameIndex(labels[i]);

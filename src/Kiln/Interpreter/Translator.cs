@@ -42,6 +42,10 @@ internal sealed partial class Translator
     private int[] _offsets = new int[65];
     private readonly List<ulong> _constants = [];
 
+    /// <summary>br_table: the targets, and which need a stub (grown as needed, reused).</summary>
+    private uint[] _brLabels = new uint[16];
+    private bool[] _brNeedsStub = new bool[16];
+
     /// <summary>Positions of forward <c>Br</c> instructions, revisited once all targets are known.</summary>
     private readonly List<int> _forwardBranches = [];
     private int _height;
@@ -94,7 +98,7 @@ internal sealed partial class Translator
         }
         InstructionReader reader = _decoder.Begin((int)definedIndex);
         FuncType type = _decoder.Signature;
-        SetUpLocals(_decoder.LocalTypes.AsSpan(0, _decoder.LocalCount));
+        SetUpLocals(type, _decoder.Body, _decoder.LocalCount);
         _code.Clear();
         _constants.Clear();
         _forwardBranches.Clear();
@@ -116,21 +120,30 @@ internal sealed partial class Translator
     }
 
     /// <summary>Lays out parameters then declared locals in consecutive slots (<see cref="SlotLayout"/>).</summary>
-    private void SetUpLocals(ReadOnlySpan<ValType> types)
+    private void SetUpLocals(FuncType type, FunctionBody body, int count)
     {
-        int count = types.Length;
         _localCount = count;
         if (_localSlot.Length < count + 1)
         {
             _localSlot = new int[Math.Max(count + 1, _localSlot.Length * 2)];
         }
+        int index = 0;
         int slot = 0;
-        for (int i = 0; i < count; i++)
+        foreach (ValType t in type.Params.AsSpan())
         {
-            _localSlot[i] = slot;
-            slot += SlotLayout.SlotCount(types[i]);
+            _localSlot[index++] = slot;
+            slot += SlotLayout.SlotCount(t);
         }
-        _localSlot[count] = slot;
+        foreach (LocalGroup g in body.Locals)
+        {
+            int width = SlotLayout.SlotCount(g.Type);
+            for (uint i = 0; i < g.Count; i++)
+            {
+                _localSlot[index++] = slot;
+                slot += width;
+            }
+        }
+        _localSlot[index] = slot;
         _localSlots = slot;
     }
 
