@@ -178,7 +178,8 @@ internal sealed unsafe partial class BaselineCompiler
 
         _controls[0].Data.Label = _asm.CreateLabel();
         // The front end hands out only what is compiled: dead code is skipped there, immediates are checked there.
-        while (_decoder.Next(ref reader, out Instruction ins))
+        BodyDecoder<Frame> decoder = _decoder;
+        while (decoder.Next(ref reader, out Instruction ins))
         {
             if (lines)
             {

@@ -110,7 +110,8 @@ internal sealed partial class Translator
         _controls[0].Data.ElseFixup = -1;
 
         // The front end hands out only what is translated: dead code is skipped there, immediates are checked there.
-        while (_decoder.Next(ref reader, out Instruction ins))
+        BodyDecoder<Frame> decoder = _decoder;
+        while (decoder.Next(ref reader, out Instruction ins))
         {
             TranslateInstruction(in ins, ref reader);
         }
