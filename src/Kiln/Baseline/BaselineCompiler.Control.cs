@@ -1,8 +1,10 @@
 using System.Runtime.CompilerServices;
+using Kiln.FrontEnd;
 using Kiln.Jit.X64;
 using Kiln.Vm;
 using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
+using Control = Kiln.FrontEnd.ControlFrame<Kiln.Baseline.BaselineCompiler.Frame>;
 
 namespace Kiln.Baseline;
 
@@ -14,131 +16,38 @@ namespace Kiln.Baseline;
 /// </summary>
 internal sealed unsafe partial class BaselineCompiler
 {
-    private static readonly ValType[][] s_single = BuildSingles();
-
-    private Control[] _controls = new Control[16];
+    // The front end: decoding, the control stack with this tier's frame data, dead-code skipping, the immediate checks.
+    private readonly BodyDecoder<Frame> _decoder;
+    private readonly ControlStack<Frame> _controls;
     private Label[] _brByDepth = new Label[16];
-    private int _controlCount;
-    private bool _dead;
-    private int _deadNesting;
 
-    private enum ControlKind : byte
+    /// <summary>What the baseline keeps per control frame (<see cref="ControlFrame{TTierData}.Data"/>).</summary>
+    internal struct Frame
     {
-        Function,
-        Block,
-        Loop,
-        If,
-        Else,
-    }
-
-    private struct Control
-    {
-        public ControlKind Kind;
         /// <summary>End label, or the header of a loop.</summary>
         public Label Label;
         public Label ElseLabel;
-        /// <summary>Stack height below the block's parameters.</summary>
-        public int Base;
-        public ValType[] Params;
-        public ValType[] Results;
         /// <summary>A branch to the end label was emitted: the end is a join.</summary>
         public bool Reached;
         /// <summary>Pinned locals changed on some branch to the end label (bits as in _pinnedDirty).</summary>
         public uint Dirty;
         /// <summary>If: the pinned locals changed when the else label's only edge (the if's entry) left.</summary>
         public uint ElseDirty;
-
-        public readonly ValType[] BranchTypes => Kind == ControlKind.Loop ? Params : Results;
     }
 
-    private static ValType[][] BuildSingles()
-    {
-        var singles = new ValType[256][];
-        foreach (ValType t in new[] { ValType.I32, ValType.I64, ValType.F32, ValType.F64, ValType.V128, ValType.FuncRef, ValType.ExternRef })
-        {
-            singles[(byte)t] = [t];
-        }
-        return singles;
-    }
-
-    private void BlockTypes(BlockType bt, out ValType[] parameters, out ValType[] results)
-    {
-        if (bt.IsEmpty)
-        {
-            parameters = [];
-            results = [];
-        }
-        else if (bt.IsValue)
-        {
-            parameters = [];
-            results = s_single[(byte)bt.ValueType];
-        }
-        else
-        {
-            FuncType t = _module.Types[(int)bt.TypeIndex];
-            parameters = t.Params.ReadOnlyArray();
-            results = t.Results.ReadOnlyArray();
-        }
-    }
-
-    private void PushControl(ControlKind kind, Label label, int @base, ValType[] parameters, ValType[] results)
-    {
-        if (_controlCount == _controls.Length)
-        {
-            Array.Resize(ref _controls, _controlCount * 2);
-        }
-        _controls[_controlCount++] = new Control { Kind = kind, Label = label, Base = @base, Params = parameters, Results = results };
-    }
-
-    private void SetDead()
-    {
-        _dead = true;
-        _deadNesting = 0;
-        _condPending = false;
-    }
-
-    /// <summary>Unreachable code is decoded but not compiled; only block structure is followed.</summary>
-    private void SkipDead(in Instruction ins)
-    {
-        switch (ins.Opcode)
-        {
-            case Opcode.Block:
-            case Opcode.Loop:
-            case Opcode.If:
-                _deadNesting++;
-                return;
-            case Opcode.Else:
-                if (_deadNesting == 0)
-                {
-                    Else();
-                }
-                return;
-            case Opcode.End:
-                if (_deadNesting > 0)
-                {
-                    _deadNesting--;
-                }
-                else
-                {
-                    End();
-                }
-                return;
-            default:
-                return;
-        }
-    }
+    /// <summary>After br, br_table, return or unreachable (the front end marks the rest of the frame unreachable): no compare is pending.</summary>
+    private void LeaveReachableCode() => _condPending = false;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EnterBlock(in Instruction ins)
     {
-        BlockTypes(ins.BlockType, out ValType[] parameters, out ValType[] results);
+        _spaces.BlockTypes(ins.BlockType, out ValType[] parameters, out ValType[] results);
         switch (ins.Opcode)
         {
             case Opcode.Block:
             {
-                int @base = _height - parameters.Length;
-                SpillRange(0, @base, locals: true);
-                PushControl(ControlKind.Block, _asm.CreateLabel(), @base, parameters, results);
+                SpillRange(0, _height - parameters.Length, locals: true);
+                _controls.Push(FrameKind.Block, _height, parameters, results).Data.Label = _asm.CreateLabel();
                 return;
             }
             case Opcode.Loop:
@@ -151,7 +60,7 @@ internal sealed unsafe partial class BaselineCompiler
                 _asm.Bind(header);
                 AtLabel(AllPinned);
                 EmitInterruptCheck(loadContext: true);
-                PushControl(ControlKind.Loop, header, @base, parameters, results);
+                _controls.Push(FrameKind.Loop, _height, parameters, results).Data.Label = header;
                 return;
             }
             default:
@@ -163,9 +72,10 @@ internal sealed unsafe partial class BaselineCompiler
                 LoadForJoin();
                 Label elseLabel = _asm.CreateLabel();
                 _asm.Jcc(taken.Negate(), elseLabel);
-                PushControl(ControlKind.If, _asm.CreateLabel(), @base, parameters, results);
-                _controls[_controlCount - 1].ElseLabel = elseLabel;
-                _controls[_controlCount - 1].ElseDirty = _pinnedDirty;
+                ref Frame f = ref _controls.Push(FrameKind.If, _height, parameters, results).Data;
+                f.Label = _asm.CreateLabel();
+                f.ElseLabel = elseLabel;
+                f.ElseDirty = _pinnedDirty;
                 return;
             }
         }
@@ -203,85 +113,85 @@ internal sealed unsafe partial class BaselineCompiler
     private void Else()
     {
         ForgetCachedLocals();
-        ref Control c = ref _controls[_controlCount - 1];
-        if (!_dead)
+        ref Control c = ref _controls.Top;
+        if (!_controls.Unreachable)
         {
             LoadForJoin();
-            c.Dirty |= _pinnedDirty;
+            c.Data.Dirty |= _pinnedDirty;
             MoveToTarget(ref c);
-            _asm.Jmp(c.Label);
-            c.Reached = true;
+            _asm.Jmp(c.Data.Label);
+            c.Data.Reached = true;
         }
-        _asm.Bind(c.ElseLabel);
-        AtLabel(c.ElseDirty);
-        c.Kind = ControlKind.Else;
-        Truncate(c.Base);
+        _asm.Bind(c.Data.ElseLabel);
+        AtLabel(c.Data.ElseDirty);
+        _controls.EnterElse();
+        Truncate(c.Height);
         foreach (ValType t in c.Params)
         {
             PushStack(t);
         }
-        _dead = false;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void End()
     {
         ForgetCachedLocals();
-        ref Control c = ref _controls[_controlCount - 1];
-        bool join = c.Kind == ControlKind.If || (c.Kind is ControlKind.Block or ControlKind.Else && c.Reached);
+        ref Control c = ref _controls.Top;
+        bool dead = _controls.Unreachable;
+        bool join = c.Kind == FrameKind.If || (c.Kind is FrameKind.Block or FrameKind.Else && c.Data.Reached);
         if (join)
         {
             // The fall into the end label is one more edge.
-            if (!_dead)
+            if (!dead)
             {
                 LoadForJoin();
-                c.Dirty |= _pinnedDirty;
+                c.Data.Dirty |= _pinnedDirty;
             }
-            AtLabel(c.Kind == ControlKind.If ? c.Dirty | c.ElseDirty : c.Dirty);
+            AtLabel(c.Kind == FrameKind.If ? c.Data.Dirty | c.Data.ElseDirty : c.Data.Dirty);
         }
         switch (c.Kind)
         {
-            case ControlKind.Function:
-                if (!_dead)
+            case FrameKind.Function:
+                if (!dead)
                 {
                     LoadAliasedParameters(ref c);
                     MoveToTarget(ref c);
                 }
-                _asm.Bind(c.Label);
+                _asm.Bind(c.Data.Label);
                 _asm.Mov(OperandSize.S64, Gpr.Rsp, Gpr.Rbp);
                 _asm.Pop(Gpr.Rbp);
                 _epilogueStart = _asm.Position;
                 _asm.Ret();
                 Truncate(0);
-                _controlCount--;
+                _controls.Pop(branchedTo: false);
                 return;
-            case ControlKind.Loop:
+            case FrameKind.Loop:
                 // Only fallthrough reaches a loop's end: its results stay where they are.
-                _controlCount--;
+                _controls.Pop(branchedTo: false);
                 return;
-            case ControlKind.If:
+            case FrameKind.If:
                 // No else: the false path carries the parameters (same types as the results) in their slots.
-                if (!_dead)
+                if (!dead)
                 {
                     MoveToTarget(ref c);
                 }
-                _asm.Bind(c.ElseLabel);
-                _asm.Bind(c.Label);
+                _asm.Bind(c.Data.ElseLabel);
+                _asm.Bind(c.Data.Label);
                 FinishJoin(ref c);
                 return;
             default:
-                if (!c.Reached)
+                if (!c.Data.Reached)
                 {
                     // Not a join: values stay in registers; the code after is reachable iff the end was.
-                    _asm.Bind(c.Label);
-                    _controlCount--;
+                    _asm.Bind(c.Data.Label);
+                    _controls.Pop(branchedTo: false);
                     return;
                 }
-                if (!_dead)
+                if (!dead)
                 {
                     MoveToTarget(ref c);
                 }
-                _asm.Bind(c.Label);
+                _asm.Bind(c.Data.Label);
                 FinishJoin(ref c);
                 return;
         }
@@ -289,18 +199,17 @@ internal sealed unsafe partial class BaselineCompiler
 
     private void FinishJoin(ref Control c)
     {
-        Truncate(c.Base);
+        Truncate(c.Height);
         foreach (ValType t in c.Results)
         {
             PushStack(t);
         }
-        _dead = false;
-        _controlCount--;
+        _controls.Pop(branchedTo: true);
     }
 
-    private Mem TargetMem(ref Control target, int i) => target.Kind == ControlKind.Function
+    private Mem TargetMem(ref Control target, int i) => target.Kind == FrameKind.Function
         ? Mem.At(Gpr.Rbp, ArgsOffset + _resultOffsets[i])
-        : SlotMem(target.Base + i);
+        : SlotMem(target.Height + i);
 
     /// <summary>
     /// The function's result area is its parameter area: before results are written there, merge
@@ -310,7 +219,7 @@ internal sealed unsafe partial class BaselineCompiler
     /// </summary>
     private void LoadAliasedParameters(ref Control target)
     {
-        if (target.Kind != ControlKind.Function)
+        if (target.Kind != FrameKind.Function)
         {
             return;
         }
@@ -339,21 +248,21 @@ internal sealed unsafe partial class BaselineCompiler
             int pos = _height - n + i;
             StoreValue(TargetMem(ref target, i), in _stack[pos], pos, s_scratch);
         }
-        target.Reached = true;
+        target.Data.Reached = true;
     }
 
     private bool MergeInPlace(ref Control target)
     {
         ValType[] types = target.BranchTypes;
         int n = types.Length;
-        if (target.Kind == ControlKind.Function && n > 0)
+        if (target.Kind == FrameKind.Function && n > 0)
         {
             return false;
         }
         for (int i = 0; i < n; i++)
         {
             int pos = _height - n + i;
-            if (_stack[pos].Loc != Loc.Stack || pos != target.Base + i)
+            if (_stack[pos].Loc != Loc.Stack || pos != target.Height + i)
             {
                 return false;
             }
@@ -363,42 +272,42 @@ internal sealed unsafe partial class BaselineCompiler
 
     private void Br(uint depth)
     {
-        ref Control target = ref _controls[_controlCount - 1 - (int)depth];
-        if (target.Kind != ControlKind.Function)
+        ref Control target = ref _controls.Target(depth);
+        if (target.Kind != FrameKind.Function)
         {
             LoadForJoin();
-            target.Dirty |= _pinnedDirty;
+            target.Data.Dirty |= _pinnedDirty;
         }
         LoadAliasedParameters(ref target);
         MoveToTarget(ref target);
-        _asm.Jmp(target.Label);
-        Truncate(_controls[_controlCount - 1].Base);
-        SetDead();
+        _asm.Jmp(target.Data.Label);
+        Truncate(_controls.Top.Height);
+        LeaveReachableCode();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BrIf(uint depth)
     {
-        ref Control target = ref _controls[_controlCount - 1 - (int)depth];
+        ref Control target = ref _controls.Target(depth);
         Condition taken = PopCondition();
-        if (target.Kind != ControlKind.Function)
+        if (target.Kind != FrameKind.Function)
         {
             // Moves only: the flags of the condition survive.
             LoadForJoin();
-            target.Dirty |= _pinnedDirty;
+            target.Data.Dirty |= _pinnedDirty;
         }
         LoadAliasedParameters(ref target);
         if (MergeInPlace(ref target))
         {
-            target.Reached = true;
-            _asm.Jcc(taken, target.Label);
+            target.Data.Reached = true;
+            _asm.Jcc(taken, target.Data.Label);
             return;
         }
         // The merge moves run only on the taken path: the fallthrough state stays as it is.
         Label skip = _asm.CreateLabel();
         _asm.Jcc(taken.Negate(), skip);
         MoveToTarget(ref target);
-        _asm.Jmp(target.Label);
+        _asm.Jmp(target.Data.Label);
         _asm.Bind(skip);
     }
 
@@ -418,31 +327,31 @@ internal sealed unsafe partial class BaselineCompiler
         // A br_table may return: load parameters the results read before any path diverges.
         foreach (uint depth in targets)
         {
-            if (depth == _controlCount - 1)
+            if (depth == _controls.Count - 1)
             {
                 LoadAliasedParameters(ref _controls[0]);
                 break;
             }
         }
-        int arity = _controls[_controlCount - 1 - (int)defaultDepth].BranchTypes.Length;
+        int arity = _controls.Target(defaultDepth).BranchTypes.Length;
 
         // With merge values each distinct target gets a stub that moves them; without, jump straight there.
         Span<Label> stubs = _brLabels.AsSpan(0, count + 1);
-        if (_brByDepth.Length < _controlCount)
+        if (_brByDepth.Length < _controls.Count)
         {
-            _brByDepth = new Label[Math.Max(_controlCount, _brByDepth.Length * 2)];
+            _brByDepth = new Label[Math.Max(_controls.Count, _brByDepth.Length * 2)];
         }
-        Span<Label> byDepth = arity > 0 ? _brByDepth.AsSpan(0, _controlCount) : [];
+        Span<Label> byDepth = arity > 0 ? _brByDepth.AsSpan(0, _controls.Count) : [];
         byDepth.Clear();
         for (int i = 0; i <= count; i++)
         {
             int depth = (int)targets[i];
-            ref Control target = ref _controls[_controlCount - 1 - depth];
-            target.Dirty |= _pinnedDirty;
+            ref Control target = ref _controls.Target((uint)depth);
+            target.Data.Dirty |= _pinnedDirty;
             if (arity == 0)
             {
-                target.Reached = true;
-                stubs[i] = target.Label;
+                target.Data.Reached = true;
+                stubs[i] = target.Data.Label;
             }
             else
             {
@@ -472,15 +381,15 @@ internal sealed unsafe partial class BaselineCompiler
             {
                 if (byDepth[depth].IsValid)
                 {
-                    ref Control target = ref _controls[_controlCount - 1 - depth];
+                    ref Control target = ref _controls.Target((uint)depth);
                     _asm.Bind(byDepth[depth]);
                     MoveToTarget(ref target);
-                    _asm.Jmp(target.Label);
+                    _asm.Jmp(target.Data.Label);
                 }
             }
         }
-        Truncate(_controls[_controlCount - 1].Base);
-        SetDead();
+        Truncate(_controls.Top.Height);
+        LeaveReachableCode();
     }
 
     /// <summary>select: cmov for integers, a short branch for floats; a pending compare is used directly.</summary>

@@ -64,9 +64,6 @@ internal sealed unsafe partial class BaselineCompiler
         _xmmCached = 0;
         _gprCached = 0;
         _condPending = false;
-        _controlCount = 0;
-        _dead = false;
-        _deadNesting = 0;
         _maxOutgoing = 0;
     }
 

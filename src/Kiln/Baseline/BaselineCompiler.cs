@@ -50,6 +50,8 @@ internal sealed unsafe partial class BaselineCompiler
     private readonly bool _fuel;
     private readonly bool _hasMemory;
     private readonly Assembler _asm;
+    private readonly IndexSpaces _spaces;
+    // Views of _spaces' arrays (read only).
     private readonly FuncType[] _functionTypes;
     private readonly int _importedFunctions;
     private readonly ValType[] _globalTypes;
@@ -60,7 +62,8 @@ internal sealed unsafe partial class BaselineCompiler
     private uint[] _brTargets = new uint[16];
     private Label[] _brLabels = new Label[16];
 
-    private ValType[] _localTypes = new ValType[16];
+    // The front end's local types of the function being compiled (parameters first); read only.
+    private ValType[] _localTypes = [];
     // Byte offset of each parameter in the argument area (rbp + 16), in 8-byte slots as SlotLayout lays out a row.
     private int[] _paramOffsets = new int[16];
     // Byte offset of each result in the result area (the argument area, rbp + 16).
@@ -80,42 +83,17 @@ internal sealed unsafe partial class BaselineCompiler
         _context = context;
         _module = module;
         _fuel = consumeFuel;
-        _hasMemory = module.Memories.Count + module.ImportedMemoryCount > 0;
         _offsets = VmOffsets.For(module);
         _asm = new Assembler(features, 1 << 16);
-        // Index spaces resolved once per module, so the per-instruction path never walks the imports.
-        _functionTypes = new FuncType[module.TotalFunctionCount];
-        _importedFunctions = module.ImportedFunctionCount;
-        _globalTypes = new ValType[_offsets.GlobalCount];
-        _tableTypes = new ValType[_offsets.TableCount];
-        int functions = 0, globals = 0, tables = 0;
-        foreach (Import import in module.Imports)
-        {
-            switch (import.Kind)
-            {
-                case ExternKind.Function:
-                    _functionTypes[functions++] = module.Types[(int)import.FunctionTypeIndex];
-                    break;
-                case ExternKind.Global:
-                    _globalTypes[globals++] = import.Global!.ValueType;
-                    break;
-                case ExternKind.Table:
-                    _tableTypes[tables++] = import.Table!.ElementType;
-                    break;
-            }
-        }
-        foreach (uint typeIndex in module.FunctionTypeIndices)
-        {
-            _functionTypes[functions++] = module.Types[(int)typeIndex];
-        }
-        foreach (Wasm.Model.Global g in module.Globals)
-        {
-            _globalTypes[globals++] = g.Type.ValueType;
-        }
-        foreach (TableType t in module.Tables)
-        {
-            _tableTypes[tables++] = t.ElementType;
-        }
+        // Index spaces resolved once per module (the shared front end's), so the per-instruction path never walks the imports.
+        _spaces = new IndexSpaces(context);
+        _functionTypes = _spaces.FunctionTypes;
+        _importedFunctions = _spaces.ImportedFunctionCount;
+        _hasMemory = _spaces.HasMemory;
+        _globalTypes = _spaces.GlobalTypes;
+        _tableTypes = _spaces.TableElementTypes;
+        _decoder = new BodyDecoder<Frame>(_spaces);
+        _controls = _decoder.Controls;
     }
 
     public Assembler Assembler => _asm;
@@ -161,8 +139,15 @@ internal sealed unsafe partial class BaselineCompiler
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int CompileFunction(int definedIndex, out int framePatch, out int frameSize)
     {
-        FunctionBody body = _module.Bodies[definedIndex];
-        _signature = _module.Types[(int)_module.FunctionTypeIndices[definedIndex]];
+        long locals = _spaces.LocalCount(definedIndex);
+        if (locals > 50_000)
+        {
+            // Keeps every frame displacement far inside int32 range.
+            throw new UnsupportedFeatureException($"a function with {locals} locals exceeds the baseline compiler's limit of 50000");
+        }
+        InstructionReader reader = _decoder.Begin(definedIndex);
+        FunctionBody body = _decoder.Body;
+        _signature = _decoder.Signature;
         SetUpLocals(body);
         ChoosePinnedLocals(body);
         ResetFunctionState();
@@ -181,30 +166,20 @@ internal sealed unsafe partial class BaselineCompiler
         }
         framePatch = EmitPrologue(_importedFunctions + definedIndex);
 
-        PushControl(ControlKind.Function, _asm.CreateLabel(), 0, [], _signature.Results.ReadOnlyArray());
-        var reader = new InstructionReader(body.Code.Span, body.CodeOffset, (uint)(_importedFunctions + definedIndex));
-        while (_controlCount > 0)
+        _controls[0].Data.Label = _asm.CreateLabel();
+        // The front end hands out only what is compiled: dead code is skipped there, immediates are checked there.
+        BodyDecoder<Frame> decoder = _decoder;
+        while (decoder.Next(ref reader, out Instruction ins))
         {
-            if (reader.AtEnd)
-            {
-                throw new InternalErrorException("function body ended inside a block (the validator should have refused it)");
-            }
-            Instruction ins = reader.Read();
             if (lines)
             {
+                // Dead code emits nothing, so its lines would be replaced by the next instruction's anyway.
                 RecordLine(ins.Offset);
-            }
-            if (_dead)
-            {
-                SkipDead(in ins);
-                continue;
             }
             if (_condPending && !ConsumesCondition(ins.Opcode))
             {
                 MaterializeCondition();
             }
-            // SECURITY: the same defence in depth as the interpreter's, before immediates become offsets in code.
-            ImmediateChecks.Check(in ins, _context, _localCount);
             Emit(in ins, ref reader);
         }
         int frame = -_localsOffset - _slotSize + (_slotSize * (_declaredLocals + _maxHeight)) + (8 * _maxOutgoing);
@@ -215,26 +190,8 @@ internal sealed unsafe partial class BaselineCompiler
     private void SetUpLocals(FunctionBody body)
     {
         _paramCount = _signature.Params.Length;
-        long total = _paramCount + body.LocalCount;
-        if (total > 50_000)
-        {
-            // Keeps every frame displacement far inside int32 range.
-            throw new UnsupportedFeatureException($"a function with {total} locals exceeds the baseline compiler's limit of 50000");
-        }
-        _localCount = (int)total;
-        if (_localTypes.Length < _localCount)
-        {
-            _localTypes = new ValType[Math.Max(_localCount, _localTypes.Length * 2)];
-        }
-        _signature.Params.CopyTo(_localTypes, 0);
-        int k = _paramCount;
-        foreach (LocalGroup g in body.Locals)
-        {
-            for (uint i = 0; i < g.Count; i++)
-            {
-                _localTypes[k++] = g.Type;
-            }
-        }
+        _localCount = _decoder.LocalCount;
+        _localTypes = _decoder.LocalTypes;
         _declaredLocals = _localCount - _paramCount;
         _paramOffsets = RowOffsets(_signature.Params.AsSpan(), _paramOffsets);
         _resultOffsets = RowOffsets(_signature.Results.AsSpan(), _resultOffsets);
@@ -411,7 +368,7 @@ internal sealed unsafe partial class BaselineCompiler
         {
             case Opcode.Unreachable:
                 _asm.Jmp(TrapLabel(TrapCode.Unreachable));
-                SetDead();
+                LeaveReachableCode();
                 return;
             case Opcode.Nop:
                 return;
@@ -436,7 +393,7 @@ internal sealed unsafe partial class BaselineCompiler
                 BrTable(in ins, ref reader);
                 return;
             case Opcode.Return:
-                Br((uint)(_controlCount - 1));
+                Br((uint)(_controls.Count - 1));
                 return;
             case Opcode.Call:
                 CallDirect(ins.Index);

@@ -12,7 +12,8 @@ namespace Kiln.FrontEnd;
 /// SECURITY: validation already refused out-of-range indices, and a <see cref="Module"/> compiles
 /// only the model it validated. These checks make a slip in either (or in a tier's own decoding)
 /// end in an <see cref="InternalErrorException"/> at compile time, never in a read through a stray
-/// index in generated code. Branch depths depend on each tier's control stack and are checked there.
+/// index in generated code. <see cref="BodyDecoder{TTierData}"/> runs them on every instruction a tier compiles;
+/// branch depths depend on the control stack and are checked by <see cref="ControlStack{TTierData}.FrameIndex"/>.
 /// </remarks>
 internal static class ImmediateChecks
 {

@@ -1,119 +1,95 @@
 using System.Collections.Immutable;
+using Kiln.FrontEnd;
 using Kiln.Vm;
 using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
+using Control = Kiln.FrontEnd.ControlFrame<Kiln.Interpreter.Translator.Frame>;
 
 namespace Kiln.Interpreter;
 
 internal sealed partial class Translator
 {
-    private int LabelFrame(uint depth)
-    {
-        if (depth >= (uint)_controls.Count)
-        {
-            throw new InternalErrorException($"branch depth {depth} out of range");
-        }
-        return _controls.Count - 1 - (int)depth;
-    }
-
     private void TranslateBlockStart(in Instruction ins)
     {
-        (ValType[] parameters, ValType[] results) = BlockTypes(_module, ins.BlockType);
-        int paramCount = parameters.Length;
+        _spaces.BlockTypes(ins.BlockType, out ValType[] parameters, out ValType[] results);
         int cond = ins.Opcode == Opcode.If ? Pop() : -1;
-        if (_height - paramCount < _controls[^1].Height)
-        {
-            throw new InternalErrorException("block parameters underflow the operand stack");
-        }
         // Control flow merges at every label, so all entries must be in their own slots first:
         // a local they refer to could change on one path only.
         MaterializeAll();
-        var control = new Control
+        FrameKind kind = ins.Opcode switch
         {
-            Height = _height - paramCount,
-            Params = parameters,
-            Results = results,
-            FixupHead = -1,
-            ElseFixup = -1,
+            Opcode.Block => FrameKind.Block,
+            Opcode.Loop => FrameKind.Loop,
+            _ => FrameKind.If,
         };
-        switch (ins.Opcode)
+        ref Control control = ref _controls.Push(kind, _height, parameters, results);
+        control.Data.FixupHead = -1;
+        control.Data.ElseFixup = -1;
+        switch (kind)
         {
-            case Opcode.Block:
-                control.Kind = ControlKind.Block;
-                break;
-            case Opcode.Loop:
-                control.Kind = ControlKind.Loop;
-                control.LoopStart = _code.Count;
+            case FrameKind.Loop:
+                control.Data.LoopStart = _code.Count;
                 // The interruption hook: every loop iteration passes here.
                 Emit(InterpOp.LoopCheck);
                 break;
-            default:
-                control.Kind = ControlKind.If;
+            case FrameKind.If:
                 EmitConditionalJump(cond, whenTrue: false);
-                control.ElseFixup = _code.Count;
+                control.Data.ElseFixup = _code.Count;
                 _code.Add(-1);
                 break;
         }
         _lastResultOperand = -1;
-        _controls.Add(control);
     }
 
     private void TranslateElse()
     {
-        Control c = _controls[^1];
-        if (c.Kind != ControlKind.If)
+        ref Control c = ref _controls.Top;
+        if (!_controls.Unreachable)
         {
-            throw new InternalErrorException("else without if");
-        }
-        if (!_unreachable)
-        {
-            MoveResults(c.Height, c.ResultCount);
+            MoveResults(c.Height, c.Results.Length);
             _forwardBranches.Add(_code.Count);
             _code.Add((int)InterpOp.Br);
             AddFixup(ref c);
         }
+        _controls.EnterElse();
         // The false path starts here, with the parameters still in their slots.
-        _code[c.ElseFixup] = _code.Count;
-        c.ElseFixup = -1;
-        c.Kind = ControlKind.Else;
-        _controls[^1] = c;
+        _code[c.Data.ElseFixup] = _code.Count;
+        c.Data.ElseFixup = -1;
         ResetToCanonical(c.Height, c.Params);
-        _unreachable = false;
         _lastResultOperand = -1;
     }
 
     private void TranslateEnd()
     {
-        Control c = _controls[^1];
-        bool reachable = !_unreachable;
-        if (c.Kind == ControlKind.Function)
+        ref Control c = ref _controls.Top;
+        if (c.Kind == FrameKind.Function)
         {
-            if (reachable)
+            if (!_controls.Unreachable)
             {
                 EmitReturn();
             }
             // Branches to the function's label were translated as returns, so nothing is patched here.
-            _controls.RemoveAt(_controls.Count - 1);
+            _controls.Pop(branchedTo: false);
             return;
         }
-        if (reachable)
+        if (!_controls.Unreachable)
         {
-            MoveResults(c.Height, c.ResultCount);
+            MoveResults(c.Height, c.Results.Length);
         }
-        if (c.FixupHead != -1)
+        bool branchedTo = c.Data.FixupHead != -1;
+        if (branchedTo)
         {
-            reachable = true;
-            PatchFixups(c.FixupHead, _code.Count);
+            PatchFixups(c.Data.FixupHead, _code.Count);
         }
-        if (c.Kind == ControlKind.If)
+        if (c.Kind == FrameKind.If)
         {
             // No else: the false path arrives here with the parameters as results.
-            _code[c.ElseFixup] = _code.Count;
-            reachable = true;
+            _code[c.Data.ElseFixup] = _code.Count;
         }
-        _controls.RemoveAt(_controls.Count - 1);
-        ResetToCanonical(c.Height, c.Results);
-        _unreachable = !reachable;
+        int height = c.Height;
+        ValType[] results = c.Results;
+        _controls.Pop(branchedTo);
+        ResetToCanonical(height, results);
         _lastResultOperand = -1;
     }
 
@@ -161,8 +137,8 @@ internal sealed partial class Translator
     private void AddFixup(ref Control c)
     {
         int pos = _code.Count;
-        _code.Add(c.FixupHead);
-        c.FixupHead = pos;
+        _code.Add(c.Data.FixupHead);
+        c.Data.FixupHead = pos;
     }
 
     private void PatchFixups(int head, int target)
@@ -178,23 +154,22 @@ internal sealed partial class Translator
     /// <summary>Emits the jump operand for a branch to frame <paramref name="frame"/>.</summary>
     private void EmitTarget(int frame)
     {
-        Control c = _controls[frame];
-        if (c.Kind == ControlKind.Loop)
+        ref Control c = ref _controls[frame];
+        if (c.Kind == FrameKind.Loop)
         {
-            _code.Add(c.LoopStart);
+            _code.Add(c.Data.LoopStart);
         }
         else
         {
             AddFixup(ref c);
-            _controls[frame] = c;
         }
     }
 
     /// <summary>True when the branch values already sit in the label's slots, so no copies are needed.</summary>
     private bool BranchValuesInPlace(int frame)
     {
-        Control c = _controls[frame];
-        int arity = c.LabelArity;
+        ref Control c = ref _controls[frame];
+        int arity = c.BranchTypes.Length;
         if (_height - arity < c.Height)
         {
             throw new InternalErrorException("branch values underflow the operand stack");
@@ -215,17 +190,17 @@ internal sealed partial class Translator
     /// <summary>Unconditional branch: copy the label's values, then jump (or return, for the function label).</summary>
     private void TranslateBr(int frame)
     {
-        Control c = _controls[frame];
-        if (c.Kind == ControlKind.Function)
+        ref Control c = ref _controls[frame];
+        if (c.Kind == FrameKind.Function)
         {
             EmitReturn();
             return;
         }
-        MoveResults(c.Height, c.LabelArity);
-        if (c.Kind == ControlKind.Loop)
+        MoveResults(c.Height, c.BranchTypes.Length);
+        if (c.Kind == FrameKind.Loop)
         {
             // Skip the loop's LoopCheck: BrLoop does the same check itself, saving a dispatch.
-            _code.Add((int)InterpOp.BrLoop, c.LoopStart + 1);
+            _code.Add((int)InterpOp.BrLoop, c.Data.LoopStart + 1);
             return;
         }
         _forwardBranches.Add(_code.Count);
@@ -236,7 +211,7 @@ internal sealed partial class Translator
     private void TranslateBrIf(int frame)
     {
         int cond = Pop();
-        if (_controls[frame].Kind != ControlKind.Function && BranchValuesInPlace(frame))
+        if (_controls[frame].Kind != FrameKind.Function && BranchValuesInPlace(frame))
         {
             EmitConditionalJump(cond, whenTrue: true);
             EmitTarget(frame);
@@ -257,16 +232,23 @@ internal sealed partial class Translator
         {
             throw new ResourceLimitException($"br_table with {count} targets");
         }
-        uint[] labels = new uint[count + 1];
+        if (_brLabels.Length < count + 1)
+        {
+            _brLabels = new uint[Math.Max(count + 1, (uint)_brLabels.Length * 2)];
+            _brNeedsStub = new bool[_brLabels.Length];
+        }
+        // Buffers reused from one br_table to the next: the per-instruction path does not allocate.
+        Span<uint> labels = _brLabels.AsSpan(0, (int)count + 1);
+        Span<bool> needsStub = _brNeedsStub.AsSpan(0, labels.Length);
+        needsStub.Clear();
         reader.ReadBrTableTargets(in ins, labels);
         int index = Pop();
         _code.Add((int)InterpOp.BrTable, index, (int)count);
         int table = _code.Count;
-        var needsStub = new bool[labels.Length];
         for (int i = 0; i < labels.Length; i++)
         {
-            int frame = LabelFrame(labels[i]);
-            if (_controls[frame].Kind != ControlKind.Function && BranchValuesInPlace(frame))
+            int frame = _controls.FrameIndex(labels[i]);
+            if (_controls[frame].Kind != FrameKind.Function && BranchValuesInPlace(frame))
             {
                 EmitTarget(frame);
             }
@@ -282,7 +264,7 @@ internal sealed partial class Translator
             if (needsStub[i])
             {
                 _code[table + i] = _code.Count;
-                TranslateBr(LabelFrame(labels[i]));
+                TranslateBr(_controls.FrameIndex(labels[i]));
             }
         }
     }
@@ -350,7 +332,7 @@ internal sealed partial class Translator
     /// <summary>Moves the function's results to slots 0..n and returns; does not change the translator's stack state.</summary>
     private void EmitReturn()
     {
-        int n = _controls[0].ResultCount;
+        int n = _controls[0].Results.Length;
         if (_height < n)
         {
             throw new InternalErrorException("return values underflow the operand stack");
@@ -395,7 +377,7 @@ internal sealed partial class Translator
 
     private void TranslateCall(uint functionIndex)
     {
-        FuncType type = _context.GetFunctionType(functionIndex);
+        FuncType type = _spaces.FunctionTypes[functionIndex];
         int argBase = PrepareArguments(type.Params.Length);
         _code.Add((int)InterpOp.Call, (int)functionIndex, argBase);
         PushResults(type.Results);
@@ -413,7 +395,7 @@ internal sealed partial class Translator
     /// <summary>Puts the arguments in consecutive slots (the callee's frame starts there) and pops them.</summary>
     private int PrepareArguments(int count)
     {
-        if (_height - count < _controls[^1].Height)
+        if (_height - count < _controls.Top.Height)
         {
             throw new InternalErrorException("call arguments underflow the operand stack");
         }

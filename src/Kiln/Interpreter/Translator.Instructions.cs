@@ -7,45 +7,14 @@ namespace Kiln.Interpreter;
 
 internal sealed partial class Translator
 {
-    private void SkipUnreachable(in Instruction ins)
-    {
-        switch (ins.Opcode)
-        {
-            case Opcode.Block:
-            case Opcode.Loop:
-            case Opcode.If:
-                _deadDepth++;
-                return;
-            case Opcode.Else:
-                if (_deadDepth == 0)
-                {
-                    TranslateElse();
-                }
-                return;
-            case Opcode.End:
-                if (_deadDepth > 0)
-                {
-                    _deadDepth--;
-                }
-                else
-                {
-                    TranslateEnd();
-                }
-                return;
-            default:
-                return;
-        }
-    }
-
     private void TranslateInstruction(in Instruction ins, ref InstructionReader reader)
     {
-        // SECURITY: the interpreter indexes native arrays (global cells, tables, function references) with these.
-        ImmediateChecks.Check(in ins, _context, _localCount);
+        // SECURITY: the front end ran ImmediateChecks on ins: the interpreter indexes native arrays (global cells,
+        // tables, function references) with these immediates.
         switch (ins.Opcode)
         {
             case Opcode.Unreachable:
                 Emit(InterpOp.Unreachable);
-                _unreachable = true;
                 return;
             case Opcode.Nop:
                 return;
@@ -61,19 +30,16 @@ internal sealed partial class Translator
                 TranslateEnd();
                 return;
             case Opcode.Br:
-                TranslateBr(LabelFrame(ins.Index));
-                _unreachable = true;
+                TranslateBr(_controls.FrameIndex(ins.Index));
                 return;
             case Opcode.BrIf:
-                TranslateBrIf(LabelFrame(ins.Index));
+                TranslateBrIf(_controls.FrameIndex(ins.Index));
                 return;
             case Opcode.BrTable:
                 TranslateBrTable(in ins, ref reader);
-                _unreachable = true;
                 return;
             case Opcode.Return:
                 EmitReturn();
-                _unreachable = true;
                 return;
             case Opcode.Call:
                 TranslateCall(ins.Index);
@@ -108,7 +74,7 @@ internal sealed partial class Translator
                 return;
             case Opcode.GlobalGet:
             {
-                int width = SlotLayout.SlotCount(_context.GetGlobal(ins.Index).ValueType);
+                int width = SlotLayout.SlotCount(_spaces.GlobalTypes[ins.Index]);
                 int d = PushNew(width);
                 int start = _code.Count;
                 _code.Add((int)(width == 1 ? InterpOp.GlobalGet : InterpOp.V128GlobalGet), d, (int)ins.Index);
@@ -346,7 +312,7 @@ internal sealed partial class Translator
 
     private void Store(InterpOp op, in Instruction ins)
     {
-        if (_height > _controls[^1].Height && _stack[_height - 1] < 0)
+        if (_height > _controls.Top.Height && _stack[_height - 1] < 0)
         {
             ulong bits = _constants[-_stack[_height - 1] - 1];
             InterpOp? immOp = op switch

@@ -1,3 +1,4 @@
+using Kiln.FrontEnd;
 using Kiln.Vm;
 using Kiln.Wasm;
 using Kiln.Wasm.Binary;
@@ -21,7 +22,11 @@ internal sealed partial class Translator
     private readonly WasmModule _module;
     private readonly int[] _signatureIds;
     private readonly CodeBuffer _code = new();
-    private readonly List<Control> _controls = [];
+
+    // The front end: decoding, the control stack with this tier's frame data, dead-code skipping, the immediate checks.
+    private readonly IndexSpaces _spaces;
+    private readonly BodyDecoder<Frame> _decoder;
+    private readonly ControlStack<Frame> _controls;
     /// <summary>
     /// The operand stack: each entry is the slot holding the value (its canonical slot, or a
     /// local's slot for a deferred local.get), or <c>-(k + 1)</c> for a deferred constant
@@ -36,6 +41,10 @@ internal sealed partial class Translator
     /// </summary>
     private int[] _offsets = new int[65];
     private readonly List<ulong> _constants = [];
+
+    /// <summary>br_table: the targets, and which need a stub (grown as needed, reused).</summary>
+    private uint[] _brLabels = new uint[16];
+    private bool[] _brNeedsStub = new bool[16];
 
     /// <summary>Positions of forward <c>Br</c> instructions, revisited once all targets are known.</summary>
     private readonly List<int> _forwardBranches = [];
@@ -53,96 +62,57 @@ internal sealed partial class Translator
     /// <summary>Per local index: its first slot, and its slot count at <c>[index + 1] - [index]</c>.</summary>
     private int[] _localSlot = new int[65];
 
-    /// <summary>Inside unreachable code: instructions are skipped until the frame's else/end.</summary>
-    private bool _unreachable;
-
-    /// <summary>Nesting of blocks opened inside unreachable code (skipped with it).</summary>
-    private int _deadDepth;
-
     /// <summary>Position of the destination operand of the last emitted value-producing instruction.</summary>
     private int _lastResultOperand = -1;
 
     /// <summary>Code length right after that instruction; the result is "fresh" only if nothing followed.</summary>
     private int _lastResultEnd = -1;
 
-    // Index spaces as validation flattened them (WasmModule counts imports on every query).
-    private readonly ValidationContext _context;
-
     public Translator(ValidationContext context, int[] signatureIds)
     {
-        _context = context;
         _module = context.Module;
         _signatureIds = signatureIds;
+        _spaces = new IndexSpaces(context);
+        _decoder = new BodyDecoder<Frame>(_spaces);
+        _controls = _decoder.Controls;
     }
 
-    /// <summary>What opened a control frame; decides where its label's branches go and what they carry.</summary>
-    private enum ControlKind : byte
+    /// <summary>What the translator keeps per control frame (<see cref="ControlFrame{TTierData}.Data"/>).</summary>
+    internal struct Frame
     {
-        Function,
-        Block,
-        Loop,
-        If,
-        Else,
-    }
-
-    /// <summary>One open block, loop, if/else or the function body, as the translator tracks it.</summary>
-    private struct Control
-    {
-        public ControlKind Kind;
-        /// <summary>Operand height below the block's parameters.</summary>
-        public int Height;
-        public ValType[] Params;
-        public ValType[] Results;
         /// <summary>Code position of a loop's first instruction.</summary>
         public int LoopStart;
         /// <summary>Head of the chain of forward-branch operands to patch with the end position (-1: none).</summary>
         public int FixupHead;
         /// <summary>For if: the operand of the BrIfEqz that skips to the else arm or the end.</summary>
         public int ElseFixup;
-
-        public readonly int ParamCount => Params.Length;
-
-        public readonly int ResultCount => Results.Length;
-
-        public readonly int LabelArity => Kind == ControlKind.Loop ? ParamCount : ResultCount;
     }
 
     public InterpretedFunction Translate(uint definedIndex)
     {
-        uint funcIndex = (uint)_context.ImportedFunctionCount + definedIndex;
-        FuncType type = _context.GetFunctionType(funcIndex);
-        FunctionBody body = _module.Bodies[(int)definedIndex];
-        long locals = type.Params.Length + body.LocalCount;
+        uint funcIndex = (uint)_spaces.ImportedFunctionCount + definedIndex;
+        long locals = _spaces.LocalCount((int)definedIndex);
         if (locals > 50_000)
         {
             throw new ResourceLimitException($"function {funcIndex} declares {locals} locals; the interpreter allows 50000");
         }
-        SetUpLocals(type, body, (int)locals);
+        InstructionReader reader = _decoder.Begin((int)definedIndex);
+        FuncType type = _decoder.Signature;
+        SetUpLocals(type, _decoder.Body, _decoder.LocalCount);
         _code.Clear();
-        _controls.Clear();
         _constants.Clear();
         _forwardBranches.Clear();
         _height = 0;
         _offsets[0] = 0;
         _maxSlots = 0;
-        _unreachable = false;
-        _deadDepth = 0;
         _lastResultOperand = -1;
-        _controls.Add(new Control { Kind = ControlKind.Function, Height = 0, Params = [], Results = type.Results.ReadOnlyArray(), FixupHead = -1, ElseFixup = -1 });
+        _controls[0].Data.FixupHead = -1;
+        _controls[0].Data.ElseFixup = -1;
 
-        var reader = new InstructionReader(body.Code.Span, body.CodeOffset, funcIndex);
-        while (_controls.Count > 0)
+        // The front end hands out only what is translated: dead code is skipped there, immediates are checked there.
+        BodyDecoder<Frame> decoder = _decoder;
+        while (decoder.Next(ref reader, out Instruction ins))
         {
-            if (reader.AtEnd)
-            {
-                throw new InternalErrorException($"function {funcIndex}: code ends before the function's end");
-            }
-            Instruction ins = reader.Read();
-            if (_unreachable)
-            {
-                SkipUnreachable(ins);
-                continue;
-            }
             TranslateInstruction(in ins, ref reader);
         }
         ThreadBranchesToReturns();
@@ -264,7 +234,7 @@ internal sealed partial class Translator
     /// <summary>Pops the top entry as it is (possibly a deferred constant).</summary>
     private int PopEntry()
     {
-        if (_height <= _controls[^1].Height)
+        if (_height <= _controls.Top.Height)
         {
             throw new InternalErrorException("operand stack underflow (module not validated?)");
         }
@@ -280,7 +250,7 @@ internal sealed partial class Translator
     /// <summary>True (and popped) when the top entry is a deferred constant.</summary>
     private bool TryPopConstant(out ulong bits)
     {
-        if (_height > _controls[^1].Height && _stack[_height - 1] < 0)
+        if (_height > _controls.Top.Height && _stack[_height - 1] < 0)
         {
             bits = _constants[-_stack[--_height] - 1];
             return true;
@@ -388,7 +358,7 @@ internal sealed partial class Translator
     private void Binary(InterpOp op)
     {
         // A constant second operand becomes an immediate where a fused form exists.
-        if (_height > _controls[^1].Height && _stack[_height - 1] < 0 && ImmediateForm(op) is { } immOp)
+        if (_height > _controls.Top.Height && _stack[_height - 1] < 0 && ImmediateForm(op) is { } immOp)
         {
             ulong bits = _constants[-_stack[_height - 1] - 1];
             if (op != InterpOp.I64Add || (long)bits == (int)bits)
@@ -430,31 +400,4 @@ internal sealed partial class Translator
         InterpOp.I32GeU => InterpOp.I32GeUImm,
         _ => null,
     };
-
-    /// <summary>One-element type arrays by type code, for the block types <c>(result t)</c>.</summary>
-    private static readonly ValType[][] s_singles = BuildSingles();
-
-    private static ValType[][] BuildSingles()
-    {
-        var singles = new ValType[256][];
-        for (int i = 0; i < singles.Length; i++)
-        {
-            singles[i] = [(ValType)i];
-        }
-        return singles;
-    }
-
-    private static (ValType[] Params, ValType[] Results) BlockTypes(WasmModule module, BlockType bt)
-    {
-        if (bt.IsEmpty)
-        {
-            return ([], []);
-        }
-        if (bt.IsValue)
-        {
-            return ([], s_singles[(byte)bt.ValueType]);
-        }
-        FuncType t = module.Types[(int)bt.TypeIndex];
-        return (t.Params.ReadOnlyArray(), t.Results.ReadOnlyArray());
-    }
 }
