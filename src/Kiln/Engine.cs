@@ -31,7 +31,7 @@ public sealed partial class Engine : IDisposable
             }
             (CodeObserver, _diagnostics) = EngineDiagnostics.Create(Options);
             // Perf maps and GDB breakpoints need anonymous memory sealed with mprotect; otherwise the default (or KILN_CODE_MEMORY).
-            _codeMemory = new Jit.CodeMemory(new Jit.CodeMemoryOptions { Strategy = EngineDiagnostics.OptionsFor(Options).RequiredCodeMemoryStrategy });
+            _codeMemory = CreateCodeMemory(EngineDiagnostics.OptionsFor(Options).RequiredCodeMemoryStrategy);
             ManagedCallStub = Compiled.EngineStubs.Create(this);
         }
     }
@@ -46,12 +46,6 @@ public sealed partial class Engine : IDisposable
 
     /// <summary>Which profiler and debugger integrations are on, and where their files are ("off" when none).</summary>
     public string DescribeDiagnostics() => _diagnostics?.Describe() ?? "off";
-
-    /// <summary>
-    /// A snapshot of the counters of the engine's code memory (bytes used and committed, <c>mprotect</c> calls, batches),
-    /// for <c>kiln run --stats</c> and monitoring; null on the interpreter tier, which has no code memory.
-    /// </summary>
-    public Jit.CodeMemoryStatistics? GetCodeMemoryStatistics() => _codeMemory?.GetStatistics();
 
     /// <summary>Native entry of managed (host and interpreted) functions for compiled callers; 0 on the interpreter tier.</summary>
     internal nint ManagedCallStub { get; }

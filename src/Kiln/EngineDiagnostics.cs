@@ -8,7 +8,7 @@ namespace Kiln;
 /// frame layout and line table the compiler reports, or a layout read from the code itself for stubs that report
 /// none), then passing the symbols on to
 /// the embedder's own observer. The registrations live as long as the engine's code and are withdrawn before it is
-/// freed.
+/// freed. Failures reach the embedder as <see cref="NativeCodeException"/>, never as the compiler layer's exception.
 /// </summary>
 internal sealed class EngineDiagnostics : ICodeObserver, IDisposable
 {
@@ -42,7 +42,7 @@ internal sealed class EngineDiagnostics : ICodeObserver, IDisposable
         {
             return (options.CodeObserver, null);
         }
-        var diagnostics = new EngineDiagnostics(new JitDiagnostics(jit), options.CodeObserver);
+        var diagnostics = new EngineDiagnostics(NativeCodeException.Translate(() => new JitDiagnostics(jit)), options.CodeObserver);
         return (diagnostics, diagnostics);
     }
 
@@ -61,7 +61,7 @@ internal sealed class EngineDiagnostics : ICodeObserver, IDisposable
                     : FrameLayout.Infer(new ReadOnlySpan<byte>((void*)s.Address, s.Size));
                 functions[i] = new JitFunction(s.Name, s.Address, s.Size, frame, ToSourceLocations(s.Lines));
             }
-            JitRegistration registration = _diagnostics.Register(functions);
+            JitRegistration registration = NativeCodeException.Translate(() => _diagnostics.Register(functions));
             lock (_registrations)
             {
                 _registrations.Add(registration);

@@ -140,7 +140,7 @@ public sealed partial class Module
 
     /// <summary>Validates and compiles a model that no code outside the runtime holds.</summary>
     private static Module FromOwnedModel(Engine engine, WasmModule model, string? name) =>
-        new(engine, ModuleValidator.Validate(model), name);
+        NativeCodeException.Translate(() => new Module(engine, ModuleValidator.Validate(model), name));
 
     private static void CheckSupported(WasmModule model)
     {

@@ -9,8 +9,6 @@ internal static class SpecSuite
 {
     public static readonly string? Directory = Find();
 
-    public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
     public const string SkipReason = "WebAssembly spec tests not found (set KILN_SPEC_DIR or place them at ../shared/wasm-spec/core)";
 
     public static string RequireDirectory() => Directory ?? throw new InvalidOperationException(SkipReason);
@@ -26,7 +24,7 @@ internal static class SpecSuite
         {
             data.Add(Path.GetFileName(file));
         }
-        if (Directory is null && IsCi)
+        if (Directory is null && ExternalTools.InCi)
         {
             data.Add("<spec suite missing>");
         }
@@ -59,7 +57,7 @@ public sealed class SpecFactAttribute : FactAttribute
 {
     public SpecFactAttribute()
     {
-        if (SpecSuite.Directory is null && !SpecSuite.IsCi)
+        if (SpecSuite.Directory is null && !ExternalTools.InCi)
         {
             Skip = SpecSuite.SkipReason;
         }
@@ -71,7 +69,7 @@ public sealed class SpecTheoryAttribute : TheoryAttribute
 {
     public SpecTheoryAttribute()
     {
-        if (SpecSuite.Directory is null && !SpecSuite.IsCi)
+        if (SpecSuite.Directory is null && !ExternalTools.InCi)
         {
             Skip = SpecSuite.SkipReason;
         }

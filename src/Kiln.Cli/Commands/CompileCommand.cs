@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Kiln.Jit.X64;
 
 namespace Kiln.Cli.Commands;
 
@@ -40,7 +39,7 @@ internal static class CompileCommand
                     continue;
                 }
                 output.WriteLine($"{f.Name}: {f.Size} bytes @ 0x{f.Address:x}");
-                foreach (string line in Disassembler.Disassemble(module.GetMachineCode(f), (ulong)f.Address))
+                foreach (string line in module.Disassemble(f).Split('\n'))
                 {
                     output.WriteLine("  " + line);
                 }

@@ -16,7 +16,7 @@ internal static class VersionCommand
                 .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
             Console.WriteLine($"kiln {version}");
             Console.WriteLine($"platform: {RuntimeInformation.OSDescription.Trim()} {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}");
-            Console.WriteLine($"w^x: {Kiln.Jit.CodeMemory.DescribeDefault()}");
+            Console.WriteLine($"w^x: {Engine.DescribeCodeMemory()}");
             Console.WriteLine($"bounds checks: {DescribeBoundsChecks()}");
             return 0;
         });
@@ -31,7 +31,7 @@ internal static class VersionCommand
             using var engine = new Engine(new EngineOptions { Tier = Tier.Baseline });
             return $"{engine.BoundsChecks} ({engine.BoundsCheckReason})";
         }
-        catch (Exception e) when (e is ArgumentException or Kiln.Jit.CodeMemoryException or UnsupportedFeatureException or PlatformNotSupportedException)
+        catch (Exception e) when (e is ArgumentException or NativeCodeException or UnsupportedFeatureException or PlatformNotSupportedException)
         {
             return $"unavailable ({e.Message})";
         }

@@ -1,4 +1,3 @@
-using Kiln.Jit.Diagnostics;
 using System.Diagnostics;
 using Kiln.Wasi;
 using Kiln.Wasm;
@@ -57,7 +56,7 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         {
             return Fail(ExitCodes.Usage, e.Message);
         }
-        catch (JitDiagnosticsException e)
+        catch (NativeCodeException e) when (e.Facility == NativeCodeFacility.Diagnostics)
         {
             // The environment contradicts the flags (e.g. DOTNET_PerfMapEnabled), or the profiler's file cannot be written.
             string flag = options.Profiler != CodeProfiler.None ? "--profile" : "--debug-info";
@@ -109,7 +108,7 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         {
             return Fail(ExitCodes.BadModule, $"--tier: {e.Message}");
         }
-        catch (Exception e) when (e is ArgumentException or Kiln.Jit.CodeMemoryException)
+        catch (Exception e) when (e is ArgumentException or NativeCodeException { Facility: NativeCodeFacility.CodeMemory })
         {
             // A bad KILN_BOUNDS_CHECKS or KILN_CODE_MEMORY: the environment is part of the command line.
             return Fail(ExitCodes.Usage, e.Message);
@@ -258,7 +257,7 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         if (engine.GetCodeMemoryStatistics() is { } code)
         {
             // Dual mapping seals by unmapping the writable view, so its permission changes are 0 and its unmaps count instead.
-            stderr.WriteLine($"kiln stats: code memory ({code.Strategy}) {code.BytesUsed} bytes used, {code.BytesCommitted / Jit.CodeMemory.PageSize} pages committed, "
+            stderr.WriteLine($"kiln stats: code memory ({code.Strategy}) {code.BytesUsed} bytes used, {code.PagesCommitted} pages committed, "
                 + $"permission changes {code.PermissionChanges}, mmap {code.MapCalls}, munmap {code.UnmapCalls}, batches sealed {code.BatchesSealed}");
         }
         else

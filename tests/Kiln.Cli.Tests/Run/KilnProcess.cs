@@ -20,8 +20,8 @@ internal static class KilnProcess
     /// <param name="environment">Variables to set in the child (a null value removes the variable).</param>
     public static Result Run(IEnumerable<string> args, byte[]? stdin = null, TimeSpan? timeout = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        string kilnDll = Path.Combine(AppContext.BaseDirectory, "kiln.dll");
-        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        string kilnDll = ExternalTools.BesideTests("kiln.dll");
+        var psi = new ProcessStartInfo(ExternalTools.DotnetHost)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Kiln.Cli.Tests.Spec;
 
@@ -50,27 +49,22 @@ internal static class WasiPrograms
 
     private static string? Build(string script)
     {
-        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(script);
-        using Process p = Process.Start(psi)!;
-        Task<string> output = p.StandardOutput.ReadToEndAsync();
-        Task<string> errors = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return p.ExitCode == 0 ? null : $"build.sh failed ({p.ExitCode}):\n{output.Result}\n{errors.Result}";
+        (int exit, string output, string errors) = ExternalTools.Run(ExternalTools.Require("bash"), [script], TimeSpan.FromMinutes(15));
+        return exit == 0 ? null : $"build.sh failed ({exit}):\n{output}\n{errors}";
     }
 
     private static string? FindMissingToolchain()
     {
         var missing = new List<string>();
-        if (!OnPath("clang-14"))
+        if (ExternalTools.Find("clang-14") is null)
         {
             missing.Add("clang-14");
         }
-        if (!OnPath("wasm-ld-14") && !OnPath("wasm-ld"))
+        if (ExternalTools.Find("wasm-ld-14") is null && ExternalTools.Find("wasm-ld") is null)
         {
             missing.Add("wasm-ld (lld-14)");
         }
-        if (!OnPath("gcc"))
+        if (ExternalTools.Find("gcc") is null)
         {
             missing.Add("gcc");
         }
@@ -87,10 +81,6 @@ internal static class WasiPrograms
         }
         return missing.Count == 0 ? null : string.Join(", ", missing);
     }
-
-    private static bool OnPath(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Any(dir => File.Exists(Path.Combine(dir, tool)));
 }
 
 /// <summary>A test of C programs: skipped without the toolchain, except in CI.</summary>
@@ -98,7 +88,7 @@ public sealed class WasiProgramFactAttribute : FactAttribute
 {
     public WasiProgramFactAttribute()
     {
-        if (WasiPrograms.MissingToolchain is { } missing && !SpecSuite.InCi)
+        if (WasiPrograms.MissingToolchain is { } missing && !ExternalTools.InCi)
         {
             Skip = $"the wasm32-wasi C toolchain is not installed (missing: {missing}); run scripts/install-wasi-toolchain.sh";
         }
@@ -110,7 +100,7 @@ public sealed class WasiProgramTheoryAttribute : TheoryAttribute
 {
     public WasiProgramTheoryAttribute()
     {
-        if (WasiPrograms.MissingToolchain is { } missing && !SpecSuite.InCi)
+        if (WasiPrograms.MissingToolchain is { } missing && !ExternalTools.InCi)
         {
             Skip = $"the wasm32-wasi C toolchain is not installed (missing: {missing}); run scripts/install-wasi-toolchain.sh";
         }

@@ -6,25 +6,11 @@ namespace Kiln.Cli.Tests.Spec;
 /// </summary>
 internal static class SpecSuite
 {
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+    public static string RepositoryRoot => ExternalTools.RepositoryRoot;
 
     public static string? Directory { get; } = FindSuite();
 
-    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
     public static string ExpectedFailuresPath(string tier) => Path.Combine(RepositoryRoot, "tests", "spec", $"expected-failures.{tier}.txt");
-
-    private static string FindRepositoryRoot()
-    {
-        for (string? dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
-        {
-            if (File.Exists(Path.Combine(dir, "Kiln.slnx")))
-            {
-                return dir;
-            }
-        }
-        throw new InvalidOperationException($"no Kiln.slnx above {AppContext.BaseDirectory}");
-    }
 
     private static string? FindSuite()
     {
@@ -42,7 +28,7 @@ public sealed class SpecTheoryAttribute : TheoryAttribute
 {
     public SpecTheoryAttribute()
     {
-        if (SpecSuite.Directory is null && !SpecSuite.InCi)
+        if (SpecSuite.Directory is null && !ExternalTools.InCi)
         {
             Skip = "the WebAssembly spec suite was not found at ../shared/wasm-spec/core (set KILN_SPEC_DIR)";
         }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 
 namespace Kiln.Jit.Tests;
 
@@ -63,34 +62,10 @@ public class CrashProbeTests
 
     internal static (int ExitCode, string Output) RunProbe(string[] args, params (string Name, string Value)[] environment)
     {
-        string probe = Path.Combine(AppContext.BaseDirectory, "Kiln.Jit.CrashProbe.dll");
-        Assert.True(File.Exists(probe), $"{probe} is missing: the test project references Kiln.Jit.CrashProbe to copy it here");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(probe);
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        // The probe must choose for itself; and a core dump of the intended crash would only cost time.
-        start.Environment.Remove(CodeMemory.StrategyEnvironmentVariable);
-        start.Environment["DOTNET_DbgEnableMiniDump"] = "0";
-        foreach ((string name, string value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
-        {
-            process.Kill();
-            Assert.Fail($"the probe {string.Join(' ', args)} did not finish in 60 s");
-        }
-        return (process.ExitCode, stdout.Result + stderr.Result);
+        string probe = ExternalTools.BesideTests("Kiln.Jit.CrashProbe.dll");
+        // The probe must choose its code memory for itself (Run drops KILN_CODE_MEMORY); a core dump of the intended crash would only cost time.
+        (int exitCode, string output) = ExternalTools.Run(ExternalTools.DotnetHost, [probe, .. args], TimeSpan.FromSeconds(60),
+            environment.ToDictionary(e => e.Name, e => e.Value));
+        return (exitCode, output);
     }
 }

@@ -147,7 +147,7 @@ public unsafe class ElfToolTests
 
     private static string ReadElf(params string[] args)
     {
-        (int exit, string stdout, string stderr) = Tools.Run(Tools.Require("readelf"), args, TimeSpan.FromSeconds(30));
+        (int exit, string stdout, string stderr) = ExternalTools.Run(ExternalTools.Require("readelf"), args, TimeSpan.FromSeconds(30));
         Assert.True(exit == 0 && !stderr.Contains("Error", StringComparison.Ordinal), $"readelf {string.Join(' ', args)}: {stderr}");
         return stdout;
     }

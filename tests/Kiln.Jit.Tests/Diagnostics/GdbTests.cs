@@ -84,8 +84,8 @@ public class GdbTests
             args.Add("-ex");
             args.Add(command);
         }
-        args.AddRange(["--args", Tools.DotnetHost, Tools.ProbeDll, "gdb"]);
-        (int exit, string stdout, string stderr) = Tools.Run(Tools.Require("gdb"), args, TimeSpan.FromSeconds(240));
+        args.AddRange(["--args", ExternalTools.DotnetHost, ExternalTools.BesideTests("Kiln.Jit.GdbProbe.dll"), "gdb"]);
+        (int exit, string stdout, string stderr) = ExternalTools.Run(ExternalTools.Require("gdb"), args, TimeSpan.FromSeconds(240));
         string output = stdout + stderr;
         Assert.True(exit == 0, $"gdb exited with {exit}:\n{output}");
         return output;

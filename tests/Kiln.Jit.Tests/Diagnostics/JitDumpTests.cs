@@ -22,7 +22,7 @@ public class JitDumpTests
         var diagnostics = new JitDiagnostics(new JitDiagnosticsOptions
         {
             Profiler = JitProfiler.JitDump,
-            JitDumpDirectory = Tools.JitDumpDirectory,
+            JitDumpDirectory = TestJitDump.Directory,
         });
         using var memory = new CodeMemory(new CodeMemoryOptions { Strategy = strategy, UseEnvironment = false });
         using ProbeFunctions.Installed probe = ProbeFunctions.Install(memory, diagnostics);
@@ -85,7 +85,7 @@ public class JitDumpTests
     [Fact]
     public void OneProcessWritesOneDumpAndRefusesASecondDirectory()
     {
-        string dir = Tools.JitDumpDirectory;
+        string dir = TestJitDump.Directory;
         var first = new JitDiagnostics(new JitDiagnosticsOptions { Profiler = JitProfiler.JitDump, JitDumpDirectory = dir });
         var same = new JitDiagnostics(new JitDiagnosticsOptions { Profiler = JitProfiler.JitDump, JitDumpDirectory = dir });
         Assert.Equal(first.JitDumpPath, same.JitDumpPath);

@@ -127,7 +127,7 @@ public class PerfMapTests
     [ToolFact]
     public void WithTheRuntimesPerfMapOnThePerfMapProfilerRefusesAtStartUp()
     {
-        (int exit, string stdout, string stderr) = Tools.Run(Tools.DotnetHost, [Tools.ProbeDll, "perfmap", "0"], TimeSpan.FromSeconds(60),
+        (int exit, string stdout, string stderr) = ExternalTools.Run(ExternalTools.DotnetHost, [ExternalTools.BesideTests("Kiln.Jit.GdbProbe.dll"), "perfmap", "0"], TimeSpan.FromSeconds(60),
             new Dictionary<string, string> { ["DOTNET_PerfMapEnabled"] = "1" });
         // The runtime wrote its own /tmp/perf-PID.map, which the error names; it is of no further use.
         string runtimeMap = System.Text.RegularExpressions.Regex.Match(stderr, @"/tmp/perf-\d+\.map").Value;

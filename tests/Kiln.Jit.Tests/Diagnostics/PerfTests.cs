@@ -16,7 +16,7 @@ public class PerfTests
         var diagnostics = new JitDiagnostics(new JitDiagnosticsOptions
         {
             Profiler = JitProfiler.JitDump,
-            JitDumpDirectory = Tools.JitDumpDirectory,
+            JitDumpDirectory = TestJitDump.Directory,
         });
         using var memory = new CodeMemory(new CodeMemoryOptions { Strategy = CodeMemoryStrategy.Mprotect, UseEnvironment = false });
         using ProbeFunctions.Installed probe = ProbeFunctions.Install(memory, diagnostics);
@@ -25,14 +25,14 @@ public class PerfTests
         string output = Path.Combine(dir, $"inject-{Guid.NewGuid():N}.data");
         byte[] input = PerfPipeData.MmapOfJitDump(Environment.ProcessId, JitDump.Open().MarkerAddress, dump);
 
-        (int exit, string stdout, string stderr) = Tools.Run(Tools.Require("perf"), ["inject", "--jit", "-i", "-", "-o", output], TimeSpan.FromSeconds(120), input: input);
+        (int exit, string stdout, string stderr) = ExternalTools.Run(ExternalTools.Require("perf"), ["inject", "--jit", "-i", "-", "-o", output], TimeSpan.FromSeconds(120), input: input);
         Assert.True(exit == 0, $"perf inject failed ({exit}):\n{stdout}\n{stderr}");
 
         // perf inject names its files jitted-PID-INDEX.so, beside the dump.
         Dictionary<string, string> fileBySymbol = [];
         foreach (string so in Directory.GetFiles(dir, $"jitted-{Environment.ProcessId}-*.so"))
         {
-            (int nmExit, string symbols, string nmErr) = Tools.Run(Tools.Require("nm"), [so], TimeSpan.FromSeconds(30));
+            (int nmExit, string symbols, string nmErr) = ExternalTools.Run(ExternalTools.Require("nm"), [so], TimeSpan.FromSeconds(30));
             Assert.True(nmExit == 0, nmErr);
             foreach (string line in symbols.Split('\n', StringSplitOptions.RemoveEmptyEntries))
             {
@@ -49,18 +49,18 @@ public class PerfTests
 
         // The unwinding record became .eh_frame/.eh_frame_hdr: readelf decodes the CFA rule of the standard frame.
         string inner = fileBySymbol[ProbeFunctions.InnerName];
-        (int reExit, string frames, string reErr) = Tools.Run(Tools.Require("readelf"), ["--debug-dump=frames-interp", inner], TimeSpan.FromSeconds(30));
+        (int reExit, string frames, string reErr) = ExternalTools.Run(ExternalTools.Require("readelf"), ["--debug-dump=frames-interp", inner], TimeSpan.FromSeconds(30));
         Assert.True(reExit == 0, reErr);
         Assert.Contains("rsp+8", frames);
         Assert.Contains("rsp+16", frames);
         Assert.Contains("rbp+16", frames);
-        (_, string sections, _) = Tools.Run(Tools.Require("readelf"), ["-S", inner], TimeSpan.FromSeconds(30));
+        (_, string sections, _) = ExternalTools.Run(ExternalTools.Require("readelf"), ["-S", inner], TimeSpan.FromSeconds(30));
         Assert.Contains(".eh_frame_hdr", sections);
 
         // perf turns JIT_CODE_DEBUG_INFO into .debug_line when it is built with DWARF support (Debian's is).
         if (sections.Contains(".debug_line", StringComparison.Ordinal))
         {
-            (_, string lines, _) = Tools.Run(Tools.Require("readelf"), ["--debug-dump=decodedline", inner], TimeSpan.FromSeconds(30));
+            (_, string lines, _) = ExternalTools.Run(ExternalTools.Require("readelf"), ["--debug-dump=decodedline", inner], TimeSpan.FromSeconds(30));
             Assert.Contains(ProbeFunctions.SourceFile, lines);
         }
     }
@@ -74,7 +74,7 @@ public class PerfTests
             string data = Path.Combine(dir, "perf.data");
             Record(data, "jitdump", new Dictionary<string, string> { [JitDump.DirectoryEnvironmentVariable] = dir });
             string injected = Path.Combine(dir, "perf.jit.data");
-            (int exit, string stdout, string stderr) = Tools.Run(Tools.Require("perf"), ["inject", "--jit", "-i", data, "-o", injected], TimeSpan.FromSeconds(180));
+            (int exit, string stdout, string stderr) = ExternalTools.Run(ExternalTools.Require("perf"), ["inject", "--jit", "-i", data, "-o", injected], TimeSpan.FromSeconds(180));
             Assert.True(exit == 0, $"perf inject failed:\n{stdout}\n{stderr}");
             string report = Report(injected);
             Assert.Contains(ProbeFunctions.InnerName, report);
@@ -112,8 +112,8 @@ public class PerfTests
 
     private static string Record(string data, string mode, Dictionary<string, string>? environment)
     {
-        (int exit, string stdout, string stderr) = Tools.Run(Tools.Require("perf"),
-            ["record", "-e", "cpu-clock", "-k", "1", "-o", data, "--", Tools.DotnetHost, Tools.ProbeDll, mode, "1.5"],
+        (int exit, string stdout, string stderr) = ExternalTools.Run(ExternalTools.Require("perf"),
+            ["record", "-e", "cpu-clock", "-k", "1", "-o", data, "--", ExternalTools.DotnetHost, ExternalTools.BesideTests("Kiln.Jit.GdbProbe.dll"), mode, "1.5"],
             TimeSpan.FromSeconds(180), environment);
         Assert.True(exit == 0, $"perf record of the probe failed ({exit}):\n{stdout}\n{stderr}");
         Assert.Contains("calls ", stdout);
@@ -122,7 +122,7 @@ public class PerfTests
 
     private static string Report(string data)
     {
-        (int exit, string stdout, string stderr) = Tools.Run(Tools.Require("perf"),
+        (int exit, string stdout, string stderr) = ExternalTools.Run(ExternalTools.Require("perf"),
             ["report", "-i", data, "--stdio", "--sort", "sym", "--no-children"], TimeSpan.FromSeconds(180));
         Assert.True(exit == 0, $"perf report failed:\n{stdout}\n{stderr}");
         return stdout;

@@ -27,7 +27,7 @@ public class EngineDiagnosticsToolTests
         {
             args.AddRange(["-ex", command]);
         }
-        args.AddRange(["--args", ExternalTools.DotnetHost, ExternalTools.ProbeDll, "debug"]);
+        args.AddRange(["--args", ExternalTools.DotnetHost, ExternalTools.BesideTests("Kiln.GdbProbe.dll"), "debug"]);
         (int exit, string output) = ExternalTools.Run(ExternalTools.Require("gdb"), args, TimeSpan.FromSeconds(240));
         Assert.True(exit == 0, output);
         Assert.Contains("twice(21) = 42", output);
@@ -50,7 +50,7 @@ public class EngineDiagnosticsToolTests
         try
         {
             string data = Path.Combine(dir, "jitdump.data");
-            (int exit, string output) = ExternalTools.Run(perf, ["record", "-e", "cpu-clock", "-k", "1", "-o", data, "--", ExternalTools.DotnetHost, ExternalTools.ProbeDll, "jitdump", "1.5"],
+            (int exit, string output) = ExternalTools.Run(perf, ["record", "-e", "cpu-clock", "-k", "1", "-o", data, "--", ExternalTools.DotnetHost, ExternalTools.BesideTests("Kiln.GdbProbe.dll"), "jitdump", "1.5"],
                 TimeSpan.FromSeconds(180), new Dictionary<string, string> { ["KILN_JITDUMP_DIR"] = dir });
             Assert.True(exit == 0, output);
             string injected = Path.Combine(dir, "jitdump.jit.data");
@@ -61,7 +61,7 @@ public class EngineDiagnosticsToolTests
             Assert.Matches(@"\d+\.\d+%.*calc!spin", output);
 
             data = Path.Combine(dir, "perfmap.data");
-            (exit, output) = ExternalTools.Run(perf, ["record", "-e", "cpu-clock", "-k", "1", "-o", data, "--", ExternalTools.DotnetHost, ExternalTools.ProbeDll, "perfmap", "1.5"],
+            (exit, output) = ExternalTools.Run(perf, ["record", "-e", "cpu-clock", "-k", "1", "-o", data, "--", ExternalTools.DotnetHost, ExternalTools.BesideTests("Kiln.GdbProbe.dll"), "perfmap", "1.5"],
                 TimeSpan.FromSeconds(180));
             Assert.True(exit == 0, output);
             // The probe names its map ("perf map /tmp/perf-PID.map"); perf report reads it, then it goes.

@@ -1,55 +1,19 @@
-using System.Diagnostics;
 using Kiln.Tests.Support;
+using Kiln.Tests.Tiers;
 
 namespace Kiln.Tests.Baseline;
 
-/// <summary>Traps, backtraces, host calls, mixed tiers, interruption, stack exhaustion, lazy compilation and the code observer on the baseline tier.</summary>
+/// <summary>
+/// What only the baseline tier has: float and integer locals cached in registers (against the interpreter), mixed tiers,
+/// lazy and parallel compilation, the code observer. Behaviour every tier shares (calls, traps, interruption, fuel,
+/// numerics) is tested once for all tiers in Tiers/.
+/// </summary>
 public class BaselineExecutionTests
 {
-    private const string Calls = """
-        (module $calls
-          (type $ii (func (param i32) (result i32)))
-          (import "env" "host" (func $host (param i32) (result i32)))
-          (table 4 funcref)
-          (elem (i32.const 0) $even $odd $host $fib)
-          (func $even (export "even") (param i32) (result i32)
-            (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 1))
-              (else (call_indirect (type $ii) (i32.sub (local.get 0) (i32.const 1)) (i32.const 1)))))
-          (func $odd (export "odd") (param i32) (result i32)
-            (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
-              (else (call $even (i32.sub (local.get 0) (i32.const 1))))))
-          (func $fib (export "fib") (param i32) (result i32)
-            (if (result i32) (i32.lt_u (local.get 0) (i32.const 2)) (then (local.get 0))
-              (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
-                             (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
-          (func $viaHost (export "via_host") (param i32) (result i32)
-            (i32.add (call $host (local.get 0)) (i32.const 1)))
-          (func $div (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
-          (func $outer (export "outer") (param i32 i32) (result i32) (call $div (local.get 0) (local.get 1)))
-          (func (export "multi") (param i64 f64) (result f64 i64 i32)
-            (local.get 1) (local.get 0) (i32.wrap_i64 (local.get 0)))
-          (func $recurse (export "recurse") (param i32) (result i32) (call $recurse (i32.add (local.get 0) (i32.const 1))))
-          (func $spin (export "spin") (loop $l (br $l)))
-        )
-        """;
-
     private static Instance Instantiate(TestHost host, string wat, Func<int, int>? hostFunction = null)
     {
         host.Linker.DefineFunction("env", "host", hostFunction ?? (x => x * 10));
         return host.Linker.Instantiate(host.Store, Module.FromText(host.Engine, wat));
-    }
-
-    [Fact]
-    public void CallsRecursionIndirectCallsAndMultiValue()
-    {
-        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
-        Instance instance = Instantiate(host, Calls);
-        Assert.Equal(1, instance.GetFunction<int, int>("even").Invoke(10));
-        Assert.Equal(1, instance.GetFunction<int, int>("odd").Invoke(7));
-        Assert.Equal(6765, instance.GetFunction<int, int>("fib").Invoke(20));
-        Assert.Equal(51, instance.GetFunction<int, int>("via_host").Invoke(5));
-        Value[] r = instance.GetFunction("multi")!.Invoke(Value.FromI64(0x1_0000_0007), Value.FromF64(2.5));
-        Assert.Equal([Value.FromF64(2.5), Value.FromI64(0x1_0000_0007), Value.FromI32(7)], r);
     }
 
     private const string FloatLocals = """
@@ -294,7 +258,7 @@ public class BaselineExecutionTests
     public void HalfTheFunctionsInterpretedCallTheCompiledHalfAndBack()
     {
         using var mixed = new TestHost(new EngineOptions { Tier = Tier.Baseline, InterpretFunction = i => i % 2 == 0 });
-        Instance instance = Instantiate(mixed, Calls);
+        Instance instance = Instantiate(mixed, CallTests.Calls);
         Module module = instance.Module;
         // Function indices count the import: even is 1 (compiled), odd is 2 (interpreted).
         Assert.Contains(module.CompiledFunctions, f => f.Name == "calls!even");
@@ -310,148 +274,11 @@ public class BaselineExecutionTests
     }
 
     [Fact]
-    public void TrapsCarryCodeAndBacktraceAndLeaveTheInstanceUsable()
-    {
-        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
-        Instance instance = Instantiate(host, Calls);
-        var outer = instance.GetFunction<int, int, int>("outer");
-        TrapException trap = Assert.Throws<TrapException>(() => outer.Invoke(int.MinValue, -1));
-        Assert.Equal(TrapCode.IntegerOverflow, trap.Code);
-        Assert.Equal(["div", "outer"], trap.Backtrace.Select(f => f.FunctionName));
-        Assert.Equal("calls", trap.Backtrace[0].ModuleName);
-        Assert.Equal(-3, outer.Invoke(7, -2));
-    }
-
-    [Fact]
-    public void HostExceptionBecomesATrapWithTheOriginalInside()
-    {
-        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
-        Instance instance = Instantiate(host, Calls, x => x < 0 ? throw new InvalidOperationException("negative") : x);
-        var viaHost = instance.GetFunction<int, int>("via_host");
-        TrapException trap = Assert.Throws<TrapException>(() => viaHost.Invoke(-1));
-        Assert.Equal(TrapCode.HostError, trap.Code);
-        Assert.IsType<InvalidOperationException>(trap.InnerException);
-        Assert.Contains("viaHost", trap.Backtrace.Select(f => f.FunctionName));
-        Assert.Equal(4, viaHost.Invoke(3));
-    }
-
-    [Fact]
-    public void RunawayRecursionTrapsWithoutCrashingEvenOnASmallThread()
-    {
-        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
-        Instance instance = Instantiate(host, Calls);
-        var recurse = instance.GetFunction<int, int>("recurse");
-        Assert.Equal(TrapCode.CallStackExhausted, Assert.Throws<TrapException>(() => recurse.Invoke(0)).Code);
-
-        TrapCode? onThread = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                recurse.Invoke(0);
-            }
-            catch (TrapException t)
-            {
-                onThread = t.Code;
-            }
-        }, maxStackSize: 512 * 1024);
-        thread.Start();
-        thread.Join();
-        Assert.Equal(TrapCode.CallStackExhausted, onThread);
-        Assert.Equal(6765, instance.GetFunction<int, int>("fib").Invoke(20));
-    }
-
-    [Fact]
-    public void RecursionThroughTheHostEndsInATrapNotAStackOverflow()
-    {
-        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
-        TypedFunc<int, int>? down = null;
-        int deepest = 0;
-        host.Linker.DefineFunction("env", "back", (int depth) =>
-        {
-            deepest = Math.Max(deepest, depth);
-            return down!.Invoke(depth);
-        });
-        const string wat = """
-            (module (import "env" "back" (func $back (param i32) (result i32)))
-              (func (export "down") (param i32) (result i32) (call $back (i32.add (local.get 0) (i32.const 1)))))
-            """;
-        Instance instance = host.Linker.Instantiate(host.Store, Module.FromText(host.Engine, wat));
-        down = instance.GetFunction<int, int>("down");
-        TrapException trap = Assert.Throws<TrapException>(() => down.Invoke(0));
-        Assert.Equal(TrapCode.CallStackExhausted, trap.Code);
-        Assert.True(deepest > 100, $"only {deepest} levels");
-    }
-
-    [Fact]
-    public void DisposingTheStoreFromHostCodeUnderCompiledCodeIsRefused()
-    {
-        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
-        host.Linker.DefineFunction("env", "dispose", () => host.Store.Dispose());
-        const string wat = """
-            (module (import "env" "dispose" (func $dispose))
-              (memory 1)
-              (func (export "run") (result i32) (call $dispose) (i32.load (i32.const 0))))
-            """;
-        Instance instance = host.Linker.Instantiate(host.Store, Module.FromText(host.Engine, wat));
-        TrapException trap = Assert.Throws<TrapException>(() => instance.GetFunction("run")!.Invoke());
-        Assert.IsType<InvalidOperationException>(trap.InnerException);
-        host.Store.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => instance.GetFunction("run")!.Invoke());
-    }
-
-    [Fact]
-    public void InterruptStopsARunawayLoopWithinMilliseconds()
-    {
-        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
-        Instance instance = Instantiate(host, Calls);
-        TypedAction spin = instance.GetAction("spin");
-        // Measured from the Interrupt call, not from the timer's start: on a busy machine the timer's
-        // callback may run late, and that delay is not the loop's reaction time.
-        long interruptedAt = 0;
-        using var timer = new Timer(_ =>
-        {
-            Volatile.Write(ref interruptedAt, Stopwatch.GetTimestamp());
-            host.Store.Interrupt();
-        }, null, 50, Timeout.Infinite);
-        TrapException trap = Watchdog.Run(() => Assert.Throws<TrapException>(() => spin.Invoke()), TimeSpan.FromSeconds(60));
-        long trappedAt = Stopwatch.GetTimestamp();
-        Assert.Equal(TrapCode.Interrupted, trap.Code);
-        Assert.NotEqual(0, Volatile.Read(ref interruptedAt));
-        Assert.InRange(Stopwatch.GetElapsedTime(Volatile.Read(ref interruptedAt), trappedAt).TotalMilliseconds, 0, 5000);
-        Assert.Equal(6765, instance.GetFunction<int, int>("fib").Invoke(20));
-    }
-
-    [Fact]
-    public void CancellationTokenInterrupts()
-    {
-        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline });
-        Instance instance = Instantiate(host, Calls);
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(30));
-        using CancellationTokenRegistration registration = host.Store.InterruptOn(cts.Token);
-        TrapException trap = Watchdog.Run(() => Assert.Throws<TrapException>(() => instance.GetAction("spin").Invoke()), TimeSpan.FromSeconds(60));
-        Assert.Equal(TrapCode.Interrupted, trap.Code);
-    }
-
-    [Fact]
-    public void FuelRunsOut()
-    {
-        using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline, ConsumeFuel = true });
-        Instance instance = Instantiate(host, Calls);
-        host.Store.SetFuel(10_000);
-        Assert.Equal(TrapCode.OutOfFuel, Assert.Throws<TrapException>(() => instance.GetAction("spin").Invoke()).Code);
-        Assert.Equal(0, host.Store.GetFuel());
-        host.Store.SetFuel(1_000_000);
-        Assert.Equal(55, instance.GetFunction<int, int>("fib").Invoke(10));
-        Assert.True(host.Store.GetFuel() < 1_000_000);
-    }
-
-    [Fact]
     public void LazyCompilationCompilesOnFirstCall()
     {
         var observer = new RecordingObserver();
         using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline, Compilation = CompilationMode.Lazy, CodeObserver = observer });
-        Instance instance = Instantiate(host, Calls);
+        Instance instance = Instantiate(host, CallTests.Calls);
         Assert.Empty(instance.Module.CompiledFunctions);
         Assert.Equal(6765, instance.GetFunction<int, int>("fib").Invoke(20));
         Assert.Equal(["calls!fib"], instance.Module.CompiledFunctions.Select(f => f.Name));
@@ -470,7 +297,7 @@ public class BaselineExecutionTests
     {
         var observer = new RecordingObserver();
         using var host = new TestHost(new EngineOptions { Tier = Tier.Baseline, CodeObserver = observer });
-        Instance instance = Instantiate(host, Calls);
+        Instance instance = Instantiate(host, CallTests.Calls);
         foreach (string name in new[] { "even", "odd", "fib", "viaHost", "div", "outer", "spin" })
         {
             CodeSymbol s = Assert.Single(observer.Symbols, s => s.Name == "calls!" + name);

@@ -7,21 +7,35 @@ namespace Kiln.Tests.Differential;
 /// The observable behaviour of one module run as text lines, in the format both Kiln's
 /// <see cref="TraceRecorder"/> and the node runner print: <c>instantiate ok</c>, then per call
 /// <c>call NAME</c>, any <c>log TYPE:VALUE</c> lines, <c>result ...</c> or <c>trap KIND</c>, and
-/// <c>mem PAGES HASH</c>. Floats print as raw bits except NaNs, which print as <c>nan</c> because
-/// their bits are not deterministic across engines (Spec 4.3.3: NaN propagation).
+/// <c>mem PAGES HASH</c>. Floats print as raw bits except NaNs: the node runner prints <c>nan</c>,
+/// because NaN bits are not deterministic across engines (Spec 4.3.3: NaN propagation), while
+/// Kiln's recorder prints <c>nan:BITS</c>, because Kiln's own tiers must agree on them bit for bit.
+/// <see cref="FoldNaNBits"/> turns the second form into the first where an outside engine is compared.
 /// </summary>
 internal static class Trace
 {
-    public static string FormatValue(Value v) => v.Type switch
+    /// <summary>A value as the node runner prints it: every NaN is <c>nan</c>.</summary>
+    public static string FormatValue(Value v) => FormatValue(v, nanBits: false);
+
+    /// <summary>A value with NaN bits kept (<c>f32:nan:7fc00000</c>), as Kiln's tiers are compared with each other.</summary>
+    public static string FormatValue(Value v, bool nanBits) => v.Type switch
     {
         ValType.I32 => "i32:" + v.AsI32().ToString(CultureInfo.InvariantCulture),
         ValType.I64 => "i64:" + v.AsI64().ToString(CultureInfo.InvariantCulture),
-        ValType.F32 => "f32:" + (float.IsNaN(v.AsF32()) ? "nan" : v.AsF32Bits().ToString("x8", CultureInfo.InvariantCulture)),
-        ValType.F64 => "f64:" + (double.IsNaN(v.AsF64()) ? "nan" : v.AsF64Bits().ToString("x16", CultureInfo.InvariantCulture)),
+        ValType.F32 => "f32:" + (float.IsNaN(v.AsF32()) ? NaN(v.AsF32Bits().ToString("x8", CultureInfo.InvariantCulture), nanBits) : v.AsF32Bits().ToString("x8", CultureInfo.InvariantCulture)),
+        ValType.F64 => "f64:" + (double.IsNaN(v.AsF64()) ? NaN(v.AsF64Bits().ToString("x16", CultureInfo.InvariantCulture), nanBits) : v.AsF64Bits().ToString("x16", CultureInfo.InvariantCulture)),
         ValType.FuncRef => v.IsNull ? "funcref:null" : "funcref:func",
         ValType.ExternRef => v.IsNull ? "externref:null" : "externref:value",
         _ => "v128:" + v.AsV128(),
     };
+
+    private static string NaN(string bits, bool keepBits) => keepBits ? "nan:" + bits : "nan";
+
+    /// <summary>The line with every <c>nan:BITS</c> written <c>nan</c>, as an engine outside Kiln prints it.</summary>
+    public static string FoldNaNBits(string line) =>
+        line.Contains(":nan:", StringComparison.Ordinal) ? s_nanBits.Replace(line, ":nan") : line;
+
+    private static readonly System.Text.RegularExpressions.Regex s_nanBits = new(":nan:[0-9a-f]+", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     /// <summary>Trap kinds shared with the node runner, which maps V8's messages onto the same names.</summary>
     public static string TrapKind(TrapCode code) => code switch

@@ -4,20 +4,22 @@ namespace Kiln.Tests.Differential;
 /// Compares a trace with the oracle's. Lines must be equal except where engines may legitimately
 /// differ: call stack exhaustion depends on each engine's stack size, so once either side reports
 /// <c>trap stack</c> nothing after it is compared; a rejected module compares by its first word
-/// only (engines word errors differently). NaN bits are already folded into <c>nan</c> by the
-/// trace format, but a NaN stored to memory shows in its hash, and from there in anything that
-/// loads the bytes back as integers: for modules not instrumented with <c>--denan</c>, a first
-/// difference in a memory hash ends the comparison (such modules still compare everything up to
-/// it; instrumented ones compare everything).
+/// only (engines word errors differently). NaN bits may differ between engines (Spec 4.3.3): logged
+/// and returned NaNs then compare as <c>nan</c> whatever their bits (<c>foldNaNBits</c>), and since a
+/// NaN stored to memory shows in its hash, and from there in anything that loads the bytes back as
+/// integers, for modules not instrumented with <c>--denan</c> (<c>nanBitsMayDiffer</c>) a first
+/// difference in a memory hash ends the comparison (they still compare everything up to it). Kiln's
+/// tiers compared with each other fold nothing: NaN bits must agree too.
 /// </summary>
 internal static class TraceComparison
 {
-    /// <summary>Null when the traces agree, else where and how they first differ.</summary>
+    /// <summary>Null when the traces agree, else where and how they first differ; logged and returned NaNs compare as <c>nan</c>.</summary>
     public static string? Compare(IReadOnlyList<string> oracle, IReadOnlyList<string> other, bool nanBitsMayDiffer = false) =>
-        Compare(oracle, other, nanBitsMayDiffer, out _);
+        Compare(oracle, other, nanBitsMayDiffer, foldNaNBits: true, out _);
 
+    /// <param name="foldNaNBits">Compare logged and returned NaNs as <c>nan</c>, whatever their bits (false: the bits must agree).</param>
     /// <param name="stoppedAtNanMemory">True when the comparison ended early at a memory hash that NaN bits may explain.</param>
-    public static string? Compare(IReadOnlyList<string> oracle, IReadOnlyList<string> other, bool nanBitsMayDiffer, out bool stoppedAtNanMemory)
+    public static string? Compare(IReadOnlyList<string> oracle, IReadOnlyList<string> other, bool nanBitsMayDiffer, bool foldNaNBits, out bool stoppedAtNanMemory)
     {
         stoppedAtNanMemory = false;
         string lastCall = "(instantiation)";
@@ -26,6 +28,11 @@ internal static class TraceComparison
         {
             string? a = i < oracle.Count ? oracle[i] : null;
             string? b = i < other.Count ? other[i] : null;
+            if (foldNaNBits)
+            {
+                a = a is null ? null : Trace.FoldNaNBits(a);
+                b = b is null ? null : Trace.FoldNaNBits(b);
+            }
             if (a == "trap stack" || b == "trap stack")
             {
                 return null;

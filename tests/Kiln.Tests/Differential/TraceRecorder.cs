@@ -7,8 +7,8 @@ namespace Kiln.Tests.Differential;
 
 /// <summary>
 /// Runs a module on one Kiln tier following a <see cref="CallPlan"/> and records its
-/// <see cref="Trace"/>. Kiln's documented error types become trace lines (a module error, an
-/// unsupported feature, a trap); any other exception escapes, because bad input must never
+/// <see cref="Trace"/>, NaN bits included. Kiln's documented error types become trace lines (a module
+/// error, an unsupported feature, a trap); any other exception escapes, because bad input must never
 /// produce one. A watchdog interrupts a run that exceeds its time budget.
 /// </summary>
 internal static class TraceRecorder
@@ -52,14 +52,16 @@ internal static class TraceRecorder
         Record(model, plan, new EngineOptions { Tier = tier }, fuel: null, budget);
 
     /// <summary>Records a run with the given engine options; <paramref name="fuel"/> (when the options consume fuel) bounds every call.</summary>
-    public static List<string> Record(WasmModule model, CallPlan plan, EngineOptions options, long? fuel, TimeSpan budget)
+    /// <param name="binary">The module's bytes: when given, the module is created from them (<see cref="Module.FromBinary"/>,
+    /// the embedder's path through the runtime's own decoder and validator) instead of from <paramref name="model"/>.</param>
+    public static List<string> Record(WasmModule model, CallPlan plan, EngineOptions options, long? fuel, TimeSpan budget, byte[]? binary = null)
     {
         var trace = new List<string>();
         using var engine = new Engine(options);
         Module module;
         try
         {
-            module = Module.FromWasmModule(engine, model, "fuzz");
+            module = binary is null ? Module.FromWasmModule(engine, model, "fuzz") : Module.FromBinary(engine, binary, "fuzz");
         }
         catch (UnsupportedFeatureException e)
         {
@@ -78,7 +80,7 @@ internal static class TraceRecorder
         {
             ValType type = t switch { "i32" => ValType.I32, "i64" => ValType.I64, "f32" => ValType.F32, "f64" => ValType.F64, _ => ValType.V128 };
             linker.DefineFunction("fuzzing-support", "log-" + t, new FuncType([type], []),
-                (_, args, _) => trace.Add("log " + Trace.FormatValue(args[0])));
+                (_, args, _) => trace.Add("log " + Trace.FormatValue(args[0], nanBits: true)));
         }
 
         if (fuel is { } startFuel)
@@ -120,7 +122,7 @@ internal static class TraceRecorder
             try
             {
                 Value[] results = func.Invoke(call.Arguments);
-                trace.Add("result" + string.Concat(results.Select(r => " " + Trace.FormatValue(r))));
+                trace.Add("result" + string.Concat(results.Select(r => " " + Trace.FormatValue(r, nanBits: true))));
             }
             catch (TrapException e)
             {

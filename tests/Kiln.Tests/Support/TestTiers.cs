@@ -6,7 +6,9 @@ namespace Kiln.Tests.Support;
 /// </summary>
 internal static class TestTiers
 {
-    public static TheoryData<string> All => new() { "interp", "baseline", "baseline-lazy" };
+    public static readonly string[] Names = ["interp", "baseline", "baseline-lazy"];
+
+    public static TheoryData<string> All => new(Names);
 
     public static EngineOptions Options(string tier) => tier switch
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Kiln.Wasm.Binary;
 using Kiln.Wasm.Text;
@@ -15,7 +14,7 @@ namespace Kiln.Wasm.Tests.Text;
 /// </summary>
 public sealed class WabtDifferentialTests(ITestOutputHelper output)
 {
-    internal static readonly string? Wast2Json = FindTool("wast2json");
+    internal static readonly string? Wast2Json = ExternalTools.Find("wast2json");
 
     /// <summary>Modules where Kiln deliberately encodes differently from wabt 1.0.32, with the reason.</summary>
     private static readonly Dictionary<string, string> s_divergences = new()
@@ -35,17 +34,14 @@ public sealed class WabtDifferentialTests(ITestOutputHelper output)
         try
         {
             string json = Path.Combine(dir, "out.json");
-            var psi = new ProcessStartInfo(Wast2Json, [path, "-o", json]) { RedirectStandardError = true, RedirectStandardOutput = true };
-            using (Process p = Process.Start(psi)!)
             {
-                p.StandardError.ReadToEnd();
-                p.WaitForExit();
+                int exitCode = ExternalTools.Run(Wast2Json, [path, "-o", json], TimeSpan.FromMinutes(2)).ExitCode;
                 // wabt 1.0.32 predates parts of the 2.0 suite; only the scripts known to be beyond it are
                 // not compared, so a wabt that suddenly fails on every script cannot pass unnoticed.
                 bool known = Validation.SpecValidationTests.WabtCannotParse.Contains(fileName);
-                if (p.ExitCode != 0)
+                if (exitCode != 0)
                 {
-                    Assert.True(known, $"wast2json failed ({p.ExitCode}) on {fileName}, which is not among the scripts wabt cannot read");
+                    Assert.True(known, $"wast2json failed ({exitCode}) on {fileName}, which is not among the scripts wabt cannot read");
                     output.WriteLine($"wabt cannot read {fileName}");
                     return;
                 }
@@ -116,19 +112,6 @@ public sealed class WabtDifferentialTests(ITestOutputHelper output)
             Directory.Delete(dir, recursive: true);
         }
     }
-
-    private static string? FindTool(string name)
-    {
-        foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
-        {
-            string candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        return null;
-    }
 }
 
 /// <summary>A spec-suite theory that also needs wabt: skipped with a reason when either is absent (unless CI=true).</summary>
@@ -136,7 +119,7 @@ public sealed class WabtTheoryAttribute : TheoryAttribute
 {
     public WabtTheoryAttribute()
     {
-        if (SpecSuite.IsCi)
+        if (ExternalTools.InCi)
         {
             return;
         }

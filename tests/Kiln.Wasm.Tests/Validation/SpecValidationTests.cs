@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Kiln.Wasm.Binary;
 using Kiln.Wasm.Tests.Binary;
@@ -136,32 +135,21 @@ public class SpecValidationTests
 /// <summary>Runs wabt's <c>wast2json</c>, when installed.</summary>
 internal static class Wabt
 {
-    private static readonly Lazy<bool> s_available = new(() => Run("--version", out _));
+    private static readonly Lazy<bool> s_available = new(() => Run(["--version"], out _));
 
     public static bool IsAvailable => s_available.Value;
 
-    public static bool Wast2Json(string script, string output) => Run($"--no-check \"{script}\" -o \"{output}\"", out _);
+    public static bool Wast2Json(string script, string output) => Run(["--no-check", script, "-o", output], out _);
 
-    private static bool Run(string arguments, out string stderr)
+    private static bool Run(string[] arguments, out string stderr)
     {
-        try
-        {
-            using var process = Process.Start(new ProcessStartInfo("wast2json", arguments)
-            {
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-                UseShellExecute = false,
-            })!;
-            process.StandardOutput.ReadToEnd();
-            stderr = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            return process.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
+        if (ExternalTools.Find("wast2json") is not { } wast2json)
         {
             stderr = "wast2json not found";
             return false;
         }
+        (int exit, _, stderr) = ExternalTools.Run(wast2json, arguments, TimeSpan.FromMinutes(2));
+        return exit == 0;
     }
 }
 
@@ -170,7 +158,7 @@ public sealed class WabtTheoryAttribute : TheoryAttribute
 {
     public WabtTheoryAttribute()
     {
-        if (SpecSuite.Directory is null && !SpecSuite.IsCi)
+        if (SpecSuite.Directory is null && !ExternalTools.InCi)
         {
             Skip = SpecSuite.SkipReason;
         }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using Xunit;
 
-namespace Kiln.Tests.Support;
+namespace Kiln.TestSupport;
 
 /// <summary>What a finished outside program printed; deconstructs to (exit, stdout, stderr) or (exit, both).</summary>
 internal readonly record struct ProcessResult(int ExitCode, string Stdout, string Stderr)
@@ -13,9 +14,10 @@ internal readonly record struct ProcessResult(int ExitCode, string Stdout, strin
 }
 
 /// <summary>
-/// The one place the tests find and run outside programs (gdb, perf, binaryen's wasm-opt, node, the
-/// Kiln.GdbProbe program) with a time limit. Tests that need a missing tool are skipped with a
-/// message naming it, except in CI (<c>CI=true</c>), where they run and fail so a broken setup is noticed.
+/// The one place the tests of every project find and run outside programs (gdb, perf, readelf, binaryen's wasm-opt,
+/// node, wabt, the probe programs, the kiln CLI) with a time limit. This file is linked into each test project
+/// (tests/Shared). Tests that need a missing tool are skipped with a message naming it, except in CI (<c>CI=true</c>),
+/// where they run and fail: CI installs the tools (scripts/install-deps.sh), so a missing one there is a broken setup.
 /// </summary>
 internal static class ExternalTools
 {
@@ -27,6 +29,7 @@ internal static class ExternalTools
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
+    /// <summary>The full path of <paramref name="name"/> on PATH, or null.</summary>
     public static string? Find(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
@@ -48,22 +51,36 @@ internal static class ExternalTools
         return missing.Length == 0 || InCi ? null : $"not installed: {string.Join(", ", missing)} (scripts/install-deps.sh installs them)";
     }
 
+    /// <summary>The dotnet host that runs child .NET programs (the probes, the kiln CLI).</summary>
     public static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : Require("dotnet");
 
-    public static string ProbeDll
+    /// <summary>An assembly the test project copies beside the tests by referencing its project (a probe program, kiln.dll).</summary>
+    public static string BesideTests(string fileName)
     {
-        get
-        {
-            string probe = Path.Combine(AppContext.BaseDirectory, "Kiln.GdbProbe.dll");
-            Assert.True(File.Exists(probe), $"{probe} is missing: the test project references Kiln.GdbProbe to copy it here");
-            return probe;
-        }
+        string path = Path.Combine(AppContext.BaseDirectory, fileName);
+        Assert.True(File.Exists(path), $"{path} is missing: the test project references its project to copy it here");
+        return path;
     }
 
-    /// <summary>Runs a program to completion, without the environment that would change how a .NET child runs its code.</summary>
-    public static ProcessResult Run(string file, IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Runs a program to completion, without the environment that would change how a .NET child runs its code: the
+    /// runtime's own perf map would conflict with Kiln's, <c>KILN_CODE_MEMORY</c> would override the code-memory
+    /// strategy a test chose, and a crash dump only costs time. Throws <see cref="TimeoutException"/> past <paramref name="timeout"/>.
+    /// </summary>
+    public static ProcessResult Run(string file, IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null,
+        string? workingDirectory = null, byte[]? input = null)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        if (workingDirectory is not null)
+        {
+            start.WorkingDirectory = workingDirectory;
+        }
         foreach (string arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -78,6 +95,11 @@ internal static class ExternalTools
         using Process process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {file}");
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (input is not null)
+        {
+            process.StandardInput.BaseStream.Write(input);
+        }
+        process.StandardInput.Close();
         if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
@@ -123,7 +145,10 @@ public sealed class ToolTheoryAttribute : TheoryAttribute
     }
 }
 
-/// <summary>A fact needing <c>perf record</c> to sample: skipped with perf's answer where the kernel forbids it, CI included.</summary>
+/// <summary>
+/// A fact needing <c>perf record</c> to sample. Kernels may forbid it (perf_event_paranoid, seccomp in containers), CI
+/// included, so it is skipped with perf's own answer when a trial recording fails.
+/// </summary>
 public sealed class PerfSamplingFactAttribute : FactAttribute
 {
     private static readonly Lazy<string?> s_whyNot = new(() =>
