@@ -40,20 +40,34 @@ internal static unsafe partial class Executor
         {
             Run(store, stack, func, slots, entryDepth);
         }
-        catch (TrapException trap)
+        catch (TrapException trap) when (AddFrames(trap, store, stack, entryDepth))
         {
-            for (int d = stack.Depth; d > entryDepth; d--)
-            {
-                Func f = store.GetFunction(stack.Frames[d].CalleeId);
-                trap.AddFrame(new WasmFrame(f.Instance!.Module.Name, f.Code!.Index.Value, f.Code.Name));
-            }
-            throw;
+            // Never reached: the filter records the frames and lets the trap pass.
         }
         finally
         {
             stack.Depth = entryDepth;
             stack.Top = savedTop;
         }
+    }
+
+    /// <summary>
+    /// Adds the interpreted frames of this activation to a trap's backtrace, from an exception
+    /// filter: the filter runs before anything unwinds and returns false, so the trap travels on
+    /// without being caught. A catch-and-rethrow at every nested activation (host functions that
+    /// call back into Wasm) would start a new dispatch on top of the still-deep stack each time and
+    /// overflow it, which kills the process.
+    /// </summary>
+    private static bool AddFrames(TrapException trap, Store store, InterpreterStack stack, int entryDepth)
+    {
+        for (int d = stack.Depth; d > entryDepth; d--)
+        {
+            Func f = store.GetFunction(stack.Frames[d].CalleeId);
+            trap.AddFrame(new WasmFrame(f.Instance!.Module.Name, f.Code!.Index.Value, f.Code.Name));
+        }
+        // The outer activation's filter runs next, before this one's finally: it must start below these frames.
+        stack.Depth = entryDepth;
+        return false;
     }
 
     /// <summary>Calls a host function; any exception but a trap becomes a trap that wraps it.</summary>
@@ -64,11 +78,8 @@ internal static unsafe partial class Executor
         {
             callee.Host!(new Caller(store, caller), slots);
         }
-        catch (TrapException)
-        {
-            throw;
-        }
-        catch (Exception e)
+        // A trap passes untouched (a filter, not catch-and-rethrow: see AddFrames).
+        catch (Exception e) when (e is not TrapException)
         {
             throw new TrapException(TrapCode.HostError, $"host function {callee} threw {e.GetType().Name}: {e.Message}", e);
         }
