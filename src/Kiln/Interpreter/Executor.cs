@@ -34,6 +34,13 @@ internal static unsafe partial class Executor
         {
             throw new TrapException(TrapCode.CallStackExhausted);
         }
+        // Every tier charges a function's entry (compiled code in its prologue; the loop below at its call
+        // instruction), so an entry from the host or from compiled code costs one unit here too.
+        VmStoreContext* context = store.Context;
+        if (context->Interrupt != 0 | --context->Fuel < 0)
+        {
+            CheckEntry(context, func);
+        }
         int entryDepth = stack.Depth;
         ulong* savedTop = stack.Top;
         try
@@ -49,6 +56,26 @@ internal static unsafe partial class Executor
             stack.Depth = entryDepth;
             stack.Top = savedTop;
         }
+    }
+
+    /// <summary>An interrupt or fuel trap at a function's entry names that function, as a compiled prologue's does.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CheckEntry(VmStoreContext* context, Func func)
+    {
+        try
+        {
+            CheckInterrupt(context);
+        }
+        catch (TrapException trap) when (AddFrame(trap, func))
+        {
+            // Never reached (the filter returns false).
+        }
+    }
+
+    private static bool AddFrame(TrapException trap, Func func)
+    {
+        trap.AddFrame(new WasmFrame(func.Instance!.Module.Name, func.Code!.Index.Value, func.Code.Name));
+        return false;
     }
 
     /// <summary>
