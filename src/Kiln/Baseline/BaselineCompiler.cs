@@ -44,7 +44,6 @@ internal sealed unsafe partial class BaselineCompiler
     private const int WideSlotSize = 16;
 
     private readonly WasmModule _module;
-    private readonly ValidationContext _context;
     private readonly int[] _signatureIds;
     private readonly VmOffsets _offsets;
     private readonly bool _fuel;
@@ -80,7 +79,6 @@ internal sealed unsafe partial class BaselineCompiler
     public BaselineCompiler(ValidationContext context, int[] signatureIds, bool consumeFuel, CpuFeatures features)
     {
         WasmModule module = context.Module;
-        _context = context;
         _module = module;
         _signatureIds = signatureIds;
         _fuel = consumeFuel;
