@@ -45,7 +45,6 @@ internal sealed unsafe partial class BaselineCompiler
     private const int WideSlotSize = 16;
 
     private readonly WasmModule _module;
-    private readonly ValidationContext _context;
     private readonly VmOffsets _offsets;
     private readonly bool _fuel;
     private readonly bool _hasMemory;
@@ -80,7 +79,6 @@ internal sealed unsafe partial class BaselineCompiler
     public BaselineCompiler(ValidationContext context, bool consumeFuel, CpuFeatures features)
     {
         WasmModule module = context.Module;
-        _context = context;
         _module = module;
         _fuel = consumeFuel;
         _offsets = VmOffsets.For(module);

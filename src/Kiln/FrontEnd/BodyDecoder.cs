@@ -17,8 +17,8 @@ namespace Kiln.FrontEnd;
 /// Dead code: after br, br_table, return or unreachable the rest of the frame cannot run (spec 3.3.8 types it
 /// stack-polymorphically). <see cref="Next"/> decodes it but hands the tier only what closes it: the frame's own
 /// else or end, with <see cref="ControlStack{TTierData}.Unreachable"/> set. Blocks opened inside dead code are
-/// followed by nesting count alone and never reach the tier, and nothing of it is checked or compiled. The generic type makes every call direct and
-/// inlinable for the tier's struct.
+/// followed by nesting count alone and never reach the tier, and nothing of it is checked or compiled. The generic
+/// type makes every call direct and inlinable for the tier's struct.
 /// </remarks>
 internal sealed class BodyDecoder<TTierData>
     where TTierData : struct

@@ -170,4 +170,33 @@ public class BodyDecoderTests
 
         Assert.Equal("return, end dead", trace);
     }
+
+    [Fact]
+    public void EachFunctionGetsItsOwnSignatureLocalsAndFunctionFrame()
+    {
+        WasmModule model = TextParser.ParseModule("""
+            (module
+              (func (import "m" "f"))
+              (func (param i64) (result f32) (local i32 i32) (f32.const 1))
+              (func (param v128) (local f64)))
+            """);
+        var decoder = new BodyDecoder<Probe>(new IndexSpaces(ModuleValidator.Validate(model)));
+
+        decoder.Begin(0);
+        Assert.Equal(1u, decoder.FunctionIndex);
+        Assert.Equal(3, decoder.LocalCount);
+        Assert.Equal([ValType.I64, ValType.I32, ValType.I32], decoder.LocalTypes.AsSpan(0, 3).ToArray());
+        Assert.Equal(1, decoder.Controls.Count);
+        Assert.Equal(FrameKind.Function, decoder.Controls.Top.Kind);
+        Assert.Equal([ValType.F32], decoder.Controls.Top.BranchTypes);
+        decoder.Controls.Push(FrameKind.Block, 0, [], []);
+
+        // Abandoned half way (a tier that threw): the next function starts afresh.
+        decoder.Begin(1);
+        Assert.Equal(2u, decoder.FunctionIndex);
+        Assert.Equal([ValType.V128, ValType.F64], decoder.LocalTypes.AsSpan(0, decoder.LocalCount).ToArray());
+        Assert.Equal(1, decoder.Controls.Count);
+        Assert.Empty(decoder.Controls.Top.Results);
+        Assert.False(decoder.Controls.Unreachable);
+    }
 }
