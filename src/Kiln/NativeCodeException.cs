@@ -6,8 +6,8 @@ namespace Kiln;
 /// changes, address space running out) or the profiler and debugger integrations (<c>DOTNET_PerfMapEnabled</c>
 /// contradicting <see cref="EngineOptions.Profiler"/>, a perf map or jitdump file that cannot be written). Raised by
 /// <see cref="Engine"/>'s constructor and <see cref="Engine.DescribeCodeMemory"/> (<see cref="NativeCodeFacility.CodeMemory"/>
-/// and <see cref="NativeCodeFacility.Diagnostics"/>) and by module creation on a compiling tier, before any Wasm code
-/// runs. <see cref="Exception.InnerException"/> holds the compiler layer's own exception, whose type is not part of
+/// and <see cref="NativeCodeFacility.Diagnostics"/>), by module creation on a compiling tier, before any Wasm code
+/// runs, and (<see cref="CompilationMode.Lazy"/>) by the first call of a function, which compiles it. <see cref="Exception.InnerException"/> holds the compiler layer's own exception, whose type is not part of
 /// the API.
 /// </summary>
 public sealed class NativeCodeException : Exception

@@ -210,7 +210,8 @@ internal static unsafe class CompiledRuntime
         {
             Instance instance = CompiledHelpers.InstanceOf(vmctx);
             ModuleCode code = instance.Module.Code ?? throw new InternalErrorException("a lazy stub ran for a module without compiled code");
-            return code.EnsureCompiled(definedIndex);
+            // A code-memory or diagnostics failure reaches the embedder as the API's own exception, as at module creation.
+            return NativeCodeException.Translate(() => code.EnsureCompiled(definedIndex));
         }
         catch (Exception e)
         {
