@@ -57,7 +57,7 @@ public sealed partial class Engine : IDisposable
     /// </summary>
     internal Compiled.IFunctionCompiler CreateCompiler(Compiled.CompilerSetup setup) => Options.Tier switch
     {
-        Tier.Baseline => new Baseline.BaselineCompiler(setup.Context, setup.ConsumeFuel, Jit.X64.CpuFeatures.Host)
+        Tier.Baseline => new Baseline.BaselineCompiler(setup.Spaces, setup.ConsumeFuel, Jit.X64.CpuFeatures.Host)
         {
             RecordsLines = setup.RecordsLines,
             GuardPages = setup.GuardPages,

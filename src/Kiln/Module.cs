@@ -36,7 +36,9 @@ public sealed partial class Module
             SignatureIds[i] = engine.GetSignatureId(model.Types[i]);
         }
         CheckSupported(model);
-        var translator = new Translator(context, SignatureIds);
+        // One resolution of the index spaces for every tier that compiles this module.
+        var spaces = new Kiln.FrontEnd.IndexSpaces(context);
+        var translator = new Translator(spaces, SignatureIds);
         Functions = new InterpretedFunction?[model.Bodies.Count];
         if (model.Bodies.Count != model.FunctionTypeIndices.Count)
         {
@@ -49,7 +51,7 @@ public sealed partial class Module
             {
                 interpreted[i] = engine.Options.InterpretFunction?.Invoke((uint)(model.ImportedFunctionCount + i)) == true;
             }
-            Code = ModuleCode.Compile(engine, context, Name, interpreted);
+            Code = ModuleCode.Compile(engine, spaces, Name, interpreted);
         }
         for (int i = 0; i < Functions.Length; i++)
         {

@@ -76,15 +76,15 @@ internal sealed unsafe partial class BaselineCompiler
     private bool _memoryRegistersStale;
     private FuncType _signature = FuncType.Empty;
 
-    public BaselineCompiler(ValidationContext context, bool consumeFuel, CpuFeatures features)
+    public BaselineCompiler(IndexSpaces spaces, bool consumeFuel, CpuFeatures features)
     {
-        WasmModule module = context.Module;
+        WasmModule module = spaces.Module;
         _module = module;
         _fuel = consumeFuel;
         _offsets = VmOffsets.For(module);
         _asm = new Assembler(features, 1 << 16);
         // Index spaces resolved once per module (the shared front end's), so the per-instruction path never walks the imports.
-        _spaces = new IndexSpaces(context);
+        _spaces = spaces;
         _functionTypes = _spaces.FunctionTypes;
         _importedFunctions = _spaces.ImportedFunctionCount;
         _hasMemory = _spaces.HasMemory;

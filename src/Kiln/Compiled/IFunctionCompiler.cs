@@ -18,13 +18,13 @@ internal interface IFunctionCompiler
 }
 
 /// <summary>What a compiler is given besides the bodies: the engine's choices that shape the code.</summary>
-/// <param name="Context">The validated module (the only model a compiler ever sees).</param>
+/// <param name="Spaces">The validated module's index spaces, shared by every tier (the only model a compiler ever sees).</param>
 /// <param name="Interpreted">Per defined function: true when it runs on the interpreter (called through its slot, never the code table).</param>
 /// <param name="ConsumeFuel">Count fuel at function entries and loop headers.</param>
 /// <param name="GuardPages">Leave memory bounds checks to guard pages (record trap sites instead).</param>
 /// <param name="RecordsLines">Record a line table per function (someone observes the code).</param>
 internal sealed record CompilerSetup(
-    Kiln.Wasm.Validation.ValidationContext Context,
+    Kiln.FrontEnd.IndexSpaces Spaces,
     bool[] Interpreted,
     bool ConsumeFuel,
     bool GuardPages,

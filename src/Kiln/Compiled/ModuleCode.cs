@@ -45,14 +45,14 @@ internal sealed unsafe class ModuleCode
     private readonly object _lock = new();
     private IFunctionCompiler? _lazyCompiler;
 
-    private ModuleCode(Engine engine, ValidationContext context, string? moduleName, bool[] interpreted)
+    private ModuleCode(Engine engine, Kiln.FrontEnd.IndexSpaces spaces, string? moduleName, bool[] interpreted)
     {
-        WasmModule model = context.Module;
+        WasmModule model = spaces.Module;
         _engine = engine;
         _model = model;
         _moduleName = moduleName;
         _interpreted = interpreted;
-        _setup = new CompilerSetup(context, interpreted, engine.Options.ConsumeFuel, engine.UsesGuardPages, engine.CodeObserver is not null);
+        _setup = new CompilerSetup(spaces, interpreted, engine.Options.ConsumeFuel, engine.UsesGuardPages, engine.CodeObserver is not null);
         int n = model.FunctionTypeIndices.Count;
         _table = (nint*)NativeMemory.AllocZeroed((nuint)Math.Max(8, 8 * n));
         _code = new nint[n];
@@ -88,9 +88,9 @@ internal sealed unsafe class ModuleCode
     public nint GetTrampoline(uint typeIndex) => _trampolines[typeIndex];
 
     /// <summary>Compiles the validated module's functions (all now, or stubs for later) and installs them.</summary>
-    public static ModuleCode Compile(Engine engine, ValidationContext context, string? moduleName, bool[] interpreted)
+    public static ModuleCode Compile(Engine engine, Kiln.FrontEnd.IndexSpaces spaces, string? moduleName, bool[] interpreted)
     {
-        var module = new ModuleCode(engine, context, moduleName, interpreted);
+        var module = new ModuleCode(engine, spaces, moduleName, interpreted);
         module.CompileInitialBatch(engine.Options.Compilation == CompilationMode.Lazy);
         return module;
     }

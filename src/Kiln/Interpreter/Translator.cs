@@ -68,11 +68,11 @@ internal sealed partial class Translator
     /// <summary>Code length right after that instruction; the result is "fresh" only if nothing followed.</summary>
     private int _lastResultEnd = -1;
 
-    public Translator(ValidationContext context, int[] signatureIds)
+    public Translator(IndexSpaces spaces, int[] signatureIds)
     {
-        _module = context.Module;
+        _module = spaces.Module;
         _signatureIds = signatureIds;
-        _spaces = new IndexSpaces(context);
+        _spaces = spaces;
         _decoder = new BodyDecoder<Frame>(_spaces);
         _controls = _decoder.Controls;
     }

@@ -142,13 +142,13 @@ public class BaselineSimdTests
         using var host = new TestHost();
         WasmModule model = Module.FromText(host.Engine, Wat).ToWasmModule();
         ValidationContext context = ModuleValidator.Validate(model);
-        var plain = new BaselineCompiler(context, consumeFuel: false, new CpuFeatures(CpuFeature.Sse3 | CpuFeature.Ssse3));
+        var plain = new BaselineCompiler(new Kiln.FrontEnd.IndexSpaces(context), consumeFuel: false, new CpuFeatures(CpuFeature.Sse3 | CpuFeature.Ssse3));
         plain.BeginBatch();
         UnsupportedFeatureException e = Assert.Throws<UnsupportedFeatureException>(() => plain.CompileFunction(0, out _, out _));
         Assert.Contains("SSE4.1", e.Message, StringComparison.Ordinal);
 
         // The same function compiles where the CPU has what SIMD needs.
-        var full = new BaselineCompiler(context, consumeFuel: false, CpuFeatures.All);
+        var full = new BaselineCompiler(new Kiln.FrontEnd.IndexSpaces(context), consumeFuel: false, CpuFeatures.All);
         full.BeginBatch();
         full.CompileFunction(0, out _, out _);
     }
