@@ -51,6 +51,10 @@ public sealed partial class FunctionValidator
     private long[] _localWeight = new long[32];
     private int _loopDepth;
     private long _useWeight = 1;
+    // Per local: 0 not accessed yet, 1 first accessed by a write at the top level of reachable code, 2 otherwise
+    // (FunctionBody.WrittenFirst).
+    private byte[] _localFirst = new byte[32];
+    private bool _anyWrittenFirst;
     // Whether a v128 value ever reaches the operand stack (FunctionBody.UsesV128).
     private bool _usesV128;
 
@@ -110,6 +114,7 @@ public sealed partial class FunctionValidator
         {
             _locals = new ValType[Math.Max(total, _locals.Length * 2)];
             _localWeight = new long[_locals.Length];
+            _localFirst = new byte[_locals.Length];
         }
         _type.Params.CopyTo(_locals, 0);
         int n = _type.Params.Length;
@@ -120,6 +125,8 @@ public sealed partial class FunctionValidator
         }
         _localCount = n;
         _localWeight.AsSpan(0, n).Clear();
+        _localFirst.AsSpan(0, n).Clear();
+        _anyWrittenFirst = false;
         _loopDepth = 0;
         _useWeight = 1;
         _usesV128 = false;
@@ -148,10 +155,47 @@ public sealed partial class FunctionValidator
         }
         _body!.HotLocals = HotLocals();
         _body.UsesV128 = _usesV128;
+        _body.WrittenFirst = WrittenFirst();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void CountLocalUse(uint index) => _localWeight[index] += _useWeight;
+    private void CountLocalGet(uint index)
+    {
+        _localWeight[index] += _useWeight;
+        if (_localFirst[index] == 0)
+        {
+            _localFirst[index] = 2;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CountLocalSet(uint index)
+    {
+        _localWeight[index] += _useWeight;
+        if (_localFirst[index] == 0)
+        {
+            // Only the function's own frame is open and the write is reachable: every path to any later instruction
+            // passes through it (no enclosing block can be left early, no enclosing loop can come back before it).
+            bool first = _controlCount == 1 && !_unreachable;
+            _localFirst[index] = first ? (byte)1 : (byte)2;
+            _anyWrittenFirst |= first;
+        }
+    }
+
+    /// <summary>Which locals are written before any read can happen (<see cref="FunctionBody.WrittenFirst"/>), or null for none.</summary>
+    private bool[]? WrittenFirst()
+    {
+        if (!_anyWrittenFirst)
+        {
+            return null;
+        }
+        bool[] result = _body!.WrittenFirst is { } previous && previous.Length == _localCount ? previous : new bool[_localCount];
+        for (int i = 0; i < _localCount; i++)
+        {
+            result[i] = _localFirst[i] == 1;
+        }
+        return result;
+    }
 
     /// <summary>The locals with weight of at least 2, busiest first, at most <see cref="FunctionBody.HotLocalLimit"/> of each class.</summary>
     private int[] HotLocals()

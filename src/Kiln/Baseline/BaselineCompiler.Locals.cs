@@ -44,6 +44,8 @@ internal sealed unsafe partial class BaselineCompiler
     private int _nextSetLocal = -1;
     // The pinned local whose register the current instruction computes into, or -1.
     private int _fused = -1;
+    // FunctionBody.WrittenFirst of the body being compiled: locals written before any read, which need no zeroing.
+    private bool[]? _writtenFirst;
 
     /// <summary>Whether <paramref name="v"/> reads a local that lives in a register (then <see cref="Val.Reg"/> is that register).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -72,6 +74,7 @@ internal sealed unsafe partial class BaselineCompiler
             _pinnedBit = new byte[_pinnedReg.Length];
         }
         _pinnedReg.AsSpan(0, _localCount).Fill(NotPinned);
+        _writtenFirst = body.WrittenFirst is { } w && w.Length == _localCount ? w : null;
         int[]? hot = body.HotLocals;
         if (hot is null)
         {
@@ -202,9 +205,62 @@ internal sealed unsafe partial class BaselineCompiler
         }
     }
 
+    /// <summary>Whether the local is written before any read (<see cref="FunctionBody.WrittenFirst"/>): it needs no zeroing.</summary>
+    private bool IsWrittenFirst(int local) => _writtenFirst is { } w && w[local];
+
+    /// <summary>
+    /// Prologue: zeroes the slots of the declared locals that may be read before they are written; pinned locals are
+    /// zeroed in their registers instead (<see cref="LoadPinnedLocalsOnEntry"/>). A few are stored one by one, many
+    /// with a loop over all slots. Unoptimized code, whose hundreds of locals each hold one intermediate value written
+    /// before it is read, zeroes few or none.
+    /// </summary>
+    private void ZeroDeclaredLocals()
+    {
+        int count = 0, first = -1, last = -1;
+        for (int i = _paramCount; i < _localCount; i++)
+        {
+            if (_pinnedReg[i] == NotPinned && !IsWrittenFirst(i))
+            {
+                count++;
+                first = first < 0 ? i : first;
+                last = i;
+            }
+        }
+        if (count == 0)
+        {
+            return;
+        }
+        if (count <= 12)
+        {
+            for (int i = _paramCount; i < _localCount; i++)
+            {
+                if (_pinnedReg[i] == NotPinned && !IsWrittenFirst(i))
+                {
+                    _asm.Mov(OperandSize.S64, LocalMem(i), 0);
+                    if (_localTypes[i] == ValType.V128)
+                    {
+                        _asm.Mov(OperandSize.S64, LocalMem(i).Offset(8), 0);
+                    }
+                }
+            }
+            return;
+        }
+        // The slots from the first to the last local that needs it (later locals lie lower in the frame).
+        Label loop = _asm.CreateLabel();
+        _asm.Xor(OperandSize.S32, Gpr.Rax, Gpr.Rax);
+        _asm.Lea(OperandSize.S64, Gpr.Rdi, LocalMem(last));
+        _asm.Mov(OperandSize.S32, Gpr.Rcx, (last - first + 1) * (_slotSize / 8));
+        _asm.Bind(loop);
+        _asm.Mov(OperandSize.S64, Mem.At(Gpr.Rdi), Gpr.Rax);
+        _asm.Add(OperandSize.S64, Gpr.Rdi, 8);
+        _asm.Dec(OperandSize.S32, Gpr.Rcx);
+        _asm.Jcc(Condition.NotZero, loop);
+    }
+
     /// <summary>
     /// Prologue: parameters are loaded from the argument area; declared locals start as zeroed registers, marked
     /// changed because the prologue leaves the slots of pinned locals alone when it zeroes few locals one by one.
+    /// A local written before any read starts as it is: neither its register nor its slot is read before the write.
     /// </summary>
     private void LoadPinnedLocalsOnEntry()
     {
@@ -214,6 +270,10 @@ internal sealed unsafe partial class BaselineCompiler
             if (local < _paramCount)
             {
                 LoadPinnedFromSlot(local);
+                continue;
+            }
+            if (IsWrittenFirst(local))
+            {
                 continue;
             }
             _pinnedDirty |= 1u << k;
