@@ -176,7 +176,8 @@ public sealed partial class FunctionValidator
         {
             // Only the function's own frame is open and the write is reachable: every path to any later instruction
             // passes through it (no enclosing block can be left early, no enclosing loop can come back before it).
-            bool first = _controlCount == 1 && !_unreachable;
+            // (A parameter holds the caller's value: never counted.)
+            bool first = _controlCount == 1 && !_unreachable && index >= (uint)_type.Params.Length;
             _localFirst[index] = first ? (byte)1 : (byte)2;
             _anyWrittenFirst |= first;
         }

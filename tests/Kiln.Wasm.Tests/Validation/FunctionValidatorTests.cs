@@ -68,6 +68,34 @@ public class FunctionValidatorTests
     }
 
     [Fact]
+    public void RecordsTheLocalsWrittenBeforeAnyRead()
+    {
+        WasmModule module = Kiln.Wasm.Text.TextParser.ParseModule("""
+            (module
+              (func (param $p i32)
+                (local $set i32) (local $tee f64) (local $readFirst i32) (local $inBlock i32) (local $inLoop i32)
+                (local $afterBranch i32) (local $setTwice i64) (local $never i32)
+                (local.set $p (i32.const 1))
+                (local.set $set (i32.const 2)) (drop (local.get $set))
+                (drop (local.tee $tee (f64.const 3)))
+                (drop (local.get $readFirst)) (local.set $readFirst (i32.const 4))
+                (block (br_if 0 (local.get $p)) (local.set $inBlock (i32.const 5)))
+                (drop (local.get $inBlock))
+                (loop (local.set $inLoop (i32.const 6)))
+                (local.set $setTwice (i64.const 7)) (local.set $setTwice (i64.const 8))
+                (block (br 0) (local.set $afterBranch (i32.const 9)))
+                (return)
+                (local.set $never (i32.const 10)))
+              (func (local $a i32) (drop (local.get $a))))
+            """);
+        ModuleValidator.Validate(module);
+        // Only writes at the top level of reachable code count: not in a block or loop, not after a branch or return,
+        // and never for a parameter (its value comes from the caller).
+        Assert.Equal([false, true, true, false, false, false, false, true, false], module.Bodies[0].WrittenFirst!);
+        Assert.Null(module.Bodies[1].WrittenFirst);
+    }
+
+    [Fact]
     public void HotLocalsKeepTheBusiestEightOfEachClass()
     {
         var locals = string.Join(" ", Enumerable.Range(0, 12).Select(i => $"(local $i{i} i32) (local $f{i} f64)"));
