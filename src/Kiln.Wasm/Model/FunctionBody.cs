@@ -47,6 +47,20 @@ public sealed class FunctionBody
     /// </summary>
     public bool[]? WrittenFirst { get; internal set; }
 
+    /// <summary>
+    /// The byte offset of each <c>loop</c> instruction of the body, in increasing order (null when it has none); see
+    /// <see cref="LoopWrites"/>. Recorded by validation.
+    /// </summary>
+    public int[]? LoopOffsets { get; internal set; }
+
+    /// <summary>
+    /// For the loop at <see cref="LoopOffsets"/>[i]: the locals written (<c>local.set/tee</c>) anywhere inside it,
+    /// nested loops included, as bit (index mod 64); a superset, so a clear bit proves that no local of that residue
+    /// changes in the loop. A compiler that keeps locals in registers uses it at the loop header: a local no iteration
+    /// writes need not be assumed changed there. Recorded by validation.
+    /// </summary>
+    public ulong[]? LoopWrites { get; internal set; }
+
     /// <summary>How many integer (and how many float) locals <see cref="HotLocals"/> names at most.</summary>
     public const int HotLocalLimit = 8;
 

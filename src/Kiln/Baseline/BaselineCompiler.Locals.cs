@@ -46,6 +46,11 @@ internal sealed unsafe partial class BaselineCompiler
     private int _fused = -1;
     // FunctionBody.WrittenFirst of the body being compiled: locals written before any read, which need no zeroing.
     private bool[]? _writtenFirst;
+    // FunctionBody.LoopOffsets and LoopWrites of the body being compiled, and the next loop to look at (live loops
+    // arrive in increasing offset order; loops in unreachable code are skipped).
+    private int[]? _loopOffsets;
+    private ulong[]? _loopWrites;
+    private int _loopCursor;
 
     /// <summary>Whether <paramref name="v"/> reads a local that lives in a register (then <see cref="Val.Reg"/> is that register).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -75,6 +80,9 @@ internal sealed unsafe partial class BaselineCompiler
         }
         _pinnedReg.AsSpan(0, _localCount).Fill(NotPinned);
         _writtenFirst = body.WrittenFirst is { } w && w.Length == _localCount ? w : null;
+        _loopOffsets = body.LoopOffsets;
+        _loopWrites = body.LoopWrites is { } lw && _loopOffsets is not null && lw.Length == _loopOffsets.Length ? lw : null;
+        _loopCursor = 0;
         int[]? hot = body.HotLocals;
         if (hot is null)
         {
@@ -343,8 +351,47 @@ internal sealed unsafe partial class BaselineCompiler
     private uint AllPinned => (1u << _pinnedCount) - 1;
 
     /// <summary>
+    /// Entering the loop at <paramref name="offset"/> (before its header is bound): the pinned locals that may differ
+    /// from their slots at the header are those the loop writes anywhere (<see cref="FunctionBody.LoopWrites"/>),
+    /// which its back edges may bring changed; without a record, all. A changed local that the loop does not write
+    /// is written back here, once per entry, so that its slot stays current through the loop and calls in the loop
+    /// need not store it on every iteration.
+    /// </summary>
+    private uint LoopHeaderDirty(int offset)
+    {
+        if (_loopWrites is null)
+        {
+            return AllPinned;
+        }
+        int[] offsets = _loopOffsets!;
+        while (_loopCursor < offsets.Length && offsets[_loopCursor] < offset)
+        {
+            _loopCursor++;
+        }
+        if (_loopCursor == offsets.Length || offsets[_loopCursor] != offset)
+        {
+            return AllPinned;
+        }
+        ulong writes = _loopWrites[_loopCursor];
+        uint dirty = 0;
+        for (int k = 0; k < _pinnedCount; k++)
+        {
+            int local = _pinnedLocals[k];
+            if ((writes & (1UL << (local & 63))) != 0)
+            {
+                dirty |= 1u << k;
+            }
+            else if ((_pinnedDirty & (1u << k)) != 0)
+            {
+                StoreReg(LocalMem(local), _localTypes[local], _pinnedReg[local]);
+            }
+        }
+        return dirty;
+    }
+
+    /// <summary>
     /// At a label the locals changed on any path into it are dirty (<see cref="Control.Dirty"/> gathers them from
-    /// forward branches; a loop header, whose back edges come later, takes all). Called where labels are bound
+    /// forward branches; a loop header, whose back edges come later, takes <see cref="LoopHeaderDirty"/>). Called where labels are bound
     /// (loop headers, else, end), including ends reached while skipping unreachable code.
     /// </summary>
     private void AtLabel(uint dirty)

@@ -96,6 +96,31 @@ public class FunctionValidatorTests
     }
 
     [Fact]
+    public void RecordsTheLocalsEachLoopWrites()
+    {
+        var locals = string.Join(" ", Enumerable.Range(0, 70).Select(i => $"(local $l{i} i32)"));
+        WasmModule module = Kiln.Wasm.Text.TextParser.ParseModule($"""
+            (module
+              (func (param $p i32) {locals}
+                (local.set $l0 (i32.const 1))
+                (loop $outer
+                  (local.set $l1 (local.get $p))
+                  (loop $inner (drop (local.tee $l2 (local.get $l0))) (local.set $l66 (i32.const 3)))
+                  (block (local.set $l3 (i32.const 4))))
+                (loop (drop (local.get $l1)))
+                (block (br 0) (loop (local.set $l4 (i32.const 5))))))
+            """);
+        ModuleValidator.Validate(module);
+        FunctionBody body = module.Bodies[0];
+        // Local indices count the parameter: $lN is N + 1. $l66 (67) shares bit 3 with index 3 ($l2). The inner loop's
+        // writes count for the outer one; a loop in unreachable code is recorded too.
+        ulong Bits(params int[] indices) => indices.Aggregate(0UL, (m, i) => m | (1UL << (i & 63)));
+        Assert.Equal([Bits(2, 3, 67, 4), Bits(3, 67), 0UL, Bits(5)], body.LoopWrites!);
+        Assert.Equal(4, body.LoopOffsets!.Length);
+        Assert.True(body.LoopOffsets.SequenceEqual(body.LoopOffsets.Order()));
+    }
+
+    [Fact]
     public void HotLocalsKeepTheBusiestEightOfEachClass()
     {
         var locals = string.Join(" ", Enumerable.Range(0, 12).Select(i => $"(local $i{i} i32) (local $f{i} f64)"));
