@@ -183,6 +183,34 @@ internal sealed unsafe partial class BaselineCompiler
         return PopGpr();
     }
 
+    /// <summary>
+    /// The float form of <see cref="PopDestinationGpr"/>, for add, sub, mul and div: when the result goes straight to a
+    /// pinned float local x (<c>x = y op z</c> with z not x, or <c>x = x op x</c>) and no older reference to x is on the
+    /// stack, the left operand is moved into x's register and the instruction computes there (an accumulator
+    /// <c>sum += a * b</c> is one addsd into sum's register, not a copy out and back).
+    /// </summary>
+    private Xmm PopDestinationXmm(in Val right)
+    {
+        _fused = -1;
+        int target = _nextSetLocal;
+        if (target >= 0 && IsFloat(_localTypes[target]) && !ReferencedBelow(target, _height - 1))
+        {
+            ref Val top = ref _stack[_height - 1];
+            bool rightIsTarget = right.Loc == Loc.Local && (int)right.Bits == target;
+            bool leftIsTarget = top.Loc == Loc.Local && (int)top.Bits == target;
+            if (!rightIsTarget || leftIsTarget)
+            {
+                Val left = Pop();
+                Xmm x = Xmm.FromIndex(_pinnedReg[target]);
+                LoadXmm(x, in left, _height);
+                Free(in left);
+                _fused = target;
+                return x;
+            }
+        }
+        return PopXmm();
+    }
+
     /// <summary>Pops an operand the instruction only reads: a pinned local's register as it is (freeing it is a no-op).</summary>
     private Gpr PopReadOnlyGpr()
     {

@@ -651,7 +651,7 @@ internal sealed unsafe partial class BaselineCompiler
     {
         b = Pop();
         int bPos = _height;
-        a = PopXmm();
+        a = PopDestinationXmm(in b);
         bInMem = !InRegister(in b);
         bMem = default;
         if (InMemory(in b))
@@ -680,7 +680,7 @@ internal sealed unsafe partial class BaselineCompiler
             default: if (inMem) { _asm.Divsd(a, bm); } else { _asm.Divsd(a, bx); } break;
         }
         Free(in b);
-        PushReg(f64 ? ValType.F64 : ValType.F32, a.Index);
+        PushResult(f64 ? ValType.F64 : ValType.F32, a.Index, _fused);
     }
 
     private Xmm PopXmmOperand(bool f64, out Val b)

@@ -291,6 +291,51 @@ public class BaselineExecutionTests
     }
 
     [Fact]
+    public void FloatResultsComputedInTheLocalsRegisterMatchTheInterpreter()
+    {
+        // x = x op y, x = y op x (x must not be overwritten before it is read), x = x op x, x = y op z, and an older
+        // reference to x still on the stack when x is set (it must keep the old value), in a loop so the locals are
+        // pinned.
+        const string wat = """
+            (module
+              (func (export "f") (param $y f64) (param $n i32) (result f64)
+                (local $x f64) (local $z f64) (local $i i32)
+                (local.set $x (f64.const 1.5))
+                (local.set $z (f64.const -0.25))
+                (loop $l
+                  (local.set $x (f64.add (local.get $x) (local.get $y)))
+                  (local.set $x (f64.sub (local.get $y) (local.get $x)))
+                  (local.set $x (f64.mul (local.get $x) (local.get $x)))
+                  (local.set $z (f64.div (local.get $y) (local.get $x)))
+                  (local.set $x (f64.sub (local.get $x) (local.get $z)))
+                  (local.set $z (f64.add (local.get $x)
+                    (block (result f64) (local.set $x (f64.mul (local.get $z) (f64.const 0.5))) (local.get $z))))
+                  (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+                (f64.add (local.get $x) (local.get $z)))
+              (func (export "g") (param $y f32) (result f32) (local $x f32) (local $i i32)
+                (loop $l
+                  (local.set $x (f32.sub (f32.div (local.get $x) (f32.const 3)) (local.get $y)))
+                  (local.set $x (f32.mul (local.get $y) (local.get $x)))
+                  (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 5))))
+                (local.get $x)))
+            """;
+        using var baseline = new TestHost(new EngineOptions { Tier = Tier.Baseline });
+        using var interpreter = new TestHost(new EngineOptions());
+        Instance compiled = Instantiate(baseline, wat);
+        Instance reference = Instantiate(interpreter, wat);
+        foreach (double y in new[] { 0.0, 1.0, -3.75, 1e10 })
+        {
+            foreach (int n in new[] { 1, 2, 7 })
+            {
+                Value[] args = [Value.FromF64(y), Value.FromI32(n)];
+                Assert.Equal(reference.GetFunction("f")!.Invoke(args), compiled.GetFunction("f")!.Invoke(args));
+            }
+            Value[] g = [Value.FromF32((float)y)];
+            Assert.Equal(reference.GetFunction("g")!.Invoke(g), compiled.GetFunction("g")!.Invoke(g));
+        }
+    }
+
+    [Fact]
     public void DivisionByConstantsMatchesTheInterpreter()
     {
         // Powers of two (shifts and masks), other unsigned 32-bit divisors (multiplication by a reciprocal), and
