@@ -38,6 +38,29 @@ public sealed class FunctionBody
     /// </summary>
     public bool UsesV128 { get; internal set; }
 
+    /// <summary>
+    /// Indexed by local (parameters included, always false for them): true for a declared local whose first access
+    /// is a <c>local.set</c> or <c>local.tee</c> in reachable code at the top level of the body (outside every block,
+    /// loop and if). Every read of such a local follows a write on every path, so a compiler need not zero it on
+    /// entry (unoptimized C has hundreds of them, one per intermediate value). Null when there is none or the body
+    /// was not validated. Recorded by validation.
+    /// </summary>
+    public bool[]? WrittenFirst { get; internal set; }
+
+    /// <summary>
+    /// The byte offset of each <c>loop</c> instruction of the body, in increasing order (null when it has none); see
+    /// <see cref="LoopWrites"/>. Recorded by validation.
+    /// </summary>
+    public int[]? LoopOffsets { get; internal set; }
+
+    /// <summary>
+    /// For the loop at <see cref="LoopOffsets"/>[i]: the locals written (<c>local.set/tee</c>) anywhere inside it,
+    /// nested loops included, as bit (index mod 64); a superset, so a clear bit proves that no local of that residue
+    /// changes in the loop. A compiler that keeps locals in registers uses it at the loop header: a local no iteration
+    /// writes need not be assumed changed there. Recorded by validation.
+    /// </summary>
+    public ulong[]? LoopWrites { get; internal set; }
+
     /// <summary>How many integer (and how many float) locals <see cref="HotLocals"/> names at most.</summary>
     public const int HotLocalLimit = 8;
 

@@ -22,11 +22,11 @@ public sealed partial class FunctionValidator
         switch (ins.Opcode)
         {
             case Opcode.LocalGet when ins.Index < (uint)_localCount:
-                CountLocalUse(ins.Index);
+                CountLocalGet(ins.Index);
                 PushOperand(_locals[ins.Index]);
                 return;
             case Opcode.LocalSet when ins.Index < (uint)_localCount:
-                CountLocalUse(ins.Index);
+                CountLocalSet(ins.Index);
                 PopOperand(_locals[ins.Index]);
                 return;
             case Opcode.I32Const:
@@ -293,7 +293,7 @@ public sealed partial class FunctionValidator
             case Opcode.LocalTee:
             {
                 ValType type = RequireLocal(ins.Index);
-                CountLocalUse(ins.Index);
+                CountLocalSet(ins.Index);
                 PopOperand(type);
                 PushOperand(type);
                 break;

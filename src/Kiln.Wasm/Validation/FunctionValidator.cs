@@ -51,6 +51,16 @@ public sealed partial class FunctionValidator
     private long[] _localWeight = new long[32];
     private int _loopDepth;
     private long _useWeight = 1;
+    // Per local: 0 not accessed yet, 1 first accessed by a write at the top level of reachable code, 2 otherwise
+    // (FunctionBody.WrittenFirst).
+    private byte[] _localFirst = new byte[32];
+    private bool _anyWrittenFirst;
+    // Per loop, in body order: its offset and the locals written inside it (bit = index mod 64), nested loops
+    // included (FunctionBody.LoopOffsets, LoopWrites); the open loops, innermost last.
+    private int[] _loopOffsets = new int[8];
+    private ulong[] _loopWrites = new ulong[8];
+    private int _loopCount;
+    private int[] _openLoops = new int[8];
     // Whether a v128 value ever reaches the operand stack (FunctionBody.UsesV128).
     private bool _usesV128;
 
@@ -110,6 +120,7 @@ public sealed partial class FunctionValidator
         {
             _locals = new ValType[Math.Max(total, _locals.Length * 2)];
             _localWeight = new long[_locals.Length];
+            _localFirst = new byte[_locals.Length];
         }
         _type.Params.CopyTo(_locals, 0);
         int n = _type.Params.Length;
@@ -120,6 +131,9 @@ public sealed partial class FunctionValidator
         }
         _localCount = n;
         _localWeight.AsSpan(0, n).Clear();
+        _localFirst.AsSpan(0, n).Clear();
+        _anyWrittenFirst = false;
+        _loopCount = 0;
         _loopDepth = 0;
         _useWeight = 1;
         _usesV128 = false;
@@ -148,10 +162,69 @@ public sealed partial class FunctionValidator
         }
         _body!.HotLocals = HotLocals();
         _body.UsesV128 = _usesV128;
+        _body.WrittenFirst = WrittenFirst();
+        RecordLoopWrites();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void CountLocalUse(uint index) => _localWeight[index] += _useWeight;
+    private void CountLocalGet(uint index)
+    {
+        _localWeight[index] += _useWeight;
+        if (_localFirst[index] == 0)
+        {
+            _localFirst[index] = 2;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CountLocalSet(uint index)
+    {
+        _localWeight[index] += _useWeight;
+        if (_loopDepth > 0)
+        {
+            _loopWrites[_openLoops[_loopDepth - 1]] |= 1UL << (int)(index & 63);
+        }
+        if (_localFirst[index] == 0)
+        {
+            // Only the function's own frame is open and the write is reachable: every path to any later instruction
+            // passes through it (no enclosing block can be left early, no enclosing loop can come back before it).
+            // (A parameter holds the caller's value: never counted.)
+            bool first = _controlCount == 1 && !_unreachable && index >= (uint)_type.Params.Length;
+            _localFirst[index] = first ? (byte)1 : (byte)2;
+            _anyWrittenFirst |= first;
+        }
+    }
+
+    private void RecordLoopWrites()
+    {
+        if (_loopCount == 0)
+        {
+            _body!.LoopOffsets = null;
+            _body.LoopWrites = null;
+            return;
+        }
+        int[] offsets = _body!.LoopOffsets is { } o && o.Length == _loopCount ? o : new int[_loopCount];
+        ulong[] writes = _body.LoopWrites is { } w && w.Length == _loopCount ? w : new ulong[_loopCount];
+        _loopOffsets.AsSpan(0, _loopCount).CopyTo(offsets);
+        _loopWrites.AsSpan(0, _loopCount).CopyTo(writes);
+        _body.LoopOffsets = offsets;
+        _body.LoopWrites = writes;
+    }
+
+    /// <summary>Which locals are written before any read can happen (<see cref="FunctionBody.WrittenFirst"/>), or null for none.</summary>
+    private bool[]? WrittenFirst()
+    {
+        if (!_anyWrittenFirst)
+        {
+            return null;
+        }
+        bool[] result = _body!.WrittenFirst is { } previous && previous.Length == _localCount ? previous : new bool[_localCount];
+        for (int i = 0; i < _localCount; i++)
+        {
+            result[i] = _localFirst[i] == 1;
+        }
+        return result;
+    }
 
     /// <summary>The locals with weight of at least 2, busiest first, at most <see cref="FunctionBody.HotLocalLimit"/> of each class.</summary>
     private int[] HotLocals()
@@ -232,6 +305,18 @@ public sealed partial class FunctionValidator
         _controls[_controlCount++] = new ControlFrame(opcode, start, end, _operandCount);
         if (opcode == Opcode.Loop)
         {
+            if (_loopCount == _loopOffsets.Length)
+            {
+                Array.Resize(ref _loopOffsets, _loopCount * 2);
+                Array.Resize(ref _loopWrites, _loopCount * 2);
+            }
+            if (_loopDepth == _openLoops.Length)
+            {
+                Array.Resize(ref _openLoops, _loopDepth * 2);
+            }
+            _loopOffsets[_loopCount] = _offset;
+            _loopWrites[_loopCount] = 0;
+            _openLoops[_loopDepth] = _loopCount++;
             _loopDepth++;
             _useWeight = 1L << (3 * Math.Min(_loopDepth, 6));
         }
@@ -252,6 +337,11 @@ public sealed partial class FunctionValidator
         _controlCount--;
         if (popped.Opcode == Opcode.Loop)
         {
+            // What an inner loop writes, its enclosing loop writes too.
+            if (_loopDepth > 1)
+            {
+                _loopWrites[_openLoops[_loopDepth - 2]] |= _loopWrites[_openLoops[_loopDepth - 1]];
+            }
             _loopDepth--;
             _useWeight = 1L << (3 * Math.Min(_loopDepth, 6));
         }

@@ -56,9 +56,10 @@ internal sealed unsafe partial class BaselineCompiler
                 SpillRange(0, @base, locals: true);
                 MaterializeRange(@base, _height);
                 LoadForJoin();
+                uint dirty = LoopHeaderDirty(ins.Offset);
                 Label header = _asm.CreateLabel();
                 _asm.Bind(header);
-                AtLabel(AllPinned);
+                AtLabel(dirty);
                 EmitInterruptCheck(loadContext: true);
                 _controls.Push(FrameKind.Loop, _height, parameters, results).Data.Label = header;
                 return;

@@ -44,6 +44,13 @@ internal sealed unsafe partial class BaselineCompiler
     private int _nextSetLocal = -1;
     // The pinned local whose register the current instruction computes into, or -1.
     private int _fused = -1;
+    // FunctionBody.WrittenFirst of the body being compiled: locals written before any read, which need no zeroing.
+    private bool[]? _writtenFirst;
+    // FunctionBody.LoopOffsets and LoopWrites of the body being compiled, and the next loop to look at (live loops
+    // arrive in increasing offset order; loops in unreachable code are skipped).
+    private int[]? _loopOffsets;
+    private ulong[]? _loopWrites;
+    private int _loopCursor;
 
     /// <summary>Whether <paramref name="v"/> reads a local that lives in a register (then <see cref="Val.Reg"/> is that register).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -72,6 +79,10 @@ internal sealed unsafe partial class BaselineCompiler
             _pinnedBit = new byte[_pinnedReg.Length];
         }
         _pinnedReg.AsSpan(0, _localCount).Fill(NotPinned);
+        _writtenFirst = body.WrittenFirst is { } w && w.Length == _localCount ? w : null;
+        _loopOffsets = body.LoopOffsets;
+        _loopWrites = body.LoopWrites is { } lw && _loopOffsets is not null && lw.Length == _loopOffsets.Length ? lw : null;
+        _loopCursor = 0;
         int[]? hot = body.HotLocals;
         if (hot is null)
         {
@@ -172,6 +183,34 @@ internal sealed unsafe partial class BaselineCompiler
         return PopGpr();
     }
 
+    /// <summary>
+    /// The float form of <see cref="PopDestinationGpr"/>, for add, sub, mul and div: when the result goes straight to a
+    /// pinned float local x (<c>x = y op z</c> with z not x, or <c>x = x op x</c>) and no older reference to x is on the
+    /// stack, the left operand is moved into x's register and the instruction computes there (an accumulator
+    /// <c>sum += a * b</c> is one addsd into sum's register, not a copy out and back).
+    /// </summary>
+    private Xmm PopDestinationXmm(in Val right)
+    {
+        _fused = -1;
+        int target = _nextSetLocal;
+        if (target >= 0 && IsFloat(_localTypes[target]) && !ReferencedBelow(target, _height - 1))
+        {
+            ref Val top = ref _stack[_height - 1];
+            bool rightIsTarget = right.Loc == Loc.Local && (int)right.Bits == target;
+            bool leftIsTarget = top.Loc == Loc.Local && (int)top.Bits == target;
+            if (!rightIsTarget || leftIsTarget)
+            {
+                Val left = Pop();
+                Xmm x = Xmm.FromIndex(_pinnedReg[target]);
+                LoadXmm(x, in left, _height);
+                Free(in left);
+                _fused = target;
+                return x;
+            }
+        }
+        return PopXmm();
+    }
+
     /// <summary>Pops an operand the instruction only reads: a pinned local's register as it is (freeing it is a no-op).</summary>
     private Gpr PopReadOnlyGpr()
     {
@@ -202,9 +241,62 @@ internal sealed unsafe partial class BaselineCompiler
         }
     }
 
+    /// <summary>Whether the local is written before any read (<see cref="FunctionBody.WrittenFirst"/>): it needs no zeroing.</summary>
+    private bool IsWrittenFirst(int local) => _writtenFirst is { } w && w[local];
+
+    /// <summary>
+    /// Prologue: zeroes the slots of the declared locals that may be read before they are written; pinned locals are
+    /// zeroed in their registers instead (<see cref="LoadPinnedLocalsOnEntry"/>). A few are stored one by one, many
+    /// with a loop over all slots. Unoptimized code, whose hundreds of locals each hold one intermediate value written
+    /// before it is read, zeroes few or none.
+    /// </summary>
+    private void ZeroDeclaredLocals()
+    {
+        int count = 0, first = -1, last = -1;
+        for (int i = _paramCount; i < _localCount; i++)
+        {
+            if (_pinnedReg[i] == NotPinned && !IsWrittenFirst(i))
+            {
+                count++;
+                first = first < 0 ? i : first;
+                last = i;
+            }
+        }
+        if (count == 0)
+        {
+            return;
+        }
+        if (count <= 12)
+        {
+            for (int i = _paramCount; i < _localCount; i++)
+            {
+                if (_pinnedReg[i] == NotPinned && !IsWrittenFirst(i))
+                {
+                    _asm.Mov(OperandSize.S64, LocalMem(i), 0);
+                    if (_localTypes[i] == ValType.V128)
+                    {
+                        _asm.Mov(OperandSize.S64, LocalMem(i).Offset(8), 0);
+                    }
+                }
+            }
+            return;
+        }
+        // The slots from the first to the last local that needs it (later locals lie lower in the frame).
+        Label loop = _asm.CreateLabel();
+        _asm.Xor(OperandSize.S32, Gpr.Rax, Gpr.Rax);
+        _asm.Lea(OperandSize.S64, Gpr.Rdi, LocalMem(last));
+        _asm.Mov(OperandSize.S32, Gpr.Rcx, (last - first + 1) * (_slotSize / 8));
+        _asm.Bind(loop);
+        _asm.Mov(OperandSize.S64, Mem.At(Gpr.Rdi), Gpr.Rax);
+        _asm.Add(OperandSize.S64, Gpr.Rdi, 8);
+        _asm.Dec(OperandSize.S32, Gpr.Rcx);
+        _asm.Jcc(Condition.NotZero, loop);
+    }
+
     /// <summary>
     /// Prologue: parameters are loaded from the argument area; declared locals start as zeroed registers, marked
     /// changed because the prologue leaves the slots of pinned locals alone when it zeroes few locals one by one.
+    /// A local written before any read starts as it is: neither its register nor its slot is read before the write.
     /// </summary>
     private void LoadPinnedLocalsOnEntry()
     {
@@ -214,6 +306,10 @@ internal sealed unsafe partial class BaselineCompiler
             if (local < _paramCount)
             {
                 LoadPinnedFromSlot(local);
+                continue;
+            }
+            if (IsWrittenFirst(local))
+            {
                 continue;
             }
             _pinnedDirty |= 1u << k;
@@ -283,8 +379,47 @@ internal sealed unsafe partial class BaselineCompiler
     private uint AllPinned => (1u << _pinnedCount) - 1;
 
     /// <summary>
+    /// Entering the loop at <paramref name="offset"/> (before its header is bound): the pinned locals that may differ
+    /// from their slots at the header are those the loop writes anywhere (<see cref="FunctionBody.LoopWrites"/>),
+    /// which its back edges may bring changed; without a record, all. A changed local that the loop does not write
+    /// is written back here, once per entry, so that its slot stays current through the loop and calls in the loop
+    /// need not store it on every iteration.
+    /// </summary>
+    private uint LoopHeaderDirty(int offset)
+    {
+        if (_loopWrites is null)
+        {
+            return AllPinned;
+        }
+        int[] offsets = _loopOffsets!;
+        while (_loopCursor < offsets.Length && offsets[_loopCursor] < offset)
+        {
+            _loopCursor++;
+        }
+        if (_loopCursor == offsets.Length || offsets[_loopCursor] != offset)
+        {
+            return AllPinned;
+        }
+        ulong writes = _loopWrites[_loopCursor];
+        uint dirty = 0;
+        for (int k = 0; k < _pinnedCount; k++)
+        {
+            int local = _pinnedLocals[k];
+            if ((writes & (1UL << (local & 63))) != 0)
+            {
+                dirty |= 1u << k;
+            }
+            else if ((_pinnedDirty & (1u << k)) != 0)
+            {
+                StoreReg(LocalMem(local), _localTypes[local], _pinnedReg[local]);
+            }
+        }
+        return dirty;
+    }
+
+    /// <summary>
     /// At a label the locals changed on any path into it are dirty (<see cref="Control.Dirty"/> gathers them from
-    /// forward branches; a loop header, whose back edges come later, takes all). Called where labels are bound
+    /// forward branches; a loop header, whose back edges come later, takes <see cref="LoopHeaderDirty"/>). Called where labels are bound
     /// (loop headers, else, end), including ends reached while skipping unreachable code.
     /// </summary>
     private void AtLabel(uint dirty)

@@ -239,36 +239,7 @@ internal sealed unsafe partial class BaselineCompiler
         _asm.Cmp(OperandSize.S64, Gpr.Rsp, Mem.At(s_scratch, VmOffsets.StoreStackLimit));
         _asm.Jcc(Condition.Below, TrapLabel(TrapCode.CallStackExhausted));
         EmitInterruptCheck(loadContext: false);
-        if (_declaredLocals > 0)
-        {
-            if (_declaredLocals <= 12)
-            {
-                for (int i = _paramCount; i < _localCount; i++)
-                {
-                    // A pinned local starts as a zeroed register, marked changed (its slot is written before any call).
-                    if (_pinnedReg[i] == NotPinned)
-                    {
-                        _asm.Mov(OperandSize.S64, LocalMem(i), 0);
-                        if (_localTypes[i] == ValType.V128)
-                        {
-                            _asm.Mov(OperandSize.S64, LocalMem(i).Offset(8), 0);
-                        }
-                    }
-                }
-            }
-            else
-            {
-                Label loop = _asm.CreateLabel();
-                _asm.Xor(OperandSize.S32, Gpr.Rax, Gpr.Rax);
-                _asm.Lea(OperandSize.S64, Gpr.Rdi, LocalMem(_localCount - 1));
-                _asm.Mov(OperandSize.S32, Gpr.Rcx, _declaredLocals * (_slotSize / 8));
-                _asm.Bind(loop);
-                _asm.Mov(OperandSize.S64, Mem.At(Gpr.Rdi), Gpr.Rax);
-                _asm.Add(OperandSize.S64, Gpr.Rdi, 8);
-                _asm.Dec(OperandSize.S32, Gpr.Rcx);
-                _asm.Jcc(Condition.NotZero, loop);
-            }
-        }
+        ZeroDeclaredLocals();
         LoadPinnedLocalsOnEntry();
         _memoryRegistersStale = _hasMemory;
         return patch;

@@ -255,6 +255,106 @@ public class BaselineExecutionTests
     }
 
     [Fact]
+    public void FloatResultsComputedInTheLocalsRegisterMatchTheInterpreter()
+    {
+        // x = x op y, x = y op x (x must not be overwritten before it is read), x = x op x, x = y op z, and an older
+        // reference to x still on the stack when x is set (it must keep the old value), in a loop so the locals are
+        // pinned.
+        const string wat = """
+            (module
+              (func (export "f") (param $y f64) (param $n i32) (result f64)
+                (local $x f64) (local $z f64) (local $i i32)
+                (local.set $x (f64.const 1.5))
+                (local.set $z (f64.const -0.25))
+                (loop $l
+                  (local.set $x (f64.add (local.get $x) (local.get $y)))
+                  (local.set $x (f64.sub (local.get $y) (local.get $x)))
+                  (local.set $x (f64.mul (local.get $x) (local.get $x)))
+                  (local.set $z (f64.div (local.get $y) (local.get $x)))
+                  (local.set $x (f64.sub (local.get $x) (local.get $z)))
+                  (local.set $z (f64.add (local.get $x)
+                    (block (result f64) (local.set $x (f64.mul (local.get $z) (f64.const 0.5))) (local.get $z))))
+                  (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+                (f64.add (local.get $x) (local.get $z)))
+              (func (export "g") (param $y f32) (result f32) (local $x f32) (local $i i32)
+                (loop $l
+                  (local.set $x (f32.sub (f32.div (local.get $x) (f32.const 3)) (local.get $y)))
+                  (local.set $x (f32.mul (local.get $y) (local.get $x)))
+                  (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 5))))
+                (local.get $x)))
+            """;
+        using var baseline = new TestHost(new EngineOptions { Tier = Tier.Baseline });
+        using var interpreter = new TestHost(new EngineOptions());
+        Instance compiled = Instantiate(baseline, wat);
+        Instance reference = Instantiate(interpreter, wat);
+        foreach (double y in new[] { 0.0, 1.0, -3.75, 1e10 })
+        {
+            foreach (int n in new[] { 1, 2, 7 })
+            {
+                Value[] args = [Value.FromF64(y), Value.FromI32(n)];
+                Assert.Equal(reference.GetFunction("f")!.Invoke(args), compiled.GetFunction("f")!.Invoke(args));
+            }
+            Value[] g = [Value.FromF32((float)y)];
+            Assert.Equal(reference.GetFunction("g")!.Invoke(g), compiled.GetFunction("g")!.Invoke(g));
+        }
+    }
+
+    [Fact]
+    public void DivisionByConstantsMatchesTheInterpreter()
+    {
+        // Powers of two (shifts and masks), other unsigned 32-bit divisors (multiplication by a reciprocal), and
+        // divisors that keep div/idiv (signed non-powers of two, negative, INT_MIN, -1, unsigned 64-bit).
+        long[] divisors = [1, 2, 3, 5, 7, 10, 16, 100, 1000, 139968, 641, 0x7FFF_FFFF, 0x8000_0000, 0x8000_0001, 0xFFFF_FFFE,
+            0xFFFF_FFFF, -1, -2, -8, -7, 1L << 33, 1L << 62, long.MinValue, 3_000_000_007];
+        var funcs = new System.Text.StringBuilder();
+        var names = new List<(string Name, bool Is64)>();
+        foreach (long d in divisors)
+        {
+            foreach (string op in new[] { "div_s", "div_u", "rem_s", "rem_u" })
+            {
+                string n32 = $"i32_{op}_{names.Count}";
+                funcs.Append($"(func (export \"{n32}\") (param i32) (result i32) (i32.{op} (local.get 0) (i32.const {unchecked((int)d)})))\n");
+                names.Add((n32, false));
+                string n64 = $"i64_{op}_{names.Count}";
+                funcs.Append($"(func (export \"{n64}\") (param i64) (result i64) (i64.{op} (local.get 0) (i64.const {d})))\n");
+                names.Add((n64, true));
+            }
+        }
+        string wat = $"(module {funcs})";
+        using var baseline = new TestHost(new EngineOptions { Tier = Tier.Baseline });
+        using var interpreter = new TestHost(new EngineOptions());
+        Instance compiled = Instantiate(baseline, wat);
+        Instance reference = Instantiate(interpreter, wat);
+        long[] dividends = [0, 1, 2, 3, 7, 8, 9, 99, 100, 101, 139967, 139968, 139969, 1 << 20, int.MaxValue, int.MinValue,
+            -1, -2, -3, -7, -8, -9, -100, -139968, unchecked((int)0xFFFF_FFFE), 0x7FFF_FFFE, 0x8000_0001, 0xFFFF_FFFF,
+            0x1_0000_0000, 3_000_000_007, long.MaxValue, long.MinValue, long.MinValue + 1, -(1L << 33), 1L << 62];
+        var rng = new Random(12345);
+        dividends = [.. dividends, .. Enumerable.Range(0, 200).Select(_ => rng.NextInt64(long.MinValue, long.MaxValue) >> rng.Next(64))];
+        foreach ((string name, bool is64) in names)
+        {
+            Func want = reference.GetFunction(name)!;
+            Func got = compiled.GetFunction(name)!;
+            foreach (long x in dividends)
+            {
+                Value arg = is64 ? Value.FromI64(x) : Value.FromI32(unchecked((int)x));
+                Assert.Equal(Outcome(want, arg), Outcome(got, arg));
+            }
+        }
+
+        static string Outcome(Func f, Value arg)
+        {
+            try
+            {
+                return f.Invoke(arg)[0].ToString();
+            }
+            catch (TrapException e)
+            {
+                return "trap " + e.Code;
+            }
+        }
+    }
+
+    [Fact]
     public void HalfTheFunctionsInterpretedCallTheCompiledHalfAndBack()
     {
         using var mixed = new TestHost(new EngineOptions { Tier = Tier.Baseline, InterpretFunction = i => i % 2 == 0 });

@@ -78,7 +78,7 @@ public partial class GoldenDisassemblyTests
         throw new DirectoryNotFoundException("repository root (Kiln.slnx) not found above " + AppContext.BaseDirectory);
     }
 
-    [GeneratedRegex(@"^(?<addr>[0-9A-Fa-f]+)\s+[0-9A-Fa-f]+\s+(?<text>.*)$")]
+    [GeneratedRegex(@"^(?<addr>[0-9A-Fa-f]+)\s+[0-9A-Fa-f]+\+?\s+(?<text>.*)$")]
     private static partial Regex LineShape();
 
     [GeneratedRegex(@"\s+")]

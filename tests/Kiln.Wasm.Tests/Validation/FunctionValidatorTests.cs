@@ -68,6 +68,59 @@ public class FunctionValidatorTests
     }
 
     [Fact]
+    public void RecordsTheLocalsWrittenBeforeAnyRead()
+    {
+        WasmModule module = Kiln.Wasm.Text.TextParser.ParseModule("""
+            (module
+              (func (param $p i32)
+                (local $set i32) (local $tee f64) (local $readFirst i32) (local $inBlock i32) (local $inLoop i32)
+                (local $afterBranch i32) (local $setTwice i64) (local $never i32)
+                (local.set $p (i32.const 1))
+                (local.set $set (i32.const 2)) (drop (local.get $set))
+                (drop (local.tee $tee (f64.const 3)))
+                (drop (local.get $readFirst)) (local.set $readFirst (i32.const 4))
+                (block (br_if 0 (local.get $p)) (local.set $inBlock (i32.const 5)))
+                (drop (local.get $inBlock))
+                (loop (local.set $inLoop (i32.const 6)))
+                (local.set $setTwice (i64.const 7)) (local.set $setTwice (i64.const 8))
+                (block (br 0) (local.set $afterBranch (i32.const 9)))
+                (return)
+                (local.set $never (i32.const 10)))
+              (func (local $a i32) (drop (local.get $a))))
+            """);
+        ModuleValidator.Validate(module);
+        // Only writes at the top level of reachable code count: not in a block or loop, not after a branch or return,
+        // and never for a parameter (its value comes from the caller).
+        Assert.Equal([false, true, true, false, false, false, false, true, false], module.Bodies[0].WrittenFirst!);
+        Assert.Null(module.Bodies[1].WrittenFirst);
+    }
+
+    [Fact]
+    public void RecordsTheLocalsEachLoopWrites()
+    {
+        var locals = string.Join(" ", Enumerable.Range(0, 70).Select(i => $"(local $l{i} i32)"));
+        WasmModule module = Kiln.Wasm.Text.TextParser.ParseModule($"""
+            (module
+              (func (param $p i32) {locals}
+                (local.set $l0 (i32.const 1))
+                (loop $outer
+                  (local.set $l1 (local.get $p))
+                  (loop $inner (drop (local.tee $l2 (local.get $l0))) (local.set $l66 (i32.const 3)))
+                  (block (local.set $l3 (i32.const 4))))
+                (loop (drop (local.get $l1)))
+                (block (br 0) (loop (local.set $l4 (i32.const 5))))))
+            """);
+        ModuleValidator.Validate(module);
+        FunctionBody body = module.Bodies[0];
+        // Local indices count the parameter: $lN is N + 1. $l66 (67) shares bit 3 with index 3 ($l2). The inner loop's
+        // writes count for the outer one; a loop in unreachable code is recorded too.
+        ulong Bits(params int[] indices) => indices.Aggregate(0UL, (m, i) => m | (1UL << (i & 63)));
+        Assert.Equal([Bits(2, 3, 67, 4), Bits(3, 67), 0UL, Bits(5)], body.LoopWrites!);
+        Assert.Equal(4, body.LoopOffsets!.Length);
+        Assert.True(body.LoopOffsets.SequenceEqual(body.LoopOffsets.Order()));
+    }
+
+    [Fact]
     public void HotLocalsKeepTheBusiestEightOfEachClass()
     {
         var locals = string.Join(" ", Enumerable.Range(0, 12).Select(i => $"(local $i{i} i32) (local $f{i} f64)"));
