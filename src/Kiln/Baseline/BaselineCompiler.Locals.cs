@@ -304,6 +304,11 @@ internal sealed unsafe partial class BaselineCompiler
     /// </summary>
     private void ZeroDeclaredLocals()
     {
+        // SECURITY: a slot left unzeroed holds whatever an earlier frame left there. Wasm cannot read it: validation
+        // marks a local only when its first access is a write outside every block, loop and if in reachable code,
+        // so every path to any read passes through that write (FunctionValidator.CountLocalSet), and the
+        // compiler's own reads of a slot (reloading a pinned local after a call) only refill a register that Wasm
+        // reads after the write.
         int count = 0, first = -1, last = -1;
         for (int i = _paramCount; i < _localCount; i++)
         {
