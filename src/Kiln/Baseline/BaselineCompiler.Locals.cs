@@ -51,6 +51,15 @@ internal sealed unsafe partial class BaselineCompiler
     private int[]? _loopOffsets;
     private ulong[]? _loopWrites;
     private int _loopCursor;
+    // Locals without a register that were last set to a constant on straight-line code since the last label: local
+    // index and bits (a few, the oldest replaced). local.get pushes the constant, which then folds like any other
+    // (unoptimized code passes every constant through a local of its own). Labels forget them (AtLabel); calls do
+    // not (a callee cannot write the caller's locals).
+    private const int ConstLocalSlots = 8;
+    private readonly int[] _constLocal = new int[ConstLocalSlots];
+    private readonly ulong[] _constLocalBits = new ulong[ConstLocalSlots];
+    private int _constLocalCount;
+    private int _constLocalNext;
 
     /// <summary>Whether <paramref name="v"/> reads a local that lives in a register (then <see cref="Val.Reg"/> is that register).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -83,6 +92,7 @@ internal sealed unsafe partial class BaselineCompiler
         _loopOffsets = body.LoopOffsets;
         _loopWrites = body.LoopWrites is { } lw && _loopOffsets is not null && lw.Length == _loopOffsets.Length ? lw : null;
         _loopCursor = 0;
+        _constLocalCount = 0;
         int[]? hot = body.HotLocals;
         if (hot is null)
         {
@@ -241,6 +251,48 @@ internal sealed unsafe partial class BaselineCompiler
         }
     }
 
+    /// <summary>The constant an unpinned local was last set to on this straight-line stretch, if known.</summary>
+    private bool TryGetConstLocal(int local, out ulong bits)
+    {
+        for (int i = 0; i < _constLocalCount; i++)
+        {
+            if (_constLocal[i] == local)
+            {
+                bits = _constLocalBits[i];
+                return true;
+            }
+        }
+        bits = 0;
+        return false;
+    }
+
+    /// <summary>An unpinned local was set: remembers the constant it now holds, or forgets what it held.</summary>
+    private void SetConstLocal(int local, bool isConst, ulong bits)
+    {
+        for (int i = 0; i < _constLocalCount; i++)
+        {
+            if (_constLocal[i] == local)
+            {
+                if (isConst)
+                {
+                    _constLocalBits[i] = bits;
+                    return;
+                }
+                _constLocalCount--;
+                _constLocal[i] = _constLocal[_constLocalCount];
+                _constLocalBits[i] = _constLocalBits[_constLocalCount];
+                return;
+            }
+        }
+        if (!isConst)
+        {
+            return;
+        }
+        int at = _constLocalCount < ConstLocalSlots ? _constLocalCount++ : _constLocalNext++ % ConstLocalSlots;
+        _constLocal[at] = local;
+        _constLocalBits[at] = bits;
+    }
+
     /// <summary>Whether the local is written before any read (<see cref="FunctionBody.WrittenFirst"/>): it needs no zeroing.</summary>
     private bool IsWrittenFirst(int local) => _writtenFirst is { } w && w[local];
 
@@ -252,6 +304,11 @@ internal sealed unsafe partial class BaselineCompiler
     /// </summary>
     private void ZeroDeclaredLocals()
     {
+        // SECURITY: a slot left unzeroed holds whatever an earlier frame left there. Wasm cannot read it: validation
+        // marks a local only when its first access is a write outside every block, loop and if in reachable code,
+        // so every path to any read passes through that write (FunctionValidator.CountLocalSet), and the
+        // compiler's own reads of a slot (reloading a pinned local after a call) only refill a register that Wasm
+        // reads after the write.
         int count = 0, first = -1, last = -1;
         for (int i = _paramCount; i < _localCount; i++)
         {
@@ -424,6 +481,7 @@ internal sealed unsafe partial class BaselineCompiler
     /// </summary>
     private void AtLabel(uint dirty)
     {
+        _constLocalCount = 0;
         _pinnedDirty = dirty;
         // Every jump to a label and every fall into one loads what is loaded lazily (LoadForJoin).
         _pinnedUnloaded = 0;

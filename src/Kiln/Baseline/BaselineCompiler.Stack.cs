@@ -545,11 +545,31 @@ internal sealed unsafe partial class BaselineCompiler
             pinned.Reg = _pinnedReg[index];
             return;
         }
+        if (_constLocalCount != 0 && TryGetConstLocal(index, out ulong constant))
+        {
+            PushConst(type, constant);
+            return;
+        }
         bool isFloat = IsXmm(type);
         if ((isFloat ? _xmmCached : _gprCached) != 0)
         {
             int cached = CachedRegisterOf(index, isFloat);
             int copy = cached >= 0 ? TryAllocFree(isFloat) : -1;
+            if (cached >= 0 && copy < 0)
+            {
+                // No free register for a copy: the cached register itself becomes the value (the slot holds the
+                // same value, so a later read of the local loads it from there).
+                if (isFloat)
+                {
+                    _xmmCached &= ~(1u << cached);
+                }
+                else
+                {
+                    _gprCached &= ~(1u << cached);
+                }
+                PushReg(type, cached);
+                return;
+            }
             if (copy >= 0)
             {
                 if (isFloat)
@@ -591,6 +611,7 @@ internal sealed unsafe partial class BaselineCompiler
         }
         StoreValue(LocalMem(index), in _stack[_height - 1], _height - 1, s_scratch);
         ValType localType = _localTypes[index];
+        SetConstLocal(index, _stack[_height - 1].Loc == Loc.Const && localType != ValType.V128, _stack[_height - 1].Bits);
         if (localType is ValType.I32 or ValType.I64 or ValType.F32 or ValType.F64 or ValType.V128)
         {
             bool isFloat = IsXmm(localType);

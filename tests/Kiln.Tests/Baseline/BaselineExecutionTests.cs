@@ -300,6 +300,54 @@ public class BaselineExecutionTests
     }
 
     [Fact]
+    public void LocalsSetToConstantsAndUnoptimizedChainsMatchTheInterpreter()
+    {
+        // Unoptimized shape: constants and intermediate values each through a local of their own (more than the
+        // pinned registers), a constant local changed on one arm of an if, in a loop and after a call, read after
+        // the join; a constant divisor through a local.
+        var temps = string.Join(" ", Enumerable.Range(0, 24).Select(i => $"(local $t{i} i32)"));
+        string wat = $"""
+            (module
+              (func $id (param i32) (result i32) (local.get 0))
+              (func (export "f") (param $x i32) (param $n i32) (result i32) {temps} (local $c i32) (local $k i32) (local $acc i32)
+                (local.set $c (i32.const 7))
+                (if (i32.and (local.get $x) (i32.const 1)) (then (local.set $c (i32.const -3))))
+                (local.set $acc (local.get $c))
+                (local.set $k (i32.const 2))
+                (loop $l
+                  (local.set $t0 (i32.const 5))
+                  (local.set $t1 (i32.add (local.get $x) (local.get $t0)))
+                  (local.set $t2 (i32.div_s (local.get $t1) (local.get $k)))
+                  (local.set $t3 (i32.mul (local.get $t2) (local.get $t1)))
+                  (local.set $t4 (i32.xor (local.get $t3) (local.get $t0)))
+                  (local.set $t5 (i32.sub (local.get $t4) (local.get $t2)))
+                  (local.set $t6 (i32.rem_u (local.get $t5) (local.get $t0)))
+                  (local.set $t7 (i32.add (local.get $t6) (local.get $t4)))
+                  (local.set $t8 (i32.shl (local.get $t7) (local.get $k)))
+                  (local.set $t9 (i32.or (local.get $t8) (local.get $t1)))
+                  (local.set $acc (i32.add (local.get $acc) (local.get $t9)))
+                  (local.set $acc (i32.add (local.get $acc) (local.get $t5)))
+                  (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                  (local.set $t0 (call $id (local.get $k)))
+                  (local.set $acc (i32.xor (local.get $acc) (local.get $t0)))
+                  (br_if $l (i32.lt_s (local.get $k) (local.get $n))))
+                (i32.add (local.get $acc) (i32.add (local.get $k) (local.get $c)))))
+            """;
+        using var baseline = new TestHost(new EngineOptions { Tier = Tier.Baseline });
+        using var interpreter = new TestHost(new EngineOptions());
+        Instance compiled = Instantiate(baseline, wat);
+        Instance reference = Instantiate(interpreter, wat);
+        foreach (int x in new[] { 0, 1, -1, 12345, int.MinValue, int.MaxValue })
+        {
+            foreach (int n in new[] { 0, 3, 10 })
+            {
+                Value[] args = [Value.FromI32(x), Value.FromI32(n)];
+                Assert.Equal(reference.GetFunction("f")!.Invoke(args), compiled.GetFunction("f")!.Invoke(args));
+            }
+        }
+    }
+
+    [Fact]
     public void DivisionByConstantsMatchesTheInterpreter()
     {
         // Powers of two (shifts and masks), other unsigned 32-bit divisors (multiplication by a reciprocal), and
