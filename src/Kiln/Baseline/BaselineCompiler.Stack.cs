@@ -26,14 +26,19 @@ internal sealed unsafe partial class BaselineCompiler
     private bool _condPending;
     private Condition _cond;
 
-    // The local cache, for locals without a register of their own: xmm register i (gpr register i) also holds local
-    // _xmmCacheLocal[i] (_gprCacheLocal[i]) when bit i of _xmmCached (_gprCached) is set. Those locals stay
-    // write-through (their slot is always current), so forgetting an entry never needs a store. Cached registers are
-    // marked used, so nothing else allocates or overwrites them while they are cached.
+    // The register state of locals without a register of their own: xmm register i (gpr register i) holds local
+    // _xmmCacheLocal[i] (_gprCacheLocal[i]) when bit i of _xmmCached (_gprCached) is set. When bit i of _xmmStale
+    // (_gprStale) is set too, the local's slot is stale (local.set/tee wrote only the register) and the register must
+    // be written back before it is given up: when the register is taken for something else, before calls and helpers,
+    // and before every label (jumps and falls into it), so that at every label each local is in its slot. Locals that
+    // are neither cached nor constant (TryGetConstLocal) are in their slots. Cached registers are marked used, so
+    // nothing else allocates or overwrites them while they are cached.
     private readonly int[] _xmmCacheLocal = new int[16];
     private uint _xmmCached;
+    private uint _xmmStale;
     private readonly int[] _gprCacheLocal = new int[16];
     private uint _gprCached;
+    private uint _gprStale;
 
     private enum Loc : byte
     {
@@ -63,6 +68,8 @@ internal sealed unsafe partial class BaselineCompiler
         _xmmUsed = _pinnedXmms;
         _xmmCached = 0;
         _gprCached = 0;
+        _xmmStale = 0;
+        _gprStale = 0;
         _condPending = false;
         _maxOutgoing = 0;
     }
@@ -156,10 +163,10 @@ internal sealed unsafe partial class BaselineCompiler
             }
             if (_gprCached != 0)
             {
-                // A cached copy of a local is cheaper to give up than a value (its slot is current).
-                int victim = System.Numerics.BitOperations.TrailingZeroCount(_gprCached);
-                _gprCached &= ~(1u << victim);
-                _gprUsed &= ~(1u << victim);
+                // A cached local is cheaper to give up than a value: one whose slot is current costs nothing, else a store.
+                uint clean = _gprCached & ~_gprStale;
+                int victim = System.Numerics.BitOperations.TrailingZeroCount(clean != 0 ? clean : _gprCached);
+                UncacheRegister(victim, isFloat: false, writeBack: true);
                 continue;
             }
             SpillOldest(isFloat: false);
@@ -180,10 +187,10 @@ internal sealed unsafe partial class BaselineCompiler
             }
             if (_xmmCached != 0)
             {
-                // A cached copy of a local is cheaper to give up than a value (its slot is current).
-                int victim = System.Numerics.BitOperations.TrailingZeroCount(_xmmCached);
-                _xmmCached &= ~(1u << victim);
-                _xmmUsed &= ~(1u << victim);
+                // A cached local is cheaper to give up than a value: one whose slot is current costs nothing, else a store.
+                uint clean = _xmmCached & ~_xmmStale;
+                int victim = System.Numerics.BitOperations.TrailingZeroCount(clean != 0 ? clean : _xmmCached);
+                UncacheRegister(victim, isFloat: true, writeBack: true);
                 continue;
             }
             SpillOldest(isFloat: true);
@@ -485,13 +492,70 @@ internal sealed unsafe partial class BaselineCompiler
         _condPending = false;
     }
 
-    /// <summary>Drops every cached local (before labels, calls and helpers: the registers may not hold them there).</summary>
-    private void ForgetCachedLocals()
+    /// <summary>
+    /// Drops every cached local (before labels, calls and helpers: the registers may not hold them there), first writing
+    /// back those whose slots are stale, unless the locals are dead (<paramref name="writeBack"/> false: return,
+    /// unreachable, the function's end). Stores only: the flags survive (a pending compare may be live).
+    /// </summary>
+    private void ForgetCachedLocals(bool writeBack = true)
     {
+        if (writeBack)
+        {
+            WriteBackStaleLocals();
+        }
         _xmmUsed &= ~_xmmCached;
         _xmmCached = 0;
+        _xmmStale = 0;
         _gprUsed &= ~_gprCached;
         _gprCached = 0;
+        _gprStale = 0;
+    }
+
+    /// <summary>Writes every local whose slot is stale back from its register; the registers stay cached, now clean.</summary>
+    private void WriteBackStaleLocals()
+    {
+        for (uint m = _gprStale; m != 0; m &= m - 1)
+        {
+            int reg = System.Numerics.BitOperations.TrailingZeroCount(m);
+            int local = _gprCacheLocal[reg];
+            StoreReg(LocalMem(local), _localTypes[local], reg);
+        }
+        _gprStale = 0;
+        for (uint m = _xmmStale; m != 0; m &= m - 1)
+        {
+            int reg = System.Numerics.BitOperations.TrailingZeroCount(m);
+            int local = _xmmCacheLocal[reg];
+            StoreReg(LocalMem(local), _localTypes[local], reg);
+        }
+        _xmmStale = 0;
+    }
+
+    /// <summary>Register <paramref name="reg"/> no longer holds its local; with <paramref name="writeBack"/>, a stale slot is written first. The register is freed.</summary>
+    private void UncacheRegister(int reg, bool isFloat, bool writeBack)
+    {
+        uint bit = 1u << reg;
+        if (isFloat)
+        {
+            if (writeBack && (_xmmStale & bit) != 0)
+            {
+                int local = _xmmCacheLocal[reg];
+                StoreReg(LocalMem(local), _localTypes[local], reg);
+            }
+            _xmmCached &= ~bit;
+            _xmmStale &= ~bit;
+            _xmmUsed &= ~bit;
+        }
+        else
+        {
+            if (writeBack && (_gprStale & bit) != 0)
+            {
+                int local = _gprCacheLocal[reg];
+                StoreReg(LocalMem(local), _localTypes[local], reg);
+            }
+            _gprCached &= ~bit;
+            _gprStale &= ~bit;
+            _gprUsed &= ~bit;
+        }
     }
 
     /// <summary>The register caching <paramref name="index"/> (an xmm register for a float local), or -1.</summary>
@@ -509,30 +573,20 @@ internal sealed unsafe partial class BaselineCompiler
         return -1;
     }
 
+    /// <summary>The local is being set: its old register copy is dropped without a write-back (the new value supersedes it).</summary>
     private void ForgetCachedLocal(int index, bool isFloat)
     {
         int i = CachedRegisterOf(index, isFloat);
-        if (i < 0)
+        if (i >= 0)
         {
-            return;
-        }
-        if (isFloat)
-        {
-            _xmmCached &= ~(1u << i);
-            _xmmUsed &= ~(1u << i);
-        }
-        else
-        {
-            _gprCached &= ~(1u << i);
-            _gprUsed &= ~(1u << i);
+            UncacheRegister(i, isFloat, writeBack: false);
         }
     }
 
     /// <summary>
     /// local.get emits nothing: the value is read from the local's slot where it is used (or from its own register, for a
-    /// pinned local). A local whose value is still in a register (set or teed since the last label or call) is copied
-    /// from it instead: reading the slot just written would put a store-to-load forwarding delay on the dependency
-    /// chain.
+    /// pinned local). A local whose value is in a register (set or teed since the last label or call, its slot possibly
+    /// stale) is copied from it instead, never read from the slot.
     /// </summary>
     private void LocalGet(int index)
     {
@@ -557,16 +611,10 @@ internal sealed unsafe partial class BaselineCompiler
             int copy = cached >= 0 ? TryAllocFree(isFloat) : -1;
             if (cached >= 0 && copy < 0)
             {
-                // No free register for a copy: the cached register itself becomes the value (the slot holds the
-                // same value, so a later read of the local loads it from there).
-                if (isFloat)
-                {
-                    _xmmCached &= ~(1u << cached);
-                }
-                else
-                {
-                    _gprCached &= ~(1u << cached);
-                }
+                // No free register for a copy: the cached register itself becomes the value, written back first when
+                // the slot is stale, so a later read of the local loads it from there.
+                UncacheRegister(cached, isFloat, writeBack: true);
+                MarkUsed(cached, isFloat);
                 PushReg(type, cached);
                 return;
             }
@@ -609,41 +657,42 @@ internal sealed unsafe partial class BaselineCompiler
             SetPinnedLocal(index, tee);
             return;
         }
-        StoreValue(LocalMem(index), in _stack[_height - 1], _height - 1, s_scratch);
         ValType localType = _localTypes[index];
-        SetConstLocal(index, _stack[_height - 1].Loc == Loc.Const && localType != ValType.V128, _stack[_height - 1].Bits);
         if (localType is ValType.I32 or ValType.I64 or ValType.F32 or ValType.F64 or ValType.V128)
         {
             bool isFloat = IsXmm(localType);
+            // The old register copy, stale or not, is superseded.
             ForgetCachedLocal(index, isFloat);
             ref Val value = ref _stack[_height - 1];
             if (value.Loc == Loc.Reg)
             {
-                if (tee)
+                // The local now lives in a register with its slot stale: no store (written back only when needed).
+                SetConstLocal(index, false, 0);
+                if (!tee)
                 {
-                    // Only a free register: allocating could spill the very value being copied.
-                    int copy = TryAllocFree(isFloat);
-                    if (copy >= 0)
-                    {
-                        if (isFloat)
-                        {
-                            _asm.Movaps(Xmm.FromIndex(copy), Xmm.FromIndex(value.Reg));
-                        }
-                        else
-                        {
-                            _asm.Mov(OperandSize.S64, Gpr.FromIndex(copy), Gpr.FromIndex(value.Reg));
-                        }
-                        CacheLocal(index, copy, isFloat);
-                    }
-                }
-                else
-                {
-                    // The register stays used and now belongs to the cache.
+                    // The register stays used and now belongs to the local.
                     CacheLocal(index, Pop().Reg, isFloat);
+                    return;
                 }
-                return;
+                // Only a free register: allocating could spill the very value being copied.
+                int copy = TryAllocFree(isFloat);
+                if (copy >= 0)
+                {
+                    if (isFloat)
+                    {
+                        _asm.Movaps(Xmm.FromIndex(copy), Xmm.FromIndex(value.Reg));
+                    }
+                    else
+                    {
+                        _asm.Mov(OperandSize.S64, Gpr.FromIndex(copy), Gpr.FromIndex(value.Reg));
+                    }
+                    CacheLocal(index, copy, isFloat);
+                    return;
+                }
             }
         }
+        StoreValue(LocalMem(index), in _stack[_height - 1], _height - 1, s_scratch);
+        SetConstLocal(index, _stack[_height - 1].Loc == Loc.Const && localType != ValType.V128, _stack[_height - 1].Bits);
         if (!tee)
         {
             Drop();
@@ -697,17 +746,32 @@ internal sealed unsafe partial class BaselineCompiler
         return -1;
     }
 
+    /// <summary>Register <paramref name="reg"/> (marked used) now holds local <paramref name="index"/>, whose slot is stale.</summary>
     private void CacheLocal(int index, int reg, bool isFloat)
     {
         if (isFloat)
         {
             _xmmCacheLocal[reg] = index;
             _xmmCached |= 1u << reg;
+            _xmmStale |= 1u << reg;
         }
         else
         {
             _gprCacheLocal[reg] = index;
             _gprCached |= 1u << reg;
+            _gprStale |= 1u << reg;
+        }
+    }
+
+    private void MarkUsed(int reg, bool isFloat)
+    {
+        if (isFloat)
+        {
+            _xmmUsed |= 1u << reg;
+        }
+        else
+        {
+            _gprUsed |= 1u << reg;
         }
     }
 }

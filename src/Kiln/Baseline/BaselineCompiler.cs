@@ -330,8 +330,11 @@ internal sealed unsafe partial class BaselineCompiler
         if ((_xmmCached | _gprCached) != 0 && ins.Opcode is Opcode.Unreachable or Opcode.Block or Opcode.Loop or Opcode.If or Opcode.Else
             or Opcode.End or Opcode.Br or Opcode.BrIf or Opcode.BrTable or Opcode.Return or Opcode.Call or Opcode.CallIndirect)
         {
-            // Labels and calls: a cached local is only known to be in its register on straight-line code.
-            ForgetCachedLocals();
+            // Labels and calls: a local is only known to be in a register on straight-line code; every label expects
+            // the locals in their slots. Return, unreachable and the function's end leave the frame: locals are dead.
+            bool dead = ins.Opcode is Opcode.Return or Opcode.Unreachable
+                || (ins.Opcode == Opcode.End && _controls.Top.Kind == FrameKind.Function);
+            ForgetCachedLocals(writeBack: !dead);
         }
         switch (ins.Opcode)
         {
