@@ -48,6 +48,16 @@ public sealed class FunctionBody
     public bool[]? WrittenFirst { get; internal set; }
 
     /// <summary>
+    /// Indexed by local: true for a local with exactly one <c>local.set</c> or <c>local.tee</c> and exactly one
+    /// <c>local.get</c>, both directly in the same block, loop, if or else arm (not nested deeper), the write first.
+    /// Instructions directly in one frame run in order on every pass through it, so every execution of the read
+    /// follows an execution of the write in the same pass, and after the read the value is never read again: a
+    /// compiler may let the read take the value without keeping the local (unoptimized C has one such local per
+    /// intermediate value). Null when there is none or the body was not validated. Recorded by validation.
+    /// </summary>
+    public bool[]? ReadOnce { get; internal set; }
+
+    /// <summary>
     /// The byte offset of each <c>loop</c> instruction of the body, in increasing order (null when it has none); see
     /// <see cref="LoopWrites"/>. Recorded by validation.
     /// </summary>

@@ -55,6 +55,14 @@ public sealed partial class FunctionValidator
     // (FunctionBody.WrittenFirst).
     private byte[] _localFirst = new byte[32];
     private bool _anyWrittenFirst;
+    // Per local (FunctionBody.ReadOnce): 0 not accessed yet, 1 written once (in frame _localSetFrame), 2 written once
+    // then read once in that same frame, 3 otherwise. Frames are numbered as they open; _controlSerials holds the
+    // number of each open frame.
+    private byte[] _localOnce = new byte[32];
+    private int[] _localSetFrame = new int[32];
+    private bool _anyReadOnce;
+    private int[] _controlSerials = new int[16];
+    private int _frameSerial;
     // Per loop, in body order: its offset and the locals written inside it (bit = index mod 64), nested loops
     // included (FunctionBody.LoopOffsets, LoopWrites); the open loops, innermost last.
     private int[] _loopOffsets = new int[8];
@@ -121,6 +129,8 @@ public sealed partial class FunctionValidator
             _locals = new ValType[Math.Max(total, _locals.Length * 2)];
             _localWeight = new long[_locals.Length];
             _localFirst = new byte[_locals.Length];
+            _localOnce = new byte[_locals.Length];
+            _localSetFrame = new int[_locals.Length];
         }
         _type.Params.CopyTo(_locals, 0);
         int n = _type.Params.Length;
@@ -132,6 +142,9 @@ public sealed partial class FunctionValidator
         _localCount = n;
         _localWeight.AsSpan(0, n).Clear();
         _localFirst.AsSpan(0, n).Clear();
+        _localOnce.AsSpan(0, n).Clear();
+        _anyReadOnce = false;
+        _frameSerial = 0;
         _anyWrittenFirst = false;
         _loopCount = 0;
         _loopDepth = 0;
@@ -163,6 +176,7 @@ public sealed partial class FunctionValidator
         _body!.HotLocals = HotLocals();
         _body.UsesV128 = _usesV128;
         _body.WrittenFirst = WrittenFirst();
+        _body.ReadOnce = ReadOnce();
         RecordLoopWrites();
     }
 
@@ -174,12 +188,32 @@ public sealed partial class FunctionValidator
         {
             _localFirst[index] = 2;
         }
+        ref byte once = ref _localOnce[index];
+        if (once == 1 && _localSetFrame[index] == _controlSerials[_controlCount - 1])
+        {
+            once = 2;
+            _anyReadOnce = true;
+        }
+        else
+        {
+            once = 3;
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CountLocalSet(uint index)
     {
         _localWeight[index] += _useWeight;
+        ref byte once = ref _localOnce[index];
+        if (once == 0)
+        {
+            once = 1;
+            _localSetFrame[index] = _controlSerials[_controlCount - 1];
+        }
+        else
+        {
+            once = 3;
+        }
         if (_loopDepth > 0)
         {
             _loopWrites[_openLoops[_loopDepth - 1]] |= 1UL << (int)(index & 63);
@@ -209,6 +243,21 @@ public sealed partial class FunctionValidator
         _loopWrites.AsSpan(0, _loopCount).CopyTo(writes);
         _body.LoopOffsets = offsets;
         _body.LoopWrites = writes;
+    }
+
+    /// <summary>Which locals are written once and read once after it in the same frame (<see cref="FunctionBody.ReadOnce"/>), or null for none.</summary>
+    private bool[]? ReadOnce()
+    {
+        if (!_anyReadOnce)
+        {
+            return null;
+        }
+        bool[] result = _body!.ReadOnce is { } previous && previous.Length == _localCount ? previous : new bool[_localCount];
+        for (int i = 0; i < _localCount; i++)
+        {
+            result[i] = _localOnce[i] == 2;
+        }
+        return result;
     }
 
     /// <summary>Which locals are written before any read can happen (<see cref="FunctionBody.WrittenFirst"/>), or null for none.</summary>
@@ -301,7 +350,9 @@ public sealed partial class FunctionValidator
         if (_controlCount == _controls.Length)
         {
             Array.Resize(ref _controls, _controls.Length * 2);
+            Array.Resize(ref _controlSerials, _controls.Length);
         }
+        _controlSerials[_controlCount] = _frameSerial++;
         _controls[_controlCount++] = new ControlFrame(opcode, start, end, _operandCount);
         if (opcode == Opcode.Loop)
         {

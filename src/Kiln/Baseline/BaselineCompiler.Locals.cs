@@ -46,6 +46,8 @@ internal sealed unsafe partial class BaselineCompiler
     private int _fused = -1;
     // FunctionBody.WrittenFirst of the body being compiled: locals written before any read, which need no zeroing.
     private bool[]? _writtenFirst;
+    // FunctionBody.ReadOnce of the body being compiled: locals whose one read may take the value from its register.
+    private bool[]? _readOnce;
     // FunctionBody.LoopOffsets and LoopWrites of the body being compiled, and the next loop to look at (live loops
     // arrive in increasing offset order; loops in unreachable code are skipped).
     private int[]? _loopOffsets;
@@ -89,6 +91,7 @@ internal sealed unsafe partial class BaselineCompiler
         }
         _pinnedReg.AsSpan(0, _localCount).Fill(NotPinned);
         _writtenFirst = body.WrittenFirst is { } w && w.Length == _localCount ? w : null;
+        _readOnce = body.ReadOnce is { } once && once.Length == _localCount ? once : null;
         _loopOffsets = body.LoopOffsets;
         _loopWrites = body.LoopWrites is { } lw && _loopOffsets is not null && lw.Length == _loopOffsets.Length ? lw : null;
         _loopCursor = 0;
@@ -108,6 +111,12 @@ internal sealed unsafe partial class BaselineCompiler
             if ((uint)local >= (uint)_localCount)
             {
                 throw new InternalErrorException($"baseline compiler: hot local {local} out of range");
+            }
+            if (_readOnce is { } readOnce && readOnce[local])
+            {
+                // Written once and read once right after: the register state holds it without a store (LocalSet), a
+                // register of its own would only add a write-back before calls.
+                continue;
             }
             if (IsFloat(_localTypes[local]))
             {

@@ -608,6 +608,15 @@ internal sealed unsafe partial class BaselineCompiler
         if ((isFloat ? _xmmCached : _gprCached) != 0)
         {
             int cached = CachedRegisterOf(index, isFloat);
+            if (cached >= 0 && _readOnce is { } once && once[index])
+            {
+                // The local's only read: the register becomes the value, and the local, never read again, is dropped
+                // with its slot left stale.
+                UncacheRegister(cached, isFloat, writeBack: false);
+                MarkUsed(cached, isFloat);
+                PushReg(type, cached);
+                return;
+            }
             int copy = cached >= 0 ? TryAllocFree(isFloat) : -1;
             if (cached >= 0 && copy < 0)
             {

@@ -96,6 +96,34 @@ public class FunctionValidatorTests
     }
 
     [Fact]
+    public void RecordsTheLocalsWrittenOnceAndReadOnceInTheSameFrame()
+    {
+        WasmModule module = Kiln.Wasm.Text.TextParser.ParseModule("""
+            (module
+              (func (param $p i32)
+                (local $once i32) (local $tee f64) (local $readTwice i32) (local $setTwice i32) (local $readFirst i32)
+                (local $readInBlock i32) (local $setInBlock i32) (local $inLoop i32) (local $carried i32) (local $thenElse i32)
+                (local.set $once (i32.const 1)) (drop (local.get $once))
+                (drop (local.tee $tee (f64.const 2))) (drop (local.get $tee))
+                (local.set $readTwice (i32.const 3)) (drop (local.get $readTwice)) (drop (local.get $readTwice))
+                (local.set $setTwice (i32.const 4)) (local.set $setTwice (i32.const 5)) (drop (local.get $setTwice))
+                (drop (local.get $readFirst)) (local.set $readFirst (i32.const 6))
+                (local.set $readInBlock (i32.const 7)) (block (drop (local.get $readInBlock)))
+                (block (local.set $setInBlock (i32.const 8))) (drop (local.get $setInBlock))
+                (loop (local.set $inLoop (i32.const 9)) (block) (drop (local.get $inLoop)))
+                (local.set $carried (i32.const 10)) (loop (drop (local.get $carried)) (br_if 0 (local.get $p)))
+                (if (local.get $p) (then (local.set $thenElse (i32.const 11))) (else (drop (local.get $thenElse))))
+                (local.set $p (i32.const 12)) (drop (local.get $p)))
+              (func (local $a i32) (drop (local.get $a))))
+            """);
+        ModuleValidator.Validate(module);
+        // One write, then one read directly in the same frame (a nested block in between is fine): the read may take
+        // the value. A read in a nested block or loop, or in the other arm of an if, may run again or without the write.
+        Assert.Equal([false, true, true, false, false, false, false, false, true, false, false], module.Bodies[0].ReadOnce!);
+        Assert.Null(module.Bodies[1].ReadOnce);
+    }
+
+    [Fact]
     public void RecordsTheLocalsEachLoopWrites()
     {
         var locals = string.Join(" ", Enumerable.Range(0, 70).Select(i => $"(local $l{i} i32)"));

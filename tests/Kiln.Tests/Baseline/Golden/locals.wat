@@ -24,6 +24,18 @@
     (local.set $t13 (i32.and (local.get $t12) (local.get $t5)))
     (if (local.get $p) (then (local.set $acc (local.get $t13))))
     (i32.add (local.get $acc) (local.get $t13)))
+;; A chain of temporaries, each written once and read once (FunctionBody.ReadOnce): local.set stores nothing, the local
+;; lives in the register that computed it, and local.get takes that register: register moves only, no stores.
+  (func $chain (param $a i32) (param $b i32) (result i32)
+    (local $t1 i32) (local $t2 i32) (local $t3 i32) (local $t4 i32) (local $t5 i32) (local $t6 f64) (local $t7 f64)
+    (local.set $t1 (i32.add (local.get $a) (local.get $b)))
+    (local.set $t2 (i32.mul (local.get $t1) (i32.const 3)))
+    (local.set $t3 (i32.xor (local.get $t2) (local.get $a)))
+    (local.set $t4 (i32.sub (local.get $t3) (local.get $b)))
+    (local.set $t6 (f64.convert_i32_s (local.get $t4)))
+    (local.set $t7 (f64.mul (local.get $t6) (f64.const 0.5)))
+    (local.set $t5 (i32.wrap_i64 (i64.reinterpret_f64 (local.get $t7))))
+    (local.get $t5))
   (func $mixed (param i32) (result i32) (local $first i32) (local $readFirst i32) (local $inBlock i64)
     (local.set $first (local.get 0))
     (block (br_if 0 (local.get 0)) (local.set $inBlock (i64.const 1)))
