@@ -55,11 +55,14 @@ internal sealed unsafe partial class BaselineCompiler
     private int _loopCursor;
     // Locals without a register that were last set to a constant on straight-line code since the last label: local
     // index and bits (a few, the oldest replaced). local.get pushes the constant, which then folds like any other
-    // (unoptimized code passes every constant through a local of its own). Labels forget them (AtLabel); calls do
-    // not (a callee cannot write the caller's locals).
+    // (unoptimized code passes every constant through a local of its own). local.set of a constant stores nothing:
+    // the slot is stale (_constLocalStale) until written back, before every label (WriteBackConstLocals) or when the
+    // entry is replaced. Labels forget them (AtLabel); calls do not (a callee cannot read or write the caller's locals).
     private const int ConstLocalSlots = 8;
     private readonly int[] _constLocal = new int[ConstLocalSlots];
     private readonly ulong[] _constLocalBits = new ulong[ConstLocalSlots];
+    private readonly bool[] _constLocalStale = new bool[ConstLocalSlots];
+    private int _constLocalStaleCount;
     private int _constLocalCount;
     private int _constLocalNext;
 
@@ -96,6 +99,7 @@ internal sealed unsafe partial class BaselineCompiler
         _loopWrites = body.LoopWrites is { } lw && _loopOffsets is not null && lw.Length == _loopOffsets.Length ? lw : null;
         _loopCursor = 0;
         _constLocalCount = 0;
+        _constLocalStaleCount = 0;
         int[]? hot = body.HotLocals;
         if (hot is null)
         {
@@ -275,21 +279,28 @@ internal sealed unsafe partial class BaselineCompiler
         return false;
     }
 
-    /// <summary>An unpinned local was set: remembers the constant it now holds, or forgets what it held.</summary>
-    private void SetConstLocal(int local, bool isConst, ulong bits)
+    /// <summary>
+    /// An unpinned local was set: remembers the constant it now holds, its slot stale when <paramref name="stale"/> (no
+    /// store was made), or forgets what it held (the new value supersedes a stale constant: no write-back).
+    /// </summary>
+    private void SetConstLocal(int local, bool isConst, ulong bits, bool stale = false)
     {
         for (int i = 0; i < _constLocalCount; i++)
         {
             if (_constLocal[i] == local)
             {
+                _constLocalStaleCount -= _constLocalStale[i] ? 1 : 0;
                 if (isConst)
                 {
                     _constLocalBits[i] = bits;
+                    _constLocalStale[i] = stale;
+                    _constLocalStaleCount += stale ? 1 : 0;
                     return;
                 }
                 _constLocalCount--;
                 _constLocal[i] = _constLocal[_constLocalCount];
                 _constLocalBits[i] = _constLocalBits[_constLocalCount];
+                _constLocalStale[i] = _constLocalStale[_constLocalCount];
                 return;
             }
         }
@@ -297,9 +308,67 @@ internal sealed unsafe partial class BaselineCompiler
         {
             return;
         }
-        int at = _constLocalCount < ConstLocalSlots ? _constLocalCount++ : _constLocalNext++ % ConstLocalSlots;
+        int at;
+        if (_constLocalCount < ConstLocalSlots)
+        {
+            at = _constLocalCount++;
+        }
+        else
+        {
+            // The oldest entry is replaced: its local goes back to its slot.
+            at = _constLocalNext++ % ConstLocalSlots;
+            if (_constLocalStale[at])
+            {
+                StoreConstLocal(at);
+                _constLocalStaleCount--;
+            }
+        }
         _constLocal[at] = local;
         _constLocalBits[at] = bits;
+        _constLocalStale[at] = stale;
+        _constLocalStaleCount += stale ? 1 : 0;
+    }
+
+    /// <summary>Writes the constant of entry <paramref name="i"/> to its local's slot. Moves of immediates only: no register, flags kept.</summary>
+    private void StoreConstLocal(int i)
+    {
+        int local = _constLocal[i];
+        ulong bits = _constLocalBits[i];
+        Mem slot = LocalMem(local);
+        if (SizeOf(_localTypes[local]) == OperandSize.S32)
+        {
+            _asm.Mov(OperandSize.S32, slot, unchecked((int)(uint)bits));
+        }
+        else if ((long)bits == (int)(long)bits)
+        {
+            _asm.Mov(OperandSize.S64, slot, (int)(long)bits);
+        }
+        else
+        {
+            _asm.Mov(OperandSize.S32, slot, unchecked((int)(uint)bits));
+            _asm.Mov(OperandSize.S32, slot.Offset(4), unchecked((int)(uint)(bits >> 32)));
+        }
+    }
+
+    /// <summary>Before a label: writes every stale constant local to its slot; the constants stay known until the label.</summary>
+    private void WriteBackConstLocals()
+    {
+        for (int i = 0; i < _constLocalCount && _constLocalStaleCount != 0; i++)
+        {
+            if (_constLocalStale[i])
+            {
+                StoreConstLocal(i);
+                _constLocalStale[i] = false;
+                _constLocalStaleCount--;
+            }
+        }
+    }
+
+    /// <summary>The locals are dead (return, unreachable, the function's end): stale constants are dropped unwritten.</summary>
+    private void DropConstLocals()
+    {
+        _constLocalCount = 0;
+        _constLocalStaleCount = 0;
     }
 
     /// <summary>Whether the local is written before any read (<see cref="FunctionBody.WrittenFirst"/>): it needs no zeroing.</summary>
@@ -490,7 +559,8 @@ internal sealed unsafe partial class BaselineCompiler
     /// </summary>
     private void AtLabel(uint dirty)
     {
-        _constLocalCount = 0;
+        // Every path into the label wrote stale constants back (WriteBackConstLocals), or the code before it is dead.
+        DropConstLocals();
         _pinnedDirty = dirty;
         // Every jump to a label and every fall into one loads what is loaded lazily (LoadForJoin).
         _pinnedUnloaded = 0;

@@ -30,8 +30,9 @@ internal sealed unsafe partial class BaselineCompiler
     // _xmmCacheLocal[i] (_gprCacheLocal[i]) when bit i of _xmmCached (_gprCached) is set. When bit i of _xmmStale
     // (_gprStale) is set too, the local's slot is stale (local.set/tee wrote only the register) and the register must
     // be written back before it is given up: when the register is taken for something else, before calls and helpers,
-    // and before every label (jumps and falls into it), so that at every label each local is in its slot. Locals that
-    // are neither cached nor constant (TryGetConstLocal) are in their slots. Cached registers are marked used, so
+    // and before every label (jumps and falls into it), so that at every label each local is in its slot. A local may
+    // also be a known constant with its slot stale (TryGetConstLocal, written back before labels). Locals that are
+    // neither cached nor constant are in their slots. Cached registers are marked used, so
     // nothing else allocates or overwrites them while they are cached.
     private readonly int[] _xmmCacheLocal = new int[16];
     private uint _xmmCached;
@@ -601,6 +602,11 @@ internal sealed unsafe partial class BaselineCompiler
         }
         if (_constLocalCount != 0 && TryGetConstLocal(index, out ulong constant))
         {
+            if (_readOnce is { } readOnce && readOnce[index])
+            {
+                // The only read: the local is dropped, its slot never written.
+                SetConstLocal(index, false, 0);
+            }
             PushConst(type, constant);
             return;
         }
@@ -700,8 +706,17 @@ internal sealed unsafe partial class BaselineCompiler
                 }
             }
         }
-        StoreValue(LocalMem(index), in _stack[_height - 1], _height - 1, s_scratch);
-        SetConstLocal(index, _stack[_height - 1].Loc == Loc.Const && localType != ValType.V128, _stack[_height - 1].Bits);
+        ref Val stored = ref _stack[_height - 1];
+        if (stored.Loc == Loc.Const && localType != ValType.V128)
+        {
+            // The local now reads as the constant; its slot is stale until written back (before a label).
+            SetConstLocal(index, true, stored.Bits, stale: true);
+        }
+        else
+        {
+            StoreValue(LocalMem(index), in stored, _height - 1, s_scratch);
+            SetConstLocal(index, false, 0);
+        }
         if (!tee)
         {
             Drop();

@@ -327,14 +327,24 @@ internal sealed unsafe partial class BaselineCompiler
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Emit(in Instruction ins, ref InstructionReader reader)
     {
-        if ((_xmmCached | _gprCached) != 0 && ins.Opcode is Opcode.Unreachable or Opcode.Block or Opcode.Loop or Opcode.If or Opcode.Else
-            or Opcode.End or Opcode.Br or Opcode.BrIf or Opcode.BrTable or Opcode.Return or Opcode.Call or Opcode.CallIndirect)
+        if (((_xmmCached | _gprCached) != 0 || _constLocalStaleCount != 0) && ins.Opcode is Opcode.Unreachable or Opcode.Block
+            or Opcode.Loop or Opcode.If or Opcode.Else or Opcode.End or Opcode.Br or Opcode.BrIf or Opcode.BrTable or Opcode.Return
+            or Opcode.Call or Opcode.CallIndirect)
         {
             // Labels and calls: a local is only known to be in a register on straight-line code; every label expects
-            // the locals in their slots. Return, unreachable and the function's end leave the frame: locals are dead.
+            // the locals in their slots (constants too; calls keep them: a callee cannot see the caller's locals).
+            // Return, unreachable and the function's end leave the frame: the locals are dead.
             bool dead = ins.Opcode is Opcode.Return or Opcode.Unreachable
                 || (ins.Opcode == Opcode.End && _controls.Top.Kind == FrameKind.Function);
             ForgetCachedLocals(writeBack: !dead);
+            if (dead)
+            {
+                DropConstLocals();
+            }
+            else if (ins.Opcode is not (Opcode.Call or Opcode.CallIndirect))
+            {
+                WriteBackConstLocals();
+            }
         }
         switch (ins.Opcode)
         {
