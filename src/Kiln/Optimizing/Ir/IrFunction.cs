@@ -243,6 +243,31 @@ internal sealed class IrFunction
         call.ArgCount++;
     }
 
+    /// <summary>Drops parameter <paramref name="index"/> of a block and the matching argument of every branch to it; the parameter must be unused.</summary>
+    public void RemoveBlockParam(int block, int index)
+    {
+        foreach (int b in Layout)
+        {
+            int t = Terminator(b);
+            if (t < 0)
+            {
+                continue;
+            }
+            foreach (ref BlockCall call in Targets(t))
+            {
+                if (call.Block == block && index < call.ArgCount)
+                {
+                    Span<int> args = CallArgs(call);
+                    args[(index + 1)..].CopyTo(args[index..]);
+                    call.ArgCount--;
+                }
+            }
+        }
+        List<int> ps = Block(block).Params;
+        _values[ps[index]].Defined = false;
+        ps.RemoveAt(index);
+    }
+
     /// <summary>Appends an instruction to a block.</summary>
     public void Append(int block, int inst)
     {
