@@ -42,10 +42,11 @@ internal sealed class IrParser
     private IrFunction ParseFunction()
     {
         Expect("function");
-        string name = Next().Text;
+        Token nameToken = Next();
+        string name = nameToken.Text;
         if (!name.StartsWith('%'))
         {
-            Fail($"expected a function name like %f, found '{name}'");
+            Fail($"expected a function name like %f, found '{name}'", nameToken);
         }
         Expect("(");
         List<IrType> parameters = ParseTypeList(")");
