@@ -282,6 +282,13 @@ internal sealed class IrFunction
         _blocks[block]!.Insts.Insert(index, inst);
     }
 
+    /// <summary>Moves an instruction, results and all, into <paramref name="block"/> before position <paramref name="index"/>.</summary>
+    public void MoveInst(int inst, int block, int index)
+    {
+        _blocks[_insts[inst].Block]!.Insts.Remove(inst);
+        InsertAt(block, index, inst);
+    }
+
     /// <summary>Removes an instruction from its block; its results stop existing.</summary>
     public void RemoveInst(int inst)
     {

@@ -11,6 +11,7 @@ internal static class PassPipeline
         ["dce"] = DeadCodeElimination.Run,
         ["gvn"] = GlobalValueNumbering.Run,
         ["trivial-params"] = TrivialBlockParams.Run,
+        ["licm"] = LoopInvariantCodeMotion.Run,
     };
 
     public static IEnumerable<string> Names => s_passes.Keys;
@@ -35,6 +36,6 @@ internal static class PassPipeline
         }
     }
 
-    /// <summary>The default optimization sequence: fold, then merge equal values, then clean up.</summary>
-    public static readonly string[] Default = ["fold", "gvn", "fold", "dce", "trivial-params", "dce"];
+    /// <summary>The default optimization sequence: fold, merge equal values, hoist loop invariants, then clean up.</summary>
+    public static readonly string[] Default = ["fold", "gvn", "fold", "licm", "dce", "trivial-params", "dce"];
 }
