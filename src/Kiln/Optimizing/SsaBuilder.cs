@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Kiln.FrontEnd;
 using Kiln.Optimizing.Ir;
 using Kiln.Optimizing.Passes;
@@ -55,6 +56,7 @@ internal sealed partial class SsaBuilder
 
     /// <summary>Builds defined function <paramref name="definedIndex"/> (counted after the imports).</summary>
     /// <exception cref="UnsupportedFeatureException">The function uses an instruction or type the IR does not model yet.</exception>
+    /// <exception cref="ResourceLimitException">Variable lookups across joins would recurse deeper than the thread's stack allows.</exception>
     public IrFunction Build(int definedIndex)
     {
         InstructionReader reader = _decoder.Begin(definedIndex);
@@ -79,9 +81,16 @@ internal sealed partial class SsaBuilder
             _defs[(i, entry)] = v;
         }
         _controls[0].Data.Target = -1;
-        while (_decoder.Next(ref reader, out Instruction ins))
+        try
         {
-            Translate(in ins, ref reader);
+            while (_decoder.Next(ref reader, out Instruction ins))
+            {
+                Translate(in ins, ref reader);
+            }
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            throw new ResourceLimitException($"function {_decoder.FunctionIndex} nests too many control-flow joins for the optimizing tier's SSA construction");
         }
         TrivialBlockParams.Run(_f);
         return _f;
@@ -120,28 +129,47 @@ internal sealed partial class SsaBuilder
 
     private int ReadLocal(int local, int block)
     {
-        if (_defs.TryGetValue((local, block), out int v))
+        // Single-predecessor chains are walked, not recursed: straight-line code with many br_ifs makes long chains.
+        List<int>? chain = null;
+        int v;
+        while (!_defs.TryGetValue((local, block), out v))
         {
-            return v;
+            if (_sealed[block] && _preds[block].Count == 1)
+            {
+                (chain ??= []).Add(block);
+                block = _f.Inst(_preds[block][0].Inst).Block;
+                continue;
+            }
+            v = ReadLocalAtJoin(local, block);
+            break;
         }
+        if (chain is not null)
+        {
+            foreach (int b in chain)
+            {
+                _defs[(local, b)] = v;
+            }
+        }
+        return v;
+    }
+
+    /// <summary>The variable at a block with zero or several predecessors, or not yet sealed: a block parameter.</summary>
+    private int ReadLocalAtJoin(int local, int block)
+    {
+        // Joins recurse into their predecessors; a long sequence of them is refused rather than overflowing the stack.
+        RuntimeHelpers.EnsureSufficientExecutionStack();
+        int v = _f.AddBlockParam(block, _localTypes[local]);
+        _defs[(local, block)] = v;
         if (!_sealed[block])
         {
-            // Not all predecessors known yet: a parameter now, its arguments when the block is sealed.
-            v = _f.AddBlockParam(block, _localTypes[local]);
+            // Not all predecessors known yet: the arguments come when the block is sealed.
             _incomplete[block].Add((local, v));
-        }
-        else if (_preds[block].Count == 1)
-        {
-            v = ReadLocal(local, _f.Inst(_preds[block][0].Inst).Block);
         }
         else
         {
             // Written before the predecessors are asked, so a loop that reaches this block again finds it.
-            v = _f.AddBlockParam(block, _localTypes[local]);
-            _defs[(local, block)] = v;
             AddParamArgs(block, local);
         }
-        _defs[(local, block)] = v;
         return v;
     }
 

@@ -243,8 +243,8 @@ internal sealed class IrFunction
         call.ArgCount++;
     }
 
-    /// <summary>Drops parameter <paramref name="index"/> of a block and the matching argument of every branch to it; the parameter must be unused.</summary>
-    public void RemoveBlockParam(int block, int index)
+    /// <summary>Drops every block parameter in <paramref name="dead"/> and the matching branch arguments, in one scan; the parameters must be unused.</summary>
+    public void RemoveBlockParams(HashSet<int> dead)
     {
         foreach (int b in Layout)
         {
@@ -255,17 +255,31 @@ internal sealed class IrFunction
             }
             foreach (ref BlockCall call in Targets(t))
             {
-                if (call.Block == block && index < call.ArgCount)
+                List<int> ps = Block(call.Block).Params;
+                Span<int> args = CallArgs(call);
+                int kept = 0;
+                for (int i = 0; i < args.Length && i < ps.Count; i++)
                 {
-                    Span<int> args = CallArgs(call);
-                    args[(index + 1)..].CopyTo(args[index..]);
-                    call.ArgCount--;
+                    if (!dead.Contains(ps[i]))
+                    {
+                        args[kept++] = args[i];
+                    }
                 }
+                call.ArgCount = kept;
             }
         }
-        List<int> ps = Block(block).Params;
-        _values[ps[index]].Defined = false;
-        ps.RemoveAt(index);
+        foreach (int b in Layout)
+        {
+            Block(b).Params.RemoveAll(p =>
+            {
+                if (!dead.Contains(p))
+                {
+                    return false;
+                }
+                _values[p].Defined = false;
+                return true;
+            });
+        }
     }
 
     /// <summary>Appends an instruction to a block.</summary>

@@ -93,52 +93,50 @@ internal static class DeadCodeElimination
         return uses;
     }
 
-    /// <summary>Unused parameters of non-entry blocks go, with their arguments; that can make the arguments' definitions dead, hence the loop.</summary>
+    /// <summary>Unused parameters of non-entry blocks go, with their arguments; that can make the arguments' definitions dead, hence the rounds.</summary>
     private static bool RemoveUnusedParams(IrFunction f, int[] uses)
     {
         bool any = false;
-        bool changed = true;
-        while (changed)
+        while (true)
         {
-            changed = false;
+            var dead = new HashSet<int>();
             foreach (int b in f.Layout)
             {
-                if (b == f.Entry)
+                if (b != f.Entry)
                 {
-                    continue;
-                }
-                List<int> ps = f.Block(b).Params;
-                for (int i = ps.Count - 1; i >= 0; i--)
-                {
-                    if (uses[ps[i]] == 0)
-                    {
-                        f.RemoveBlockParam(b, i);
-                        changed = any = true;
-                    }
+                    dead.UnionWith(f.Block(b).Params.Where(p => uses[p] == 0));
                 }
             }
-            if (changed)
+            if (dead.Count == 0)
             {
-                // Arguments dropped with the parameters may have been the last uses of pure instructions.
-                int[] fresh = CountUses(f);
-                Array.Copy(fresh, uses, fresh.Length);
-                foreach (int b in f.Layout)
+                return any;
+            }
+            f.RemoveBlockParams(dead);
+            any = true;
+            int[] fresh = CountUses(f);
+            Array.Copy(fresh, uses, fresh.Length);
+            RemoveUnusedPure(f, uses);
+        }
+    }
+
+    /// <summary>Removes pure instructions without uses, latest first within each block so a chain goes in one sweep.</summary>
+    private static void RemoveUnusedPure(IrFunction f, int[] uses)
+    {
+        foreach (int b in f.Layout)
+        {
+            List<int> insts = f.Block(b).Insts;
+            for (int i = insts.Count - 1; i >= 0; i--)
+            {
+                int inst = insts[i];
+                if (OpInfo.Kind(f.Inst(inst).Op) == OpKind.Pure && Unused(f, inst, uses))
                 {
-                    foreach (int inst in f.Block(b).Insts.ToArray())
+                    foreach (int a in f.Args(inst))
                     {
-                        if (OpInfo.Kind(f.Inst(inst).Op) == OpKind.Pure && Unused(f, inst, uses))
-                        {
-                            foreach (int a in f.Args(inst))
-                            {
-                                uses[a]--;
-                            }
-                            f.RemoveInst(inst);
-                            changed = true;
-                        }
+                        uses[a]--;
                     }
+                    f.RemoveInst(inst);
                 }
             }
         }
-        return any;
     }
 }
