@@ -53,6 +53,44 @@ public class IrVerifierTests
         Assert.Contains(errors, e => e.Contains(error, StringComparison.Ordinal));
     }
 
+    /// <summary>Faults the text form cannot express (the parser derives targets and result types), made through the API.</summary>
+    [Fact]
+    public void ReportsTargetCountAndResultTypeFaults()
+    {
+        var f = new IrFunction("api", [IrType.I32], []);
+        int b0 = f.CreateBlock();
+        f.Layout.Add(b0);
+        int v0 = f.AddBlockParam(b0, IrType.I32);
+        int add = f.CreateInst(Op.Iadd, IrType.I32, [v0, v0]);
+        f.AddResult(add, IrType.I64);
+        f.Append(b0, add);
+        int brif = f.CreateInst(Op.Brif, IrType.I32, [v0]);
+        f.AddTarget(brif, b0, [v0]);
+        f.Append(b0, brif);
+        List<string> errors = IrVerifier.Verify(f);
+        Assert.Contains(errors, e => e.Contains("result v1 is i64, iadd produces i32", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("has 1 branch target(s), brif needs 2", StringComparison.Ordinal));
+
+        var g = new IrFunction("results", [], []);
+        int c0 = g.CreateBlock();
+        g.Layout.Add(c0);
+        int store = g.CreateInst(Op.Iconst, IrType.I32, []);
+        g.Append(c0, store);
+        g.Append(c0, g.CreateInst(Op.Return, IrType.I32, []));
+        Assert.Contains(IrVerifier.Verify(g), e => e.Contains("defines 0 value(s), iconst defines 1", StringComparison.Ordinal));
+
+        // Operand counts the text form would not parse still print in the message.
+        var h = new IrFunction("operands", [], []);
+        int d0 = h.CreateBlock();
+        h.Layout.Add(d0);
+        h.Append(d0, h.CreateInst(Op.GlobalSet, IrType.I32, [], 0));
+        h.Append(d0, h.CreateInst(Op.Store, IrType.I32, []));
+        h.Append(d0, h.CreateInst(Op.Return, IrType.I32, []));
+        List<string> operandErrors = IrVerifier.Verify(h);
+        Assert.Contains("block0: 'global_set.i32 g0': takes 1 operand(s), has 0", operandErrors);
+        Assert.Contains("block0: 'store.i32': takes 2 operand(s), has 0", operandErrors);
+    }
+
     [Fact]
     public void ReportsAFunctionWithoutBlocks()
     {

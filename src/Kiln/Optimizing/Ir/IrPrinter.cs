@@ -73,7 +73,11 @@ internal static class IrPrinter
                 sb.Append(" g").Append(d.Imm);
                 break;
             case Op.GlobalSet:
-                sb.Append(" g").Append(d.Imm).Append(", v").Append(args[0]);
+                sb.Append(" g").Append(d.Imm);
+                foreach (int a in args)
+                {
+                    sb.Append(", v").Append(a);
+                }
                 break;
             case Op.Trap:
                 sb.Append(' ').Append(TrapName((TrapCode)d.Imm));
@@ -84,19 +88,31 @@ internal static class IrPrinter
                 sb.Append(") : ").Append(f.Signatures[d.Aux].ToText());
                 break;
             case Op.Jump:
-                sb.Append(' ');
-                AppendCall(sb, f, f.Targets(inst)[0]);
-                break;
             case Op.Brif:
-                sb.Append(" v").Append(args[0]).Append(", ");
-                AppendCall(sb, f, f.Targets(inst)[0]);
-                sb.Append(", ");
-                AppendCall(sb, f, f.Targets(inst)[1]);
+            {
+                // Written from what the instruction holds, so a malformed one still prints for the verifier's message.
+                string sep = " ";
+                if (args.Length > 0)
+                {
+                    sb.Append(" v").Append(args[0]);
+                    sep = ", ";
+                }
+                foreach (BlockCall call in f.Targets(inst))
+                {
+                    sb.Append(sep);
+                    AppendCall(sb, f, call);
+                    sep = ", ";
+                }
                 break;
+            }
             case Op.BrTable:
             {
                 // The default first, then the table: the default is the one target every br_table has.
                 Span<BlockCall> targets = f.Targets(inst);
+                if (targets.Length == 0 || args.Length == 0)
+                {
+                    break;
+                }
                 sb.Append(" v").Append(args[0]).Append(", ");
                 AppendCall(sb, f, targets[^1]);
                 sb.Append(", [");
@@ -112,7 +128,7 @@ internal static class IrPrinter
                 break;
             }
             default:
-                if (OpInfo.IsLoad(d.Op) || OpInfo.IsStore(d.Op))
+                if ((OpInfo.IsLoad(d.Op) || OpInfo.IsStore(d.Op)) && args.Length > 0)
                 {
                     sb.Append(" v").Append(args[0]);
                     if (d.Imm != 0)

@@ -121,6 +121,26 @@ internal static class IrVerifier
     {
         InstData d = f.Inst(inst);
         int[] args = f.Args(inst).ToArray();
+        int targets = d.Op switch { Op.Jump => 1, Op.Brif => 2, Op.BrTable => -1, _ => 0 };
+        if (targets >= 0 ? d.TargetCount != targets : d.TargetCount == 0)
+        {
+            errors.Add($"{where}: has {d.TargetCount} branch target(s), {OpInfo.Name(d.Op)} needs {(targets >= 0 ? targets.ToString(System.Globalization.CultureInfo.InvariantCulture) : "at least one (the default)")}");
+            return;
+        }
+        IrType[] resultTypes = d.Op == Op.Call ? f.Signatures[d.Aux].Results : OpInfo.ResultType(d.Op, d.Type) is IrType rt ? [rt] : [];
+        Span<int> results = f.ResultValues(inst);
+        if (results.Length != resultTypes.Length)
+        {
+            errors.Add($"{where}: defines {results.Length} value(s), {OpInfo.Name(d.Op)} defines {resultTypes.Length}");
+            return;
+        }
+        for (int i = 0; i < results.Length; i++)
+        {
+            if (f.Value(results[i]).Type != resultTypes[i])
+            {
+                errors.Add($"{where}: result v{results[i]} is {f.Value(results[i]).Type.ToText()}, {OpInfo.Name(d.Op)} produces {resultTypes[i].ToText()}");
+            }
+        }
         int want = OpInfo.OperandCount(d.Op);
         if (want >= 0 && args.Length != want)
         {
