@@ -1,0 +1,398 @@
+namespace Kiln.Optimizing.Ir;
+
+/// <summary>One instruction. Operands, results and branch targets live in the function's pools, addressed here by start and count.</summary>
+internal struct InstData
+{
+    public Op Op;
+    public IrType Type;
+    /// <summary>The block holding the instruction, or -1 once removed.</summary>
+    public int Block;
+    /// <summary>Constant bits (i32 sign-extended), memory offset, global index, function index or trap code.</summary>
+    public long Imm;
+    /// <summary>Call: the signature index.</summary>
+    public int Aux;
+    public int Args;
+    public int ArgCount;
+    public int Results;
+    public int ResultCount;
+    public int Targets;
+    public int TargetCount;
+}
+
+/// <summary>A branch target with the values passed to its block parameters (the Cranelift replacement for phis).</summary>
+internal struct BlockCall
+{
+    public int Block;
+    public int Args;
+    public int ArgCount;
+}
+
+/// <summary>A value: a block parameter or an instruction result.</summary>
+internal struct ValueData
+{
+    public IrType Type;
+    public bool Defined;
+    public bool IsParam;
+    /// <summary>The block (parameter) or instruction (result) defining it.</summary>
+    public int Owner;
+}
+
+internal sealed class BlockData
+{
+    public readonly List<int> Params = [];
+    public readonly List<int> Insts = [];
+}
+
+/// <summary>A call signature: parameter and result types.</summary>
+internal sealed record IrSignature(IrType[] Params, IrType[] Results)
+{
+    public bool Equals(IrSignature? other) => other is not null && Params.AsSpan().SequenceEqual(other.Params) && Results.AsSpan().SequenceEqual(other.Results);
+
+    public override int GetHashCode() => HashCode.Combine(Params.Length, Results.Length, Params.Length > 0 ? Params[0] : 0);
+
+    public string ToText() => "(" + string.Join(", ", Params.Select(t => t.ToText())) + ") -> (" + string.Join(", ", Results.Select(t => t.ToText())) + ")";
+}
+
+/// <summary>
+/// A function in SSA form: a control-flow graph of basic blocks with block parameters instead of phis. Values, blocks
+/// and instructions are dense int ids into arrays, so passes keep side tables as plain arrays. Removed instructions and
+/// blocks keep their ids (their slots are dead), so ids printed in the text form stay stable across passes.
+/// </summary>
+internal sealed class IrFunction
+{
+    private InstData[] _insts = new InstData[64];
+    private ValueData[] _values = new ValueData[64];
+    private readonly List<BlockData?> _blocks = [];
+    private readonly List<int> _pool = [];
+    private readonly List<BlockCall> _calls = [];
+
+    public IrFunction(string name, IrType[] parameters, IrType[] results)
+    {
+        Name = name;
+        Params = parameters;
+        Results = results;
+    }
+
+    public string Name { get; }
+
+    public IrType[] Params { get; }
+
+    public IrType[] Results { get; }
+
+    /// <summary>Blocks in program order; the first is the entry, whose parameters are the function's.</summary>
+    public List<int> Layout { get; } = [];
+
+    public List<IrSignature> Signatures { get; } = [];
+
+    public int InstCount { get; private set; }
+
+    public int ValueCount { get; private set; }
+
+    public int BlockCount => _blocks.Count;
+
+    public int Entry => Layout[0];
+
+    public ref InstData Inst(int inst) => ref _insts[inst];
+
+    public ref ValueData Value(int value) => ref _values[value];
+
+    public BlockData Block(int block) => _blocks[block] ?? throw new InvalidOperationException($"block{block} does not exist");
+
+    public bool BlockExists(int block) => (uint)block < (uint)_blocks.Count && _blocks[block] is not null;
+
+    public bool ValueExists(int value) => (uint)value < (uint)ValueCount && _values[value].Defined;
+
+    public Span<int> Args(int inst) => PoolSpan(_insts[inst].Args, _insts[inst].ArgCount);
+
+    public Span<int> ResultValues(int inst) => PoolSpan(_insts[inst].Results, _insts[inst].ResultCount);
+
+    public int Result(int inst) => _insts[inst].ResultCount == 1 ? _pool[_insts[inst].Results] : throw new InvalidOperationException($"instruction {inst} does not have one result");
+
+    public Span<BlockCall> Targets(int inst) => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_calls).Slice(_insts[inst].Targets, _insts[inst].TargetCount);
+
+    public Span<int> CallArgs(in BlockCall call) => PoolSpan(call.Args, call.ArgCount);
+
+    private Span<int> PoolSpan(int start, int count) => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_pool).Slice(start, count);
+
+    /// <summary>Adds a block with id <paramref name="id"/> (the parser keeps text ids), or the next free id.</summary>
+    public int CreateBlock(int id = -1)
+    {
+        if (id < 0)
+        {
+            id = _blocks.Count;
+        }
+        while (_blocks.Count <= id)
+        {
+            _blocks.Add(null);
+        }
+        if (_blocks[id] is not null)
+        {
+            throw new InvalidOperationException($"block{id} defined twice");
+        }
+        _blocks[id] = new BlockData();
+        return id;
+    }
+
+    /// <summary>Drops a block from the function; branches to it must be gone.</summary>
+    public void RemoveBlock(int block)
+    {
+        foreach (int inst in _blocks[block]!.Insts)
+        {
+            KillInst(inst);
+        }
+        foreach (int p in _blocks[block]!.Params)
+        {
+            _values[p].Defined = false;
+        }
+        _blocks[block] = null;
+        Layout.Remove(block);
+    }
+
+    /// <summary>Makes a value id; <paramref name="id"/> is the text id when parsing, else the next free one.</summary>
+    public int CreateValue(IrType type, bool isParam, int owner, int id = -1)
+    {
+        if (id < 0)
+        {
+            id = ValueCount;
+        }
+        if (id >= _values.Length)
+        {
+            Array.Resize(ref _values, Math.Max(id + 1, _values.Length * 2));
+        }
+        if (_values[id].Defined)
+        {
+            throw new InvalidOperationException($"v{id} defined twice");
+        }
+        _values[id] = new ValueData { Type = type, Defined = true, IsParam = isParam, Owner = owner };
+        ValueCount = Math.Max(ValueCount, id + 1);
+        return id;
+    }
+
+    public int AddBlockParam(int block, IrType type, int id = -1)
+    {
+        int v = CreateValue(type, true, block, id);
+        _blocks[block]!.Params.Add(v);
+        return v;
+    }
+
+    /// <summary>Creates an instruction (not yet placed in a block) with its operands; results are added with <see cref="AddResult"/>.</summary>
+    public int CreateInst(Op op, IrType type, ReadOnlySpan<int> args, long imm = 0)
+    {
+        if (InstCount == _insts.Length)
+        {
+            Array.Resize(ref _insts, InstCount * 2);
+        }
+        int id = InstCount++;
+        _insts[id] = new InstData { Op = op, Type = type, Block = -1, Imm = imm, Args = _pool.Count, ArgCount = args.Length, Results = 0, ResultCount = 0, Targets = _calls.Count };
+        foreach (int a in args)
+        {
+            _pool.Add(a);
+        }
+        return id;
+    }
+
+    /// <summary>Adds a result to the most recently created instruction (results are contiguous in the pool).</summary>
+    public int AddResult(int inst, IrType type, int id = -1)
+    {
+        ref InstData d = ref _insts[inst];
+        if (d.ResultCount == 0)
+        {
+            d.Results = _pool.Count;
+        }
+        else if (d.Results + d.ResultCount != _pool.Count)
+        {
+            throw new InvalidOperationException("results must be added right after the instruction is created");
+        }
+        int v = CreateValue(type, false, inst, id);
+        _pool.Add(v);
+        d.ResultCount++;
+        return v;
+    }
+
+    /// <summary>Adds a branch target to the most recently created instruction.</summary>
+    public void AddTarget(int inst, int block, ReadOnlySpan<int> args)
+    {
+        ref InstData d = ref _insts[inst];
+        if (d.Targets + d.TargetCount != _calls.Count)
+        {
+            throw new InvalidOperationException("targets must be added right after the instruction is created");
+        }
+        _calls.Add(new BlockCall { Block = block, Args = _pool.Count, ArgCount = args.Length });
+        foreach (int a in args)
+        {
+            _pool.Add(a);
+        }
+        d.TargetCount++;
+    }
+
+    /// <summary>Appends one argument to target <paramref name="index"/> of a branch (SSA construction adds block parameters late).</summary>
+    public void AppendTargetArg(int inst, int index, int value)
+    {
+        ref BlockCall call = ref System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_calls)[_insts[inst].Targets + index];
+        if (call.Args + call.ArgCount != _pool.Count)
+        {
+            // Not at the pool's end: move the arguments there (the old slots become garbage).
+            int start = _pool.Count;
+            for (int i = 0; i < call.ArgCount; i++)
+            {
+                _pool.Add(_pool[call.Args + i]);
+            }
+            call.Args = start;
+        }
+        _pool.Add(value);
+        call.ArgCount++;
+    }
+
+    /// <summary>Drops every block parameter in <paramref name="dead"/> and the matching branch arguments, in one scan; the parameters must be unused.</summary>
+    public void RemoveBlockParams(HashSet<int> dead)
+    {
+        foreach (int b in Layout)
+        {
+            int t = Terminator(b);
+            if (t < 0)
+            {
+                continue;
+            }
+            foreach (ref BlockCall call in Targets(t))
+            {
+                List<int> ps = Block(call.Block).Params;
+                Span<int> args = CallArgs(call);
+                int kept = 0;
+                for (int i = 0; i < args.Length && i < ps.Count; i++)
+                {
+                    if (!dead.Contains(ps[i]))
+                    {
+                        args[kept++] = args[i];
+                    }
+                }
+                call.ArgCount = kept;
+            }
+        }
+        foreach (int b in Layout)
+        {
+            Block(b).Params.RemoveAll(p =>
+            {
+                if (!dead.Contains(p))
+                {
+                    return false;
+                }
+                _values[p].Defined = false;
+                return true;
+            });
+        }
+    }
+
+    /// <summary>Appends an instruction to a block.</summary>
+    public void Append(int block, int inst)
+    {
+        _insts[inst].Block = block;
+        _blocks[block]!.Insts.Add(inst);
+    }
+
+    /// <summary>Inserts an instruction into a block before position <paramref name="index"/>.</summary>
+    public void InsertAt(int block, int index, int inst)
+    {
+        _insts[inst].Block = block;
+        _blocks[block]!.Insts.Insert(index, inst);
+    }
+
+    /// <summary>Moves an instruction, results and all, into <paramref name="block"/> before position <paramref name="index"/>.</summary>
+    public void MoveInst(int inst, int block, int index)
+    {
+        _blocks[_insts[inst].Block]!.Insts.Remove(inst);
+        InsertAt(block, index, inst);
+    }
+
+    /// <summary>Removes an instruction from its block; its results stop existing.</summary>
+    public void RemoveInst(int inst)
+    {
+        _blocks[_insts[inst].Block]!.Insts.Remove(inst);
+        KillInst(inst);
+    }
+
+    private void KillInst(int inst)
+    {
+        foreach (int r in ResultValues(inst))
+        {
+            _values[r].Defined = false;
+        }
+        _insts[inst].Block = -1;
+    }
+
+    /// <summary>The block's last instruction, or -1 for an empty block.</summary>
+    public int Terminator(int block)
+    {
+        List<int> insts = Block(block).Insts;
+        return insts.Count == 0 ? -1 : insts[^1];
+    }
+
+    /// <summary>Successor blocks of a block, in target order (duplicates kept).</summary>
+    public IEnumerable<int> Successors(int block)
+    {
+        int t = Terminator(block);
+        if (t < 0)
+        {
+            yield break;
+        }
+        for (int i = 0; i < _insts[t].TargetCount; i++)
+        {
+            yield return _calls[_insts[t].Targets + i].Block;
+        }
+    }
+
+    /// <summary>Rewrites every operand and branch argument through <paramref name="map"/> (value → replacement, or itself).</summary>
+    public void RewriteUses(int[] map)
+    {
+        foreach (int b in Layout)
+        {
+            foreach (int inst in Block(b).Insts)
+            {
+                Span<int> args = Args(inst);
+                for (int i = 0; i < args.Length; i++)
+                {
+                    args[i] = Resolve(map, args[i]);
+                }
+                foreach (ref BlockCall call in Targets(inst))
+                {
+                    Span<int> ca = CallArgs(call);
+                    for (int i = 0; i < ca.Length; i++)
+                    {
+                        ca[i] = Resolve(map, ca[i]);
+                    }
+                }
+            }
+        }
+    }
+
+    private static int Resolve(int[] map, int v)
+    {
+        // Chains (v3 → v2 → v1) arise when a pass replaces a value by one it replaced earlier.
+        while ((uint)v < (uint)map.Length && map[v] != v && map[v] >= 0)
+        {
+            v = map[v];
+        }
+        return v;
+    }
+
+    /// <summary>An identity map over all value ids, for <see cref="RewriteUses"/>.</summary>
+    public int[] IdentityMap()
+    {
+        var map = new int[ValueCount];
+        for (int i = 0; i < map.Length; i++)
+        {
+            map[i] = i;
+        }
+        return map;
+    }
+
+    public int InternSignature(IrSignature sig)
+    {
+        int i = Signatures.IndexOf(sig);
+        if (i >= 0)
+        {
+            return i;
+        }
+        Signatures.Add(sig);
+        return Signatures.Count - 1;
+    }
+}

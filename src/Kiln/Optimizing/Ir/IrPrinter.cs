@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Text;
+
+namespace Kiln.Optimizing.Ir;
+
+/// <summary>
+/// Prints a function in the text form <see cref="IrParser"/> reads (the syntax is described there). The output is
+/// canonical: parsing it and printing again gives the same text, which the filetests rely on.
+/// </summary>
+internal static class IrPrinter
+{
+    public static string Print(IrFunction f)
+    {
+        var sb = new StringBuilder();
+        sb.Append("function %").Append(f.Name).Append('(').AppendJoin(", ", f.Params.Select(t => t.ToText())).Append(')');
+        if (f.Results.Length > 0)
+        {
+            sb.Append(" -> ").AppendJoin(", ", f.Results.Select(t => t.ToText()));
+        }
+        sb.Append(" {\n");
+        foreach (int b in f.Layout)
+        {
+            sb.Append("block").Append(b);
+            List<int> ps = f.Block(b).Params;
+            if (ps.Count > 0)
+            {
+                sb.Append('(').AppendJoin(", ", ps.Select(p => $"v{p}: {f.Value(p).Type.ToText()}")).Append(')');
+            }
+            sb.Append(":\n");
+            foreach (int inst in f.Block(b).Insts)
+            {
+                sb.Append("    ").Append(FormatInst(f, inst)).Append('\n');
+            }
+        }
+        sb.Append("}\n");
+        return sb.ToString();
+    }
+
+    /// <summary>Whether the text form writes the controlling type after the opcode name.</summary>
+    public static bool HasTypeSuffix(Op op) => op is not (Op.Jump or Op.Brif or Op.BrTable or Op.Return or Op.Trap or Op.Call);
+
+    public static string TrapName(TrapCode code) => OpInfo.Snake(code.ToString());
+
+    /// <summary>One instruction as a line of the text form (without indentation).</summary>
+    public static string FormatInst(IrFunction f, int inst)
+    {
+        ref InstData d = ref f.Inst(inst);
+        var sb = new StringBuilder();
+        Span<int> results = f.ResultValues(inst);
+        if (results.Length > 0)
+        {
+            for (int i = 0; i < results.Length; i++)
+            {
+                sb.Append(i == 0 ? "" : ", ").Append('v').Append(results[i]);
+            }
+            sb.Append(" = ");
+        }
+        sb.Append(OpInfo.Name(d.Op));
+        if (HasTypeSuffix(d.Op))
+        {
+            sb.Append('.').Append(d.Type.ToText());
+        }
+        Span<int> args = f.Args(inst);
+        switch (d.Op)
+        {
+            case Op.Iconst:
+                sb.Append(' ').Append(d.Type == IrType.I32 ? ((int)d.Imm).ToString(CultureInfo.InvariantCulture) : d.Imm.ToString(CultureInfo.InvariantCulture));
+                break;
+            case Op.Fconst:
+                sb.Append(" 0x").Append(d.Type == IrType.F32 ? ((uint)d.Imm).ToString("x8", CultureInfo.InvariantCulture) : ((ulong)d.Imm).ToString("x16", CultureInfo.InvariantCulture));
+                break;
+            case Op.GlobalGet:
+                sb.Append(" g").Append(d.Imm);
+                break;
+            case Op.GlobalSet:
+                sb.Append(" g").Append(d.Imm);
+                foreach (int a in args)
+                {
+                    sb.Append(", v").Append(a);
+                }
+                break;
+            case Op.Trap:
+                sb.Append(' ').Append(TrapName((TrapCode)d.Imm));
+                break;
+            case Op.Call:
+                sb.Append(" fn").Append(d.Imm).Append('(');
+                AppendValues(sb, args);
+                sb.Append(") : ").Append(f.Signatures[d.Aux].ToText());
+                break;
+            case Op.Jump:
+            case Op.Brif:
+            {
+                // Written from what the instruction holds, so a malformed one still prints for the verifier's message.
+                string sep = " ";
+                if (args.Length > 0)
+                {
+                    sb.Append(" v").Append(args[0]);
+                    sep = ", ";
+                }
+                foreach (BlockCall call in f.Targets(inst))
+                {
+                    sb.Append(sep);
+                    AppendCall(sb, f, call);
+                    sep = ", ";
+                }
+                break;
+            }
+            case Op.BrTable:
+            {
+                // The default first, then the table: the default is the one target every br_table has.
+                Span<BlockCall> targets = f.Targets(inst);
+                if (targets.Length == 0 || args.Length == 0)
+                {
+                    break;
+                }
+                sb.Append(" v").Append(args[0]).Append(", ");
+                AppendCall(sb, f, targets[^1]);
+                sb.Append(", [");
+                for (int i = 0; i < targets.Length - 1; i++)
+                {
+                    if (i > 0)
+                    {
+                        sb.Append(", ");
+                    }
+                    AppendCall(sb, f, targets[i]);
+                }
+                sb.Append(']');
+                break;
+            }
+            default:
+                if ((OpInfo.IsLoad(d.Op) || OpInfo.IsStore(d.Op)) && args.Length > 0)
+                {
+                    sb.Append(" v").Append(args[0]);
+                    if (d.Imm != 0)
+                    {
+                        sb.Append('+').Append(d.Imm);
+                    }
+                    if (args.Length > 1)
+                    {
+                        sb.Append(", v").Append(args[1]);
+                    }
+                }
+                else if (args.Length > 0)
+                {
+                    sb.Append(' ');
+                    AppendValues(sb, args);
+                }
+                break;
+        }
+        return sb.ToString();
+    }
+
+    private static void AppendValues(StringBuilder sb, ReadOnlySpan<int> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            sb.Append(i == 0 ? "v" : ", v").Append(values[i]);
+        }
+    }
+
+    private static void AppendCall(StringBuilder sb, IrFunction f, in BlockCall call)
+    {
+        sb.Append("block").Append(call.Block);
+        if (call.ArgCount > 0)
+        {
+            sb.Append('(');
+            AppendValues(sb, f.CallArgs(call));
+            sb.Append(')');
+        }
+    }
+}

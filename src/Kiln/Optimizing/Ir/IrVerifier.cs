@@ -1,0 +1,308 @@
+namespace Kiln.Optimizing.Ir;
+
+/// <summary>
+/// Checks the invariants every pass relies on and every pass must keep: each block ends in exactly one terminator;
+/// operands exist, have the types the opcode needs, and are defined on every path to their use (SSA dominance);
+/// branch arguments match the target's parameters in count and type; returns and calls match their signatures; the
+/// entry block's parameters are the function's. Each error names the block and the instruction.
+/// </summary>
+internal static class IrVerifier
+{
+    public static List<string> Verify(IrFunction f)
+    {
+        var errors = new List<string>();
+        if (f.Layout.Count == 0)
+        {
+            errors.Add("function has no blocks");
+            return errors;
+        }
+        List<int> entryParams = f.Block(f.Entry).Params;
+        if (!entryParams.Select(p => f.Value(p).Type).SequenceEqual(f.Params))
+        {
+            errors.Add($"block{f.Entry}: entry block parameters ({string.Join(", ", entryParams.Select(p => f.Value(p).Type.ToText()))}) differ from the function's ({string.Join(", ", f.Params.Select(t => t.ToText()))})");
+        }
+        foreach (int b in f.Layout)
+        {
+            foreach (int s in f.Successors(b))
+            {
+                if (!f.BlockExists(s) || !f.Layout.Contains(s))
+                {
+                    errors.Add($"block{b}: branch to block{s}, which does not exist");
+                }
+            }
+        }
+        if (errors.Count > 0)
+        {
+            return errors;
+        }
+        var dom = new DominatorTree(f);
+        // Position of each instruction in its block, for dominance inside one block.
+        var position = new int[f.InstCount];
+        foreach (int b in f.Layout)
+        {
+            List<int> insts = f.Block(b).Insts;
+            for (int i = 0; i < insts.Count; i++)
+            {
+                position[insts[i]] = i;
+            }
+        }
+        foreach (int b in f.Layout)
+        {
+            List<int> insts = f.Block(b).Insts;
+            if (insts.Count == 0 || OpInfo.Kind(f.Inst(insts[^1]).Op) != OpKind.Terminator)
+            {
+                errors.Add($"block{b}: does not end with a terminator");
+            }
+            for (int i = 0; i < insts.Count; i++)
+            {
+                int inst = insts[i];
+                string where = $"block{b}: '{IrPrinter.FormatInst(f, inst)}'";
+                if (i < insts.Count - 1 && OpInfo.Kind(f.Inst(inst).Op) == OpKind.Terminator)
+                {
+                    errors.Add($"{where}: terminator in the middle of the block");
+                }
+                if (!dom.IsReachable(b))
+                {
+                    // Unreachable code has no dominance to check; its types still are.
+                    CheckTypes(f, inst, where, errors);
+                    continue;
+                }
+                CheckUses(f, dom, position, b, i, inst, where, errors);
+                CheckTypes(f, inst, where, errors);
+            }
+        }
+        return errors;
+    }
+
+    /// <exception cref="IrVerifierException">The function breaks an invariant; the message lists every error.</exception>
+    public static void VerifyOrThrow(IrFunction f)
+    {
+        List<string> errors = Verify(f);
+        if (errors.Count > 0)
+        {
+            throw new IrVerifierException($"function %{f.Name}:\n" + string.Join("\n", errors));
+        }
+    }
+
+    private static void CheckUses(IrFunction f, DominatorTree dom, int[] position, int block, int index, int inst, string where, List<string> errors)
+    {
+        foreach (int v in f.Args(inst))
+        {
+            CheckUse(f, dom, position, block, index, v, where, errors);
+        }
+        foreach (ref BlockCall call in f.Targets(inst))
+        {
+            foreach (int v in f.CallArgs(call))
+            {
+                CheckUse(f, dom, position, block, index, v, where, errors);
+            }
+        }
+    }
+
+    private static void CheckUse(IrFunction f, DominatorTree dom, int[] position, int block, int index, int v, string where, List<string> errors)
+    {
+        if (!f.ValueExists(v))
+        {
+            errors.Add($"{where}: uses v{v}, which is not defined");
+            return;
+        }
+        ValueData d = f.Value(v);
+        int defBlock = d.IsParam ? d.Owner : f.Inst(d.Owner).Block;
+        bool dominates = defBlock == block
+            ? d.IsParam || position[d.Owner] < index
+            : dom.Dominates(defBlock, block);
+        if (!dominates)
+        {
+            errors.Add($"{where}: uses v{v}, whose definition does not dominate the use");
+        }
+    }
+
+    private static void CheckTypes(IrFunction f, int inst, string where, List<string> errors)
+    {
+        InstData d = f.Inst(inst);
+        int[] args = f.Args(inst).ToArray();
+        int targets = d.Op switch { Op.Jump => 1, Op.Brif => 2, Op.BrTable => -1, _ => 0 };
+        if (targets >= 0 ? d.TargetCount != targets : d.TargetCount == 0)
+        {
+            errors.Add($"{where}: has {d.TargetCount} branch target(s), {OpInfo.Name(d.Op)} needs {(targets >= 0 ? targets.ToString(System.Globalization.CultureInfo.InvariantCulture) : "at least one (the default)")}");
+            return;
+        }
+        IrType[] resultTypes = d.Op == Op.Call ? f.Signatures[d.Aux].Results : OpInfo.ResultType(d.Op, d.Type) is IrType rt ? [rt] : [];
+        Span<int> results = f.ResultValues(inst);
+        if (results.Length != resultTypes.Length)
+        {
+            errors.Add($"{where}: defines {results.Length} value(s), {OpInfo.Name(d.Op)} defines {resultTypes.Length}");
+            return;
+        }
+        for (int i = 0; i < results.Length; i++)
+        {
+            if (f.Value(results[i]).Type != resultTypes[i])
+            {
+                errors.Add($"{where}: result v{results[i]} is {f.Value(results[i]).Type.ToText()}, {OpInfo.Name(d.Op)} produces {resultTypes[i].ToText()}");
+            }
+        }
+        int want = OpInfo.OperandCount(d.Op);
+        if (want >= 0 && args.Length != want)
+        {
+            errors.Add($"{where}: takes {want} operand(s), has {args.Length}");
+            return;
+        }
+        foreach (int a in args)
+        {
+            if (!f.ValueExists(a))
+            {
+                return; // reported by the dominance check (or unreachable code that uses nothing defined)
+            }
+        }
+        IrType T(int i) => f.Value(args[i]).Type;
+        void Need(int i, IrType type)
+        {
+            if (T(i) != type)
+            {
+                errors.Add($"{where}: operand {i + 1} (v{args[i]}) is {T(i).ToText()}, expected {type.ToText()}");
+            }
+        }
+        void NeedClass(bool ok, string what)
+        {
+            if (!ok)
+            {
+                errors.Add($"{where}: {what}");
+            }
+        }
+        Op op = d.Op;
+        switch (op)
+        {
+            case Op.Iconst:
+                NeedClass(d.Type.IsInt(), "iconst needs an integer type");
+                break;
+            case Op.Fconst:
+                NeedClass(d.Type.IsFloat(), "fconst needs a float type");
+                break;
+            case >= Op.Iadd and <= Op.Rotr:
+            case >= Op.Ieq and <= Op.Iuge:
+                NeedClass(d.Type.IsInt(), $"{OpInfo.Name(op)} needs an integer type");
+                Need(0, d.Type);
+                Need(1, d.Type);
+                break;
+            case Op.Clz or Op.Ctz or Op.Popcnt or Op.Eqz or Op.Sextend8 or Op.Sextend16:
+                NeedClass(d.Type.IsInt(), $"{OpInfo.Name(op)} needs an integer type");
+                Need(0, d.Type);
+                break;
+            case Op.Sextend32:
+                NeedClass(d.Type == IrType.I64, "sextend32 needs i64");
+                Need(0, d.Type);
+                break;
+            case >= Op.Fadd and <= Op.Fcopysign:
+            case >= Op.Feq and <= Op.Fge:
+                NeedClass(d.Type.IsFloat(), $"{OpInfo.Name(op)} needs a float type");
+                Need(0, d.Type);
+                Need(1, d.Type);
+                break;
+            case >= Op.Fabs and <= Op.Fsqrt:
+                NeedClass(d.Type.IsFloat(), $"{OpInfo.Name(op)} needs a float type");
+                Need(0, d.Type);
+                break;
+            case Op.Wrap:
+                NeedClass(d.Type == IrType.I32, "wrap produces i32");
+                Need(0, IrType.I64);
+                break;
+            case Op.Sextend or Op.Uextend:
+                NeedClass(d.Type == IrType.I64, $"{OpInfo.Name(op)} produces i64");
+                Need(0, IrType.I32);
+                break;
+            case Op.TruncS or Op.TruncU or Op.TruncSatS or Op.TruncSatU:
+                NeedClass(d.Type.IsInt() && T(0).IsFloat(), $"{OpInfo.Name(op)} converts a float to an integer");
+                break;
+            case Op.ConvertS or Op.ConvertU:
+                NeedClass(d.Type.IsFloat() && T(0).IsInt(), $"{OpInfo.Name(op)} converts an integer to a float");
+                break;
+            case Op.Demote:
+                NeedClass(d.Type == IrType.F32, "demote produces f32");
+                Need(0, IrType.F64);
+                break;
+            case Op.Promote:
+                NeedClass(d.Type == IrType.F64, "promote produces f64");
+                Need(0, IrType.F32);
+                break;
+            case Op.Bitcast:
+                NeedClass(Width(d.Type) == Width(T(0)) && d.Type.IsInt() != T(0).IsInt(), "bitcast reinterprets between an integer and a float of one width");
+                break;
+            case Op.Select:
+                Need(0, IrType.I32);
+                Need(1, d.Type);
+                Need(2, d.Type);
+                break;
+            case >= Op.Load and <= Op.Uload32:
+                Need(0, IrType.I32);
+                NeedClass(op == Op.Load || d.Type.IsInt(), "extending loads produce integers");
+                NeedClass(op is not (Op.Sload32 or Op.Uload32) || d.Type == IrType.I64, "32-bit extending loads produce i64");
+                break;
+            case >= Op.Store and <= Op.Store32:
+                Need(0, IrType.I32);
+                Need(1, d.Type);
+                NeedClass(op == Op.Store || d.Type.IsInt(), "narrow stores take integers");
+                NeedClass(op != Op.Store32 || d.Type == IrType.I64, "store32 takes i64");
+                break;
+            case Op.GlobalSet:
+                Need(0, d.Type);
+                break;
+            case Op.MemoryGrow:
+                Need(0, IrType.I32);
+                NeedClass(d.Type == IrType.I32, "memory_grow is i32");
+                break;
+            case Op.MemorySize:
+                NeedClass(d.Type == IrType.I32, "memory_size is i32");
+                break;
+            case Op.Call:
+            {
+                IrSignature sig = f.Signatures[d.Aux];
+                if (args.Length != sig.Params.Length)
+                {
+                    errors.Add($"{where}: passes {args.Length} argument(s), the signature takes {sig.Params.Length}");
+                    break;
+                }
+                for (int i = 0; i < args.Length; i++)
+                {
+                    Need(i, sig.Params[i]);
+                }
+                break;
+            }
+            case Op.Brif or Op.BrTable:
+                Need(0, IrType.I32);
+                break;
+            case Op.Return:
+                if (args.Length != f.Results.Length)
+                {
+                    errors.Add($"{where}: returns {args.Length} value(s), the function returns {f.Results.Length}");
+                    break;
+                }
+                for (int i = 0; i < args.Length; i++)
+                {
+                    Need(i, f.Results[i]);
+                }
+                break;
+        }
+        foreach (ref BlockCall call in f.Targets(inst))
+        {
+            List<int> ps = f.Block(call.Block).Params;
+            Span<int> ca = f.CallArgs(call);
+            if (ca.Length != ps.Count)
+            {
+                errors.Add($"{where}: passes {ca.Length} argument(s) to block{call.Block}, which takes {ps.Count}");
+                continue;
+            }
+            for (int i = 0; i < ca.Length; i++)
+            {
+                if (f.ValueExists(ca[i]) && f.Value(ca[i]).Type != f.Value(ps[i]).Type)
+                {
+                    errors.Add($"{where}: argument {i + 1} to block{call.Block} (v{ca[i]}) is {f.Value(ca[i]).Type.ToText()}, the parameter is {f.Value(ps[i]).Type.ToText()}");
+                }
+            }
+        }
+    }
+
+    private static int Width(IrType t) => t is IrType.I32 or IrType.F32 ? 32 : 64;
+}
+
+/// <summary>An IR function breaks an invariant of <see cref="IrVerifier"/>: a bug in a pass or in the builder.</summary>
+internal sealed class IrVerifierException(string message) : Exception(message);

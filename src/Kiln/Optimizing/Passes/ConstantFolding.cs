@@ -1,0 +1,218 @@
+using Kiln.Optimizing.Ir;
+
+namespace Kiln.Optimizing.Passes;
+
+/// <summary>
+/// Constant folding and algebraic simplification with Wasm's semantics exactly (<see cref="IrSemantics"/>):
+/// integer arithmetic wraps, shift counts are masked, a division or conversion that would trap is left in place (the
+/// trap is the program's behaviour), and a float operation is folded only when neither an operand nor the result is
+/// a NaN, because NaN payloads are where engines may differ. Sign-bit operations (neg, abs, copysign) and bit casts
+/// are exact on every input and always fold. Constant branch conditions turn brif and br_table into jumps; the
+/// blocks that leaves unreachable are <see cref="DeadCodeElimination"/>'s to remove.
+/// </summary>
+/// <remarks>
+/// A folded instruction becomes a constant in place, keeping its result id; a simplified one (x + 0) is removed and
+/// its uses take the operand. Blocks are visited in reverse postorder, so an operand's replacement is known before
+/// its use (back edges only carry block arguments, which are rewritten at the end).
+/// </remarks>
+internal static class ConstantFolding
+{
+    public static bool Run(IrFunction f)
+    {
+        var dom = new DominatorTree(f);
+        int[] map = f.IdentityMap();
+        bool changed = false;
+        foreach (int b in dom.ReversePostorder)
+        {
+            foreach (int inst in f.Block(b).Insts.ToArray())
+            {
+                Span<int> args = f.Args(inst);
+                for (int i = 0; i < args.Length; i++)
+                {
+                    args[i] = Resolve(map, args[i]);
+                }
+                changed |= Fold(f, inst, map);
+            }
+        }
+        f.RewriteUses(map);
+        return changed;
+    }
+
+    private static int Resolve(int[] map, int v)
+    {
+        while (v < map.Length && map[v] != v)
+        {
+            v = map[v];
+        }
+        return v;
+    }
+
+    private static bool Fold(IrFunction f, int inst, int[] map)
+    {
+        ref InstData d = ref f.Inst(inst);
+        Op op = d.Op;
+        OpKind kind = OpInfo.Kind(op);
+        if (op is Op.Brif or Op.BrTable)
+        {
+            return FoldBranch(f, inst);
+        }
+        if (kind is not (OpKind.Pure or OpKind.Trapping) || op is Op.Iconst or Op.Fconst)
+        {
+            return false;
+        }
+        Span<int> args = f.Args(inst);
+        if (op == Op.Select)
+        {
+            if (IsConst(f, args[0], out ulong c))
+            {
+                return Replace(f, inst, map, c != 0 ? args[1] : args[2]);
+            }
+            return args[1] == args[2] && Replace(f, inst, map, args[1]);
+        }
+        bool allConst = true;
+        var bits = new ulong[2];
+        for (int i = 0; i < args.Length; i++)
+        {
+            allConst &= IsConst(f, args[i], out bits[i]);
+        }
+        if (allConst)
+        {
+            return FoldConstant(f, inst, bits);
+        }
+        if (d.Type.IsInt() && args.Length == 2)
+        {
+            return Simplify(f, inst, map);
+        }
+        return false;
+    }
+
+    private static bool FoldConstant(IrFunction f, int inst, ulong[] bits)
+    {
+        ref InstData d = ref f.Inst(inst);
+        Span<int> args = f.Args(inst);
+        IrType source = f.Value(args[0]).Type;
+        IrType resultType = f.Value(f.Result(inst)).Type;
+        bool exactOnAnyInput = d.Op is Op.Fneg or Op.Fabs or Op.Fcopysign or Op.Bitcast;
+        if (!exactOnAnyInput && (IrSemantics.IsNaN(source, bits[0]) || (args.Length > 1 && IrSemantics.IsNaN(source, bits[1]))))
+        {
+            return false;
+        }
+        ulong result;
+        try
+        {
+            result = IrSemantics.Evaluate(d.Op, d.Type, source, bits[0], bits[1]);
+        }
+        catch (TrapException)
+        {
+            // The trap is what the program does at this point: it stays.
+            return false;
+        }
+        if (!exactOnAnyInput && IrSemantics.IsNaN(resultType, result))
+        {
+            return false;
+        }
+        MakeConstant(f, inst, resultType, result);
+        return true;
+    }
+
+    private static void MakeConstant(IrFunction f, int inst, IrType type, ulong bits)
+    {
+        ref InstData d = ref f.Inst(inst);
+        d.Op = type.IsInt() ? Op.Iconst : Op.Fconst;
+        d.Type = type;
+        d.Imm = IrSemantics.ConstImm(type, bits);
+        d.ArgCount = 0;
+    }
+
+    /// <summary>Integer identities with one constant operand or equal operands; constants move to the right of commutative ops.</summary>
+    private static bool Simplify(IrFunction f, int inst, int[] map)
+    {
+        ref InstData d = ref f.Inst(inst);
+        Span<int> args = f.Args(inst);
+        bool commutative = d.Op is Op.Iadd or Op.Imul or Op.Band or Op.Bor or Op.Bxor or Op.Ieq or Op.Ine;
+        bool changed = false;
+        if (commutative && IsConst(f, args[0], out _) && !IsConst(f, args[1], out _))
+        {
+            (args[0], args[1]) = (args[1], args[0]);
+            changed = true;
+        }
+        int x = args[0];
+        ulong ones = d.Type == IrType.I64 ? ulong.MaxValue : uint.MaxValue;
+        int countMask = d.Type == IrType.I64 ? 63 : 31;
+        if (IsConst(f, args[1], out ulong c))
+        {
+            switch (d.Op)
+            {
+                case Op.Iadd or Op.Isub or Op.Bor or Op.Bxor when c == 0:
+                case Op.Ishl or Op.Sshr or Op.Ushr or Op.Rotl or Op.Rotr when ((int)c & countMask) == 0:
+                case Op.Imul or Op.Sdiv or Op.Udiv when c == 1:
+                case Op.Band when c == ones:
+                    return Replace(f, inst, map, x);
+                case Op.Imul or Op.Band when c == 0:
+                    MakeConstant(f, inst, d.Type, 0);
+                    return true;
+                case Op.Bor when c == ones:
+                    MakeConstant(f, inst, d.Type, ones);
+                    return true;
+                // x rem 1 is 0 for every x and cannot trap (x rem -1 is 0 too, and rem never overflows: spec 4.3.2).
+                case Op.Srem or Op.Urem when c == 1:
+                case Op.Srem when c == ones:
+                    MakeConstant(f, inst, d.Type, 0);
+                    return true;
+            }
+        }
+        if (args[0] == args[1])
+        {
+            switch (d.Op)
+            {
+                case Op.Isub or Op.Bxor:
+                    MakeConstant(f, inst, d.Type, 0);
+                    return true;
+                case Op.Band or Op.Bor:
+                    return Replace(f, inst, map, x);
+                case Op.Ieq or Op.Isle or Op.Iule or Op.Isge or Op.Iuge:
+                    MakeConstant(f, inst, IrType.I32, 1);
+                    return true;
+                case Op.Ine or Op.Islt or Op.Iult or Op.Isgt or Op.Iugt:
+                    MakeConstant(f, inst, IrType.I32, 0);
+                    return true;
+            }
+        }
+        return changed;
+    }
+
+    private static bool FoldBranch(IrFunction f, int inst)
+    {
+        ref InstData d = ref f.Inst(inst);
+        if (!IsConst(f, f.Args(inst)[0], out ulong c))
+        {
+            return false;
+        }
+        // brif: the first target when non-zero. br_table: an index past the table takes the default (the last target).
+        int chosen = d.Op == Op.Brif ? (c != 0 ? 0 : 1) : (int)Math.Min(c, (ulong)(d.TargetCount - 1));
+        d.Op = Op.Jump;
+        d.ArgCount = 0;
+        d.Targets += chosen;
+        d.TargetCount = 1;
+        return true;
+    }
+
+    private static bool Replace(IrFunction f, int inst, int[] map, int value)
+    {
+        map[f.Result(inst)] = value;
+        f.RemoveInst(inst);
+        return true;
+    }
+
+    private static bool IsConst(IrFunction f, int value, out ulong bits)
+    {
+        ValueData v = f.Value(value);
+        if (!v.IsParam && f.Inst(v.Owner).Op is Op.Iconst or Op.Fconst)
+        {
+            bits = IrSemantics.ConstBits(v.Type, f.Inst(v.Owner).Imm);
+            return true;
+        }
+        bits = 0;
+        return false;
+    }
+}

@@ -1,0 +1,274 @@
+using System.Runtime.CompilerServices;
+using Kiln.FrontEnd;
+using Kiln.Optimizing.Ir;
+using Kiln.Optimizing.Passes;
+using Kiln.Wasm.Binary;
+using Kiln.Wasm.Model;
+
+namespace Kiln.Optimizing;
+
+/// <summary>
+/// Builds the SSA IR of one validated Wasm function, walking its body with the shared front end. The operand stack
+/// holds SSA values, so stack traffic disappears; locals are variables turned into SSA values on the fly as Braun et
+/// al. describe ("Simple and Efficient Construction of SSA Form", 2013): a read looks up the variable's current
+/// value in the block, else asks the predecessors, adding a block parameter where several paths meet. A block whose
+/// predecessors are not all known yet (a loop header until the loop's end) is "unsealed": reads there add a parameter
+/// whose arguments are filled in when the block is sealed. Parameters that turn out to merge one value only are
+/// removed at the end (<see cref="TrivialBlockParams"/>).
+/// </summary>
+/// <remarks>
+/// Memory accesses keep their Wasm semantics inside the instruction: a load or store takes the Wasm i32 address and
+/// the constant offset and traps with memory_out_of_bounds when the access leaves the memory; no separate bounds
+/// check instruction exists yet, so no pass may remove or move a load or store. Instructions the IR does not model
+/// (SIMD, reference types, tables, bulk memory, call_indirect) are refused with <see cref="UnsupportedFeatureException"/>.
+/// </remarks>
+internal sealed partial class SsaBuilder
+{
+    private readonly BodyDecoder<Frame> _decoder;
+    private readonly ControlStack<Frame> _controls;
+    private readonly List<int> _stack = [];
+    private IrFunction _f = null!;
+    private int _current;
+    private IrType[] _localTypes = [];
+
+    // Braun et al.: the current value of each variable per block, sealed blocks, pending parameters, and predecessor edges.
+    private readonly Dictionary<(int Local, int Block), int> _defs = [];
+    private readonly List<bool> _sealed = [];
+    private readonly List<List<(int Local, int Param)>> _incomplete = [];
+    private readonly List<List<(int Inst, int Target)>> _preds = [];
+
+    public SsaBuilder(IndexSpaces spaces)
+    {
+        _decoder = new BodyDecoder<Frame>(spaces);
+        _controls = _decoder.Controls;
+    }
+
+    /// <summary>What the builder keeps per control frame.</summary>
+    internal struct Frame
+    {
+        /// <summary>Where a branch to the frame's label goes: the end block, or a loop's header.</summary>
+        public int Target;
+        /// <summary>An if frame: the block its false arm starts in.</summary>
+        public int ElseBlock;
+        /// <summary>An if frame: its parameter values, which the false arm starts with.</summary>
+        public int[] ParamValues;
+    }
+
+    /// <summary>Builds defined function <paramref name="definedIndex"/> (counted after the imports).</summary>
+    /// <exception cref="UnsupportedFeatureException">The function uses an instruction or type the IR does not model yet.</exception>
+    /// <exception cref="ResourceLimitException">Variable lookups across joins would recurse deeper than the thread's stack allows.</exception>
+    public IrFunction Build(int definedIndex)
+    {
+        InstructionReader reader = _decoder.Begin(definedIndex);
+        FuncType sig = _decoder.Signature;
+        _f = new IrFunction("f" + _decoder.FunctionIndex, [.. sig.Params.AsSpan().ToArray().Select(IrTypes.FromWasm)], [.. sig.Results.AsSpan().ToArray().Select(IrTypes.FromWasm)]);
+        _defs.Clear();
+        _sealed.Clear();
+        _incomplete.Clear();
+        _preds.Clear();
+        _stack.Clear();
+        int entry = NewBlock();
+        _f.Layout.Add(entry);
+        Seal(entry);
+        _current = entry;
+        ValType[] wasmLocals = _decoder.LocalTypes;
+        _localTypes = new IrType[_decoder.LocalCount];
+        for (int i = 0; i < _localTypes.Length; i++)
+        {
+            _localTypes[i] = IrTypes.FromWasm(wasmLocals[i]);
+            // Spec 4.4.10: declared locals start at zero.
+            int v = i < _f.Params.Length ? _f.AddBlockParam(entry, _localTypes[i]) : Zero(_localTypes[i]);
+            _defs[(i, entry)] = v;
+        }
+        _controls[0].Data.Target = -1;
+        try
+        {
+            while (_decoder.Next(ref reader, out Instruction ins))
+            {
+                Translate(in ins, ref reader);
+            }
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            throw new ResourceLimitException($"function {_decoder.FunctionIndex} nests too many control-flow joins for the optimizing tier's SSA construction");
+        }
+        TrivialBlockParams.Run(_f);
+        return _f;
+    }
+
+    private int NewBlock()
+    {
+        int b = _f.CreateBlock();
+        _sealed.Add(false);
+        _incomplete.Add([]);
+        _preds.Add([]);
+        return b;
+    }
+
+    /// <summary>Makes <paramref name="block"/> the current one, placed after the blocks already laid out.</summary>
+    private void SwitchTo(int block)
+    {
+        _f.Layout.Add(block);
+        _current = block;
+    }
+
+    private int Zero(IrType type) => Emit(type.IsInt() ? Op.Iconst : Op.Fconst, type, [], 0);
+
+    /// <summary>Appends an instruction with one result (or none) to the current block; returns the result or -1.</summary>
+    private int Emit(Op op, IrType type, ReadOnlySpan<int> args, long imm = 0)
+    {
+        int inst = _f.CreateInst(op, type, args, imm);
+        int result = OpInfo.ResultType(op, type) is IrType rt ? _f.AddResult(inst, rt) : -1;
+        _f.Append(_current, inst);
+        return result;
+    }
+
+    // ---- Variables (Braun et al.) ----
+
+    private void WriteLocal(int local, int value) => _defs[(local, _current)] = value;
+
+    private int ReadLocal(int local, int block)
+    {
+        // Single-predecessor chains are walked, not recursed: straight-line code with many br_ifs makes long chains.
+        List<int>? chain = null;
+        int v;
+        while (!_defs.TryGetValue((local, block), out v))
+        {
+            if (_sealed[block] && _preds[block].Count == 1)
+            {
+                (chain ??= []).Add(block);
+                block = _f.Inst(_preds[block][0].Inst).Block;
+                continue;
+            }
+            v = ReadLocalAtJoin(local, block);
+            break;
+        }
+        if (chain is not null)
+        {
+            foreach (int b in chain)
+            {
+                _defs[(local, b)] = v;
+            }
+        }
+        return v;
+    }
+
+    /// <summary>The variable at a block with zero or several predecessors, or not yet sealed: a block parameter.</summary>
+    private int ReadLocalAtJoin(int local, int block)
+    {
+        // Joins recurse into their predecessors; a long sequence of them is refused rather than overflowing the stack.
+        RuntimeHelpers.EnsureSufficientExecutionStack();
+        int v = _f.AddBlockParam(block, _localTypes[local]);
+        _defs[(local, block)] = v;
+        if (!_sealed[block])
+        {
+            // Not all predecessors known yet: the arguments come when the block is sealed.
+            _incomplete[block].Add((local, v));
+        }
+        else
+        {
+            // Written before the predecessors are asked, so a loop that reaches this block again finds it.
+            AddParamArgs(block, local);
+        }
+        return v;
+    }
+
+    /// <summary>Passes the variable's value from every predecessor edge to the block's newest parameter.</summary>
+    private void AddParamArgs(int block, int local)
+    {
+        foreach ((int inst, int target) in _preds[block])
+        {
+            int arg = ReadLocal(local, _f.Inst(inst).Block);
+            _f.AppendTargetArg(inst, target, arg);
+        }
+    }
+
+    /// <summary>All predecessors of <paramref name="block"/> are known: fills in the pending parameters' arguments.</summary>
+    private void Seal(int block)
+    {
+        // Parameters are completed in creation order, so each edge's arguments line up with the parameters.
+        foreach ((int local, int _) in _incomplete[block])
+        {
+            AddParamArgs(block, local);
+        }
+        _incomplete[block].Clear();
+        _sealed[block] = true;
+    }
+
+    // ---- Branches ----
+
+    /// <summary>The values a branch to <paramref name="frame"/> carries: the top of the operand stack.</summary>
+    private int[] BranchArgs(ref ControlFrame<Frame> frame) => _stack.GetRange(_stack.Count - frame.BranchTypes.Length, frame.BranchTypes.Length).ToArray();
+
+    /// <summary>Ends the current block with a terminator that has the given targets, recording the edges.</summary>
+    private void Terminate(Op op, ReadOnlySpan<int> args, ReadOnlySpan<(int Block, int[] Args)> targets, long imm = 0)
+    {
+        int inst = _f.CreateInst(op, IrType.I32, args, imm);
+        for (int i = 0; i < targets.Length; i++)
+        {
+            _f.AddTarget(inst, targets[i].Block, targets[i].Args);
+            _preds[targets[i].Block].Add((inst, i));
+        }
+        _f.Append(_current, inst);
+    }
+
+    private void Jump(int block, int[] args) => Terminate(Op.Jump, [], [(block, args)]);
+
+    private void Return() => Terminate(Op.Return, _stack.GetRange(_stack.Count - _f.Results.Length, _f.Results.Length).ToArray(), []);
+
+    /// <summary>A branch to frame <paramref name="depth"/>: a jump to its block, or a return for the function's frame.</summary>
+    private (int Block, int[] Args) BranchTarget(uint depth, out bool isReturn)
+    {
+        ref ControlFrame<Frame> frame = ref _controls.Target(depth);
+        isReturn = frame.Kind == FrameKind.Function;
+        return (frame.Data.Target, isReturn ? [] : BranchArgs(ref frame));
+    }
+
+    /// <summary>A return as a branch target: br_if and br_table to the function's label go through a block that returns.</summary>
+    private int ReturnBlock()
+    {
+        int saved = _current;
+        int b = NewBlock();
+        Seal(b);
+        _f.Layout.Add(b);
+        _current = b;
+        int[] results = new int[_f.Results.Length];
+        for (int i = 0; i < results.Length; i++)
+        {
+            results[i] = _f.AddBlockParam(b, _f.Results[i]);
+        }
+        Terminate(Op.Return, results, []);
+        _current = saved;
+        return b;
+    }
+
+    private (int Block, int[] Args) TargetOrReturnBlock(uint depth)
+    {
+        (int block, int[] args) = BranchTarget(depth, out bool isReturn);
+        if (isReturn)
+        {
+            return (ReturnBlock(), _stack.GetRange(_stack.Count - _f.Results.Length, _f.Results.Length).ToArray());
+        }
+        return (block, args);
+    }
+
+    // ---- Operand stack ----
+
+    private void Push(int value) => _stack.Add(value);
+
+    private int Pop()
+    {
+        int v = _stack[^1];
+        _stack.RemoveAt(_stack.Count - 1);
+        return v;
+    }
+
+    private int[] PopN(int n)
+    {
+        int[] values = _stack.GetRange(_stack.Count - n, n).ToArray();
+        _stack.RemoveRange(_stack.Count - n, n);
+        return values;
+    }
+
+    private void TruncateStack(int height) => _stack.RemoveRange(height, _stack.Count - height);
+}
