@@ -47,6 +47,8 @@ NODE_LIFTOFF = ("node-liftoff", "node --liftoff --no-wasm-tier-up {bench}/node-w
 # front, which shows V8's peak code quality.
 NODE_TURBOFAN = ("node-turbofan", "node --no-liftoff {bench}/node-wasi.mjs {wasm} {args}")
 REFERENCE_NODE = NODE[0]
+# Where {wasm} points: bench/build/wasm (-O2) or bench/build/wasm-ON (--wasm-opt-level N).
+WASM_DIR = os.path.join(BENCH, "build", "wasm")
 
 
 class Engine:
@@ -62,7 +64,7 @@ class Engine:
                 continue
             try:
                 words.append(word.format(
-                    wasm=os.path.join(BENCH, "build", "wasm", program + ".wasm"),
+                    wasm=os.path.join(WASM_DIR, program + ".wasm"),
                     native=os.path.join(BENCH, "build", "native", program),
                     name=program, bench=BENCH, kiln=kiln, tier=tier, args=" ".join(args)))
             except (KeyError, IndexError, ValueError) as e:
@@ -84,9 +86,15 @@ def parse_args():
     p.add_argument("--kiln-tiers", default=DEFAULT_KILN_TIERS, help=f"Kiln tiers to run (default {DEFAULT_KILN_TIERS})")
     p.add_argument("--kiln-template", default=DEFAULT_KILN_TEMPLATE,
                    help=f"command per Kiln tier (default: {DEFAULT_KILN_TEMPLATE!r})")
+    p.add_argument("--wasm-opt-level", default="2", metavar="N",
+                   help="run the wasm builds made by `bench/setup.sh --wasm-opt-level N` (bench/build/wasm-ON); default 2 (bench/build/wasm)")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds before one run counts as failed")
     p.add_argument("--output", help="markdown file to write (default bench/RESULTS.md, or bench/build/RESULTS-quick.md with --quick)")
     a = p.parse_args()
+    global WASM_DIR
+    WASM_DIR = os.path.join(BENCH, "build", "wasm" if a.wasm_opt_level == "2" else f"wasm-O{a.wasm_opt_level}")
+    if not os.path.isdir(WASM_DIR):
+        p.error(f"{WASM_DIR} does not exist: build it with bench/setup.sh --wasm-opt-level {a.wasm_opt_level}")
     if a.reps is None:
         a.reps = 1 if a.quick else 5
     if a.reps < 1:
@@ -111,9 +119,10 @@ def load_programs(args):
             sys.exit(f"run.py: unknown program(s): {', '.join(unknown)} (have: {', '.join(names)})")
         names = wanted
     for n in names:
-        for path in (os.path.join(BENCH, "build", "native", n), os.path.join(BENCH, "build", "wasm", n + ".wasm")):
+        for path in (os.path.join(BENCH, "build", "native", n), os.path.join(WASM_DIR, n + ".wasm")):
             if not os.path.exists(path):
-                sys.exit(f"run.py: {path} is missing: run bench/setup.sh first")
+                level = "" if args.wasm_opt_level == "2" else f" --wasm-opt-level {args.wasm_opt_level}"
+                sys.exit(f"run.py: {path} is missing: run bench/setup.sh{level} first")
         if args.quick and n not in sizes:
             sys.exit(f"run.py: {n} has no quick size in programs/quick-sizes.txt")
     return [(n, [sizes[n]] if args.quick else []) for n in names]
@@ -331,7 +340,7 @@ def write_report(args, programs, engines, times, cpu_times, failures, skipped, l
     lines.append(f"- Date: {stamp}")
     lines.append(f"- Machine: {machine()}; load average (1/5/15 min) {load}")
     lines.append(f"- Native: {tool_version(['gcc', '--version'])}, `-O2 -ffp-contract=off`")
-    lines.append(f"- Wasm: {tool_version(['clang-14', '--version'])}, `--target=wasm32-wasi -O2`, Debian wasi-libc")
+    lines.append(f"- Wasm: {tool_version(['clang-14', '--version'])}, `--target=wasm32-wasi -O{args.wasm_opt_level}`, Debian wasi-libc")
     lines.append(f"- node: {tool_version(['node', '--version'])} (`node:wasi` preview1); "
                  "node-liftoff is `--liftoff --no-wasm-tier-up`, node-turbofan is `--no-liftoff`")
     for e in engines[1:]:
