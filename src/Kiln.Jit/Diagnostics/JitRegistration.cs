@@ -1,7 +1,7 @@
 namespace Kiln.Jit.Diagnostics;
 
 /// <summary>
-/// What <see cref="JitDiagnostics.Register"/> left registered for one batch: its unwind info with libgcc and its
+/// What <c>JitDiagnostics.Register</c> left registered for one batch: its unwind info with libgcc and its
 /// object with GDB. Disposed by the batch before its pages are unmapped (or earlier by the owner); idempotent.
 /// Perf map lines and jitdump records stay: perf resolves addresses by time, so later code at the same address
 /// simply gets its own later record.

@@ -12,7 +12,7 @@ namespace Kiln.Jit.Diagnostics;
 /// <remarks>
 /// The .NET runtime writes the same file when <c>DOTNET_PerfMapEnabled</c> is 1 or 3, through its own file offset
 /// rather than <c>O_APPEND</c>, so it overwrites lines appended by anyone else. Rather than lose names silently,
-/// <see cref="Open"/> refuses in that case and says to use jitdump (which has no such conflict) or
+/// <c>Open</c> refuses in that case and says to use jitdump (which has no such conflict) or
 /// <c>DOTNET_PerfMapEnabled=2</c> (the runtime's jitdump only).
 /// </remarks>
 internal sealed class PerfMap

@@ -23,7 +23,10 @@ internal static class FloatLiteral
     public static bool TryParseF64(ReadOnlySpan<byte> text, out ulong bits) =>
         TryParse(text, significandBits: 53, exponentBits: 11, out bits);
 
+    /// <param name="text">The literal's bytes.</param>
     /// <param name="significandBits">Precision including the implicit leading bit (24 or 53).</param>
+    /// <param name="exponentBits">Width of the exponent field (8 or 11).</param>
+    /// <param name="bits">The IEEE 754 encoding, in the low bits.</param>
     private static bool TryParse(ReadOnlySpan<byte> text, int significandBits, int exponentBits, out ulong bits)
     {
         bits = 0;

@@ -553,7 +553,7 @@ internal sealed unsafe partial class BaselineCompiler
     }
 
     /// <summary>
-    /// At a label the locals changed on any path into it are dirty (<see cref="Control.Dirty"/> gathers them from
+    /// At a label the locals changed on any path into it are dirty (<c>Dirty</c> of the frame gathers them from
     /// forward branches; a loop header, whose back edges come later, takes <see cref="LoopHeaderDirty"/>). Called where labels are bound
     /// (loop headers, else, end), including ends reached while skipping unreachable code.
     /// </summary>

@@ -35,7 +35,7 @@ internal sealed partial class Translator
     private int[] _stack = new int[64];
 
     /// <summary>
-    /// <c>_offsets[h]</c>: the slot of operand height <paramref name="h"/> relative to the first
+    /// <c>_offsets[h]</c>: the slot of operand height <c>h</c> relative to the first
     /// operand slot; valid up to the current height, so <c>_offsets[h + 1] - _offsets[h]</c> is the
     /// slot count of entry h (<see cref="SlotLayout"/>).
     /// </summary>
