@@ -23,7 +23,7 @@ internal sealed partial class BaselineCompiler : IFunctionCompiler
         }
         EndBatch();
         int[] sites = TakeTrapSites(out int recovery);
-        var chunk = new CompiledChunk(_asm.Code.ToArray(), _asm.ReadOnlyData.ToArray(), _asm.Relocations.ToArray())
+        var chunk = new CompiledChunk(_asm.ToAssembledCode())
         {
             TrapSites = sites,
             TrapRecovery = recovery,

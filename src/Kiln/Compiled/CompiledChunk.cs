@@ -1,29 +1,27 @@
 using Kiln.Jit.Linking;
+using Kiln.Jit.X64;
 
 namespace Kiln.Compiled;
 
 /// <summary>
-/// The output of a compiling tier, before installation: machine code and read-only data at offset 0, the
-/// relocations between them, the functions it holds and the trap sites of its unchecked memory accesses. Nothing in
+/// The output of a compiling tier, before installation: the assembler's standalone output (machine code and
+/// read-only data at offset 0, the relocations between them), the functions it holds and the trap sites of its unchecked memory accesses. Nothing in
 /// it depends on the engine, the process or an instance (helpers, signature ids and callees are reached through
 /// vmctx), so the same bytes could be installed at any address, in any engine, or stored in a code cache.
 /// </summary>
 internal sealed class CompiledChunk
 {
-    public CompiledChunk(byte[] code, byte[] readOnlyData, Relocation[] relocations)
-    {
-        Code = code;
-        ReadOnlyData = readOnlyData;
-        Relocations = relocations;
-    }
+    public CompiledChunk(AssembledCode assembled) => Assembled = assembled;
 
-    public byte[] Code { get; }
+    public AssembledCode Assembled { get; }
+
+    public byte[] Code => Assembled.Code;
 
     /// <summary>Constants the code addresses relative to itself (placed after the code by the installer).</summary>
-    public byte[] ReadOnlyData { get; }
+    public byte[] ReadOnlyData => Assembled.ReadOnlyData;
 
     /// <summary>Offsets in <see cref="Code"/> or <see cref="ReadOnlyData"/> to fix once the final addresses are known.</summary>
-    public Relocation[] Relocations { get; }
+    public Relocation[] Relocations => Assembled.Relocations;
 
     /// <summary>The Wasm functions of the chunk, in the order compiled.</summary>
     public List<CompiledFunction> Functions { get; } = [];

@@ -9,8 +9,7 @@ internal static class EngineStubs
     {
         var asm = new Assembler(CpuFeatures.Host, 256);
         CompiledStubs.EmitManagedCallStub(asm, CompiledRuntime.ManagedCallAddress);
-        asm.Finish();
-        var chunk = new CompiledChunk(asm.Code.ToArray(), [], asm.Relocations.ToArray());
+        var chunk = new CompiledChunk(asm.ToAssembledCode());
         chunk.Stubs.Add(("kiln!managed_call_stub", 0, asm.Code.Length));
         // The batch lives until the engine's code memory is disposed.
         CodeInstaller.Install(engine, [chunk], static _ => "", "");

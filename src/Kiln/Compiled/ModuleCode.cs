@@ -217,8 +217,7 @@ internal sealed unsafe class ModuleCode
             CompiledStubs.EmitLazyCommon(asm, common);
             names.Add(($"{Prefix}!lazy_compile_stubs", first >= 0 ? first : commonStart, asm.Position));
         }
-        asm.Finish();
-        var chunk = new CompiledChunk(asm.Code.ToArray(), asm.ReadOnlyData.ToArray(), asm.Relocations.ToArray());
+        var chunk = new CompiledChunk(asm.ToAssembledCode());
         chunk.Stubs.AddRange(names);
         return (chunk, trampolineStarts, lazyStarts);
     }
