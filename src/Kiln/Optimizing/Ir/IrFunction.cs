@@ -364,7 +364,8 @@ internal sealed class IrFunction
         }
     }
 
-    private static int Resolve(int[] map, int v)
+    /// <summary>What <paramref name="v"/> stands for under a pass's replacement map (value → replacement, or itself).</summary>
+    public static int Resolve(int[] map, int v)
     {
         // Chains (v3 → v2 → v1) arise when a pass replaces a value by one it replaced earlier.
         while ((uint)v < (uint)map.Length && map[v] != v && map[v] >= 0)

@@ -29,22 +29,13 @@ internal static class ConstantFolding
                 Span<int> args = f.Args(inst);
                 for (int i = 0; i < args.Length; i++)
                 {
-                    args[i] = Resolve(map, args[i]);
+                    args[i] = IrFunction.Resolve(map, args[i]);
                 }
                 changed |= Fold(f, inst, map);
             }
         }
         f.RewriteUses(map);
         return changed;
-    }
-
-    private static int Resolve(int[] map, int v)
-    {
-        while (v < map.Length && map[v] != v)
-        {
-            v = map[v];
-        }
-        return v;
     }
 
     private static bool Fold(IrFunction f, int inst, int[] map)

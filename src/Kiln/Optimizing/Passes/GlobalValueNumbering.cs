@@ -26,7 +26,7 @@ internal static class GlobalValueNumbering
                 Span<int> args = f.Args(inst);
                 for (int i = 0; i < args.Length; i++)
                 {
-                    args[i] = Resolve(map, args[i]);
+                    args[i] = IrFunction.Resolve(map, args[i]);
                 }
                 ref InstData d = ref f.Inst(inst);
                 if (OpInfo.Kind(d.Op) is not (OpKind.Pure or OpKind.Trapping))
@@ -66,14 +66,5 @@ internal static class GlobalValueNumbering
             (a, b) = (b, a);
         }
         return new Key(d.Op, d.Type, d.Imm, a, b, c);
-    }
-
-    private static int Resolve(int[] map, int v)
-    {
-        while (v < map.Length && map[v] != v)
-        {
-            v = map[v];
-        }
-        return v;
     }
 }

@@ -47,7 +47,7 @@ internal static class TrivialBlockParams
                     for (int i = 0; i < args.Length && i < ps.Count; i++)
                     {
                         int p = ps[i];
-                        int v = Resolve(map, args[i]);
+                        int v = IrFunction.Resolve(map, args[i]);
                         if (v == p || !incoming.TryGetValue(p, out int seen) || seen == v)
                         {
                             continue;
@@ -60,10 +60,10 @@ internal static class TrivialBlockParams
             foreach ((int p, int v) in incoming)
             {
                 // NoneYet: no branch reaches the block (unreachable code is DCE's); Several: a real merge.
-                if (v >= 0 && Resolve(map, v) != p)
+                if (v >= 0 && IrFunction.Resolve(map, v) != p)
                 {
                     // The check keeps an unreachable cycle of parameters passing each other from mapping onto itself.
-                    map[p] = Resolve(map, v);
+                    map[p] = IrFunction.Resolve(map, v);
                     dead.Add(p);
                 }
             }
@@ -76,14 +76,5 @@ internal static class TrivialBlockParams
             f.RemoveBlockParams(dead);
             any = true;
         }
-    }
-
-    private static int Resolve(int[] map, int v)
-    {
-        while (v < map.Length && map[v] != v)
-        {
-            v = map[v];
-        }
-        return v;
     }
 }
