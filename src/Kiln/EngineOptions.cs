@@ -56,6 +56,15 @@ public sealed record EngineOptions
     /// unwinder, so <c>break module!function</c> and <c>bt</c> work. Makes the engine use mprotect code memory.
     /// </summary>
     public bool DebugInfo { get; init; }
+
+    /// <summary>
+    /// Compiled tiers: a secret key for serialized modules. When set, <see cref="Module.Serialize()"/> ends the file with
+    /// an HMAC-SHA256 under this key instead of a plain SHA-256, and <see cref="Module.Deserialize(Engine, ReadOnlySpan{byte}, string?)"/>
+    /// accepts only files whose HMAC matches. A plain hash catches corruption, not someone who can rewrite the file and
+    /// its hash; the key makes loading machine code from a file as trustworthy as the place the key is kept. Null
+    /// (default): no key.
+    /// </summary>
+    public byte[]? CodeCacheKey { get; init; }
 }
 
 /// <summary>Resource limits applied to everything a store creates or runs.</summary>

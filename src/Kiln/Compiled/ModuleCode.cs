@@ -91,9 +91,41 @@ internal sealed unsafe class ModuleCode
     public static ModuleCode Compile(Engine engine, Kiln.FrontEnd.IndexSpaces spaces, string? moduleName, bool[] interpreted)
     {
         var module = new ModuleCode(engine, spaces, moduleName, interpreted);
-        module.CompileInitialBatch(engine.Options.Compilation == CompilationMode.Lazy);
+        bool lazy = engine.Options.Compilation == CompilationMode.Lazy;
+        var chunks = new List<CompiledChunk>();
+        if (!lazy)
+        {
+            var watch = Stopwatch.StartNew();
+            chunks.AddRange(module.CompileAll(module._setup, out long bodyBytes));
+            module.CompileTime += watch.Elapsed;
+            foreach (CompiledChunk c in chunks)
+            {
+                module.CompileCpuTime += c.CpuTime;
+            }
+            module.BodyBytes += bodyBytes;
+        }
+        module.InstallInitialBatch(chunks, lazy);
         return module;
     }
+
+    /// <summary>
+    /// Installs code read from a serialized module (<see cref="SerializedModule"/>): every compiled function is in
+    /// <paramref name="chunks"/>, so there are no lazy stubs, and the chunks and the trampolines are sealed as one batch.
+    /// </summary>
+    public static ModuleCode Load(Engine engine, Kiln.FrontEnd.IndexSpaces spaces, string? moduleName, bool[] interpreted, IReadOnlyList<CompiledChunk> chunks)
+    {
+        var module = new ModuleCode(engine, spaces, moduleName, interpreted);
+        module.InstallInitialBatch([.. chunks], lazy: false);
+        return module;
+    }
+
+    /// <summary>
+    /// Compiles every function that is not interpreted again, into chunks that are not installed, for a serialized
+    /// module: the compilers are deterministic (<c>RelocatableCodeTests</c>), so these are the bytes the module runs,
+    /// and a module never serialized keeps no second copy of its code. Line tables are recorded when
+    /// <paramref name="recordsLines"/> (they refer to the offsets of the Wasm bytes the module was read from).
+    /// </summary>
+    public List<CompiledChunk> CompileForSerialization(bool recordsLines) => [.. CompileAll(_setup with { RecordsLines = recordsLines }, out _)];
 
     /// <summary>The file name tools show for this module's code: its name, or <c>module.wasm</c> when it has none.</summary>
     private string SourceFile => string.IsNullOrEmpty(_moduleName) ? "module.wasm" : _moduleName;
@@ -106,47 +138,43 @@ internal sealed unsafe class ModuleCode
     /// <summary>Modules with fewer bytes of function bodies compile on the calling thread (threads cost more than they save).</summary>
     private const long ParallelThreshold = 512 * 1024;
 
-    private void CompileInitialBatch(bool lazy)
+    /// <summary>Compiles every function that is not interpreted, in ranges on parallel threads (see <see cref="SplitIntoRanges"/>).</summary>
+    private CompiledChunk[] CompileAll(CompilerSetup setup, out long bodyBytes)
+    {
+        List<int[]> ranges = SplitIntoRanges(out bodyBytes);
+        var functionChunks = new CompiledChunk[ranges.Count];
+        void CompileRange(int r)
+        {
+            TimeSpan cpu = NativeStack.ThreadCpuTime();
+            CompiledChunk chunk = _engine.CreateCompiler(setup).Compile(ranges[r]);
+            chunk.CpuTime = NativeStack.ThreadCpuTime() - cpu;
+            functionChunks[r] = chunk;
+        }
+        if (ranges.Count == 1)
+        {
+            CompileRange(0);
+        }
+        else
+        {
+            try
+            {
+                Parallel.For(0, ranges.Count, new ParallelOptions { MaxDegreeOfParallelism = ranges.Count }, CompileRange);
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            }
+        }
+        return functionChunks;
+    }
+
+    /// <summary>
+    /// Installs the module's first batch: <paramref name="chunks"/> (compiled or loaded functions), the entry
+    /// trampolines and (lazy mode) the lazy stubs, sealed once; then fills the code table.
+    /// </summary>
+    private void InstallInitialBatch(List<CompiledChunk> chunks, bool lazy)
     {
         int n = _code.Length;
-        var watch = Stopwatch.StartNew();
-        var chunks = new List<CompiledChunk>();
-        long bodyBytes = 0;
-        if (!lazy)
-        {
-            List<int[]> ranges = SplitIntoRanges(out bodyBytes);
-            var functionChunks = new CompiledChunk[ranges.Count];
-            void CompileRange(int r)
-            {
-                TimeSpan cpu = NativeStack.ThreadCpuTime();
-                CompiledChunk chunk = _engine.CreateCompiler(_setup).Compile(ranges[r]);
-                chunk.CpuTime = NativeStack.ThreadCpuTime() - cpu;
-                functionChunks[r] = chunk;
-            }
-            if (ranges.Count == 1)
-            {
-                CompileRange(0);
-            }
-            else
-            {
-                try
-                {
-                    Parallel.For(0, ranges.Count, new ParallelOptions { MaxDegreeOfParallelism = ranges.Count }, CompileRange);
-                }
-                catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-                {
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
-                }
-            }
-            chunks.AddRange(functionChunks);
-        }
-        CompileTime += watch.Elapsed;
-        foreach (CompiledChunk c in chunks)
-        {
-            CompileCpuTime += c.CpuTime;
-        }
-        BodyBytes += bodyBytes;
-
         (CompiledChunk stubs, int[] trampolineStarts, int[] lazyStarts) = BuildStubs(lazy);
         chunks.Add(stubs);
         Install(chunks);

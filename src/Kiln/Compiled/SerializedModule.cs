@@ -1,0 +1,536 @@
+using System.Buffers.Binary;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using Kiln.Jit.Linking;
+using Kiln.Jit.X64;
+
+namespace Kiln.Compiled;
+
+/// <summary>
+/// The code cache's file format: one file holding a module's Wasm bytes and the machine code a tier compiled from
+/// them, as the tier-neutral <see cref="CompiledChunk"/>s the installer takes, so loading it is one
+/// <see cref="CodeInstaller"/> batch and one seal, with no compiler run. The header says what the code was compiled
+/// for (Kiln version, tier, CPU features, the engine options that shape code); a SHA-256 (or an HMAC-SHA256 under
+/// the embedder's key) over everything before it ends the file and is checked before any field past the format
+/// version is believed.
+/// </summary>
+/// <remarks>
+/// Layout, all integers little-endian (docs/ARCHITECTURE.md "Code cache" has the table): magic, format version,
+/// flags, file length, Kiln version, tier, CPU features, code options, defined-function count and the interpreted
+/// bitmap, SHA-256 of the Wasm bytes, module name; then the Wasm bytes; then the chunks (code, read-only data,
+/// relocations, functions with frame-size patch, line table and frame, named stubs, trap sites and their recovery
+/// stub); then the 32-byte hash. The reader checks every count and offset against the bytes and the module (a
+/// relocation inside its section, functions inside the code, each compiled function exactly once), so a file that
+/// passes the hash but is inconsistent is a <see cref="SerializedModuleError.Malformed"/> error, never an exception
+/// from deeper down. SECURITY: the hash detects accidental corruption and casual edits, not an attacker who can
+/// rewrite the file and its hash; only the keyed HMAC (<see cref="EngineOptions.CodeCacheKey"/>) makes the claim
+/// "this is the code Kiln compiled" hold for such an attacker, as long as the key stays out of their reach.
+/// </remarks>
+internal static class SerializedModule
+{
+    /// <summary>
+    /// "\0kiln\r\n\x1a": unlike "\0asm", and like PNG's signature it breaks visibly under newline conversion or a
+    /// text-mode transfer.
+    /// </summary>
+    public static ReadOnlySpan<byte> Magic => "\0kiln\r\n\x1a"u8;
+
+    /// <summary>Raised whenever the layout below changes.</summary>
+    public const uint FormatVersion = 1;
+
+    public const int HashSize = 32;
+
+    /// <summary>Magic, format version, flags, file length: read before the hash is checked.</summary>
+    private const int PrefixSize = 8 + 4 + 4 + 8;
+
+    private const uint FlagKeyed = 1;
+
+    /// <summary>Engine options that change the code a tier emits, as bits of the header's code-options field.</summary>
+    [Flags]
+    public enum CodeOptions : uint
+    {
+        None = 0,
+        ConsumeFuel = 1,
+        GuardPages = 2,
+    }
+
+    /// <summary>The Kiln version stamped into files and required of them: the runtime's informational version, which names its commit.</summary>
+    public static string KilnVersion { get; } =
+        typeof(SerializedModule).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    /// <summary>What a file holds besides its framing.</summary>
+    public sealed record Contents(
+        string KilnVersion,
+        Tier Tier,
+        CpuFeature Features,
+        CodeOptions Options,
+        bool[] Interpreted,
+        string? Name,
+        byte[] Wasm,
+        IReadOnlyList<CompiledChunk> Chunks);
+
+    public static bool HasMagic(ReadOnlySpan<byte> bytes) => bytes.StartsWith(Magic);
+
+    /// <summary>The code options <paramref name="engine"/> compiles with.</summary>
+    public static CodeOptions OptionsOf(Engine engine) =>
+        (engine.Options.ConsumeFuel ? CodeOptions.ConsumeFuel : CodeOptions.None) |
+        (engine.UsesGuardPages ? CodeOptions.GuardPages : CodeOptions.None);
+
+    /// <summary>Writes a file; with <paramref name="key"/> its trailer is HMAC-SHA256 under the key, else SHA-256.</summary>
+    public static byte[] Write(Contents contents, byte[]? key)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(Magic);
+            w.Write(FormatVersion);
+            w.Write(key is null ? 0u : FlagKeyed);
+            w.Write(0L); // the file length, patched below
+            WriteString16(w, contents.KilnVersion);
+            w.Write((byte)contents.Tier);
+            w.Write((uint)contents.Features);
+            w.Write((uint)contents.Options);
+            w.Write(contents.Interpreted.Length);
+            var bitmap = new byte[(contents.Interpreted.Length + 7) / 8];
+            for (int i = 0; i < contents.Interpreted.Length; i++)
+            {
+                if (contents.Interpreted[i])
+                {
+                    bitmap[i / 8] |= (byte)(1 << (i % 8));
+                }
+            }
+            w.Write(bitmap);
+            w.Write(SHA256.HashData(contents.Wasm));
+            w.Write(contents.Name is not null);
+            WriteString16(w, contents.Name ?? "");
+            w.Write(contents.Wasm.Length);
+            w.Write(contents.Wasm);
+            w.Write(contents.Chunks.Count);
+            foreach (CompiledChunk c in contents.Chunks)
+            {
+                WriteChunk(w, c);
+            }
+        }
+        long length = stream.Length + HashSize;
+        if (length > int.MaxValue)
+        {
+            throw new InvalidOperationException($"the serialized module would take {length} bytes, more than one file of this format holds (2 GiB)");
+        }
+        byte[] file = new byte[length];
+        stream.GetBuffer().AsSpan(0, (int)stream.Length).CopyTo(file);
+        BinaryPrimitives.WriteInt64LittleEndian(file.AsSpan(16), length);
+        Seal(file, key);
+        return file;
+    }
+
+    /// <summary>Writes the trailer of a complete file: the hash (or HMAC) of everything before it.</summary>
+    public static void Seal(Span<byte> file, byte[]? key)
+    {
+        ReadOnlySpan<byte> body = file[..^HashSize];
+        Span<byte> trailer = file[^HashSize..];
+        if (key is null)
+        {
+            SHA256.HashData(body, trailer);
+        }
+        else
+        {
+            HMACSHA256.HashData(key, body, trailer);
+        }
+    }
+
+    private static void WriteChunk(BinaryWriter w, CompiledChunk c)
+    {
+        w.Write(c.Code.Length);
+        w.Write(c.Code);
+        w.Write(c.ReadOnlyData.Length);
+        w.Write(c.ReadOnlyData);
+        w.Write(c.Relocations.Length);
+        foreach (Relocation r in c.Relocations)
+        {
+            w.Write((byte)r.Section);
+            w.Write(r.Offset);
+            w.Write((byte)r.Kind);
+            w.Write((byte)r.Target.Kind);
+            w.Write(r.Target.Index);
+            w.Write(r.Addend);
+        }
+        w.Write(c.Functions.Count);
+        foreach (CompiledFunction f in c.Functions)
+        {
+            w.Write(f.DefinedIndex);
+            w.Write(f.Start);
+            w.Write(f.End);
+            w.Write(f.FrameSizePatch);
+            w.Write(f.FrameSize);
+            w.Write(f.Lines?.Length ?? -1);
+            foreach (CodeLine line in f.Lines ?? [])
+            {
+                w.Write(line.CodeOffset);
+                w.Write(line.BytecodeOffset);
+            }
+            w.Write(f.Frame is not null);
+            CodeFrame frame = f.Frame.GetValueOrDefault();
+            w.Write(frame.AfterPushRbp);
+            w.Write(frame.AfterMovRbp);
+            w.Write(frame.EpilogueStart);
+            w.Write(frame.EpilogueEnd);
+        }
+        w.Write(c.Stubs.Count);
+        foreach ((string name, int start, int end) in c.Stubs)
+        {
+            WriteString16(w, name);
+            w.Write(start);
+            w.Write(end);
+        }
+        w.Write(c.TrapSites.Length);
+        foreach (int site in c.TrapSites)
+        {
+            w.Write(site);
+        }
+        w.Write(c.TrapRecovery);
+    }
+
+    private static void WriteString16(BinaryWriter w, string s)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(s);
+        if (bytes.Length > ushort.MaxValue)
+        {
+            throw new InvalidOperationException($"a name of {bytes.Length} bytes does not fit the serialized-module format");
+        }
+        w.Write((ushort)bytes.Length);
+        w.Write(bytes);
+    }
+
+    /// <summary>
+    /// Reads a file for <paramref name="engine"/>: the framing and the hash first, then whether the code fits the
+    /// engine (<paramref name="host"/> being the CPU features this process may use), then the Wasm bytes and the
+    /// chunks, each checked against the bytes. Whether the Wasm module is valid and its interpreted functions match is
+    /// the caller's part.
+    /// </summary>
+    /// <exception cref="SerializedModuleException">The file is refused; nothing was installed.</exception>
+    public static Contents Read(ReadOnlySpan<byte> file, Engine engine, CpuFeature host)
+    {
+        if (!HasMagic(file))
+        {
+            throw new SerializedModuleException(SerializedModuleError.NotSerializedModule,
+                file.StartsWith("\0asm"u8) ? "this is a Wasm module, not a serialized Kiln module" : "not a serialized Kiln module (wrong magic)");
+        }
+        if (file.Length < PrefixSize)
+        {
+            throw Truncated(file.Length, PrefixSize);
+        }
+        uint version = BinaryPrimitives.ReadUInt32LittleEndian(file[8..]);
+        if (version != FormatVersion)
+        {
+            throw new SerializedModuleException(SerializedModuleError.FormatVersion,
+                $"serialized-module format version {version}; this Kiln reads version {FormatVersion} (compile the module again)");
+        }
+        uint flags = BinaryPrimitives.ReadUInt32LittleEndian(file[12..]);
+        long declared = BinaryPrimitives.ReadInt64LittleEndian(file[16..]);
+        if (declared != file.Length)
+        {
+            throw declared > file.Length || declared < PrefixSize + HashSize
+                ? Truncated(file.Length, declared)
+                : new SerializedModuleException(SerializedModuleError.Truncated, $"the file has {file.Length} bytes but its header says {declared}: bytes were appended");
+        }
+        CheckIntegrity(file, flags, engine.Options.CodeCacheKey);
+
+        var r = new Reader(file[..^HashSize], PrefixSize);
+        string kilnVersion = r.String16();
+        if (kilnVersion != KilnVersion)
+        {
+            throw new SerializedModuleException(SerializedModuleError.KilnVersion,
+                $"written by Kiln {kilnVersion}; this is Kiln {KilnVersion} (compile the module again)");
+        }
+        var tier = (Tier)r.Byte();
+        if (tier != engine.Options.Tier)
+        {
+            throw new SerializedModuleException(SerializedModuleError.Tier,
+                $"holds code of tier {TierName(tier)}, but the engine runs tier {TierName(engine.Options.Tier)}");
+        }
+        var features = (CpuFeature)r.UInt32();
+        CpuFeature missing = features & ~host;
+        if (missing != CpuFeature.None)
+        {
+            throw new SerializedModuleException(SerializedModuleError.CpuFeatures,
+                $"compiled for CPU features {features}; this processor (or process) lacks {missing}");
+        }
+        var options = (CodeOptions)r.UInt32();
+        CodeOptions engineOptions = OptionsOf(engine);
+        if (options != engineOptions)
+        {
+            throw new SerializedModuleException(SerializedModuleError.EngineOptions,
+                $"compiled with {DescribeOptions(options)}, but the engine uses {DescribeOptions(engineOptions)}");
+        }
+        int functionCount = r.Count(0);
+        ReadOnlySpan<byte> bitmap = r.Bytes((functionCount + 7) / 8);
+        var interpreted = new bool[functionCount];
+        for (int i = 0; i < functionCount; i++)
+        {
+            interpreted[i] = (bitmap[i / 8] & (1 << (i % 8))) != 0;
+        }
+        ReadOnlySpan<byte> wasmHash = r.Bytes(32);
+        bool hasName = r.Bool();
+        string name = r.String16();
+        byte[] wasm = r.Bytes(r.Count(1)).ToArray();
+        if (!SHA256.HashData(wasm).AsSpan().SequenceEqual(wasmHash))
+        {
+            throw new SerializedModuleException(SerializedModuleError.IntegrityCheck, "the embedded Wasm module does not match its SHA-256 in the header");
+        }
+        var seen = new bool[functionCount];
+        int chunkCount = r.Count(4 * 6);
+        var chunks = new List<CompiledChunk>(chunkCount);
+        for (int i = 0; i < chunkCount; i++)
+        {
+            chunks.Add(ReadChunk(ref r, interpreted, seen));
+        }
+        if (r.Remaining != 0)
+        {
+            throw r.Malformed($"{r.Remaining} bytes after the last chunk");
+        }
+        for (int i = 0; i < functionCount; i++)
+        {
+            if (!interpreted[i] && !seen[i])
+            {
+                throw r.Malformed($"no code for defined function {i}");
+            }
+        }
+        return new Contents(kilnVersion, tier, features, options, interpreted, hasName ? name : null, wasm, chunks);
+    }
+
+    private static void CheckIntegrity(ReadOnlySpan<byte> file, uint flags, byte[]? key)
+    {
+        if ((flags & ~FlagKeyed) != 0)
+        {
+            throw new SerializedModuleException(SerializedModuleError.Malformed, $"unknown header flags 0x{flags:x}");
+        }
+        bool keyed = (flags & FlagKeyed) != 0;
+        if (keyed && key is null)
+        {
+            throw new SerializedModuleException(SerializedModuleError.IntegrityCheck,
+                "the file is authenticated with a key (HMAC-SHA256), but the engine has no CodeCacheKey to check it with");
+        }
+        if (!keyed && key is not null)
+        {
+            throw new SerializedModuleException(SerializedModuleError.IntegrityCheck,
+                "the engine has a CodeCacheKey and accepts only files authenticated with it; this file carries a plain SHA-256");
+        }
+        Span<byte> expected = stackalloc byte[HashSize];
+        ReadOnlySpan<byte> body = file[..^HashSize];
+        if (key is null)
+        {
+            SHA256.HashData(body, expected);
+        }
+        else
+        {
+            HMACSHA256.HashData(key, body, expected);
+        }
+        if (!CryptographicOperations.FixedTimeEquals(expected, file[^HashSize..]))
+        {
+            throw new SerializedModuleException(SerializedModuleError.IntegrityCheck, keyed
+                ? "integrity check failed: the HMAC-SHA256 does not match (the file was changed, or written with another key)"
+                : "integrity check failed: the SHA-256 does not match (the file is corrupted or was changed)");
+        }
+    }
+
+    private static CompiledChunk ReadChunk(ref Reader r, bool[] interpreted, bool[] seen)
+    {
+        byte[] code = r.Bytes(r.Count(1)).ToArray();
+        byte[] data = r.Bytes(r.Count(1)).ToArray();
+        int relocationCount = r.Count(19);
+        var relocations = new Relocation[relocationCount];
+        for (int i = 0; i < relocationCount; i++)
+        {
+            var section = (RelocationSection)r.Byte();
+            int offset = r.Int32();
+            var kind = (RelocationKind)r.Byte();
+            var targetKind = (RelocationTargetKind)r.Byte();
+            int targetIndex = r.Int32();
+            long addend = r.Int64();
+            int sectionLength = section switch
+            {
+                RelocationSection.Code => code.Length,
+                RelocationSection.ReadOnlyData => data.Length,
+                _ => throw r.Malformed($"relocation {i}: unknown section {(byte)section}"),
+            };
+            int width = kind switch
+            {
+                RelocationKind.Abs64 => 8,
+                RelocationKind.Rel32 => 4,
+                _ => throw r.Malformed($"relocation {i}: unknown kind {(byte)kind}"),
+            };
+            // The installer links a chunk against its own code and data only (helpers are reached through vmctx).
+            if (targetKind is not (RelocationTargetKind.Code or RelocationTargetKind.ReadOnlyData) ||
+                (targetKind == RelocationTargetKind.ReadOnlyData && data.Length == 0))
+            {
+                throw r.Malformed($"relocation {i}: target {targetKind} is not the chunk's own code or data");
+            }
+            if (offset < 0 || offset > sectionLength - width)
+            {
+                throw r.Malformed($"relocation {i}: offset {offset} outside its section of {sectionLength} bytes");
+            }
+            relocations[i] = new Relocation(section, offset, kind, new RelocationTarget(targetKind, targetIndex), addend);
+        }
+        var functions = new List<CompiledFunction>();
+        int functionCount = r.Count(4 * 7 + 1);
+        for (int i = 0; i < functionCount; i++)
+        {
+            int index = r.Int32();
+            int start = r.Int32();
+            int end = r.Int32();
+            int patch = r.Int32();
+            int frameSize = r.Int32();
+            if ((uint)index >= (uint)interpreted.Length || interpreted[index] || seen[index])
+            {
+                throw r.Malformed($"function entry {i}: defined function {index} is out of range, interpreted or already present");
+            }
+            seen[index] = true;
+            if (start < 0 || end <= start || end > code.Length)
+            {
+                throw r.Malformed($"defined function {index}: range {start}..{end} outside the chunk's {code.Length} bytes of code");
+            }
+            if (patch != -1 && (patch < start || patch > end - 4))
+            {
+                throw r.Malformed($"defined function {index}: frame-size field at {patch} outside the function");
+            }
+            int size = end - start;
+            int lineCount = r.Int32();
+            CodeLine[]? lines = null;
+            if (lineCount != -1)
+            {
+                if (lineCount < 0 || lineCount > r.Remaining / 8)
+                {
+                    throw r.Malformed($"defined function {index}: bad line count {lineCount}");
+                }
+                lines = new CodeLine[lineCount];
+                for (int k = 0; k < lineCount; k++)
+                {
+                    int codeOffset = r.Int32();
+                    int bytecodeOffset = r.Int32();
+                    if (codeOffset < 0 || codeOffset >= size || (k > 0 && codeOffset <= lines[k - 1].CodeOffset) || bytecodeOffset < 0)
+                    {
+                        throw r.Malformed($"defined function {index}: line {k} ({codeOffset} -> {bytecodeOffset}) out of order or outside the function");
+                    }
+                    lines[k] = new CodeLine(codeOffset, bytecodeOffset);
+                }
+            }
+            bool hasFrame = r.Bool();
+            var frame = new CodeFrame(r.Int32(), r.Int32(), r.Int32(), r.Int32());
+            if (hasFrame && !(0 <= frame.AfterPushRbp && frame.AfterPushRbp <= frame.AfterMovRbp && frame.AfterMovRbp <= frame.EpilogueStart &&
+                              frame.EpilogueStart <= frame.EpilogueEnd && frame.EpilogueEnd <= size))
+            {
+                throw r.Malformed($"defined function {index}: frame description outside the function");
+            }
+            functions.Add(new CompiledFunction(index, start, end, patch, frameSize, lines, hasFrame ? frame : null));
+        }
+
+        var stubs = new List<(string, int, int)>();
+        int stubCount = r.Count(2 + 8);
+        for (int i = 0; i < stubCount; i++)
+        {
+            string name = r.String16();
+            int start = r.Int32();
+            int end = r.Int32();
+            if (start < 0 || end < start || end > code.Length)
+            {
+                throw r.Malformed($"stub {name}: range {start}..{end} outside the chunk's code");
+            }
+            stubs.Add((name, start, end));
+        }
+
+        int siteCount = r.Count(4);
+        var sites = new int[siteCount];
+        for (int i = 0; i < siteCount; i++)
+        {
+            sites[i] = r.Int32();
+            if (sites[i] < 0 || sites[i] >= code.Length || (i > 0 && sites[i] <= sites[i - 1]))
+            {
+                throw r.Malformed($"trap site {i} at {sites[i]}: out of order or outside the code");
+            }
+        }
+        int recovery = r.Int32();
+        if (siteCount > 0 ? recovery < 0 || recovery >= code.Length : recovery != -1)
+        {
+            throw r.Malformed($"trap recovery stub at {recovery} outside the code");
+        }
+        if (code.Length == 0 && (functions.Count > 0 || stubs.Count > 0 || data.Length > 0 || relocations.Length > 0))
+        {
+            throw r.Malformed("a chunk without code holds functions, stubs, data or relocations");
+        }
+        var chunk = new CompiledChunk(new AssembledCode(code, data, relocations)) { TrapSites = sites, TrapRecovery = recovery };
+        chunk.Functions.AddRange(functions);
+        chunk.Stubs.AddRange(stubs);
+        return chunk;
+    }
+
+    private static string TierName(Tier tier) => Enum.IsDefined(tier) ? tier.ToString() : $"#{(int)tier}";
+
+    private static string DescribeOptions(CodeOptions options) =>
+        $"fuel {((options & CodeOptions.ConsumeFuel) != 0 ? "on" : "off")}, bounds checks by {((options & CodeOptions.GuardPages) != 0 ? "guard pages" : "explicit compares")}";
+
+    private static SerializedModuleException Truncated(long actual, long expected) =>
+        new(SerializedModuleError.Truncated, $"the file is truncated: {actual} bytes, expected {expected}");
+
+    /// <summary>A bounds-checked little-endian cursor; running past the end is a malformed file, never an exception from below.</summary>
+    private ref struct Reader(ReadOnlySpan<byte> data, int position)
+    {
+        private readonly ReadOnlySpan<byte> _data = data;
+        private int _position = position;
+
+        public readonly int Remaining => _data.Length - _position;
+
+        public ReadOnlySpan<byte> Bytes(int count)
+        {
+            if ((uint)count > (uint)Remaining)
+            {
+                throw Malformed($"{count} bytes needed, {Remaining} left");
+            }
+            ReadOnlySpan<byte> s = _data.Slice(_position, count);
+            _position += count;
+            return s;
+        }
+
+        public byte Byte() => Bytes(1)[0];
+
+        public bool Bool() => Byte() switch
+        {
+            0 => false,
+            1 => true,
+            byte b => throw Malformed($"{b} where a boolean belongs"),
+        };
+
+        public int Int32() => BinaryPrimitives.ReadInt32LittleEndian(Bytes(4));
+
+        public uint UInt32() => BinaryPrimitives.ReadUInt32LittleEndian(Bytes(4));
+
+        public long Int64() => BinaryPrimitives.ReadInt64LittleEndian(Bytes(8));
+
+        /// <summary>A count of items of at least <paramref name="itemSize"/> bytes each, which must fit in what is left.</summary>
+        public int Count(int itemSize)
+        {
+            int at = _position;
+            uint count = UInt32();
+            if (count > int.MaxValue || (itemSize > 0 && count > (uint)(Remaining / itemSize)))
+            {
+                throw Malformed($"count {count} at offset {at} exceeds the file");
+            }
+            return (int)count;
+        }
+
+        public string String16()
+        {
+            int length = BinaryPrimitives.ReadUInt16LittleEndian(Bytes(2));
+            try
+            {
+                return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(Bytes(length));
+            }
+            catch (DecoderFallbackException)
+            {
+                throw Malformed("a name that is not UTF-8");
+            }
+        }
+
+        public readonly SerializedModuleException Malformed(string what) =>
+            new(SerializedModuleError.Malformed, $"malformed serialized module at offset {_position}: {what}");
+    }
+}
