@@ -67,7 +67,14 @@ internal static class SerializedModule
         bool[] Interpreted,
         string? Name,
         byte[] Wasm,
-        IReadOnlyList<CompiledChunk> Chunks);
+        IReadOnlyList<CompiledChunk> Chunks)
+    {
+        /// <summary>Where the parts of the file read last began (for diagnostics and tests); empty for contents not read from a file.</summary>
+        public Layout Layout { get; init; } = new(0, 0, []);
+    }
+
+    /// <summary>File offsets: the end of the header, the Wasm bytes, and each chunk's code.</summary>
+    public sealed record Layout(int HeaderEnd, int WasmOffset, int[] CodeOffsets);
 
     public static bool HasMagic(ReadOnlySpan<byte> bytes) => bytes.StartsWith(Magic);
 
@@ -162,11 +169,14 @@ internal static class SerializedModule
             w.Write(f.End);
             w.Write(f.FrameSizePatch);
             w.Write(f.FrameSize);
+            // Line tables are most of the metadata (CRuby: 3.2 million entries): deltas as LEB128, about 3 bytes an entry.
             w.Write(f.Lines?.Length ?? -1);
+            CodeLine previous = default;
             foreach (CodeLine line in f.Lines ?? [])
             {
-                w.Write(line.CodeOffset);
-                w.Write(line.BytecodeOffset);
+                w.Write7BitEncodedInt(line.CodeOffset - previous.CodeOffset);
+                w.Write7BitEncodedInt(ZigZag(line.BytecodeOffset - previous.BytecodeOffset));
+                previous = line;
             }
             w.Write(f.Frame is not null);
             CodeFrame frame = f.Frame.GetValueOrDefault();
@@ -183,9 +193,11 @@ internal static class SerializedModule
             w.Write(end);
         }
         w.Write(c.TrapSites.Length);
+        int previousSite = 0;
         foreach (int site in c.TrapSites)
         {
-            w.Write(site);
+            w.Write7BitEncodedInt(site - previousSite);
+            previousSite = site;
         }
         w.Write(c.TrapRecovery);
     }
@@ -210,6 +222,10 @@ internal static class SerializedModule
     /// <exception cref="SerializedModuleException">The file is refused; nothing was installed.</exception>
     public static Contents Read(ReadOnlySpan<byte> file, Engine engine, CpuFeature host)
     {
+        if (file.Length > 0 && file.Length < Magic.Length && Magic.StartsWith(file))
+        {
+            throw Truncated(file.Length, PrefixSize);
+        }
         if (!HasMagic(file))
         {
             throw new SerializedModuleException(SerializedModuleError.NotSerializedModule,
@@ -272,7 +288,10 @@ internal static class SerializedModule
         ReadOnlySpan<byte> wasmHash = r.Bytes(32);
         bool hasName = r.Bool();
         string name = r.String16();
-        byte[] wasm = r.Bytes(r.Count(1)).ToArray();
+        int headerEnd = r.Position;
+        int wasmLength = r.Count(1);
+        int wasmOffset = r.Position;
+        byte[] wasm = r.Bytes(wasmLength).ToArray();
         if (!SHA256.HashData(wasm).AsSpan().SequenceEqual(wasmHash))
         {
             throw new SerializedModuleException(SerializedModuleError.IntegrityCheck, "the embedded Wasm module does not match its SHA-256 in the header");
@@ -280,8 +299,10 @@ internal static class SerializedModule
         var seen = new bool[functionCount];
         int chunkCount = r.Count(4 * 6);
         var chunks = new List<CompiledChunk>(chunkCount);
+        var codeOffsets = new int[chunkCount];
         for (int i = 0; i < chunkCount; i++)
         {
+            codeOffsets[i] = r.Position + 4;
             chunks.Add(ReadChunk(ref r, interpreted, seen));
         }
         if (r.Remaining != 0)
@@ -295,7 +316,10 @@ internal static class SerializedModule
                 throw r.Malformed($"no code for defined function {i}");
             }
         }
-        return new Contents(kilnVersion, tier, features, options, interpreted, hasName ? name : null, wasm, chunks);
+        return new Contents(kilnVersion, tier, features, options, interpreted, hasName ? name : null, wasm, chunks)
+        {
+            Layout = new Layout(headerEnd, wasmOffset, codeOffsets),
+        };
     }
 
     private static void CheckIntegrity(ReadOnlySpan<byte> file, uint flags, byte[]? key)
@@ -398,20 +422,22 @@ internal static class SerializedModule
             CodeLine[]? lines = null;
             if (lineCount != -1)
             {
-                if (lineCount < 0 || lineCount > r.Remaining / 8)
+                if (lineCount < 0 || lineCount > r.Remaining / 2)
                 {
                     throw r.Malformed($"defined function {index}: bad line count {lineCount}");
                 }
                 lines = new CodeLine[lineCount];
+                long codeOffset = 0, bytecodeOffset = 0;
                 for (int k = 0; k < lineCount; k++)
                 {
-                    int codeOffset = r.Int32();
-                    int bytecodeOffset = r.Int32();
-                    if (codeOffset < 0 || codeOffset >= size || (k > 0 && codeOffset <= lines[k - 1].CodeOffset) || bytecodeOffset < 0)
+                    uint codeDelta = r.VarUInt32();
+                    codeOffset += codeDelta;
+                    bytecodeOffset += UnZigZag(r.VarUInt32());
+                    if (codeOffset >= size || (k > 0 && codeDelta == 0) || bytecodeOffset is < 0 or > int.MaxValue)
                     {
                         throw r.Malformed($"defined function {index}: line {k} ({codeOffset} -> {bytecodeOffset}) out of order or outside the function");
                     }
-                    lines[k] = new CodeLine(codeOffset, bytecodeOffset);
+                    lines[k] = new CodeLine((int)codeOffset, (int)bytecodeOffset);
                 }
             }
             bool hasFrame = r.Bool();
@@ -438,15 +464,18 @@ internal static class SerializedModule
             stubs.Add((name, start, end));
         }
 
-        int siteCount = r.Count(4);
+        int siteCount = r.Count(1);
         var sites = new int[siteCount];
+        long site = 0;
         for (int i = 0; i < siteCount; i++)
         {
-            sites[i] = r.Int32();
-            if (sites[i] < 0 || sites[i] >= code.Length || (i > 0 && sites[i] <= sites[i - 1]))
+            uint delta = r.VarUInt32();
+            site += delta;
+            if (site >= code.Length || (i > 0 && delta == 0))
             {
-                throw r.Malformed($"trap site {i} at {sites[i]}: out of order or outside the code");
+                throw r.Malformed($"trap site {i} at {site}: out of order or outside the code");
             }
+            sites[i] = (int)site;
         }
         int recovery = r.Int32();
         if (siteCount > 0 ? recovery < 0 || recovery >= code.Length : recovery != -1)
@@ -463,6 +492,10 @@ internal static class SerializedModule
         return chunk;
     }
 
+    private static int ZigZag(int value) => (value << 1) ^ (value >> 31);
+
+    private static int UnZigZag(uint value) => (int)(value >> 1) ^ -(int)(value & 1);
+
     private static string TierName(Tier tier) => Enum.IsDefined(tier) ? tier.ToString() : $"#{(int)tier}";
 
     private static string DescribeOptions(CodeOptions options) =>
@@ -478,6 +511,8 @@ internal static class SerializedModule
         private int _position = position;
 
         public readonly int Remaining => _data.Length - _position;
+
+        public readonly int Position => _position;
 
         public ReadOnlySpan<byte> Bytes(int count)
         {
@@ -504,6 +539,26 @@ internal static class SerializedModule
         public uint UInt32() => BinaryPrimitives.ReadUInt32LittleEndian(Bytes(4));
 
         public long Int64() => BinaryPrimitives.ReadInt64LittleEndian(Bytes(8));
+
+        /// <summary>An unsigned LEB128 of at most five bytes (what <see cref="BinaryWriter.Write7BitEncodedInt"/> writes).</summary>
+        public uint VarUInt32()
+        {
+            uint value = 0;
+            for (int shift = 0; shift < 35; shift += 7)
+            {
+                byte b = Byte();
+                if (shift == 28 && b > 0x0F)
+                {
+                    throw Malformed("a LEB128 number beyond 32 bits");
+                }
+                value |= (uint)(b & 0x7F) << shift;
+                if (b < 0x80)
+                {
+                    return value;
+                }
+            }
+            throw Malformed("a LEB128 number beyond 32 bits");
+        }
 
         /// <summary>A count of items of at least <paramref name="itemSize"/> bytes each, which must fit in what is left.</summary>
         public int Count(int itemSize)
