@@ -71,13 +71,16 @@ public sealed partial class Module
     {
         ArgumentNullException.ThrowIfNull(engine);
         SerializedModule.Contents contents = SerializedModule.Read(bytes, engine, host);
-        // SECURITY: the compiled code trusts what validation established (types, index ranges), and instantiation and
-        // interpreted functions need the model anyway: the embedded module is read and validated again, as the only
-        // door, rather than trusted because the hash matched.
+        // SECURITY: validation stays the only door for what the runtime itself reads: the embedded module is decoded and
+        // validated again (types, imports, segments, globals, exports, the start function, and the bodies of functions
+        // that run on the interpreter), not trusted because the hash matched. The bodies of compiled functions are
+        // skipped: nothing reads them (their code is in the file; ModuleCode validates them before any compiler would),
+        // and whoever could change a body could change its machine code instead, which only the hash or the key stops.
+        bool[] interpreted = contents.Interpreted;
         ValidationContext context;
         try
         {
-            context = ModuleValidator.Validate(ModuleReader.Read(contents.Wasm));
+            context = ModuleValidator.ValidateExceptBodies(ModuleReader.Read(contents.Wasm), i => i < interpreted.Length && !interpreted[i]);
         }
         catch (WasmModuleException e)
         {

@@ -45,6 +45,13 @@ internal sealed unsafe class ModuleCode
     private readonly object _lock = new();
     private IFunctionCompiler? _lazyCompiler;
 
+    /// <summary>
+    /// False for code loaded from a serialized module, whose compiled functions' bodies were not validated again
+    /// (their machine code came with the file): <see cref="EnsureBodiesValidated"/> validates them before any compiler
+    /// reads them.
+    /// </summary>
+    private bool _bodiesValidated = true;
+
     private ModuleCode(Engine engine, Kiln.FrontEnd.IndexSpaces spaces, string? moduleName, bool[] interpreted)
     {
         WasmModule model = spaces.Module;
@@ -114,9 +121,25 @@ internal sealed unsafe class ModuleCode
     /// </summary>
     public static ModuleCode Load(Engine engine, Kiln.FrontEnd.IndexSpaces spaces, string? moduleName, bool[] interpreted, IReadOnlyList<CompiledChunk> chunks)
     {
-        var module = new ModuleCode(engine, spaces, moduleName, interpreted);
+        var module = new ModuleCode(engine, spaces, moduleName, interpreted) { _bodiesValidated = false };
         module.InstallInitialBatch([.. chunks], lazy: false);
         return module;
+    }
+
+    /// <summary>
+    /// SECURITY: compilers rely on validity; the bodies of a loaded module's compiled functions were not validated on
+    /// load (see <see cref="Load"/>), so they are, once, before any compiler reads them.
+    /// </summary>
+    private void EnsureBodiesValidated()
+    {
+        lock (_lock)
+        {
+            if (!_bodiesValidated)
+            {
+                ModuleValidator.Validate(_model);
+                _bodiesValidated = true;
+            }
+        }
     }
 
     /// <summary>
@@ -125,7 +148,11 @@ internal sealed unsafe class ModuleCode
     /// and a module never serialized keeps no second copy of its code. Line tables are recorded when
     /// <paramref name="recordsLines"/> (they refer to the offsets of the Wasm bytes the module was read from).
     /// </summary>
-    public List<CompiledChunk> CompileForSerialization(bool recordsLines) => [.. CompileAll(_setup with { RecordsLines = recordsLines }, out _)];
+    public List<CompiledChunk> CompileForSerialization(bool recordsLines)
+    {
+        EnsureBodiesValidated();
+        return [.. CompileAll(_setup with { RecordsLines = recordsLines }, out _)];
+    }
 
     /// <summary>The file name tools show for this module's code: its name, or <c>module.wasm</c> when it has none.</summary>
     private string SourceFile => string.IsNullOrEmpty(_moduleName) ? "module.wasm" : _moduleName;
@@ -311,6 +338,7 @@ internal sealed unsafe class ModuleCode
             {
                 return _code[definedIndex];
             }
+            EnsureBodiesValidated();
             var watch = Stopwatch.StartNew();
             TimeSpan cpu = NativeStack.ThreadCpuTime();
             IFunctionCompiler compiler = _lazyCompiler ??= _engine.CreateCompiler(_setup);
