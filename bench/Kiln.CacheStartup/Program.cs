@@ -14,7 +14,7 @@ namespace Kiln.CacheStartup;
 /// </summary>
 public static class Program
 {
-    private const string Script = "puts \"ruby #{RUBY_VERSION}: #{(1..10).sum}\"";
+    private const string Script = "puts \"ruby #{RUBY_VERSION}: #{(1..10).sum}\"; $stdout.flush";
 
     public static int Main(string[] args)
     {

@@ -162,6 +162,8 @@ internal static class SerializedModule
             w.Write(r.Addend);
         }
         w.Write(c.Functions.Count);
+        using var lines = new MemoryStream();
+        using var lineWriter = new BinaryWriter(lines);
         foreach (CompiledFunction f in c.Functions)
         {
             w.Write(f.DefinedIndex);
@@ -169,15 +171,20 @@ internal static class SerializedModule
             w.Write(f.End);
             w.Write(f.FrameSizePatch);
             w.Write(f.FrameSize);
-            // Line tables are most of the metadata (CRuby: 3.2 million entries): deltas as LEB128, about 3 bytes an entry.
+            // Line tables are most of the metadata (CRuby: 3.2 million entries): deltas as LEB128, about 3 bytes an
+            // entry, behind their byte length so that a loader with no one to observe the code skips them whole.
             w.Write(f.Lines?.Length ?? -1);
+            lines.SetLength(0);
             CodeLine previous = default;
             foreach (CodeLine line in f.Lines ?? [])
             {
-                w.Write7BitEncodedInt(line.CodeOffset - previous.CodeOffset);
-                w.Write7BitEncodedInt(ZigZag(line.BytecodeOffset - previous.BytecodeOffset));
+                lineWriter.Write7BitEncodedInt(line.CodeOffset - previous.CodeOffset);
+                lineWriter.Write7BitEncodedInt(ZigZag(line.BytecodeOffset - previous.BytecodeOffset));
                 previous = line;
             }
+            lineWriter.Flush();
+            w.Write((int)lines.Length);
+            w.Write(lines.GetBuffer().AsSpan(0, (int)lines.Length));
             w.Write(f.Frame is not null);
             CodeFrame frame = f.Frame.GetValueOrDefault();
             w.Write(frame.AfterPushRbp);
@@ -222,6 +229,8 @@ internal static class SerializedModule
     /// <exception cref="SerializedModuleException">The file is refused; nothing was installed.</exception>
     public static Contents Read(ReadOnlySpan<byte> file, Engine engine, CpuFeature host)
     {
+        // Line tables are read only for someone who observes the code (perf, GDB, the embedder's observer).
+        bool readLines = engine.CodeObserver is not null;
         if (file.Length > 0 && file.Length < Magic.Length && Magic.StartsWith(file))
         {
             throw Truncated(file.Length, PrefixSize);
@@ -303,7 +312,7 @@ internal static class SerializedModule
         for (int i = 0; i < chunkCount; i++)
         {
             codeOffsets[i] = r.Position + 4;
-            chunks.Add(ReadChunk(ref r, interpreted, seen));
+            chunks.Add(ReadChunk(ref r, interpreted, seen, readLines));
         }
         if (r.Remaining != 0)
         {
@@ -357,7 +366,7 @@ internal static class SerializedModule
         }
     }
 
-    private static CompiledChunk ReadChunk(ref Reader r, bool[] interpreted, bool[] seen)
+    private static CompiledChunk ReadChunk(ref Reader r, bool[] interpreted, bool[] seen, bool readLines)
     {
         byte[] code = r.Bytes(r.Count(1)).ToArray();
         byte[] data = r.Bytes(r.Count(1)).ToArray();
@@ -393,6 +402,13 @@ internal static class SerializedModule
             {
                 throw r.Malformed($"relocation {i}: offset {offset} outside its section of {sectionLength} bytes");
             }
+            // The addend names a place in the target (less, for a rel32, the at most 15 bytes from the field to the end
+            // of its instruction): then every value fits, as code and data of one batch lie within 1 GiB.
+            int targetLength = targetKind == RelocationTargetKind.Code ? code.Length : data.Length;
+            if (addend < -16 || addend > targetLength)
+            {
+                throw r.Malformed($"relocation {i}: addend {addend} outside its target of {targetLength} bytes");
+            }
             relocations[i] = new Relocation(section, offset, kind, new RelocationTarget(targetKind, targetIndex), addend);
         }
         var functions = new List<CompiledFunction>();
@@ -419,27 +435,13 @@ internal static class SerializedModule
             }
             int size = end - start;
             int lineCount = r.Int32();
-            CodeLine[]? lines = null;
-            if (lineCount != -1)
+            int lineBytesAt = r.Position;
+            ReadOnlySpan<byte> lineBytes = r.Bytes(r.Count(1));
+            if (lineCount < -1 || lineCount > lineBytes.Length / 2 || (lineCount == -1 && lineBytes.Length != 0))
             {
-                if (lineCount < 0 || lineCount > r.Remaining / 2)
-                {
-                    throw r.Malformed($"defined function {index}: bad line count {lineCount}");
-                }
-                lines = new CodeLine[lineCount];
-                long codeOffset = 0, bytecodeOffset = 0;
-                for (int k = 0; k < lineCount; k++)
-                {
-                    uint codeDelta = r.VarUInt32();
-                    codeOffset += codeDelta;
-                    bytecodeOffset += UnZigZag(r.VarUInt32());
-                    if (codeOffset >= size || (k > 0 && codeDelta == 0) || bytecodeOffset is < 0 or > int.MaxValue)
-                    {
-                        throw r.Malformed($"defined function {index}: line {k} ({codeOffset} -> {bytecodeOffset}) out of order or outside the function");
-                    }
-                    lines[k] = new CodeLine((int)codeOffset, (int)bytecodeOffset);
-                }
+                throw r.Malformed($"defined function {index}: {lineCount} lines in {lineBytes.Length} bytes");
             }
+            CodeLine[]? lines = lineCount >= 0 && readLines ? ReadLines(new Reader(lineBytes, 0), lineCount, size, index, lineBytesAt) : null;
             bool hasFrame = r.Bool();
             var frame = new CodeFrame(r.Int32(), r.Int32(), r.Int32(), r.Int32());
             if (hasFrame && !(0 <= frame.AfterPushRbp && frame.AfterPushRbp <= frame.AfterMovRbp && frame.AfterMovRbp <= frame.EpilogueStart &&
@@ -490,6 +492,31 @@ internal static class SerializedModule
         chunk.Functions.AddRange(functions);
         chunk.Stubs.AddRange(stubs);
         return chunk;
+    }
+
+    /// <summary>A function's line table: LEB128 deltas, each code offset inside the function and above the one before.</summary>
+    private static CodeLine[] ReadLines(Reader r, int count, int functionSize, int definedIndex, int fileOffset)
+    {
+        var lines = new CodeLine[count];
+        long codeOffset = 0, bytecodeOffset = 0;
+        for (int k = 0; k < count; k++)
+        {
+            uint codeDelta = r.VarUInt32();
+            codeOffset += codeDelta;
+            bytecodeOffset += UnZigZag(r.VarUInt32());
+            if (codeOffset >= functionSize || (k > 0 && codeDelta == 0) || bytecodeOffset is < 0 or > int.MaxValue)
+            {
+                throw new SerializedModuleException(SerializedModuleError.Malformed,
+                    $"malformed serialized module at offset {fileOffset}: defined function {definedIndex}: line {k} ({codeOffset} -> {bytecodeOffset}) out of order or outside the function");
+            }
+            lines[k] = new CodeLine((int)codeOffset, (int)bytecodeOffset);
+        }
+        if (r.Remaining != 0)
+        {
+            throw new SerializedModuleException(SerializedModuleError.Malformed,
+                $"malformed serialized module at offset {fileOffset}: defined function {definedIndex}: {r.Remaining} bytes after its {count} lines");
+        }
+        return lines;
     }
 
     private static int ZigZag(int value) => (value << 1) ^ (value >> 31);

@@ -101,6 +101,37 @@ public class SerializedModuleTests
     }
 
     [Fact]
+    public void AnObserverOfALoadedModuleGetsTheSameSymbolsLineTablesAndFrames()
+    {
+        var compiledObserver = new Observer();
+        var loadedObserver = new Observer();
+        using var engine = new Engine(s_options with { CodeObserver = compiledObserver });
+        Module.FromBinary(engine, Binary());
+        using var other = new Engine(s_options with { CodeObserver = loadedObserver });
+        Module.Deserialize(other, SerializedBytes());
+
+        CodeSymbol[] expected = [.. compiledObserver.Symbols.Where(s => s.Lines is not null)];
+        CodeSymbol[] actual = [.. loadedObserver.Symbols.Where(s => s.Lines is not null)];
+        Assert.Equal(10, expected.Length);
+        Assert.Equal(expected.Select(s => s.Name), actual.Select(s => s.Name));
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i].Size, actual[i].Size);
+            Assert.Equal(expected[i].Frame, actual[i].Frame);
+            Assert.Equal(expected[i].Lines!.File, actual[i].Lines!.File);
+            Assert.Equal(expected[i].Lines!.Entries, actual[i].Lines!.Entries);
+        }
+        Assert.Contains(loadedObserver.Symbols, s => s.Name.Contains("entry_trampoline"));
+    }
+
+    private sealed class Observer : ICodeObserver
+    {
+        public List<CodeSymbol> Symbols { get; } = [];
+
+        public void OnCodeSealed(IReadOnlyList<CodeSymbol> symbols) => Symbols.AddRange(symbols);
+    }
+
+    [Fact]
     public void ALoadedModuleSerializesToTheSameFile()
     {
         byte[] file = SerializedBytes();
