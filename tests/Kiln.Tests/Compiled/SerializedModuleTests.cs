@@ -223,6 +223,32 @@ public class SerializedModuleTests
     }
 
     [Fact]
+    public void ExplicitBoundsChecksRoundTripThroughAStreamAndAFile()
+    {
+        EngineOptions explicitChecks = s_options with { BoundsChecks = BoundsCheckStrategy.Explicit };
+        using var engine = new Engine(explicitChecks);
+        var stream = new MemoryStream();
+        Module.FromBinary(engine, Binary()).Serialize(stream);
+        string path = Path.Combine(Path.GetTempPath(), $"kiln-cache-{Guid.NewGuid():N}.kiln");
+        File.WriteAllBytes(path, stream.ToArray());
+        try
+        {
+            Module loaded = Module.DeserializeFile(engine, path);
+            Assert.Empty(loaded.Code!.GetTrapSiteAddresses());
+            using var store = new Store(engine);
+            Instance instance = Instantiate(loaded, store);
+            Assert.Equal(42, instance.GetFunction<int, int>("load").Invoke(16));
+            TrapException trap = Assert.Throws<TrapException>(() => instance.GetFunction<int, int>("oob").Invoke(0x10000));
+            Assert.Equal(TrapCode.MemoryOutOfBounds, trap.Code);
+            Assert.Equal(["cached!inner", "cached!outer"], trap.Backtrace.Select(f => f.ToString()));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void SerializingAnInterpretedModuleIsAnError()
     {
         using var engine = new Engine(new EngineOptions { Tier = Tier.Interpreter });
@@ -353,6 +379,10 @@ public class SerializedModuleTests
         byte[] key = [.. Enumerable.Range(1, 32).Select(i => (byte)i)];
         EngineOptions keyed = s_options with { CodeCacheKey = key };
         byte[] file = SerializedBytes(keyed);
+        // The options hold their own copy: changing the caller's array changes nothing.
+        key.AsSpan().Clear();
+        Assert.NotEqual(key, keyed.CodeCacheKey);
+        key = keyed.CodeCacheKey!;
         using (var engine = new Engine(keyed))
         {
             Module.Deserialize(engine, file);
