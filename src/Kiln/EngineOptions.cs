@@ -64,6 +64,21 @@ public sealed record EngineOptions
     /// unwinder, so <c>break module!function</c> and <c>bt</c> work. Makes the engine use mprotect code memory.
     /// </summary>
     public bool DebugInfo { get; init; }
+
+    /// <summary>
+    /// Compiled tiers: a secret key for serialized modules. When set, <see cref="Module.Serialize()"/> ends the file with
+    /// an HMAC-SHA256 under this key instead of a plain SHA-256, and <see cref="Module.Deserialize(Engine, ReadOnlySpan{byte}, string?)"/>
+    /// accepts only files whose HMAC matches. A plain hash catches corruption, not someone who can rewrite the file and
+    /// its hash; the key makes loading machine code from a file as trustworthy as the place the key is kept. Null
+    /// (default): no key. The options keep a copy of the array they are given.
+    /// </summary>
+    public byte[]? CodeCacheKey
+    {
+        get => _codeCacheKey;
+        init => _codeCacheKey = value?.ToArray();
+    }
+
+    private readonly byte[]? _codeCacheKey;
 }
 
 /// <summary>Resource limits applied to everything a store creates or runs.</summary>

@@ -22,11 +22,12 @@ namespace Kiln;
 /// </remarks>
 public sealed partial class Module
 {
-    private Module(Engine engine, ValidationContext context, string? name)
+    private Module(Engine engine, ValidationContext context, string? name, byte[]? binary = null, SerializedModule.Contents? serialized = null)
     {
         WasmModule model = context.Module;
         Engine = engine;
         Model = model;
+        Binary = binary;
         Imports = model.Imports.AsReadOnly();
         Exports = model.Exports.AsReadOnly();
         Name = name ?? model.Names.ModuleName;
@@ -51,7 +52,9 @@ public sealed partial class Module
             {
                 interpreted[i] = engine.Options.InterpretFunction?.Invoke((uint)(model.ImportedFunctionCount + i)) == true;
             }
-            Code = ModuleCode.Compile(engine, spaces, Name, interpreted);
+            Code = serialized is null
+                ? ModuleCode.Compile(engine, spaces, Name, interpreted)
+                : ModuleCode.Load(engine, spaces, Name, CheckInterpreted(interpreted, serialized.Interpreted), serialized.Chunks);
         }
         for (int i = 0; i < Functions.Length; i++)
         {
@@ -61,6 +64,12 @@ public sealed partial class Module
             }
         }
     }
+
+    /// <summary>
+    /// The binary the model was read from (its bodies are slices of it, so keeping it costs nothing), embedded by
+    /// <see cref="Serialize()"/>; null for a module from text or from a model, which serializes as re-encoded bytes.
+    /// </summary>
+    internal byte[]? Binary { get; }
 
     /// <summary>The module's machine code, shared by all its instances, whichever tier compiled it; null on the interpreter tier.</summary>
     internal ModuleCode? Code { get; }
@@ -102,7 +111,8 @@ public sealed partial class Module
     {
         ArgumentNullException.ThrowIfNull(engine);
         // SECURITY: the model's bodies are slices of the bytes it was read from; read a copy the caller cannot reach.
-        return FromOwnedModel(engine, ModuleReader.Read(bytes.ToArray()), name);
+        byte[] copy = bytes.ToArray();
+        return FromOwnedModel(engine, ModuleReader.Read(copy), name, copy);
     }
 
     /// <summary>Parses, validates and compiles a module in the text format (WAT).</summary>
@@ -121,7 +131,7 @@ public sealed partial class Module
         bool binary = bytes.Length >= 4 && bytes[0] == 0 && bytes[1] == (byte)'a' && bytes[2] == (byte)'s' && bytes[3] == (byte)'m';
         // The buffer is this method's own, so the model read from it needs no copy.
         return binary
-            ? FromOwnedModel(engine, ModuleReader.Read(bytes), Path.GetFileNameWithoutExtension(path))
+            ? FromOwnedModel(engine, ModuleReader.Read(bytes), Path.GetFileNameWithoutExtension(path), bytes)
             : FromText(engine, System.Text.Encoding.UTF8.GetString(bytes), path);
     }
 
@@ -140,9 +150,9 @@ public sealed partial class Module
         return FromOwnedModel(engine, model.DeepCopy(), name);
     }
 
-    /// <summary>Validates and compiles a model that no code outside the runtime holds.</summary>
-    private static Module FromOwnedModel(Engine engine, WasmModule model, string? name) =>
-        NativeCodeException.Translate(() => new Module(engine, ModuleValidator.Validate(model), name));
+    /// <summary>Validates and compiles a model that no code outside the runtime holds (read from <paramref name="binary"/> when given).</summary>
+    private static Module FromOwnedModel(Engine engine, WasmModule model, string? name, byte[]? binary = null) =>
+        NativeCodeException.Translate(() => new Module(engine, ModuleValidator.Validate(model), name, binary));
 
     private static void CheckSupported(WasmModule model)
     {

@@ -3,9 +3,10 @@ using System.CommandLine;
 namespace Kiln.Cli.Commands;
 
 /// <summary>
-/// <c>kiln compile [--tier baseline] [--disasm] FILE</c>: compiles a .wasm or .wat module and reports
-/// code size and compile speed; with <c>--disasm</c>, each function's machine code (Iced, Intel syntax)
-/// under its <c>module!function</c> name.
+/// <c>kiln compile [--tier baseline] [--disasm] [-o FILE.kiln [--fuel]] FILE</c>: compiles a .wasm or .wat module and
+/// reports code size and compile speed; with <c>--disasm</c>, each function's machine code (Iced, Intel syntax)
+/// under its <c>module!function</c> name; with <c>-o</c>, writes a serialized module (<see cref="Module.Serialize()"/>)
+/// that <c>kiln run</c> loads without compiling.
 /// </summary>
 internal static class CompileCommand
 {
@@ -14,12 +15,14 @@ internal static class CompileCommand
         var file = new Argument<string>("file") { Description = "A .wasm or .wat module" };
         var tier = new Option<string>("--tier") { Description = "baseline (the compiling tier)", DefaultValueFactory = _ => "baseline" };
         var disasm = new Option<bool>("--disasm") { Description = "Print each function's machine code" };
-        var command = new Command("compile", "Compile a module and report (or disassemble) the machine code") { file, tier, disasm };
-        command.SetAction(result => Run(result.GetValue(file)!, result.GetValue(tier)!, result.GetValue(disasm), Console.Out));
+        var outputFile = new Option<string?>("--output", "-o") { Description = "Write the compiled module to this file (a serialized module kiln run loads without compiling)" };
+        var fuel = new Option<bool>("--fuel") { Description = "With -o: compile with fuel metering, for kiln run --fuel" };
+        var command = new Command("compile", "Compile a module and report (or disassemble) the machine code, or write it to a file") { file, tier, disasm, outputFile, fuel };
+        command.SetAction(result => Run(result.GetValue(file)!, result.GetValue(tier)!, result.GetValue(disasm), Console.Out, result.GetValue(outputFile), result.GetValue(fuel)));
         return command;
     }
 
-    public static int Run(string path, string tierName, bool disasm, TextWriter output)
+    public static int Run(string path, string tierName, bool disasm, TextWriter output, string? outputPath = null, bool fuel = false)
     {
         if (!TierNames.TryParse(tierName, out Tier tier) || tier != Tier.Baseline)
         {
@@ -28,8 +31,27 @@ internal static class CompileCommand
         }
         try
         {
-            using var engine = new Engine(new EngineOptions { Tier = tier });
+            // Serializing compiles every function itself: the module needs compiling first only for a listing.
+            bool compileNow = outputPath is null || disasm;
+            using var engine = new Engine(new EngineOptions
+            {
+                Tier = tier,
+                ConsumeFuel = fuel,
+                Compilation = compileNow ? CompilationMode.Eager : CompilationMode.Lazy,
+            });
             Module module = Module.FromFile(engine, path);
+            if (outputPath is not null)
+            {
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                byte[] serialized = module.Serialize();
+                double ms = watch.Elapsed.TotalMilliseconds;
+                File.WriteAllBytes(outputPath, serialized);
+                output.WriteLine($"{outputPath}: {serialized.Length} bytes (tier {tierName}, fuel {(fuel ? "on" : "off")}, bounds checks {engine.BoundsChecks}), compiled and serialized in {ms:F1} ms");
+                if (!compileNow)
+                {
+                    return 0;
+                }
+            }
             long codeBytes = 0;
             foreach (CodeSymbol f in module.CompiledFunctions)
             {
@@ -51,7 +73,7 @@ internal static class CompileCommand
             output.WriteLine($"compile: {module.CompileTime.TotalMilliseconds:F1} ms wall ({Rate(module.CompiledBodyBytes, seconds)}), {module.CompileCpuTime.TotalMilliseconds:F1} ms CPU ({Rate(module.CompiledBodyBytes, cpuSeconds)})");
             return 0;
         }
-        catch (Exception e) when (e is Wasm.WasmModuleException or UnsupportedFeatureException or IOException)
+        catch (Exception e) when (e is Wasm.WasmModuleException or UnsupportedFeatureException or IOException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"kiln compile: {e.Message}");
             return 1;

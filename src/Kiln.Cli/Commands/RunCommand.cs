@@ -21,7 +21,8 @@ internal static class RunCommand
         sees it as GUEST (default: HOST as written). Nothing else of the host file system is visible.
 
         Exit status: the guest's proc_exit status (0 when _start or --invoke returns); 1 when the module cannot
-        be loaded (malformed, invalid, unsupported, link error, missing file); 2 for a bad command line (also when
+        be loaded (malformed, invalid, unsupported, link error, missing file, a serialized module that is corrupt or
+        was compiled for another Kiln, tier, CPU or options); 2 for a bad command line (also when
         --profile or --debug-info cannot be set up, e.g. DOTNET_PerfMapEnabled already writes the perf map);
         70 for an internal error; 134 when the guest traps (also on --timeout and --fuel exhaustion), with the
         trap message and the Wasm backtrace on stderr.
@@ -33,7 +34,7 @@ internal static class RunCommand
 
     public static Command Create(IReadOnlyList<string> guestArguments)
     {
-        var file = new Argument<string>("FILE") { Description = "the module: binary .wasm or text .wat" };
+        var file = new Argument<string>("FILE") { Description = "the module: binary .wasm, text .wat, or a serialized module from kiln compile -o" };
         var args = new Argument<string[]>("ARGS") { Description = "the program's arguments (or --invoke's arguments)", Arity = ArgumentArity.ZeroOrMore };
         var dir = new Option<string[]>("--dir") { Description = "grant a host directory read-write: HOST[::GUEST] (repeatable)", AllowMultipleArgumentsPerToken = false };
         var dirRo = new Option<string[]>("--dir-ro") { Description = "grant a host directory read-only: HOST[::GUEST] (repeatable)" };

@@ -4,7 +4,7 @@ using Kiln.Cli.Wast;
 namespace Kiln.Cli.Commands;
 
 /// <summary>
-/// <c>kiln wast [--tier T] [--expected-failures FILE] PATH...</c>: runs WebAssembly spec scripts and
+/// <c>kiln wast [--tier T] [--expected-failures FILE] [--via-cache] PATH...</c>: runs WebAssembly spec scripts and
 /// prints a line per file, a line per command kind and, last, <c>wast: N passed, M failed</c>.
 /// </summary>
 internal static class WastCommand
@@ -15,27 +15,34 @@ internal static class WastCommand
         var tier = new Option<string>("--tier") { Description = "interp or baseline", DefaultValueFactory = _ => "interp" };
         var expected = new Option<string?>("--expected-failures") { Description = "file listing the commands known to fail, with reasons" };
         var show = new Option<int>("--show") { Description = "failures to print per file", DefaultValueFactory = _ => 20 };
-        var command = new Command("wast", "Run WebAssembly spec test scripts (.wast)") { paths, tier, expected, show };
+        var viaCache = new Option<bool>("--via-cache") { Description = "run every module from its serialized form (compiled tiers): tests the code cache" };
+        var command = new Command("wast", "Run WebAssembly spec test scripts (.wast)") { paths, tier, expected, show, viaCache };
         command.SetAction(result => Run(
             result.GetValue(paths)!,
             result.GetValue(tier)!,
             result.GetValue(expected),
             result.GetValue(show),
-            Console.Out));
+            Console.Out,
+            result.GetValue(viaCache)));
         return command;
     }
 
-    public static int Run(IReadOnlyList<string> paths, string tierName, string? expectedFailuresPath, int show, TextWriter output)
+    public static int Run(IReadOnlyList<string> paths, string tierName, string? expectedFailuresPath, int show, TextWriter output, bool viaCache = false)
     {
         if (!TierNames.TryParse(tierName, out Tier tier))
         {
             Console.Error.WriteLine($"kiln wast: unknown tier '{tierName}' (use interp or baseline)");
             return 2;
         }
+        if (viaCache && tier == Tier.Interpreter)
+        {
+            Console.Error.WriteLine("kiln wast: --via-cache needs a compiling tier (the interpreter produces no machine code)");
+            return 2;
+        }
         ExpectedFailures expected = expectedFailuresPath is null ? ExpectedFailures.Empty : ExpectedFailures.Load(expectedFailuresPath);
         var results = new List<WastFileResult>();
         int unexpected = 0;
-        using (var runner = new WastRunner(tier))
+        using (var runner = new WastRunner(tier, viaCache))
         {
             foreach (string file in WastRunner.ExpandPaths(paths))
             {

@@ -36,6 +36,10 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         {
             return Fail(ExitCodes.BadModule, $"{options.File}: {e.Message}");
         }
+        catch (SerializedModuleException e)
+        {
+            return Fail(ExitCodes.BadModule, $"{options.File}: cannot load the serialized module: {e.Message}");
+        }
         catch (UnsupportedFeatureException e)
         {
             return Fail(ExitCodes.BadModule, $"{options.File}: unsupported: {e.Message}");
@@ -80,14 +84,21 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
             throw new IOException($"{options.File} is a directory, not a module");
         }
         byte[] bytes = File.ReadAllBytes(options.File);
-        _clock.Restart();
-        _isText = !bytes.AsSpan().StartsWith("\0asm"u8);
-        WasmModule model = _isText ? TextParser.ParseModule(bytes, options.File) : ModuleReader.Read(bytes);
-        _decodeTime = _clock.Elapsed;
+        // A serialized module (kiln compile -o) is recognised by its magic, whatever the file is called; it is
+        // decoded, validated and installed by Module.Deserialize below.
+        bool serialized = Module.IsSerializedModule(bytes);
+        WasmModule? model = null;
+        if (!serialized)
+        {
+            _clock.Restart();
+            _isText = !bytes.AsSpan().StartsWith("\0asm"u8);
+            model = _isText ? TextParser.ParseModule(bytes, options.File) : ModuleReader.Read(bytes);
+            _decodeTime = _clock.Elapsed;
 
-        _clock.Restart();
-        ModuleValidator.Validate(model);
-        _validateTime = _clock.Elapsed;
+            _clock.Restart();
+            ModuleValidator.Validate(model);
+            _validateTime = _clock.Elapsed;
+        }
 
         var engineOptions = new EngineOptions
         {
@@ -120,8 +131,10 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
             stderr.WriteLine($"kiln run: tier {TierName}, diagnostics: {engine.DescribeDiagnostics()}");
         }
         _clock.Restart();
-        // Backtraces name the module by its name section, else by the file name.
-        Module module = Module.FromWasmModule(engine, model, model.Names.ModuleName ?? Path.GetFileNameWithoutExtension(options.File));
+        // Backtraces name the module by its name section, else by the file name (a serialized module keeps the name it was compiled with).
+        Module module = model is null
+            ? Module.Deserialize(engine, bytes)
+            : Module.FromWasmModule(engine, model, model.Names.ModuleName ?? Path.GetFileNameWithoutExtension(options.File));
         _compileTime = _clock.Elapsed;
 
         using var store = new Store(engine);

@@ -18,11 +18,13 @@ internal sealed class ScriptSession : IDisposable
     private readonly Linker _linker;
     private readonly Dictionary<string, Instance> _named = new(StringComparer.Ordinal);
     private readonly Dictionary<ulong, object> _externRefs = [];
+    private readonly bool _viaCache;
     private Instance? _current;
 
-    public ScriptSession(Engine engine)
+    public ScriptSession(Engine engine, bool viaCache = false)
     {
         _engine = engine;
+        _viaCache = viaCache;
         _store = new Store(engine);
         _linker = new Linker(engine) { AllowShadowing = true };
         SpecTestHost.Define(_linker, _store);
@@ -111,7 +113,8 @@ internal sealed class ScriptSession : IDisposable
     private Module Compile(WastModule source)
     {
         WasmModule model = source.Kind == WastModuleKind.Binary ? ModuleReader.Read(source.Bytes) : source.ParseText();
-        return Module.FromWasmModule(_engine, model); // validates
+        Module module = Module.FromWasmModule(_engine, model); // validates
+        return _viaCache ? Module.Deserialize(_engine, module.Serialize()) : module;
     }
 
     private Instance Resolve(string? id)

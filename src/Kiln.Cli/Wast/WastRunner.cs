@@ -7,10 +7,13 @@ namespace Kiln.Cli.Wast;
 internal sealed class WastRunner : IDisposable
 {
     private readonly Engine _engine;
+    private readonly bool _viaCache;
 
-    public WastRunner(Tier tier)
+    /// <param name="viaCache">Run every module from its serialized form (<see cref="Module.Serialize()"/>, then <see cref="Module.Deserialize(Engine, ReadOnlySpan{byte}, string?)"/>): the spec suite as a test of the code cache.</param>
+    public WastRunner(Tier tier, bool viaCache = false)
     {
         _engine = new Engine(new EngineOptions { Tier = tier });
+        _viaCache = viaCache;
     }
 
     public void Dispose() => _engine.Dispose();
@@ -27,7 +30,7 @@ internal sealed class WastRunner : IDisposable
             return new WastFileResult(path, [WastOutcome.Fail("parse", e.Line, $"the script does not parse: {e.Message}")]);
         }
         var outcomes = new List<WastOutcome>(script.Commands.Count);
-        using (var session = new ScriptSession(_engine))
+        using (var session = new ScriptSession(_engine, _viaCache))
         {
             foreach (WastCommand command in script.Commands)
             {

@@ -15,17 +15,20 @@ public static partial class ModuleValidator
 
     private const int BatchSize = 64;
 
-    private static void ValidateBodies(ValidationContext context, int? maxDegreeOfParallelism)
+    private static void ValidateBodies(ValidationContext context, Func<int, bool>? skipBody, int? maxDegreeOfParallelism)
     {
         List<FunctionBody> bodies = context.Module.Bodies;
         uint first = (uint)context.ImportedFunctionCount;
-        int threads = maxDegreeOfParallelism ?? (CodeSize(bodies) >= ParallelCodeThreshold ? Environment.ProcessorCount : 1);
+        int threads = maxDegreeOfParallelism ?? (CodeSize(bodies, skipBody) >= ParallelCodeThreshold ? Environment.ProcessorCount : 1);
         if (threads <= 1 || bodies.Count <= BatchSize)
         {
             var validator = new FunctionValidator(context);
             for (int i = 0; i < bodies.Count; i++)
             {
-                validator.Validate(first + (uint)i);
+                if (skipBody?.Invoke(i) != true)
+                {
+                    validator.Validate(first + (uint)i);
+                }
             }
             return;
         }
@@ -44,7 +47,10 @@ public static partial class ModuleValidator
                 {
                     try
                     {
-                        validator.Validate(first + (uint)i);
+                        if (skipBody?.Invoke(i) != true)
+                        {
+                            validator.Validate(first + (uint)i);
+                        }
                     }
                     catch (Exception e)
                     {
@@ -62,12 +68,12 @@ public static partial class ModuleValidator
         }
     }
 
-    private static long CodeSize(List<FunctionBody> bodies)
+    private static long CodeSize(List<FunctionBody> bodies, Func<int, bool>? skipBody)
     {
         long size = 0;
-        foreach (FunctionBody body in bodies)
+        for (int i = 0; i < bodies.Count; i++)
         {
-            size += body.Code.Length;
+            size += skipBody?.Invoke(i) == true ? 0 : bodies[i].Code.Length;
         }
         return size;
     }

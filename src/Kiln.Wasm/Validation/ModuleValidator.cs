@@ -20,7 +20,22 @@ public static partial class ModuleValidator
     /// </param>
     /// <exception cref="InvalidModuleException">A validation rule is broken.</exception>
     /// <exception cref="MalformedModuleException">A body or constant expression is not well encoded (found by its first full decode, here).</exception>
-    public static ValidationContext Validate(WasmModule module, int? maxDegreeOfParallelism = null)
+    public static ValidationContext Validate(WasmModule module, int? maxDegreeOfParallelism = null) =>
+        Validate(module, null, maxDegreeOfParallelism);
+
+    /// <summary>
+    /// Validates <paramref name="module"/> as <see cref="Validate(WasmModule, int?)"/> does, except the bodies of the
+    /// defined functions (by defined index) for which <paramref name="skipBody"/> returns true, which are not even
+    /// decoded: for a runtime that holds code already compiled from those bodies under an integrity check (Kiln's
+    /// code cache) and never reads them. Whatever reads a skipped body later must validate it first.
+    /// </summary>
+    public static ValidationContext ValidateExceptBodies(WasmModule module, Func<int, bool> skipBody, int? maxDegreeOfParallelism = null)
+    {
+        ArgumentNullException.ThrowIfNull(skipBody);
+        return Validate(module, skipBody, maxDegreeOfParallelism);
+    }
+
+    private static ValidationContext Validate(WasmModule module, Func<int, bool>? skipBody, int? maxDegreeOfParallelism)
     {
         // The binary reader guarantees this; a model built another way must too.
         if (module.FunctionTypeIndices.Count != module.Bodies.Count)
@@ -51,7 +66,7 @@ public static partial class ModuleValidator
         {
             ValidateData(context, segment);
         }
-        ValidateBodies(context, maxDegreeOfParallelism);
+        ValidateBodies(context, skipBody, maxDegreeOfParallelism);
         ValidateStart(context, module.StartFunction);
         ValidateExports(context, module.Exports);
         // Spec 3.4.10 (2.0): at most one memory, imported or defined.

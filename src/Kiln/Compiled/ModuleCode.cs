@@ -45,6 +45,13 @@ internal sealed unsafe class ModuleCode
     private readonly object _lock = new();
     private IFunctionCompiler? _lazyCompiler;
 
+    /// <summary>
+    /// False for code loaded from a serialized module, whose compiled functions' bodies were not validated again
+    /// (their machine code came with the file): <see cref="EnsureBodiesValidated"/> validates them before any compiler
+    /// reads them.
+    /// </summary>
+    private bool _bodiesValidated = true;
+
     private ModuleCode(Engine engine, Kiln.FrontEnd.IndexSpaces spaces, string? moduleName, bool[] interpreted)
     {
         WasmModule model = spaces.Module;
@@ -91,8 +98,60 @@ internal sealed unsafe class ModuleCode
     public static ModuleCode Compile(Engine engine, Kiln.FrontEnd.IndexSpaces spaces, string? moduleName, bool[] interpreted)
     {
         var module = new ModuleCode(engine, spaces, moduleName, interpreted);
-        module.CompileInitialBatch(engine.Options.Compilation == CompilationMode.Lazy);
+        bool lazy = engine.Options.Compilation == CompilationMode.Lazy;
+        var chunks = new List<CompiledChunk>();
+        if (!lazy)
+        {
+            var watch = Stopwatch.StartNew();
+            chunks.AddRange(module.CompileAll(module._setup, out long bodyBytes));
+            module.CompileTime += watch.Elapsed;
+            foreach (CompiledChunk c in chunks)
+            {
+                module.CompileCpuTime += c.CpuTime;
+            }
+            module.BodyBytes += bodyBytes;
+        }
+        module.InstallInitialBatch(chunks, lazy);
         return module;
+    }
+
+    /// <summary>
+    /// Installs code read from a serialized module (<see cref="SerializedModule"/>): every compiled function is in
+    /// <paramref name="chunks"/>, so there are no lazy stubs, and the chunks and the trampolines are sealed as one batch.
+    /// </summary>
+    public static ModuleCode Load(Engine engine, Kiln.FrontEnd.IndexSpaces spaces, string? moduleName, bool[] interpreted, IReadOnlyList<CompiledChunk> chunks)
+    {
+        var module = new ModuleCode(engine, spaces, moduleName, interpreted) { _bodiesValidated = false };
+        module.InstallInitialBatch([.. chunks], lazy: false);
+        return module;
+    }
+
+    /// <summary>
+    /// SECURITY: compilers rely on validity; the bodies of a loaded module's compiled functions were not validated on
+    /// load (see <see cref="Load"/>), so they are, once, before any compiler reads them.
+    /// </summary>
+    private void EnsureBodiesValidated()
+    {
+        lock (_lock)
+        {
+            if (!_bodiesValidated)
+            {
+                ModuleValidator.Validate(_model);
+                _bodiesValidated = true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Compiles every function that is not interpreted again, into chunks that are not installed, for a serialized
+    /// module: the compilers are deterministic (<c>RelocatableCodeTests</c>), so these are the bytes the module runs,
+    /// and a module never serialized keeps no second copy of its code. Line tables are recorded when
+    /// <paramref name="recordsLines"/> (they refer to the offsets of the Wasm bytes the module was read from).
+    /// </summary>
+    public List<CompiledChunk> CompileForSerialization(bool recordsLines)
+    {
+        EnsureBodiesValidated();
+        return [.. CompileAll(_setup with { RecordsLines = recordsLines }, out _)];
     }
 
     /// <summary>The file name tools show for this module's code: its name, or <c>module.wasm</c> when it has none.</summary>
@@ -106,47 +165,43 @@ internal sealed unsafe class ModuleCode
     /// <summary>Modules with fewer bytes of function bodies compile on the calling thread (threads cost more than they save).</summary>
     private const long ParallelThreshold = 512 * 1024;
 
-    private void CompileInitialBatch(bool lazy)
+    /// <summary>Compiles every function that is not interpreted, in ranges on parallel threads (see <see cref="SplitIntoRanges"/>).</summary>
+    private CompiledChunk[] CompileAll(CompilerSetup setup, out long bodyBytes)
+    {
+        List<int[]> ranges = SplitIntoRanges(out bodyBytes);
+        var functionChunks = new CompiledChunk[ranges.Count];
+        void CompileRange(int r)
+        {
+            TimeSpan cpu = NativeStack.ThreadCpuTime();
+            CompiledChunk chunk = _engine.CreateCompiler(setup).Compile(ranges[r]);
+            chunk.CpuTime = NativeStack.ThreadCpuTime() - cpu;
+            functionChunks[r] = chunk;
+        }
+        if (ranges.Count == 1)
+        {
+            CompileRange(0);
+        }
+        else
+        {
+            try
+            {
+                Parallel.For(0, ranges.Count, new ParallelOptions { MaxDegreeOfParallelism = ranges.Count }, CompileRange);
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            }
+        }
+        return functionChunks;
+    }
+
+    /// <summary>
+    /// Installs the module's first batch: <paramref name="chunks"/> (compiled or loaded functions), the entry
+    /// trampolines and (lazy mode) the lazy stubs, sealed once; then fills the code table.
+    /// </summary>
+    private void InstallInitialBatch(List<CompiledChunk> chunks, bool lazy)
     {
         int n = _code.Length;
-        var watch = Stopwatch.StartNew();
-        var chunks = new List<CompiledChunk>();
-        long bodyBytes = 0;
-        if (!lazy)
-        {
-            List<int[]> ranges = SplitIntoRanges(out bodyBytes);
-            var functionChunks = new CompiledChunk[ranges.Count];
-            void CompileRange(int r)
-            {
-                TimeSpan cpu = NativeStack.ThreadCpuTime();
-                CompiledChunk chunk = _engine.CreateCompiler(_setup).Compile(ranges[r]);
-                chunk.CpuTime = NativeStack.ThreadCpuTime() - cpu;
-                functionChunks[r] = chunk;
-            }
-            if (ranges.Count == 1)
-            {
-                CompileRange(0);
-            }
-            else
-            {
-                try
-                {
-                    Parallel.For(0, ranges.Count, new ParallelOptions { MaxDegreeOfParallelism = ranges.Count }, CompileRange);
-                }
-                catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-                {
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
-                }
-            }
-            chunks.AddRange(functionChunks);
-        }
-        CompileTime += watch.Elapsed;
-        foreach (CompiledChunk c in chunks)
-        {
-            CompileCpuTime += c.CpuTime;
-        }
-        BodyBytes += bodyBytes;
-
         (CompiledChunk stubs, int[] trampolineStarts, int[] lazyStarts) = BuildStubs(lazy);
         chunks.Add(stubs);
         Install(chunks);
@@ -283,6 +338,7 @@ internal sealed unsafe class ModuleCode
             {
                 return _code[definedIndex];
             }
+            EnsureBodiesValidated();
             var watch = Stopwatch.StartNew();
             TimeSpan cpu = NativeStack.ThreadCpuTime();
             IFunctionCompiler compiler = _lazyCompiler ??= _engine.CreateCompiler(_setup);

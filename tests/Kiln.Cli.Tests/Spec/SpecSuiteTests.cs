@@ -5,7 +5,8 @@ namespace Kiln.Cli.Tests.Spec;
 /// <summary>
 /// The spec suite, one test per file per tier. A command that fails must be on the tier's
 /// expected-failures list (tests/spec/expected-failures.TIER.txt), and a listed command that passes
-/// fails the test too, so the list only shrinks.
+/// fails the test too, so the list only shrinks. The baseline tier runs a second time with every module
+/// serialized and loaded again (<c>--via-cache</c>), which holds the code cache to the same list.
 /// </summary>
 public class SpecSuiteTests
 {
@@ -33,12 +34,17 @@ public class SpecSuiteTests
     [MemberData(nameof(Files))]
     public void Baseline(string file) => Check(Tier.Baseline, "baseline", file);
 
-    private static void Check(Tier tier, string tierName, string file)
+    /// <summary>The baseline tier with every module run from its serialized form: the code cache against the whole suite.</summary>
+    [SpecTheory]
+    [MemberData(nameof(Files))]
+    public void BaselineViaCodeCache(string file) => Check(Tier.Baseline, "baseline", file, viaCache: true);
+
+    private static void Check(Tier tier, string tierName, string file, bool viaCache = false)
     {
         Assert.True(SpecSuite.Directory is not null, "the spec suite is missing: expected ../shared/wasm-spec/core or $KILN_SPEC_DIR");
         ExpectedFailures expected = ExpectedFailures.Load(SpecSuite.ExpectedFailuresPath(tierName));
         WastFileResult result;
-        using (var runner = new WastRunner(tier))
+        using (var runner = new WastRunner(tier, viaCache))
         {
             result = runner.RunFile(Path.Combine(SpecSuite.Directory!, file));
         }

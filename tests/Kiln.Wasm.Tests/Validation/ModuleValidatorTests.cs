@@ -30,6 +30,19 @@ public class ModuleValidatorTests
     }
 
     [Fact]
+    public void ValidateExceptBodiesSkipsOnlyTheNamedBodiesAndStillChecksTheModule()
+    {
+        // i32.const 1, f32.neg: an invalid body, which only validation would decode.
+        byte[] badBody = Function([], [], [0x41, 0x01, 0x8C]).Build();
+        ModuleValidator.ValidateExceptBodies(ModuleReader.Read(badBody), i => i == 0);
+        Assert.Throws<InvalidModuleException>(() => ModuleValidator.ValidateExceptBodies(ModuleReader.Read(badBody), _ => false));
+        // Module-level rules hold whatever is skipped: an export of a function that does not exist.
+        byte[] badExport = new WasmBuilder().Types(([], [])).Functions(0).Section(SectionId.Export, Vec([0x01, (byte)'f', 0x00, 0x05]))
+            .Code(([0x00], [])).Build();
+        Assert.Throws<InvalidModuleException>(() => ModuleValidator.ValidateExceptBodies(ModuleReader.Read(badExport), _ => true));
+    }
+
+    [Fact]
     public void TypeMismatchCarriesOffsetAndFunction()
     {
         // i32.const 1, f32.neg
