@@ -316,7 +316,8 @@ internal static partial class SerializedModule
     private static string TierName(Tier tier) => Enum.IsDefined(tier) ? tier.ToString() : $"#{(int)tier}";
 
     private static string DescribeOptions(CodeOptions options) =>
-        $"fuel {((options & CodeOptions.ConsumeFuel) != 0 ? "on" : "off")}, bounds checks by {((options & CodeOptions.GuardPages) != 0 ? "guard pages" : "explicit compares")}";
+        $"fuel {((options & CodeOptions.ConsumeFuel) != 0 ? "on" : "off")}, bounds checks by {((options & CodeOptions.GuardPages) != 0 ? "guard pages" : "explicit compares")}, " +
+        $"interrupt checks {((options & CodeOptions.NoInterruptChecks) != 0 ? "off" : "on")}";
 
     private static SerializedModuleException Truncated(long actual, long expected) =>
         new(SerializedModuleError.Truncated, $"the file is truncated: {actual} bytes, expected {expected}");

@@ -52,6 +52,7 @@ internal static partial class SerializedModule
         None = 0,
         ConsumeFuel = 1,
         GuardPages = 2,
+        NoInterruptChecks = 4,
     }
 
     /// <summary>The Kiln version stamped into files and required of them: the runtime's informational version, which names its commit.</summary>
@@ -81,7 +82,8 @@ internal static partial class SerializedModule
     /// <summary>The code options <paramref name="engine"/> compiles with.</summary>
     public static CodeOptions OptionsOf(Engine engine) =>
         (engine.Options.ConsumeFuel ? CodeOptions.ConsumeFuel : CodeOptions.None) |
-        (engine.UsesGuardPages ? CodeOptions.GuardPages : CodeOptions.None);
+        (engine.UsesGuardPages ? CodeOptions.GuardPages : CodeOptions.None) |
+        (engine.Options.InterruptChecks ? CodeOptions.None : CodeOptions.NoInterruptChecks);
 
     /// <summary>Writes a file; with <paramref name="key"/> its trailer is HMAC-SHA256 under the key, else SHA-256.</summary>
     public static byte[] Write(Contents contents, byte[]? key)

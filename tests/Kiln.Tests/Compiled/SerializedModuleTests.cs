@@ -351,6 +351,9 @@ public class SerializedModuleTests
         SerializedModuleException bounds = Refused(file, s_options with { BoundsChecks = BoundsCheckStrategy.Explicit });
         Assert.Equal(SerializedModuleError.EngineOptions, bounds.Error);
         Assert.Contains("explicit compares", bounds.Message);
+        SerializedModuleException interrupts = Refused(file, s_options with { InterruptChecks = false });
+        Assert.Equal(SerializedModuleError.EngineOptions, interrupts.Error);
+        Assert.Contains("interrupt checks on", interrupts.Message);
         // Options that do not shape code may differ: compilation mode, threads, limits.
         using (var engine = new Engine(s_options with { Compilation = CompilationMode.Lazy, CompilationThreads = 2, Limits = new StoreLimits { MaxCallDepth = 100 } }))
         {
