@@ -7,10 +7,18 @@ internal struct InstData
     public IrType Type;
     /// <summary>The block holding the instruction, or -1 once removed.</summary>
     public int Block;
-    /// <summary>Constant bits (i32 sign-extended), memory offset, global index, function index or trap code.</summary>
+    /// <summary>
+    /// Constant bits (i32 sign-extended), memory offset, global, function, table, data or element segment index, trap
+    /// code, <see cref="IrFunction.Constants"/> index (vconst, i8x16.shuffle's lanes) or lane index (other simd).
+    /// </summary>
     public long Imm;
-    /// <summary>Call: the signature index.</summary>
+    /// <summary>Call, call_indirect: the signature index. Simd, simd_load, simd_store: the Wasm SIMD sub-opcode.</summary>
     public int Aux;
+    /// <summary>
+    /// A second immediate: call_indirect's Wasm type index, table_copy's source table, table_init's element segment,
+    /// the lane of simd_load/simd_store's lane forms.
+    /// </summary>
+    public int Imm2;
     public int Args;
     public int ArgCount;
     public int Results;
@@ -83,6 +91,9 @@ internal sealed class IrFunction
     public List<int> Layout { get; } = [];
 
     public List<IrSignature> Signatures { get; } = [];
+
+    /// <summary>128-bit constants (vconst values, shuffle lane patterns), each once.</summary>
+    public List<UInt128> Constants { get; } = [];
 
     public int InstCount { get; private set; }
 
@@ -384,6 +395,17 @@ internal sealed class IrFunction
             map[i] = i;
         }
         return map;
+    }
+
+    public int InternConstant(UInt128 bits)
+    {
+        int i = Constants.IndexOf(bits);
+        if (i >= 0)
+        {
+            return i;
+        }
+        Constants.Add(bits);
+        return Constants.Count - 1;
     }
 
     public int InternSignature(IrSignature sig)
