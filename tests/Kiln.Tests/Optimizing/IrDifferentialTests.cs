@@ -1,12 +1,8 @@
-using Kiln.FrontEnd;
 using Kiln.Optimizing;
-using Kiln.Optimizing.Ir;
 using Kiln.Optimizing.Passes;
 using Kiln.Tests.Differential;
-using Kiln.Vm;
 using Kiln.Wasm.Binary;
 using Kiln.Wasm.Model;
-using Kiln.Wasm.Validation;
 using Xunit.Abstractions;
 
 namespace Kiln.Tests.Optimizing;
