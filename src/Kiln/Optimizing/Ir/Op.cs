@@ -77,9 +77,6 @@ internal static class OpInfo
 
     public static bool IsStore(Op op) => op is >= Op.Store and <= Op.Store32;
 
-    /// <summary>Opcodes whose immediate <see cref="InstData.Imm"/> is a table index (printed tN).</summary>
-    public static bool HasTable(Op op) => op is Op.CallIndirect or >= Op.TableGet and <= Op.TableInit;
-
     /// <summary>Bytes a load or store accesses.</summary>
     public static int AccessSize(Op op, IrType type) => op switch
     {
