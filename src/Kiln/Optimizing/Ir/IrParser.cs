@@ -21,13 +21,14 @@ namespace Kiln.Optimizing.Ir;
 ///     return v9                                 ; trap integer_divide_by_zero
 /// }
 /// </code>
-/// Reference, table, bulk-memory and SIMD instructions (types v128, funcref, externref):
+/// Reference, table, bulk-memory and SIMD instructions (types v128, funcref, externref; vN: i32 unless said):
 /// <code>
 ///     v1 = ref_null.funcref                     ; v2 = ref_func.funcref fn3    v3 = ref_is_null.funcref v1
 ///     v4, v5 = call_indirect t0, type2, v9(v6, v7) : (i32, f64) -> (i32, i64)   ; element index v9 written first
 ///     v10 = table_get.funcref t0, v9            ; table_set.funcref t0, v9, v1   v11 = table_size.funcref t0
-///     v12 = table_grow.externref t1, v8, v9     ; table_fill.funcref t0, v9, v1, v9  (init/value, then counts)
-///     table_copy t0, t1, v9, v9, v9             ; table_init t0, e1, v9, v9, v9    elem_drop e1
+///     v12 = table_grow.funcref t0, v1, v9       ; operands: init value, delta; the type is the element type
+///     table_fill.funcref t0, v9, v1, v9         ; start, value, count
+///     table_copy t0, t1, v9, v9, v9             ; table_init t0, e1, v9, v9, v9    elem_drop e1  (dst, src, count)
 ///     memory_fill v9, v9, v9                    ; memory_copy v9, v9, v9   memory_init d0, v9, v9, v9   data_drop d0
 ///     v13 = vconst.v128 0x000000000000000000000000000000ff   ; 128 bits, most significant digit first
 ///     v14 = simd.v128 i32x4.add v13, v13        ; simd.TYPE wasm-name [immediate,] operands (TYPE: the result's)
