@@ -73,6 +73,8 @@ internal sealed class IrFunction
     private readonly List<BlockData?> _blocks = [];
     private readonly List<int> _pool = [];
     private readonly List<BlockCall> _calls = [];
+    private readonly List<UInt128> _constants = [];
+    private readonly Dictionary<UInt128, int> _constantIndex = [];
 
     public IrFunction(string name, IrType[] parameters, IrType[] results)
     {
@@ -92,8 +94,8 @@ internal sealed class IrFunction
 
     public List<IrSignature> Signatures { get; } = [];
 
-    /// <summary>128-bit constants (vconst values, shuffle lane patterns), each once.</summary>
-    public List<UInt128> Constants { get; } = [];
+    /// <summary>128-bit constants (vconst values, shuffle lane patterns), each once; add through <see cref="InternConstant"/>.</summary>
+    public IReadOnlyList<UInt128> Constants => _constants;
 
     public int InstCount { get; private set; }
 
@@ -397,15 +399,16 @@ internal sealed class IrFunction
         return map;
     }
 
+    /// <summary>The index of <paramref name="bits"/> in <see cref="Constants"/>, added when new (equal constants share an index, which GVN relies on).</summary>
     public int InternConstant(UInt128 bits)
     {
-        int i = Constants.IndexOf(bits);
-        if (i >= 0)
+        if (!_constantIndex.TryGetValue(bits, out int i))
         {
-            return i;
+            i = _constants.Count;
+            _constants.Add(bits);
+            _constantIndex.Add(bits, i);
         }
-        Constants.Add(bits);
-        return Constants.Count - 1;
+        return i;
     }
 
     public int InternSignature(IrSignature sig)
