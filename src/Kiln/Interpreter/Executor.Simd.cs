@@ -20,6 +20,13 @@ namespace Kiln.Interpreter;
 /// </summary>
 internal static unsafe partial class Executor
 {
+    /// <summary>
+    /// Runs one SIMD instruction in the translator's encoding (<c>op [d] operands... immediates...</c>, slots in
+    /// <paramref name="slots"/>) outside any frame: the optimizing tier's IR evaluator and constant folder call it so
+    /// they compute exactly what the interpreter computes. Memory accesses trap as the interpreter's do.
+    /// </summary>
+    internal static void ExecuteSimdInstruction(int* code, ulong* slots, byte* mem, ulong memLen) => ExecuteSimd(code, slots, mem, memLen, null);
+
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int* ExecuteSimd(int* ip, ulong* fp, byte* mem, ulong memLen, ulong** globalCells)
     {

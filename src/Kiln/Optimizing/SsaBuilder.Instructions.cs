@@ -67,16 +67,14 @@ internal sealed partial class SsaBuilder
                 Return();
                 return;
             case Opcode.Call:
+                EmitCall(Op.Call, _decoder.Spaces.FunctionTypes[ins.Index], PopN(_decoder.Spaces.FunctionTypes[ins.Index].Params.Length), ins.Index, 0);
+                return;
+            case Opcode.CallIndirect:
             {
-                FuncType type = _decoder.Spaces.FunctionTypes[ins.Index];
-                var sig = new IrSignature([.. type.Params.AsSpan().ToArray().Select(IrTypes.FromWasm)], [.. type.Results.AsSpan().ToArray().Select(IrTypes.FromWasm)]);
-                int inst = _f.CreateInst(Op.Call, IrType.I32, PopN(sig.Params.Length), ins.Index);
-                _f.Inst(inst).Aux = _f.InternSignature(sig);
-                foreach (IrType r in sig.Results)
-                {
-                    Push(_f.AddResult(inst, r));
-                }
-                _f.Append(_current, inst);
+                // Spec 4.4.8: the element index is on top of the arguments; it stays the last operand.
+                FuncType type = _decoder.Spaces.Module.Types[(int)ins.Index];
+                int[] args = PopN(type.Params.Length + 1);
+                EmitCall(Op.CallIndirect, type, args, ins.Index2, (int)ins.Index);
                 return;
             }
             case Opcode.Drop:
@@ -125,12 +123,137 @@ internal sealed partial class SsaBuilder
             case Opcode.F64Const:
                 Push(Emit(Op.Fconst, IrType.F64, [], (long)ins.F64Bits));
                 return;
+            case Opcode.V128Const:
+                Push(Emit(Op.Vconst, IrType.V128, [], _f.InternConstant(ToUInt128(ins.V128))));
+                return;
         }
-        if (TryMemory(in ins) || TryNumeric(ins.Opcode))
+        if (TryMemory(in ins) || TryNumeric(ins.Opcode) || TryReferenceOrBulk(in ins) || TrySimd(in ins))
         {
             return;
         }
-        throw new UnsupportedFeatureException($"optimizing tier: {ins.Info.Name} is not supported yet (function {_decoder.FunctionIndex}, offset 0x{ins.Offset:x})");
+        // Every Wasm 2.0 instruction is handled above; this is for what a later proposal adds to the decoder.
+        throw new UnsupportedFeatureException($"optimizing tier: {ins.Info.Name} is not supported (function {_decoder.FunctionIndex}, offset 0x{ins.Offset:x})");
+    }
+
+    private static UInt128 ToUInt128(V128 v) => new(v.High, v.Low);
+
+    /// <summary>A call or call_indirect (<paramref name="imm"/>: function or table index; <paramref name="imm2"/>: type index).</summary>
+    private void EmitCall(Op op, FuncType type, int[] args, uint imm, int imm2)
+    {
+        var sig = new IrSignature([.. type.Params.AsSpan().ToArray().Select(IrTypes.FromWasm)], [.. type.Results.AsSpan().ToArray().Select(IrTypes.FromWasm)]);
+        int inst = _f.CreateInst(op, IrType.I32, args, imm);
+        _f.Inst(inst).Aux = _f.InternSignature(sig);
+        _f.Inst(inst).Imm2 = imm2;
+        foreach (IrType r in sig.Results)
+        {
+            Push(_f.AddResult(inst, r));
+        }
+        _f.Append(_current, inst);
+    }
+
+    /// <summary>Reference instructions, table instructions and bulk memory (spec 4.4.2, 4.4.6, 4.4.7).</summary>
+    private bool TryReferenceOrBulk(in Instruction ins)
+    {
+        IrType Element(uint table) => IrTypes.FromWasm(_decoder.Spaces.TableElementTypes[table]);
+        switch (ins.Opcode)
+        {
+            case Opcode.RefNull:
+                Push(Emit(Op.RefNull, IrTypes.FromWasm(ins.Type), []));
+                return true;
+            case Opcode.RefIsNull:
+            {
+                int v = Pop();
+                Push(Emit(Op.RefIsNull, _f.Value(v).Type, [v]));
+                return true;
+            }
+            case Opcode.RefFunc:
+                Push(Emit(Op.RefFunc, IrType.Funcref, [], ins.Index));
+                return true;
+            case Opcode.TableGet:
+                Push(Emit(Op.TableGet, Element(ins.Index), [Pop()], ins.Index));
+                return true;
+            case Opcode.TableSet:
+                Emit(Op.TableSet, Element(ins.Index), PopN(2), ins.Index);
+                return true;
+            case Opcode.TableSize:
+                Push(Emit(Op.TableSize, Element(ins.Index), [], ins.Index));
+                return true;
+            case Opcode.TableGrow:
+                Push(Emit(Op.TableGrow, Element(ins.Index), PopN(2), ins.Index));
+                return true;
+            case Opcode.TableFill:
+                Emit(Op.TableFill, Element(ins.Index), PopN(3), ins.Index);
+                return true;
+            case Opcode.TableCopy:
+                EmitWithImm2(Op.TableCopy, PopN(3), ins.Index, (int)ins.Index2);
+                return true;
+            case Opcode.TableInit:
+                // Binary order: the element segment, then the table.
+                EmitWithImm2(Op.TableInit, PopN(3), ins.Index2, (int)ins.Index);
+                return true;
+            case Opcode.ElemDrop:
+                Emit(Op.ElemDrop, IrType.I32, [], ins.Index);
+                return true;
+            case Opcode.MemoryFill:
+                Emit(Op.MemoryFill, IrType.I32, PopN(3));
+                return true;
+            case Opcode.MemoryCopy:
+                Emit(Op.MemoryCopy, IrType.I32, PopN(3));
+                return true;
+            case Opcode.MemoryInit:
+                Emit(Op.MemoryInit, IrType.I32, PopN(3), ins.Index);
+                return true;
+            case Opcode.DataDrop:
+                Emit(Op.DataDrop, IrType.I32, [], ins.Index);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private void EmitWithImm2(Op op, int[] args, uint imm, int imm2)
+    {
+        int inst = _f.CreateInst(op, IrType.I32, args, imm);
+        _f.Inst(inst).Imm2 = imm2;
+        _f.Append(_current, inst);
+    }
+
+    /// <summary>
+    /// SIMD: plain v128.load/store become load/store.v128; every other instruction is simd, simd_load or simd_store
+    /// with its sub-opcode, typed by the opcode table (the same one rule as the interpreter's translator).
+    /// </summary>
+    private bool TrySimd(in Instruction ins)
+    {
+        OpcodeInfo info = ins.Info;
+        if (!info.IsSimd)
+        {
+            return false;
+        }
+        if (ins.Opcode == Opcode.V128Load)
+        {
+            Push(Emit(Op.Load, IrType.V128, [Pop()], ins.MemOffset));
+            return true;
+        }
+        if (ins.Opcode == Opcode.V128Store)
+        {
+            Emit(Op.Store, IrType.V128, PopN(2), ins.MemOffset);
+            return true;
+        }
+        Op op = SimdInfo.IrOp(info);
+        int[] args = PopN(info.Params.Length);
+        IrType type = info.Results.Length == 1 ? IrTypes.FromWasm(info.Results[0]) : IrType.V128;
+        long imm = op != Op.Simd ? ins.MemOffset
+            : info.Immediate == ImmediateKind.Shuffle ? _f.InternConstant(ToUInt128(ins.V128))
+            : SimdInfo.HasLane(info) ? ins.Index : 0;
+        int inst = _f.CreateInst(op, type, args, imm);
+        _f.Inst(inst).Aux = (int)ins.Opcode & 0xFF;
+        _f.Inst(inst).Imm2 = op != Op.Simd && SimdInfo.HasLane(info) ? (int)ins.Index : 0;
+        if (OpInfo.ResultType(op, type) is IrType rt)
+        {
+            Push(_f.AddResult(inst, rt));
+        }
+        _f.Append(_current, inst);
+        return true;
     }
 
     private void OpenFrame(in Instruction ins)

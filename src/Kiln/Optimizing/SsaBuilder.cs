@@ -19,8 +19,9 @@ namespace Kiln.Optimizing;
 /// <remarks>
 /// Memory accesses keep their Wasm semantics inside the instruction: a load or store takes the Wasm i32 address and
 /// the constant offset and traps with memory_out_of_bounds when the access leaves the memory; no separate bounds
-/// check instruction exists yet, so no pass may remove or move a load or store. Instructions the IR does not model
-/// (SIMD, reference types, tables, bulk memory, call_indirect) are refused with <see cref="UnsupportedFeatureException"/>.
+/// check instruction exists yet, so no pass may remove or move a load or store. Every WebAssembly 2.0 instruction is
+/// built (SIMD as the three generic opcodes of <see cref="Op"/>); only an instruction beyond 2.0 is refused with
+/// <see cref="UnsupportedFeatureException"/>.
 /// </remarks>
 internal sealed partial class SsaBuilder
 {
@@ -112,7 +113,12 @@ internal sealed partial class SsaBuilder
         _current = block;
     }
 
-    private int Zero(IrType type) => Emit(type.IsInt() ? Op.Iconst : Op.Fconst, type, [], 0);
+    private int Zero(IrType type) => type switch
+    {
+        IrType.V128 => Emit(Op.Vconst, type, [], _f.InternConstant(0)),
+        IrType.Funcref or IrType.Externref => Emit(Op.RefNull, type, []),
+        _ => Emit(type.IsInt() ? Op.Iconst : Op.Fconst, type, [], 0),
+    };
 
     /// <summary>Appends an instruction with one result (or none) to the current block; returns the result or -1.</summary>
     private int Emit(Op op, IrType type, ReadOnlySpan<int> args, long imm = 0)

@@ -7,10 +7,18 @@ internal struct InstData
     public IrType Type;
     /// <summary>The block holding the instruction, or -1 once removed.</summary>
     public int Block;
-    /// <summary>Constant bits (i32 sign-extended), memory offset, global index, function index or trap code.</summary>
+    /// <summary>
+    /// Constant bits (i32 sign-extended), memory offset, global, function, table, data or element segment index, trap
+    /// code, <see cref="IrFunction.Constants"/> index (vconst, i8x16.shuffle's lanes) or lane index (other simd).
+    /// </summary>
     public long Imm;
-    /// <summary>Call: the signature index.</summary>
+    /// <summary>Call, call_indirect: the signature index. Simd, simd_load, simd_store: the Wasm SIMD sub-opcode.</summary>
     public int Aux;
+    /// <summary>
+    /// A second immediate: call_indirect's Wasm type index, table_copy's source table, table_init's element segment,
+    /// the lane of simd_load/simd_store's lane forms.
+    /// </summary>
+    public int Imm2;
     public int Args;
     public int ArgCount;
     public int Results;
@@ -65,6 +73,8 @@ internal sealed class IrFunction
     private readonly List<BlockData?> _blocks = [];
     private readonly List<int> _pool = [];
     private readonly List<BlockCall> _calls = [];
+    private readonly List<UInt128> _constants = [];
+    private readonly Dictionary<UInt128, int> _constantIndex = [];
 
     public IrFunction(string name, IrType[] parameters, IrType[] results)
     {
@@ -83,6 +93,9 @@ internal sealed class IrFunction
     public List<int> Layout { get; } = [];
 
     public List<IrSignature> Signatures { get; } = [];
+
+    /// <summary>128-bit constants (vconst values, shuffle lane patterns), each once; add through <see cref="InternConstant"/>.</summary>
+    public IReadOnlyList<UInt128> Constants => _constants;
 
     public int InstCount { get; private set; }
 
@@ -384,6 +397,18 @@ internal sealed class IrFunction
             map[i] = i;
         }
         return map;
+    }
+
+    /// <summary>The index of <paramref name="bits"/> in <see cref="Constants"/>, added when new (equal constants share an index, which GVN relies on).</summary>
+    public int InternConstant(UInt128 bits)
+    {
+        if (!_constantIndex.TryGetValue(bits, out int i))
+        {
+            i = _constants.Count;
+            _constants.Add(bits);
+            _constantIndex.Add(bits, i);
+        }
+        return i;
     }
 
     public int InternSignature(IrSignature sig)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Kiln.Wasm.Model;
 
 namespace Kiln.Optimizing.Ir;
 
@@ -19,6 +20,21 @@ namespace Kiln.Optimizing.Ir;
 /// block1(v9: i32):                              ; (br_table: the default target first, then the table)
 ///     return v9                                 ; trap integer_divide_by_zero
 /// }
+/// </code>
+/// Reference, table, bulk-memory and SIMD instructions (types v128, funcref, externref; vN: i32 unless said):
+/// <code>
+///     v1 = ref_null.funcref                     ; v2 = ref_func.funcref fn3    v3 = ref_is_null.funcref v1
+///     v4, v5 = call_indirect t0, type2, v9(v6, v7) : (i32, f64) -> (i32, i64)   ; element index v9 written first
+///     v10 = table_get.funcref t0, v9            ; table_set.funcref t0, v9, v1   v11 = table_size.funcref t0
+///     v12 = table_grow.funcref t0, v1, v9       ; operands: init value, delta; the type is the element type
+///     table_fill.funcref t0, v9, v1, v9         ; start, value, count
+///     table_copy t0, t1, v9, v9, v9             ; table_init t0, e1, v9, v9, v9    elem_drop e1  (dst, src, count)
+///     memory_fill v9, v9, v9                    ; memory_copy v9, v9, v9   memory_init d0, v9, v9, v9   data_drop d0
+///     v13 = vconst.v128 0x000000000000000000000000000000ff   ; 128 bits, most significant digit first
+///     v14 = simd.v128 i32x4.add v13, v13        ; simd.TYPE wasm-name [immediate,] operands (TYPE: the result's)
+///     v15 = simd.i32 i8x16.extract_lane_s 3, v14 ; lane immediate; i8x16.shuffle [0, 17, ..., 31], v13, v14
+///     v16 = simd_load.v128 v128.load32_zero v9+4  ; v17 = simd_load.v128 v128.load8_lane 3, v9+4, v16
+///     simd_store.v128 v128.store16_lane 7, v9+2, v16
 /// </code>
 /// Value and block numbers are kept as written, so printing a parsed function reproduces its text. Comments run
 /// from ';' to the end of the line. Errors are <see cref="IrParseException"/> with line and column; whether the
@@ -160,8 +176,105 @@ internal sealed class IrParser
         long imm = 0;
         IrSignature? sig = null;
         var targets = new List<(int Block, List<int> Args)>();
+        int imm2 = 0;
+        int aux = 0;
         switch (op)
         {
+            case Op.CallIndirect:
+            {
+                imm = Number(Next(), "t");
+                Expect(",");
+                imm2 = Number(Next(), "type");
+                Expect(",");
+                int index = ValueId(Next());
+                Expect("(");
+                if (!Accept(")"))
+                {
+                    do
+                    {
+                        args.Add(ValueId(Next()));
+                    }
+                    while (Accept(","));
+                    Expect(")");
+                }
+                args.Add(index);
+                sig = ParseSignature();
+                break;
+            }
+            case Op.RefFunc:
+                imm = Number(Next(), "fn");
+                break;
+            case Op.TableGet or Op.TableSet or Op.TableSize or Op.TableGrow or Op.TableFill:
+                imm = Number(Next(), "t");
+                ParseTrailingValues(args);
+                break;
+            case Op.TableCopy:
+                imm = Number(Next(), "t");
+                Expect(",");
+                imm2 = Number(Next(), "t");
+                ParseTrailingValues(args);
+                break;
+            case Op.TableInit:
+                imm = Number(Next(), "t");
+                Expect(",");
+                imm2 = Number(Next(), "e");
+                ParseTrailingValues(args);
+                break;
+            case Op.ElemDrop:
+                imm = Number(Next(), "e");
+                break;
+            case Op.MemoryInit:
+                imm = Number(Next(), "d");
+                ParseTrailingValues(args);
+                break;
+            case Op.DataDrop:
+                imm = Number(Next(), "d");
+                break;
+            case Op.Vconst:
+                imm = _f.InternConstant(ParseV128(Next()));
+                break;
+            case Op.Simd or Op.SimdLoad or Op.SimdStore:
+            {
+                Token n = Next();
+                OpcodeInfo? info = OpcodeTable.TryGetByName(n.Text);
+                if (info is null || !info.IsSimd || info.Opcode is Opcode.V128Load or Opcode.V128Store || SimdInfo.IrOp(info) != op)
+                {
+                    throw Error($"'{n.Text}' is not a SIMD instruction of {OpInfo.Name(op)}", n);
+                }
+                aux = (int)info.Opcode & 0xFF;
+                bool lane = SimdInfo.HasLane(info);
+                if (op == Op.Simd)
+                {
+                    if (info.Immediate == ImmediateKind.Shuffle)
+                    {
+                        imm = _f.InternConstant(ParseShuffle());
+                        Expect(",");
+                    }
+                    else if (lane)
+                    {
+                        imm = Lane(Next());
+                        Expect(",");
+                    }
+                    do
+                    {
+                        args.Add(ValueId(Next()));
+                    }
+                    while (Accept(","));
+                    break;
+                }
+                if (lane)
+                {
+                    imm2 = Lane(Next());
+                    Expect(",");
+                }
+                args.Add(ValueId(Next()));
+                if (Accept("+"))
+                {
+                    imm = Offset(Next());
+                }
+                ParseTrailingValues(args);
+                break;
+            }
             case Op.Iconst:
             {
                 Token n = Next();
@@ -215,13 +328,7 @@ internal sealed class IrParser
                     while (Accept(","));
                     Expect(")");
                 }
-                Expect(":");
-                Expect("(");
-                IrType[] ps = [.. ParseTypeList(")")];
-                Expect("->");
-                Expect("(");
-                IrType[] rs = [.. ParseTypeList(")")];
-                sig = new IrSignature(ps, rs);
+                sig = ParseSignature();
                 break;
             case Op.Jump:
                 targets.Add(ParseBlockCall());
@@ -258,11 +365,7 @@ internal sealed class IrParser
                     args.Add(ValueId(Next()));
                     if (Accept("+"))
                     {
-                        Token n = Next();
-                        if (!long.TryParse(n.Text, NumberStyles.None, CultureInfo.InvariantCulture, out imm) || imm > uint.MaxValue)
-                        {
-                            Fail($"bad offset '{n.Text}'", n);
-                        }
+                        imm = Offset(Next());
                     }
                     if (OpInfo.IsStore(op))
                     {
@@ -281,10 +384,8 @@ internal sealed class IrParser
                 break;
         }
         int inst = _f.CreateInst(op, type, args.ToArray(), imm);
-        if (sig is not null)
-        {
-            _f.Inst(inst).Aux = _f.InternSignature(sig);
-        }
+        _f.Inst(inst).Imm2 = imm2;
+        _f.Inst(inst).Aux = sig is not null ? _f.InternSignature(sig) : aux;
         IrType[] resultTypes = sig is not null ? sig.Results : OpInfo.ResultType(op, type) is IrType rt ? [rt] : [];
         if (results.Count != resultTypes.Length)
         {
@@ -301,6 +402,76 @@ internal sealed class IrParser
             _f.AddTarget(inst, target, targetArgs.ToArray());
         }
         _f.Append(block, inst);
+    }
+
+    private IrSignature ParseSignature()
+    {
+        Expect(":");
+        Expect("(");
+        IrType[] ps = [.. ParseTypeList(")")];
+        Expect("->");
+        Expect("(");
+        IrType[] rs = [.. ParseTypeList(")")];
+        return new IrSignature(ps, rs);
+    }
+
+    /// <summary>", v1, v2" after an instruction's immediates.</summary>
+    private void ParseTrailingValues(List<int> args)
+    {
+        while (Accept(","))
+        {
+            args.Add(ValueId(Next()));
+        }
+    }
+
+    private long Offset(Token n)
+    {
+        if (!long.TryParse(n.Text, NumberStyles.None, CultureInfo.InvariantCulture, out long offset) || offset > uint.MaxValue)
+        {
+            Fail($"bad offset '{n.Text}'", n);
+        }
+        return offset;
+    }
+
+    private int Lane(Token n)
+    {
+        if (!int.TryParse(n.Text, NumberStyles.None, CultureInfo.InvariantCulture, out int lane) || lane > 255)
+        {
+            Fail($"bad lane index '{n.Text}'", n);
+        }
+        return lane;
+    }
+
+    private UInt128 ParseV128(Token n)
+    {
+        if (!n.Text.StartsWith("0x", StringComparison.Ordinal) || n.Text.Length > 34 || !UInt128.TryParse(n.Text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out UInt128 bits))
+        {
+            throw Error($"bad v128 bit pattern '{n.Text}' (expected 0x followed by up to 32 hex digits)", n);
+        }
+        return bits;
+    }
+
+    /// <summary>[l0, l1, ..., l15]: 16 lane indices, each below 32.</summary>
+    private UInt128 ParseShuffle()
+    {
+        Expect("[");
+        UInt128 lanes = 0;
+        for (int i = 0; i < 16; i++)
+        {
+            if (i > 0)
+            {
+                Expect(",");
+            }
+            Token n = Next();
+            int lane = Lane(n);
+            if (lane >= 32)
+            {
+                Fail($"shuffle lane index {lane} is not below 32", n);
+            }
+            lanes |= (UInt128)lane << (8 * i);
+        }
+        Expect("]");
+        return lanes;
     }
 
     /// <summary>The operand list ends at the line's end: the next token starts a new instruction or block.</summary>
@@ -352,13 +523,9 @@ internal sealed class IrParser
 
     private IrType ParseType(Token t)
     {
-        if (t.Text == "v128")
-        {
-            Fail("type v128 is not supported by the IR yet", t);
-        }
         if (!IrTypes.TryParse(t.Text, out IrType type))
         {
-            Fail($"expected a type (i32, i64, f32, f64), found '{t.Text}'", t);
+            Fail($"expected a type (i32, i64, f32, f64, v128, funcref, externref), found '{t.Text}'", t);
         }
         return type;
     }

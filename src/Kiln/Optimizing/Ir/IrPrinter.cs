@@ -37,7 +37,25 @@ internal static class IrPrinter
     }
 
     /// <summary>Whether the text form writes the controlling type after the opcode name.</summary>
-    public static bool HasTypeSuffix(Op op) => op is not (Op.Jump or Op.Brif or Op.BrTable or Op.Return or Op.Trap or Op.Call);
+    public static bool HasTypeSuffix(Op op) => op is not (Op.Jump or Op.Brif or Op.BrTable or Op.Return or Op.Trap or Op.Call or Op.CallIndirect
+        or Op.TableCopy or Op.TableInit or Op.ElemDrop or Op.MemoryFill or Op.MemoryCopy or Op.MemoryInit or Op.DataDrop);
+
+    /// <summary>The Wasm name of a SIMD sub-opcode (i32x4.add), or simd#0xNN for a number that names none.</summary>
+    public static string SimdName(int sub) => SimdInfo.TryGet(sub)?.Name ?? $"simd#0x{sub:x2}";
+
+    /// <summary>A 128-bit constant as 0x and 32 hex digits, most significant first.</summary>
+    public static string V128Text(UInt128 bits) => "0x" + bits.ToString("x32", CultureInfo.InvariantCulture);
+
+    /// <summary>i8x16.shuffle's lane pattern: byte i of the constant is result lane i's source.</summary>
+    public static string ShuffleText(UInt128 lanes)
+    {
+        var sb = new StringBuilder("[");
+        for (int i = 0; i < 16; i++)
+        {
+            sb.Append(i == 0 ? "" : ", ").Append((byte)(lanes >> (8 * i)));
+        }
+        return sb.Append(']').ToString();
+    }
 
     public static string TrapName(TrapCode code) => OpInfo.Snake(code.ToString());
 
@@ -82,6 +100,85 @@ internal static class IrPrinter
             case Op.Trap:
                 sb.Append(' ').Append(TrapName((TrapCode)d.Imm));
                 break;
+            case Op.CallIndirect:
+                // The element index is the last operand (Wasm's stack order) but is written first.
+                if (args.Length == 0)
+                {
+                    break;
+                }
+                sb.Append(" t").Append(d.Imm).Append(", type").Append(d.Imm2).Append(", v").Append(args[^1]).Append('(');
+                AppendValues(sb, args[..^1]);
+                sb.Append(") : ").Append(f.Signatures[d.Aux].ToText());
+                break;
+            case Op.RefFunc:
+                sb.Append(" fn").Append(d.Imm);
+                break;
+            case Op.TableGet or Op.TableSet or Op.TableSize or Op.TableGrow or Op.TableFill:
+                sb.Append(" t").Append(d.Imm);
+                AppendTrailingValues(sb, args);
+                break;
+            case Op.TableCopy:
+                sb.Append(" t").Append(d.Imm).Append(", t").Append(d.Imm2);
+                AppendTrailingValues(sb, args);
+                break;
+            case Op.TableInit:
+                sb.Append(" t").Append(d.Imm).Append(", e").Append(d.Imm2);
+                AppendTrailingValues(sb, args);
+                break;
+            case Op.ElemDrop:
+                sb.Append(" e").Append(d.Imm);
+                break;
+            case Op.MemoryInit:
+                sb.Append(" d").Append(d.Imm);
+                AppendTrailingValues(sb, args);
+                break;
+            case Op.DataDrop:
+                sb.Append(" d").Append(d.Imm);
+                break;
+            case Op.Vconst:
+                sb.Append(' ').Append((ulong)d.Imm < (ulong)f.Constants.Count ? V128Text(f.Constants[(int)d.Imm]) : $"#{d.Imm}");
+                break;
+            case Op.Simd:
+            {
+                sb.Append(' ').Append(SimdName(d.Aux));
+                Wasm.Model.OpcodeInfo? info = SimdInfo.TryGet(d.Aux);
+                string sep = " ";
+                if (info?.Immediate == Wasm.Model.ImmediateKind.Shuffle)
+                {
+                    sb.Append(' ').Append((ulong)d.Imm < (ulong)f.Constants.Count ? ShuffleText(f.Constants[(int)d.Imm]) : $"#{d.Imm}");
+                    sep = ", ";
+                }
+                else if (info is not null && SimdInfo.HasLane(info))
+                {
+                    sb.Append(' ').Append(d.Imm);
+                    sep = ", ";
+                }
+                if (args.Length > 0)
+                {
+                    sb.Append(sep);
+                    AppendValues(sb, args);
+                }
+                break;
+            }
+            case Op.SimdLoad or Op.SimdStore:
+            {
+                sb.Append(' ').Append(SimdName(d.Aux));
+                Wasm.Model.OpcodeInfo? info = SimdInfo.TryGet(d.Aux);
+                if (info is not null && SimdInfo.HasLane(info))
+                {
+                    sb.Append(' ').Append(d.Imm2).Append(',');
+                }
+                if (args.Length > 0)
+                {
+                    sb.Append(" v").Append(args[0]);
+                    if (d.Imm != 0)
+                    {
+                        sb.Append('+').Append(d.Imm);
+                    }
+                    AppendTrailingValues(sb, args[1..]);
+                }
+                break;
+            }
             case Op.Call:
                 sb.Append(" fn").Append(d.Imm).Append('(');
                 AppendValues(sb, args);
@@ -155,6 +252,15 @@ internal static class IrPrinter
         for (int i = 0; i < values.Length; i++)
         {
             sb.Append(i == 0 ? "v" : ", v").Append(values[i]);
+        }
+    }
+
+    /// <summary>", v1, v2" after immediates.</summary>
+    private static void AppendTrailingValues(StringBuilder sb, ReadOnlySpan<int> values)
+    {
+        foreach (int v in values)
+        {
+            sb.Append(", v").Append(v);
         }
     }
 

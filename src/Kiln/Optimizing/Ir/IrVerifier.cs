@@ -127,7 +127,12 @@ internal static class IrVerifier
             errors.Add($"{where}: has {d.TargetCount} branch target(s), {OpInfo.Name(d.Op)} needs {(targets >= 0 ? targets.ToString(System.Globalization.CultureInfo.InvariantCulture) : "at least one (the default)")}");
             return;
         }
-        IrType[] resultTypes = d.Op == Op.Call ? f.Signatures[d.Aux].Results : OpInfo.ResultType(d.Op, d.Type) is IrType rt ? [rt] : [];
+        if (d.Op is Op.Call or Op.CallIndirect && (uint)d.Aux >= (uint)f.Signatures.Count)
+        {
+            errors.Add($"{where}: signature {d.Aux} does not exist");
+            return;
+        }
+        IrType[] resultTypes = d.Op is Op.Call or Op.CallIndirect ? f.Signatures[d.Aux].Results : OpInfo.ResultType(d.Op, d.Type) is IrType rt ? [rt] : [];
         Span<int> results = f.ResultValues(inst);
         if (results.Length != resultTypes.Length)
         {
@@ -234,12 +239,14 @@ internal static class IrVerifier
                 break;
             case >= Op.Load and <= Op.Uload32:
                 Need(0, IrType.I32);
+                NeedClass(!d.Type.IsRef(), "memory holds no references");
                 NeedClass(op == Op.Load || d.Type.IsInt(), "extending loads produce integers");
                 NeedClass(op is not (Op.Sload32 or Op.Uload32) || d.Type == IrType.I64, "32-bit extending loads produce i64");
                 break;
             case >= Op.Store and <= Op.Store32:
                 Need(0, IrType.I32);
                 Need(1, d.Type);
+                NeedClass(!d.Type.IsRef(), "memory holds no references");
                 NeedClass(op == Op.Store || d.Type.IsInt(), "narrow stores take integers");
                 NeedClass(op != Op.Store32 || d.Type == IrType.I64, "store32 takes i64");
                 break;
@@ -267,6 +274,66 @@ internal static class IrVerifier
                 }
                 break;
             }
+            case Op.CallIndirect:
+            {
+                IrSignature sig = f.Signatures[d.Aux];
+                if (args.Length != sig.Params.Length + 1)
+                {
+                    errors.Add($"{where}: passes {args.Length - 1} argument(s), the signature takes {sig.Params.Length}");
+                    break;
+                }
+                for (int i = 0; i < sig.Params.Length; i++)
+                {
+                    Need(i, sig.Params[i]);
+                }
+                Need(args.Length - 1, IrType.I32);
+                break;
+            }
+            case Op.RefNull:
+                NeedClass(d.Type.IsRef(), "ref_null needs a reference type");
+                break;
+            case Op.RefIsNull:
+                NeedClass(d.Type.IsRef(), "ref_is_null needs a reference type");
+                Need(0, d.Type);
+                break;
+            case Op.RefFunc:
+                NeedClass(d.Type == IrType.Funcref, "ref_func is funcref");
+                break;
+            case Op.TableGet or Op.TableSize:
+                NeedClass(d.Type.IsRef(), $"{OpInfo.Name(op)} names the table's element type, a reference type");
+                if (op == Op.TableGet)
+                {
+                    Need(0, IrType.I32);
+                }
+                break;
+            case Op.TableSet:
+                NeedClass(d.Type.IsRef(), "table_set names the table's element type, a reference type");
+                Need(0, IrType.I32);
+                Need(1, d.Type);
+                break;
+            case Op.TableGrow:
+                NeedClass(d.Type.IsRef(), "table_grow names the table's element type, a reference type");
+                Need(0, d.Type);
+                Need(1, IrType.I32);
+                break;
+            case Op.TableFill:
+                NeedClass(d.Type.IsRef(), "table_fill names the table's element type, a reference type");
+                Need(0, IrType.I32);
+                Need(1, d.Type);
+                Need(2, IrType.I32);
+                break;
+            case Op.TableCopy or Op.TableInit or Op.MemoryFill or Op.MemoryCopy or Op.MemoryInit:
+                Need(0, IrType.I32);
+                Need(1, IrType.I32);
+                Need(2, IrType.I32);
+                break;
+            case Op.Vconst:
+                NeedClass(d.Type == IrType.V128, "vconst is v128");
+                NeedClass((ulong)d.Imm < (ulong)f.Constants.Count, $"constant #{d.Imm} does not exist");
+                break;
+            case Op.Simd or Op.SimdLoad or Op.SimdStore:
+                CheckSimd(f, d, args, where, errors);
+                break;
             case Op.Brif or Op.BrTable:
                 Need(0, IrType.I32);
                 break;
@@ -296,6 +363,57 @@ internal static class IrVerifier
                 if (f.ValueExists(ca[i]) && f.Value(ca[i]).Type != f.Value(ps[i]).Type)
                 {
                     errors.Add($"{where}: argument {i + 1} to block{call.Block} (v{ca[i]}) is {f.Value(ca[i]).Type.ToText()}, the parameter is {f.Value(ps[i]).Type.ToText()}");
+                }
+            }
+        }
+    }
+
+    /// <summary>A SIMD instruction against the Wasm opcode table: operand and result types, lane index, shuffle lanes.</summary>
+    private static void CheckSimd(IrFunction f, in InstData d, int[] args, string where, List<string> errors)
+    {
+        Wasm.Model.OpcodeInfo? info = SimdInfo.TryGet(d.Aux);
+        if (info is null || info.Opcode is Wasm.Model.Opcode.V128Load or Wasm.Model.Opcode.V128Store || SimdInfo.IrOp(info) != d.Op)
+        {
+            errors.Add($"{where}: {IrPrinter.SimdName(d.Aux)} is not a SIMD instruction of {OpInfo.Name(d.Op)}");
+            return;
+        }
+        if (args.Length != info.Params.Length)
+        {
+            errors.Add($"{where}: takes {info.Params.Length} operand(s), has {args.Length}");
+            return;
+        }
+        for (int i = 0; i < args.Length; i++)
+        {
+            IrType want = IrTypes.FromWasm(info.Params[i]);
+            if (f.Value(args[i]).Type != want)
+            {
+                errors.Add($"{where}: operand {i + 1} (v{args[i]}) is {f.Value(args[i]).Type.ToText()}, {info.Name} takes {want.ToText()}");
+            }
+        }
+        // simd and simd_load are typed by their result, simd_store by the value it stores (always v128).
+        IrType controlling = info.Results.Length == 1 ? IrTypes.FromWasm(info.Results[0]) : IrType.V128;
+        if (d.Type != controlling)
+        {
+            errors.Add($"{where}: {info.Name} is {OpInfo.Name(d.Op)}.{controlling.ToText()}, not .{d.Type.ToText()}");
+        }
+        long lane = d.Op == Op.Simd ? d.Imm : d.Imm2;
+        if (SimdInfo.HasLane(info) && (ulong)lane >= info.LaneCount)
+        {
+            errors.Add($"{where}: lane {lane} is out of range for {info.Name} ({info.LaneCount} lanes)");
+        }
+        if (info.Immediate == Wasm.Model.ImmediateKind.Shuffle)
+        {
+            if ((ulong)d.Imm >= (ulong)f.Constants.Count)
+            {
+                errors.Add($"{where}: constant #{d.Imm} does not exist");
+                return;
+            }
+            UInt128 lanes = f.Constants[(int)d.Imm];
+            for (int i = 0; i < 16; i++)
+            {
+                if ((byte)(lanes >> (8 * i)) >= 32)
+                {
+                    errors.Add($"{where}: shuffle lane {i} selects {(byte)(lanes >> (8 * i))}, not below 32");
                 }
             }
         }

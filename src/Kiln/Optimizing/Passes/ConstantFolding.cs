@@ -8,7 +8,10 @@ namespace Kiln.Optimizing.Passes;
 /// trap is the program's behaviour), and a float operation is folded only when neither an operand nor the result is
 /// a NaN, because NaN payloads are where engines may differ. Sign-bit operations (neg, abs, copysign) and bit casts
 /// are exact on every input and always fold. Constant branch conditions turn brif and br_table into jumps; the
-/// blocks that leaves unreachable are <see cref="DeadCodeElimination"/>'s to remove.
+/// blocks that leaves unreachable are <see cref="DeadCodeElimination"/>'s to remove. SIMD instructions on integer
+/// lanes fold through the interpreter's SIMD code (<see cref="IrSimdSemantics"/>); ref_is_null folds when its
+/// operand is a ref_null or ref_func; select folds for every type; memory, table and bulk operations are effects
+/// and stay.
 /// </summary>
 /// <remarks>
 /// A folded instruction becomes a constant in place, keeping its result id; a simplified one (x + 0) is removed and
@@ -47,11 +50,26 @@ internal static class ConstantFolding
         {
             return FoldBranch(f, inst);
         }
-        if (kind is not (OpKind.Pure or OpKind.Trapping) || op is Op.Iconst or Op.Fconst)
+        if (kind is not (OpKind.Pure or OpKind.Trapping) || op is Op.Iconst or Op.Fconst or Op.Vconst or Op.RefNull or Op.RefFunc)
         {
             return false;
         }
         Span<int> args = f.Args(inst);
+        if (op == Op.RefIsNull)
+        {
+            // Only a reference whose origin is in sight is known: ref_null is null, ref_func never is.
+            Op source = f.Value(args[0]).IsParam ? Op.Trap : f.Inst(f.Value(args[0]).Owner).Op;
+            if (source is Op.RefNull or Op.RefFunc)
+            {
+                MakeConstant(f, inst, IrType.I32, source == Op.RefNull ? 1ul : 0ul);
+                return true;
+            }
+            return false;
+        }
+        if (op == Op.Simd)
+        {
+            return FoldSimd(f, inst);
+        }
         if (op == Op.Select)
         {
             if (IsConst(f, args[0], out ulong c))
@@ -113,6 +131,61 @@ internal static class ConstantFolding
         d.Type = type;
         d.Imm = IrSemantics.ConstImm(type, bits);
         d.ArgCount = 0;
+    }
+
+    /// <summary>
+    /// A SIMD instruction whose operands are all constants, computed by the interpreter's SIMD code. Instructions
+    /// that read or produce float lanes are left alone: their NaN payloads are where engines may differ, and a lane
+    /// of an f32x4 that is a NaN is not visible to the scalar NaN checks.
+    /// </summary>
+    private static unsafe bool FoldSimd(IrFunction f, int inst)
+    {
+        ref InstData d = ref f.Inst(inst);
+        Wasm.Model.OpcodeInfo? info = SimdInfo.TryGet(d.Aux);
+        if (info is null || SimdInfo.TouchesFloats(info))
+        {
+            return false;
+        }
+        Span<int> args = f.Args(inst);
+        Span<UInt128> operands = stackalloc UInt128[args.Length];
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (!IsConst(f, args[i], out ulong scalar) && !IsVconst(f, args[i], out operands[i]))
+            {
+                return false;
+            }
+            if (f.Value(args[i]).Type != IrType.V128)
+            {
+                operands[i] = scalar;
+            }
+        }
+        bool shuffle = info.Immediate == Wasm.Model.ImmediateKind.Shuffle;
+        UInt128 result = IrSimdSemantics.Evaluate(d.Aux, operands, 0, shuffle ? 0 : (int)d.Imm, shuffle ? f.Constants[(int)d.Imm] : 0, null, 0);
+        if (d.Type == IrType.V128)
+        {
+            d.Op = Op.Vconst;
+            d.Imm = f.InternConstant(result);
+            d.Aux = 0;
+            d.ArgCount = 0;
+        }
+        else
+        {
+            MakeConstant(f, inst, d.Type, (ulong)result);
+            d.Aux = 0;
+        }
+        return true;
+    }
+
+    private static bool IsVconst(IrFunction f, int value, out UInt128 bits)
+    {
+        ValueData v = f.Value(value);
+        if (!v.IsParam && f.Inst(v.Owner).Op == Op.Vconst)
+        {
+            bits = f.Constants[(int)f.Inst(v.Owner).Imm];
+            return true;
+        }
+        bits = 0;
+        return false;
     }
 
     /// <summary>Integer identities with one constant operand or equal operands; constants move to the right of commutative ops.</summary>

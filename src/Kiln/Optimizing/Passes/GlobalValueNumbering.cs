@@ -6,12 +6,14 @@ namespace Kiln.Optimizing.Passes;
 /// Global value numbering of pure and trapping instructions: an instruction equal to one that dominates it (same
 /// opcode, type, immediate and operands; the operands of commutative integer ops in either order) is removed and its
 /// uses take the earlier result. A trapping instruction may be merged this way because the dominating twin would have
-/// trapped first with the same operands; it is never moved. Loads are not numbered: a store or call in between may
-/// change memory. Blocks are visited in reverse postorder, so a candidate is always seen before what it dominates.
+/// trapped first with the same operands; it is never moved. Loads (simd_load and table_get included) are not
+/// numbered: a store, call, table_set or bulk operation in between may change what they read. The key holds every
+/// immediate (a SIMD instruction's sub-opcode and lane, a vconst's interned constant), and pure instructions have
+/// at most three operands. Blocks are visited in reverse postorder, so a candidate is always seen before what it dominates.
 /// </summary>
 internal static class GlobalValueNumbering
 {
-    private readonly record struct Key(Op Op, IrType Type, long Imm, int A, int B, int C);
+    private readonly record struct Key(Op Op, IrType Type, long Imm, int Aux, int Imm2, int A, int B, int C);
 
     public static bool Run(IrFunction f)
     {
@@ -65,6 +67,6 @@ internal static class GlobalValueNumbering
         {
             (a, b) = (b, a);
         }
-        return new Key(d.Op, d.Type, d.Imm, a, b, c);
+        return new Key(d.Op, d.Type, d.Imm, d.Aux, d.Imm2, a, b, c);
     }
 }
