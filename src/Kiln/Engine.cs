@@ -18,17 +18,18 @@ public sealed partial class Engine : IDisposable
     public Engine(EngineOptions? options = null)
     {
         Options = options ?? new EngineOptions();
-        if (Options.Tier is not (Tier.Interpreter or Tier.Baseline))
+        if (Options.Tier is not (Tier.Interpreter or Tier.Baseline or Tier.Optimizing))
         {
             throw new UnsupportedFeatureException($"tier {Options.Tier} is not available");
         }
         (BoundsChecks, BoundsCheckReason) = ResolveBoundsChecks(Options);
-        if (Options.Tier == Tier.Baseline)
+        if (Options.Tier is Tier.Baseline or Tier.Optimizing)
         {
             if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64)
             {
-                throw new UnsupportedFeatureException("the baseline tier generates x86-64 code for Linux only");
+                throw new UnsupportedFeatureException($"the {(Options.Tier == Tier.Baseline ? "baseline" : "optimizing")} tier generates x86-64 code for Linux only");
             }
+            OptimizingStatistics = Options.Tier == Tier.Optimizing ? new OptimizingStatistics() : null;
             (CodeObserver, _diagnostics) = EngineDiagnostics.Create(Options);
             // Perf maps and GDB breakpoints need anonymous memory sealed with mprotect; otherwise the default (or KILN_CODE_MEMORY).
             _codeMemory = CreateCodeMemory(EngineDiagnostics.OptionsFor(Options).RequiredCodeMemoryStrategy);
@@ -37,6 +38,9 @@ public sealed partial class Engine : IDisposable
     }
 
     public EngineOptions Options { get; }
+
+    /// <summary>On the optimizing tier: how many functions it optimized and how many fell back to the baseline compiler, and why; null on other tiers.</summary>
+    public OptimizingStatistics? OptimizingStatistics { get; }
 
     /// <summary>Code memory for compiled tiers (null for the interpreter).</summary>
     internal Jit.CodeMemory CodeMemory => _codeMemory ?? throw new InvalidOperationException("the interpreter tier has no code memory");
@@ -63,6 +67,7 @@ public sealed partial class Engine : IDisposable
             GuardPages = setup.GuardPages,
             Interpreted = setup.Interpreted,
         },
+        Tier.Optimizing => new Optimizing.OptimizingCompiler(setup, Jit.X64.CpuFeatures.Host, OptimizingStatistics),
         _ => throw new InvalidOperationException($"tier {Options.Tier} produces no machine code"),
     };
 

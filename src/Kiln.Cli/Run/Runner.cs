@@ -228,7 +228,12 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         throw new FormatException($"{options.File}: nothing to run: the module exports no _start function and has no start function (use --invoke NAME)");
     }
 
-    private string TierName => options.Tier == Tier.Interpreter ? "interp" : "baseline";
+    private string TierName => options.Tier switch
+    {
+        Tier.Interpreter => "interp",
+        Tier.Optimizing => "opt",
+        _ => "baseline",
+    };
 
     private void PrintStats(Engine engine, Module module, Instance? instance, Store store)
     {
@@ -254,6 +259,13 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         }
         stderr.WriteLine($"kiln stats: code bytes ({tier}) {machineCode} in {functions.Count} functions from {module.CompiledBodyBytes} bytes of Wasm bodies, "
             + $"compiler {Ms(module.CompileTime)} ms ({Ms(module.CompileCpuTime)} ms CPU)");
+        if (engine.OptimizingStatistics is { } optimizing)
+        {
+            foreach (string line in optimizing.Describe().Split('\n'))
+            {
+                stderr.WriteLine("kiln stats: " + line.TrimStart());
+            }
+        }
         if (engine.GetCodeMemoryStatistics() is { } code)
         {
             // Dual mapping seals by unmapping the writable view, so its permission changes are 0 and its unmaps count instead.

@@ -15,6 +15,9 @@ internal sealed class WastRunner : IDisposable
 
     public void Dispose() => _engine.Dispose();
 
+    /// <summary>On the optimizing tier, how many functions were optimized and how many fell back (null otherwise).</summary>
+    public OptimizingStatistics? OptimizingStatistics => _engine.OptimizingStatistics;
+
     public WastFileResult RunFile(string path)
     {
         WastScript script;
