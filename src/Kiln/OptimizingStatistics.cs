@@ -34,6 +34,8 @@ public sealed class OptimizingStatistics
 
     internal void RecordFallback(string reason)
     {
+        // "(function 12, offset 0x2)" names one function; reasons are counted by what was refused.
+        reason = System.Text.RegularExpressions.Regex.Replace(reason, @" \(function \d+, offset 0x[0-9a-fA-F]+\)$", "");
         Interlocked.Increment(ref _fellBack);
         lock (_lock)
         {
