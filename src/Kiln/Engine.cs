@@ -64,6 +64,7 @@ public sealed partial class Engine : IDisposable
         Tier.Baseline => new Baseline.BaselineCompiler(setup.Spaces, setup.ConsumeFuel, Jit.X64.CpuFeatures.Host)
         {
             RecordsLines = setup.RecordsLines,
+            InterruptChecks = setup.InterruptChecks,
             GuardPages = setup.GuardPages,
             Interpreted = setup.Interpreted,
         },

@@ -15,6 +15,14 @@ public sealed record EngineOptions
     /// <summary>When true, execution consumes fuel (one unit per call and per loop iteration) and traps when it runs out.</summary>
     public bool ConsumeFuel { get; init; }
 
+    /// <summary>
+    /// When true (default), compiled code checks the store's interrupt flag at every function entry and loop header,
+    /// so <see cref="Store.Interrupt"/> and <see cref="Store.InterruptOn"/> stop a runaway guest. False leaves the
+    /// checks out (a load, compare and branch per loop iteration; the README gives the measured cost): for code whose
+    /// run time is bounded some other way, such as fuel or a process limit. Those two methods then throw.
+    /// </summary>
+    public bool InterruptChecks { get; init; } = true;
+
     /// <summary>Baseline tier: compile every function up front (default) or each on its first call.</summary>
     public CompilationMode Compilation { get; init; } = CompilationMode.Eager;
 

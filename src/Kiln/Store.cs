@@ -58,6 +58,7 @@ public sealed unsafe partial class Store : IDisposable
     public void Interrupt()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfNotInterruptible();
         Volatile.Write(ref _context->Interrupt, 1);
     }
 
@@ -68,7 +69,17 @@ public sealed unsafe partial class Store : IDisposable
     public CancellationTokenRegistration InterruptOn(CancellationToken token)
     {
         ThrowIfDisposed();
+        ThrowIfNotInterruptible();
         return token.Register(static s => ((Store)s!).InterruptIfAlive(), this);
+    }
+
+    // An interrupt that compiled code would never see must not look accepted.
+    private void ThrowIfNotInterruptible()
+    {
+        if (!Engine.Options.InterruptChecks)
+        {
+            throw new InvalidOperationException("interrupts are off: the engine was created with EngineOptions.InterruptChecks = false");
+        }
     }
 
     private void InterruptIfAlive()

@@ -43,13 +43,14 @@ internal static class RunCommand
         var maxMemory = new Option<string?>("--max-memory") { Description = "most bytes a linear memory may grow to: bytes or with K, M, G (e.g. 64M)" };
         var timeout = new Option<string?>("--timeout") { Description = "interrupt the guest after this wall-clock time: e.g. 500ms, 10s, 2m" };
         var fuel = new Option<long?>("--fuel") { Description = "run with this much fuel (one unit per call and loop iteration); trap when it runs out" };
+        var noInterruptChecks = new Option<bool>("--no-interrupt-checks") { Description = "compile without interrupt checks at loop headers and calls (a little faster; --timeout then cannot stop the guest, so the two exclude each other)" };
         var stats = new Option<bool>("--stats") { Description = "print compile time per tier, code bytes, permission changes and peak memory on stderr" };
         var profile = new Option<string?>("--profile") { Description = "name compiled code for perf: perfmap (/tmp/perf-PID.map) or jitdump (jit-PID.dump in $KILN_JITDUMP_DIR or ~/.debug/jit); implies --tier baseline" };
         var debugInfo = new Option<bool>("--debug-info") { Description = "register compiled code with GDB and the unwinder (break module!function, bt); implies --tier baseline" };
         var verbose = new Option<bool>("--verbose") { Description = "print the profiler and debugger integrations in effect on stderr" };
         var command = new Command("run", "Run a WebAssembly program (WASI preview1) or call one of its exports" + Epilog)
         {
-            file, args, dir, dirRo, env, invoke, tier, maxMemory, timeout, fuel, stats, profile, debugInfo, verbose,
+            file, args, dir, dirRo, env, invoke, tier, maxMemory, timeout, fuel, noInterruptChecks, stats, profile, debugInfo, verbose,
         };
         command.SetAction(result =>
         {
@@ -73,6 +74,10 @@ internal static class RunCommand
                 {
                     throw new FormatException("--fuel must not be negative");
                 }
+                if (result.GetValue(noInterruptChecks) && result.GetValue(timeout) is not null)
+                {
+                    throw new FormatException("--timeout needs interrupt checks: it cannot be used with --no-interrupt-checks");
+                }
                 if (result.GetValue(file) is { } f && f.StartsWith('-') && f.Length > 1)
                 {
                     throw new FormatException($"unknown option '{f}' (see kiln run --help)");
@@ -92,6 +97,7 @@ internal static class RunCommand
                     MaxMemoryBytes = result.GetValue(maxMemory) is { } m ? OptionValues.ParseSize(m) : null,
                     Timeout = result.GetValue(timeout) is { } t ? OptionValues.ParseDuration(t) : null,
                     Fuel = result.GetValue(fuel),
+                    InterruptChecks = !result.GetValue(noInterruptChecks),
                     Stats = result.GetValue(stats),
                     Profiler = profiler,
                     DebugInfo = wantsDebugInfo,

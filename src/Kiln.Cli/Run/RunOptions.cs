@@ -25,6 +25,9 @@ internal sealed record RunOptions
 
     public long? Fuel { get; init; }
 
+    /// <summary>Compile interrupt checks in (off with <c>--no-interrupt-checks</c>, which excludes <see cref="Timeout"/>).</summary>
+    public bool InterruptChecks { get; init; } = true;
+
     public bool Stats { get; init; }
 
     /// <summary>Name compiled code for perf (<c>--profile</c>); baseline tier only.</summary>

@@ -93,6 +93,7 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         {
             Tier = options.Tier,
             ConsumeFuel = options.Fuel is not null,
+            InterruptChecks = options.InterruptChecks,
             Profiler = options.Profiler,
             DebugInfo = options.DebugInfo,
             Limits = options.MaxMemoryBytes is { } max
@@ -147,7 +148,7 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
 
         // The timeout runs from instantiation (a start function counts) to the end: the token
         // interrupts Wasm code (at its next loop header or call) and wakes a WASI sleep.
-        using CancellationTokenRegistration interruptRegistration = store.InterruptOn(interrupt.Token);
+        using CancellationTokenRegistration interruptRegistration = options.InterruptChecks ? store.InterruptOn(interrupt.Token) : default;
         if (options.Timeout is { } timeout)
         {
             interrupt.CancelAfter(timeout);

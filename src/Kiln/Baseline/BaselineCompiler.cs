@@ -96,6 +96,9 @@ internal sealed unsafe partial class BaselineCompiler
 
     public Assembler Assembler => _asm;
 
+    /// <summary>Check the store's interrupt flag at function entries and loop headers (<see cref="EngineOptions.InterruptChecks"/>).</summary>
+    public bool InterruptChecks { get; init; } = true;
+
     /// <summary>Starts a batch: forgets the previous code and trap stubs.</summary>
     public void BeginBatch()
     {
@@ -245,15 +248,22 @@ internal sealed unsafe partial class BaselineCompiler
         return patch;
     }
 
-    /// <summary>Function entries and loop headers: trap when the interrupt word is set or fuel runs out.</summary>
+    /// <summary>Function entries and loop headers: trap when the interrupt word is set (unless interrupt checks are off) or fuel runs out.</summary>
     private void EmitInterruptCheck(bool loadContext)
     {
+        if (!InterruptChecks && !_fuel)
+        {
+            return;
+        }
         if (loadContext)
         {
             _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, VmOffsets.StoreContext));
         }
-        _asm.Cmp(OperandSize.S32, Mem.At(s_scratch, VmOffsets.StoreInterrupt), 0);
-        _asm.Jcc(Condition.NotEqual, TrapLabel(TrapCode.Interrupted));
+        if (InterruptChecks)
+        {
+            _asm.Cmp(OperandSize.S32, Mem.At(s_scratch, VmOffsets.StoreInterrupt), 0);
+            _asm.Jcc(Condition.NotEqual, TrapLabel(TrapCode.Interrupted));
+        }
         if (_fuel)
         {
             _asm.Sub(OperandSize.S64, Mem.At(s_scratch, VmOffsets.StoreFuel), 1);

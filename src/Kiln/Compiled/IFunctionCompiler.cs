@@ -21,11 +21,13 @@ internal interface IFunctionCompiler
 /// <param name="Spaces">The validated module's index spaces, shared by every tier (the only model a compiler ever sees).</param>
 /// <param name="Interpreted">Per defined function: true when it runs on the interpreter (called through its slot, never the code table).</param>
 /// <param name="ConsumeFuel">Count fuel at function entries and loop headers.</param>
+/// <param name="InterruptChecks">Check the store's interrupt flag at function entries and loop headers.</param>
 /// <param name="GuardPages">Leave memory bounds checks to guard pages (record trap sites instead).</param>
 /// <param name="RecordsLines">Record a line table per function (someone observes the code).</param>
 internal sealed record CompilerSetup(
     Kiln.FrontEnd.IndexSpaces Spaces,
     bool[] Interpreted,
     bool ConsumeFuel,
+    bool InterruptChecks,
     bool GuardPages,
     bool RecordsLines);

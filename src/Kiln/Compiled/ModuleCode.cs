@@ -52,7 +52,7 @@ internal sealed unsafe class ModuleCode
         _model = model;
         _moduleName = moduleName;
         _interpreted = interpreted;
-        _setup = new CompilerSetup(spaces, interpreted, engine.Options.ConsumeFuel, engine.UsesGuardPages, engine.CodeObserver is not null);
+        _setup = new CompilerSetup(spaces, interpreted, engine.Options.ConsumeFuel, engine.Options.InterruptChecks, engine.UsesGuardPages, engine.CodeObserver is not null);
         int n = model.FunctionTypeIndices.Count;
         _table = (nint*)NativeMemory.AllocZeroed((nuint)Math.Max(8, 8 * n));
         _code = new nint[n];

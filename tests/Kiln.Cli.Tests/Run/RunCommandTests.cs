@@ -110,6 +110,20 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public void WithoutInterruptChecksFuelStillEndsAnEndlessLoopAndTimeoutIsRefused()
+    {
+        string wat = Write("loop-fuel.wat", """(module (func (export "_start") (loop (br 0))))""");
+        KilnProcess.Result r = KilnProcess.Run("run", "--no-interrupt-checks", "--fuel", "100000", wat);
+        Assert.Equal(ExitCodes.Trap, r.Status);
+        Assert.Contains("fuel", r.StderrText);
+
+        r = KilnProcess.Run("run", "--no-interrupt-checks", "--timeout", "1s", wat);
+        Assert.Equal(ExitCodes.Usage, r.Status);
+        Assert.Contains("--no-interrupt-checks", r.StderrText);
+        Assert.Equal(0, KilnProcess.Run("run", "--no-interrupt-checks", Example("hello.wat")).Status);
+    }
+
+    [Fact]
     public void TimeoutWakesASleepingGuest()
     {
         // poll_oneoff with one clock subscription of 1000 s, then a loop the interrupt flag stops.

@@ -366,16 +366,64 @@ public class GuardPageAddressSpaceTests
         var limits = new StoreLimits { ValueStackSlots = 1024 };
         long retries = LinearMemory.ReservationRetries;
         ResourceLimitException? full = FillAddressSpace(engine, module, limits, out int created);
-        // 128 TiB / 6 GiB is about 21,800.
+        // The budgets: 96 TiB / 6 GiB = 16,384 and a quarter of vm.max_map_count (fewer when other memories are live).
         Assert.NotNull(full);
         Assert.Contains("address space", full.Message);
-        Assert.InRange(created, 10_000, 22_000);
+        Assert.InRange(created, 10_000, 16_384);
         Assert.True(LinearMemory.ReservationRetries > retries);
 
         // The stores of FillAddressSpace are garbage now: this reservation fails once, runs their finalizers, succeeds.
         using var store = new Store(engine, limits);
         Assert.Equal(0, new Linker(engine).Instantiate(store, module).GetFunction<int>("f").Invoke());
         Assert.True(LinearMemory.LiveGuardedReservations < 1000, $"{LinearMemory.LiveGuardedReservations} guarded memories still live");
+    }
+
+    /// <summary>
+    /// Memories without guard pages reserve their maximum, 4 GiB when none is declared. Before the budget, about
+    /// 30,000 of them filled the address space and the .NET runtime's next reservation aborted the process; now the
+    /// budget ends it with a clear exception while the runtime still has room, and the process goes on.
+    /// </summary>
+    [Fact]
+    public void UnguardedMemoriesStopAtTheBudgetWithARecoverableError()
+    {
+        using var engine = new Engine(new EngineOptions { Tier = Tier.Interpreter });
+        Module module = Module.FromText(engine, "(module (memory 1) (func (export \"f\") (result i32) (i32.load (i32.const 0))))");
+        var limits = new StoreLimits { ValueStackSlots = 1024 };
+        var live = new List<Store>();
+        ResourceLimitException? full = null;
+        try
+        {
+            for (int i = 0; i < 40_000 && full is null; i++)
+            {
+                var store = new Store(engine, limits);
+                live.Add(store);
+                try
+                {
+                    new Linker(engine).Instantiate(store, module);
+                }
+                catch (ResourceLimitException e)
+                {
+                    full = e;
+                }
+            }
+            Assert.NotNull(full);
+            Assert.Contains("budget", full.Message);
+            // A quarter of vm.max_map_count (16,382 by default) or 96 TiB / 4 GiB = 24,576, whichever comes first.
+            Assert.InRange(live.Count, 10_000, 24_577);
+            // The process still allocates and runs threads, and the live instances still work.
+            var thread = new Thread(() => GC.KeepAlive(new byte[1 << 24]));
+            thread.Start();
+            thread.Join();
+        }
+        finally
+        {
+            foreach (Store store in live)
+            {
+                store.Dispose();
+            }
+        }
+        using var fresh = new Store(engine, limits);
+        Assert.Equal(0, new Linker(engine).Instantiate(fresh, module).GetFunction<int>("f").Invoke());
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]

@@ -137,4 +137,38 @@ public class InterruptTests
         Assert.Equal(TrapCode.Interrupted, trap.Code);
         Assert.Equal(1, instance.GetFunction<int>("one").Invoke());
     }
+
+    [Theory]
+    [MemberData(nameof(Tiers))]
+    public void WithoutInterruptChecksTheStoreRefusesInterruptsAndFuelStillStopsALoop(string tier)
+    {
+        using var host = new TestHost(TestTiers.Options(tier) with { InterruptChecks = false, ConsumeFuel = true });
+        Instance instance = Instantiate(host, _ => { });
+        using var cts = new CancellationTokenSource();
+
+        Assert.Throws<InvalidOperationException>(host.Store.Interrupt);
+        Assert.Throws<InvalidOperationException>(() => host.Store.InterruptOn(cts.Token));
+
+        host.Store.SetFuel(1000);
+        TrapException trap = Watchdog.Run(() => Assert.Throws<TrapException>(() => instance.GetAction("spin").Invoke()), TimeSpan.FromSeconds(60));
+        Assert.Equal(TrapCode.OutOfFuel, trap.Code);
+        host.Store.SetFuel(10);
+        Assert.Equal(1, instance.GetFunction<int>("one").Invoke());
+    }
+
+    [Fact]
+    public void CompiledCodeWithoutInterruptChecksNeverReadsTheInterruptWord()
+    {
+        // [store context + StoreInterrupt] is compared at the entry and at the loop header when checks are on.
+        string interruptWord = $"+0x{Kiln.Vm.VmOffsets.StoreInterrupt:x}], 0x0";
+        Assert.Contains(interruptWord, SpinListing(interruptChecks: true));
+        Assert.DoesNotContain(interruptWord, SpinListing(interruptChecks: false));
+    }
+
+    private static string SpinListing(bool interruptChecks)
+    {
+        using var engine = new Engine(new EngineOptions { Tier = Tier.Baseline, InterruptChecks = interruptChecks });
+        Module module = Module.FromText(engine, Spin);
+        return module.Disassemble(module.CompiledFunctions.Single(f => f.Name.EndsWith("spin", StringComparison.Ordinal)));
+    }
 }
