@@ -23,6 +23,18 @@ public sealed record EngineOptions
     /// </summary>
     public bool InterruptChecks { get; init; } = true;
 
+    /// <summary>
+    /// <see cref="Tier.Auto"/>: how many calls plus loop iterations make a function hot, so that the optimizing tier
+    /// compiles it. 1 tiers every function up on its first call or loop iteration (for tests).
+    /// </summary>
+    public int TierUpThreshold { get; init; } = 20_000;
+
+    /// <summary>
+    /// <see cref="Tier.Auto"/>: compile hot functions on the thread that found them hot, before it goes on, instead of
+    /// on the background thread: slower, but which code runs when is deterministic (for tests).
+    /// </summary>
+    public bool TierUpSynchronously { get; init; }
+
     /// <summary>Baseline tier: compile every function up front (default) or each on its first call.</summary>
     public CompilationMode Compilation { get; init; } = CompilationMode.Eager;
 

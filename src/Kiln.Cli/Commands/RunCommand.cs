@@ -39,7 +39,7 @@ internal static class RunCommand
         var dirRo = new Option<string[]>("--dir-ro") { Description = "grant a host directory read-only: HOST[::GUEST] (repeatable)" };
         var env = new Option<string[]>("--env") { Description = "set an environment variable: NAME=VALUE, or NAME for the host's value (repeatable)" };
         var invoke = new Option<string?>("--invoke") { Description = "call this export with ARGS (parsed by its parameter types) and print its results, one per line" };
-        var tier = new Option<string?>("--tier") { Description = "execution tier: interp, baseline or opt (default: baseline on Linux x86-64, where Kiln compiles; else interp)" };
+        var tier = new Option<string?>("--tier") { Description = "execution tier: interp, baseline, opt or auto (baseline first, hot functions optimized in the background; default: baseline on Linux x86-64, where Kiln compiles; else interp)" };
         var maxMemory = new Option<string?>("--max-memory") { Description = "most bytes a linear memory may grow to: bytes or with K, M, G (e.g. 64M)" };
         var timeout = new Option<string?>("--timeout") { Description = "interrupt the guest after this wall-clock time: e.g. 500ms, 10s, 2m" };
         var fuel = new Option<long?>("--fuel") { Description = "run with this much fuel (one unit per call and loop iteration); trap when it runs out" };
@@ -63,7 +63,7 @@ internal static class RunCommand
                 string tierName = result.GetValue(tier) ?? (needsCompiledCode || CompilesByDefault ? "baseline" : "interp");
                 if (!TierNames.TryParse(tierName, out Tier parsedTier))
                 {
-                    throw new FormatException($"unknown tier '{tierName}' (use interp, baseline or opt)");
+                    throw new FormatException($"unknown tier '{tierName}' (use interp, baseline, opt or auto)");
                 }
                 if (needsCompiledCode && parsedTier == Tier.Interpreter)
                 {

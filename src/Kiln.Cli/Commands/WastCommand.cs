@@ -12,7 +12,7 @@ internal static class WastCommand
     public static Command Create()
     {
         var paths = new Argument<string[]>("paths") { Description = ".wast files or directories of them", Arity = ArgumentArity.OneOrMore };
-        var tier = new Option<string>("--tier") { Description = "interp, baseline or opt", DefaultValueFactory = _ => "interp" };
+        var tier = new Option<string>("--tier") { Description = "interp, baseline, opt or auto (auto tiers every function up on its first call, synchronously, so both tiers run each)", DefaultValueFactory = _ => "interp" };
         var expected = new Option<string?>("--expected-failures") { Description = "file listing the commands known to fail, with reasons" };
         var show = new Option<int>("--show") { Description = "failures to print per file", DefaultValueFactory = _ => 20 };
         var command = new Command("wast", "Run WebAssembly spec test scripts (.wast)") { paths, tier, expected, show };
@@ -29,7 +29,7 @@ internal static class WastCommand
     {
         if (!TierNames.TryParse(tierName, out Tier tier))
         {
-            Console.Error.WriteLine($"kiln wast: unknown tier '{tierName}' (use interp, baseline or opt)");
+            Console.Error.WriteLine($"kiln wast: unknown tier '{tierName}' (use interp, baseline, opt or auto)");
             return 2;
         }
         ExpectedFailures expected = expectedFailuresPath is null ? ExpectedFailures.Empty : ExpectedFailures.Load(expectedFailuresPath);
@@ -58,6 +58,10 @@ internal static class WastCommand
                 {
                     output.WriteLine($"{result.FileName}: ... {shown - show} more failures");
                 }
+            }
+            if (runner.TieringStatistics is { } tiering)
+            {
+                output.WriteLine(tiering.Describe());
             }
             if (runner.OptimizingStatistics is { } stats)
             {
@@ -104,6 +108,9 @@ internal static class TierNames
                 return true;
             case "opt" or "optimizing":
                 tier = Tier.Optimizing;
+                return true;
+            case "auto":
+                tier = Tier.Auto;
                 return true;
             default:
                 tier = default;

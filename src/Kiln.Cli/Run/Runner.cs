@@ -233,6 +233,7 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
     {
         Tier.Interpreter => "interp",
         Tier.Optimizing => "opt",
+        Tier.Auto => "auto",
         _ => "baseline",
     };
 
@@ -260,6 +261,10 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         }
         stderr.WriteLine($"kiln stats: code bytes ({tier}) {machineCode} in {functions.Count} functions from {module.CompiledBodyBytes} bytes of Wasm bodies, "
             + $"compiler {Ms(module.CompileTime)} ms ({Ms(module.CompileCpuTime)} ms CPU)");
+        if (engine.TieringStatistics is { } tiering)
+        {
+            stderr.WriteLine("kiln stats: " + tiering.Describe());
+        }
         if (engine.OptimizingStatistics is { } optimizing)
         {
             foreach (string line in optimizing.Describe().Split('\n'))

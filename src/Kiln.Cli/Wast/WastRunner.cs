@@ -10,8 +10,13 @@ internal sealed class WastRunner : IDisposable
 
     public WastRunner(Tier tier)
     {
-        _engine = new Engine(new EngineOptions { Tier = tier });
+        // Auto: every function moves up at its first call, compiled before that call goes on, so each function's
+        // first call runs baseline code and the rest optimized code: both tiers and the switch meet every assertion.
+        _engine = new Engine(new EngineOptions { Tier = tier, TierUpThreshold = 1, TierUpSynchronously = true });
     }
+
+    /// <summary>On the auto tier, what moved up (null otherwise).</summary>
+    public TieringStatistics? TieringStatistics => _engine.TieringStatistics;
 
     public void Dispose() => _engine.Dispose();
 

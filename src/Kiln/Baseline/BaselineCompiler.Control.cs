@@ -61,6 +61,7 @@ internal sealed unsafe partial class BaselineCompiler
                 _asm.Bind(header);
                 AtLabel(dirty);
                 EmitInterruptCheck(loadContext: true);
+                EmitHotnessCount(_definedIndex);
                 _controls.Push(FrameKind.Loop, _height, parameters, results).Data.Label = header;
                 return;
             }

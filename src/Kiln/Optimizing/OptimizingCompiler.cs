@@ -38,6 +38,12 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
         _emitter = new CodeEmitter(_asm, setup.Spaces, setup.ConsumeFuel, setup.GuardPages, setup.Interpreted, setup.RecordsLines);
     }
 
+    /// <summary>
+    /// Leave out the functions the pipeline refuses instead of compiling them with the baseline (tier-up: their
+    /// baseline code is installed already). The chunk then lists only the optimized functions.
+    /// </summary>
+    public bool OmitRefused { get; init; }
+
     /// <summary>Functions of the last <see cref="Compile"/> that went through the optimizing pipeline (the rest fell back).</summary>
     public int LastOptimized { get; private set; }
 
@@ -54,6 +60,10 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
             if (ir is null)
             {
                 _statistics?.RecordFallback(reason!);
+                if (OmitRefused)
+                {
+                    continue;
+                }
                 int start = _baseline.CompileFunction(i, out int patch, out int frame);
                 int end = _asm.Position;
                 functions.Add(new CompiledFunction(i, start, end, patch, frame, _baseline.TakeLines(end - start), _baseline.LastFrame(end - start)));
