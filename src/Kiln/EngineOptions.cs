@@ -24,8 +24,8 @@ public sealed record EngineOptions
     public bool InterruptChecks { get; init; } = true;
 
     /// <summary>
-    /// <see cref="Tier.Auto"/>: how many calls plus loop iterations make a function hot, so that the optimizing tier
-    /// compiles it. 1 tiers every function up on its first call or loop iteration (for tests).
+    /// <see cref="Tier.Auto"/>: how many calls make a function hot, so that the optimizing tier compiles it; entering a
+    /// loop counts as 64 calls. 1 tiers every function up at its first call (for tests).
     /// </summary>
     public int TierUpThreshold { get; init; } = 20_000;
 

@@ -14,7 +14,7 @@ public enum Tier
     Optimizing,
     /// <summary>
     /// Adaptive: every function starts on the baseline, compiled on its first call; code counts its calls and loop
-    /// iterations, and a function past <see cref="EngineOptions.TierUpThreshold"/> is compiled by the optimizing tier
+    /// entries, and a function past <see cref="EngineOptions.TierUpThreshold"/> is compiled by the optimizing tier
     /// on a background thread and installed for every instance (<see cref="Engine.TieringStatistics"/>).
     /// </summary>
     Auto,

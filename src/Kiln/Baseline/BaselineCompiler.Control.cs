@@ -57,11 +57,11 @@ internal sealed unsafe partial class BaselineCompiler
                 MaterializeRange(@base, _height);
                 LoadForJoin();
                 uint dirty = LoopHeaderDirty(ins.Offset);
+                EmitHotnessCount(_definedIndex, LoopEntryWeight);
                 Label header = _asm.CreateLabel();
                 _asm.Bind(header);
                 AtLabel(dirty);
                 EmitInterruptCheck(loadContext: true);
-                EmitHotnessCount(_definedIndex);
                 _controls.Push(FrameKind.Loop, _height, parameters, results).Data.Label = header;
                 return;
             }

@@ -245,7 +245,7 @@ internal sealed unsafe partial class BaselineCompiler
         _asm.Cmp(OperandSize.S64, Gpr.Rsp, Mem.At(s_scratch, VmOffsets.StoreStackLimit));
         _asm.Jcc(Condition.Below, TrapLabel(TrapCode.CallStackExhausted));
         EmitInterruptCheck(loadContext: false);
-        EmitHotnessCount(_definedIndex);
+        EmitHotnessCount(_definedIndex, 1);
         ZeroDeclaredLocals();
         LoadPinnedLocalsOnEntry();
         _memoryRegistersStale = _hasMemory;

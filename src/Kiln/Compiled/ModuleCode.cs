@@ -82,7 +82,7 @@ internal sealed unsafe class ModuleCode
 
     /// <summary>
     /// Byte offset from the code table's start of defined function <paramref name="definedIndex"/>'s hotness counter
-    /// (an int32 counting down calls and loop iterations, <see cref="Tier.Auto"/> only), in a module with
+    /// (an int32 counting down calls and loop entries, <see cref="Tier.Auto"/> only), in a module with
     /// <paramref name="definedCount"/> defined functions: the counters follow the code pointers, so code reaches
     /// both through the one code-table pointer in vmctx. Shared by the module's instances, like the code.
     /// </summary>

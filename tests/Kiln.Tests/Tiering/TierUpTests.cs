@@ -3,7 +3,7 @@ using Kiln.Tests.Support;
 namespace Kiln.Tests.Tiering;
 
 /// <summary>
-/// <see cref="Tier.Auto"/>: functions start on the baseline, count calls and loop iterations, and move to the
+/// <see cref="Tier.Auto"/>: functions start on the baseline, count calls and loop entries, and move to the
 /// optimizing tier when the count runs out. Most tests tier up synchronously so which code runs when is fixed; the
 /// background ones wait for the queue, never for a time.
 /// </summary>
@@ -32,7 +32,7 @@ public class TierUpTests
 
         Assert.Equal(5, fib.Invoke(5)); // 15 calls
         Assert.Equal(0, host.Engine.TieringStatistics!.TierUps);
-        nint baseline = EntryOf(module, 0);
+        nint baseline = EntryOf(module, 0); // compiled lazily at the first call
 
         // fib(20) makes 21,891 calls: the 50th moves the function up in the middle of the recursion; the frames below
         // it finish in baseline code, the calls above it run optimized code, and the sum is the same.
@@ -45,7 +45,7 @@ public class TierUpTests
     }
 
     [Fact]
-    public void ALoopCountsItsIterationsAndTheNextCallRunsOptimizedCode()
+    public void EnteringALoopCountsForManyCallsAndTheNextCallRunsOptimizedCode()
     {
         using var host = new TestHost(Auto(threshold: 1000));
         Module module = Module.FromText(host.Engine, """
@@ -58,11 +58,20 @@ public class TierUpTests
                 (local.get $acc)))
             """);
         TypedFunc<int, long> sum = host.Linker.Instantiate(host.Store, module).GetFunction<int, long>("sum");
-        nint baseline = EntryOf(module, 0);
 
-        // One call, 100,000 iterations: the 999th back edge queues the function; this activation stays on the baseline.
+        // Each call counts 1 for the entry and 64 for entering the loop, however many times it turns: 15 calls are 975.
         Assert.Equal(4_999_950_000L, sum.Invoke(100_000));
-        Assert.Equal(1, host.Engine.TieringStatistics!.TierUps);
+        nint baseline = EntryOf(module, 0); // compiled at the first call
+        for (int i = 1; i < 15; i++)
+        {
+            Assert.Equal(4_999_950_000L, sum.Invoke(100_000));
+        }
+        Assert.Equal(0, host.Engine.TieringStatistics!.Requests);
+        Assert.Equal(baseline, EntryOf(module, 0));
+
+        // The 16th runs out at its loop entry; that activation finishes on the baseline, the next one is optimized.
+        Assert.Equal(4_999_950_000L, sum.Invoke(100_000));
+        Assert.Equal(1, host.Engine.TieringStatistics.TierUps);
         Assert.NotEqual(baseline, EntryOf(module, 0));
         Assert.Equal(4_999_950_000L, sum.Invoke(100_000));
     }
@@ -70,8 +79,8 @@ public class TierUpTests
     [Fact]
     public void TheCounterRoutineKeepsEveryRegisterOfTheBody()
     {
-        // Float and integer locals pinned in registers and a v128 value live across the loop header where the counter
-        // runs out (threshold 7): the routine that calls the tier-up helper must give all of them back.
+        // Float and integer locals pinned in registers and a v128 value are live at the loop entry where the counter runs
+        // out (threshold 7): the routine that calls the tier-up helper must give all of them back.
         const string Wat = """
             (module
               (func (export "mix") (param $n i32) (result f64)
