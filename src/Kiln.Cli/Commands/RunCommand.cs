@@ -47,10 +47,11 @@ internal static class RunCommand
         var stats = new Option<bool>("--stats") { Description = "print compile time per tier, code bytes, permission changes and peak memory on stderr" };
         var profile = new Option<string?>("--profile") { Description = "name compiled code for perf: perfmap (/tmp/perf-PID.map) or jitdump (jit-PID.dump in $KILN_JITDUMP_DIR or ~/.debug/jit); implies --tier baseline" };
         var debugInfo = new Option<bool>("--debug-info") { Description = "register compiled code with GDB and the unwinder (break module!function, bt); implies --tier baseline" };
+        var trapUnknownImports = new Option<bool>("--trap-unknown-imports") { Description = "define function imports that neither WASI nor Kiln provides as functions that trap when called (for programs whose extra imports go unused here)" };
         var verbose = new Option<bool>("--verbose") { Description = "print the profiler and debugger integrations in effect on stderr" };
         var command = new Command("run", "Run a WebAssembly program (WASI preview1) or call one of its exports" + Epilog)
         {
-            file, args, dir, dirRo, env, invoke, tier, maxMemory, timeout, fuel, noInterruptChecks, stats, profile, debugInfo, verbose,
+            file, args, dir, dirRo, env, invoke, tier, maxMemory, timeout, fuel, noInterruptChecks, stats, profile, debugInfo, trapUnknownImports, verbose,
         };
         command.SetAction(result =>
         {
@@ -102,6 +103,7 @@ internal static class RunCommand
                     Profiler = profiler,
                     DebugInfo = wantsDebugInfo,
                     Verbose = result.GetValue(verbose),
+                    TrapUnknownImports = result.GetValue(trapUnknownImports),
                 };
                 return new Runner(options, Console.Out, Console.Error).Run();
             }

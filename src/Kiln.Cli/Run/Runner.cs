@@ -145,6 +145,14 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         using WasiContext wasi = config.Build();
         var linker = new Linker(engine);
         wasi.AddToLinker(linker);
+        if (options.TrapUnknownImports)
+        {
+            IReadOnlyList<string> traps = linker.DefineUnknownImportsAsTraps(module);
+            if (options.Verbose && traps.Count > 0)
+            {
+                stderr.WriteLine($"kiln run: {traps.Count} unknown imports trap when called: {string.Join(", ", traps.Take(5))}{(traps.Count > 5 ? ", ..." : "")}");
+            }
+        }
 
         // The timeout runs from instantiation (a start function counts) to the end: the token
         // interrupts Wasm code (at its next loop header or call) and wakes a WASI sleep.
