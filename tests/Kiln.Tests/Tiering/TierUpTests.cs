@@ -219,6 +219,26 @@ public class TierUpTests
     }
 
     [Fact]
+    public void BaselineCodeCountsAtTheEntryAndAtEachLoopEntryNotAtTheLoopHeader()
+    {
+        using var host = new TestHost(Auto(threshold: 1_000_000));
+        Module module = Module.FromText(host.Engine, """
+            (module (func (export "f") (param i32) (local i32)
+              (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 1))) (br_if $l (i32.lt_u (local.get 1) (local.get 0))))))
+            """);
+        host.Linker.Instantiate(host.Store, module).GetAction<int>("f").Invoke(10);
+        string[] listing = module.Disassemble(module.CompiledFunctions.Single()).Split('\n');
+
+        // Counter of defined function 0 in a module of one: code table + 8.
+        string[] counts = [.. listing.Where(l => l.Contains("sub     dword ptr [rax+0x8]", StringComparison.Ordinal))];
+        Assert.Equal(2, counts.Length);
+        Assert.EndsWith(", 0x1", counts[0].TrimEnd());
+        Assert.EndsWith(", 0x40", counts[1].TrimEnd());
+        // The routine behind them saves all sixteen xmm registers.
+        Assert.Equal(16, listing.Count(l => l.Contains("movdqu  xmmword ptr [rsp", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void AThresholdBelowOneIsRefused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new Engine(new EngineOptions { Tier = Tier.Auto, TierUpThreshold = 0 }));
