@@ -2,6 +2,8 @@
 # Fetches the real-world Wasm modules the benchmarks read into bench/modules/ (gitignored, never
 # committed). They come from npm packages with `npm pack`, pinned by version.
 #   ruby.wasm: CRuby 3.4 built for wasm32-wasi (16 MB, 11.7 MB of code), a plain WebAssembly 2.0 module.
+#   ruby+stdlib.wasm: the same with Ruby's standard library packed in (30 MB); a WASI reactor that
+#     bench/Kiln.Benchmarks' `ruby` mode drives to run bench/ruby/bench.rb.
 set -euo pipefail
 cd "$(dirname "$0")"
 mkdir -p modules
@@ -24,3 +26,4 @@ fetch() { # package version path-in-package output-name
 }
 
 fetch @ruby/3.4-wasm-wasi 2.10.1 dist/ruby.wasm ruby.wasm
+fetch @ruby/3.4-wasm-wasi 2.10.1 dist/ruby+stdlib.wasm ruby+stdlib.wasm

@@ -18,16 +18,26 @@ public sealed partial class Engine : IDisposable
     public Engine(EngineOptions? options = null)
     {
         Options = options ?? new EngineOptions();
-        if (Options.Tier is not (Tier.Interpreter or Tier.Baseline))
+        if (Options.Tier is not (Tier.Interpreter or Tier.Baseline or Tier.Optimizing or Tier.Auto))
         {
             throw new UnsupportedFeatureException($"tier {Options.Tier} is not available");
         }
+        if (Options.TierUpThreshold < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), Options.TierUpThreshold, "TierUpThreshold must be at least 1");
+        }
         (BoundsChecks, BoundsCheckReason) = ResolveBoundsChecks(Options);
-        if (Options.Tier == Tier.Baseline)
+        if (Options.Tier is Tier.Baseline or Tier.Optimizing or Tier.Auto)
         {
             if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64)
             {
-                throw new UnsupportedFeatureException("the baseline tier generates x86-64 code for Linux only");
+                throw new UnsupportedFeatureException($"the {Options.Tier.ToString().ToLowerInvariant()} tier generates x86-64 code for Linux only");
+            }
+            OptimizingStatistics = Options.Tier is Tier.Optimizing or Tier.Auto ? new OptimizingStatistics() : null;
+            if (Options.Tier == Tier.Auto)
+            {
+                TieringStatistics = new TieringStatistics();
+                TierUps = new Tiering.TierUpQueue(this, TieringStatistics);
             }
             (CodeObserver, _diagnostics) = EngineDiagnostics.Create(Options);
             // Perf maps and GDB breakpoints need anonymous memory sealed with mprotect; otherwise the default (or KILN_CODE_MEMORY).
@@ -37,6 +47,15 @@ public sealed partial class Engine : IDisposable
     }
 
     public EngineOptions Options { get; }
+
+    /// <summary>On the optimizing tier: how many functions it optimized and how many fell back to the baseline compiler, and why; null on other tiers.</summary>
+    public OptimizingStatistics? OptimizingStatistics { get; }
+
+    /// <summary>On <see cref="Tier.Auto"/>: hot functions moved to the optimizing tier, batches, background compile time; null on other tiers.</summary>
+    public TieringStatistics? TieringStatistics { get; }
+
+    /// <summary>The queue of hot functions and its background compiler (<see cref="Tier.Auto"/> only).</summary>
+    internal Tiering.TierUpQueue? TierUps { get; }
 
     /// <summary>Code memory for compiled tiers (null for the interpreter).</summary>
     internal Jit.CodeMemory CodeMemory => _codeMemory ?? throw new InvalidOperationException("the interpreter tier has no code memory");
@@ -64,8 +83,25 @@ public sealed partial class Engine : IDisposable
             GuardPages = setup.GuardPages,
             Interpreted = setup.Interpreted,
         },
+        Tier.Optimizing => new Optimizing.OptimizingCompiler(setup, Jit.X64.CpuFeatures.Host, OptimizingStatistics),
+        // Auto starts every function on the baseline, counting calls and loop iterations toward the tier-up.
+        Tier.Auto => new Baseline.BaselineCompiler(setup.Spaces, setup.ConsumeFuel, Jit.X64.CpuFeatures.Host)
+        {
+            RecordsLines = setup.RecordsLines,
+            GuardPages = setup.GuardPages,
+            Interpreted = setup.Interpreted,
+            InterruptChecks = setup.InterruptChecks,
+            HotnessCounters = true,
+        },
         _ => throw new InvalidOperationException($"tier {Options.Tier} produces no machine code"),
     };
+
+    /// <summary>
+    /// The optimizing compiler that hot functions move to (<see cref="Tier.Auto"/>): functions it cannot optimize are
+    /// left out of its chunks, since their baseline code is already installed.
+    /// </summary>
+    internal Compiled.IFunctionCompiler CreateTierUpCompiler(Compiled.CompilerSetup setup) =>
+        new Optimizing.OptimizingCompiler(setup, Jit.X64.CpuFeatures.Host, OptimizingStatistics) { OmitRefused = true };
 
     /// <summary>Whether the engine's tier compiles to machine code (and modules get a <see cref="Compiled.ModuleCode"/>).</summary>
     internal bool Compiles => Options.Tier != Tier.Interpreter;
@@ -77,6 +113,8 @@ public sealed partial class Engine : IDisposable
     /// <summary>Frees all machine code of the engine's modules; nothing compiled by it may run afterwards.</summary>
     public void Dispose()
     {
+        // The background compiler must be done with code memory before it goes.
+        TierUps?.Dispose();
         // Debuggers and unwinders must forget the code before its pages are unmapped.
         _diagnostics?.Dispose();
         _codeMemory?.Dispose();

@@ -23,6 +23,18 @@ public sealed record EngineOptions
     /// </summary>
     public bool InterruptChecks { get; init; } = true;
 
+    /// <summary>
+    /// <see cref="Tier.Auto"/>: how many calls make a function hot, so that the optimizing tier compiles it; entering a
+    /// loop counts as 64 calls. 1 tiers every function up at its first call (for tests).
+    /// </summary>
+    public int TierUpThreshold { get; init; } = 20_000;
+
+    /// <summary>
+    /// <see cref="Tier.Auto"/>: compile hot functions on the thread that found them hot, before it goes on, instead of
+    /// on the background thread: slower, but which code runs when is deterministic (for tests).
+    /// </summary>
+    public bool TierUpSynchronously { get; init; }
+
     /// <summary>Baseline tier: compile every function up front (default) or each on its first call.</summary>
     public CompilationMode Compilation { get; init; } = CompilationMode.Eager;
 

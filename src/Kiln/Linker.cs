@@ -51,6 +51,33 @@ public sealed partial class Linker
         return DefineHost(module, name, type, Func.UntypedThunk(type, callback));
     }
 
+    /// <summary>
+    /// Defines each function import of <paramref name="module"/> that has no definition yet as a host function of the
+    /// import's type that fails when called, with a trap (<see cref="TrapCode.HostError"/>) whose inner exception names
+    /// the import. For programs built for a richer host whose extra imports (a JavaScript bridge, say) are never
+    /// called on this one; like Wasmtime's unknown-imports-trap. Missing tables, memories and globals still fail at
+    /// <see cref="Instantiate"/>.
+    /// </summary>
+    /// <returns>The imports defined, as <c>module.name</c>.</returns>
+    public IReadOnlyList<string> DefineUnknownImportsAsTraps(Module module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        var defined = new List<string>();
+        foreach (Import import in module.Imports)
+        {
+            if (import.Kind != ExternKind.Function || _definitions.ContainsKey((import.Module, import.Name)))
+            {
+                continue;
+            }
+            string name = $"{import.Module}.{import.Name}";
+            FuncType type = module.Model.Types[(int)import.FunctionTypeIndex];
+            DefineFunction(import.Module, import.Name, type, (_, _, _) =>
+                throw new InvalidOperationException($"the unknown import {name} was called (defined as a trap)"));
+            defined.Add(name);
+        }
+        return defined;
+    }
+
     /// <summary>Looks up a definition (for host functions, as a function of <paramref name="store"/>).</summary>
     public Extern? Get(Store store, string module, string name) =>
         _definitions.TryGetValue((module, name), out Definition d) ? Materialize(store, d, module, name) : null;

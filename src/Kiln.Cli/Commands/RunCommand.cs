@@ -40,7 +40,7 @@ internal static class RunCommand
         var dirRo = new Option<string[]>("--dir-ro") { Description = "grant a host directory read-only: HOST[::GUEST] (repeatable)" };
         var env = new Option<string[]>("--env") { Description = "set an environment variable: NAME=VALUE, or NAME for the host's value (repeatable)" };
         var invoke = new Option<string?>("--invoke") { Description = "call this export with ARGS (parsed by its parameter types) and print its results, one per line" };
-        var tier = new Option<string?>("--tier") { Description = "execution tier: interp or baseline (default: baseline on Linux x86-64, where Kiln compiles; else interp)" };
+        var tier = new Option<string?>("--tier") { Description = "execution tier: interp, baseline, opt or auto (baseline first, hot functions optimized in the background; default: baseline on Linux x86-64, where Kiln compiles; else interp)" };
         var maxMemory = new Option<string?>("--max-memory") { Description = "most bytes a linear memory may grow to: bytes or with K, M, G (e.g. 64M)" };
         var timeout = new Option<string?>("--timeout") { Description = "interrupt the guest after this wall-clock time: e.g. 500ms, 10s, 2m" };
         var fuel = new Option<long?>("--fuel") { Description = "run with this much fuel (one unit per call and loop iteration); trap when it runs out" };
@@ -48,10 +48,11 @@ internal static class RunCommand
         var stats = new Option<bool>("--stats") { Description = "print compile time per tier, code bytes, permission changes and peak memory on stderr" };
         var profile = new Option<string?>("--profile") { Description = "name compiled code for perf: perfmap (/tmp/perf-PID.map) or jitdump (jit-PID.dump in $KILN_JITDUMP_DIR or ~/.debug/jit); implies --tier baseline" };
         var debugInfo = new Option<bool>("--debug-info") { Description = "register compiled code with GDB and the unwinder (break module!function, bt); implies --tier baseline" };
+        var trapUnknownImports = new Option<bool>("--trap-unknown-imports") { Description = "define function imports that neither WASI nor Kiln provides as functions that trap when called (for programs whose extra imports go unused here)" };
         var verbose = new Option<bool>("--verbose") { Description = "print the profiler and debugger integrations in effect on stderr" };
         var command = new Command("run", "Run a WebAssembly program (WASI preview1) or call one of its exports" + Epilog)
         {
-            file, args, dir, dirRo, env, invoke, tier, maxMemory, timeout, fuel, noInterruptChecks, stats, profile, debugInfo, verbose,
+            file, args, dir, dirRo, env, invoke, tier, maxMemory, timeout, fuel, noInterruptChecks, stats, profile, debugInfo, trapUnknownImports, verbose,
         };
         command.SetAction(result =>
         {
@@ -64,7 +65,7 @@ internal static class RunCommand
                 string tierName = result.GetValue(tier) ?? (needsCompiledCode || CompilesByDefault ? "baseline" : "interp");
                 if (!TierNames.TryParse(tierName, out Tier parsedTier))
                 {
-                    throw new FormatException($"unknown tier '{tierName}' (use interp or baseline)");
+                    throw new FormatException($"unknown tier '{tierName}' (use interp, baseline, opt or auto)");
                 }
                 if (needsCompiledCode && parsedTier == Tier.Interpreter)
                 {
@@ -103,6 +104,7 @@ internal static class RunCommand
                     Profiler = profiler,
                     DebugInfo = wantsDebugInfo,
                     Verbose = result.GetValue(verbose),
+                    TrapUnknownImports = result.GetValue(trapUnknownImports),
                 };
                 return new Runner(options, Console.Out, Console.Error).Run();
             }

@@ -12,7 +12,7 @@ internal static class WastCommand
     public static Command Create()
     {
         var paths = new Argument<string[]>("paths") { Description = ".wast files or directories of them", Arity = ArgumentArity.OneOrMore };
-        var tier = new Option<string>("--tier") { Description = "interp or baseline", DefaultValueFactory = _ => "interp" };
+        var tier = new Option<string>("--tier") { Description = "interp, baseline, opt or auto (auto tiers every function up on its first call, synchronously, so both tiers run each)", DefaultValueFactory = _ => "interp" };
         var expected = new Option<string?>("--expected-failures") { Description = "file listing the commands known to fail, with reasons" };
         var show = new Option<int>("--show") { Description = "failures to print per file", DefaultValueFactory = _ => 20 };
         var viaCache = new Option<bool>("--via-cache") { Description = "run every module from its serialized form (compiled tiers): tests the code cache" };
@@ -31,7 +31,7 @@ internal static class WastCommand
     {
         if (!TierNames.TryParse(tierName, out Tier tier))
         {
-            Console.Error.WriteLine($"kiln wast: unknown tier '{tierName}' (use interp or baseline)");
+            Console.Error.WriteLine($"kiln wast: unknown tier '{tierName}' (use interp, baseline, opt or auto)");
             return 2;
         }
         if (viaCache && tier == Tier.Interpreter)
@@ -65,6 +65,14 @@ internal static class WastCommand
                 {
                     output.WriteLine($"{result.FileName}: ... {shown - show} more failures");
                 }
+            }
+            if (runner.TieringStatistics is { } tiering)
+            {
+                output.WriteLine(tiering.Describe());
+            }
+            if (runner.OptimizingStatistics is { } stats)
+            {
+                output.WriteLine(stats.Describe());
             }
         }
         List<string> stale = expectedFailuresPath is null ? [] : expected.StalePassing(results).ToList();
@@ -104,6 +112,12 @@ internal static class TierNames
                 return true;
             case "baseline":
                 tier = Tier.Baseline;
+                return true;
+            case "opt" or "optimizing":
+                tier = Tier.Optimizing;
+                return true;
+            case "auto":
+                tier = Tier.Auto;
                 return true;
             default:
                 tier = default;

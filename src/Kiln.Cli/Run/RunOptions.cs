@@ -38,6 +38,9 @@ internal sealed record RunOptions
 
     /// <summary>Print the diagnostics in effect (<c>--verbose</c>).</summary>
     public bool Verbose { get; init; }
+
+    /// <summary>Define function imports nothing provides as traps (<c>--trap-unknown-imports</c>).</summary>
+    public bool TrapUnknownImports { get; init; }
 }
 
 /// <summary>A <c>--dir</c>/<c>--dir-ro</c> grant: a host directory and the guest path it appears at.</summary>

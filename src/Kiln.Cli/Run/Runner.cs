@@ -158,6 +158,14 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         using WasiContext wasi = config.Build();
         var linker = new Linker(engine);
         wasi.AddToLinker(linker);
+        if (options.TrapUnknownImports)
+        {
+            IReadOnlyList<string> traps = linker.DefineUnknownImportsAsTraps(module);
+            if (options.Verbose && traps.Count > 0)
+            {
+                stderr.WriteLine($"kiln run: {traps.Count} unknown imports trap when called: {string.Join(", ", traps.Take(5))}{(traps.Count > 5 ? ", ..." : "")}");
+            }
+        }
 
         // The timeout runs from instantiation (a start function counts) to the end: the token
         // interrupts Wasm code (at its next loop header or call) and wakes a WASI sleep.
@@ -242,7 +250,13 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         throw new FormatException($"{options.File}: nothing to run: the module exports no _start function and has no start function (use --invoke NAME)");
     }
 
-    private string TierName => options.Tier == Tier.Interpreter ? "interp" : "baseline";
+    private string TierName => options.Tier switch
+    {
+        Tier.Interpreter => "interp",
+        Tier.Optimizing => "opt",
+        Tier.Auto => "auto",
+        _ => "baseline",
+    };
 
     private void PrintStats(Engine engine, Module module, Instance? instance, Store store)
     {
@@ -268,6 +282,17 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         }
         stderr.WriteLine($"kiln stats: code bytes ({tier}) {machineCode} in {functions.Count} functions from {module.CompiledBodyBytes} bytes of Wasm bodies, "
             + $"compiler {Ms(module.CompileTime)} ms ({Ms(module.CompileCpuTime)} ms CPU)");
+        if (engine.TieringStatistics is { } tiering)
+        {
+            stderr.WriteLine("kiln stats: " + tiering.Describe());
+        }
+        if (engine.OptimizingStatistics is { } optimizing)
+        {
+            foreach (string line in optimizing.Describe().Split('\n'))
+            {
+                stderr.WriteLine("kiln stats: " + line.TrimStart());
+            }
+        }
         if (engine.GetCodeMemoryStatistics() is { } code)
         {
             // Dual mapping seals by unmapping the writable view, so its permission changes are 0 and its unmaps count instead.

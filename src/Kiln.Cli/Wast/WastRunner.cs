@@ -12,11 +12,19 @@ internal sealed class WastRunner : IDisposable
     /// <param name="viaCache">Run every module from its serialized form (<see cref="Module.Serialize()"/>, then <see cref="Module.Deserialize(Engine, ReadOnlySpan{byte}, string?)"/>): the spec suite as a test of the code cache.</param>
     public WastRunner(Tier tier, bool viaCache = false)
     {
-        _engine = new Engine(new EngineOptions { Tier = tier });
+        // Auto: every function moves up at its first call, compiled before that call goes on, so each function's
+        // first call runs baseline code and the rest optimized code: both tiers and the switch meet every assertion.
+        _engine = new Engine(new EngineOptions { Tier = tier, TierUpThreshold = 1, TierUpSynchronously = true });
         _viaCache = viaCache;
     }
 
+    /// <summary>On the auto tier, what moved up (null otherwise).</summary>
+    public TieringStatistics? TieringStatistics => _engine.TieringStatistics;
+
     public void Dispose() => _engine.Dispose();
+
+    /// <summary>On the optimizing tier, how many functions were optimized and how many fell back (null otherwise).</summary>
+    public OptimizingStatistics? OptimizingStatistics => _engine.OptimizingStatistics;
 
     public WastFileResult RunFile(string path)
     {

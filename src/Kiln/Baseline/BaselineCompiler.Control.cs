@@ -57,6 +57,7 @@ internal sealed unsafe partial class BaselineCompiler
                 MaterializeRange(@base, _height);
                 LoadForJoin();
                 uint dirty = LoopHeaderDirty(ins.Offset);
+                EmitHotnessCount(_definedIndex, LoopEntryWeight);
                 Label header = _asm.CreateLabel();
                 _asm.Bind(header);
                 AtLabel(dirty);

@@ -70,6 +70,7 @@ internal sealed unsafe partial class BaselineCompiler
     private int _slotSize = 8;
     private int _localsOffset = NarrowLocalsOffset;
     private int _localCount;
+    private int _definedIndex;
     private int _paramCount;
     private int _declaredLocals;
     private int _maxOutgoing;
@@ -165,6 +166,7 @@ internal sealed unsafe partial class BaselineCompiler
             // The prologue belongs to the function as a whole: its body's first byte, as Wasmtime maps it.
             RecordLine(body.CodeOffset);
         }
+        _definedIndex = definedIndex;
         framePatch = EmitPrologue(_importedFunctions + definedIndex);
 
         _controls[0].Data.Label = _asm.CreateLabel();
@@ -183,6 +185,7 @@ internal sealed unsafe partial class BaselineCompiler
             }
             Emit(in ins, ref reader);
         }
+        EmitHotRoutine(definedIndex);
         int frame = -_localsOffset - _slotSize + (_slotSize * (_declaredLocals + _maxHeight)) + (8 * _maxOutgoing);
         frameSize = (frame + 15) & ~15;
         return start;
@@ -242,6 +245,7 @@ internal sealed unsafe partial class BaselineCompiler
         _asm.Cmp(OperandSize.S64, Gpr.Rsp, Mem.At(s_scratch, VmOffsets.StoreStackLimit));
         _asm.Jcc(Condition.Below, TrapLabel(TrapCode.CallStackExhausted));
         EmitInterruptCheck(loadContext: false);
+        EmitHotnessCount(_definedIndex, 1);
         ZeroDeclaredLocals();
         LoadPinnedLocalsOnEntry();
         _memoryRegistersStale = _hasMemory;

@@ -20,6 +20,7 @@ internal static unsafe class CompiledRuntime
     /// <summary>Most compiled frames a backtrace lists (a stack-exhaustion trap may have a million).</summary>
     private const int MaxBacktraceFrames = 10_000;
     public static readonly nint LazyCompileAddress = (nint)(delegate* unmanaged<byte*, int, nint>)&LazyCompile;
+    public static readonly nint TierUpAddress = (nint)(delegate* unmanaged<byte*, int, void>)&TierUp;
 
     /// <summary>Room left below the stack limit for helpers and managed callbacks (which re-check with TryEnsureSufficientExecutionStack).</summary>
     private const long ReservedStackBytes = 256 * 1024;
@@ -217,6 +218,25 @@ internal static unsafe class CompiledRuntime
         {
             SetPending(e);
             return 0;
+        }
+    }
+
+    /// <summary>
+    /// A function's hotness counter ran out (<see cref="Tier.Auto"/>): queue it for the optimizing tier. Never fails
+    /// the running code: whatever goes wrong leaves the function on the baseline and is counted in the statistics.
+    /// </summary>
+    [UnmanagedCallersOnly]
+    private static void TierUp(byte* vmctx, int definedIndex)
+    {
+        try
+        {
+            Instance instance = CompiledHelpers.InstanceOf(vmctx);
+            instance.Module.Code?.RequestTierUp(definedIndex);
+        }
+        catch (Exception)
+        {
+            // Nothing may escape into native frames. RequestTierUp records its own failures; this one could only be
+            // a vmctx without a live instance, and losing the request leaves the baseline code running.
         }
     }
 

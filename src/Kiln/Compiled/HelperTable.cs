@@ -19,6 +19,7 @@ internal enum RuntimeHelper
     Round,
     RecordTrapFrames,
     LazyCompile,
+    TierUp,
 }
 
 /// <summary>
@@ -59,6 +60,7 @@ internal static unsafe class HelperTable
         table[(int)RuntimeHelper.Round] = CompiledHelpers.RoundAddress;
         table[(int)RuntimeHelper.RecordTrapFrames] = CompiledRuntime.RecordTrapFramesAddress;
         table[(int)RuntimeHelper.LazyCompile] = CompiledRuntime.LazyCompileAddress;
+        table[(int)RuntimeHelper.TierUp] = CompiledRuntime.TierUpAddress;
         for (int i = 0; i < count; i++)
         {
             if (table[i] == 0)

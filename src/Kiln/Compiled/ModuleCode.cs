@@ -43,7 +43,11 @@ internal sealed unsafe class ModuleCode
     private readonly List<TrapSiteRegistration> _trapSites = [];
     private readonly List<WeakReference<Instance>> _instances = [];
     private readonly object _lock = new();
+    private readonly bool _counting;
+    // Serializes tier-up compiles of this module (synchronous tier-ups may come from several threads).
+    private readonly object _tierUpLock = new();
     private IFunctionCompiler? _lazyCompiler;
+    private IFunctionCompiler? _tierUpCompiler;
 
     /// <summary>
     /// False for code loaded from a serialized module, whose compiled functions' bodies were not validated again
@@ -61,7 +65,13 @@ internal sealed unsafe class ModuleCode
         _interpreted = interpreted;
         _setup = new CompilerSetup(spaces, interpreted, engine.Options.ConsumeFuel, engine.Options.InterruptChecks, engine.UsesGuardPages, engine.CodeObserver is not null);
         int n = model.FunctionTypeIndices.Count;
-        _table = (nint*)NativeMemory.AllocZeroed((nuint)Math.Max(8, 8 * n));
+        // Tier.Auto: the hotness counters follow the code pointers in the same allocation (CounterOffset).
+        _counting = engine.Options.Tier == Tier.Auto;
+        _table = (nint*)NativeMemory.AllocZeroed((nuint)Math.Max(8, _counting ? CounterOffset(n, n) : 8 * n));
+        if (_counting)
+        {
+            new Span<int>((byte*)_table + CounterOffset(n, 0), n).Fill(engine.Options.TierUpThreshold);
+        }
         _code = new nint[n];
         _codeSize = new int[n];
         _lazyStubs = new nint[n];
@@ -76,6 +86,14 @@ internal sealed unsafe class ModuleCode
 
     /// <summary>The code table: entry <c>i</c> is defined function <c>i</c>'s code (its lazy stub until compiled; 0 when interpreted).</summary>
     public nint* CodeTable => _table;
+
+    /// <summary>
+    /// Byte offset from the code table's start of defined function <paramref name="definedIndex"/>'s hotness counter
+    /// (an int32 counting down calls and loop entries, <see cref="Tier.Auto"/> only), in a module with
+    /// <paramref name="definedCount"/> defined functions: the counters follow the code pointers, so code reaches
+    /// both through the one code-table pointer in vmctx. Shared by the module's instances, like the code.
+    /// </summary>
+    public static int CounterOffset(int definedCount, int definedIndex) => (8 * definedCount) + (4 * definedIndex);
 
     /// <summary>Wall-clock time spent compiling function bodies (eager batch plus lazy compiles).</summary>
     public TimeSpan CompileTime { get; private set; }
@@ -98,7 +116,8 @@ internal sealed unsafe class ModuleCode
     public static ModuleCode Compile(Engine engine, Kiln.FrontEnd.IndexSpaces spaces, string? moduleName, bool[] interpreted)
     {
         var module = new ModuleCode(engine, spaces, moduleName, interpreted);
-        bool lazy = engine.Options.Compilation == CompilationMode.Lazy;
+        // Auto compiles each function on the baseline on its first call, so start-up pays only for what runs.
+        bool lazy = engine.Options.Compilation == CompilationMode.Lazy || engine.Options.Tier == Tier.Auto;
         var chunks = new List<CompiledChunk>();
         if (!lazy)
         {
@@ -355,6 +374,59 @@ internal sealed unsafe class ModuleCode
             return code;
         }
     }
+
+    /// <summary>
+    /// Called from code when defined function <paramref name="definedIndex"/>'s counter ran out: parks the counter far
+    /// from zero (the function is not queued twice) and hands the function to the engine's tier-up queue.
+    /// </summary>
+    public void RequestTierUp(int definedIndex)
+    {
+        int* counter = (int*)((byte*)_table + CounterOffset(_code.Length, definedIndex));
+        Volatile.Write(ref *counter, int.MaxValue);
+        _engine.TierUps?.Request(this, definedIndex);
+    }
+
+    /// <summary>
+    /// Compiles <paramref name="definedIndices"/> with the optimizing tier outside the install lock, installs the
+    /// chunk with one seal and publishes each function to every instance. Functions the optimizing tier refuses keep
+    /// their baseline code. The old code stays mapped: a frame may still run in it, and it is freed with the engine's
+    /// code memory. Returns how many functions moved up. One caller at a time (the tier-up queue).
+    /// </summary>
+    public int TierUp(int[] definedIndices)
+    {
+        lock (_tierUpLock)
+        {
+            return TierUpLocked(definedIndices);
+        }
+    }
+
+    private int TierUpLocked(int[] definedIndices)
+    {
+        IFunctionCompiler compiler = _tierUpCompiler ??= _engine.CreateTierUpCompiler(_setup);
+        TimeSpan cpu = NativeStack.ThreadCpuTime();
+        CompiledChunk chunk = compiler.Compile(definedIndices);
+        chunk.CpuTime = NativeStack.ThreadCpuTime() - cpu;
+        if (chunk.Functions.Count == 0)
+        {
+            return 0;
+        }
+        Install([chunk]);
+        lock (_lock)
+        {
+            foreach (CompiledFunction f in chunk.Functions)
+            {
+                nint code = chunk.Address + f.Start;
+                _codeSize[f.DefinedIndex] = f.End - f.Start;
+                Volatile.Write(ref _code[f.DefinedIndex], code);
+                Publish(f.DefinedIndex, code);
+            }
+        }
+        TierUpCpuTime += chunk.CpuTime;
+        return chunk.Functions.Count;
+    }
+
+    /// <summary>CPU time the optimizing tier spent on this module's tier-ups.</summary>
+    public TimeSpan TierUpCpuTime { get; private set; }
 
     /// <summary>
     /// Makes <paramref name="code"/> the entry of defined function <paramref name="definedIndex"/> everywhere: one

@@ -272,6 +272,7 @@ internal sealed partial class SsaBuilder
             {
                 // The header is a block of its own: back edges arrive there, so it stays unsealed until the loop's end.
                 int header = NewBlock();
+                _f.LoopHeaders.Add(header);
                 int[] headerParams = AddParams(header, parameters);
                 Jump(header, PopN(parameters.Length));
                 _controls.Push(FrameKind.Loop, _stack.Count + parameters.Length, parameters, results).Data.Target = header;

@@ -86,6 +86,7 @@ internal sealed partial class SsaBuilder
         {
             while (_decoder.Next(ref reader, out Instruction ins))
             {
+                _f.CurrentSourceOffset = ins.Offset;
                 Translate(in ins, ref reader);
             }
         }

@@ -124,6 +124,22 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public void TrapUnknownImportsLinksUnusedImportsAndTrapsOnACall()
+    {
+        string wat = Write("bridge.wat", """
+            (module
+              (import "js" "eval" (func $eval (param i32) (result i32)))
+              (func (export "_start"))
+              (func (export "bridge") (result i32) (call $eval (i32.const 0))))
+            """);
+        Assert.Equal(ExitCodes.BadModule, KilnProcess.Run("run", wat).Status);
+        Assert.Equal(0, KilnProcess.Run("run", "--trap-unknown-imports", wat).Status);
+        KilnProcess.Result r = KilnProcess.Run("run", "--trap-unknown-imports", "--invoke", "bridge", wat);
+        Assert.Equal(ExitCodes.Trap, r.Status);
+        Assert.Contains("js.eval", r.StderrText);
+    }
+
+    [Fact]
     public void TimeoutWakesASleepingGuest()
     {
         // poll_oneoff with one clock subscription of 1000 s, then a loop the interrupt flag stops.

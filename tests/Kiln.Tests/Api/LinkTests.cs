@@ -20,26 +20,6 @@ public class LinkTests
     }
 
     [Fact]
-    public void UnknownImportsDefinedAsTrapsLinkAndTrapWhenCalled()
-    {
-        using var host = new TestHost();
-        host.Linker.DefineFunction("env", "known", (int x) => x + 1);
-        var b = new ModuleBuilder();
-        b.ImportFunction("env", "known", T.I32, T.I32);
-        b.ImportFunction("js", "missing", T.I64, T.I64);
-        b.AddFunction("known", T.None, T.I32, T.None, "i32.const 41", "call 0");
-        b.AddFunction("missing", T.None, T.I64, T.None, "i64.const 1", "call 1");
-        Module module = Module.FromWasmModule(host.Engine, b.Module);
-        host.Linker.DefineUnknownImportsAsTraps(module);
-        Instance instance = host.Linker.Instantiate(host.Store, module);
-
-        Assert.Equal(42, instance.GetFunction<int>("known").Invoke());
-        TrapException trap = Assert.Throws<TrapException>(() => instance.GetFunction<long>("missing").Invoke());
-        Assert.Equal(TrapCode.HostError, trap.Code);
-        Assert.Contains("js::missing", trap.InnerException!.Message);
-    }
-
-    [Fact]
     public void WrongFunctionTypeIsIncompatible()
     {
         using var host = new TestHost();

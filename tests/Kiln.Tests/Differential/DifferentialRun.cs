@@ -23,7 +23,15 @@ internal sealed class DifferentialRun
         _budget = budgetPerModule;
         Tiers = Enum.GetValues<Tier>().Where(t => TraceRecorder.IsTierAvailable(t, out _)).ToArray();
         UnavailableTiers = Enum.GetValues<Tier>().Except(Tiers).ToArray();
-        var configurations = Tiers.Select(t => (t.ToString(), new EngineOptions { Tier = t })).ToList();
+        // Auto moves every function up at its first call, synchronously, so both tiers run each function.
+        var configurations = Tiers.Select(t => (t.ToString(), t == Tier.Auto
+            ? new EngineOptions { Tier = t, TierUpThreshold = 1, TierUpSynchronously = true }
+            : new EngineOptions { Tier = t })).ToList();
+        if (Tiers.Contains(Tier.Auto))
+        {
+            // A threshold of 5 moves functions up in the middle of their loops and recursions.
+            configurations.Add((AutoMidwayName, new EngineOptions { Tier = Tier.Auto, TierUpThreshold = 5, TierUpSynchronously = true }));
+        }
         if (Tiers.Contains(Tier.Baseline))
         {
             // Each function compiled at its first call, through the lazy-compilation stub.
@@ -33,6 +41,9 @@ internal sealed class DifferentialRun
         }
         Configurations = configurations;
     }
+
+    /// <summary>Adaptive execution with a threshold of 5 calls plus loop iterations.</summary>
+    public const string AutoMidwayName = "Auto-midway";
 
     /// <summary>The baseline tier compiling each function on its first call (<see cref="CompilationMode.Lazy"/>).</summary>
     public const string LazyName = "Baseline-lazy";

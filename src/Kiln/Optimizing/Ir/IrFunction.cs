@@ -97,7 +97,24 @@ internal sealed class IrFunction
     /// <summary>128-bit constants (vconst values, shuffle lane patterns), each once; add through <see cref="InternConstant"/>.</summary>
     public IReadOnlyList<UInt128> Constants => _constants;
 
+    /// <summary>
+    /// The header blocks of Wasm loops (the builder adds them): fuel and interrupts are checked on every entry to one,
+    /// as the other tiers count them. Removed blocks may stay listed.
+    /// </summary>
+    public HashSet<int> LoopHeaders { get; } = [];
+
     public int InstCount { get; private set; }
+
+    /// <summary>
+    /// The Wasm bytecode offset that instructions created from now on come from (the builder sets it per Wasm
+    /// instruction; -1 when unknown). Code generation turns it into the line table profilers and debuggers read.
+    /// </summary>
+    public int CurrentSourceOffset { get; set; } = -1;
+
+    private int[] _sourceOffsets = new int[64];
+
+    /// <summary>The bytecode offset instruction <paramref name="inst"/> was created at (<see cref="CurrentSourceOffset"/> then).</summary>
+    public int SourceOffset(int inst) => _sourceOffsets[inst];
 
     public int ValueCount { get; private set; }
 
@@ -196,6 +213,11 @@ internal sealed class IrFunction
             Array.Resize(ref _insts, InstCount * 2);
         }
         int id = InstCount++;
+        if (id >= _sourceOffsets.Length)
+        {
+            Array.Resize(ref _sourceOffsets, Math.Max(id + 1, _sourceOffsets.Length * 2));
+        }
+        _sourceOffsets[id] = CurrentSourceOffset;
         _insts[id] = new InstData { Op = op, Type = type, Block = -1, Imm = imm, Args = _pool.Count, ArgCount = args.Length, Results = 0, ResultCount = 0, Targets = _calls.Count };
         foreach (int a in args)
         {

@@ -1,0 +1,825 @@
+using Kiln.Jit.X64;
+using Kiln.Optimizing.Ir;
+using Kiln.Wasm.Model;
+
+namespace Kiln.Optimizing.Codegen;
+
+/// <summary>Integer and float arithmetic, comparisons, conversions and select.</summary>
+internal sealed partial class CodeEmitter
+{
+    private void EmitNumeric(int inst)
+    {
+        ref InstData d = ref _f.Inst(inst);
+        Span<int> a = _f.Args(inst);
+        OperandSize size = SizeOf(d.Type);
+        switch (d.Op)
+        {
+            case Op.Iadd:
+            case Op.Isub:
+            case Op.Band:
+            case Op.Bor:
+            case Op.Bxor:
+            case Op.Imul:
+                IntBinary(inst, d.Op, size, a[0], a[1]);
+                return;
+            case Op.Sdiv:
+            case Op.Udiv:
+            case Op.Srem:
+            case Op.Urem:
+                Divide(inst, d.Op, size, a[0], a[1]);
+                return;
+            case Op.Ishl:
+            case Op.Sshr:
+            case Op.Ushr:
+            case Op.Rotl:
+            case Op.Rotr:
+                Shift(inst, d.Op, size, a[0], a[1]);
+                return;
+            case Op.Clz:
+            case Op.Ctz:
+            case Op.Popcnt:
+                BitCount(inst, d.Op, size, a[0]);
+                return;
+            case Op.Sextend8:
+            case Op.Sextend16:
+            {
+                Gpr src = UseGpr(a[0], Gpr.Rcx);
+                Gpr dst = DestGpr(_f.Result(inst), Gpr.Rax);
+                _asm.Movsx(size, dst, d.Op == Op.Sextend8 ? OperandSize.S8 : OperandSize.S16, src);
+                DefGpr(_f.Result(inst), dst);
+                return;
+            }
+            case Op.Sextend32:
+            case Op.Sextend:
+            {
+                Gpr src = UseGpr(a[0], Gpr.Rcx);
+                Gpr dst = DestGpr(_f.Result(inst), Gpr.Rax);
+                _asm.Movsxd(dst, src);
+                DefGpr(_f.Result(inst), dst);
+                return;
+            }
+            case Op.Uextend:
+            case Op.Wrap:
+            {
+                // A 32-bit move zero-extends: i64.extend_i32_u and i32.wrap_i64 are the same instruction.
+                Gpr src = UseGpr(a[0], Gpr.Rcx);
+                Gpr dst = DestGpr(_f.Result(inst), Gpr.Rax);
+                _asm.Mov(OperandSize.S32, dst, src);
+                DefGpr(_f.Result(inst), dst);
+                return;
+            }
+            case Op.Eqz:
+            case >= Op.Ieq and <= Op.Iuge:
+            case Op.Flt:
+            case Op.Fgt:
+            case Op.Fle:
+            case Op.Fge:
+            {
+                Condition cc = EmitCompareFlags(inst);
+                _asm.Setcc(cc, Gpr.Rax);
+                _asm.Movzx(OperandSize.S32, Gpr.Rax, OperandSize.S8, Gpr.Rax);
+                DefGpr(_f.Result(inst), Gpr.Rax);
+                return;
+            }
+            case Op.Feq:
+            case Op.Fne:
+            {
+                bool ne = d.Op == Op.Fne;
+                Xmm x = UseXmm(a[0], Xmm.Xmm0);
+                Xmm y = UseXmm(a[1], Xmm.Xmm1);
+                Ucomis(d.Type == IrType.F64, x, y);
+                // eq is ZF=1 and PF=0; ne is ZF=0 or PF=1 (NaN compares unequal).
+                _asm.Setcc(ne ? Condition.NotEqual : Condition.Equal, Gpr.Rax);
+                _asm.Setcc(ne ? Condition.Parity : Condition.NoParity, Gpr.Rcx);
+                if (ne)
+                {
+                    _asm.Or(OperandSize.S8, Gpr.Rax, Gpr.Rcx);
+                }
+                else
+                {
+                    _asm.And(OperandSize.S8, Gpr.Rax, Gpr.Rcx);
+                }
+                _asm.Movzx(OperandSize.S32, Gpr.Rax, OperandSize.S8, Gpr.Rax);
+                DefGpr(_f.Result(inst), Gpr.Rax);
+                return;
+            }
+            case Op.Fadd:
+            case Op.Fsub:
+            case Op.Fmul:
+            case Op.Fdiv:
+                FloatBinary(inst, d.Op, d.Type == IrType.F64, a[0], a[1]);
+                return;
+            case Op.Fmin:
+            case Op.Fmax:
+                FloatMinMax(inst, d.Op == Op.Fmax, d.Type == IrType.F64, a[0], a[1]);
+                return;
+            case Op.Fcopysign:
+            case Op.Fabs:
+            case Op.Fneg:
+                FloatSign(inst, d.Op, d.Type == IrType.F64, a);
+                return;
+            case Op.Fceil:
+            case Op.Ffloor:
+            case Op.Ftrunc:
+            case Op.Fnearest:
+            {
+                RoundingMode mode = d.Op switch
+                {
+                    Op.Fceil => RoundingMode.Up,
+                    Op.Ffloor => RoundingMode.Down,
+                    Op.Ftrunc => RoundingMode.Truncate,
+                    _ => RoundingMode.Nearest,
+                };
+                Xmm src = UseXmm(a[0], Xmm.Xmm1);
+                Xmm dst = DestXmm(_f.Result(inst), Xmm.Xmm0);
+                if (d.Type == IrType.F64)
+                {
+                    _asm.Roundsd(dst, src, mode);
+                }
+                else
+                {
+                    _asm.Roundss(dst, src, mode);
+                }
+                DefXmm(_f.Result(inst), dst);
+                return;
+            }
+            case Op.Fsqrt:
+            {
+                Xmm src = UseXmm(a[0], Xmm.Xmm1);
+                Xmm dst = DestXmm(_f.Result(inst), Xmm.Xmm0);
+                if (d.Type == IrType.F64)
+                {
+                    _asm.Sqrtsd(dst, src);
+                }
+                else
+                {
+                    _asm.Sqrtss(dst, src);
+                }
+                DefXmm(_f.Result(inst), dst);
+                return;
+            }
+            case Op.Demote:
+            case Op.Promote:
+            {
+                Xmm src = UseXmm(a[0], Xmm.Xmm1);
+                Xmm dst = DestXmm(_f.Result(inst), Xmm.Xmm0);
+                if (d.Op == Op.Demote)
+                {
+                    _asm.Cvtsd2ss(dst, src);
+                }
+                else
+                {
+                    _asm.Cvtss2sd(dst, src);
+                }
+                DefXmm(_f.Result(inst), dst);
+                return;
+            }
+            case Op.ConvertS:
+            case Op.ConvertU:
+                IntToFloat(inst, d.Op == Op.ConvertU, d.Type == IrType.F64, a[0]);
+                return;
+            case Op.Bitcast:
+                Bitcast(inst, d.Type, a[0]);
+                return;
+            case Op.TruncS:
+            case Op.TruncU:
+            case Op.TruncSatS:
+            case Op.TruncSatU:
+                Truncate(inst, d.Op, d.Type, a[0]);
+                return;
+            default:
+                throw new InternalErrorException($"optimizing tier: no lowering for {OpInfo.Name(d.Op)}");
+        }
+    }
+
+    /// <summary>add, sub, and, or, xor, imul: two-address form into the result's register, the second operand as an immediate, register or frame word.</summary>
+    private void IntBinary(int inst, Op op, OperandSize size, int x, int y)
+    {
+        int result = _f.Result(inst);
+        bool commutative = op is not Op.Isub;
+        if (commutative && Loc(x).Kind == LocationKind.Const && Loc(y).Kind != LocationKind.Const)
+        {
+            (x, y) = (y, x);
+        }
+        Gpr dst = DestGpr(result, Gpr.Rax);
+        Location ly = Loc(y);
+        if (ly.Kind == LocationKind.Gpr && ly.Gpr == dst && x != y)
+        {
+            if (commutative)
+            {
+                (x, y) = (y, x);
+                ly = Loc(y);
+            }
+            else
+            {
+                dst = Gpr.Rax;
+            }
+        }
+        LoadGprInto(x, dst);
+        if (TryImm(y, size, out int imm))
+        {
+            if (op == Op.Imul)
+            {
+                _asm.Imul(size, dst, dst, imm);
+            }
+            else
+            {
+                Alu(op, size, dst, imm);
+            }
+        }
+        else if (ly.Kind == LocationKind.Stack)
+        {
+            Mem m = ly.Mem;
+            switch (op)
+            {
+                case Op.Iadd: _asm.Add(size, dst, m); break;
+                case Op.Isub: _asm.Sub(size, dst, m); break;
+                case Op.Band: _asm.And(size, dst, m); break;
+                case Op.Bor: _asm.Or(size, dst, m); break;
+                case Op.Bxor: _asm.Xor(size, dst, m); break;
+                default: _asm.Imul(size, dst, m); break;
+            }
+        }
+        else
+        {
+            Gpr r = ly.Kind == LocationKind.Gpr ? ly.Gpr : UseGpr(y, Gpr.Rcx);
+            switch (op)
+            {
+                case Op.Iadd: _asm.Add(size, dst, r); break;
+                case Op.Isub: _asm.Sub(size, dst, r); break;
+                case Op.Band: _asm.And(size, dst, r); break;
+                case Op.Bor: _asm.Or(size, dst, r); break;
+                case Op.Bxor: _asm.Xor(size, dst, r); break;
+                default: _asm.Imul(size, dst, r); break;
+            }
+        }
+        DefGpr(result, dst);
+    }
+
+    private void Alu(Op op, OperandSize size, Gpr dst, int imm)
+    {
+        switch (op)
+        {
+            case Op.Iadd: _asm.Add(size, dst, imm); break;
+            case Op.Isub: _asm.Sub(size, dst, imm); break;
+            case Op.Band: _asm.And(size, dst, imm); break;
+            case Op.Bor: _asm.Or(size, dst, imm); break;
+            default: _asm.Xor(size, dst, imm); break;
+        }
+    }
+
+    /// <summary>
+    /// div/rem through rax:rdx with explicit traps: divide by zero, and INT_MIN / -1 (overflow for div, 0 for rem,
+    /// which idiv would fault on). The divisor goes to rcx first, so the dividend may be read from any register.
+    /// </summary>
+    private void Divide(int inst, Op op, OperandSize size, int x, int y)
+    {
+        bool signed = op is Op.Sdiv or Op.Srem;
+        bool remainder = op is Op.Srem or Op.Urem;
+        Location ly = Loc(y);
+        bool isConst = ly.Kind == LocationKind.Const;
+        long constant = isConst ? (size == OperandSize.S32 ? (int)(uint)ly.Bits : ly.Bits) : 0;
+        if (isConst && constant == 0)
+        {
+            _asm.Jmp(TrapLabel(TrapCode.IntegerDivideByZero));
+            return;
+        }
+        LoadGprInto(y, Gpr.Rcx);
+        LoadGprInto(x, Gpr.Rax);
+        if (!isConst)
+        {
+            _asm.Test(size, Gpr.Rcx, Gpr.Rcx);
+            _asm.Jcc(Condition.Zero, TrapLabel(TrapCode.IntegerDivideByZero));
+        }
+        Label done = default;
+        if (signed && (!isConst || constant == -1))
+        {
+            Label normal = _asm.CreateLabel();
+            _asm.Cmp(size, Gpr.Rcx, -1);
+            _asm.Jcc(Condition.NotEqual, normal, JumpDistance.Short);
+            if (remainder)
+            {
+                // Spec 4.3.2: irem_s(INT_MIN, -1) = 0; idiv would raise #DE.
+                done = _asm.CreateLabel();
+                _asm.Xor(OperandSize.S32, Gpr.Rdx, Gpr.Rdx);
+                _asm.Jmp(done, JumpDistance.Short);
+            }
+            else
+            {
+                if (size == OperandSize.S32)
+                {
+                    _asm.Cmp(OperandSize.S32, Gpr.Rax, int.MinValue);
+                }
+                else
+                {
+                    _asm.MovImm(Gpr.Rdx, long.MinValue);
+                    _asm.Cmp(OperandSize.S64, Gpr.Rax, Gpr.Rdx);
+                }
+                _asm.Jcc(Condition.Equal, TrapLabel(TrapCode.IntegerOverflow));
+            }
+            _asm.Bind(normal);
+        }
+        if (signed)
+        {
+            if (size == OperandSize.S32)
+            {
+                _asm.Cdq();
+            }
+            else
+            {
+                _asm.Cqo();
+            }
+            _asm.Idiv(size, Gpr.Rcx);
+        }
+        else
+        {
+            _asm.Xor(OperandSize.S32, Gpr.Rdx, Gpr.Rdx);
+            _asm.Div(size, Gpr.Rcx);
+        }
+        if (done.IsValid)
+        {
+            _asm.Bind(done);
+        }
+        Gpr r = remainder ? Gpr.Rdx : Gpr.Rax;
+        if (size == OperandSize.S32)
+        {
+            // Keeps the i32 zero-extended (idiv leaves the upper halves alone only for 32-bit operands; be explicit).
+            _asm.Mov(OperandSize.S32, r, r);
+        }
+        DefGpr(_f.Result(inst), r);
+    }
+
+    /// <summary>Shifts and rotates: a constant count is masked into the immediate; otherwise the count goes to cl (the CPU masks it as Wasm does).</summary>
+    private void Shift(int inst, Op op, OperandSize size, int x, int y)
+    {
+        int result = _f.Result(inst);
+        Gpr dst = DestGpr(result, Gpr.Rax);
+        if (Loc(y).Kind == LocationKind.Const)
+        {
+            int count = (int)(Loc(y).Bits & (size == OperandSize.S32 ? 31 : 63));
+            LoadGprInto(x, dst);
+            switch (op)
+            {
+                case Op.Ishl: _asm.Shl(size, dst, count); break;
+                case Op.Sshr: _asm.Sar(size, dst, count); break;
+                case Op.Ushr: _asm.Shr(size, dst, count); break;
+                case Op.Rotl: _asm.Rol(size, dst, count); break;
+                default: _asm.Ror(size, dst, count); break;
+            }
+            DefGpr(result, dst);
+            return;
+        }
+        // The count first: the result's register may be the count's.
+        LoadGprInto(y, Gpr.Rcx);
+        LoadGprInto(x, dst);
+        switch (op)
+        {
+            case Op.Ishl: _asm.ShlCl(size, dst); break;
+            case Op.Sshr: _asm.SarCl(size, dst); break;
+            case Op.Ushr: _asm.ShrCl(size, dst); break;
+            case Op.Rotl: _asm.RolCl(size, dst); break;
+            default: _asm.RorCl(size, dst); break;
+        }
+        DefGpr(result, dst);
+    }
+
+    /// <summary>lzcnt/tzcnt/popcnt when the CPU has them, else bsr/bsf with the zero case fixed up; computed in rdx.</summary>
+    private void BitCount(int inst, Op op, OperandSize size, int x)
+    {
+        Gpr src = UseGpr(x, Gpr.Rcx);
+        Gpr r = Gpr.Rdx;
+        CpuFeatures f = _asm.Features;
+        int bits = size == OperandSize.S32 ? 32 : 64;
+        switch (op)
+        {
+            case Op.Clz when f.Has(CpuFeature.Lzcnt):
+                _asm.Lzcnt(size, r, src);
+                break;
+            case Op.Clz:
+                _asm.Bsr(size, r, src);
+                _asm.Mov(OperandSize.S32, Gpr.Rax, (2 * bits) - 1);
+                _asm.Cmovcc(Condition.Zero, OperandSize.S32, r, Gpr.Rax);
+                _asm.Xor(OperandSize.S32, r, bits - 1);
+                break;
+            case Op.Ctz when f.Has(CpuFeature.Bmi1):
+                _asm.Tzcnt(size, r, src);
+                break;
+            case Op.Ctz:
+                _asm.Bsf(size, r, src);
+                _asm.Mov(OperandSize.S32, Gpr.Rax, bits);
+                _asm.Cmovcc(Condition.Zero, OperandSize.S32, r, Gpr.Rax);
+                break;
+            default:
+                _asm.Popcnt(size, r, src);
+                break;
+        }
+        DefGpr(_f.Result(inst), r);
+    }
+
+    /// <summary>Sets the flags for a comparison and returns the condition that is true when it holds.</summary>
+    private Condition EmitCompareFlags(int inst)
+    {
+        ref InstData d = ref _f.Inst(inst);
+        Span<int> a = _f.Args(inst);
+        OperandSize size = SizeOf(d.Type);
+        if (d.Op == Op.Eqz)
+        {
+            Location l = Loc(a[0]);
+            if (l.Kind == LocationKind.Stack)
+            {
+                _asm.Cmp(size, l.Mem, 0);
+            }
+            else
+            {
+                Gpr r = UseGpr(a[0], Gpr.Rax);
+                _asm.Test(size, r, r);
+            }
+            return Condition.Equal;
+        }
+        if (d.Type.IsFloat())
+        {
+            // Ordered compares as one condition: a > b is "above" after ucomis a, b (unordered sets CF and ZF, so it is
+            // false for NaN); a < b compares the swapped operands.
+            bool f64 = d.Type == IrType.F64;
+            Xmm x = UseXmm(a[0], Xmm.Xmm0);
+            Xmm y = UseXmm(a[1], Xmm.Xmm1);
+            switch (d.Op)
+            {
+                case Op.Fgt: Ucomis(f64, x, y); return Condition.Above;
+                case Op.Fge: Ucomis(f64, x, y); return Condition.AboveOrEqual;
+                case Op.Flt: Ucomis(f64, y, x); return Condition.Above;
+                default: Ucomis(f64, y, x); return Condition.AboveOrEqual;
+            }
+        }
+        Condition cc = d.Op switch
+        {
+            Op.Ieq => Condition.Equal,
+            Op.Ine => Condition.NotEqual,
+            Op.Islt => Condition.Less,
+            Op.Iult => Condition.Below,
+            Op.Isgt => Condition.Greater,
+            Op.Iugt => Condition.Above,
+            Op.Isle => Condition.LessOrEqual,
+            Op.Iule => Condition.BelowOrEqual,
+            Op.Isge => Condition.GreaterOrEqual,
+            _ => Condition.AboveOrEqual,
+        };
+        int lhs = a[0], rhs = a[1];
+        if (Loc(lhs).Kind == LocationKind.Const && Loc(rhs).Kind != LocationKind.Const)
+        {
+            (lhs, rhs) = (rhs, lhs);
+            cc = Swap(cc);
+        }
+        Location ll = Loc(lhs);
+        if (TryImm(rhs, size, out int imm))
+        {
+            if (ll.Kind == LocationKind.Stack)
+            {
+                _asm.Cmp(size, ll.Mem, imm);
+            }
+            else
+            {
+                _asm.Cmp(size, UseGpr(lhs, Gpr.Rax), imm);
+            }
+            return cc;
+        }
+        Gpr left = UseGpr(lhs, Gpr.Rax);
+        Location lr = Loc(rhs);
+        if (lr.Kind == LocationKind.Stack)
+        {
+            _asm.Cmp(size, left, lr.Mem);
+        }
+        else
+        {
+            _asm.Cmp(size, left, UseGpr(rhs, Gpr.Rcx));
+        }
+        return cc;
+    }
+
+    /// <summary>The condition for the swapped operands (a &lt; b is b &gt; a).</summary>
+    private static Condition Swap(Condition cc) => cc switch
+    {
+        Condition.Less => Condition.Greater,
+        Condition.Greater => Condition.Less,
+        Condition.LessOrEqual => Condition.GreaterOrEqual,
+        Condition.GreaterOrEqual => Condition.LessOrEqual,
+        Condition.Below => Condition.Above,
+        Condition.Above => Condition.Below,
+        Condition.BelowOrEqual => Condition.AboveOrEqual,
+        Condition.AboveOrEqual => Condition.BelowOrEqual,
+        _ => cc,
+    };
+
+    private void Ucomis(bool f64, Xmm a, Xmm b)
+    {
+        if (f64)
+        {
+            _asm.Ucomisd(a, b);
+        }
+        else
+        {
+            _asm.Ucomiss(a, b);
+        }
+    }
+
+    /// <summary>select: cmov for integers (the false value first, the true one moved over it when the condition is non-zero), a branch for floats.</summary>
+    private void EmitSelect(int inst)
+    {
+        Span<int> a = _f.Args(inst);
+        int cond = a[0], whenTrue = a[1], whenFalse = a[2];
+        int result = _f.Result(inst);
+        IrType type = TypeOf(result);
+        Gpr c = UseGpr(cond, Gpr.Rcx);
+        if (type.IsInt())
+        {
+            OperandSize size = SizeOf(type);
+            LoadGprInto(whenFalse, Gpr.Rax);
+            Location lt = Loc(whenTrue);
+            // Everything is loaded before the test: materializing a constant may clobber the flags.
+            Gpr t = lt.Kind == LocationKind.Stack ? default : UseGpr(whenTrue, Gpr.Rdx);
+            _asm.Test(OperandSize.S32, c, c);
+            if (lt.Kind == LocationKind.Stack)
+            {
+                _asm.Cmovcc(Condition.NotEqual, size, Gpr.Rax, lt.Mem);
+            }
+            else
+            {
+                _asm.Cmovcc(Condition.NotEqual, size, Gpr.Rax, t);
+            }
+            DefGpr(result, Gpr.Rax);
+            return;
+        }
+        Label done = _asm.CreateLabel();
+        LoadXmmInto(whenFalse, Xmm.Xmm0);
+        _asm.Test(OperandSize.S32, c, c);
+        _asm.Jcc(Condition.Zero, done, JumpDistance.Short);
+        LoadXmmInto(whenTrue, Xmm.Xmm0);
+        _asm.Bind(done);
+        DefXmm(result, Xmm.Xmm0);
+    }
+
+    /// <summary>addss/subss/mulss/divss (and sd): two-address into the result's register or xmm0.</summary>
+    private void FloatBinary(int inst, Op op, bool f64, int x, int y)
+    {
+        int result = _f.Result(inst);
+        Xmm dst = DestXmm(result, Xmm.Xmm0);
+        Location ly = Loc(y);
+        if (ly.Kind == LocationKind.Xmm && ly.Xmm == dst && x != y)
+        {
+            dst = Xmm.Xmm0;
+        }
+        LoadXmmInto(x, dst);
+        if (ly.Kind == LocationKind.Stack)
+        {
+            Mem m = ly.Mem;
+            switch (op, f64)
+            {
+                case (Op.Fadd, false): _asm.Addss(dst, m); break;
+                case (Op.Fsub, false): _asm.Subss(dst, m); break;
+                case (Op.Fmul, false): _asm.Mulss(dst, m); break;
+                case (Op.Fdiv, false): _asm.Divss(dst, m); break;
+                case (Op.Fadd, true): _asm.Addsd(dst, m); break;
+                case (Op.Fsub, true): _asm.Subsd(dst, m); break;
+                case (Op.Fmul, true): _asm.Mulsd(dst, m); break;
+                default: _asm.Divsd(dst, m); break;
+            }
+        }
+        else
+        {
+            Xmm r = UseXmm(y, Xmm.Xmm1);
+            switch (op, f64)
+            {
+                case (Op.Fadd, false): _asm.Addss(dst, r); break;
+                case (Op.Fsub, false): _asm.Subss(dst, r); break;
+                case (Op.Fmul, false): _asm.Mulss(dst, r); break;
+                case (Op.Fdiv, false): _asm.Divss(dst, r); break;
+                case (Op.Fadd, true): _asm.Addsd(dst, r); break;
+                case (Op.Fsub, true): _asm.Subsd(dst, r); break;
+                case (Op.Fmul, true): _asm.Mulsd(dst, r); break;
+                default: _asm.Divsd(dst, r); break;
+            }
+        }
+        DefXmm(result, dst);
+    }
+
+    /// <summary>
+    /// Wasm min/max: a NaN operand gives a NaN (a + b, as the interpreter computes it), and -0 &lt; +0; minss/maxss
+    /// alone get both wrong, so equal operands (which includes ±0) combine their sign bits. Computed in xmm0.
+    /// </summary>
+    private void FloatMinMax(int inst, bool max, bool f64, int x, int y)
+    {
+        LoadXmmInto(x, Xmm.Xmm0);
+        Xmm b = UseXmm(y, Xmm.Xmm1);
+        Xmm a = Xmm.Xmm0;
+        Label nan = _asm.CreateLabel();
+        Label notEqual = _asm.CreateLabel();
+        Label done = _asm.CreateLabel();
+        Ucomis(f64, a, b);
+        _asm.Jcc(Condition.Parity, nan, JumpDistance.Short);
+        _asm.Jcc(Condition.NotEqual, notEqual, JumpDistance.Short);
+        if (max)
+        {
+            _asm.Andps(a, b);
+        }
+        else
+        {
+            _asm.Orps(a, b);
+        }
+        _asm.Jmp(done, JumpDistance.Short);
+        _asm.Bind(nan);
+        if (f64)
+        {
+            _asm.Addsd(a, b);
+        }
+        else
+        {
+            _asm.Addss(a, b);
+        }
+        _asm.Jmp(done, JumpDistance.Short);
+        _asm.Bind(notEqual);
+        switch ((f64, max))
+        {
+            case (false, false): _asm.Minss(a, b); break;
+            case (false, true): _asm.Maxss(a, b); break;
+            case (true, false): _asm.Minsd(a, b); break;
+            default: _asm.Maxsd(a, b); break;
+        }
+        _asm.Bind(done);
+        DefXmm(_f.Result(inst), a);
+    }
+
+    /// <summary>abs, neg, copysign with sign-bit masks from the constant pool (16 bytes, as legacy SSE needs); computed in xmm0.</summary>
+    private void FloatSign(int inst, Op op, bool f64, Span<int> a)
+    {
+        ulong sign = f64 ? 0x8000_0000_0000_0000UL : 0x8000_0000_8000_0000UL;
+        Mem signMask = _asm.Const128(sign, sign);
+        Mem absMask = _asm.Const128(~sign, ~sign);
+        if (op == Op.Fcopysign)
+        {
+            LoadXmmInto(a[1], Xmm.Xmm1);
+            LoadXmmInto(a[0], Xmm.Xmm0);
+            _asm.Andps(Xmm.Xmm1, signMask);
+            _asm.Andps(Xmm.Xmm0, absMask);
+            _asm.Orps(Xmm.Xmm0, Xmm.Xmm1);
+        }
+        else
+        {
+            LoadXmmInto(a[0], Xmm.Xmm0);
+            if (op == Op.Fabs)
+            {
+                _asm.Andps(Xmm.Xmm0, absMask);
+            }
+            else
+            {
+                _asm.Xorps(Xmm.Xmm0, signMask);
+            }
+        }
+        DefXmm(_f.Result(inst), Xmm.Xmm0);
+    }
+
+    /// <summary>
+    /// Integer to float. Signed sources and unsigned i32 (zero-extended, hence a non-negative i64) convert directly;
+    /// an unsigned i64 with the top bit set is halved with the low bit kept sticky (so rounding stays correct),
+    /// converted and doubled. Computed in xmm0; the source in rdx.
+    /// </summary>
+    private void IntToFloat(int inst, bool unsigned, bool f64, int x)
+    {
+        bool fromI64 = TypeOf(x) == IrType.I64;
+        Gpr r = UseGpr(x, Gpr.Rdx);
+        Xmm dst = Xmm.Xmm0;
+        _asm.Xorps(dst, dst);
+        OperandSize size = unsigned || fromI64 ? OperandSize.S64 : OperandSize.S32;
+        if (!(unsigned && fromI64))
+        {
+            Cvtsi2(f64, dst, size, r);
+            DefXmm(_f.Result(inst), dst);
+            return;
+        }
+        Label big = _asm.CreateLabel();
+        Label done = _asm.CreateLabel();
+        _asm.Test(OperandSize.S64, r, r);
+        _asm.Jcc(Condition.Sign, big, JumpDistance.Short);
+        Cvtsi2(f64, dst, OperandSize.S64, r);
+        _asm.Jmp(done, JumpDistance.Short);
+        _asm.Bind(big);
+        _asm.Mov(OperandSize.S64, Gpr.Rax, r);
+        _asm.Shr(OperandSize.S64, Gpr.Rax, 1);
+        _asm.Mov(OperandSize.S32, Gpr.Rcx, r);
+        _asm.And(OperandSize.S32, Gpr.Rcx, 1);
+        _asm.Or(OperandSize.S64, Gpr.Rax, Gpr.Rcx);
+        Cvtsi2(f64, dst, OperandSize.S64, Gpr.Rax);
+        if (f64)
+        {
+            _asm.Addsd(dst, dst);
+        }
+        else
+        {
+            _asm.Addss(dst, dst);
+        }
+        _asm.Bind(done);
+        DefXmm(_f.Result(inst), dst);
+    }
+
+    private void Cvtsi2(bool f64, Xmm dst, OperandSize size, Gpr src)
+    {
+        if (f64)
+        {
+            _asm.Cvtsi2sd(dst, size, src);
+        }
+        else
+        {
+            _asm.Cvtsi2ss(dst, size, src);
+        }
+    }
+
+    /// <summary>Reinterpretation: a move between the register files (or through memory when one side is spilled).</summary>
+    private void Bitcast(int inst, IrType type, int x)
+    {
+        int result = _f.Result(inst);
+        if (type.IsInt())
+        {
+            Xmm src = UseXmm(x, Xmm.Xmm0);
+            Gpr dst = DestGpr(result, Gpr.Rax);
+            if (type == IrType.I32)
+            {
+                _asm.Movd(dst, src);
+            }
+            else
+            {
+                _asm.Movq(dst, src);
+            }
+            DefGpr(result, dst);
+            return;
+        }
+        Gpr s = UseGpr(x, Gpr.Rax);
+        Xmm d = DestXmm(result, Xmm.Xmm0);
+        if (type == IrType.F32)
+        {
+            _asm.Movd(d, s);
+        }
+        else
+        {
+            _asm.Movq(d, s);
+        }
+        DefXmm(result, d);
+    }
+
+    /// <summary>
+    /// Float-to-int truncation through the runtime's helper, as the baseline does it: rdi = the value as f64 bits (f32
+    /// widens exactly), rsi = the Wasm opcode, rdx = &amp;status; a trapping truncation whose status is not -1 traps
+    /// with that code. Values live across it are in frame slots (it is a clobbering instruction for the allocator).
+    /// </summary>
+    private void Truncate(int inst, Op op, IrType type, int x)
+    {
+        bool fromF32 = TypeOf(x) == IrType.F32;
+        bool toI32 = type == IrType.I32;
+        Opcode opcode = (op, toI32, fromF32) switch
+        {
+            (Op.TruncS, true, true) => Opcode.I32TruncF32S,
+            (Op.TruncS, true, false) => Opcode.I32TruncF64S,
+            (Op.TruncS, false, true) => Opcode.I64TruncF32S,
+            (Op.TruncS, false, false) => Opcode.I64TruncF64S,
+            (Op.TruncU, true, true) => Opcode.I32TruncF32U,
+            (Op.TruncU, true, false) => Opcode.I32TruncF64U,
+            (Op.TruncU, false, true) => Opcode.I64TruncF32U,
+            (Op.TruncU, false, false) => Opcode.I64TruncF64U,
+            (Op.TruncSatS, true, true) => Opcode.I32TruncSatF32S,
+            (Op.TruncSatS, true, false) => Opcode.I32TruncSatF64S,
+            (Op.TruncSatS, false, true) => Opcode.I64TruncSatF32S,
+            (Op.TruncSatS, false, false) => Opcode.I64TruncSatF64S,
+            (Op.TruncSatU, true, true) => Opcode.I32TruncSatF32U,
+            (Op.TruncSatU, true, false) => Opcode.I32TruncSatF64U,
+            (Op.TruncSatU, false, true) => Opcode.I64TruncSatF32U,
+            _ => Opcode.I64TruncSatF64U,
+        };
+        Xmm src = UseXmm(x, Xmm.Xmm0);
+        if (fromF32)
+        {
+            _asm.Cvtss2sd(Xmm.Xmm0, src);
+        }
+        else if (src != Xmm.Xmm0)
+        {
+            _asm.Movaps(Xmm.Xmm0, src);
+        }
+        _asm.Movq(Gpr.Rdi, Xmm.Xmm0);
+        _asm.Mov(OperandSize.S32, Gpr.Rsi, (int)opcode);
+        _asm.Lea(OperandSize.S64, Gpr.Rdx, Mem.At(Gpr.Rbp, Compiled.CompiledAbi.ScratchOffset));
+        // SysV preserves r13-r15, and nothing is live in the registers it clobbers.
+        Compiled.CompiledAbi.EmitHelperCall(_asm, Compiled.RuntimeHelper.Truncate);
+        if (op is Op.TruncS or Op.TruncU)
+        {
+            _asm.Mov(OperandSize.S32, Gpr.Rcx, Mem.At(Gpr.Rbp, Compiled.CompiledAbi.ScratchOffset));
+            _asm.Cmp(OperandSize.S32, Gpr.Rcx, -1);
+            Label ok = _asm.CreateLabel();
+            _asm.Jcc(Condition.Equal, ok, JumpDistance.Short);
+            _asm.Mov(OperandSize.S32, Gpr.Rax, Gpr.Rcx);
+            _asm.Jmp(_statusTrap);
+            _asm.Bind(ok);
+        }
+        if (toI32)
+        {
+            _asm.Mov(OperandSize.S32, Gpr.Rax, Gpr.Rax);
+        }
+        DefGpr(_f.Result(inst), Gpr.Rax);
+    }
+}

@@ -1,0 +1,631 @@
+using Kiln.Compiled;
+using Kiln.FrontEnd;
+using Kiln.Jit.X64;
+using Kiln.Optimizing.Ir;
+using Kiln.Vm;
+
+namespace Kiln.Optimizing.Codegen;
+
+/// <summary>
+/// Instruction selection and emission for the optimizing tier: walks the allocated IR in layout order and writes
+/// x86-64 through <see cref="Assembler"/>, following <see cref="CompiledAbi"/> exactly like the baseline (frame header,
+/// argument area at rbp+16, r15 = vmctx reloaded after calls, r14/r13 memory base and length, the same helpers and trap
+/// codes), so the tiers call each other and one trap exit and backtrace walker serve both. Each value has one location
+/// (<see cref="RegisterAllocator"/>); an instruction reads operands from their registers, frame slots or immediates
+/// and computes into its result's register, or a scratch register when the result is spilled. Block arguments move
+/// to the target's parameters as a parallel move on the edge; a conditional edge that needs moves goes through a
+/// stub placed after the blocks (the critical edge is split there). Several functions share one assembler, trap stubs
+/// and constant pool per batch.
+/// </summary>
+/// <remarks>
+/// Partial files: this one holds the function frame, blocks and branches; <c>.Numeric.cs</c> integer and float
+/// arithmetic; <c>.Memory.cs</c> loads, stores, globals and memory size/grow; <c>.Calls.cs</c> calls and helpers.
+/// Scratch registers: rax, rcx, rdx, xmm0, xmm1 (never allocated). i32 values are kept zero-extended in registers and
+/// frame words.
+/// </remarks>
+internal sealed partial class CodeEmitter
+{
+    private static readonly Gpr s_vmctx = CompiledAbi.Vmctx;
+    private static readonly Gpr s_memBase = CompiledAbi.MemoryBase;
+    private static readonly Gpr s_memLength = CompiledAbi.MemoryLength;
+
+    private readonly Assembler _asm;
+    private readonly IndexSpaces _spaces;
+    private readonly VmOffsets _offsets;
+    private readonly bool _fuel;
+    private readonly bool _guardPages;
+    private readonly bool[]? _interpreted;
+    private readonly Label[] _trapLabels = new Label[16];
+    private Label _commonTrap;
+    private Label _statusTrap;
+    private readonly List<int> _trapSites = [];
+    private readonly bool _recordsLinesSetting;
+
+    // Per function.
+    private IrFunction _f = null!;
+    private Allocation _alloc = null!;
+    private Dictionary<int, Label> _blockLabels = [];
+    private Dictionary<int, int> _layoutIndex = [];
+    private int[] _useCount = [];
+    private readonly List<(Label Stub, BlockCall Call)> _edgeStubs = [];
+    private Label _epilogue;
+    private int _functionStart;
+    private int _epilogueStart;
+    private int _maxOutgoing;
+    private int _nextBlock;
+
+    public CodeEmitter(Assembler asm, IndexSpaces spaces, bool consumeFuel, bool guardPages, bool[]? interpreted, bool recordsLines)
+    {
+        _recordsLinesSetting = recordsLines;
+        _asm = asm;
+        _spaces = spaces;
+        _offsets = VmOffsets.For(spaces.Module);
+        _fuel = consumeFuel;
+        _guardPages = guardPages;
+        _interpreted = interpreted;
+    }
+
+    /// <summary>General-purpose registers the allocator may use: r13 holds the memory length unless guard pages make it free.</summary>
+    public IReadOnlyList<Gpr> AllocatableGprs => _guardPages
+        ? [Gpr.Rbx, Gpr.Rsi, Gpr.Rdi, Gpr.R8, Gpr.R9, Gpr.R10, Gpr.R11, Gpr.R12, Gpr.R13]
+        : [Gpr.Rbx, Gpr.Rsi, Gpr.Rdi, Gpr.R8, Gpr.R9, Gpr.R10, Gpr.R11, Gpr.R12];
+
+    public static readonly Xmm[] AllocatableXmms =
+    [
+        Xmm.Xmm2, Xmm.Xmm3, Xmm.Xmm4, Xmm.Xmm5, Xmm.Xmm6, Xmm.Xmm7, Xmm.Xmm8, Xmm.Xmm9,
+        Xmm.Xmm10, Xmm.Xmm11, Xmm.Xmm12, Xmm.Xmm13, Xmm.Xmm14, Xmm.Xmm15,
+    ];
+
+    /// <summary>Starts a batch: its trap stubs and sites (the assembler is reset by its owner).</summary>
+    public void BeginBatch()
+    {
+        Array.Clear(_trapLabels);
+        _commonTrap = _asm.CreateLabel();
+        _statusTrap = _asm.CreateLabel();
+        _trapSites.Clear();
+    }
+
+    /// <summary>
+    /// Emits the batch's trap stubs (trap code in ecx, then <see cref="CompiledAbi.EmitTrapExit"/>) and returns the
+    /// guard-page trap sites and the stub they resume at (-1 when there are none). Does not finish the assembler.
+    /// </summary>
+    public int[] EndBatch(out int recovery)
+    {
+        bool any = false;
+        for (int i = 0; i < _trapLabels.Length; i++)
+        {
+            if (_trapLabels[i].IsValid)
+            {
+                any = true;
+                _asm.Bind(_trapLabels[i]);
+                _asm.Mov(OperandSize.S32, Gpr.Rcx, i);
+                _asm.Jmp(_commonTrap);
+            }
+        }
+        if (any || _statusTrap.IsValid)
+        {
+            _asm.Bind(_statusTrap);
+            _asm.Mov(OperandSize.S32, Gpr.Rcx, Gpr.Rax);
+            _asm.Bind(_commonTrap);
+            // Every trap site runs with rsp 16-byte aligned and r15 = vmctx, as the exit needs.
+            CompiledAbi.EmitTrapExit(_asm, Gpr.Rcx);
+        }
+        recovery = _trapSites.Count == 0 ? -1 : _asm.GetLabelOffset(_trapLabels[(int)TrapCode.MemoryOutOfBounds]);
+        return [.. _trapSites];
+    }
+
+    /// <summary>
+    /// Emits function <paramref name="f"/> (defined function <paramref name="definedIndex"/>) with its allocation at the
+    /// current position (16-byte aligned). Returns its start and, through <paramref name="frame"/>, where its frame is set
+    /// up and torn down.
+    /// </summary>
+    public int EmitFunction(IrFunction f, Allocation alloc, int definedIndex, out CodeFrame frame, out int frameSize, out CodeLine[]? lines)
+    {
+        _f = f;
+        _alloc = alloc;
+        _blockLabels = [];
+        _layoutIndex = [];
+        _edgeStubs.Clear();
+        _maxOutgoing = 0;
+        for (int k = 0; k < f.Layout.Count; k++)
+        {
+            _blockLabels[f.Layout[k]] = _asm.CreateLabel();
+            _layoutIndex[f.Layout[k]] = k;
+        }
+        CountUses();
+        ScanOutgoing();
+        _epilogue = _asm.CreateLabel();
+
+        _asm.Align(16);
+        _functionStart = _asm.Position;
+        _lines.Clear();
+        // Bodies without module offsets (parsed from text, built in code) have no bytecode position to name.
+        int bodyOffset = _spaces.Module.Bodies[definedIndex].CodeOffset;
+        _recordLines = _recordsLinesSetting && bodyOffset > 0;
+        // The prologue belongs to the function as a whole: its body's first byte, as the baseline maps it.
+        RecordLine(bodyOffset);
+        int slots = alloc.SpillSlots;
+        int size = CompiledAbi.FrameHeaderSize + (8 * slots) + (8 * _maxOutgoing);
+        frameSize = (size + 15) & ~15;
+        EmitPrologue(_spaces.ImportedFunctionCount + definedIndex, frameSize);
+
+        for (int k = 0; k < f.Layout.Count; k++)
+        {
+            int b = f.Layout[k];
+            _nextBlock = k + 1 < f.Layout.Count ? f.Layout[k + 1] : -1;
+            _asm.Bind(_blockLabels[b]);
+            if (f.LoopHeaders.Contains(b))
+            {
+                // Every entry of a Wasm loop, the first included, as the baseline and the interpreter count fuel.
+                EmitInterruptCheck(loadContext: true);
+            }
+            List<int> insts = f.Block(b).Insts;
+            for (int i = 0; i < insts.Count; i++)
+            {
+                RecordLine(f.SourceOffset(insts[i]));
+                EmitInst(insts[i], i + 1 < insts.Count ? insts[i + 1] : -1);
+            }
+        }
+        foreach ((Label stub, BlockCall call) in _edgeStubs)
+        {
+            _asm.Bind(stub);
+            EmitEdgeMoves(call);
+            _asm.Jmp(_blockLabels[call.Block]);
+        }
+        _asm.Bind(_epilogue);
+        _asm.Mov(OperandSize.S64, Gpr.Rsp, Gpr.Rbp);
+        _asm.Pop(Gpr.Rbp);
+        _epilogueStart = _asm.Position;
+        _asm.Ret();
+        frame = new CodeFrame(1, 4, _epilogueStart - _functionStart, _asm.Position - _functionStart);
+        lines = TakeLines(_asm.Position - _functionStart);
+        return _functionStart;
+    }
+
+    private void CountUses()
+    {
+        _useCount = new int[_f.ValueCount];
+        foreach (int b in _f.Layout)
+        {
+            foreach (int inst in _f.Block(b).Insts)
+            {
+                foreach (int a in _f.Args(inst))
+                {
+                    _useCount[a]++;
+                }
+                foreach (ref BlockCall call in _f.Targets(inst))
+                {
+                    foreach (int a in _f.CallArgs(call))
+                    {
+                        _useCount[a]++;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The outgoing argument area: the largest call's max(parameter slots, result slots).</summary>
+    private void ScanOutgoing()
+    {
+        foreach (int b in _f.Layout)
+        {
+            foreach (int inst in _f.Block(b).Insts)
+            {
+                ref InstData d = ref _f.Inst(inst);
+                if (d.Op == Op.Call)
+                {
+                    IrSignature sig = _f.Signatures[d.Aux];
+                    _maxOutgoing = Math.Max(_maxOutgoing, Math.Max(sig.Params.Length, sig.Results.Length));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// push rbp; mov rbp, rsp; the frame header (vmctx, function index); sub rsp, frame; the stack-limit, interrupt and
+    /// fuel checks the baseline makes; the memory registers; the parameters from the argument area to their locations.
+    /// </summary>
+    private void EmitPrologue(int functionIndex, int frameSize)
+    {
+        _asm.Push(Gpr.Rbp);
+        _asm.Mov(OperandSize.S64, Gpr.Rbp, Gpr.Rsp);
+        _asm.Mov(OperandSize.S64, Mem.At(Gpr.Rbp, CompiledAbi.SavedVmctxOffset), s_vmctx);
+        _asm.Mov(OperandSize.S32, Mem.At(Gpr.Rbp, CompiledAbi.FunctionIndexOffset), functionIndex);
+        _asm.Sub(OperandSize.S64, Gpr.Rsp, frameSize);
+        _asm.Mov(OperandSize.S64, Gpr.Rax, Mem.At(s_vmctx, VmOffsets.StoreContext));
+        // SECURITY: the frame is allocated but not touched yet; below the limit we trap before any write.
+        _asm.Cmp(OperandSize.S64, Gpr.Rsp, Mem.At(Gpr.Rax, VmOffsets.StoreStackLimit));
+        _asm.Jcc(Condition.Below, TrapLabel(TrapCode.CallStackExhausted));
+        EmitInterruptCheck(loadContext: false);
+        ReloadMemoryRegisters();
+        List<int> ps = _f.Block(_f.Entry).Params;
+        var moves = new List<Move>(ps.Count);
+        for (int i = 0; i < ps.Count; i++)
+        {
+            moves.Add(new Move(_alloc.Values[ps[i]], Location.OfStack(Gpr.Rbp, CompiledAbi.ArgsOffset + (8 * i)), _f.Params[i]));
+        }
+        EmitMoves(moves);
+    }
+
+    /// <summary>Function entries and loop headers: trap when the interrupt word is set or fuel runs out (as the baseline does).</summary>
+    private void EmitInterruptCheck(bool loadContext)
+    {
+        if (loadContext)
+        {
+            _asm.Mov(OperandSize.S64, Gpr.Rax, Mem.At(s_vmctx, VmOffsets.StoreContext));
+        }
+        _asm.Cmp(OperandSize.S32, Mem.At(Gpr.Rax, VmOffsets.StoreInterrupt), 0);
+        _asm.Jcc(Condition.NotEqual, TrapLabel(TrapCode.Interrupted));
+        if (_fuel)
+        {
+            _asm.Sub(OperandSize.S64, Mem.At(Gpr.Rax, VmOffsets.StoreFuel), 1);
+            _asm.Jcc(Condition.Sign, TrapLabel(TrapCode.OutOfFuel));
+        }
+    }
+
+    /// <summary>r14 = memory base, r13 = its length (explicit checks only): at entry and after every call, which may grow memory.</summary>
+    private void ReloadMemoryRegisters()
+    {
+        if (!_spaces.HasMemory)
+        {
+            return;
+        }
+        _asm.Mov(OperandSize.S64, s_memBase, Mem.At(s_vmctx, VmOffsets.MemoryBase));
+        if (_guardPages)
+        {
+            return;
+        }
+        _asm.Mov(OperandSize.S64, s_memLength, Mem.At(s_vmctx, VmOffsets.MemoryDefinition));
+        _asm.Mov(OperandSize.S64, s_memLength, Mem.At(s_memLength, VmOffsets.MemoryDefinitionLength));
+    }
+
+    private Label TrapLabel(TrapCode code)
+    {
+        ref Label l = ref _trapLabels[(int)code];
+        if (!l.IsValid)
+        {
+            l = _asm.CreateLabel();
+        }
+        return l;
+    }
+
+    /// <summary>The next instruction touches memory unchecked: a fault there is the out-of-bounds trap.</summary>
+    private void MarkTrapSite()
+    {
+        _ = TrapLabel(TrapCode.MemoryOutOfBounds);
+        _trapSites.Add(_asm.Position);
+    }
+
+    private void EmitMoves(List<Move> moves)
+    {
+        foreach (Move m in ParallelMoves.Sequentialize(moves))
+        {
+            MoveEmitter.Emit(_asm, m);
+        }
+    }
+
+    private Location Loc(int value) => _alloc.Values[value];
+
+    private IrType TypeOf(int value) => _f.Value(value).Type;
+
+    private List<Move> EdgeMoves(in BlockCall call)
+    {
+        Span<int> args = _f.CallArgs(call);
+        List<int> ps = _f.Block(call.Block).Params;
+        var moves = new List<Move>(args.Length);
+        for (int i = 0; i < args.Length; i++)
+        {
+            Location dst = Loc(ps[i]);
+            Location src = Loc(args[i]);
+            if (dst != src)
+            {
+                moves.Add(new Move(dst, src, TypeOf(ps[i])));
+            }
+        }
+        return moves;
+    }
+
+    private void EmitEdgeMoves(in BlockCall call) => EmitMoves(EdgeMoves(call));
+
+    /// <summary>Where a conditional branch goes for <paramref name="call"/>: the block itself, or a stub that moves the arguments first.</summary>
+    private Label EdgeLabel(in BlockCall call)
+    {
+        if (EdgeMoves(call).Count == 0)
+        {
+            return _blockLabels[call.Block];
+        }
+        Label stub = _asm.CreateLabel();
+        _edgeStubs.Add((stub, call));
+        return stub;
+    }
+
+    /// <summary>An unconditional edge: moves, then a jump unless the target comes next.</summary>
+    private void EmitJump(in BlockCall call)
+    {
+        EmitEdgeMoves(call);
+        if (call.Block != _nextBlock)
+        {
+            _asm.Jmp(_blockLabels[call.Block]);
+        }
+    }
+
+    private void EmitInst(int inst, int next)
+    {
+        ref InstData d = ref _f.Inst(inst);
+        switch (d.Op)
+        {
+            case Op.Iconst:
+            case Op.Fconst:
+                // Rematerialized at each use.
+                return;
+            case Op.Jump:
+                EmitJump(_f.Targets(inst)[0]);
+                return;
+            case Op.Brif:
+                EmitBrif(inst);
+                return;
+            case Op.BrTable:
+                EmitBrTable(inst);
+                return;
+            case Op.Return:
+            {
+                Span<int> args = _f.Args(inst);
+                var moves = new List<Move>(args.Length);
+                for (int i = 0; i < args.Length; i++)
+                {
+                    moves.Add(new Move(Location.OfStack(Gpr.Rbp, CompiledAbi.ArgsOffset + (8 * i)), Loc(args[i]), _f.Results[i]));
+                }
+                EmitMoves(moves);
+                _asm.Jmp(_epilogue);
+                return;
+            }
+            case Op.Trap:
+                _asm.Jmp(TrapLabel((TrapCode)d.Imm));
+                return;
+            case Op.Call:
+                EmitCall(inst);
+                return;
+            case Op.MemoryGrow:
+                EmitMemoryGrow(inst);
+                return;
+            case Op.MemorySize:
+                EmitMemorySize(inst);
+                return;
+            case Op.GlobalGet:
+                EmitGlobalGet(inst);
+                return;
+            case Op.GlobalSet:
+                EmitGlobalSet(inst);
+                return;
+            case Op.Select:
+                EmitSelect(inst);
+                return;
+        }
+        if (OpInfo.IsLoad(d.Op))
+        {
+            EmitLoad(inst);
+            return;
+        }
+        if (OpInfo.IsStore(d.Op))
+        {
+            EmitStore(inst);
+            return;
+        }
+        if (IsFusedCompare(inst, next))
+        {
+            // Emitted by the branch that consumes it.
+            return;
+        }
+        EmitNumeric(inst);
+    }
+
+    /// <summary>A compare whose only use is the brif right after it: the branch tests the flags directly.</summary>
+    private bool IsFusedCompare(int inst, int next)
+    {
+        ref InstData d = ref _f.Inst(inst);
+        if (next < 0 || !FusibleCompare(d.Op) || _f.Inst(next).Op != Op.Brif)
+        {
+            return false;
+        }
+        int r = _f.Result(inst);
+        return _useCount[r] == 1 && _f.Args(next)[0] == r;
+    }
+
+    private static bool FusibleCompare(Op op) => op is >= Op.Ieq and <= Op.Iuge or Op.Eqz or Op.Flt or Op.Fgt or Op.Fle or Op.Fge;
+
+    private void EmitBrif(int inst)
+    {
+        int cond = _f.Args(inst)[0];
+        Span<BlockCall> targets = _f.Targets(inst);
+        BlockCall taken = targets[0];
+        BlockCall fallthrough = targets[1];
+        Condition cc;
+        ref ValueData cv = ref _f.Value(cond);
+        int owner = cv.IsParam ? -1 : cv.Owner;
+        if (owner >= 0 && _f.Inst(owner).Block == _f.Inst(inst).Block && IsFusedCompare(owner, inst))
+        {
+            cc = EmitCompareFlags(owner);
+        }
+        else if (Loc(cond).Kind == LocationKind.Const)
+        {
+            EmitJump((uint)Loc(cond).Bits != 0 ? taken : fallthrough);
+            return;
+        }
+        else
+        {
+            Location l = Loc(cond);
+            if (l.Kind == LocationKind.Gpr)
+            {
+                _asm.Test(OperandSize.S32, l.Gpr, l.Gpr);
+            }
+            else
+            {
+                _asm.Cmp(OperandSize.S32, l.Mem, 0);
+            }
+            cc = Condition.NotEqual;
+        }
+        bool takenMoves = EdgeMoves(taken).Count > 0;
+        bool fallMoves = EdgeMoves(fallthrough).Count > 0;
+        if (!takenMoves && taken.Block == _nextBlock && (fallMoves || fallthrough.Block != _nextBlock))
+        {
+            // Invert so the taken edge falls through.
+            _asm.Jcc(cc.Negate(), EdgeLabel(fallthrough));
+            return;
+        }
+        _asm.Jcc(cc, EdgeLabel(taken));
+        EmitJump(fallthrough);
+    }
+
+    private void EmitBrTable(int inst)
+    {
+        Span<BlockCall> targets = _f.Targets(inst);
+        int count = targets.Length - 1;
+        var labels = new Label[targets.Length];
+        for (int i = 0; i < targets.Length; i++)
+        {
+            labels[i] = EdgeLabel(targets[i]);
+        }
+        Gpr index = UseGpr(_f.Args(inst)[0], Gpr.Rcx);
+        if (count == 0)
+        {
+            _asm.Jmp(labels[0]);
+            return;
+        }
+        _asm.Cmp(OperandSize.S32, index, count);
+        _asm.Jcc(Condition.AboveOrEqual, labels[count]);
+        Mem table = _asm.JumpTable(labels.AsSpan(0, count));
+        _asm.Lea(OperandSize.S64, Gpr.Rax, table);
+        _asm.Jmp(Mem.At(Gpr.Rax, index, 8));
+    }
+
+    // ---- Operand access ----
+
+    /// <summary>The value in a general-purpose register: its own, or loaded into <paramref name="scratch"/>.</summary>
+    private Gpr UseGpr(int value, Gpr scratch)
+    {
+        Location l = Loc(value);
+        switch (l.Kind)
+        {
+            case LocationKind.Gpr:
+                return l.Gpr;
+            case LocationKind.Stack:
+                _asm.Mov(TypeOf(value) == IrType.I32 ? OperandSize.S32 : OperandSize.S64, scratch, l.Mem);
+                return scratch;
+            case LocationKind.Const:
+                MoveEmitter.LoadConstant(_asm, scratch, TypeOf(value), l.Bits);
+                return scratch;
+            default:
+                throw new InternalErrorException($"optimizing tier: v{value} has no integer location ({l})");
+        }
+    }
+
+    /// <summary>The value in an xmm register: its own, or loaded into <paramref name="scratch"/>.</summary>
+    private Xmm UseXmm(int value, Xmm scratch)
+    {
+        Location l = Loc(value);
+        switch (l.Kind)
+        {
+            case LocationKind.Xmm:
+                return l.Xmm;
+            case LocationKind.Stack:
+                if (TypeOf(value) == IrType.F32)
+                {
+                    _asm.Movss(scratch, l.Mem);
+                }
+                else
+                {
+                    _asm.Movsd(scratch, l.Mem);
+                }
+                return scratch;
+            case LocationKind.Const:
+                MoveEmitter.LoadConstant(_asm, scratch, TypeOf(value), l.Bits);
+                return scratch;
+            default:
+                throw new InternalErrorException($"optimizing tier: v{value} has no float location ({l})");
+        }
+    }
+
+    /// <summary>Copies the value into exactly <paramref name="target"/>.</summary>
+    private void LoadGprInto(int value, Gpr target)
+    {
+        Gpr r = UseGpr(value, target);
+        if (r != target)
+        {
+            _asm.Mov(TypeOf(value) == IrType.I32 ? OperandSize.S32 : OperandSize.S64, target, r);
+        }
+    }
+
+    private void LoadXmmInto(int value, Xmm target)
+    {
+        Xmm x = UseXmm(value, target);
+        if (x != target)
+        {
+            _asm.Movaps(target, x);
+        }
+    }
+
+    /// <summary>The register a result is computed in: its own, or <paramref name="scratch"/> when it lives in memory.</summary>
+    private Gpr DestGpr(int value, Gpr scratch) => Loc(value).Kind == LocationKind.Gpr ? Loc(value).Gpr : scratch;
+
+    private Xmm DestXmm(int value, Xmm scratch) => Loc(value).Kind == LocationKind.Xmm ? Loc(value).Xmm : scratch;
+
+    /// <summary>Puts a result computed in <paramref name="r"/> where it lives.</summary>
+    private void DefGpr(int value, Gpr r)
+    {
+        Location l = Loc(value);
+        if (l.Kind == LocationKind.Gpr)
+        {
+            if (l.Gpr != r)
+            {
+                _asm.Mov(TypeOf(value) == IrType.I32 ? OperandSize.S32 : OperandSize.S64, l.Gpr, r);
+            }
+            return;
+        }
+        _asm.Mov(OperandSize.S64, l.Mem, r);
+    }
+
+    private void DefXmm(int value, Xmm x)
+    {
+        Location l = Loc(value);
+        if (l.Kind == LocationKind.Xmm)
+        {
+            if (l.Xmm != x)
+            {
+                _asm.Movaps(l.Xmm, x);
+            }
+            return;
+        }
+        if (TypeOf(value) == IrType.F32)
+        {
+            _asm.Movss(l.Mem, x);
+        }
+        else
+        {
+            _asm.Movsd(l.Mem, x);
+        }
+    }
+
+    private static OperandSize SizeOf(IrType t) => t is IrType.I32 or IrType.F32 ? OperandSize.S32 : OperandSize.S64;
+
+    /// <summary>Whether the value is a constant usable as a sign-extended imm32 for an operation of <paramref name="size"/>.</summary>
+    private bool TryImm(int value, OperandSize size, out int imm)
+    {
+        Location l = Loc(value);
+        imm = 0;
+        if (l.Kind != LocationKind.Const)
+        {
+            return false;
+        }
+        if (size == OperandSize.S32)
+        {
+            imm = unchecked((int)(uint)l.Bits);
+            return true;
+        }
+        if (l.Bits == (int)l.Bits)
+        {
+            imm = (int)l.Bits;
+            return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Kiln.Compiled;
+
+namespace Kiln.Tiering;
+
+/// <summary>
+/// The engine's hot functions waiting for the optimizing tier (<see cref="Tier.Auto"/>), and the background thread
+/// that compiles them. The thread takes every request waiting at the time, compiles each module's share as one
+/// chunk and installs it with one seal (<see cref="ModuleCode.TierUp"/>), so a burst of tier-ups costs one
+/// permission change per module, not one per function. Code keeps running on the baseline meanwhile. With
+/// <see cref="EngineOptions.TierUpSynchronously"/> the thread that found the function hot compiles it at once.
+/// </summary>
+internal sealed class TierUpQueue : IDisposable
+{
+    private readonly BlockingCollection<(ModuleCode Module, int DefinedIndex)> _requests = new();
+    private readonly TieringStatistics _statistics;
+    private readonly bool _synchronous;
+    private readonly object _startLock = new();
+    private Thread? _thread;
+
+    public TierUpQueue(Engine engine, TieringStatistics statistics)
+    {
+        _statistics = statistics;
+        _synchronous = engine.Options.TierUpSynchronously;
+    }
+
+    /// <summary>Queues defined function <paramref name="definedIndex"/> of <paramref name="module"/> (called once per function).</summary>
+    public void Request(ModuleCode module, int definedIndex)
+    {
+        _statistics.RecordRequest();
+        if (_synchronous)
+        {
+            Compile([(module, definedIndex)]);
+            return;
+        }
+        EnsureStarted();
+        try
+        {
+            _requests.Add((module, definedIndex));
+        }
+        catch (InvalidOperationException)
+        {
+            // The engine is being disposed: nothing will run the optimized code anyway.
+        }
+    }
+
+    private void EnsureStarted()
+    {
+        if (Volatile.Read(ref _thread) is not null)
+        {
+            return;
+        }
+        lock (_startLock)
+        {
+            if (_thread is null)
+            {
+                var thread = new Thread(Run) { IsBackground = true, Name = "Kiln tier-up" };
+                thread.Start();
+                Volatile.Write(ref _thread, thread);
+            }
+        }
+    }
+
+    private void Run()
+    {
+        var batch = new List<(ModuleCode, int)>();
+        foreach ((ModuleCode Module, int DefinedIndex) first in _requests.GetConsumingEnumerable())
+        {
+            batch.Clear();
+            batch.Add(first);
+            while (_requests.TryTake(out (ModuleCode, int) more))
+            {
+                batch.Add(more);
+            }
+            Compile(batch);
+        }
+    }
+
+    /// <summary>Compiles the requests, one chunk and one seal per module; a failure leaves those functions on the baseline.</summary>
+    private void Compile(List<(ModuleCode Module, int DefinedIndex)> requests)
+    {
+        foreach (IGrouping<ModuleCode, int> group in requests.GroupBy(r => r.Module, r => r.DefinedIndex))
+        {
+            int[] indices = [.. group.Distinct().Order()];
+            var watch = Stopwatch.StartNew();
+            try
+            {
+                int moved = group.Key.TierUp(indices);
+                _statistics.RecordBatch(moved, indices.Length - moved, watch.Elapsed);
+            }
+            catch (Exception e)
+            {
+                // An optimizing-tier bug or a code-memory failure must not take the process down: the baseline code
+                // stays installed and correct.
+                _statistics.RecordFailure(indices.Length, watch.Elapsed, e);
+            }
+        }
+    }
+
+    /// <summary>Stops taking requests and waits for the compile in progress, before the engine frees code memory.</summary>
+    public void Dispose()
+    {
+        _requests.CompleteAdding();
+        Volatile.Read(ref _thread)?.Join();
+        _requests.Dispose();
+    }
+
+    /// <summary>Blocks until every request queued so far is compiled and installed (for tests and <c>--stats</c>).</summary>
+    public void WaitForIdle()
+    {
+        while (_statistics.Requests > _statistics.Completed)
+        {
+            Thread.Sleep(1);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+namespace Kiln;
+
+/// <summary>
+/// What adaptive execution (<see cref="Tier.Auto"/>) did: functions found hot, moved to the optimizing tier, left on
+/// the baseline because the optimizing tier refused them (<see cref="Engine.OptimizingStatistics"/> says why) or
+/// because compiling failed, the batches installed (each one seal, so one permission change of code memory), and the
+/// background compile time. One per engine (<see cref="Engine.TieringStatistics"/>); thread-safe.
+/// </summary>
+public sealed class TieringStatistics
+{
+    private readonly object _lock = new();
+    private int _requests;
+    private int _completed;
+    private int _tierUps;
+    private int _refused;
+    private int _failed;
+    private int _batches;
+    private TimeSpan _compileTime;
+    private string? _lastFailure;
+
+    /// <summary>Functions whose counters ran out (each is queued once).</summary>
+    public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>Functions now running optimized code.</summary>
+    public int TierUps => Volatile.Read(ref _tierUps);
+
+    /// <summary>Hot functions the optimizing tier does not compile yet; they stay on the baseline.</summary>
+    public int Refused => Volatile.Read(ref _refused);
+
+    /// <summary>Hot functions whose compile failed (<see cref="LastFailure"/>); they stay on the baseline.</summary>
+    public int Failed => Volatile.Read(ref _failed);
+
+    /// <summary>Chunks of optimized code installed, each with one seal.</summary>
+    public int Batches => Volatile.Read(ref _batches);
+
+    /// <summary>Wall-clock time the tier-up compiles took (on the background thread, unless synchronous).</summary>
+    public TimeSpan CompileTime
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _compileTime;
+            }
+        }
+    }
+
+    /// <summary>The last compile failure's message, or null.</summary>
+    public string? LastFailure
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lastFailure;
+            }
+        }
+    }
+
+    internal int Completed => Volatile.Read(ref _completed);
+
+    internal void RecordRequest() => Interlocked.Increment(ref _requests);
+
+    internal void RecordBatch(int moved, int refused, TimeSpan time)
+    {
+        lock (_lock)
+        {
+            _compileTime += time;
+        }
+        Interlocked.Add(ref _tierUps, moved);
+        Interlocked.Add(ref _refused, refused);
+        if (moved > 0)
+        {
+            Interlocked.Increment(ref _batches);
+        }
+        Interlocked.Add(ref _completed, moved + refused);
+    }
+
+    internal void RecordFailure(int functions, TimeSpan time, Exception e)
+    {
+        lock (_lock)
+        {
+            _compileTime += time;
+            _lastFailure = $"{e.GetType().Name}: {e.Message}";
+        }
+        Interlocked.Add(ref _failed, functions);
+        Interlocked.Add(ref _completed, functions);
+    }
+
+    /// <summary>One line: what <c>kiln run --stats</c> prints.</summary>
+    public string Describe() =>
+        $"tier-up: {Requests} hot functions, {TierUps} optimized in {Batches} batches ({CompileTime.TotalMilliseconds:F1} ms compiling), " +
+        $"{Refused} refused, {Failed} failed" + (LastFailure is { } f ? $" (last: {f})" : "");
+}
