@@ -35,6 +35,9 @@ internal sealed record RunOptions
 
     /// <summary>Print the diagnostics in effect (<c>--verbose</c>).</summary>
     public bool Verbose { get; init; }
+
+    /// <summary>Run in an isolated child process (<c>--isolate</c>); null to run in this process.</summary>
+    public Kiln.Isolation.IsolationPolicy? Isolation { get; init; }
 }
 
 /// <summary>A <c>--dir</c>/<c>--dir-ro</c> grant: a host directory and the guest path it appears at.</summary>

@@ -62,6 +62,10 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
             string flag = options.Profiler != CodeProfiler.None ? "--profile" : "--debug-info";
             return Fail(ExitCodes.Usage, $"{flag}: {e.Message}");
         }
+        catch (SandboxUnavailableException e)
+        {
+            return Fail(ExitCodes.IsolationFailed, $"isolation: {e.Message}; not running the guest");
+        }
         catch (InternalErrorException e)
         {
             return Fail(ExitCodes.Internal, $"internal error: {e.Message}");
@@ -152,6 +156,8 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         {
             interrupt.CancelAfter(timeout);
         }
+        // --isolate: from here on the guest's code runs, so the child seals itself first.
+        IsolatedRun.EnterIfChild(options, stderr);
         Instance? instance = null;
         try
         {

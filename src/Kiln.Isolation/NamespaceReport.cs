@@ -1,0 +1,84 @@
+using System.Diagnostics;
+
+namespace Kiln.Isolation;
+
+/// <summary>
+/// The namespaces a child gets: found by trying <c>unshare</c> with the full set, then without a user namespace (which
+/// a container or <c>kernel.unprivileged_userns_clone=0</c> may refuse while root can still create the others), then
+/// none. <see cref="Reason"/> says what refused.
+/// </summary>
+public sealed record NamespaceReport(IReadOnlyList<string> Applied, IReadOnlyList<string> NotApplied, string? Reason, string? UnshareProgram, IReadOnlyList<string> UnshareArguments)
+{
+    private static readonly string[] s_all = ["user", "mount", "pid", "net", "ipc", "uts"];
+
+    /// <summary>No namespaces were asked for.</summary>
+    public static NamespaceReport NotRequested { get; } = new([], [], null, null, []);
+
+    /// <summary>One line for a user: what was applied and, if anything was not, what and why.</summary>
+    public string Describe() =>
+        NotApplied.Count == 0
+            ? $"namespaces: {string.Join(", ", Applied)}"
+            : $"namespaces not applied: {string.Join(", ", NotApplied)} ({Reason})" + (Applied.Count > 0 ? $"; applied: {string.Join(", ", Applied)}" : "");
+
+    internal static NamespaceReport Probe(string? unshareProgram)
+    {
+        string? unshare = unshareProgram ?? FindOnPath("unshare");
+        if (unshare is null || !File.Exists(unshare))
+        {
+            return new([], s_all, unshare is null ? "unshare (util-linux) is not on PATH" : $"{unshare} does not exist", null, []);
+        }
+        string? firstRefusal = null;
+        foreach (bool withUser in new[] { true, false })
+        {
+            string[] arguments = withUser
+                ? ["--user", "--map-root-user", "--mount", "--pid", "--fork", "--mount-proc", "--net", "--ipc", "--uts"]
+                : ["--mount", "--pid", "--fork", "--mount-proc", "--net", "--ipc", "--uts"];
+            string? refusal = TryUnshare(unshare, arguments);
+            if (refusal is null)
+            {
+                string[] applied = withUser ? s_all : s_all[1..];
+                return new(applied, withUser ? [] : ["user"], withUser ? null : firstRefusal, unshare, arguments);
+            }
+            firstRefusal ??= refusal;
+        }
+        return new([], s_all, firstRefusal, null, []);
+    }
+
+    /// <summary>Runs <c>unshare FLAGS -- /bin/true</c>; null when it worked, else unshare's message.</summary>
+    private static string? TryUnshare(string unshare, string[] arguments)
+    {
+        var psi = new ProcessStartInfo(unshare) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (string a in arguments)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.ArgumentList.Add("--");
+        psi.ArgumentList.Add("/bin/sh");
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("exit 0");
+        try
+        {
+            using Process p = Process.Start(psi)!;
+            string error = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            return p.ExitCode == 0 ? null : (error.Trim() is { Length: > 0 } e ? e.ReplaceLineEndings(" ") : $"unshare exited with {p.ExitCode}");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return $"{unshare}: {e.Message}";
+        }
+    }
+
+    private static string? FindOnPath(string program)
+    {
+        foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string candidate = Path.Combine(dir, program);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,59 @@
+using System.Runtime.InteropServices;
+
+namespace Kiln.Isolation.Native;
+
+/// <summary>
+/// The libc calls the sandbox needs: prctl and the raw seccomp system call, rlimits, and signal dispositions.
+/// Declared with <c>SetLastError</c> so callers read errno through <see cref="Marshal.GetLastPInvokeError"/>.
+/// </summary>
+internal static unsafe partial class LibC
+{
+    private const string Library = "libc";
+
+    public const int PrSetNoNewPrivs = 38;
+    public const int PrSetSeccomp = 22;
+    public const int SeccompModeFilter = 2;
+    public const int SeccompSetModeFilter = 1;
+    public const uint SeccompFilterFlagTsync = 1;
+    public const long SysSeccomp = 317;
+
+    public const int RlimitCpu = 0;
+    public const int RlimitFsize = 1;
+    public const int RlimitCore = 4;
+    public const int RlimitNofile = 7;
+    public const int RlimitAs = 9;
+
+    public const int Sigxfsz = 25;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct RLimit
+    {
+        public ulong Current;
+        public ulong Maximum;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct SockFprog
+    {
+        public ushort Length;
+        public void* Filter;
+    }
+
+    [LibraryImport(Library, EntryPoint = "prctl", SetLastError = true)]
+    public static partial int Prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+
+    [LibraryImport(Library, EntryPoint = "syscall", SetLastError = true)]
+    public static partial long Syscall(long number, nuint arg1, nuint arg2, nuint arg3);
+
+    [LibraryImport(Library, EntryPoint = "getrlimit", SetLastError = true)]
+    public static partial int Getrlimit(int resource, RLimit* limit);
+
+    [LibraryImport(Library, EntryPoint = "setrlimit", SetLastError = true)]
+    public static partial int Setrlimit(int resource, RLimit* limit);
+
+    [LibraryImport(Library, EntryPoint = "signal", SetLastError = true)]
+    public static partial nint Signal(int signal, nint handler);
+
+    /// <summary>"EPERM (Operation not permitted)"-style text for an errno.</summary>
+    public static string Describe(int errno) => $"errno {errno} ({Marshal.GetPInvokeErrorMessage(errno)})";
+}
