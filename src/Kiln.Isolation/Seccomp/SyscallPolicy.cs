@@ -87,6 +87,10 @@ public static class SyscallPolicy
         builder.Add(Kill, [([ArgumentTest.IntEquals(0, ownPid)], SeccompAction.Allow)], denied);
         // Reading limits (glibc's getrlimit and pthread_create call prlimit64 with no new limit); setting them is refused.
         builder.Add(Prlimit64, [([ArgumentTest.IsZero(2)], SeccompAction.Allow)], denied);
+        // The runtime sets its new threads' affinity (pid 0: the calling thread) and scheduling policy (by thread id, which
+        // the filter cannot tell from another process's id: SCHED_OTHER only, so no process can be given real-time priority).
+        builder.Add(SchedSetaffinity, [([ArgumentTest.IntEquals(0, 0)], SeccompAction.Allow)], denied);
+        builder.Add(SchedSetscheduler, [([ArgumentTest.IntEquals(1, 0 /* SCHED_OTHER */)], SeccompAction.Allow)], denied);
         builder.Add(Prctl, [([ArgumentTest.IntEquals(0, PrSetName)], SeccompAction.Allow), ([ArgumentTest.IntEquals(0, PrGetName)], SeccompAction.Allow)], denied);
         // ioctl: terminal queries by the console (TCGETS, TIOCGWINSZ) and FIONREAD; not TIOCSTI, which pushes input into
         // the terminal the parent reads from.
