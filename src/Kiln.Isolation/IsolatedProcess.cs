@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Kiln.Isolation.Native;
 
 namespace Kiln.Isolation;
 
@@ -18,12 +19,12 @@ namespace Kiln.Isolation;
 /// </remarks>
 public sealed class IsolatedProcess : IDisposable
 {
-    private readonly string _statusPath;
+    private readonly int _statusRead;
 
-    private IsolatedProcess(Process process, string statusPath, NamespaceReport namespaces, IsolationPolicy policy)
+    private IsolatedProcess(Process process, int statusRead, NamespaceReport namespaces, IsolationPolicy policy)
     {
         Process = process;
-        _statusPath = statusPath;
+        _statusRead = statusRead;
         Namespaces = namespaces;
         Policy = policy;
     }
@@ -48,7 +49,7 @@ public sealed class IsolatedProcess : IDisposable
         {
             throw new IsolationException($"namespaces required but not applied: {string.Join(", ", namespaces.NotApplied)} ({namespaces.Reason})");
         }
-        string statusPath = Path.GetTempFileName();
+        (int statusRead, int statusWrite) = CreateStatusPipe();
         var child = new ProcessStartInfo
         {
             UseShellExecute = false,
@@ -63,7 +64,7 @@ public sealed class IsolatedProcess : IDisposable
             child.Environment[key] = value;
         }
         child.Environment[Sandbox.PolicyVariable] = policy.Serialize();
-        child.Environment[Sandbox.StatusVariable] = statusPath;
+        child.Environment[Sandbox.StatusVariable] = statusWrite.ToString(CultureInfo.InvariantCulture);
         // The runtime's diagnostics server listens on a Unix socket and its debugger transport makes FIFOs: neither is
         // wanted in a sandbox, and both would need calls the filter refuses.
         child.Environment["DOTNET_EnableDiagnostics"] = "0";
@@ -92,20 +93,42 @@ public sealed class IsolatedProcess : IDisposable
         }
         try
         {
-            return new IsolatedProcess(Process.Start(child)!, statusPath, namespaces, policy);
+            return new IsolatedProcess(Process.Start(child)!, statusRead, namespaces, policy);
         }
         catch
         {
-            File.Delete(statusPath);
+            LibC.Close(statusRead);
             throw;
         }
+        finally
+        {
+            // The child has its copy; with the parent's closed, the pipe belongs to the child.
+            LibC.Close(statusWrite);
+        }
+    }
+
+    /// <summary>
+    /// A pipe whose write end the child inherits (it is the one descriptor without close-on-exec) and whose read end stays
+    /// here, non-blocking: another process started meanwhile may inherit the write end too, so the parent reads what is
+    /// there once the child has exited instead of waiting for end-of-file.
+    /// </summary>
+    private static unsafe (int Read, int Write) CreateStatusPipe()
+    {
+        int* fds = stackalloc int[2];
+        if (LibC.Pipe2(fds, 0) != 0)
+        {
+            throw new IsolationException($"pipe2 failed: {LibC.Describe(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}");
+        }
+        LibC.Fcntl(fds[0], LibC.FSetfd, LibC.FdCloexec);
+        LibC.Fcntl(fds[0], LibC.FSetfl, LibC.ONonblock);
+        return (fds[0], fds[1]);
     }
 
     /// <summary>Waits for the child and explains how it ended.</summary>
     public IsolationOutcome WaitForExit()
     {
         Process.WaitForExit();
-        string[] status = File.Exists(_statusPath) ? File.ReadAllLines(_statusPath) : [];
+        string[] status = ReadStatus().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         bool entered = status.Contains("entered");
         int? reported = null;
         foreach (string line in status)
@@ -118,10 +141,22 @@ public sealed class IsolatedProcess : IDisposable
         return new IsolationOutcome(Process.ExitCode, entered, reported, Policy);
     }
 
+    private unsafe string ReadStatus()
+    {
+        var text = new System.Text.StringBuilder();
+        byte* buffer = stackalloc byte[512];
+        nint n;
+        while ((n = LibC.Read(_statusRead, buffer, 512)) > 0)
+        {
+            text.Append(System.Text.Encoding.ASCII.GetString(buffer, (int)n));
+        }
+        return text.ToString();
+    }
+
     public void Dispose()
     {
         Process.Dispose();
-        File.Delete(_statusPath);
+        LibC.Close(_statusRead);
     }
 }
 

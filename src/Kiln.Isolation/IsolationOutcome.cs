@@ -1,7 +1,7 @@
 namespace Kiln.Isolation;
 
 /// <summary>
-/// How an isolated child ended. The child writes its exit status to the status file itself (<see cref="Sandbox"/>), so
+/// How an isolated child ended. The child writes its exit status to the status pipe itself (<see cref="Sandbox"/>), so
 /// a status with no such line means it was killed: by a signal whose number is the exit status minus 128 (the init
 /// shell's and .NET's convention for a child that died of a signal).
 /// </summary>

@@ -10,18 +10,19 @@ namespace Kiln.Isolation;
 /// The child's half of isolation: once the program has loaded and compiled what it runs and opened the directories it
 /// grants, <see cref="Enter"/> sets the resource limits and installs the seccomp filter on every thread. Nothing after
 /// that can widen them. A child started by <see cref="IsolatedProcess"/> finds its policy in the environment
-/// (<see cref="EnterIfRequested"/>) and tells the parent, through a status file, that it entered the sandbox and how it
-/// exited, so the parent can tell a normal exit from a kill.
+/// (<see cref="EnterIfRequested"/>) and tells the parent, through a status pipe, that it entered the sandbox and how it
+/// exited, so the parent can tell a normal exit from a kill. A pipe and not a file: RLIMIT_FSIZE limits every regular
+/// file the child writes, and a small limit must not silence the report.
 /// </summary>
 public static unsafe class Sandbox
 {
     /// <summary>The environment variable that carries the policy (<see cref="IsolationPolicy.Serialize"/>) to the child.</summary>
     public const string PolicyVariable = "KILN_ISOLATION";
 
-    /// <summary>The environment variable naming the status file the child reports to.</summary>
-    public const string StatusVariable = "KILN_ISOLATION_STATUS";
+    /// <summary>The environment variable naming the inherited descriptor (the write end of a pipe) the child reports to.</summary>
+    public const string StatusVariable = "KILN_ISOLATION_STATUS_FD";
 
-    private static FileStream? s_status;
+    private static int s_status = -1;
 
     /// <summary>True once this process has entered a sandbox.</summary>
     public static bool IsEntered { get; private set; }
@@ -47,10 +48,11 @@ public static unsafe class Sandbox
         {
             throw new InvalidOperationException("this process has already entered a sandbox");
         }
-        // Opened before the filter, which refuses creating files through absolute paths.
-        if (Environment.GetEnvironmentVariable(StatusVariable) is { Length: > 0 } statusPath)
+        if (Environment.GetEnvironmentVariable(StatusVariable) is { Length: > 0 } statusFd)
         {
-            s_status = new FileStream(statusPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 1);
+            s_status = int.Parse(statusFd, NumberStyles.None, CultureInfo.InvariantCulture);
+            // Not passed on: nothing this process might start should be able to report in its name.
+            LibC.Fcntl(s_status, LibC.FSetfd, LibC.FdCloexec);
         }
         var limits = new List<string>();
         // No core dumps: a killed child must not write its memory (the guest's data) to disk.
@@ -93,7 +95,7 @@ public static unsafe class Sandbox
         SeccompFilter filter = SyscallPolicy.Build(Environment.ProcessId, denied);
         filter.Install(allThreads: true);
         IsEntered = true;
-        if (s_status is not null)
+        if (s_status >= 0)
         {
             WriteStatus("entered");
             AppDomain.CurrentDomain.ProcessExit += (_, _) => WriteStatus(FormattableString.Invariant($"exit {Environment.ExitCode}"));
@@ -109,17 +111,24 @@ public static unsafe class Sandbox
     {
         Environment.ExitCode = status;
         WriteStatus(FormattableString.Invariant($"exit {status}"));
-        s_status?.Dispose();
-        s_status = null;
+        if (s_status >= 0)
+        {
+            LibC.Close(s_status);
+            s_status = -1;
+        }
     }
 
+    /// <summary>One line, in one write (shorter than PIPE_BUF, so it arrives whole); a failure is ignored, as the parent then reports a kill.</summary>
     private static void WriteStatus(string line)
     {
-        if (s_status is { } status)
+        if (s_status < 0)
         {
-            byte[] bytes = System.Text.Encoding.ASCII.GetBytes(line + "\n");
-            status.Write(bytes);
-            status.Flush();
+            return;
+        }
+        byte[] bytes = System.Text.Encoding.ASCII.GetBytes(line + "\n");
+        fixed (byte* p = bytes)
+        {
+            LibC.Write(s_status, p, (nuint)bytes.Length);
         }
     }
 

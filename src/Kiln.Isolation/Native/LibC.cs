@@ -51,6 +51,28 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "setrlimit", SetLastError = true)]
     public static partial int Setrlimit(int resource, RLimit* limit);
 
+    public const int FGetfd = 1;
+    public const int FSetfd = 2;
+    public const int FGetfl = 3;
+    public const int FSetfl = 4;
+    public const int FdCloexec = 1;
+    public const int ONonblock = 0x800;
+
+    [LibraryImport(Library, EntryPoint = "pipe2", SetLastError = true)]
+    public static partial int Pipe2(int* fds, int flags);
+
+    [LibraryImport(Library, EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int Fcntl(int fd, int command, int argument);
+
+    [LibraryImport(Library, EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(int fd, byte* buffer, nuint count);
+
+    [LibraryImport(Library, EntryPoint = "write", SetLastError = true)]
+    public static partial nint Write(int fd, byte* buffer, nuint count);
+
+    [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
     [LibraryImport(Library, EntryPoint = "signal", SetLastError = true)]
     public static partial nint Signal(int signal, nint handler);
 
