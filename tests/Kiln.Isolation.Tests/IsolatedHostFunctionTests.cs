@@ -139,6 +139,29 @@ public sealed class IsolatedHostFunctionTests : IDisposable
     }
 
     [Fact]
+    public void AUserNamespaceTheSystemRefusesIsNamedWithTheReason()
+    {
+        // An unshare that answers as a container refusing user namespaces does, and otherwise runs the real one.
+        string unshare = Path.Combine(_dir, "unshare");
+        File.WriteAllText(unshare, """
+            #!/bin/sh
+            case " $* " in *" --user "*) echo "unshare: unshare failed: Operation not permitted" >&2; exit 1;; esac
+            exec unshare "$@"
+            """);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(unshare, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        Run run = Isolated(new IsolationPolicy { UnshareProgram = unshare }, "attempt", "socket", "-");
+        Assert.Contains("user", run.Namespaces.NotApplied);
+        Assert.DoesNotContain("user", run.Namespaces.Applied);
+        Assert.Equal("unshare: unshare failed: Operation not permitted", run.Namespaces.Reason);
+        Assert.StartsWith("namespaces not applied: user", run.Namespaces.Describe());
+        Assert.Contains("socket: EPERM", run.Stdout);
+        Assert.Equal(0, run.Outcome.ExitCode);
+    }
+
+    [Fact]
     public void NamespacesAreAppliedWhereTheKernelAllowsThemAndNamedWhereItDoesNot()
     {
         Run run = Isolated(new IsolationPolicy(), "attempt", "kill-parent", "-");
