@@ -104,8 +104,9 @@ public static unsafe class Sandbox
     }
 
     /// <summary>
-    /// Records the exit status for the parent. A program whose <c>Main</c> returns its status should call this first:
-    /// the runtime sets <see cref="Environment.ExitCode"/> from <c>Main</c>'s value only after exit handlers may have run.
+    /// Records the exit status for the parent now. Optional: on a normal exit (<c>Main</c> returning, <c>Environment.Exit</c>)
+    /// the sandbox reports <see cref="Environment.ExitCode"/> from a ProcessExit handler, which sees <c>Main</c>'s return
+    /// value; a status recorded here is the one the parent uses.
     /// </summary>
     public static void ReportExit(int status)
     {

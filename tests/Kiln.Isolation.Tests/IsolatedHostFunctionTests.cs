@@ -54,6 +54,8 @@ public sealed class IsolatedHostFunctionTests : IDisposable
         Run run = Isolated(new IsolationPolicy(), "attempt", action, argument);
         Assert.True(run.Outcome.ExitCode == 0, run.Stdout + run.Stderr);
         Assert.True(run.Outcome.EnteredSandbox);
+        Assert.Equal(0, run.Outcome.ReportedExitCode);
+        Assert.Null(run.Outcome.Describe());
         Assert.Contains("sandbox: seccomp filter", run.Stdout);
         Assert.Contains($"{action}: EPERM", run.Stdout);
     }
