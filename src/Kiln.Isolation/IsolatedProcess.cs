@@ -63,7 +63,7 @@ public sealed class IsolatedProcess : IDisposable
         {
             child.Environment[key] = value;
         }
-        child.Environment[Sandbox.PolicyVariable] = policy.Serialize();
+        child.Environment[Sandbox.PolicyVariable] = (policy with { ConfineFileSystem = namespaces.Applied.Contains("mount") }).Serialize();
         child.Environment[Sandbox.StatusVariable] = statusWrite.ToString(CultureInfo.InvariantCulture);
         // The runtime's diagnostics server listens on a Unix socket and its debugger transport makes FIFOs: neither is
         // wanted in a sandbox, and both would need calls the filter refuses.

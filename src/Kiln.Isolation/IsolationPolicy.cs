@@ -26,6 +26,13 @@ public sealed record IsolationPolicy
     /// <summary>Start the child in new user, mount, pid, network, IPC and UTS namespaces where the kernel allows it.</summary>
     public bool Namespaces { get; init; } = true;
 
+    /// <summary>
+    /// In a new mount namespace, replace the child's file system with a minimal root holding only the granted directories
+    /// and the runtime's files (<see cref="FileSystemConfinement"/>). Set by <see cref="IsolatedProcess"/> for the child
+    /// when it created the mount namespace.
+    /// </summary>
+    public bool ConfineFileSystem { get; init; }
+
     /// <summary>Refuse to start when a requested namespace cannot be created (<c>--isolate=strict</c>), instead of going on without it.</summary>
     public bool RequireNamespaces { get; init; }
 
@@ -51,6 +58,10 @@ public sealed record IsolationPolicy
     public string Serialize()
     {
         var parts = new List<string> { $"deny={OnDenied.ToString().ToLowerInvariant()}" };
+        if (ConfineFileSystem)
+        {
+            parts.Add("fs=1");
+        }
         if (AddressSpaceBytes is { } a)
         {
             parts.Add(FormattableString.Invariant($"as={a}"));
@@ -92,6 +103,7 @@ public sealed record IsolationPolicy
                         _ => throw new FormatException($"isolation policy: unknown deny action '{value}'"),
                     },
                 },
+                "fs" => policy with { ConfineFileSystem = value == "1" },
                 "as" => policy with { AddressSpaceBytes = ulong.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture) },
                 "cpu" => policy with { CpuSeconds = int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture) },
                 "nofile" => policy with { OpenFiles = int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture) },

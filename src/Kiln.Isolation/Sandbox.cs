@@ -32,6 +32,22 @@ public static unsafe class Sandbox
     public static IsolationPolicy? RequestedPolicy =>
         Environment.GetEnvironmentVariable(PolicyVariable) is { Length: > 0 } text ? IsolationPolicy.Parse(text) : null;
 
+    /// <summary>
+    /// When the parent created a mount namespace for this process, replaces its file system with a minimal root that
+    /// holds <paramref name="grants"/> (<see cref="FileSystemConfinement"/>); call it before opening them. Returns false
+    /// when there is nothing to do (not isolated, or no mount namespace).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A mount step failed.</exception>
+    public static bool ConfineFileSystemIfRequested(IEnumerable<FileSystemConfinement.Grant> grants)
+    {
+        if (RequestedPolicy is not { ConfineFileSystem: true })
+        {
+            return false;
+        }
+        FileSystemConfinement.Apply(grants);
+        return true;
+    }
+
     /// <summary>Enters the sandbox the parent asked for, if any; returns what was applied, or null when none was asked for.</summary>
     public static SandboxReport? EnterIfRequested() => RequestedPolicy is { } policy ? Enter(policy) : null;
 

@@ -44,6 +44,8 @@ public static unsafe partial class Program
               (func (export "_start") (call $vulnerable (i32.const 16) (i32.const {{argument.Length}}))))
             """);
         using var store = new Store(engine);
+        // In a mount namespace the host keeps no directory of the host: only the runtime's and its own files.
+        bool confined = Sandbox.ConfineFileSystemIfRequested([]);
         using WasiContext wasi = new WasiConfiguration().InheritStdio().Build();
         var linker = new Linker(engine);
         wasi.AddToLinker(linker);
@@ -55,7 +57,7 @@ public static unsafe partial class Program
         });
         Console.Out.Flush();
         SandboxReport? sandbox = Sandbox.EnterIfRequested();
-        Console.WriteLine(sandbox is null ? "sandbox: none" : $"sandbox: {sandbox}");
+        Console.WriteLine(sandbox is null ? "sandbox: none" : $"sandbox: {sandbox}{(confined ? "; file system confined" : "")}");
         Console.Out.Flush();
         linker.Instantiate(store, module).GetFunction("_start")!.Invoke();
         // No Sandbox.ReportExit: the sandbox reports Main's status to the parent by itself.

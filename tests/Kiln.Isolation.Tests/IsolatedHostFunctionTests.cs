@@ -82,6 +82,28 @@ public sealed class IsolatedHostFunctionTests : IDisposable
         Assert.False(File.Exists(target));
     }
 
+    [Fact]
+    public void ReadingAHostFileFindsNothingInTheConfinedFileSystem()
+    {
+        string secret = Path.Combine(_dir, "secret.txt");
+        File.WriteAllText(secret, "secret");
+        Assert.Contains("read: ok", Unconfined("attempt", "read", secret));
+        Run run = Isolated(new IsolationPolicy(), "attempt", "read", secret);
+        if (run.Namespaces.Applied.Contains("mount"))
+        {
+            Assert.Contains("; file system confined", run.Stdout);
+            Assert.Contains("read: ENOENT", run.Stdout);
+            Assert.Contains("read: ENOENT", Isolated(new IsolationPolicy(), "attempt", "read", "/etc/passwd").Stdout);
+        }
+        else
+        {
+            // Seccomp cannot see paths: without a mount namespace a read-only open of a host file succeeds, and the
+            // report says the mount namespace is missing.
+            Assert.Contains("mount", run.Namespaces.NotApplied);
+            Assert.Contains("read: ok", run.Stdout);
+        }
+    }
+
     [Theory]
     [InlineData("ptrace", "1")]
     // A forked .NET process is not usable (the runtime's other threads do not exist in the child), so fork has no

@@ -105,6 +105,27 @@ internal static class IsolatedRun
         }
     }
 
+    /// <summary>In the isolated child with a mount namespace, pivots into a root holding only the granted directories.</summary>
+    /// <exception cref="SandboxUnavailableException">A mount step failed.</exception>
+    public static void ConfineFileSystemIfChild(RunOptions options, TextWriter stderr)
+    {
+        if (!IsChild)
+        {
+            return;
+        }
+        try
+        {
+            if (Sandbox.ConfineFileSystemIfRequested(options.Directories.Select(d => new FileSystemConfinement.Grant(d.HostPath, d.ReadOnly))) && options.Verbose)
+            {
+                stderr.WriteLine($"kiln run: isolation: file system confined to {options.Directories.Count} granted directories and the runtime's files");
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or FormatException)
+        {
+            throw new SandboxUnavailableException(e.Message);
+        }
+    }
+
     /// <summary>The child's status, recorded for the parent before <c>Main</c> returns it.</summary>
     public static int Finish(int status)
     {

@@ -133,6 +133,8 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
             store.SetFuel(fuel);
         }
         using var interrupt = new CancellationTokenSource();
+        // --isolate: the directories are opened inside the confined file system, never on the host's tree.
+        IsolatedRun.ConfineFileSystemIfChild(options, stderr);
         WasiConfiguration config = new WasiConfiguration()
             .InheritStdio()
             .WithArguments([Path.GetFileName(options.File), .. options.Invoke is null ? options.Arguments : []])

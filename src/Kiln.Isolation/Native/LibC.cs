@@ -73,6 +73,42 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 
+    public const ulong MsRdonly = 1;
+    public const ulong MsNosuid = 2;
+    public const ulong MsNodev = 4;
+    public const ulong MsNoexec = 8;
+    public const ulong MsRemount = 32;
+    public const ulong MsNoatime = 1024;
+    public const ulong MsNodiratime = 2048;
+    public const ulong MsBind = 4096;
+    public const ulong MsRec = 16384;
+    public const ulong MsPrivate = 1 << 18;
+    public const ulong MsRelatime = 1 << 21;
+    public const int MntDetach = 2;
+    public const long SysPivotRoot = 155;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct StatVfs
+    {
+        public ulong BlockSize, FragmentSize, Blocks, BlocksFree, BlocksAvailable, Files, FilesFree, FilesAvailable, FileSystemId, Flags, NameMax;
+        public fixed int Spare[6];
+    }
+
+    [LibraryImport(Library, EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Mount(string? source, string target, string? fileSystemType, ulong flags, nint data);
+
+    [LibraryImport(Library, EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Umount2(string target, int flags);
+
+    [LibraryImport(Library, EntryPoint = "statvfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Statvfs(string path, StatVfs* result);
+
+    [LibraryImport(Library, EntryPoint = "chdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Chdir(string path);
+
+    [LibraryImport(Library, EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial long SyscallPaths(long number, string first, string second);
+
     [LibraryImport(Library, EntryPoint = "signal", SetLastError = true)]
     public static partial nint Signal(int signal, nint handler);
 

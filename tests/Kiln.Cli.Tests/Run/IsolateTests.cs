@@ -48,6 +48,27 @@ public sealed class IsolateTests : IDisposable
         }
     }
 
+    [WasiProgramFact]
+    public void WithAMountNamespaceOnlyTheGrantsExistAndRelativeGrantsStillResolve()
+    {
+        Assert.Null(WasiPrograms.EnsureExamplesBuilt());
+        string granted = Directory.CreateDirectory(Path.Combine(_dir, "granted")).FullName;
+        File.WriteAllText(Path.Combine(granted, "f.txt"), "x y z");
+        string wc = Path.Combine(WasiPrograms.ExamplesDirectory, "build", "wc.wasm");
+        // A relative HOST path, resolved in the child's working directory after the pivot.
+        KilnProcess.Result r = KilnProcess.Run(["run", "--isolate", "--verbose", "--dir-ro", "granted::/in", wc, "/in/f.txt"], workingDirectory: _dir);
+        Assert.True(r.Status == 0, r.StderrText);
+        Assert.Equal("      0       3       5 /in/f.txt\n", r.StdoutText);
+        if (r.StderrText.Contains("namespaces: user, mount", StringComparison.Ordinal) || r.StderrText.Contains("applied: mount", StringComparison.Ordinal))
+        {
+            Assert.Contains("kiln run: isolation: file system confined to 1 granted directories", r.StderrText);
+        }
+        else
+        {
+            Assert.DoesNotContain("file system confined", r.StderrText);
+        }
+    }
+
     [Fact]
     public void TheGuestsExitStatusAndTrapsPassThrough()
     {
