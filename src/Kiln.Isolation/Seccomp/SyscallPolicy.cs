@@ -8,14 +8,15 @@ namespace Kiln.Isolation.Seccomp;
 /// over the examples and WASI programs doing file I/O in a preopen, keeping the calls made after the filter was
 /// installed (scripts/measure-isolation-syscalls.sh; docs/ARCHITECTURE.md, Isolation, has the method and the numbers).
 /// Calls the runtime makes only in rarer paths (a GC under memory pressure, thread creation, a lazily loaded assembly)
-/// were added by reading what those paths do and are marked so below.
+/// were added by reading what those paths do (docs/ARCHITECTURE.md, Isolation, names them).
 /// </summary>
 /// <remarks>
 /// SECURITY: seccomp sees numbers and register values, never the strings behind pointers, so it cannot confine paths.
 /// Path confinement comes from WASI's preopens (every guest path is resolved under a directory descriptor) and, where
-/// applied, the mount namespace. What the filter can do with arguments it does: opening for writing, creating,
-/// renaming or removing through the current directory (AT_FDCWD, the way an absolute host path is reached) is refused
-/// while WASI's calls, which always name a preopened descriptor, pass; <c>clone</c> may create threads but not
+/// a mount namespace was created, <see cref="FileSystemConfinement"/>'s minimal root. What the filter can do with
+/// arguments it does: opening for writing, creating, renaming or removing through the current directory (AT_FDCWD,
+/// the way an absolute host path is reached) is refused while WASI's calls, which always name a preopened descriptor,
+/// pass; <c>clone</c> may create threads but not
 /// processes; signals may go to this process only; <c>prlimit64</c> may read limits but not set them.
 /// </remarks>
 public static class SyscallPolicy
