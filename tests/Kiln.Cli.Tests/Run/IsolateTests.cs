@@ -95,6 +95,19 @@ public sealed class IsolateTests : IDisposable
         Assert.Contains("kiln run: isolated run killed: the CPU-time limit of 1 s was exceeded (SIGXCPU)", r.StderrText);
     }
 
+    [WasiProgramFact]
+    public void TheFileSizeLimitShortensAWriteInsteadOfKilling()
+    {
+        Assert.Null(WasiPrograms.EnsureBuilt());
+        // files.c writes 20 bytes and checks that all were written: with a 10-byte limit the write stops short (the
+        // kernel writes up to the limit), the program says so and exits 1; SIGXFSZ would have killed it (153).
+        KilnProcess.Result r = KilnProcess.Run("run", "--isolate", "--isolate-file-size", "10", "--dir", _dir + "::/d", WasiPrograms.WasmPath("files"), "/d");
+        Assert.Equal(1, r.Status);
+        Assert.StartsWith("FAIL write", r.StdoutText);
+        Assert.DoesNotContain("isolated run", r.StderrText);
+        Assert.Equal(10, new FileInfo(Path.Combine(_dir, "data.txt")).Length);
+    }
+
     [Fact]
     public void TheAddressSpaceLimitRefusesALinearMemoryReservation()
     {
