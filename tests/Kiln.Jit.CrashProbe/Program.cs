@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Kiln.Isolation.Seccomp;
 
 namespace Kiln.Jit.CrashProbe;
 
@@ -60,14 +61,14 @@ public static unsafe partial class Program
 
     private static int UnderSeccomp(string mode)
     {
-        SockFilter[] filter = mode switch
+        SeccompFilter filter = mode switch
         {
-            "block-memfd" => Seccomp.BlockSyscall(Seccomp.SysMemfdCreate, errno: 1),
+            "block-memfd" => Seccomp.BlockSyscall(Syscalls.MemfdCreate, errno: 1),
             "block-exec-mprotect" => Seccomp.BlockMprotectToExecute(errno: 13),
             "memfd-exec-einval" => Seccomp.BlockMemfdExecFlag(),
             _ => throw new ArgumentException($"unknown seccomp mode {mode}"),
         };
-        Seccomp.Install(filter);
+        filter.Install(allThreads: false);
         Console.WriteLine("seccomp installed");
         try
         {

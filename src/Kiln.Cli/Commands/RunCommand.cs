@@ -13,7 +13,7 @@ internal static class RunCommand
 {
     /// <summary>Options that take a value (so their value is not mistaken for FILE).</summary>
     private static readonly HashSet<string> s_valueOptions =
-        ["--dir", "--dir-ro", "--env", "--invoke", "--tier", "--max-memory", "--timeout", "--fuel", "--profile"];
+        ["--dir", "--dir-ro", "--env", "--invoke", "--tier", "--max-memory", "--timeout", "--fuel", "--profile", .. IsolatedRun.ValueOptions];
 
     private const string Epilog = """
 
@@ -25,7 +25,8 @@ internal static class RunCommand
         was compiled for another Kiln, tier, CPU or options); 2 for a bad command line (also when
         --profile or --debug-info cannot be set up, e.g. DOTNET_PerfMapEnabled already writes the perf map);
         70 for an internal error; 134 when the guest traps (also on --timeout and --fuel exhaustion), with the
-        trap message and the Wasm backtrace on stderr.
+        trap message and the Wasm backtrace on stderr. With --isolate: 71 when the isolation cannot be applied, and
+        128+N when the isolated run is killed by signal N (the reason, e.g. the CPU limit, on stderr).
         """;
 
     /// <summary>Where the baseline compiler runs, programs run compiled unless --tier says otherwise, as in Wasmtime.</summary>
@@ -50,10 +51,15 @@ internal static class RunCommand
         var debugInfo = new Option<bool>("--debug-info") { Description = "register compiled code with GDB and the unwinder (break module!function, bt); implies --tier baseline" };
         var trapUnknownImports = new Option<bool>("--trap-unknown-imports") { Description = "define function imports that neither WASI nor Kiln provides as functions that trap when called (for programs whose extra imports go unused here)" };
         var verbose = new Option<bool>("--verbose") { Description = "print the profiler and debugger integrations in effect on stderr" };
+        var isolation = new IsolatedRun.Options();
         var command = new Command("run", "Run a WebAssembly program (WASI preview1) or call one of its exports" + Epilog)
         {
             file, args, dir, dirRo, env, invoke, tier, maxMemory, timeout, fuel, noInterruptChecks, stats, profile, debugInfo, trapUnknownImports, verbose,
         };
+        foreach (Option option in isolation.All)
+        {
+            command.Options.Add(option);
+        }
         command.SetAction(result =>
         {
             try
@@ -105,8 +111,13 @@ internal static class RunCommand
                     DebugInfo = wantsDebugInfo,
                     Verbose = result.GetValue(verbose),
                     TrapUnknownImports = result.GetValue(trapUnknownImports),
+                    Isolation = isolation.Parse(result),
                 };
-                return new Runner(options, Console.Out, Console.Error).Run();
+                if (options.Isolation is { } policy && !IsolatedRun.IsChild)
+                {
+                    return IsolatedRun.RunParent(options, policy, Console.Error);
+                }
+                return IsolatedRun.Finish(new Runner(options, Console.Out, Console.Error).Run());
             }
             catch (Exception e) when (e is FormatException or OverflowException)
             {
@@ -128,7 +139,7 @@ internal static class RunCommand
             string a = args[i];
             if (a == "--")
             {
-                return i + 1 < args.Length ? ([.. args[..i], args[i + 1]], args[(i + 2)..]) : (args, []);
+                return i + 1 < args.Length ? ([.. args[..i].Select(IsolatedRun.Normalize), args[i + 1]], args[(i + 2)..]) : ([.. args.Select(IsolatedRun.Normalize)], []);
             }
             if (a.StartsWith('-') && a.Length > 1)
             {
@@ -138,8 +149,8 @@ internal static class RunCommand
                 }
                 continue;
             }
-            return (args[..(i + 1)], args[(i + 1)..]);
+            return ([.. args[..i].Select(IsolatedRun.Normalize), a], args[(i + 1)..]);
         }
-        return (args, []);
+        return ([.. args.Select(IsolatedRun.Normalize)], []);
     }
 }

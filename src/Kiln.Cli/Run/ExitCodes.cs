@@ -15,6 +15,9 @@ internal static class ExitCodes
     /// <summary>An internal error in Kiln (a bug): the message is printed, not a .NET stack trace.</summary>
     public const int Internal = 70;
 
+    /// <summary><c>--isolate</c>: the sandbox could not be applied (namespaces under <c>--isolate=strict</c>, or the seccomp filter); the guest did not run.</summary>
+    public const int IsolationFailed = 71;
+
     /// <summary>The guest trapped (including the timeout, fuel and call-depth limits): like an abort.</summary>
     public const int Trap = 134;
 }

@@ -41,6 +41,9 @@ internal sealed record RunOptions
 
     /// <summary>Define function imports nothing provides as traps (<c>--trap-unknown-imports</c>).</summary>
     public bool TrapUnknownImports { get; init; }
+
+    /// <summary>Run in an isolated child process (<c>--isolate</c>); null to run in this process.</summary>
+    public Kiln.Isolation.IsolationPolicy? Isolation { get; init; }
 }
 
 /// <summary>A <c>--dir</c>/<c>--dir-ro</c> grant: a host directory and the guest path it appears at.</summary>

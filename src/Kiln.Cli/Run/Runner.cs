@@ -66,6 +66,10 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
             string flag = options.Profiler != CodeProfiler.None ? "--profile" : "--debug-info";
             return Fail(ExitCodes.Usage, $"{flag}: {e.Message}");
         }
+        catch (SandboxUnavailableException e)
+        {
+            return Fail(ExitCodes.IsolationFailed, $"isolation: {e.Message}; not running the guest");
+        }
         catch (InternalErrorException e)
         {
             return Fail(ExitCodes.Internal, $"internal error: {e.Message}");
@@ -143,6 +147,8 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
             store.SetFuel(fuel);
         }
         using var interrupt = new CancellationTokenSource();
+        // --isolate: the directories are opened inside the confined file system, never on the host's tree.
+        IsolatedRun.ConfineFileSystemIfChild(options, stderr);
         WasiConfiguration config = new WasiConfiguration()
             .InheritStdio()
             .WithArguments([Path.GetFileName(options.File), .. options.Invoke is null ? options.Arguments : []])
@@ -174,6 +180,8 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         {
             interrupt.CancelAfter(timeout);
         }
+        // --isolate: from here on the guest's code runs, so the child seals itself first.
+        IsolatedRun.EnterIfChild(options, stderr);
         Instance? instance = null;
         try
         {

@@ -4,7 +4,7 @@ using System.Xml.Linq;
 namespace Kiln.Cli.Tests.Packaging;
 
 /// <summary>
-/// <c>dotnet pack</c> of the solution yields the four library packages (XML docs and readme inside, the runtime
+/// <c>dotnet pack</c> of the solution yields the five library packages (XML docs and readme inside, the runtime
 /// depending on the layers below it) and the <c>kiln</c> .NET tool, and the tool installs from the package folder
 /// into an empty directory and runs an example, as a user's <c>dotnet tool install</c> would.
 /// </summary>
@@ -24,7 +24,7 @@ public class PackageTests
             ProcessResult pack = ExternalTools.Run(ExternalTools.DotnetHost, ["pack", Path.Combine(root, "Kiln.slnx"), "-c", "Release", "-o", feed, "--nologo"], s_timeout);
             Assert.True(pack.ExitCode == 0, $"dotnet pack failed:\n{pack.Stdout}\n{pack.Stderr}");
 
-            foreach ((string id, string assembly) in new[] { ("Kiln.Jit", "Kiln.Jit"), ("Kiln.Wasm", "Kiln.Wasm"), ("Kiln", "Kiln.Runtime"), ("Kiln.Wasi", "Kiln.Wasi") })
+            foreach ((string id, string assembly) in new[] { ("Kiln.Jit", "Kiln.Jit"), ("Kiln.Wasm", "Kiln.Wasm"), ("Kiln", "Kiln.Runtime"), ("Kiln.Wasi", "Kiln.Wasi"), ("Kiln.Isolation", "Kiln.Isolation") })
             {
                 using ZipArchive package = ZipFile.OpenRead(PackagePath(feed, id));
                 string[] entries = [.. package.Entries.Select(e => e.FullName)];
@@ -44,6 +44,7 @@ public class PackageTests
                 Assert.Contains("tools/net10.0/any/DotnetToolSettings.xml", entries);
                 Assert.Contains("tools/net10.0/any/kiln.dll", entries);
                 Assert.Contains("tools/net10.0/any/Kiln.Jit.dll", entries);
+                Assert.Contains("tools/net10.0/any/Kiln.Isolation.dll", entries);
                 Assert.Contains(Nuspec(tool).Descendants(), e => e.Name.LocalName == "packageType" && (string?)e.Attribute("name") == "DotnetTool");
             }
 
@@ -55,6 +56,10 @@ public class PackageTests
             ProcessResult run = ExternalTools.Run(Path.Combine(tools, "kiln"), ["run", Path.Combine(root, "examples", "hello.wat")], TimeSpan.FromMinutes(2));
             Assert.True(run.ExitCode == 0, $"the installed kiln failed:\n{run.Stdout}\n{run.Stderr}");
             Assert.Equal("Hello from Kiln!", run.Stdout.Trim());
+            // The installed tool starts itself again as the isolated child.
+            ProcessResult isolatedRun = ExternalTools.Run(Path.Combine(tools, "kiln"), ["run", "--isolate", Path.Combine(root, "examples", "hello.wat")], TimeSpan.FromMinutes(2));
+            Assert.True(isolatedRun.ExitCode == 0, $"the installed kiln failed under --isolate:\n{isolatedRun.Stdout}\n{isolatedRun.Stderr}");
+            Assert.Equal("Hello from Kiln!", isolatedRun.Stdout.Trim());
         }
         finally
         {

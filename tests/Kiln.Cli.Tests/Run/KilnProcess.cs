@@ -18,7 +18,9 @@ internal static class KilnProcess
     }
 
     /// <param name="environment">Variables to set in the child (a null value removes the variable).</param>
-    public static Result Run(IEnumerable<string> args, byte[]? stdin = null, TimeSpan? timeout = null, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <param name="workingDirectory">The child's working directory (default: the test's).</param>
+    public static Result Run(IEnumerable<string> args, byte[]? stdin = null, TimeSpan? timeout = null, IReadOnlyDictionary<string, string?>? environment = null,
+        string? workingDirectory = null)
     {
         string kilnDll = ExternalTools.BesideTests("kiln.dll");
         var psi = new ProcessStartInfo(ExternalTools.DotnetHost)
@@ -28,6 +30,10 @@ internal static class KilnProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (workingDirectory is not null)
+        {
+            psi.WorkingDirectory = workingDirectory;
+        }
         foreach ((string name, string? value) in environment ?? new Dictionary<string, string?>())
         {
             if (value is null)

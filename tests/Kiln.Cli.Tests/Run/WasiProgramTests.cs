@@ -6,7 +6,8 @@ namespace Kiln.Cli.Tests.Run;
 /// The C test programs built with wasi-libc, run under <c>kiln run</c>: stdout, stderr and exit
 /// status must equal the native build's (tests/wasi-programs/expected), and programs given a
 /// directory must leave it empty. Covers files, directories, arguments, environment, clocks,
-/// randomness and stdio.
+/// randomness and stdio. Each case runs again under <c>--isolate</c> (namespaces where allowed, rlimits, the seccomp
+/// filter), where it must behave exactly the same.
 /// </summary>
 public sealed class WasiProgramTests
 {
@@ -14,7 +15,13 @@ public sealed class WasiProgramTests
 
     [WasiProgramTheory]
     [MemberData(nameof(Cases))]
-    public void MatchesTheNativeBuild(string name)
+    public void MatchesTheNativeBuild(string name) => RunCase(name, []);
+
+    [WasiProgramTheory]
+    [MemberData(nameof(Cases))]
+    public void MatchesTheNativeBuildUnderIsolation(string name) => RunCase(name, ["--isolate"]);
+
+    private static void RunCase(string name, string[] flags)
     {
         Assert.True(WasiPrograms.MissingToolchain is null, $"the wasm32-wasi toolchain is missing in CI: {WasiPrograms.MissingToolchain}");
         Assert.Null(WasiPrograms.EnsureBuilt());
@@ -24,7 +31,7 @@ public sealed class WasiProgramTests
         string hostDir = Directory.CreateTempSubdirectory("kiln-wasi-program-").FullName;
         try
         {
-            var args = new List<string> { "run" };
+            List<string> args = ["run", .. flags];
             if (c.Args.Any(a => a.Contains("{dir}", StringComparison.Ordinal)))
             {
                 args.AddRange(["--dir", hostDir + "::" + guestDir]);
