@@ -413,11 +413,15 @@ internal sealed partial class CodeEmitter
         }
         if (IsFusedCompare(inst, next))
         {
-            // Emitted by the branch that consumes it.
+            // Emitted by the branch that consumes it, which comes next.
+            _fusedCompare = inst;
             return;
         }
         EmitNumeric(inst);
     }
+
+    // The compare the emission loop left out for the brif right after it (-1: none).
+    private int _fusedCompare = -1;
 
     /// <summary>A compare whose only use is the brif right after it: the branch tests the flags directly.</summary>
     private bool IsFusedCompare(int inst, int next)
@@ -442,8 +446,11 @@ internal sealed partial class CodeEmitter
         Condition cc;
         ref ValueData cv = ref _f.Value(cond);
         int owner = cv.IsParam ? -1 : cv.Owner;
-        if (owner >= 0 && _f.Inst(owner).Block == _f.Inst(inst).Block && IsFusedCompare(owner, inst))
+        // Only a compare left out right before this branch is fused: one further up was emitted in place, and its
+        // operands' registers may hold other values by now.
+        if (owner >= 0 && owner == _fusedCompare)
         {
+            _fusedCompare = -1;
             cc = EmitCompareFlags(owner);
         }
         else if (Loc(cond).Kind == LocationKind.Const)
