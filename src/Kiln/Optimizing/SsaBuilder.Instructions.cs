@@ -370,7 +370,7 @@ internal sealed partial class SsaBuilder
         }
         else
         {
-            _f.RemoveBlock(end);
+            _f.DiscardBlock(end);
         }
     }
 

@@ -33,6 +33,8 @@ internal struct BlockCall
     public int Block;
     public int Args;
     public int ArgCount;
+    /// <summary>Pool slots reserved for the arguments from <see cref="Args"/> on (at least <see cref="ArgCount"/>), so appending is amortized constant time.</summary>
+    public int ArgCapacity;
 }
 
 /// <summary>A value: a block parameter or an instruction result.</summary>
@@ -149,6 +151,18 @@ internal sealed class IrFunction
     /// <summary>Drops a block from the function; branches to it must be gone.</summary>
     public void RemoveBlock(int block)
     {
+        DiscardBlock(block);
+        // From the end: the block is usually the one laid out last.
+        int i = Layout.LastIndexOf(block);
+        if (i >= 0)
+        {
+            Layout.RemoveAt(i);
+        }
+    }
+
+    /// <summary>Drops a block that was never added to <see cref="Layout"/>; branches to it must be gone.</summary>
+    public void DiscardBlock(int block)
+    {
         foreach (int inst in _blocks[block]!.Insts)
         {
             KillInst(inst);
@@ -158,7 +172,20 @@ internal sealed class IrFunction
             _values[p].Defined = false;
         }
         _blocks[block] = null;
-        Layout.Remove(block);
+    }
+
+    /// <summary>Drops every block <paramref name="remove"/> selects, in one scan of the layout; branches to them must be gone.</summary>
+    public void RemoveBlocks(Func<int, bool> remove)
+    {
+        Layout.RemoveAll(b =>
+        {
+            if (!remove(b))
+            {
+                return false;
+            }
+            DiscardBlock(b);
+            return true;
+        });
     }
 
     /// <summary>Makes a value id; <paramref name="id"/> is the text id when parsing, else the next free one.</summary>
@@ -230,7 +257,7 @@ internal sealed class IrFunction
         {
             throw new InvalidOperationException("targets must be added right after the instruction is created");
         }
-        _calls.Add(new BlockCall { Block = block, Args = _pool.Count, ArgCount = args.Length });
+        _calls.Add(new BlockCall { Block = block, Args = _pool.Count, ArgCount = args.Length, ArgCapacity = args.Length });
         foreach (int a in args)
         {
             _pool.Add(a);
@@ -242,23 +269,41 @@ internal sealed class IrFunction
     public void AppendTargetArg(int inst, int index, int value)
     {
         ref BlockCall call = ref System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_calls)[_insts[inst].Targets + index];
-        if (call.Args + call.ArgCount != _pool.Count)
+        if (call.ArgCount == call.ArgCapacity)
         {
-            // Not at the pool's end: move the arguments there (the old slots become garbage).
-            int start = _pool.Count;
-            for (int i = 0; i < call.ArgCount; i++)
+            if (call.Args + call.ArgCount == _pool.Count)
             {
-                _pool.Add(_pool[call.Args + i]);
+                // At the pool's end: grow in place.
+                _pool.Add(0);
+                call.ArgCapacity++;
             }
-            call.Args = start;
+            else
+            {
+                // Move the arguments to the pool's end with room to double (the old slots become garbage), so a
+                // branch that receives one argument per block parameter, interleaved with other branches, costs
+                // linear time overall rather than quadratic.
+                int start = _pool.Count;
+                int capacity = Math.Max(4, call.ArgCount * 2);
+                for (int i = 0; i < call.ArgCount; i++)
+                {
+                    _pool.Add(_pool[call.Args + i]);
+                }
+                for (int i = call.ArgCount; i < capacity; i++)
+                {
+                    _pool.Add(0);
+                }
+                call.Args = start;
+                call.ArgCapacity = capacity;
+            }
         }
-        _pool.Add(value);
+        _pool[call.Args + call.ArgCount] = value;
         call.ArgCount++;
     }
 
-    /// <summary>Drops every block parameter in <paramref name="dead"/> and the matching branch arguments, in one scan; the parameters must be unused.</summary>
-    public void RemoveBlockParams(HashSet<int> dead)
+    /// <summary>Drops every block parameter marked in <paramref name="dead"/> (indexed by value) and the matching branch arguments, in one scan; the parameters must be unused.</summary>
+    public void RemoveBlockParams(bool[] dead)
     {
+        bool IsDead(int p) => (uint)p < (uint)dead.Length && dead[p];
         foreach (int b in Layout)
         {
             int t = Terminator(b);
@@ -273,7 +318,7 @@ internal sealed class IrFunction
                 int kept = 0;
                 for (int i = 0; i < args.Length && i < ps.Count; i++)
                 {
-                    if (!dead.Contains(ps[i]))
+                    if (!IsDead(ps[i]))
                     {
                         args[kept++] = args[i];
                     }
@@ -285,7 +330,7 @@ internal sealed class IrFunction
         {
             Block(b).Params.RemoveAll(p =>
             {
-                if (!dead.Contains(p))
+                if (!IsDead(p))
                 {
                     return false;
                 }
@@ -323,7 +368,8 @@ internal sealed class IrFunction
         KillInst(inst);
     }
 
-    private void KillInst(int inst)
+    /// <summary>Marks an instruction removed (its results stop existing) but leaves it in its block's list until <see cref="RemoveKilledInsts"/>, so a pass removing many costs linear time.</summary>
+    public void KillInst(int inst)
     {
         foreach (int r in ResultValues(inst))
         {
@@ -331,6 +377,9 @@ internal sealed class IrFunction
         }
         _insts[inst].Block = -1;
     }
+
+    /// <summary>Drops the instructions <see cref="KillInst"/> marked from a block's list, in one scan.</summary>
+    public void RemoveKilledInsts(int block) => _blocks[block]!.Insts.RemoveAll(i => _insts[i].Block < 0);
 
     /// <summary>The block's last instruction, or -1 for an empty block.</summary>
     public int Terminator(int block)

@@ -27,14 +27,20 @@ internal static class ConstantFolding
         bool changed = false;
         foreach (int b in dom.ReversePostorder)
         {
-            foreach (int inst in f.Block(b).Insts.ToArray())
+            bool blockChanged = false;
+            foreach (int inst in f.Block(b).Insts)
             {
                 Span<int> args = f.Args(inst);
                 for (int i = 0; i < args.Length; i++)
                 {
                     args[i] = IrFunction.Resolve(map, args[i]);
                 }
-                changed |= Fold(f, inst, map);
+                blockChanged |= Fold(f, inst, map);
+            }
+            if (blockChanged)
+            {
+                f.RemoveKilledInsts(b);
+                changed = true;
             }
         }
         f.RewriteUses(map);
@@ -264,7 +270,8 @@ internal static class ConstantFolding
     private static bool Replace(IrFunction f, int inst, int[] map, int value)
     {
         map[f.Result(inst)] = value;
-        f.RemoveInst(inst);
+        // Dropped from the block's list when the block is done (Run), so many removals cost one scan.
+        f.KillInst(inst);
         return true;
     }
 

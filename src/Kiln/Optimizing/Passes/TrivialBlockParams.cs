@@ -5,9 +5,10 @@ namespace Kiln.Optimizing.Passes;
 /// <summary>
 /// Removes block parameters that merge only one value: every branch passes either that value or the parameter
 /// itself (a loop that does not change a variable). The parameter's uses take the value, which dominates the block
-/// because it reaches it on every path. This is Braun et al.'s trivial-phi removal, done in rounds over the whole
-/// function (one scan of the branches per round) until no parameter is trivial, since removing one can make another
-/// trivial. The entry block's parameters are the function's and stay.
+/// because it reaches it on every path. This is Braun et al.'s trivial-phi removal, done with a worklist: one scan of
+/// the branches records each parameter's incoming values and, for each value, the parameters it flows into; removing
+/// a parameter re-examines only the parameters it flowed into (removing one can make another trivial), so the pass
+/// costs about linear time however long the chains. The entry block's parameters are the function's and stay.
 /// </summary>
 internal static class TrivialBlockParams
 {
@@ -17,64 +18,105 @@ internal static class TrivialBlockParams
 
     public static bool Run(IrFunction f)
     {
-        bool any = false;
-        int[] map = f.IdentityMap();
-        var incoming = new Dictionary<int, int>();
-        while (true)
+        int n = f.ValueCount;
+        // Incoming values of every parameter of a non-entry block (null: not such a parameter), and the parameters each value flows into.
+        var incoming = new List<int>?[n];
+        var flowsInto = new List<int>?[n];
+        var work = new Stack<int>();
+        for (int i = f.Layout.Count - 1; i >= 0; i--)
         {
-            incoming.Clear();
-            foreach (int b in f.Layout)
+            int b = f.Layout[i];
+            if (b == f.Entry)
             {
-                if (b != f.Entry)
+                continue;
+            }
+            List<int> ps = f.Block(b).Params;
+            for (int j = ps.Count - 1; j >= 0; j--)
+            {
+                incoming[ps[j]] = [];
+                work.Push(ps[j]);
+            }
+        }
+        foreach (int b in f.Layout)
+        {
+            int t = f.Terminator(b);
+            if (t < 0)
+            {
+                continue;
+            }
+            foreach (ref BlockCall call in f.Targets(t))
+            {
+                List<int> ps = f.Block(call.Block).Params;
+                Span<int> args = f.CallArgs(call);
+                for (int i = 0; i < args.Length && i < ps.Count; i++)
                 {
-                    foreach (int p in f.Block(b).Params)
+                    if (incoming[ps[i]] is List<int> values)
                     {
-                        incoming[p] = NoneYet;
+                        values.Add(args[i]);
+                        (flowsInto[args[i]] ??= []).Add(ps[i]);
                     }
                 }
             }
-            foreach (int b in f.Layout)
+        }
+        int[] map = f.IdentityMap();
+        var dead = new bool[n];
+        bool any = false;
+        while (work.Count > 0)
+        {
+            int p = work.Pop();
+            if (dead[p])
             {
-                int t = f.Terminator(b);
-                if (t < 0)
+                continue;
+            }
+            int same = NoneYet;
+            foreach (int a in incoming[p]!)
+            {
+                int v = IrFunction.Resolve(map, a);
+                if (v == p || v == same)
                 {
                     continue;
                 }
-                foreach (ref BlockCall call in f.Targets(t))
+                same = same == NoneYet ? v : Several;
+                if (same == Several)
                 {
-                    List<int> ps = f.Block(call.Block).Params;
-                    Span<int> args = f.CallArgs(call);
-                    for (int i = 0; i < args.Length && i < ps.Count; i++)
+                    break;
+                }
+            }
+            // NoneYet: no branch reaches the block (unreachable code is DCE's); Several: a real merge.
+            if (same < 0)
+            {
+                continue;
+            }
+            map[p] = same;
+            dead[p] = true;
+            any = true;
+            if (flowsInto[p] is List<int> users)
+            {
+                // What flowed into p now flows into its replacement: those parameters may have become trivial too.
+                foreach (int u in users)
+                {
+                    if (!dead[u])
                     {
-                        int p = ps[i];
-                        int v = IrFunction.Resolve(map, args[i]);
-                        if (v == p || !incoming.TryGetValue(p, out int seen) || seen == v)
-                        {
-                            continue;
-                        }
-                        incoming[p] = seen == NoneYet ? v : Several;
+                        work.Push(u);
                     }
                 }
-            }
-            var dead = new HashSet<int>();
-            foreach ((int p, int v) in incoming)
-            {
-                // NoneYet: no branch reaches the block (unreachable code is DCE's); Several: a real merge.
-                if (v >= 0 && IrFunction.Resolve(map, v) != p)
+                if (flowsInto[same] is List<int> existing)
                 {
-                    // The check keeps an unreachable cycle of parameters passing each other from mapping onto itself.
-                    map[p] = IrFunction.Resolve(map, v);
-                    dead.Add(p);
+                    existing.AddRange(users);
                 }
+                else
+                {
+                    flowsInto[same] = users;
+                }
+                flowsInto[p] = null;
             }
-            if (dead.Count == 0)
-            {
-                return any;
-            }
-            // A parameter replaced by another parameter removed in the same round resolves through the map's chain.
+        }
+        if (any)
+        {
+            // A parameter replaced by another removed one resolves through the map's chain.
             f.RewriteUses(map);
             f.RemoveBlockParams(dead);
-            any = true;
         }
+        return any;
     }
 }
