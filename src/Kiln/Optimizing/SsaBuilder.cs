@@ -33,7 +33,9 @@ internal sealed partial class SsaBuilder
     private IrType[] _localTypes = [];
 
     // Braun et al.: the current value of each variable per block, sealed blocks, pending parameters, and predecessor edges.
-    private readonly Dictionary<(int Local, int Block), int> _defs = [];
+    // _defs is keyed by (local, block). Clearing a dictionary costs its capacity, not its count, so one grown by
+    // a huge function is dropped rather than cleared: otherwise every small function after it would pay for it.
+    private Dictionary<DefKey, int> _defs = [];
     private readonly List<bool> _sealed = [];
     private readonly List<List<(int Local, int Param)>> _incomplete = [];
     private readonly List<List<(int Inst, int Target)>> _preds = [];
@@ -63,7 +65,14 @@ internal sealed partial class SsaBuilder
         InstructionReader reader = _decoder.Begin(definedIndex);
         FuncType sig = _decoder.Signature;
         _f = new IrFunction("f" + _decoder.FunctionIndex, [.. sig.Params.AsSpan().ToArray().Select(IrTypes.FromWasm)], [.. sig.Results.AsSpan().ToArray().Select(IrTypes.FromWasm)]);
-        _defs.Clear();
+        if (_defs.Count > DefsKeptAcrossFunctions)
+        {
+            _defs = [];
+        }
+        else
+        {
+            _defs.Clear();
+        }
         _sealed.Clear();
         _incomplete.Clear();
         _preds.Clear();
@@ -79,7 +88,7 @@ internal sealed partial class SsaBuilder
             _localTypes[i] = IrTypes.FromWasm(wasmLocals[i]);
             // Spec 4.4.10: declared locals start at zero.
             int v = i < _f.Params.Length ? _f.AddBlockParam(entry, _localTypes[i]) : Zero(_localTypes[i]);
-            _defs[(i, entry)] = v;
+            _defs[new DefKey(i, entry)] = v;
         }
         _controls[0].Data.Target = -1;
         try
@@ -131,14 +140,22 @@ internal sealed partial class SsaBuilder
 
     // ---- Variables (Braun et al.) ----
 
-    private void WriteLocal(int local, int value) => _defs[(local, _current)] = value;
+    private const int DefsKeptAcrossFunctions = 4096;
+
+    /// <summary>A variable in a block; the hash spreads locals with a multiplicative constant, which is cheaper than a general combine.</summary>
+    private readonly record struct DefKey(int Local, int Block)
+    {
+        public override int GetHashCode() => unchecked(Local * -1640531535) ^ Block;
+    }
+
+    private void WriteLocal(int local, int value) => _defs[new DefKey(local, _current)] = value;
 
     private int ReadLocal(int local, int block)
     {
         // Single-predecessor chains are walked, not recursed: straight-line code with many br_ifs makes long chains.
         List<int>? chain = null;
         int v;
-        while (!_defs.TryGetValue((local, block), out v))
+        while (!_defs.TryGetValue(new DefKey(local, block), out v))
         {
             if (_sealed[block] && _preds[block].Count == 1)
             {
@@ -153,7 +170,7 @@ internal sealed partial class SsaBuilder
         {
             foreach (int b in chain)
             {
-                _defs[(local, b)] = v;
+                _defs[new DefKey(local, b)] = v;
             }
         }
         return v;
@@ -165,7 +182,7 @@ internal sealed partial class SsaBuilder
         // Joins recurse into their predecessors; a long sequence of them is refused rather than overflowing the stack.
         RuntimeHelpers.EnsureSufficientExecutionStack();
         int v = _f.AddBlockParam(block, _localTypes[local]);
-        _defs[(local, block)] = v;
+        _defs[new DefKey(local, block)] = v;
         if (!_sealed[block])
         {
             // Not all predecessors known yet: the arguments come when the block is sealed.

@@ -107,6 +107,32 @@ internal sealed class IrFunction
 
     public int Entry => Layout[0];
 
+    private DominatorTree? _dominators;
+    private int _cfgVersion;
+    private (int Version, int LayoutCount, int Entry) _dominatorsKey;
+
+    /// <summary>
+    /// The dominator tree of the current control-flow graph, computed once and shared by the passes until the graph
+    /// changes: adding or removing a block, appending an instruction (a terminator adds edges), or a pass rewriting a
+    /// branch in place, which must call <see cref="ControlFlowChanged"/>.
+    /// </summary>
+    public DominatorTree Dominators
+    {
+        get
+        {
+            var key = (_cfgVersion, Layout.Count, Layout.Count > 0 ? Layout[0] : -1);
+            if (_dominators is null || _dominatorsKey != key)
+            {
+                _dominators = new DominatorTree(this);
+                _dominatorsKey = key;
+            }
+            return _dominators;
+        }
+    }
+
+    /// <summary>Drops the cached <see cref="Dominators"/>: a branch's targets changed.</summary>
+    public void ControlFlowChanged() => _cfgVersion++;
+
     public ref InstData Inst(int inst) => ref _insts[inst];
 
     public ref ValueData Value(int value) => ref _values[value];
@@ -145,6 +171,7 @@ internal sealed class IrFunction
             throw new InvalidOperationException($"block{id} defined twice");
         }
         _blocks[id] = new BlockData();
+        _cfgVersion++;
         return id;
     }
 
@@ -172,6 +199,7 @@ internal sealed class IrFunction
             _values[p].Defined = false;
         }
         _blocks[block] = null;
+        _cfgVersion++;
     }
 
     /// <summary>Drops every block <paramref name="remove"/> selects, in one scan of the layout; branches to them must be gone.</summary>
@@ -258,6 +286,7 @@ internal sealed class IrFunction
             throw new InvalidOperationException("targets must be added right after the instruction is created");
         }
         _calls.Add(new BlockCall { Block = block, Args = _pool.Count, ArgCount = args.Length, ArgCapacity = args.Length });
+        _cfgVersion++;
         foreach (int a in args)
         {
             _pool.Add(a);
@@ -345,6 +374,7 @@ internal sealed class IrFunction
     {
         _insts[inst].Block = block;
         _blocks[block]!.Insts.Add(inst);
+        _cfgVersion++;
     }
 
     /// <summary>Inserts an instruction into a block before position <paramref name="index"/>.</summary>
@@ -352,6 +382,7 @@ internal sealed class IrFunction
     {
         _insts[inst].Block = block;
         _blocks[block]!.Insts.Insert(index, inst);
+        _cfgVersion++;
     }
 
     /// <summary>Moves an instruction, results and all, into <paramref name="block"/> before position <paramref name="index"/>.</summary>

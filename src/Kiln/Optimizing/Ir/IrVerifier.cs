@@ -46,7 +46,7 @@ internal static class IrVerifier
         {
             return errors;
         }
-        var dom = new DominatorTree(f);
+        DominatorTree dom = f.Dominators;
         // Position of each instruction in its block, for dominance inside one block.
         var position = new int[f.InstCount];
         foreach (int b in f.Layout)

@@ -22,7 +22,7 @@ internal static class ConstantFolding
 {
     public static bool Run(IrFunction f)
     {
-        var dom = new DominatorTree(f);
+        DominatorTree dom = f.Dominators;
         int[] map = f.IdentityMap();
         bool changed = false;
         foreach (int b in dom.ReversePostorder)
@@ -264,6 +264,7 @@ internal static class ConstantFolding
         d.ArgCount = 0;
         d.Targets += chosen;
         d.TargetCount = 1;
+        f.ControlFlowChanged();
         return true;
     }
 

@@ -131,7 +131,7 @@ internal static class DeadCodeElimination
 
     private static bool RemoveUnreachableBlocks(IrFunction f)
     {
-        var dom = new DominatorTree(f);
+        DominatorTree dom = f.Dominators;
         int before = f.Layout.Count;
         f.RemoveBlocks(b => !dom.IsReachable(b));
         return f.Layout.Count != before;

@@ -20,7 +20,7 @@ internal static class GlobalValueNumbering
 
     public static bool Run(IrFunction f)
     {
-        var dom = new DominatorTree(f);
+        DominatorTree dom = f.Dominators;
         int[] map = f.IdentityMap();
         var table = new Dictionary<Key, int>();
         var scope = new List<Key>();

@@ -13,7 +13,7 @@ internal static class LoopInvariantCodeMotion
 {
     public static bool Run(IrFunction f)
     {
-        var dom = new DominatorTree(f);
+        DominatorTree dom = f.Dominators;
         var loops = new List<(int Header, HashSet<int> Body)>();
         var byHeader = new Dictionary<int, HashSet<int>>();
         foreach (int b in dom.ReversePostorder)
