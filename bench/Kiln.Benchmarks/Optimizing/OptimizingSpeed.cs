@@ -15,7 +15,7 @@ namespace Kiln.Benchmarks.Optimizing;
 /// verifier between them, as the tier runs them, and the verifier separately). Prints the largest functions and the
 /// totals over the module in MB/s of body bytes.
 /// Usage: <c>Kiln.Benchmarks optspeed MODULE.wasm [LARGEST] [FUNCTION...]</c>; FUNCTION is a function index
-/// (imports counted) to print whatever its size.
+/// (imports counted) to print whatever its size; with LARGEST 0 only the named functions are compiled (for profiling).
 /// </summary>
 internal static class OptimizingSpeed
 {
@@ -33,7 +33,7 @@ internal static class OptimizingSpeed
         int imports = spaces.ImportedFunctionCount;
         var builder = new SsaBuilder(spaces);
         // Warm-up: the first functions would otherwise pay for JIT-compiling the builder and the passes.
-        for (int i = 0; i < model.Bodies.Count; i += 7)
+        for (int i = 0; largest > 0 && i < model.Bodies.Count; i += 7)
         {
             try
             {
@@ -47,9 +47,16 @@ internal static class OptimizingSpeed
         double totalBuild = 0, totalPasses = 0, totalVerify = 0;
         long bytes = 0, builtBytes = 0;
         int refused = 0;
+        double maxRatio = 0;
+        int maxJoin = 0;
         var all = Stopwatch.StartNew();
+        TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         for (int i = 0; i < model.Bodies.Count; i++)
         {
+            if (largest == 0 && !named.Contains(imports + i))
+            {
+                continue;
+            }
             int size = model.Bodies[i].Code.Length;
             bytes += size;
             long t0 = Stopwatch.GetTimestamp();
@@ -69,6 +76,8 @@ internal static class OptimizingSpeed
             double build = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             int blocks = f.Layout.Count;
             int values = f.ValueCount;
+            maxRatio = Math.Max(maxRatio, (builder.JoinParamCount - 65536.0) / size);
+            maxJoin = Math.Max(maxJoin, builder.JoinParamCount);
             long t1 = Stopwatch.GetTimestamp();
             PassPipeline.RunUnverified(f, PassPipeline.Default);
             double passes = Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
@@ -82,6 +91,7 @@ internal static class OptimizingSpeed
             rows.Add((imports + i, size, blocks, values, build, passes, verify, ""));
         }
         double wall = all.Elapsed.TotalMilliseconds;
+        double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds;
         Console.WriteLine($"{"func",7} {"bytes",8} {"blocks",7} {"values",8} {"build ms",9} {"passes ms",9} {"verify ms",9}");
         foreach (var r in rows.OrderByDescending(r => r.Bytes).Take(largest).Concat(rows.Where(r => named.Contains(r.Index))))
         {
@@ -100,7 +110,8 @@ internal static class OptimizingSpeed
             double ms = bucket.Sum(r => r.Build + r.Passes);
             Console.WriteLine($"{$"{low}..{(high == int.MaxValue ? "" : high.ToString(CultureInfo.InvariantCulture))}",-16} {bucket.Count,9} {mb,6:F2} {bucket.Sum(r => r.Build),9:F0} {bucket.Sum(r => r.Passes),9:F0} {mb / (ms / 1000),6:F2}");
         }
-        Console.WriteLine($"{model.Bodies.Count} functions ({refused} refused), {bytes / 1e6:F2} MB of bodies; build {totalBuild:F0} ms, passes {totalPasses:F0} ms, verify {totalVerify:F0} ms, wall {wall:F0} ms");
+        Console.WriteLine($"{model.Bodies.Count} functions ({refused} refused), {bytes / 1e6:F2} MB of bodies; build {totalBuild:F0} ms, passes {totalPasses:F0} ms, verify {totalVerify:F0} ms; whole loop: wall {wall:F0} ms, process cpu {cpu:F0} ms (GC threads included)");
+        Console.WriteLine($"most join parameters: {maxJoin}; highest (parameters - {SsaBuilder.JoinParamsBase}) per body byte: {maxRatio:F2} (limit {SsaBuilder.JoinParamsPerBodyByte})");
         Console.WriteLine($"build+passes: {bytes / 1e6 / ((totalBuild + totalPasses) / 1000):F2} MB/s");
         return 0;
     }

@@ -40,6 +40,25 @@ internal sealed partial class SsaBuilder
     private readonly List<List<(int Local, int Param)>> _incomplete = [];
     private readonly List<List<(int Inst, int Target)>> _preds = [];
 
+    /// <summary>
+    /// Block parameters variable lookups may add per function: <see cref="JoinParamsPerBodyByte"/> per byte of the
+    /// body plus <see cref="JoinParamsBase"/>. The lookups add a parameter per variable and join between its
+    /// definitions and its reads, so a body with hundreds of locals live across thousands of joins (CRuby's
+    /// interpreter loop: 600,000 parameters for 138 KB) costs far more than its size; the tier refuses such a function
+    /// (<see cref="ResourceLimitException"/>) and leaves it to the baseline. CRuby's other functions stay below the
+    /// base alone (at most 60,099).
+    /// </summary>
+    internal const int JoinParamsPerBodyByte = 1;
+
+    /// <inheritdoc cref="JoinParamsPerBodyByte"/>
+    internal const int JoinParamsBase = 65536;
+
+    private int _joinParams;
+    private long _joinParamLimit;
+
+    /// <summary>Block parameters the variable lookups of the last <see cref="Build"/> added (before trivial ones were removed).</summary>
+    internal int JoinParamCount => _joinParams;
+
     public SsaBuilder(IndexSpaces spaces)
     {
         _decoder = new BodyDecoder<Frame>(spaces);
@@ -59,7 +78,7 @@ internal sealed partial class SsaBuilder
 
     /// <summary>Builds defined function <paramref name="definedIndex"/> (counted after the imports).</summary>
     /// <exception cref="UnsupportedFeatureException">The function uses an instruction or type the IR does not model yet.</exception>
-    /// <exception cref="ResourceLimitException">Variable lookups across joins would recurse deeper than the thread's stack allows.</exception>
+    /// <exception cref="ResourceLimitException">Variable lookups across joins would recurse deeper than the thread's stack allows, or add more block parameters than the limit (<see cref="JoinParamsPerBodyByte"/>).</exception>
     public IrFunction Build(int definedIndex)
     {
         InstructionReader reader = _decoder.Begin(definedIndex);
@@ -77,6 +96,8 @@ internal sealed partial class SsaBuilder
         _incomplete.Clear();
         _preds.Clear();
         _stack.Clear();
+        _joinParams = 0;
+        _joinParamLimit = (long)JoinParamsPerBodyByte * _decoder.Body.Code.Length + JoinParamsBase;
         int entry = NewBlock();
         _f.Layout.Add(entry);
         Seal(entry);
@@ -181,6 +202,10 @@ internal sealed partial class SsaBuilder
     {
         // Joins recurse into their predecessors; a long sequence of them is refused rather than overflowing the stack.
         RuntimeHelpers.EnsureSufficientExecutionStack();
+        if (++_joinParams > _joinParamLimit)
+        {
+            throw new ResourceLimitException($"function {_decoder.FunctionIndex} needs more than {_joinParamLimit} block parameters for its locals ({JoinParamsPerBodyByte} per body byte + {JoinParamsBase}), too many for the optimizing tier's SSA construction");
+        }
         int v = _f.AddBlockParam(block, _localTypes[local]);
         _defs[new DefKey(local, block)] = v;
         if (!_sealed[block])

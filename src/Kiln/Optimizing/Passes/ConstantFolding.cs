@@ -43,7 +43,10 @@ internal static class ConstantFolding
                 changed = true;
             }
         }
-        f.RewriteUses(map);
+        if (changed)
+        {
+            f.RewriteUses(map);
+        }
         return changed;
     }
 
@@ -85,7 +88,7 @@ internal static class ConstantFolding
             return args[1] == args[2] && Replace(f, inst, map, args[1]);
         }
         bool allConst = true;
-        var bits = new ulong[2];
+        Span<ulong> bits = stackalloc ulong[2];
         for (int i = 0; i < args.Length; i++)
         {
             allConst &= IsConst(f, args[i], out bits[i]);
@@ -101,7 +104,7 @@ internal static class ConstantFolding
         return false;
     }
 
-    private static bool FoldConstant(IrFunction f, int inst, ulong[] bits)
+    private static bool FoldConstant(IrFunction f, int inst, ReadOnlySpan<ulong> bits)
     {
         ref InstData d = ref f.Inst(inst);
         Span<int> args = f.Args(inst);

@@ -50,7 +50,10 @@ internal static class GlobalValueNumbering
             }
             scope.RemoveRange(height, scope.Count - height);
         }
-        f.RewriteUses(map);
+        if (changed)
+        {
+            f.RewriteUses(map);
+        }
         return changed;
     }
 

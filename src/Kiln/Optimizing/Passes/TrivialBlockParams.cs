@@ -19,24 +19,66 @@ internal static class TrivialBlockParams
     public static bool Run(IrFunction f)
     {
         int n = f.ValueCount;
-        // Incoming values of every parameter of a non-entry block (null: not such a parameter), and the parameters each value flows into.
-        var incoming = new List<int>?[n];
-        var flowsInto = new List<int>?[n];
+        // The parameters of non-entry blocks, and how many incoming values each has.
+        int[]? count = null;
         var work = new Stack<int>();
         for (int i = f.Layout.Count - 1; i >= 0; i--)
         {
             int b = f.Layout[i];
-            if (b == f.Entry)
+            List<int> ps = f.Block(b).Params;
+            if (b == f.Entry || ps.Count == 0)
             {
                 continue;
             }
-            List<int> ps = f.Block(b).Params;
+            count ??= new int[n + 1];
             for (int j = ps.Count - 1; j >= 0; j--)
             {
-                incoming[ps[j]] = [];
+                // count holds 1 + the incoming values, so 0 marks a value that is no such parameter.
+                count[ps[j]] = 1;
                 work.Push(ps[j]);
             }
         }
+        if (count is null)
+        {
+            return false;
+        }
+        int edges = 0;
+        foreach (int b in f.Layout)
+        {
+            int t = f.Terminator(b);
+            if (t < 0)
+            {
+                continue;
+            }
+            foreach (ref BlockCall call in f.Targets(t))
+            {
+                List<int> ps = f.Block(call.Block).Params;
+                int m = Math.Min(call.ArgCount, ps.Count);
+                for (int i = 0; i < m; i++)
+                {
+                    if (count[ps[i]] > 0)
+                    {
+                        count[ps[i]]++;
+                        edges++;
+                    }
+                }
+            }
+        }
+        // Incoming values of parameter p: incoming[start[p] .. start[p + 1]). The parameters each value flows into: a
+        // linked list (head, next, tail) so that one list is appended to another in constant time.
+        var start = new int[n + 1];
+        for (int v = 0; v < n; v++)
+        {
+            start[v + 1] = start[v] + Math.Max(count[v] - 1, 0);
+        }
+        var incoming = new int[edges];
+        var fill = new int[n];
+        var user = new int[edges];
+        var next = new int[edges];
+        var head = new int[n];
+        var tail = new int[n];
+        Array.Fill(head, -1);
+        int e = 0;
         foreach (int b in f.Layout)
         {
             int t = f.Terminator(b);
@@ -50,11 +92,25 @@ internal static class TrivialBlockParams
                 Span<int> args = f.CallArgs(call);
                 for (int i = 0; i < args.Length && i < ps.Count; i++)
                 {
-                    if (incoming[ps[i]] is List<int> values)
+                    int p = ps[i];
+                    if (count[p] == 0)
                     {
-                        values.Add(args[i]);
-                        (flowsInto[args[i]] ??= []).Add(ps[i]);
+                        continue;
                     }
+                    incoming[start[p] + fill[p]++] = args[i];
+                    int a = args[i];
+                    user[e] = p;
+                    next[e] = -1;
+                    if (head[a] < 0)
+                    {
+                        head[a] = e;
+                    }
+                    else
+                    {
+                        next[tail[a]] = e;
+                    }
+                    tail[a] = e;
+                    e++;
                 }
             }
         }
@@ -69,9 +125,9 @@ internal static class TrivialBlockParams
                 continue;
             }
             int same = NoneYet;
-            foreach (int a in incoming[p]!)
+            for (int i = start[p]; i < start[p + 1]; i++)
             {
-                int v = IrFunction.Resolve(map, a);
+                int v = IrFunction.Resolve(map, incoming[i]);
                 if (v == p || v == same)
                 {
                     continue;
@@ -90,25 +146,26 @@ internal static class TrivialBlockParams
             map[p] = same;
             dead[p] = true;
             any = true;
-            if (flowsInto[p] is List<int> users)
+            if (head[p] >= 0)
             {
                 // What flowed into p now flows into its replacement: those parameters may have become trivial too.
-                foreach (int u in users)
+                for (int u = head[p]; u >= 0; u = next[u])
                 {
-                    if (!dead[u])
+                    if (!dead[user[u]])
                     {
-                        work.Push(u);
+                        work.Push(user[u]);
                     }
                 }
-                if (flowsInto[same] is List<int> existing)
+                if (head[same] < 0)
                 {
-                    existing.AddRange(users);
+                    head[same] = head[p];
                 }
                 else
                 {
-                    flowsInto[same] = users;
+                    next[tail[same]] = head[p];
                 }
-                flowsInto[p] = null;
+                tail[same] = tail[p];
+                head[p] = -1;
             }
         }
         if (any)
