@@ -83,7 +83,7 @@ internal sealed partial class SsaBuilder
     {
         InstructionReader reader = _decoder.Begin(definedIndex);
         FuncType sig = _decoder.Signature;
-        _f = new IrFunction("f" + _decoder.FunctionIndex, [.. sig.Params.AsSpan().ToArray().Select(IrTypes.FromWasm)], [.. sig.Results.AsSpan().ToArray().Select(IrTypes.FromWasm)]);
+        _f = new IrFunction("f" + _decoder.FunctionIndex, [.. sig.Params.AsSpan().ToArray().Select(IrTypes.FromWasm)], [.. sig.Results.AsSpan().ToArray().Select(IrTypes.FromWasm)], _decoder.Body.Code.Length / 2);
         if (_defs.Count > DefsKeptAcrossFunctions)
         {
             _defs = [];

@@ -78,8 +78,19 @@ internal sealed class IrFunction
     private readonly List<UInt128> _constants = [];
     private readonly Dictionary<UInt128, int> _constantIndex = [];
 
-    public IrFunction(string name, IrType[] parameters, IrType[] results)
+    /// <param name="name">The function's name in the text form.</param>
+    /// <param name="parameters">Parameter types.</param>
+    /// <param name="results">Result types.</param>
+    /// <param name="expectedInsts">About how many instructions the function will hold, so the arrays and pools start
+    /// at their size rather than grow by doubling (the builder passes a guess from the body size).</param>
+    public IrFunction(string name, IrType[] parameters, IrType[] results, int expectedInsts = 0)
     {
+        if (expectedInsts > 64)
+        {
+            _insts = new InstData[expectedInsts];
+            _values = new ValueData[expectedInsts];
+            _pool.Capacity = expectedInsts * 2;
+        }
         Name = name;
         Params = parameters;
         Results = results;
