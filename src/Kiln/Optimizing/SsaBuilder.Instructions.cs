@@ -371,7 +371,7 @@ internal sealed partial class SsaBuilder
         }
         else
         {
-            _f.RemoveBlock(end);
+            _f.DiscardBlock(end);
         }
     }
 

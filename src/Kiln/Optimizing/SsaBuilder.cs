@@ -33,10 +33,31 @@ internal sealed partial class SsaBuilder
     private IrType[] _localTypes = [];
 
     // Braun et al.: the current value of each variable per block, sealed blocks, pending parameters, and predecessor edges.
-    private readonly Dictionary<(int Local, int Block), int> _defs = [];
+    // _defs is keyed by (local, block). Clearing a dictionary costs its capacity, not its count, so one grown by
+    // a huge function is dropped rather than cleared: otherwise every small function after it would pay for it.
+    private Dictionary<DefKey, int> _defs = [];
     private readonly List<bool> _sealed = [];
     private readonly List<List<(int Local, int Param)>> _incomplete = [];
     private readonly List<List<(int Inst, int Target)>> _preds = [];
+
+    /// <summary>
+    /// Block parameters variable lookups may add per function: <see cref="JoinParamsPerBodyByte"/> per byte of the
+    /// body plus <see cref="JoinParamsBase"/>. The lookups add a parameter per variable and join between its
+    /// definitions and its reads, so a body with hundreds of locals live across thousands of joins (CRuby's
+    /// interpreter loop: 600,000 parameters for 138 KB) costs far more than its size; the tier refuses such a function
+    /// (<see cref="ResourceLimitException"/>) and leaves it to the baseline. CRuby's other functions stay below the
+    /// base alone (at most 60,099).
+    /// </summary>
+    internal const int JoinParamsPerBodyByte = 1;
+
+    /// <inheritdoc cref="JoinParamsPerBodyByte"/>
+    internal const int JoinParamsBase = 65536;
+
+    private int _joinParams;
+    private long _joinParamLimit;
+
+    /// <summary>Block parameters the variable lookups of the last <see cref="Build"/> added (before trivial ones were removed).</summary>
+    internal int JoinParamCount => _joinParams;
 
     public SsaBuilder(IndexSpaces spaces)
     {
@@ -57,17 +78,26 @@ internal sealed partial class SsaBuilder
 
     /// <summary>Builds defined function <paramref name="definedIndex"/> (counted after the imports).</summary>
     /// <exception cref="UnsupportedFeatureException">The function uses an instruction or type the IR does not model yet.</exception>
-    /// <exception cref="ResourceLimitException">Variable lookups across joins would recurse deeper than the thread's stack allows.</exception>
+    /// <exception cref="ResourceLimitException">Variable lookups across joins would recurse deeper than the thread's stack allows, or add more block parameters than the limit (<see cref="JoinParamsPerBodyByte"/>).</exception>
     public IrFunction Build(int definedIndex)
     {
         InstructionReader reader = _decoder.Begin(definedIndex);
         FuncType sig = _decoder.Signature;
-        _f = new IrFunction("f" + _decoder.FunctionIndex, [.. sig.Params.AsSpan().ToArray().Select(IrTypes.FromWasm)], [.. sig.Results.AsSpan().ToArray().Select(IrTypes.FromWasm)]);
-        _defs.Clear();
+        _f = new IrFunction("f" + _decoder.FunctionIndex, [.. sig.Params.AsSpan().ToArray().Select(IrTypes.FromWasm)], [.. sig.Results.AsSpan().ToArray().Select(IrTypes.FromWasm)], _decoder.Body.Code.Length / 2);
+        if (_defs.Count > DefsKeptAcrossFunctions)
+        {
+            _defs = [];
+        }
+        else
+        {
+            _defs.Clear();
+        }
         _sealed.Clear();
         _incomplete.Clear();
         _preds.Clear();
         _stack.Clear();
+        _joinParams = 0;
+        _joinParamLimit = (long)JoinParamsPerBodyByte * _decoder.Body.Code.Length + JoinParamsBase;
         int entry = NewBlock();
         _f.Layout.Add(entry);
         Seal(entry);
@@ -79,7 +109,7 @@ internal sealed partial class SsaBuilder
             _localTypes[i] = IrTypes.FromWasm(wasmLocals[i]);
             // Spec 4.4.10: declared locals start at zero.
             int v = i < _f.Params.Length ? _f.AddBlockParam(entry, _localTypes[i]) : Zero(_localTypes[i]);
-            _defs[(i, entry)] = v;
+            _defs[new DefKey(i, entry)] = v;
         }
         _controls[0].Data.Target = -1;
         try
@@ -132,14 +162,22 @@ internal sealed partial class SsaBuilder
 
     // ---- Variables (Braun et al.) ----
 
-    private void WriteLocal(int local, int value) => _defs[(local, _current)] = value;
+    private const int DefsKeptAcrossFunctions = 4096;
+
+    /// <summary>A variable in a block; the hash spreads locals with a multiplicative constant, which is cheaper than a general combine.</summary>
+    private readonly record struct DefKey(int Local, int Block)
+    {
+        public override int GetHashCode() => unchecked(Local * -1640531535) ^ Block;
+    }
+
+    private void WriteLocal(int local, int value) => _defs[new DefKey(local, _current)] = value;
 
     private int ReadLocal(int local, int block)
     {
         // Single-predecessor chains are walked, not recursed: straight-line code with many br_ifs makes long chains.
         List<int>? chain = null;
         int v;
-        while (!_defs.TryGetValue((local, block), out v))
+        while (!_defs.TryGetValue(new DefKey(local, block), out v))
         {
             if (_sealed[block] && _preds[block].Count == 1)
             {
@@ -154,7 +192,7 @@ internal sealed partial class SsaBuilder
         {
             foreach (int b in chain)
             {
-                _defs[(local, b)] = v;
+                _defs[new DefKey(local, b)] = v;
             }
         }
         return v;
@@ -165,8 +203,12 @@ internal sealed partial class SsaBuilder
     {
         // Joins recurse into their predecessors; a long sequence of them is refused rather than overflowing the stack.
         RuntimeHelpers.EnsureSufficientExecutionStack();
+        if (++_joinParams > _joinParamLimit)
+        {
+            throw new ResourceLimitException($"function {_decoder.FunctionIndex} needs more than {_joinParamLimit} block parameters for its locals ({JoinParamsPerBodyByte} per body byte + {JoinParamsBase}), too many for the optimizing tier's SSA construction");
+        }
         int v = _f.AddBlockParam(block, _localTypes[local]);
-        _defs[(local, block)] = v;
+        _defs[new DefKey(local, block)] = v;
         if (!_sealed[block])
         {
             // Not all predecessors known yet: the arguments come when the block is sealed.

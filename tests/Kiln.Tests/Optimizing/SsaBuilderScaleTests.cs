@@ -43,4 +43,53 @@ public class SsaBuilderScaleTests
             Assert.Contains("control-flow joins", e.Message, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void ManyLocalsLiveAcrossManyJoinsAreRefusedAsAResourceLimit()
+    {
+        // 300 locals all read after 300 joins: every local needs a block parameter at every join (90,000), far more
+        // than the body's few kilobytes allow (one per byte plus the base), so the builder refuses the function.
+        var wat = new StringBuilder("(module (func (param i32) (result i32) (local");
+        for (int i = 0; i < 300; i++)
+        {
+            wat.Append(" i32");
+        }
+        wat.Append(") ");
+        for (int i = 0; i < 300; i++)
+        {
+            wat.Append("local.get 0 if nop end ");
+        }
+        wat.Append("local.get 1 ");
+        for (int i = 2; i <= 300; i++)
+        {
+            wat.Append("local.get ").Append(i).Append(" i32.add ");
+        }
+        wat.Append("))");
+        var e = Assert.Throws<ResourceLimitException>(() => OptimizingFiles.Build(wat.ToString()));
+        Assert.Contains("block parameters", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ManyLocalsAcrossFewJoinsStayWithinTheLimit()
+    {
+        // The same 300 locals across 20 joins: 6,000 parameters, all trivial, so the sum reads the zero constants.
+        var wat = new StringBuilder("(module (func (param i32) (result i32) (local");
+        for (int i = 0; i < 300; i++)
+        {
+            wat.Append(" i32");
+        }
+        wat.Append(") ");
+        for (int i = 0; i < 20; i++)
+        {
+            wat.Append("local.get 0 if nop end ");
+        }
+        wat.Append("local.get 1 ");
+        for (int i = 2; i <= 300; i++)
+        {
+            wat.Append("local.get ").Append(i).Append(" i32.add ");
+        }
+        wat.Append("))");
+        IrFunction f = OptimizingFiles.Build(wat.ToString())[0];
+        Assert.All(f.Layout, b => Assert.True(b == f.Entry || f.Block(b).Params.Count == 0));
+    }
 }

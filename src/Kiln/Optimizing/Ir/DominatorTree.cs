@@ -3,7 +3,9 @@ namespace Kiln.Optimizing.Ir;
 /// <summary>
 /// Immediate dominators of the blocks reachable from the entry, by the iterative algorithm of Cooper, Harvey and
 /// Kennedy ("A Simple, Fast Dominance Algorithm"): intersect predecessors' dominators in reverse postorder until
-/// nothing changes. Functions here are small enough that the simple algorithm wins over Lengauer-Tarjan.
+/// nothing changes. The algorithm converges in a few rounds on the reducible graphs Wasm's structured control flow
+/// makes, so it costs about linear time. A depth-first walk of the finished tree numbers every block on entry and
+/// exit, so <see cref="Dominates"/> is two comparisons rather than a walk up the tree.
 /// </summary>
 internal sealed class DominatorTree
 {
@@ -27,9 +29,16 @@ internal sealed class DominatorTree
         }
         foreach (int b in ReversePostorder)
         {
-            foreach (int s in f.Successors(b).Distinct())
+            int t = f.Terminator(b);
+            if (t < 0)
             {
-                if (f.BlockExists(s))
+                continue;
+            }
+            foreach (ref BlockCall call in f.Targets(t))
+            {
+                int s = call.Block;
+                // Each predecessor once: all of a block's edges are added before the next block's.
+                if (f.BlockExists(s) && (Predecessors[s].Count == 0 || Predecessors[s][^1] != b))
                 {
                     Predecessors[s].Add(b);
                 }
@@ -65,6 +74,52 @@ internal sealed class DominatorTree
                 }
             }
         }
+        _enter = new int[n];
+        _exit = new int[n];
+        NumberTree(entry);
+    }
+
+    private readonly int[] _enter;
+    private readonly int[] _exit;
+
+    /// <summary>Children of each reachable block in the dominator tree, in reverse postorder.</summary>
+    public List<int>[] Children { get; private set; } = [];
+
+    private void NumberTree(int entry)
+    {
+        int n = _idom.Length;
+        Children = new List<int>[n];
+        for (int b = 0; b < n; b++)
+        {
+            Children[b] = [];
+        }
+        foreach (int b in ReversePostorder)
+        {
+            if (b != entry)
+            {
+                Children[_idom[b]].Add(b);
+            }
+        }
+        // Iterative: a deep tree must not exhaust the stack.
+        int clock = 0;
+        var stack = new Stack<(int Block, int Next)>();
+        _enter[entry] = clock++;
+        stack.Push((entry, 0));
+        while (stack.Count > 0)
+        {
+            (int b, int next) = stack.Pop();
+            if (next < Children[b].Count)
+            {
+                stack.Push((b, next + 1));
+                int c = Children[b][next];
+                _enter[c] = clock++;
+                stack.Push((c, 0));
+            }
+            else
+            {
+                _exit[b] = clock++;
+            }
+        }
     }
 
     /// <summary>Reachable blocks, each after all its dominators.</summary>
@@ -79,26 +134,7 @@ internal sealed class DominatorTree
     public int Idom(int block) => _idom[block];
 
     /// <summary>Whether <paramref name="a"/> dominates <paramref name="b"/> (every block dominates itself).</summary>
-    public bool Dominates(int a, int b)
-    {
-        if (!IsReachable(a) || !IsReachable(b))
-        {
-            return false;
-        }
-        while (true)
-        {
-            if (a == b)
-            {
-                return true;
-            }
-            int up = _idom[b];
-            if (up == b)
-            {
-                return false;
-            }
-            b = up;
-        }
-    }
+    public bool Dominates(int a, int b) => IsReachable(a) && IsReachable(b) && _enter[a] <= _enter[b] && _exit[b] <= _exit[a];
 
     private int Intersect(int a, int b)
     {
@@ -121,24 +157,26 @@ internal sealed class DominatorTree
         // Iterative depth-first search: deep loop nests must not exhaust the .NET stack.
         var post = new List<int>();
         var visited = new bool[f.BlockCount];
-        var stack = new Stack<(int Block, IEnumerator<int> Succ)>();
+        var stack = new Stack<(int Block, int Next)>();
         visited[f.Entry] = true;
-        stack.Push((f.Entry, f.Successors(f.Entry).GetEnumerator()));
+        stack.Push((f.Entry, 0));
         while (stack.Count > 0)
         {
-            var (b, succ) = stack.Peek();
-            if (succ.MoveNext())
+            (int b, int next) = stack.Pop();
+            int t = f.Terminator(b);
+            Span<BlockCall> targets = t < 0 ? [] : f.Targets(t);
+            if (next < targets.Length)
             {
-                int s = succ.Current;
+                stack.Push((b, next + 1));
+                int s = targets[next].Block;
                 if (f.BlockExists(s) && !visited[s])
                 {
                     visited[s] = true;
-                    stack.Push((s, f.Successors(s).GetEnumerator()));
+                    stack.Push((s, 0));
                 }
             }
             else
             {
-                stack.Pop();
                 post.Add(b);
             }
         }

@@ -33,6 +33,8 @@ internal struct BlockCall
     public int Block;
     public int Args;
     public int ArgCount;
+    /// <summary>Pool slots reserved for the arguments from <see cref="Args"/> on (at least <see cref="ArgCount"/>), so appending is amortized constant time.</summary>
+    public int ArgCapacity;
 }
 
 /// <summary>A value: a block parameter or an instruction result.</summary>
@@ -76,8 +78,19 @@ internal sealed class IrFunction
     private readonly List<UInt128> _constants = [];
     private readonly Dictionary<UInt128, int> _constantIndex = [];
 
-    public IrFunction(string name, IrType[] parameters, IrType[] results)
+    /// <param name="name">The function's name in the text form.</param>
+    /// <param name="parameters">Parameter types.</param>
+    /// <param name="results">Result types.</param>
+    /// <param name="expectedInsts">About how many instructions the function will hold, so the arrays and pools start
+    /// at their size rather than grow by doubling (the builder passes a guess from the body size).</param>
+    public IrFunction(string name, IrType[] parameters, IrType[] results, int expectedInsts = 0)
     {
+        if (expectedInsts > 64)
+        {
+            _insts = new InstData[expectedInsts];
+            _values = new ValueData[expectedInsts];
+            _pool.Capacity = expectedInsts * 2;
+        }
         Name = name;
         Params = parameters;
         Results = results;
@@ -122,6 +135,32 @@ internal sealed class IrFunction
 
     public int Entry => Layout[0];
 
+    private DominatorTree? _dominators;
+    private int _cfgVersion;
+    private (int Version, int LayoutCount, int Entry) _dominatorsKey;
+
+    /// <summary>
+    /// The dominator tree of the current control-flow graph, computed once and shared by the passes until the graph
+    /// changes: adding or removing a block, appending an instruction (a terminator adds edges), or a pass rewriting a
+    /// branch in place, which must call <see cref="ControlFlowChanged"/>.
+    /// </summary>
+    public DominatorTree Dominators
+    {
+        get
+        {
+            var key = (_cfgVersion, Layout.Count, Layout.Count > 0 ? Layout[0] : -1);
+            if (_dominators is null || _dominatorsKey != key)
+            {
+                _dominators = new DominatorTree(this);
+                _dominatorsKey = key;
+            }
+            return _dominators;
+        }
+    }
+
+    /// <summary>Drops the cached <see cref="Dominators"/>: a branch's targets changed.</summary>
+    public void ControlFlowChanged() => _cfgVersion++;
+
     public ref InstData Inst(int inst) => ref _insts[inst];
 
     public ref ValueData Value(int value) => ref _values[value];
@@ -160,11 +199,24 @@ internal sealed class IrFunction
             throw new InvalidOperationException($"block{id} defined twice");
         }
         _blocks[id] = new BlockData();
+        _cfgVersion++;
         return id;
     }
 
     /// <summary>Drops a block from the function; branches to it must be gone.</summary>
     public void RemoveBlock(int block)
+    {
+        DiscardBlock(block);
+        // From the end: the block is usually the one laid out last.
+        int i = Layout.LastIndexOf(block);
+        if (i >= 0)
+        {
+            Layout.RemoveAt(i);
+        }
+    }
+
+    /// <summary>Drops a block that was never added to <see cref="Layout"/>; branches to it must be gone.</summary>
+    public void DiscardBlock(int block)
     {
         foreach (int inst in _blocks[block]!.Insts)
         {
@@ -175,7 +227,21 @@ internal sealed class IrFunction
             _values[p].Defined = false;
         }
         _blocks[block] = null;
-        Layout.Remove(block);
+        _cfgVersion++;
+    }
+
+    /// <summary>Drops every block <paramref name="remove"/> selects, in one scan of the layout; branches to them must be gone.</summary>
+    public void RemoveBlocks(Func<int, bool> remove)
+    {
+        Layout.RemoveAll(b =>
+        {
+            if (!remove(b))
+            {
+                return false;
+            }
+            DiscardBlock(b);
+            return true;
+        });
     }
 
     /// <summary>Makes a value id; <paramref name="id"/> is the text id when parsing, else the next free one.</summary>
@@ -252,7 +318,8 @@ internal sealed class IrFunction
         {
             throw new InvalidOperationException("targets must be added right after the instruction is created");
         }
-        _calls.Add(new BlockCall { Block = block, Args = _pool.Count, ArgCount = args.Length });
+        _calls.Add(new BlockCall { Block = block, Args = _pool.Count, ArgCount = args.Length, ArgCapacity = args.Length });
+        _cfgVersion++;
         foreach (int a in args)
         {
             _pool.Add(a);
@@ -264,23 +331,41 @@ internal sealed class IrFunction
     public void AppendTargetArg(int inst, int index, int value)
     {
         ref BlockCall call = ref System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_calls)[_insts[inst].Targets + index];
-        if (call.Args + call.ArgCount != _pool.Count)
+        if (call.ArgCount == call.ArgCapacity)
         {
-            // Not at the pool's end: move the arguments there (the old slots become garbage).
-            int start = _pool.Count;
-            for (int i = 0; i < call.ArgCount; i++)
+            if (call.Args + call.ArgCount == _pool.Count)
             {
-                _pool.Add(_pool[call.Args + i]);
+                // At the pool's end: grow in place.
+                _pool.Add(0);
+                call.ArgCapacity++;
             }
-            call.Args = start;
+            else
+            {
+                // Move the arguments to the pool's end with room to double (the old slots become garbage), so a
+                // branch that receives one argument per block parameter, interleaved with other branches, costs
+                // linear time overall rather than quadratic.
+                int start = _pool.Count;
+                int capacity = Math.Max(4, call.ArgCount * 2);
+                for (int i = 0; i < call.ArgCount; i++)
+                {
+                    _pool.Add(_pool[call.Args + i]);
+                }
+                for (int i = call.ArgCount; i < capacity; i++)
+                {
+                    _pool.Add(0);
+                }
+                call.Args = start;
+                call.ArgCapacity = capacity;
+            }
         }
-        _pool.Add(value);
+        _pool[call.Args + call.ArgCount] = value;
         call.ArgCount++;
     }
 
-    /// <summary>Drops every block parameter in <paramref name="dead"/> and the matching branch arguments, in one scan; the parameters must be unused.</summary>
-    public void RemoveBlockParams(HashSet<int> dead)
+    /// <summary>Drops every block parameter marked in <paramref name="dead"/> (indexed by value) and the matching branch arguments, in one scan; the parameters must be unused.</summary>
+    public void RemoveBlockParams(bool[] dead)
     {
+        bool IsDead(int p) => (uint)p < (uint)dead.Length && dead[p];
         foreach (int b in Layout)
         {
             int t = Terminator(b);
@@ -295,7 +380,7 @@ internal sealed class IrFunction
                 int kept = 0;
                 for (int i = 0; i < args.Length && i < ps.Count; i++)
                 {
-                    if (!dead.Contains(ps[i]))
+                    if (!IsDead(ps[i]))
                     {
                         args[kept++] = args[i];
                     }
@@ -307,7 +392,7 @@ internal sealed class IrFunction
         {
             Block(b).Params.RemoveAll(p =>
             {
-                if (!dead.Contains(p))
+                if (!IsDead(p))
                 {
                     return false;
                 }
@@ -322,6 +407,7 @@ internal sealed class IrFunction
     {
         _insts[inst].Block = block;
         _blocks[block]!.Insts.Add(inst);
+        _cfgVersion++;
     }
 
     /// <summary>Inserts an instruction into a block before position <paramref name="index"/>.</summary>
@@ -329,6 +415,7 @@ internal sealed class IrFunction
     {
         _insts[inst].Block = block;
         _blocks[block]!.Insts.Insert(index, inst);
+        _cfgVersion++;
     }
 
     /// <summary>Moves an instruction, results and all, into <paramref name="block"/> before position <paramref name="index"/>.</summary>
@@ -345,7 +432,8 @@ internal sealed class IrFunction
         KillInst(inst);
     }
 
-    private void KillInst(int inst)
+    /// <summary>Marks an instruction removed (its results stop existing) but leaves it in its block's list until <see cref="RemoveKilledInsts"/>, so a pass removing many costs linear time.</summary>
+    public void KillInst(int inst)
     {
         foreach (int r in ResultValues(inst))
         {
@@ -353,6 +441,9 @@ internal sealed class IrFunction
         }
         _insts[inst].Block = -1;
     }
+
+    /// <summary>Drops the instructions <see cref="KillInst"/> marked from a block's list, in one scan.</summary>
+    public void RemoveKilledInsts(int block) => _blocks[block]!.Insts.RemoveAll(i => _insts[i].Block < 0);
 
     /// <summary>The block's last instruction, or -1 for an empty block.</summary>
     public int Terminator(int block)

@@ -8,6 +8,9 @@ namespace Kiln.Optimizing.Ir;
 /// </summary>
 internal static class IrVerifier
 {
+    /// <summary>Stands for an instruction's text in messages until they are final.</summary>
+    private const string Placeholder = "\u0001where\u0001";
+
     public static List<string> Verify(IrFunction f)
     {
         var errors = new List<string>();
@@ -21,11 +24,19 @@ internal static class IrVerifier
         {
             errors.Add($"block{f.Entry}: entry block parameters ({string.Join(", ", entryParams.Select(p => f.Value(p).Type.ToText()))}) differ from the function's ({string.Join(", ", f.Params.Select(t => t.ToText()))})");
         }
+        var laidOut = new bool[f.BlockCount];
+        foreach (int b in f.Layout)
+        {
+            if (f.BlockExists(b))
+            {
+                laidOut[b] = true;
+            }
+        }
         foreach (int b in f.Layout)
         {
             foreach (int s in f.Successors(b))
             {
-                if (!f.BlockExists(s) || !f.Layout.Contains(s))
+                if (!f.BlockExists(s) || !laidOut[s])
                 {
                     errors.Add($"block{b}: branch to block{s}, which does not exist");
                 }
@@ -35,7 +46,7 @@ internal static class IrVerifier
         {
             return errors;
         }
-        var dom = new DominatorTree(f);
+        DominatorTree dom = f.Dominators;
         // Position of each instruction in its block, for dominance inside one block.
         var position = new int[f.InstCount];
         foreach (int b in f.Layout)
@@ -56,7 +67,9 @@ internal static class IrVerifier
             for (int i = 0; i < insts.Count; i++)
             {
                 int inst = insts[i];
-                string where = $"block{b}: '{IrPrinter.FormatInst(f, inst)}'";
+                // The instruction's text goes into the messages only when there are some: formatting every one costs more than the checks.
+                const string where = Placeholder;
+                int errorsBefore = errors.Count;
                 if (i < insts.Count - 1 && OpInfo.Kind(f.Inst(inst).Op) == OpKind.Terminator)
                 {
                     errors.Add($"{where}: terminator in the middle of the block");
@@ -65,10 +78,16 @@ internal static class IrVerifier
                 {
                     // Unreachable code has no dominance to check; its types still are.
                     CheckTypes(f, inst, where, errors);
-                    continue;
                 }
-                CheckUses(f, dom, position, b, i, inst, where, errors);
-                CheckTypes(f, inst, where, errors);
+                else
+                {
+                    CheckUses(f, dom, position, b, i, inst, where, errors);
+                    CheckTypes(f, inst, where, errors);
+                }
+                for (int e = errorsBefore; e < errors.Count; e++)
+                {
+                    errors[e] = errors[e].Replace(Placeholder, $"block{b}: '{IrPrinter.FormatInst(f, inst)}'", StringComparison.Ordinal);
+                }
             }
         }
         return errors;

@@ -22,22 +22,31 @@ internal static class ConstantFolding
 {
     public static bool Run(IrFunction f)
     {
-        var dom = new DominatorTree(f);
+        DominatorTree dom = f.Dominators;
         int[] map = f.IdentityMap();
         bool changed = false;
         foreach (int b in dom.ReversePostorder)
         {
-            foreach (int inst in f.Block(b).Insts.ToArray())
+            bool blockChanged = false;
+            foreach (int inst in f.Block(b).Insts)
             {
                 Span<int> args = f.Args(inst);
                 for (int i = 0; i < args.Length; i++)
                 {
                     args[i] = IrFunction.Resolve(map, args[i]);
                 }
-                changed |= Fold(f, inst, map);
+                blockChanged |= Fold(f, inst, map);
+            }
+            if (blockChanged)
+            {
+                f.RemoveKilledInsts(b);
+                changed = true;
             }
         }
-        f.RewriteUses(map);
+        if (changed)
+        {
+            f.RewriteUses(map);
+        }
         return changed;
     }
 
@@ -79,7 +88,7 @@ internal static class ConstantFolding
             return args[1] == args[2] && Replace(f, inst, map, args[1]);
         }
         bool allConst = true;
-        var bits = new ulong[2];
+        Span<ulong> bits = stackalloc ulong[2];
         for (int i = 0; i < args.Length; i++)
         {
             allConst &= IsConst(f, args[i], out bits[i]);
@@ -95,7 +104,7 @@ internal static class ConstantFolding
         return false;
     }
 
-    private static bool FoldConstant(IrFunction f, int inst, ulong[] bits)
+    private static bool FoldConstant(IrFunction f, int inst, ReadOnlySpan<ulong> bits)
     {
         ref InstData d = ref f.Inst(inst);
         Span<int> args = f.Args(inst);
@@ -258,13 +267,15 @@ internal static class ConstantFolding
         d.ArgCount = 0;
         d.Targets += chosen;
         d.TargetCount = 1;
+        f.ControlFlowChanged();
         return true;
     }
 
     private static bool Replace(IrFunction f, int inst, int[] map, int value)
     {
         map[f.Result(inst)] = value;
-        f.RemoveInst(inst);
+        // Dropped from the block's list when the block is done (Run), so many removals cost one scan.
+        f.KillInst(inst);
         return true;
     }
 

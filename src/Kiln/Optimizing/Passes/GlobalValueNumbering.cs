@@ -9,7 +9,10 @@ namespace Kiln.Optimizing.Passes;
 /// trapped first with the same operands; it is never moved. Loads (simd_load and table_get included) are not
 /// numbered: a store, call, table_set or bulk operation in between may change what they read. The key holds every
 /// immediate (a SIMD instruction's sub-opcode and lane, a vconst's interned constant), and pure instructions have
-/// at most three operands. Blocks are visited in reverse postorder, so a candidate is always seen before what it dominates.
+/// at most three operands. Blocks are visited in a depth-first walk of the dominator tree with a scoped table: an
+/// instruction enters the table when its block is entered and leaves it when the walk leaves the block's subtree, so
+/// the table holds exactly the candidates that dominate the current block, at most one per key (a second one would
+/// have been merged into the first), and each lookup is one hash probe.
 /// </summary>
 internal static class GlobalValueNumbering
 {
@@ -17,44 +20,77 @@ internal static class GlobalValueNumbering
 
     public static bool Run(IrFunction f)
     {
-        var dom = new DominatorTree(f);
+        DominatorTree dom = f.Dominators;
         int[] map = f.IdentityMap();
-        var table = new Dictionary<Key, List<int>>();
+        var table = new Dictionary<Key, int>();
+        var scope = new List<Key>();
         bool changed = false;
-        foreach (int b in dom.ReversePostorder)
+        // Each entry: a block, the scope height to restore on leaving it, and its next child to visit (-1: not entered yet).
+        var stack = new Stack<(int Block, int Height, int Next)>();
+        stack.Push((f.Entry, 0, -1));
+        while (stack.Count > 0)
         {
-            foreach (int inst in f.Block(b).Insts.ToArray())
+            (int b, int height, int next) = stack.Pop();
+            if (next < 0)
             {
-                Span<int> args = f.Args(inst);
-                for (int i = 0; i < args.Length; i++)
-                {
-                    args[i] = IrFunction.Resolve(map, args[i]);
-                }
-                ref InstData d = ref f.Inst(inst);
-                if (OpInfo.Kind(d.Op) is not (OpKind.Pure or OpKind.Trapping))
-                {
-                    continue;
-                }
-                Key key = MakeKey(d, args);
-                if (!table.TryGetValue(key, out List<int>? candidates))
-                {
-                    table[key] = candidates = [];
-                }
-                int twin = candidates.FindIndex(c => dom.Dominates(f.Inst(c).Block, b));
-                if (twin >= 0)
-                {
-                    map[f.Result(inst)] = f.Result(candidates[twin]);
-                    f.RemoveInst(inst);
-                    changed = true;
-                }
-                else
-                {
-                    candidates.Add(inst);
-                }
+                height = scope.Count;
+                changed |= NumberBlock(f, b, map, table, scope);
+                next = 0;
+            }
+            List<int> children = dom.Children[b];
+            if (next < children.Count)
+            {
+                stack.Push((b, height, next + 1));
+                stack.Push((children[next], 0, -1));
+                continue;
+            }
+            for (int i = scope.Count - 1; i >= height; i--)
+            {
+                table.Remove(scope[i]);
+            }
+            scope.RemoveRange(height, scope.Count - height);
+        }
+        if (changed)
+        {
+            f.RewriteUses(map);
+        }
+        return changed;
+    }
+
+    private static bool NumberBlock(IrFunction f, int b, int[] map, Dictionary<Key, int> table, List<Key> scope)
+    {
+        bool removed = false;
+        List<int> insts = f.Block(b).Insts;
+        foreach (int inst in insts)
+        {
+            Span<int> args = f.Args(inst);
+            for (int i = 0; i < args.Length; i++)
+            {
+                args[i] = IrFunction.Resolve(map, args[i]);
+            }
+            ref InstData d = ref f.Inst(inst);
+            if (OpInfo.Kind(d.Op) is not (OpKind.Pure or OpKind.Trapping))
+            {
+                continue;
+            }
+            Key key = MakeKey(d, args);
+            if (table.TryGetValue(key, out int twin))
+            {
+                map[f.Result(inst)] = f.Result(twin);
+                f.KillInst(inst);
+                removed = true;
+            }
+            else
+            {
+                table.Add(key, inst);
+                scope.Add(key);
             }
         }
-        f.RewriteUses(map);
-        return changed;
+        if (removed)
+        {
+            f.RemoveKilledInsts(b);
+        }
+        return removed;
     }
 
     private static Key MakeKey(in InstData d, Span<int> args)

@@ -13,22 +13,28 @@ internal static class LoopInvariantCodeMotion
 {
     public static bool Run(IrFunction f)
     {
-        var dom = new DominatorTree(f);
+        DominatorTree dom = f.Dominators;
         var loops = new List<(int Header, HashSet<int> Body)>();
+        var byHeader = new Dictionary<int, HashSet<int>>();
         foreach (int b in dom.ReversePostorder)
         {
             foreach (int s in f.Successors(b))
             {
                 if (dom.Dominates(s, b))
                 {
-                    HashSet<int> body = loops.Find(l => l.Header == s).Body ?? [];
-                    if (body.Count == 0)
+                    if (!byHeader.TryGetValue(s, out HashSet<int>? body))
                     {
+                        byHeader[s] = body = [];
                         loops.Add((s, body));
                     }
                     AddBody(dom, s, b, body);
                 }
             }
+        }
+        var rpoIndex = new int[f.BlockCount];
+        for (int i = 0; i < dom.ReversePostorder.Count; i++)
+        {
+            rpoIndex[dom.ReversePostorder[i]] = i;
         }
         bool changed = false;
         foreach ((int header, HashSet<int> body) in loops.OrderBy(l => l.Body.Count))
@@ -36,7 +42,7 @@ internal static class LoopInvariantCodeMotion
             int preheader = Preheader(f, dom, header, body);
             if (preheader >= 0)
             {
-                changed |= Hoist(f, dom, body, preheader);
+                changed |= Hoist(f, rpoIndex, body, preheader);
             }
         }
         return changed;
@@ -73,22 +79,31 @@ internal static class LoopInvariantCodeMotion
         return outside[0];
     }
 
-    private static bool Hoist(IrFunction f, DominatorTree dom, HashSet<int> body, int preheader)
+    private static bool Hoist(IrFunction f, int[] rpoIndex, HashSet<int> body, int preheader)
     {
         bool changed = false;
         // Reverse postorder: an invariant operand defined in the loop is hoisted before its users are looked at.
-        foreach (int b in dom.ReversePostorder.Where(body.Contains))
+        int[] blocks = [.. body];
+        Array.Sort(blocks, (x, y) => rpoIndex[x].CompareTo(rpoIndex[y]));
+        List<int> target = f.Block(preheader).Insts;
+        foreach (int b in blocks)
         {
-            foreach (int inst in f.Block(b).Insts.ToArray())
+            List<int> insts = f.Block(b).Insts;
+            int kept = 0;
+            for (int i = 0; i < insts.Count; i++)
             {
+                int inst = insts[i];
                 if (OpInfo.Kind(f.Inst(inst).Op) != OpKind.Pure || !Invariant(f, inst, body))
                 {
+                    insts[kept++] = inst;
                     continue;
                 }
-                List<int> target = f.Block(preheader).Insts;
-                f.MoveInst(inst, preheader, target.Count - 1);
+                // Before the preheader's jump.
+                target.Insert(target.Count - 1, inst);
+                f.Inst(inst).Block = preheader;
                 changed = true;
             }
+            insts.RemoveRange(kept, insts.Count - kept);
         }
         return changed;
     }

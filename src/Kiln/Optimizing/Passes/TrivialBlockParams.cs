@@ -5,9 +5,10 @@ namespace Kiln.Optimizing.Passes;
 /// <summary>
 /// Removes block parameters that merge only one value: every branch passes either that value or the parameter
 /// itself (a loop that does not change a variable). The parameter's uses take the value, which dominates the block
-/// because it reaches it on every path. This is Braun et al.'s trivial-phi removal, done in rounds over the whole
-/// function (one scan of the branches per round) until no parameter is trivial, since removing one can make another
-/// trivial. The entry block's parameters are the function's and stay.
+/// because it reaches it on every path. This is Braun et al.'s trivial-phi removal, done with a worklist: one scan of
+/// the branches records each parameter's incoming values and, for each value, the parameters it flows into; removing
+/// a parameter re-examines only the parameters it flowed into (removing one can make another trivial), so the pass
+/// costs about linear time however long the chains. The entry block's parameters are the function's and stay.
 /// </summary>
 internal static class TrivialBlockParams
 {
@@ -17,64 +18,162 @@ internal static class TrivialBlockParams
 
     public static bool Run(IrFunction f)
     {
-        bool any = false;
-        int[] map = f.IdentityMap();
-        var incoming = new Dictionary<int, int>();
-        while (true)
+        int n = f.ValueCount;
+        // The parameters of non-entry blocks, and how many incoming values each has.
+        int[]? count = null;
+        var work = new Stack<int>();
+        for (int i = f.Layout.Count - 1; i >= 0; i--)
         {
-            incoming.Clear();
-            foreach (int b in f.Layout)
+            int b = f.Layout[i];
+            List<int> ps = f.Block(b).Params;
+            if (b == f.Entry || ps.Count == 0)
             {
-                if (b != f.Entry)
+                continue;
+            }
+            count ??= new int[n + 1];
+            for (int j = ps.Count - 1; j >= 0; j--)
+            {
+                // count holds 1 + the incoming values, so 0 marks a value that is no such parameter.
+                count[ps[j]] = 1;
+                work.Push(ps[j]);
+            }
+        }
+        if (count is null)
+        {
+            return false;
+        }
+        int edges = 0;
+        foreach (int b in f.Layout)
+        {
+            int t = f.Terminator(b);
+            if (t < 0)
+            {
+                continue;
+            }
+            foreach (ref BlockCall call in f.Targets(t))
+            {
+                List<int> ps = f.Block(call.Block).Params;
+                int m = Math.Min(call.ArgCount, ps.Count);
+                for (int i = 0; i < m; i++)
                 {
-                    foreach (int p in f.Block(b).Params)
+                    if (count[ps[i]] > 0)
                     {
-                        incoming[p] = NoneYet;
+                        count[ps[i]]++;
+                        edges++;
                     }
                 }
             }
-            foreach (int b in f.Layout)
+        }
+        // Incoming values of parameter p: incoming[start[p] .. start[p + 1]). The parameters each value flows into: a
+        // linked list (head, next, tail) so that one list is appended to another in constant time.
+        var start = new int[n + 1];
+        for (int v = 0; v < n; v++)
+        {
+            start[v + 1] = start[v] + Math.Max(count[v] - 1, 0);
+        }
+        var incoming = new int[edges];
+        var fill = new int[n];
+        var user = new int[edges];
+        var next = new int[edges];
+        var head = new int[n];
+        var tail = new int[n];
+        Array.Fill(head, -1);
+        int e = 0;
+        foreach (int b in f.Layout)
+        {
+            int t = f.Terminator(b);
+            if (t < 0)
             {
-                int t = f.Terminator(b);
-                if (t < 0)
+                continue;
+            }
+            foreach (ref BlockCall call in f.Targets(t))
+            {
+                List<int> ps = f.Block(call.Block).Params;
+                Span<int> args = f.CallArgs(call);
+                for (int i = 0; i < args.Length && i < ps.Count; i++)
+                {
+                    int p = ps[i];
+                    if (count[p] == 0)
+                    {
+                        continue;
+                    }
+                    incoming[start[p] + fill[p]++] = args[i];
+                    int a = args[i];
+                    user[e] = p;
+                    next[e] = -1;
+                    if (head[a] < 0)
+                    {
+                        head[a] = e;
+                    }
+                    else
+                    {
+                        next[tail[a]] = e;
+                    }
+                    tail[a] = e;
+                    e++;
+                }
+            }
+        }
+        int[] map = f.IdentityMap();
+        var dead = new bool[n];
+        bool any = false;
+        while (work.Count > 0)
+        {
+            int p = work.Pop();
+            if (dead[p])
+            {
+                continue;
+            }
+            int same = NoneYet;
+            for (int i = start[p]; i < start[p + 1]; i++)
+            {
+                int v = IrFunction.Resolve(map, incoming[i]);
+                if (v == p || v == same)
                 {
                     continue;
                 }
-                foreach (ref BlockCall call in f.Targets(t))
+                same = same == NoneYet ? v : Several;
+                if (same == Several)
                 {
-                    List<int> ps = f.Block(call.Block).Params;
-                    Span<int> args = f.CallArgs(call);
-                    for (int i = 0; i < args.Length && i < ps.Count; i++)
+                    break;
+                }
+            }
+            // NoneYet: no branch reaches the block (unreachable code is DCE's); Several: a real merge.
+            if (same < 0)
+            {
+                continue;
+            }
+            map[p] = same;
+            dead[p] = true;
+            any = true;
+            if (head[p] >= 0)
+            {
+                // What flowed into p now flows into its replacement: those parameters may have become trivial too.
+                for (int u = head[p]; u >= 0; u = next[u])
+                {
+                    if (!dead[user[u]])
                     {
-                        int p = ps[i];
-                        int v = IrFunction.Resolve(map, args[i]);
-                        if (v == p || !incoming.TryGetValue(p, out int seen) || seen == v)
-                        {
-                            continue;
-                        }
-                        incoming[p] = seen == NoneYet ? v : Several;
+                        work.Push(user[u]);
                     }
                 }
-            }
-            var dead = new HashSet<int>();
-            foreach ((int p, int v) in incoming)
-            {
-                // NoneYet: no branch reaches the block (unreachable code is DCE's); Several: a real merge.
-                if (v >= 0 && IrFunction.Resolve(map, v) != p)
+                if (head[same] < 0)
                 {
-                    // The check keeps an unreachable cycle of parameters passing each other from mapping onto itself.
-                    map[p] = IrFunction.Resolve(map, v);
-                    dead.Add(p);
+                    head[same] = head[p];
                 }
+                else
+                {
+                    next[tail[same]] = head[p];
+                }
+                tail[same] = tail[p];
+                head[p] = -1;
             }
-            if (dead.Count == 0)
-            {
-                return any;
-            }
-            // A parameter replaced by another parameter removed in the same round resolves through the map's chain.
+        }
+        if (any)
+        {
+            // A parameter replaced by another removed one resolves through the map's chain.
             f.RewriteUses(map);
             f.RemoveBlockParams(dead);
-            any = true;
         }
+        return any;
     }
 }
