@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace Kiln.Cli.Commands;
 
 /// <summary>
-/// <c>kiln compile [--tier baseline] [--disasm] [-o FILE.kiln [--fuel]] FILE</c>: compiles a .wasm or .wat module and
+/// <c>kiln compile [--tier baseline|opt] [--disasm] [-o FILE.kiln [--fuel]] FILE</c>: compiles a .wasm or .wat module and
 /// reports code size and compile speed; with <c>--disasm</c>, each function's machine code (Iced, Intel syntax)
 /// under its <c>module!function</c> name; with <c>-o</c>, writes a serialized module (<see cref="Module.Serialize()"/>)
 /// that <c>kiln run</c> loads without compiling.
@@ -13,7 +13,7 @@ internal static class CompileCommand
     public static Command Create()
     {
         var file = new Argument<string>("file") { Description = "A .wasm or .wat module" };
-        var tier = new Option<string>("--tier") { Description = "baseline (the compiling tier)", DefaultValueFactory = _ => "baseline" };
+        var tier = new Option<string>("--tier") { Description = "baseline or opt (the compiling tiers)", DefaultValueFactory = _ => "baseline" };
         var disasm = new Option<bool>("--disasm") { Description = "Print each function's machine code" };
         var outputFile = new Option<string?>("--output", "-o") { Description = "Write the compiled module to this file (a serialized module kiln run loads without compiling)" };
         var fuel = new Option<bool>("--fuel") { Description = "With -o: compile with fuel metering, for kiln run --fuel" };
@@ -24,9 +24,9 @@ internal static class CompileCommand
 
     public static int Run(string path, string tierName, bool disasm, TextWriter output, string? outputPath = null, bool fuel = false)
     {
-        if (!TierNames.TryParse(tierName, out Tier tier) || tier != Tier.Baseline)
+        if (!TierNames.TryParse(tierName, out Tier tier) || tier is not (Tier.Baseline or Tier.Optimizing))
         {
-            Console.Error.WriteLine($"kiln compile: tier '{tierName}' does not produce machine code (use baseline)");
+            Console.Error.WriteLine($"kiln compile: tier '{tierName}' is not a compiling tier (use baseline or opt)");
             return 2;
         }
         try
