@@ -2,11 +2,12 @@ namespace Kiln.Tests.Support;
 
 /// <summary>
 /// The engine configurations a per-tier test body runs on: the interpreter, the baseline compiler compiling every
-/// function up front, and the baseline compiling each function at its first call. One test body, every tier.
+/// function up front, the baseline compiling each function at its first call, and the optimizing tier both ways.
+/// One test body, every tier.
 /// </summary>
 internal static class TestTiers
 {
-    public static readonly string[] Names = ["interp", "baseline", "baseline-lazy"];
+    public static readonly string[] Names = ["interp", "baseline", "baseline-lazy", "opt", "opt-lazy"];
 
     public static TheoryData<string> All => new(Names);
 
@@ -15,6 +16,8 @@ internal static class TestTiers
         "interp" => new EngineOptions { Tier = Tier.Interpreter },
         "baseline" => new EngineOptions { Tier = Tier.Baseline },
         "baseline-lazy" => new EngineOptions { Tier = Tier.Baseline, Compilation = CompilationMode.Lazy },
+        "opt" => new EngineOptions { Tier = Tier.Optimizing },
+        "opt-lazy" => new EngineOptions { Tier = Tier.Optimizing, Compilation = CompilationMode.Lazy },
         _ => throw new ArgumentException($"unknown tier {tier}", nameof(tier)),
     };
 }
