@@ -376,7 +376,11 @@ internal sealed partial class CodeEmitter
                     moves.Add(new Move(Location.OfStack(Gpr.Rbp, CompiledAbi.ArgsOffset + (8 * i)), Loc(args[i]), _f.Results[i]));
                 }
                 EmitMoves(moves);
-                _asm.Jmp(_epilogue);
+                if (_nextBlock >= 0 || _edgeStubs.Count > 0)
+                {
+                    // The epilogue follows the last block unless edge stubs come between.
+                    _asm.Jmp(_epilogue);
+                }
                 return;
             }
             case Op.Trap:

@@ -36,6 +36,20 @@ internal static class PassPipeline
         }
     }
 
+    /// <summary>Runs the named passes in order without verifying between them (the compiler's path; tests verify).</summary>
+    /// <exception cref="ArgumentException">An unknown pass name.</exception>
+    public static void RunUnverified(IrFunction f, IEnumerable<string> passes)
+    {
+        foreach (string name in passes)
+        {
+            if (!s_passes.TryGetValue(name, out Func<IrFunction, bool>? pass))
+            {
+                throw new ArgumentException($"unknown pass '{name}' (known: {string.Join(", ", s_passes.Keys)})");
+            }
+            pass(f);
+        }
+    }
+
     /// <summary>The default optimization sequence: fold, merge equal values, hoist loop invariants, then clean up.</summary>
     public static readonly string[] Default = ["fold", "gvn", "fold", "licm", "dce", "trivial-params", "dce"];
 }
