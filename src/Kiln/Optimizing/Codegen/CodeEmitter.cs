@@ -446,7 +446,10 @@ internal sealed partial class CodeEmitter
         Condition cc;
         ref ValueData cv = ref _f.Value(cond);
         int owner = cv.IsParam ? -1 : cv.Owner;
-        if (owner >= 0 && _f.Inst(owner).Block == _f.Inst(inst).Block && IsFusedCompare(owner, inst))
+        List<int> insts = _f.Block(_f.Inst(inst).Block).Insts;
+        // Fused only when the compare is right before the branch (EmitInst skipped it then): its operands' intervals
+        // end at the compare, so their registers are only still theirs with nothing in between.
+        if (owner >= 0 && insts.Count >= 2 && insts[^2] == owner && IsFusedCompare(owner, inst))
         {
             cc = EmitCompareFlags(owner);
         }
