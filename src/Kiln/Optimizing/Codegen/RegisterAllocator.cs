@@ -50,8 +50,8 @@ internal static class RegisterAllocator
         Array.Fill(start, int.MaxValue);
         Array.Fill(end, int.MinValue);
         var isConst = new bool[n];
-        var calls = new List<int>();
-        ComputeIntervals(f, start, end, isConst, calls);
+        var crossesCall = new bool[n];
+        ComputeIntervals(f, start, end, isConst, crossesCall);
 
         var order = new List<int>();
         for (int v = 0; v < n; v++)
@@ -85,7 +85,7 @@ internal static class RegisterAllocator
         {
             Expire(activeGpr, start[v], locations, freeGpr, freeXmm);
             Expire(activeXmm, start[v], locations, freeGpr, freeXmm);
-            if (CrossesCall(calls, start[v], end[v]))
+            if (crossesCall[v])
             {
                 spilled.Add(v);
                 continue;
@@ -153,26 +153,6 @@ internal static class RegisterAllocator
         }
     }
 
-    /// <summary>Whether a clobbering instruction lies strictly inside the interval (the value is live after it).</summary>
-    private static bool CrossesCall(List<int> calls, int start, int end)
-    {
-        int lo = 0, hi = calls.Count;
-        while (lo < hi)
-        {
-            int mid = (lo + hi) / 2;
-            if (calls[mid] <= start)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-        // The call at position p reads its arguments at p and defines its results at p + 1.
-        return lo < calls.Count && calls[lo] + 1 < end;
-    }
-
     /// <summary>Spill slots by a second linear scan: a slot is reused once the interval holding it has ended.</summary>
     private static int AssignSlots(List<int> spilled, int[] start, int[] end, Location[] locations)
     {
@@ -200,10 +180,11 @@ internal static class RegisterAllocator
     /// <summary>
     /// Numbers positions, then widens each value's interval over every block it is live in, found by walking backwards
     /// from each use to the definition (Appel's path exploration, one value at a time: the cost is the size of the live
-    /// ranges, not blocks times values). <paramref name="calls"/> receives the (ascending) positions of clobbering
-    /// instructions.
+    /// ranges, not blocks times values). <paramref name="crossesCall"/> is set for the values live right after a
+    /// clobbering instruction (live out of its block, or used later in it, and defined before it): exactly those must
+    /// not be in a register, however long their hull.
     /// </summary>
-    private static void ComputeIntervals(IrFunction f, int[] start, int[] end, bool[] isConst, List<int> calls)
+    private static void ComputeIntervals(IrFunction f, int[] start, int[] end, bool[] isConst, bool[] crossesCall)
     {
         List<int> layout = f.Layout;
         int blocks = layout.Count;
@@ -215,6 +196,8 @@ internal static class RegisterAllocator
         var blockStart = new int[blocks];
         var blockEnd = new int[blocks];
         var defBlock = new int[f.ValueCount];
+        var defPos = new int[f.ValueCount];
+        var callsIn = new List<int>?[blocks];
         // Uses as (value, block, position); a block argument is a use at its branch in the predecessor.
         var uses = new List<(int Value, int Block, int Pos)>();
         var preds = new List<int>[blocks];
@@ -230,6 +213,7 @@ internal static class RegisterAllocator
             foreach (int p in b.Params)
             {
                 defBlock[p] = k;
+                defPos[p] = pos;
                 Extend(start, end, p, pos);
             }
             pos += 2;
@@ -258,11 +242,12 @@ internal static class RegisterAllocator
                 }
                 if (ClobbersRegisters(d.Op))
                 {
-                    calls.Add(pos);
+                    (callsIn[k] ??= []).Add(pos);
                 }
                 foreach (int r in f.ResultValues(inst))
                 {
                     defBlock[r] = k;
+                    defPos[r] = pos + 1;
                     Extend(start, end, r, pos + 1);
                 }
                 pos += 2;
@@ -271,43 +256,88 @@ internal static class RegisterAllocator
         }
 
         // Stamps instead of per-value sets: block k is known live-in (live-out) for value v when the stamp is v + 1.
+        // Uses are grouped by value, so each value's walk finishes before the next one's starts.
+        uses.Sort((x, y) => x.Value != y.Value ? x.Value.CompareTo(y.Value) : x.Pos.CompareTo(y.Pos));
         var liveInStamp = new int[blocks];
         var liveOutStamp = new int[blocks];
+        var useStamp = new int[blocks];
+        var lastUse = new int[blocks];
+        var touched = new List<int>();
         var work = new Stack<int>();
-        foreach ((int v, int k, int at) in uses)
+        for (int u = 0; u < uses.Count;)
         {
+            int v = uses[u].Value;
+            touched.Clear();
+            touched.Add(defBlock[v]);
+            for (; u < uses.Count && uses[u].Value == v; u++)
+            {
+                (int _, int k, int at) = uses[u];
+                if (isConst[v])
+                {
+                    continue;
+                }
+                Extend(start, end, v, at);
+                if (useStamp[k] != v + 1)
+                {
+                    useStamp[k] = v + 1;
+                    lastUse[k] = at;
+                    touched.Add(k);
+                }
+                lastUse[k] = Math.Max(lastUse[k], at);
+                if (k == defBlock[v])
+                {
+                    // SSA: a use in the defining block comes after the definition.
+                    continue;
+                }
+                // Used in a block other than its definition's: live into it, and back along every path to the definition.
+                if (liveInStamp[k] != v + 1)
+                {
+                    liveInStamp[k] = v + 1;
+                    work.Push(k);
+                }
+                while (work.Count > 0)
+                {
+                    int b = work.Pop();
+                    Extend(start, end, v, blockStart[b]);
+                    foreach (int p in preds[b])
+                    {
+                        if (liveOutStamp[p] != v + 1)
+                        {
+                            liveOutStamp[p] = v + 1;
+                            touched.Add(p);
+                            // Live out: across the terminator and its edge moves.
+                            Extend(start, end, v, blockEnd[p] + 1);
+                        }
+                        if (p != defBlock[v] && liveInStamp[p] != v + 1)
+                        {
+                            liveInStamp[p] = v + 1;
+                            work.Push(p);
+                        }
+                    }
+                }
+            }
             if (isConst[v])
             {
                 continue;
             }
-            Extend(start, end, v, at);
-            if (k == defBlock[v])
+            foreach (int k in touched)
             {
-                // SSA: a use in the defining block comes after the definition.
-                continue;
-            }
-            // Used in a block other than its definition's: live into it, and back along every path to the definition.
-            if (liveInStamp[k] != v + 1)
-            {
-                liveInStamp[k] = v + 1;
-                work.Push(k);
-            }
-            while (work.Count > 0)
-            {
-                int b = work.Pop();
-                Extend(start, end, v, blockStart[b]);
-                foreach (int p in preds[b])
+                if (callsIn[k] is not { } callPositions)
                 {
-                    if (liveOutStamp[p] != v + 1)
+                    continue;
+                }
+                bool liveIn = liveInStamp[k] == v + 1;
+                bool liveOut = liveOutStamp[k] == v + 1;
+                int used = useStamp[k] == v + 1 ? lastUse[k] : int.MinValue;
+                foreach (int p in callPositions)
+                {
+                    // The call reads its operands at p and writes its results at p + 1.
+                    bool definedBefore = liveIn || (defBlock[v] == k && defPos[v] < p);
+                    bool neededAfter = liveOut || used > p;
+                    if (definedBefore && neededAfter)
                     {
-                        liveOutStamp[p] = v + 1;
-                        // Live out: across the terminator and its edge moves.
-                        Extend(start, end, v, blockEnd[p] + 1);
-                    }
-                    if (p != defBlock[v] && liveInStamp[p] != v + 1)
-                    {
-                        liveInStamp[p] = v + 1;
-                        work.Push(p);
+                        crossesCall[v] = true;
+                        break;
                     }
                 }
             }
