@@ -23,6 +23,17 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
     private readonly CodeEmitter _emitter;
     private readonly OptimizingStatistics? _statistics;
     private readonly Assembler _asm;
+    private readonly Kiln.FrontEnd.IndexSpaces _spaces;
+
+    /// <summary>
+    /// Bodies larger than this go to the baseline compiler: SSA construction and liveness grow faster than linearly
+    /// with the number of locals and joins, and such functions (interpreter loops, generated tables) are where
+    /// compile time matters most. Measured on ruby.wasm, whose largest bodies take seconds each otherwise.
+    /// </summary>
+    public const int MaxBodyBytes = 32 * 1024;
+
+    /// <summary>The second limit, once the IR exists: values times blocks, what liveness may cost.</summary>
+    public const long MaxValuesTimesBlocks = 20_000_000;
 
     public OptimizingCompiler(CompilerSetup setup, CpuFeatures features, OptimizingStatistics? statistics)
     {
@@ -34,6 +45,7 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
             Interpreted = setup.Interpreted,
         };
         _asm = _baseline.Assembler;
+        _spaces = setup.Spaces;
         _builder = new SsaBuilder(setup.Spaces);
         _emitter = new CodeEmitter(_asm, setup.Spaces, setup.ConsumeFuel, setup.GuardPages, setup.Interpreted, setup.RecordsLines);
     }
@@ -94,10 +106,22 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
     private IrFunction? TryBuild(int definedIndex, out string? reason)
     {
         reason = null;
+        int bodyBytes = _spaces.Module.Bodies[definedIndex].Code.Length;
+        if (bodyBytes > MaxBodyBytes)
+        {
+            reason = $"optimizing tier: function bodies over {MaxBodyBytes / 1024} KiB are left to the baseline compiler";
+            return null;
+        }
         try
         {
             IrFunction f = _builder.Build(definedIndex);
-            PassPipeline.Run(f, PassPipeline.Default);
+            if ((long)f.ValueCount * f.Layout.Count > MaxValuesTimesBlocks)
+            {
+                // Liveness costs up to values × blocks: a huge function would take seconds to allocate.
+                reason = $"optimizing tier: functions with values × blocks over {MaxValuesTimesBlocks:N0} are left to the baseline compiler";
+                return null;
+            }
+            PassPipeline.RunUnverified(f, PassPipeline.Default);
             if (!CodeEmitter.CanEmit(f, _asm.Features, out reason))
             {
                 return null;

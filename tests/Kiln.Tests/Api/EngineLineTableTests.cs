@@ -130,11 +130,13 @@ public class EngineLineTableTests
         return Encoding.UTF8.GetString(dump, start, Array.IndexOf(dump, (byte)0, start) - start);
     }
 
-    [Fact]
-    public void TheObserverGetsLineTablesAndFramesAlsoForLazilyCompiledFunctions()
+    [Theory]
+    [InlineData(Tier.Baseline)]
+    [InlineData(Tier.Optimizing)]
+    public void TheObserverGetsLineTablesAndFramesAlsoForLazilyCompiledFunctions(Tier tier)
     {
         var observer = new RecordingObserver();
-        using var engine = new Engine(new EngineOptions { Tier = Tier.Baseline, Compilation = CompilationMode.Lazy, CodeObserver = observer });
+        using var engine = new Engine(new EngineOptions { Tier = tier, Compilation = CompilationMode.Lazy, CodeObserver = observer });
         using var store = new Store(engine);
         Module module = Module.FromBinary(engine, s_binary);
         Instance instance = new Linker(engine).Instantiate(store, module);

@@ -39,6 +39,11 @@ internal sealed class DifferentialRun
             // Every other function on the interpreter: calls, returns and traps cross tiers in both directions.
             configurations.Add((MixedName, new EngineOptions { Tier = Tier.Baseline, InterpretFunction = f => (f & 1) == 1 }));
         }
+        if (Tiers.Contains(Tier.Optimizing))
+        {
+            // Calls, returns and traps between optimized code and the interpreter.
+            configurations.Add((OptimizingMixedName, new EngineOptions { Tier = Tier.Optimizing, InterpretFunction = f => (f & 1) == 0 }));
+        }
         Configurations = configurations;
     }
 
@@ -50,6 +55,9 @@ internal sealed class DifferentialRun
 
     /// <summary>The baseline tier with odd-numbered functions interpreted (<see cref="EngineOptions.InterpretFunction"/>).</summary>
     public const string MixedName = "Baseline+Interpreter";
+
+    /// <summary>The optimizing tier with even-numbered functions interpreted.</summary>
+    public const string OptimizingMixedName = "Optimizing+Interpreter";
 
     /// <summary>Engine configurations run on each module: every available tier, lazy compilation and mixed tiers once the baseline exists.</summary>
     public IReadOnlyList<(string Name, EngineOptions Options)> Configurations { get; }

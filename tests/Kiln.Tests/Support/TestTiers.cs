@@ -2,12 +2,12 @@ namespace Kiln.Tests.Support;
 
 /// <summary>
 /// The engine configurations a per-tier test body runs on: the interpreter, the baseline compiler compiling every
-/// function up front, and the baseline compiling each function at its first call, and adaptive execution moving each function up at its first
-/// call. One test body, every tier.
+/// function up front, the baseline compiling each function at its first call, the optimizing tier both ways, and
+/// adaptive execution moving each function up at its first call. One test body, every tier.
 /// </summary>
 internal static class TestTiers
 {
-    public static readonly string[] Names = ["interp", "baseline", "baseline-lazy", "auto"];
+    public static readonly string[] Names = ["interp", "baseline", "baseline-lazy", "opt", "opt-lazy", "auto"];
 
     public static TheoryData<string> All => new(Names);
 
@@ -16,6 +16,8 @@ internal static class TestTiers
         "interp" => new EngineOptions { Tier = Tier.Interpreter },
         "baseline" => new EngineOptions { Tier = Tier.Baseline },
         "baseline-lazy" => new EngineOptions { Tier = Tier.Baseline, Compilation = CompilationMode.Lazy },
+        "opt" => new EngineOptions { Tier = Tier.Optimizing },
+        "opt-lazy" => new EngineOptions { Tier = Tier.Optimizing, Compilation = CompilationMode.Lazy },
         // Every function moves up at its first call: its first activation runs baseline code, the others optimized code.
         "auto" => new EngineOptions { Tier = Tier.Auto, TierUpThreshold = 1, TierUpSynchronously = true },
         _ => throw new ArgumentException($"unknown tier {tier}", nameof(tier)),

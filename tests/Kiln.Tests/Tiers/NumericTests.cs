@@ -20,34 +20,6 @@ public class NumericTests
     private static TrapCode Traps(string tier, string op, ValType[] parameters, ValType result, params Value[] args) =>
         Assert.Throws<TrapException>(() => Run(tier, op, parameters, result, args)).Code;
 
-    /// <summary>
-    /// musl's hex formatting loop as clang emits it: the loop condition compares the old value after the shift has
-    /// produced the new one. The optimizing tier once fused that compare into the branch after the shift, reading the
-    /// register the shift had reused, and printed "0bf43926" for 0xcbf43926.
-    /// </summary>
-    [Theory]
-    [MemberData(nameof(Tiers))]
-    public void ACompareOfAValueRedefinedBeforeTheBranchSeesTheOldValue(string tier)
-    {
-        using var host = new TestHost(TestTiers.Options(tier));
-        Instance instance = host.Linker.Instantiate(host.Store, Module.FromText(host.Engine, """
-            (module
-              (memory 1)
-              (data (i32.const 0) "0123456789abcdef")
-              (func (export "hex") (param $x i64) (result i64) (local $s i32) (local $c i32)
-                (local.set $s (i32.const 100))
-                (loop $l
-                  (local.set $s (i32.sub (local.get $s) (i32.const 1)))
-                  (i32.store8 (local.get $s) (i32.load8_u (i32.and (i32.wrap_i64 (local.get $x)) (i32.const 15))))
-                  (local.set $c (i64.gt_u (local.get $x) (i64.const 15)))
-                  (local.set $x (i64.shr_u (local.get $x) (i64.const 4)))
-                  (br_if $l (local.get $c)))
-                (i64.load (i32.const 92))))
-            """));
-        long digits = instance.GetFunction<long, long>("hex").Invoke(0xcbf43926L);
-        Assert.Equal("cbf43926", System.Text.Encoding.ASCII.GetString(BitConverter.GetBytes(digits)));
-    }
-
     [Theory]
     [MemberData(nameof(Tiers))]
     public void IntegerDivisionTrapsAndRemainderEdgeCases(string tier)

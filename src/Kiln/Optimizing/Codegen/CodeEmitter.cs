@@ -376,7 +376,11 @@ internal sealed partial class CodeEmitter
                     moves.Add(new Move(Location.OfStack(Gpr.Rbp, CompiledAbi.ArgsOffset + (8 * i)), Loc(args[i]), _f.Results[i]));
                 }
                 EmitMoves(moves);
-                _asm.Jmp(_epilogue);
+                if (_nextBlock >= 0 || _edgeStubs.Count > 0)
+                {
+                    // The epilogue follows the last block unless edge stubs come between.
+                    _asm.Jmp(_epilogue);
+                }
                 return;
             }
             case Op.Trap:
@@ -413,15 +417,11 @@ internal sealed partial class CodeEmitter
         }
         if (IsFusedCompare(inst, next))
         {
-            // Emitted by the branch that consumes it, which comes next.
-            _fusedCompare = inst;
+            // Emitted by the branch that consumes it.
             return;
         }
         EmitNumeric(inst);
     }
-
-    // The compare the emission loop left out for the brif right after it (-1: none).
-    private int _fusedCompare = -1;
 
     /// <summary>A compare whose only use is the brif right after it: the branch tests the flags directly.</summary>
     private bool IsFusedCompare(int inst, int next)
@@ -446,11 +446,11 @@ internal sealed partial class CodeEmitter
         Condition cc;
         ref ValueData cv = ref _f.Value(cond);
         int owner = cv.IsParam ? -1 : cv.Owner;
-        // Only a compare left out right before this branch is fused: one further up was emitted in place, and its
-        // operands' registers may hold other values by now.
-        if (owner >= 0 && owner == _fusedCompare)
+        List<int> insts = _f.Block(_f.Inst(inst).Block).Insts;
+        // Fused only when the compare is right before the branch (EmitInst skipped it then): its operands' intervals
+        // end at the compare, so their registers are only still theirs with nothing in between.
+        if (owner >= 0 && insts.Count >= 2 && insts[^2] == owner && IsFusedCompare(owner, inst))
         {
-            _fusedCompare = -1;
             cc = EmitCompareFlags(owner);
         }
         else if (Loc(cond).Kind == LocationKind.Const)

@@ -50,8 +50,8 @@ internal static class RegisterAllocator
         Array.Fill(start, int.MaxValue);
         Array.Fill(end, int.MinValue);
         var isConst = new bool[n];
-        var calls = new List<int>();
-        ComputeIntervals(f, start, end, isConst, calls);
+        var crossesCall = new bool[n];
+        ComputeIntervals(f, start, end, isConst, crossesCall);
 
         var order = new List<int>();
         for (int v = 0; v < n; v++)
@@ -77,46 +77,35 @@ internal static class RegisterAllocator
 
         var freeGpr = new Stack<Gpr>(gprs.Reverse());
         var freeXmm = new Stack<Xmm>(xmms.Reverse());
-        var active = new List<int>();
+        // Active intervals ordered by end, per register file: the first expires next, the last is the spill candidate.
+        var activeGpr = new SortedSet<(int End, int Value)>();
+        var activeXmm = new SortedSet<(int End, int Value)>();
         var spilled = new List<int>();
         foreach (int v in order)
         {
-            for (int i = active.Count - 1; i >= 0; i--)
-            {
-                int a = active[i];
-                if (end[a] < start[v])
-                {
-                    Release(locations[a], freeGpr, freeXmm);
-                    active.RemoveAt(i);
-                }
-            }
-            if (CrossesCall(calls, start[v], end[v]))
+            Expire(activeGpr, start[v], locations, freeGpr, freeXmm);
+            Expire(activeXmm, start[v], locations, freeGpr, freeXmm);
+            if (crossesCall[v])
             {
                 spilled.Add(v);
                 continue;
             }
             bool isInt = f.Value(v).Type.IsInt();
+            SortedSet<(int End, int Value)> active = isInt ? activeGpr : activeXmm;
             if (isInt ? freeGpr.Count > 0 : freeXmm.Count > 0)
             {
                 locations[v] = isInt ? Location.OfGpr(freeGpr.Pop()) : Location.OfXmm(freeXmm.Pop());
-                active.Add(v);
+                active.Add((end[v], v));
                 continue;
             }
             // No register free: the interval of this class that ends last gives way (Poletto and Sarkar's heuristic).
-            int victim = -1;
-            foreach (int a in active)
+            if (active.Count > 0 && active.Max.End > end[v])
             {
-                if (f.Value(a).Type.IsInt() == isInt && (victim < 0 || end[a] > end[victim]))
-                {
-                    victim = a;
-                }
-            }
-            if (victim >= 0 && end[victim] > end[v])
-            {
+                int victim = active.Max.Value;
+                active.Remove(active.Max);
                 locations[v] = locations[victim];
                 locations[victim] = default;
-                active.Remove(victim);
-                active.Add(v);
+                active.Add((end[v], v));
                 spilled.Add(victim);
             }
             else
@@ -125,6 +114,19 @@ internal static class RegisterAllocator
             }
         }
 
+        // A spilled parameter stays in its word of the argument area (rbp+16+8i): nothing else writes there before the
+        // return's parallel move, so it needs no copy and no slot.
+        List<int> entryParams = f.Block(f.Entry).Params;
+        spilled.RemoveAll(v =>
+        {
+            int i = entryParams.IndexOf(v);
+            if (i < 0)
+            {
+                return false;
+            }
+            locations[v] = Location.OfStack(Gpr.Rbp, Compiled.CompiledAbi.ArgsOffset + (8 * i));
+            return true;
+        });
         int slots = AssignSlots(spilled, start, end, locations);
         var intervals = new (int, int)[n];
         for (int v = 0; v < n; v++)
@@ -134,103 +136,84 @@ internal static class RegisterAllocator
         return new Allocation { Values = locations, SpillSlots = slots, Intervals = intervals };
     }
 
-    private static void Release(Location l, Stack<Gpr> gprs, Stack<Xmm> xmms)
+    private static void Expire(SortedSet<(int End, int Value)> active, int position, Location[] locations, Stack<Gpr> gprs, Stack<Xmm> xmms)
     {
-        if (l.Kind == LocationKind.Gpr)
+        while (active.Count > 0 && active.Min.End < position)
         {
-            gprs.Push(l.Gpr);
-        }
-        else if (l.Kind == LocationKind.Xmm)
-        {
-            xmms.Push(l.Xmm);
-        }
-    }
-
-    /// <summary>Whether a clobbering instruction lies strictly inside the interval (the value is live after it).</summary>
-    private static bool CrossesCall(List<int> calls, int start, int end)
-    {
-        int lo = 0, hi = calls.Count;
-        while (lo < hi)
-        {
-            int mid = (lo + hi) / 2;
-            if (calls[mid] <= start)
+            Location l = locations[active.Min.Value];
+            active.Remove(active.Min);
+            if (l.Kind == LocationKind.Gpr)
             {
-                lo = mid + 1;
+                gprs.Push(l.Gpr);
             }
-            else
+            else if (l.Kind == LocationKind.Xmm)
             {
-                hi = mid;
+                xmms.Push(l.Xmm);
             }
         }
-        // The call at position p reads its arguments at p and defines its results at p + 1.
-        return lo < calls.Count && calls[lo] + 1 < end;
     }
 
     /// <summary>Spill slots by a second linear scan: a slot is reused once the interval holding it has ended.</summary>
     private static int AssignSlots(List<int> spilled, int[] start, int[] end, Location[] locations)
     {
         spilled.Sort((a, b) => start[a] != start[b] ? start[a].CompareTo(start[b]) : a.CompareTo(b));
-        var free = new SortedSet<int>();
-        var active = new List<(int End, int Slot)>();
+        var free = new PriorityQueue<int, int>();
+        var active = new PriorityQueue<int, int>();
         int count = 0;
         foreach (int v in spilled)
         {
-            for (int i = active.Count - 1; i >= 0; i--)
+            while (active.TryPeek(out int slot, out int slotEnd) && slotEnd < start[v])
             {
-                if (active[i].End < start[v])
-                {
-                    free.Add(active[i].Slot);
-                    active.RemoveAt(i);
-                }
+                active.Dequeue();
+                free.Enqueue(slot, slot);
             }
-            int slot;
-            if (free.Count > 0)
+            if (!free.TryDequeue(out int s, out _))
             {
-                slot = free.Min;
-                free.Remove(slot);
+                s = count++;
             }
-            else
-            {
-                slot = count++;
-            }
-            locations[v] = SlotLocation(slot);
-            active.Add((end[v], slot));
+            locations[v] = SlotLocation(s);
+            active.Enqueue(s, end[v]);
         }
         return count;
     }
 
     /// <summary>
-    /// Numbers positions, solves liveness and widens each value's interval to every position it is live at.
-    /// <paramref name="calls"/> receives the (ascending) positions of clobbering instructions.
+    /// Numbers positions, then widens each value's interval over every block it is live in, found by walking backwards
+    /// from each use to the definition (Appel's path exploration, one value at a time: the cost is the size of the live
+    /// ranges, not blocks times values). <paramref name="crossesCall"/> is set for the values live right after a
+    /// clobbering instruction (live out of its block, or used later in it, and defined before it): exactly those must
+    /// not be in a register, however long their hull.
     /// </summary>
-    private static void ComputeIntervals(IrFunction f, int[] start, int[] end, bool[] isConst, List<int> calls)
+    private static void ComputeIntervals(IrFunction f, int[] start, int[] end, bool[] isConst, bool[] crossesCall)
     {
         List<int> layout = f.Layout;
         int blocks = layout.Count;
-        var index = new Dictionary<int, int>(blocks);
+        var index = new int[f.BlockCount];
         for (int k = 0; k < blocks; k++)
         {
             index[layout[k]] = k;
         }
-        int words = (f.ValueCount + 63) >> 6;
-        var gen = new ulong[blocks][];
-        var kill = new ulong[blocks][];
-        var liveIn = new ulong[blocks][];
-        var liveOut = new ulong[blocks][];
         var blockStart = new int[blocks];
         var blockEnd = new int[blocks];
+        var defBlock = new int[f.ValueCount];
+        var defPos = new int[f.ValueCount];
+        var callsIn = new List<int>?[blocks];
+        // Uses as (value, block, position); a block argument is a use at its branch in the predecessor.
+        var uses = new List<(int Value, int Block, int Pos)>();
+        var preds = new List<int>[blocks];
+        for (int k = 0; k < blocks; k++)
+        {
+            preds[k] = [];
+        }
         int pos = 0;
         for (int k = 0; k < blocks; k++)
         {
-            gen[k] = new ulong[words];
-            kill[k] = new ulong[words];
-            liveIn[k] = new ulong[words];
-            liveOut[k] = new ulong[words];
             BlockData b = f.Block(layout[k]);
             blockStart[k] = pos;
             foreach (int p in b.Params)
             {
-                Set(kill[k], p);
+                defBlock[p] = k;
+                defPos[p] = pos;
                 Extend(start, end, p, pos);
             }
             pos += 2;
@@ -243,30 +226,28 @@ internal static class RegisterAllocator
                 }
                 foreach (int a in f.Args(inst))
                 {
-                    if (!Get(kill[k], a))
-                    {
-                        Set(gen[k], a);
-                    }
-                    Extend(start, end, a, pos);
+                    uses.Add((a, k, pos));
                 }
                 foreach (ref BlockCall call in f.Targets(inst))
                 {
                     foreach (int a in f.CallArgs(call))
                     {
-                        if (!Get(kill[k], a))
-                        {
-                            Set(gen[k], a);
-                        }
-                        Extend(start, end, a, pos);
+                        uses.Add((a, k, pos));
+                    }
+                    List<int> ps = preds[index[call.Block]];
+                    if (ps.Count == 0 || ps[^1] != k)
+                    {
+                        ps.Add(k);
                     }
                 }
                 if (ClobbersRegisters(d.Op))
                 {
-                    calls.Add(pos);
+                    (callsIn[k] ??= []).Add(pos);
                 }
                 foreach (int r in f.ResultValues(inst))
                 {
-                    Set(kill[k], r);
+                    defBlock[r] = k;
+                    defPos[r] = pos + 1;
                     Extend(start, end, r, pos + 1);
                 }
                 pos += 2;
@@ -274,47 +255,94 @@ internal static class RegisterAllocator
             blockEnd[k] = pos - 2;
         }
 
-        // Backward dataflow to a fixed point: out = union of successors' in; in = gen | (out & ~kill).
-        var successors = new int[blocks][];
-        for (int k = 0; k < blocks; k++)
+        // Stamps instead of per-value sets: block k is known live-in (live-out) for value v when the stamp is v + 1.
+        // Uses are grouped by value, so each value's walk finishes before the next one's starts.
+        uses.Sort((x, y) => x.Value != y.Value ? x.Value.CompareTo(y.Value) : x.Pos.CompareTo(y.Pos));
+        var liveInStamp = new int[blocks];
+        var liveOutStamp = new int[blocks];
+        var useStamp = new int[blocks];
+        var lastUse = new int[blocks];
+        var touched = new List<int>();
+        var work = new Stack<int>();
+        for (int u = 0; u < uses.Count;)
         {
-            successors[k] = f.Successors(layout[k]).Select(s => index[s]).Distinct().ToArray();
-        }
-        bool changed = true;
-        while (changed)
-        {
-            changed = false;
-            for (int k = blocks - 1; k >= 0; k--)
+            int v = uses[u].Value;
+            touched.Clear();
+            touched.Add(defBlock[v]);
+            for (; u < uses.Count && uses[u].Value == v; u++)
             {
-                ulong[] o = liveOut[k];
-                foreach (int s in successors[k])
+                (int _, int k, int at) = uses[u];
+                if (isConst[v])
                 {
-                    ulong[] si = liveIn[s];
-                    for (int w = 0; w < words; w++)
+                    continue;
+                }
+                Extend(start, end, v, at);
+                if (useStamp[k] != v + 1)
+                {
+                    useStamp[k] = v + 1;
+                    lastUse[k] = at;
+                    touched.Add(k);
+                }
+                lastUse[k] = Math.Max(lastUse[k], at);
+                if (k == defBlock[v])
+                {
+                    // SSA: a use in the defining block comes after the definition.
+                    continue;
+                }
+                // Used in a block other than its definition's: live into it, and back along every path to the definition.
+                if (liveInStamp[k] != v + 1)
+                {
+                    liveInStamp[k] = v + 1;
+                    work.Push(k);
+                }
+                while (work.Count > 0)
+                {
+                    int b = work.Pop();
+                    Extend(start, end, v, blockStart[b]);
+                    foreach (int p in preds[b])
                     {
-                        o[w] |= si[w];
+                        if (liveOutStamp[p] != v + 1)
+                        {
+                            liveOutStamp[p] = v + 1;
+                            touched.Add(p);
+                            // Live out: across the terminator and its edge moves.
+                            Extend(start, end, v, blockEnd[p] + 1);
+                        }
+                        if (p != defBlock[v] && liveInStamp[p] != v + 1)
+                        {
+                            liveInStamp[p] = v + 1;
+                            work.Push(p);
+                        }
                     }
                 }
-                ulong[] li = liveIn[k];
-                for (int w = 0; w < words; w++)
+            }
+            if (isConst[v])
+            {
+                continue;
+            }
+            foreach (int k in touched)
+            {
+                if (callsIn[k] is not { } callPositions)
                 {
-                    ulong next = gen[k][w] | (o[w] & ~kill[k][w]);
-                    if (next != li[w])
+                    continue;
+                }
+                bool liveIn = liveInStamp[k] == v + 1;
+                bool liveOut = liveOutStamp[k] == v + 1;
+                int used = useStamp[k] == v + 1 ? lastUse[k] : int.MinValue;
+                foreach (int p in callPositions)
+                {
+                    // The call reads its operands at p and writes its results at p + 1.
+                    bool definedBefore = liveIn || (defBlock[v] == k && defPos[v] < p);
+                    bool neededAfter = liveOut || used > p;
+                    if (definedBefore && neededAfter)
                     {
-                        li[w] = next;
-                        changed = true;
+                        crossesCall[v] = true;
+                        break;
                     }
                 }
             }
         }
-
-        for (int k = 0; k < blocks; k++)
-        {
-            ForEach(liveIn[k], v => Extend(start, end, v, blockStart[k]));
-            // Live out: across the terminator and its edge moves.
-            ForEach(liveOut[k], v => Extend(start, end, v, blockEnd[k] + 1));
-        }
-        foreach (int v in Enumerable.Range(0, isConst.Length))
+        for (int v = 0; v < isConst.Length; v++)
         {
             if (isConst[v])
             {
@@ -328,23 +356,5 @@ internal static class RegisterAllocator
     {
         start[v] = Math.Min(start[v], pos);
         end[v] = Math.Max(end[v], pos);
-    }
-
-    private static bool Get(ulong[] set, int v) => (set[v >> 6] & (1UL << v)) != 0;
-
-    private static void Set(ulong[] set, int v) => set[v >> 6] |= 1UL << v;
-
-    private static void ForEach(ulong[] set, Action<int> action)
-    {
-        for (int w = 0; w < set.Length; w++)
-        {
-            ulong bits = set[w];
-            while (bits != 0)
-            {
-                int b = System.Numerics.BitOperations.TrailingZeroCount(bits);
-                action((w << 6) + b);
-                bits &= bits - 1;
-            }
-        }
     }
 }

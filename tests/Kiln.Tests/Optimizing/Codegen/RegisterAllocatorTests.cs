@@ -1,0 +1,284 @@
+using Kiln.Jit.X64;
+using Kiln.Optimizing.Codegen;
+using Kiln.Optimizing.Ir;
+using Kiln.Optimizing.Passes;
+
+namespace Kiln.Tests.Optimizing.Codegen;
+
+/// <summary>
+/// <see cref="RegisterAllocator"/> checked against liveness computed independently here (sets of values per program
+/// point, backwards from each block's live-out): no two values live at once share a register or a frame slot, a
+/// value defined while another is live never takes its place, nothing stays in a register across a call, and the
+/// allocation spills under pressure but keeps a loop's carried values in registers when they fit.
+/// </summary>
+public class RegisterAllocatorTests
+{
+    private static readonly Gpr[] s_gprs = [Gpr.Rbx, Gpr.Rsi, Gpr.Rdi, Gpr.R8, Gpr.R9, Gpr.R10, Gpr.R11, Gpr.R12];
+
+    [Fact]
+    public void TwelveLiveParametersSpillFourToTheirArgumentWordsAndNeverShareStorage()
+    {
+        // All twelve parameters are live until the chain of adds at the end consumes them.
+        string ps = string.Join(", ", Enumerable.Repeat("i64", 12));
+        string vs = string.Join(", ", Enumerable.Range(0, 12).Select(i => $"v{i}: i64"));
+        var body = new System.Text.StringBuilder();
+        body.Append($"function %f({ps}) -> i64 {{\nblock0({vs}):\n");
+        body.Append("    v12 = iadd.i64 v11, v10\n");
+        for (int i = 9; i >= 0; i--)
+        {
+            body.Append($"    v{22 - i} = iadd.i64 v{21 - i}, v{i}\n");
+        }
+        body.Append("    return v22\n}\n");
+        IrFunction f = IrParser.Parse(body.ToString());
+        Allocation a = Allocate(f);
+        int[] spilled = Enumerable.Range(0, 12).Where(v => a.Values[v].Kind == LocationKind.Stack).ToArray();
+        Assert.Equal(4, spilled.Length);
+        // Spilled parameters stay in their words of the argument area: no copy, no frame slot.
+        Assert.All(spilled, v => Assert.Equal(Location.OfStack(Gpr.Rbp, 16 + (8 * v)), a.Values[v]));
+        Assert.Equal(0, a.SpillSlots);
+    }
+
+    [Fact]
+    public void ValuesLiveAcrossACallAreInFrameSlotsAndOthersInRegisters()
+    {
+        IrFunction f = IrParser.Parse("""
+            function %f(i32, i32) -> i32 {
+            block0(v0: i32, v1: i32):
+                v2 = iadd.i32 v0, v1
+                v3 = call fn0(v2) : (i32) -> (i32)
+                v4 = iadd.i32 v3, v0
+                v5 = imul.i32 v4, v4
+                return v5
+            }
+            """);
+        Allocation a = Allocate(f);
+        Assert.Equal(LocationKind.Stack, a.Values[0].Kind);
+        Assert.True(a.Values[1].IsRegister);
+        Assert.True(a.Values[2].IsRegister);
+        Assert.True(a.Values[3].IsRegister);
+        Assert.True(a.Values[4].IsRegister);
+    }
+
+    [Fact]
+    public void LoopCarriedValuesStayInRegisters()
+    {
+        IrFunction f = IrParser.Parse("""
+            function %f(i32) -> i32 {
+            block0(v0: i32):
+                v1 = iconst.i32 0
+                jump block1(v1, v1)
+            block1(v2: i32, v3: i32):
+                v4 = iuge.i32 v2, v0
+                brif v4, block3, block2
+            block2:
+                v5 = iadd.i32 v3, v2
+                v6 = iconst.i32 1
+                v7 = iadd.i32 v2, v6
+                jump block1(v7, v5)
+            block3:
+                return v3
+            }
+            """);
+        Allocation a = Allocate(f);
+        Assert.Equal(LocationKind.Const, a.Values[1].Kind);
+        Assert.All(new[] { 0, 2, 3, 5, 7 }, v => Assert.True(a.Values[v].IsRegister, $"v{v} is at {a.Values[v]}"));
+        Assert.Equal(0, a.SpillSlots);
+    }
+
+    [Fact]
+    public void FloatsAndIntegersUseTheirOwnRegisterFiles()
+    {
+        IrFunction f = IrParser.Parse("""
+            function %f(f64, i64) -> f64 {
+            block0(v0: f64, v1: i64):
+                v2 = bitcast.f64 v1
+                v3 = fadd.f64 v0, v2
+                return v3
+            }
+            """);
+        Allocation a = Allocate(f);
+        Assert.Equal(LocationKind.Xmm, a.Values[0].Kind);
+        Assert.Equal(LocationKind.Gpr, a.Values[1].Kind);
+        Assert.Equal(LocationKind.Xmm, a.Values[3].Kind);
+    }
+
+    [Fact]
+    public void GoldenModulesAllocateWithoutConflicts()
+    {
+        foreach (string wat in new[] { GoldenWat("loops"), GoldenWat("calls"), GoldenWat("arith-guard") })
+        {
+            foreach (IrFunction f in OptimizingFiles.Build(wat))
+            {
+                PassPipeline.Run(f, PassPipeline.Default);
+                Allocate(f);
+            }
+        }
+    }
+
+    [Fact]
+    public void ManyFunctionsUnderPressureAllocateWithoutConflicts()
+    {
+        // A body with more simultaneously live values than registers, in a loop, around calls.
+        string wat = """
+            (module
+              (func $g (param i64) (result i64) (local.get 0))
+              (func (param i64 i64 i64 i64) (result i64) (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
+                (local.set 4 (i64.mul (local.get 0) (local.get 1)))
+                (local.set 5 (i64.mul (local.get 1) (local.get 2)))
+                (local.set 6 (i64.mul (local.get 2) (local.get 3)))
+                (local.set 7 (i64.mul (local.get 3) (local.get 0)))
+                (local.set 8 (i64.add (local.get 4) (local.get 5)))
+                (local.set 9 (i64.add (local.get 6) (local.get 7)))
+                (local.set 10 (i64.xor (local.get 4) (local.get 7)))
+                (local.set 11 (i64.xor (local.get 5) (local.get 6)))
+                (loop $l
+                  (local.set 12 (i64.add (local.get 8) (local.get 9)))
+                  (local.set 13 (i64.add (local.get 10) (local.get 11)))
+                  (local.set 8 (i64.add (local.get 12) (call $g (local.get 13))))
+                  (local.set 9 (i64.add (local.get 9) (i64.const 1)))
+                  (br_if $l (i64.lt_u (local.get 9) (i64.const 100))))
+                (i64.add (i64.add (local.get 0) (local.get 1)) (i64.add (i64.add (local.get 2) (local.get 3))
+                  (i64.add (i64.add (local.get 4) (local.get 5)) (i64.add (i64.add (local.get 6) (local.get 7))
+                    (i64.add (i64.add (local.get 8) (local.get 9)) (i64.add (local.get 10) (local.get 11))))))))
+            )
+            """;
+        foreach (IrFunction f in OptimizingFiles.Build(wat))
+        {
+            PassPipeline.Run(f, PassPipeline.Default);
+            Allocate(f);
+        }
+    }
+
+    private static string GoldenWat(string name)
+    {
+        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "Kiln.slnx")))
+            {
+                return File.ReadAllText(Path.Combine(d.FullName, "tests", "Kiln.Tests", "Optimizing", "Codegen", "Golden", name + ".wat"));
+            }
+        }
+        throw new DirectoryNotFoundException("repository root not found");
+    }
+
+    /// <summary>Allocates with eight general-purpose and four xmm registers and checks the result against independent liveness.</summary>
+    private static Allocation Allocate(IrFunction f)
+    {
+        Allocation a = RegisterAllocator.Run(f, s_gprs, [Xmm.Xmm2, Xmm.Xmm3, Xmm.Xmm4, Xmm.Xmm5]);
+        CheckNoConflicts(f, a);
+        return a;
+    }
+
+    private static void CheckNoConflicts(IrFunction f, Allocation a)
+    {
+        var liveIn = new Dictionary<int, HashSet<int>>();
+        foreach (int b in f.Layout)
+        {
+            liveIn[b] = [];
+        }
+        bool changed = true;
+        while (changed)
+        {
+            changed = false;
+            foreach (int b in Enumerable.Reverse(f.Layout))
+            {
+                HashSet<int> live = Walk(f, a, b, LiveOut(f, b, liveIn), check: false);
+                if (!live.SetEquals(liveIn[b]))
+                {
+                    liveIn[b] = live;
+                    changed = true;
+                }
+            }
+        }
+        foreach (int b in f.Layout)
+        {
+            HashSet<int> atStart = Walk(f, a, b, LiveOut(f, b, liveIn), check: true);
+            List<int> ps = f.Block(b).Params;
+            foreach (int p in ps)
+            {
+                foreach (int x in atStart.Concat(ps))
+                {
+                    if (x != p)
+                    {
+                        AssertDistinct(a, p, x, $"block{b} parameters");
+                    }
+                }
+            }
+        }
+    }
+
+    private static HashSet<int> LiveOut(IrFunction f, int b, Dictionary<int, HashSet<int>> liveIn)
+    {
+        var live = new HashSet<int>();
+        foreach (int s in f.Successors(b))
+        {
+            live.UnionWith(liveIn[s]);
+        }
+        return live;
+    }
+
+    /// <summary>Walks a block backwards from its live-out set; returns the live-in set (parameters excluded).</summary>
+    private static HashSet<int> Walk(IrFunction f, Allocation a, int b, HashSet<int> liveOut, bool check)
+    {
+        var live = new HashSet<int>(liveOut);
+        List<int> insts = f.Block(b).Insts;
+        for (int i = insts.Count - 1; i >= 0; i--)
+        {
+            int inst = insts[i];
+            Span<int> results = f.ResultValues(inst);
+            if (check)
+            {
+                foreach (int r in results)
+                {
+                    foreach (int x in live)
+                    {
+                        if (x != r)
+                        {
+                            AssertDistinct(a, r, x, $"instruction {inst}");
+                        }
+                    }
+                }
+                if (RegisterAllocator.ClobbersRegisters(f.Inst(inst).Op))
+                {
+                    foreach (int x in live)
+                    {
+                        if (!results.Contains(x))
+                        {
+                            Assert.False(a.Values[x].IsRegister, $"v{x} is in {a.Values[x]} across instruction {inst}");
+                        }
+                    }
+                }
+            }
+            foreach (int r in results)
+            {
+                live.Remove(r);
+            }
+            foreach (int u in f.Args(inst))
+            {
+                live.Add(u);
+            }
+            foreach (ref BlockCall call in f.Targets(inst))
+            {
+                foreach (int u in f.CallArgs(call))
+                {
+                    live.Add(u);
+                }
+            }
+        }
+        foreach (int p in f.Block(b).Params)
+        {
+            live.Remove(p);
+        }
+        return live;
+    }
+
+    private static void AssertDistinct(Allocation a, int v, int w, string where)
+    {
+        Location lv = a.Values[v], lw = a.Values[w];
+        if (lv.Kind == LocationKind.Const || lw.Kind == LocationKind.Const)
+        {
+            return;
+        }
+        Assert.False(lv == lw, $"v{v} and v{w} are both live at {where} and share {lv}");
+    }
+}
