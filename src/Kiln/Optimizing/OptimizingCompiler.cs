@@ -43,11 +43,15 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
             RecordsLines = setup.RecordsLines,
             GuardPages = setup.GuardPages,
             Interpreted = setup.Interpreted,
+            InterruptChecks = setup.InterruptChecks,
         };
         _asm = _baseline.Assembler;
         _spaces = setup.Spaces;
         _builder = new SsaBuilder(setup.Spaces);
-        _emitter = new CodeEmitter(_asm, setup.Spaces, setup.ConsumeFuel, setup.GuardPages, setup.Interpreted, setup.RecordsLines);
+        _emitter = new CodeEmitter(_asm, setup.Spaces, setup.ConsumeFuel, setup.GuardPages, setup.Interpreted, setup.RecordsLines)
+        {
+            InterruptChecks = setup.InterruptChecks,
+        };
     }
 
     /// <summary>

@@ -65,6 +65,9 @@ internal sealed partial class CodeEmitter
         _interpreted = interpreted;
     }
 
+    /// <summary>Check the store's interrupt flag at function entries and loop headers (<see cref="EngineOptions.InterruptChecks"/>).</summary>
+    public bool InterruptChecks { get; init; } = true;
+
     /// <summary>General-purpose registers the allocator may use: r13 holds the memory length unless guard pages make it free.</summary>
     public IReadOnlyList<Gpr> AllocatableGprs => _guardPages
         ? [Gpr.Rbx, Gpr.Rsi, Gpr.Rdi, Gpr.R8, Gpr.R9, Gpr.R10, Gpr.R11, Gpr.R12, Gpr.R13]
@@ -250,12 +253,19 @@ internal sealed partial class CodeEmitter
     /// <summary>Function entries and loop headers: trap when the interrupt word is set or fuel runs out (as the baseline does).</summary>
     private void EmitInterruptCheck(bool loadContext)
     {
+        if (!InterruptChecks && !_fuel)
+        {
+            return;
+        }
         if (loadContext)
         {
             _asm.Mov(OperandSize.S64, Gpr.Rax, Mem.At(s_vmctx, VmOffsets.StoreContext));
         }
-        _asm.Cmp(OperandSize.S32, Mem.At(Gpr.Rax, VmOffsets.StoreInterrupt), 0);
-        _asm.Jcc(Condition.NotEqual, TrapLabel(TrapCode.Interrupted));
+        if (InterruptChecks)
+        {
+            _asm.Cmp(OperandSize.S32, Mem.At(Gpr.Rax, VmOffsets.StoreInterrupt), 0);
+            _asm.Jcc(Condition.NotEqual, TrapLabel(TrapCode.Interrupted));
+        }
         if (_fuel)
         {
             _asm.Sub(OperandSize.S64, Mem.At(Gpr.Rax, VmOffsets.StoreFuel), 1);
