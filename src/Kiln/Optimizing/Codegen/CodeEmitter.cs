@@ -489,6 +489,14 @@ internal sealed partial class CodeEmitter
             _asm.Jcc(cc.Negate(), EdgeLabel(fallthrough));
             return;
         }
+        if (takenMoves && !fallMoves)
+        {
+            // A loop's back edge usually carries the moves and the exit none: leave on the inverted condition and do
+            // the moves inline, one jump per iteration instead of a jump to a stub and back.
+            _asm.Jcc(cc.Negate(), _blockLabels[fallthrough.Block]);
+            EmitJump(taken);
+            return;
+        }
         _asm.Jcc(cc, EdgeLabel(taken));
         EmitJump(fallthrough);
     }
