@@ -296,13 +296,7 @@ internal sealed unsafe partial class BaselineCompiler
         {
             return;
         }
-        _asm.Mov(OperandSize.S64, s_memBase, Mem.At(s_vmctx, VmOffsets.MemoryBase));
-        if (GuardPages)
-        {
-            return;
-        }
-        _asm.Mov(OperandSize.S64, s_memLength, Mem.At(s_vmctx, VmOffsets.MemoryDefinition));
-        _asm.Mov(OperandSize.S64, s_memLength, Mem.At(s_memLength, VmOffsets.MemoryDefinitionLength));
+        MemorySequences.ReloadRegisters(_asm, GuardPages);
     }
 
     /// <summary>Before control reaches a label (a jump or falling through into it): what is loaded lazily is loaded.</summary>
@@ -459,16 +453,7 @@ internal sealed unsafe partial class BaselineCompiler
             {
                 EnsureMemoryRegisters();
                 Gpr r = AllocGpr();
-                if (GuardPages)
-                {
-                    _asm.Mov(OperandSize.S64, r, Mem.At(s_vmctx, VmOffsets.MemoryDefinition));
-                    _asm.Mov(OperandSize.S64, r, Mem.At(r, VmOffsets.MemoryDefinitionLength));
-                }
-                else
-                {
-                    _asm.Mov(OperandSize.S64, r, s_memLength);
-                }
-                _asm.Shr(OperandSize.S64, r, 16);
+                MemorySequences.SizeInPages(_asm, r, GuardPages);
                 PushReg(ValType.I32, r.Index);
                 return;
             }

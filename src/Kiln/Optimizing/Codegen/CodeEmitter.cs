@@ -280,13 +280,7 @@ internal sealed partial class CodeEmitter
         {
             return;
         }
-        _asm.Mov(OperandSize.S64, s_memBase, Mem.At(s_vmctx, VmOffsets.MemoryBase));
-        if (_guardPages)
-        {
-            return;
-        }
-        _asm.Mov(OperandSize.S64, s_memLength, Mem.At(s_vmctx, VmOffsets.MemoryDefinition));
-        _asm.Mov(OperandSize.S64, s_memLength, Mem.At(s_memLength, VmOffsets.MemoryDefinitionLength));
+        MemorySequences.ReloadRegisters(_asm, _guardPages);
     }
 
     private Label TrapLabel(TrapCode code)
