@@ -182,7 +182,7 @@ internal sealed unsafe partial class BaselineCompiler
         {
             case HelperResult.Status:
                 _asm.Cmp(OperandSize.S32, Gpr.Rax, -1);
-                _asm.Jcc(Condition.NotEqual, _statusTrap);
+                _asm.Jcc(Condition.NotEqual, _traps.Status);
                 break;
             case HelperResult.I32:
             {
@@ -228,7 +228,7 @@ internal sealed unsafe partial class BaselineCompiler
         EmitHelperCall(RuntimeHelper.Truncate);
         if (!saturating)
         {
-            FloatSequences.TruncateStatusCheck(_asm, s_scratch2, _statusTrap);
+            FloatSequences.TruncateStatusCheck(_asm, s_scratch2, _traps.Status);
         }
         Gpr r = AllocGpr();
         _asm.Mov(toI32 ? OperandSize.S32 : OperandSize.S64, r, Gpr.Rax);

@@ -33,7 +33,7 @@ internal sealed unsafe partial class BaselineCompiler
             recoveryOffset = -1;
             return [];
         }
-        recoveryOffset = _asm.GetLabelOffset(_trapLabels[(int)TrapCode.MemoryOutOfBounds]);
+        recoveryOffset = _asm.GetLabelOffset(_traps.Existing(TrapCode.MemoryOutOfBounds));
         int[] sites = _trapSites.AsSpan(0, _trapSiteCount).ToArray();
         _trapSiteCount = 0;
         return sites;

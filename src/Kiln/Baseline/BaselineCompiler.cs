@@ -55,9 +55,7 @@ internal sealed unsafe partial class BaselineCompiler
     private readonly int _importedFunctions;
     private readonly ValType[] _globalTypes;
     private readonly ValType[] _tableTypes;
-    private readonly Label[] _trapLabels = new Label[16];
-    private Label _commonTrap;
-    private Label _statusTrap;
+    private readonly TrapStubs _traps = new();
     private uint[] _brTargets = new uint[16];
     private Label[] _brLabels = new Label[16];
 
@@ -104,9 +102,7 @@ internal sealed unsafe partial class BaselineCompiler
     public void BeginBatch()
     {
         _asm.Reset();
-        Array.Clear(_trapLabels);
-        _commonTrap = _asm.CreateLabel();
-        _statusTrap = _asm.CreateLabel();
+        _traps.Begin(_asm);
     }
 
     /// <summary>
@@ -116,20 +112,7 @@ internal sealed unsafe partial class BaselineCompiler
     /// </summary>
     public void EndBatch()
     {
-        for (int i = 0; i < _trapLabels.Length; i++)
-        {
-            if (_trapLabels[i].IsValid)
-            {
-                _asm.Bind(_trapLabels[i]);
-                _asm.Mov(OperandSize.S32, s_scratch2, i);
-                _asm.Jmp(_commonTrap);
-            }
-        }
-        _asm.Bind(_statusTrap);
-        _asm.Mov(OperandSize.S32, s_scratch2, s_scratch);
-        _asm.Bind(_commonTrap);
-        // Every trap site runs with rsp 16-byte aligned (inside a function body) and r15 = vmctx, as the exit needs.
-        CompiledAbi.EmitTrapExit(_asm, s_scratch2);
+        _traps.Emit(_asm);
         _asm.Finish();
     }
 
@@ -306,15 +289,7 @@ internal sealed unsafe partial class BaselineCompiler
         LoadUnloadedPinnedLocals();
     }
 
-    private Label TrapLabel(TrapCode code)
-    {
-        ref Label l = ref _trapLabels[(int)code];
-        if (!l.IsValid)
-        {
-            l = _asm.CreateLabel();
-        }
-        return l;
-    }
+    private Label TrapLabel(TrapCode code) => _traps.For(_asm, code);
 
     private Mem LocalMem(int index) => index < _paramCount
         ? Mem.At(Gpr.Rbp, ArgsOffset + _paramOffsets[index])

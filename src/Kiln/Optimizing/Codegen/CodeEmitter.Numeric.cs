@@ -707,7 +707,7 @@ internal sealed partial class CodeEmitter
         Compiled.CompiledAbi.EmitHelperCall(_asm, Compiled.RuntimeHelper.Truncate);
         if (op is Op.TruncS or Op.TruncU)
         {
-            FloatSequences.TruncateStatusCheck(_asm, Gpr.Rcx, _statusTrap);
+            FloatSequences.TruncateStatusCheck(_asm, Gpr.Rcx, _traps.Status);
         }
         if (toI32)
         {

@@ -35,9 +35,7 @@ internal sealed partial class CodeEmitter
     private readonly bool _fuel;
     private readonly bool _guardPages;
     private readonly bool[]? _interpreted;
-    private readonly Label[] _trapLabels = new Label[16];
-    private Label _commonTrap;
-    private Label _statusTrap;
+    private readonly TrapStubs _traps = new();
     private readonly List<int> _trapSites = [];
     private readonly bool _recordsLinesSetting;
 
@@ -82,9 +80,7 @@ internal sealed partial class CodeEmitter
     /// <summary>Starts a batch: its trap stubs and sites (the assembler is reset by its owner).</summary>
     public void BeginBatch()
     {
-        Array.Clear(_trapLabels);
-        _commonTrap = _asm.CreateLabel();
-        _statusTrap = _asm.CreateLabel();
+        _traps.Begin(_asm);
         _trapSites.Clear();
     }
 
@@ -94,26 +90,11 @@ internal sealed partial class CodeEmitter
     /// </summary>
     public int[] EndBatch(out int recovery)
     {
-        bool any = false;
-        for (int i = 0; i < _trapLabels.Length; i++)
+        if (_traps.AnyUsed || _traps.Status.IsValid)
         {
-            if (_trapLabels[i].IsValid)
-            {
-                any = true;
-                _asm.Bind(_trapLabels[i]);
-                _asm.Mov(OperandSize.S32, Gpr.Rcx, i);
-                _asm.Jmp(_commonTrap);
-            }
+            _traps.Emit(_asm);
         }
-        if (any || _statusTrap.IsValid)
-        {
-            _asm.Bind(_statusTrap);
-            _asm.Mov(OperandSize.S32, Gpr.Rcx, Gpr.Rax);
-            _asm.Bind(_commonTrap);
-            // Every trap site runs with rsp 16-byte aligned and r15 = vmctx, as the exit needs.
-            CompiledAbi.EmitTrapExit(_asm, Gpr.Rcx);
-        }
-        recovery = _trapSites.Count == 0 ? -1 : _asm.GetLabelOffset(_trapLabels[(int)TrapCode.MemoryOutOfBounds]);
+        recovery = _trapSites.Count == 0 ? -1 : _asm.GetLabelOffset(_traps.Existing(TrapCode.MemoryOutOfBounds));
         return [.. _trapSites];
     }
 
@@ -283,15 +264,7 @@ internal sealed partial class CodeEmitter
         MemorySequences.ReloadRegisters(_asm, _guardPages);
     }
 
-    private Label TrapLabel(TrapCode code)
-    {
-        ref Label l = ref _trapLabels[(int)code];
-        if (!l.IsValid)
-        {
-            l = _asm.CreateLabel();
-        }
-        return l;
-    }
+    private Label TrapLabel(TrapCode code) => _traps.For(_asm, code);
 
     /// <summary>The next instruction touches memory unchecked: a fault there is the out-of-bounds trap.</summary>
     private void MarkTrapSite()
