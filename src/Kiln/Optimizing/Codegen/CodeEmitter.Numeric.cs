@@ -281,55 +281,9 @@ internal sealed partial class CodeEmitter
             _asm.Test(size, Gpr.Rcx, Gpr.Rcx);
             _asm.Jcc(Condition.Zero, TrapLabel(TrapCode.IntegerDivideByZero));
         }
-        Label done = default;
-        if (signed && (!isConst || constant == -1))
-        {
-            Label normal = _asm.CreateLabel();
-            _asm.Cmp(size, Gpr.Rcx, -1);
-            _asm.Jcc(Condition.NotEqual, normal, JumpDistance.Short);
-            if (remainder)
-            {
-                // Spec 4.3.2: irem_s(INT_MIN, -1) = 0; idiv would raise #DE.
-                done = _asm.CreateLabel();
-                _asm.Xor(OperandSize.S32, Gpr.Rdx, Gpr.Rdx);
-                _asm.Jmp(done, JumpDistance.Short);
-            }
-            else
-            {
-                if (size == OperandSize.S32)
-                {
-                    _asm.Cmp(OperandSize.S32, Gpr.Rax, int.MinValue);
-                }
-                else
-                {
-                    _asm.MovImm(Gpr.Rdx, long.MinValue);
-                    _asm.Cmp(OperandSize.S64, Gpr.Rax, Gpr.Rdx);
-                }
-                _asm.Jcc(Condition.Equal, TrapLabel(TrapCode.IntegerOverflow));
-            }
-            _asm.Bind(normal);
-        }
-        if (signed)
-        {
-            if (size == OperandSize.S32)
-            {
-                _asm.Cdq();
-            }
-            else
-            {
-                _asm.Cqo();
-            }
-            _asm.Idiv(size, Gpr.Rcx);
-        }
-        else
-        {
-            _asm.Xor(OperandSize.S32, Gpr.Rdx, Gpr.Rdx);
-            _asm.Div(size, Gpr.Rcx);
-        }
-        if (done.IsValid)
-        {
-            _asm.Bind(done);
-        }
+        bool mayBeMinusOne = !isConst || constant == -1;
+        Label overflow = signed && !remainder && mayBeMinusOne ? TrapLabel(TrapCode.IntegerOverflow) : default;
+        IntegerSequences.Divide(_asm, size, signed, remainder, Gpr.Rcx, mayBeMinusOne, overflow);
         Gpr r = remainder ? Gpr.Rdx : Gpr.Rax;
         if (size == OperandSize.S32)
         {
