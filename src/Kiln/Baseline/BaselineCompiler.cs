@@ -215,18 +215,12 @@ internal sealed unsafe partial class BaselineCompiler
     /// </summary>
     private int EmitPrologue(int functionIndex)
     {
-        _asm.Push(Gpr.Rbp);
-        _asm.Mov(OperandSize.S64, Gpr.Rbp, Gpr.Rsp);
         // Frame header for backtraces: [rbp-8] = vmctx, [rbp-16] = function index (docs/ARCHITECTURE.md).
-        _asm.Mov(OperandSize.S64, Mem.At(Gpr.Rbp, SavedVmctxOffset), s_vmctx);
-        _asm.Mov(OperandSize.S32, Mem.At(Gpr.Rbp, FunctionIndexOffset), functionIndex);
+        FrameSequences.FrameHeader(_asm, functionIndex);
         // sub rsp, imm32 is REX.W 81 /5 id: the immediate is the last 4 bytes.
         _asm.Sub(OperandSize.S64, Gpr.Rsp, 0x7FFF_FFF0);
         int patch = _asm.Position - 4;
-        _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, VmOffsets.StoreContext));
-        // SECURITY: the frame is allocated but not touched yet; below the limit we trap before any write.
-        _asm.Cmp(OperandSize.S64, Gpr.Rsp, Mem.At(s_scratch, VmOffsets.StoreStackLimit));
-        _asm.Jcc(Condition.Below, TrapLabel(TrapCode.CallStackExhausted));
+        FrameSequences.StackLimitCheck(_asm, TrapLabel(TrapCode.CallStackExhausted));
         EmitInterruptCheck(loadContext: false);
         EmitHotnessCount(_definedIndex, 1);
         ZeroDeclaredLocals();
@@ -238,24 +232,9 @@ internal sealed unsafe partial class BaselineCompiler
     /// <summary>Function entries and loop headers: trap when the interrupt word is set (unless interrupt checks are off) or fuel runs out.</summary>
     private void EmitInterruptCheck(bool loadContext)
     {
-        if (!InterruptChecks && !_fuel)
-        {
-            return;
-        }
-        if (loadContext)
-        {
-            _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, VmOffsets.StoreContext));
-        }
-        if (InterruptChecks)
-        {
-            _asm.Cmp(OperandSize.S32, Mem.At(s_scratch, VmOffsets.StoreInterrupt), 0);
-            _asm.Jcc(Condition.NotEqual, TrapLabel(TrapCode.Interrupted));
-        }
-        if (_fuel)
-        {
-            _asm.Sub(OperandSize.S64, Mem.At(s_scratch, VmOffsets.StoreFuel), 1);
-            _asm.Jcc(Condition.Sign, TrapLabel(TrapCode.OutOfFuel));
-        }
+        Label interrupted = InterruptChecks ? TrapLabel(TrapCode.Interrupted) : default;
+        Label outOfFuel = _fuel ? TrapLabel(TrapCode.OutOfFuel) : default;
+        FrameSequences.InterruptCheck(_asm, loadContext, interrupted, outOfFuel);
     }
 
     /// <summary>

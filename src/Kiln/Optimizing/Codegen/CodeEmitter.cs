@@ -211,15 +211,9 @@ internal sealed partial class CodeEmitter
     /// </summary>
     private void EmitPrologue(int functionIndex, int frameSize)
     {
-        _asm.Push(Gpr.Rbp);
-        _asm.Mov(OperandSize.S64, Gpr.Rbp, Gpr.Rsp);
-        _asm.Mov(OperandSize.S64, Mem.At(Gpr.Rbp, CompiledAbi.SavedVmctxOffset), s_vmctx);
-        _asm.Mov(OperandSize.S32, Mem.At(Gpr.Rbp, CompiledAbi.FunctionIndexOffset), functionIndex);
+        FrameSequences.FrameHeader(_asm, functionIndex);
         _asm.Sub(OperandSize.S64, Gpr.Rsp, frameSize);
-        _asm.Mov(OperandSize.S64, Gpr.Rax, Mem.At(s_vmctx, VmOffsets.StoreContext));
-        // SECURITY: the frame is allocated but not touched yet; below the limit we trap before any write.
-        _asm.Cmp(OperandSize.S64, Gpr.Rsp, Mem.At(Gpr.Rax, VmOffsets.StoreStackLimit));
-        _asm.Jcc(Condition.Below, TrapLabel(TrapCode.CallStackExhausted));
+        FrameSequences.StackLimitCheck(_asm, TrapLabel(TrapCode.CallStackExhausted));
         EmitInterruptCheck(loadContext: false);
         ReloadMemoryRegisters();
         List<int> ps = _f.Block(_f.Entry).Params;
@@ -234,24 +228,9 @@ internal sealed partial class CodeEmitter
     /// <summary>Function entries and loop headers: trap when the interrupt word is set or fuel runs out (as the baseline does).</summary>
     private void EmitInterruptCheck(bool loadContext)
     {
-        if (!InterruptChecks && !_fuel)
-        {
-            return;
-        }
-        if (loadContext)
-        {
-            _asm.Mov(OperandSize.S64, Gpr.Rax, Mem.At(s_vmctx, VmOffsets.StoreContext));
-        }
-        if (InterruptChecks)
-        {
-            _asm.Cmp(OperandSize.S32, Mem.At(Gpr.Rax, VmOffsets.StoreInterrupt), 0);
-            _asm.Jcc(Condition.NotEqual, TrapLabel(TrapCode.Interrupted));
-        }
-        if (_fuel)
-        {
-            _asm.Sub(OperandSize.S64, Mem.At(Gpr.Rax, VmOffsets.StoreFuel), 1);
-            _asm.Jcc(Condition.Sign, TrapLabel(TrapCode.OutOfFuel));
-        }
+        Label interrupted = InterruptChecks ? TrapLabel(TrapCode.Interrupted) : default;
+        Label outOfFuel = _fuel ? TrapLabel(TrapCode.OutOfFuel) : default;
+        FrameSequences.InterruptCheck(_asm, loadContext, interrupted, outOfFuel);
     }
 
     /// <summary>r14 = memory base, r13 = its length (explicit checks only): at entry and after every call, which may grow memory.</summary>
