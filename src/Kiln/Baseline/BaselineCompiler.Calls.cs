@@ -182,7 +182,7 @@ internal sealed unsafe partial class BaselineCompiler
         {
             case HelperResult.Status:
                 _asm.Cmp(OperandSize.S32, Gpr.Rax, -1);
-                _asm.Jcc(Condition.NotEqual, _statusTrap);
+                _asm.Jcc(Condition.NotEqual, _traps.Status);
                 break;
             case HelperResult.I32:
             {
@@ -224,19 +224,11 @@ internal sealed unsafe partial class BaselineCompiler
         FreeXmm(x);
         SpillRange(0, _height);
         SavePinnedLocals();
-        _asm.Movq(Gpr.Rdi, Xmm.Xmm0);
-        _asm.Mov(OperandSize.S32, Gpr.Rsi, (int)op);
-        _asm.Lea(OperandSize.S64, Gpr.Rdx, Mem.At(Gpr.Rbp, ScratchOffset));
+        FloatSequences.TruncateArguments(_asm, (int)op);
         EmitHelperCall(RuntimeHelper.Truncate);
         if (!saturating)
         {
-            _asm.Mov(OperandSize.S32, s_scratch2, Mem.At(Gpr.Rbp, ScratchOffset));
-            _asm.Cmp(OperandSize.S32, s_scratch2, -1);
-            Label ok = _asm.CreateLabel();
-            _asm.Jcc(Condition.Equal, ok, JumpDistance.Short);
-            _asm.Mov(OperandSize.S32, Gpr.Rax, s_scratch2);
-            _asm.Jmp(_statusTrap);
-            _asm.Bind(ok);
+            FloatSequences.TruncateStatusCheck(_asm, s_scratch2, _traps.Status);
         }
         Gpr r = AllocGpr();
         _asm.Mov(toI32 ? OperandSize.S32 : OperandSize.S64, r, Gpr.Rax);

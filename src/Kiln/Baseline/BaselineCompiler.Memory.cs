@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Kiln.Compiled;
 using Kiln.Jit.X64;
 using Kiln.Vm;
 using Kiln.Wasm.Binary;
@@ -45,18 +46,7 @@ internal sealed unsafe partial class BaselineCompiler
                 return Mem.At(s_memBase, (int)ea);
             }
             Gpr length = MemoryLengthForCheck();
-            // SECURITY: length < ea + size means some byte of the access is outside the memory.
-            if (ea + (ulong)size <= int.MaxValue)
-            {
-                _asm.Cmp(OperandSize.S64, length, (int)(ea + (ulong)size));
-                _asm.Jcc(Condition.Below, TrapLabel(TrapCode.MemoryOutOfBounds));
-                return Mem.At(s_memBase, (int)ea);
-            }
-            _asm.MovImm(s_scratch, (long)(ea + (ulong)size));
-            _asm.Cmp(OperandSize.S64, s_scratch, length);
-            _asm.Jcc(Condition.Above, TrapLabel(TrapCode.MemoryOutOfBounds));
-            _asm.MovImm(s_scratch, (long)ea);
-            return Mem.At(s_memBase, s_scratch);
+            return MemorySequences.CheckedConstantAddress(_asm, ea, size, length, s_scratch, s_scratch, TrapLabel(TrapCode.MemoryOutOfBounds));
         }
         if (GuardPages && end <= Vm.LinearMemory.GuardRegionBytes)
         {
@@ -87,20 +77,8 @@ internal sealed unsafe partial class BaselineCompiler
         }
         indexReg = r;
         Gpr memLength = MemoryLengthForCheck();
-        if (end <= int.MaxValue)
-        {
-            // The index register holds a zero-extended i32, so the 64-bit sum cannot wrap.
-            _asm.Lea(OperandSize.S64, s_scratch, Mem.At(r, (int)end));
-            _asm.Cmp(OperandSize.S64, s_scratch, memLength);
-            _asm.Jcc(Condition.Above, TrapLabel(TrapCode.MemoryOutOfBounds));
-            return Mem.At(s_memBase, r, 1, (int)offset);
-        }
-        _asm.MovImm(s_scratch, (long)end);
-        _asm.Add(OperandSize.S64, s_scratch, r);
-        _asm.Cmp(OperandSize.S64, s_scratch, memLength);
-        _asm.Jcc(Condition.Above, TrapLabel(TrapCode.MemoryOutOfBounds));
-        _asm.Sub(OperandSize.S64, s_scratch, size);
-        return Mem.At(s_memBase, s_scratch);
+        // The index register holds a zero-extended i32 (loaded as one, or produced by an i32 operation).
+        return MemorySequences.CheckedIndexAddress(_asm, r, offset, size, memLength, s_scratch, s_scratch, TrapLabel(TrapCode.MemoryOutOfBounds));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

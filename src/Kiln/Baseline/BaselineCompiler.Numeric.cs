@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Kiln.Compiled;
 using Kiln.Jit.X64;
 using Kiln.Wasm.Model;
 
@@ -410,55 +411,9 @@ internal sealed unsafe partial class BaselineCompiler
         }
         _asm.Mov(size, Gpr.Rax, a);
         int vacated = VacatePinnedRegister(Gpr.Rdx);
-        Label done = default;
-        if (signed && (!isConst || constant == -1))
-        {
-            Label normal = _asm.CreateLabel();
-            _asm.Cmp(size, b, -1);
-            _asm.Jcc(Condition.NotEqual, normal, JumpDistance.Short);
-            if (remainder)
-            {
-                // Spec 4.3.2: irem_s(INT_MIN, -1) = 0; idiv would raise #DE.
-                done = _asm.CreateLabel();
-                _asm.Xor(OperandSize.S32, Gpr.Rdx, Gpr.Rdx);
-                _asm.Jmp(done, JumpDistance.Short);
-            }
-            else
-            {
-                if (size == OperandSize.S32)
-                {
-                    _asm.Cmp(OperandSize.S32, Gpr.Rax, int.MinValue);
-                }
-                else
-                {
-                    _asm.MovImm(Gpr.Rdx, long.MinValue);
-                    _asm.Cmp(OperandSize.S64, Gpr.Rax, Gpr.Rdx);
-                }
-                _asm.Jcc(Condition.Equal, TrapLabel(TrapCode.IntegerOverflow));
-            }
-            _asm.Bind(normal);
-        }
-        if (signed)
-        {
-            if (size == OperandSize.S32)
-            {
-                _asm.Cdq();
-            }
-            else
-            {
-                _asm.Cqo();
-            }
-            _asm.Idiv(size, b);
-        }
-        else
-        {
-            _asm.Xor(OperandSize.S32, Gpr.Rdx, Gpr.Rdx);
-            _asm.Div(size, b);
-        }
-        if (done.IsValid)
-        {
-            _asm.Bind(done);
-        }
+        bool mayBeMinusOne = !isConst || constant == -1;
+        Label overflow = signed && !remainder && mayBeMinusOne ? TrapLabel(TrapCode.IntegerOverflow) : default;
+        IntegerSequences.Divide(_asm, size, signed, remainder, b, mayBeMinusOne, overflow);
         _asm.Mov(size, a, remainder ? Gpr.Rdx : Gpr.Rax);
         if (vacated >= 0)
         {
@@ -694,17 +649,7 @@ internal sealed unsafe partial class BaselineCompiler
         return Xmm.Xmm0;
     }
 
-    private void Ucomis(bool f64, Xmm a, Xmm b)
-    {
-        if (f64)
-        {
-            _asm.Ucomisd(a, b);
-        }
-        else
-        {
-            _asm.Ucomiss(a, b);
-        }
-    }
+    private void Ucomis(bool f64, Xmm a, Xmm b) => FloatSequences.Ucomis(_asm, f64, a, b);
 
     /// <summary>
     /// Ordered compares as one condition: a &gt; b is "above" after ucomis a, b (unordered sets CF
@@ -736,26 +681,14 @@ internal sealed unsafe partial class BaselineCompiler
         Ucomis(f64, a, b);
         FreeXmm(a);
         Free(in bv);
-        _asm.Setcc(ne ? Condition.NotEqual : Condition.Equal, r);
-        _asm.Setcc(ne ? Condition.Parity : Condition.NoParity, s_scratch2);
-        if (ne)
-        {
-            _asm.Or(OperandSize.S8, r, s_scratch2);
-        }
-        else
-        {
-            _asm.And(OperandSize.S8, r, s_scratch2);
-        }
-        _asm.Movzx(OperandSize.S32, r, OperandSize.S8, r);
+        FloatSequences.EqualityFromFlags(_asm, ne, r, s_scratch2);
         PushReg(ValType.I32, r.Index);
     }
 
     /// <summary>kind: 0 abs, 1 neg, 2 copysign; sign-bit masks from the constant pool (16 bytes, as legacy SSE needs).</summary>
     private void FloatSignOp(bool f64, int kind)
     {
-        ulong sign = f64 ? 0x8000_0000_0000_0000UL : 0x8000_0000_8000_0000UL;
-        Mem signMask = _asm.Const128(sign, sign);
-        Mem absMask = _asm.Const128(~sign, ~sign);
+        FloatSequences.SignMasks(_asm, f64, out Mem signMask, out Mem absMask);
         if (kind == 2)
         {
             Xmm b = PopXmmOperand(f64, out Val bv);
@@ -764,22 +697,13 @@ internal sealed unsafe partial class BaselineCompiler
             {
                 _asm.Movaps(Xmm.Xmm0, b);
             }
-            _asm.Andps(Xmm.Xmm0, signMask);
-            _asm.Andps(a, absMask);
-            _asm.Orps(a, Xmm.Xmm0);
+            FloatSequences.Copysign(_asm, a, Xmm.Xmm0, signMask, absMask);
             Free(in bv);
             PushReg(f64 ? ValType.F64 : ValType.F32, a.Index);
             return;
         }
         Xmm x = PopXmm();
-        if (kind == 0)
-        {
-            _asm.Andps(x, absMask);
-        }
-        else
-        {
-            _asm.Xorps(x, signMask);
-        }
+        FloatSequences.AbsOrNeg(_asm, kind == 1, x, signMask, absMask);
         PushReg(f64 ? ValType.F64 : ValType.F32, x.Index);
     }
 
@@ -817,40 +741,7 @@ internal sealed unsafe partial class BaselineCompiler
     {
         Xmm b = PopXmmOperand(f64, out Val bv);
         Xmm a = PopXmm();
-        Label nan = _asm.CreateLabel();
-        Label notEqual = _asm.CreateLabel();
-        Label done = _asm.CreateLabel();
-        Ucomis(f64, a, b);
-        _asm.Jcc(Condition.Parity, nan, JumpDistance.Short);
-        _asm.Jcc(Condition.NotEqual, notEqual, JumpDistance.Short);
-        if (max)
-        {
-            _asm.Andps(a, b);
-        }
-        else
-        {
-            _asm.Orps(a, b);
-        }
-        _asm.Jmp(done, JumpDistance.Short);
-        _asm.Bind(nan);
-        if (f64)
-        {
-            _asm.Addsd(a, b);
-        }
-        else
-        {
-            _asm.Addss(a, b);
-        }
-        _asm.Jmp(done, JumpDistance.Short);
-        _asm.Bind(notEqual);
-        switch ((f64, max))
-        {
-            case (false, false): _asm.Minss(a, b); break;
-            case (false, true): _asm.Maxss(a, b); break;
-            case (true, false): _asm.Minsd(a, b); break;
-            default: _asm.Maxsd(a, b); break;
-        }
-        _asm.Bind(done);
+        FloatSequences.MinMax(_asm, f64, max, a, b);
         Free(in bv);
         PushReg(f64 ? ValType.F64 : ValType.F32, a.Index);
     }
@@ -860,15 +751,7 @@ internal sealed unsafe partial class BaselineCompiler
     {
         Gpr r = PopGpr();
         Xmm x = AllocXmm();
-        _asm.Xorps(x, x);
-        if (f64)
-        {
-            _asm.Cvtsi2sd(x, size, r);
-        }
-        else
-        {
-            _asm.Cvtsi2ss(x, size, r);
-        }
+        FloatSequences.SignedToFloat(_asm, f64, x, size, r);
         FreeGpr(r);
         PushReg(f64 ? ValType.F64 : ValType.F32, x.Index);
     }
@@ -881,37 +764,7 @@ internal sealed unsafe partial class BaselineCompiler
     {
         Gpr r = PopGpr();
         Xmm x = AllocXmm();
-        Label big = _asm.CreateLabel();
-        Label done = _asm.CreateLabel();
-        _asm.Xorps(x, x);
-        _asm.Test(OperandSize.S64, r, r);
-        _asm.Jcc(Condition.Sign, big, JumpDistance.Short);
-        if (f64)
-        {
-            _asm.Cvtsi2sd(x, OperandSize.S64, r);
-        }
-        else
-        {
-            _asm.Cvtsi2ss(x, OperandSize.S64, r);
-        }
-        _asm.Jmp(done, JumpDistance.Short);
-        _asm.Bind(big);
-        _asm.Mov(OperandSize.S64, s_scratch, r);
-        _asm.Shr(OperandSize.S64, s_scratch, 1);
-        _asm.Mov(OperandSize.S32, s_scratch2, r);
-        _asm.And(OperandSize.S32, s_scratch2, 1);
-        _asm.Or(OperandSize.S64, s_scratch, s_scratch2);
-        if (f64)
-        {
-            _asm.Cvtsi2sd(x, OperandSize.S64, s_scratch);
-            _asm.Addsd(x, x);
-        }
-        else
-        {
-            _asm.Cvtsi2ss(x, OperandSize.S64, s_scratch);
-            _asm.Addss(x, x);
-        }
-        _asm.Bind(done);
+        FloatSequences.UnsignedI64ToFloat(_asm, f64, x, r, s_scratch, s_scratch2);
         FreeGpr(r);
         PushReg(f64 ? ValType.F64 : ValType.F32, x.Index);
     }

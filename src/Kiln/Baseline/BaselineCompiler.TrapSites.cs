@@ -1,3 +1,4 @@
+using Kiln.Compiled;
 using Kiln.Jit.X64;
 
 namespace Kiln.Baseline;
@@ -32,7 +33,7 @@ internal sealed unsafe partial class BaselineCompiler
             recoveryOffset = -1;
             return [];
         }
-        recoveryOffset = _asm.GetLabelOffset(_trapLabels[(int)TrapCode.MemoryOutOfBounds]);
+        recoveryOffset = _asm.GetLabelOffset(_traps.Existing(TrapCode.MemoryOutOfBounds));
         int[] sites = _trapSites.AsSpan(0, _trapSiteCount).ToArray();
         _trapSiteCount = 0;
         return sites;
@@ -57,8 +58,7 @@ internal sealed unsafe partial class BaselineCompiler
         {
             return s_memLength;
         }
-        _asm.Mov(OperandSize.S64, s_scratch2, Mem.At(s_vmctx, Vm.VmOffsets.MemoryDefinition));
-        _asm.Mov(OperandSize.S64, s_scratch2, Mem.At(s_scratch2, Vm.VmOffsets.MemoryDefinitionLength));
+        MemorySequences.LoadLength(_asm, s_scratch2);
         return s_scratch2;
     }
 }

@@ -55,9 +55,7 @@ internal sealed unsafe partial class BaselineCompiler
     private readonly int _importedFunctions;
     private readonly ValType[] _globalTypes;
     private readonly ValType[] _tableTypes;
-    private readonly Label[] _trapLabels = new Label[16];
-    private Label _commonTrap;
-    private Label _statusTrap;
+    private readonly TrapStubs _traps = new();
     private uint[] _brTargets = new uint[16];
     private Label[] _brLabels = new Label[16];
 
@@ -104,9 +102,7 @@ internal sealed unsafe partial class BaselineCompiler
     public void BeginBatch()
     {
         _asm.Reset();
-        Array.Clear(_trapLabels);
-        _commonTrap = _asm.CreateLabel();
-        _statusTrap = _asm.CreateLabel();
+        _traps.Begin(_asm);
     }
 
     /// <summary>
@@ -116,20 +112,7 @@ internal sealed unsafe partial class BaselineCompiler
     /// </summary>
     public void EndBatch()
     {
-        for (int i = 0; i < _trapLabels.Length; i++)
-        {
-            if (_trapLabels[i].IsValid)
-            {
-                _asm.Bind(_trapLabels[i]);
-                _asm.Mov(OperandSize.S32, s_scratch2, i);
-                _asm.Jmp(_commonTrap);
-            }
-        }
-        _asm.Bind(_statusTrap);
-        _asm.Mov(OperandSize.S32, s_scratch2, s_scratch);
-        _asm.Bind(_commonTrap);
-        // Every trap site runs with rsp 16-byte aligned (inside a function body) and r15 = vmctx, as the exit needs.
-        CompiledAbi.EmitTrapExit(_asm, s_scratch2);
+        _traps.Emit(_asm);
         _asm.Finish();
     }
 
@@ -232,18 +215,12 @@ internal sealed unsafe partial class BaselineCompiler
     /// </summary>
     private int EmitPrologue(int functionIndex)
     {
-        _asm.Push(Gpr.Rbp);
-        _asm.Mov(OperandSize.S64, Gpr.Rbp, Gpr.Rsp);
         // Frame header for backtraces: [rbp-8] = vmctx, [rbp-16] = function index (docs/ARCHITECTURE.md).
-        _asm.Mov(OperandSize.S64, Mem.At(Gpr.Rbp, SavedVmctxOffset), s_vmctx);
-        _asm.Mov(OperandSize.S32, Mem.At(Gpr.Rbp, FunctionIndexOffset), functionIndex);
+        FrameSequences.FrameHeader(_asm, functionIndex);
         // sub rsp, imm32 is REX.W 81 /5 id: the immediate is the last 4 bytes.
         _asm.Sub(OperandSize.S64, Gpr.Rsp, 0x7FFF_FFF0);
         int patch = _asm.Position - 4;
-        _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, VmOffsets.StoreContext));
-        // SECURITY: the frame is allocated but not touched yet; below the limit we trap before any write.
-        _asm.Cmp(OperandSize.S64, Gpr.Rsp, Mem.At(s_scratch, VmOffsets.StoreStackLimit));
-        _asm.Jcc(Condition.Below, TrapLabel(TrapCode.CallStackExhausted));
+        FrameSequences.StackLimitCheck(_asm, TrapLabel(TrapCode.CallStackExhausted));
         EmitInterruptCheck(loadContext: false);
         EmitHotnessCount(_definedIndex, 1);
         ZeroDeclaredLocals();
@@ -255,24 +232,9 @@ internal sealed unsafe partial class BaselineCompiler
     /// <summary>Function entries and loop headers: trap when the interrupt word is set (unless interrupt checks are off) or fuel runs out.</summary>
     private void EmitInterruptCheck(bool loadContext)
     {
-        if (!InterruptChecks && !_fuel)
-        {
-            return;
-        }
-        if (loadContext)
-        {
-            _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, VmOffsets.StoreContext));
-        }
-        if (InterruptChecks)
-        {
-            _asm.Cmp(OperandSize.S32, Mem.At(s_scratch, VmOffsets.StoreInterrupt), 0);
-            _asm.Jcc(Condition.NotEqual, TrapLabel(TrapCode.Interrupted));
-        }
-        if (_fuel)
-        {
-            _asm.Sub(OperandSize.S64, Mem.At(s_scratch, VmOffsets.StoreFuel), 1);
-            _asm.Jcc(Condition.Sign, TrapLabel(TrapCode.OutOfFuel));
-        }
+        Label interrupted = InterruptChecks ? TrapLabel(TrapCode.Interrupted) : default;
+        Label outOfFuel = _fuel ? TrapLabel(TrapCode.OutOfFuel) : default;
+        FrameSequences.InterruptCheck(_asm, loadContext, interrupted, outOfFuel);
     }
 
     /// <summary>
@@ -296,13 +258,7 @@ internal sealed unsafe partial class BaselineCompiler
         {
             return;
         }
-        _asm.Mov(OperandSize.S64, s_memBase, Mem.At(s_vmctx, VmOffsets.MemoryBase));
-        if (GuardPages)
-        {
-            return;
-        }
-        _asm.Mov(OperandSize.S64, s_memLength, Mem.At(s_vmctx, VmOffsets.MemoryDefinition));
-        _asm.Mov(OperandSize.S64, s_memLength, Mem.At(s_memLength, VmOffsets.MemoryDefinitionLength));
+        MemorySequences.ReloadRegisters(_asm, GuardPages);
     }
 
     /// <summary>Before control reaches a label (a jump or falling through into it): what is loaded lazily is loaded.</summary>
@@ -312,15 +268,7 @@ internal sealed unsafe partial class BaselineCompiler
         LoadUnloadedPinnedLocals();
     }
 
-    private Label TrapLabel(TrapCode code)
-    {
-        ref Label l = ref _trapLabels[(int)code];
-        if (!l.IsValid)
-        {
-            l = _asm.CreateLabel();
-        }
-        return l;
-    }
+    private Label TrapLabel(TrapCode code) => _traps.For(_asm, code);
 
     private Mem LocalMem(int index) => index < _paramCount
         ? Mem.At(Gpr.Rbp, ArgsOffset + _paramOffsets[index])
@@ -459,16 +407,7 @@ internal sealed unsafe partial class BaselineCompiler
             {
                 EnsureMemoryRegisters();
                 Gpr r = AllocGpr();
-                if (GuardPages)
-                {
-                    _asm.Mov(OperandSize.S64, r, Mem.At(s_vmctx, VmOffsets.MemoryDefinition));
-                    _asm.Mov(OperandSize.S64, r, Mem.At(r, VmOffsets.MemoryDefinitionLength));
-                }
-                else
-                {
-                    _asm.Mov(OperandSize.S64, r, s_memLength);
-                }
-                _asm.Shr(OperandSize.S64, r, 16);
+                MemorySequences.SizeInPages(_asm, r, GuardPages);
                 PushReg(ValType.I32, r.Index);
                 return;
             }

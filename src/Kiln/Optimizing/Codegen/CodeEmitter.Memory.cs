@@ -1,3 +1,4 @@
+using Kiln.Compiled;
 using Kiln.Jit.X64;
 using Kiln.Optimizing.Ir;
 using Kiln.Vm;
@@ -32,18 +33,7 @@ internal sealed partial class CodeEmitter
                 return Mem.At(s_memBase, (int)ea);
             }
             Gpr length = MemoryLengthForCheck();
-            // SECURITY: length < ea + size means some byte of the access is outside the memory.
-            if (ea + (ulong)size <= int.MaxValue)
-            {
-                _asm.Cmp(OperandSize.S64, length, (int)(ea + (ulong)size));
-                _asm.Jcc(Condition.Below, TrapLabel(TrapCode.MemoryOutOfBounds));
-                return Mem.At(s_memBase, (int)ea);
-            }
-            _asm.MovImm(Gpr.Rax, (long)(ea + (ulong)size));
-            _asm.Cmp(OperandSize.S64, Gpr.Rax, length);
-            _asm.Jcc(Condition.Above, TrapLabel(TrapCode.MemoryOutOfBounds));
-            _asm.MovImm(Gpr.Rcx, (long)ea);
-            return Mem.At(s_memBase, Gpr.Rcx);
+            return MemorySequences.CheckedConstantAddress(_asm, ea, size, length, Gpr.Rax, Gpr.Rcx, TrapLabel(TrapCode.MemoryOutOfBounds));
         }
         // SECURITY: a 32-bit move zero-extends; a register with stray upper bits would otherwise reach outside the
         // reservation.
@@ -63,21 +53,8 @@ internal sealed partial class CodeEmitter
             return Mem.At(s_memBase, Gpr.Rcx, 1, (int)offset);
         }
         Gpr memLength = MemoryLengthForCheck();
-        if (end <= int.MaxValue)
-        {
-            // rcx holds a zero-extended i32, so the 64-bit sum cannot wrap.
-            _asm.Lea(OperandSize.S64, Gpr.Rax, Mem.At(Gpr.Rcx, (int)end));
-            _asm.Cmp(OperandSize.S64, Gpr.Rax, memLength);
-            _asm.Jcc(Condition.Above, TrapLabel(TrapCode.MemoryOutOfBounds));
-            return Mem.At(s_memBase, Gpr.Rcx, 1, (int)offset);
-        }
-        _asm.MovImm(Gpr.Rax, (long)end);
-        _asm.Add(OperandSize.S64, Gpr.Rax, Gpr.Rcx);
-        _asm.Cmp(OperandSize.S64, Gpr.Rax, memLength);
-        _asm.Jcc(Condition.Above, TrapLabel(TrapCode.MemoryOutOfBounds));
-        _asm.Sub(OperandSize.S64, Gpr.Rax, size);
-        _asm.Mov(OperandSize.S64, Gpr.Rcx, Gpr.Rax);
-        return Mem.At(s_memBase, Gpr.Rcx);
+        // rcx holds a zero-extended i32; a computed address ends up in rcx too.
+        return MemorySequences.CheckedIndexAddress(_asm, Gpr.Rcx, offset, size, memLength, Gpr.Rax, Gpr.Rcx, TrapLabel(TrapCode.MemoryOutOfBounds));
     }
 
     /// <summary>The memory length for an explicit check: r13 without guard pages; loaded into rdx with them (r13 is then allocatable).</summary>
@@ -87,8 +64,7 @@ internal sealed partial class CodeEmitter
         {
             return s_memLength;
         }
-        _asm.Mov(OperandSize.S64, Gpr.Rdx, Mem.At(s_vmctx, VmOffsets.MemoryDefinition));
-        _asm.Mov(OperandSize.S64, Gpr.Rdx, Mem.At(Gpr.Rdx, VmOffsets.MemoryDefinitionLength));
+        MemorySequences.LoadLength(_asm, Gpr.Rdx);
         return Gpr.Rdx;
     }
 
@@ -262,16 +238,7 @@ internal sealed partial class CodeEmitter
     {
         int result = _f.Result(inst);
         Gpr r = DestGpr(result, Gpr.Rax);
-        if (_guardPages)
-        {
-            _asm.Mov(OperandSize.S64, r, Mem.At(s_vmctx, VmOffsets.MemoryDefinition));
-            _asm.Mov(OperandSize.S64, r, Mem.At(r, VmOffsets.MemoryDefinitionLength));
-        }
-        else
-        {
-            _asm.Mov(OperandSize.S64, r, s_memLength);
-        }
-        _asm.Shr(OperandSize.S64, r, 16);
+        MemorySequences.SizeInPages(_asm, r, _guardPages);
         DefGpr(result, r);
     }
 

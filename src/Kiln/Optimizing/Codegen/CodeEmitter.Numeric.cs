@@ -1,3 +1,4 @@
+using Kiln.Compiled;
 using Kiln.Jit.X64;
 using Kiln.Optimizing.Ir;
 using Kiln.Wasm.Model;
@@ -88,18 +89,7 @@ internal sealed partial class CodeEmitter
                 Xmm x = UseXmm(a[0], Xmm.Xmm0);
                 Xmm y = UseXmm(a[1], Xmm.Xmm1);
                 Ucomis(d.Type == IrType.F64, x, y);
-                // eq is ZF=1 and PF=0; ne is ZF=0 or PF=1 (NaN compares unequal).
-                _asm.Setcc(ne ? Condition.NotEqual : Condition.Equal, Gpr.Rax);
-                _asm.Setcc(ne ? Condition.Parity : Condition.NoParity, Gpr.Rcx);
-                if (ne)
-                {
-                    _asm.Or(OperandSize.S8, Gpr.Rax, Gpr.Rcx);
-                }
-                else
-                {
-                    _asm.And(OperandSize.S8, Gpr.Rax, Gpr.Rcx);
-                }
-                _asm.Movzx(OperandSize.S32, Gpr.Rax, OperandSize.S8, Gpr.Rax);
+                FloatSequences.EqualityFromFlags(_asm, ne, Gpr.Rax, Gpr.Rcx);
                 DefGpr(_f.Result(inst), Gpr.Rax);
                 return;
             }
@@ -291,55 +281,9 @@ internal sealed partial class CodeEmitter
             _asm.Test(size, Gpr.Rcx, Gpr.Rcx);
             _asm.Jcc(Condition.Zero, TrapLabel(TrapCode.IntegerDivideByZero));
         }
-        Label done = default;
-        if (signed && (!isConst || constant == -1))
-        {
-            Label normal = _asm.CreateLabel();
-            _asm.Cmp(size, Gpr.Rcx, -1);
-            _asm.Jcc(Condition.NotEqual, normal, JumpDistance.Short);
-            if (remainder)
-            {
-                // Spec 4.3.2: irem_s(INT_MIN, -1) = 0; idiv would raise #DE.
-                done = _asm.CreateLabel();
-                _asm.Xor(OperandSize.S32, Gpr.Rdx, Gpr.Rdx);
-                _asm.Jmp(done, JumpDistance.Short);
-            }
-            else
-            {
-                if (size == OperandSize.S32)
-                {
-                    _asm.Cmp(OperandSize.S32, Gpr.Rax, int.MinValue);
-                }
-                else
-                {
-                    _asm.MovImm(Gpr.Rdx, long.MinValue);
-                    _asm.Cmp(OperandSize.S64, Gpr.Rax, Gpr.Rdx);
-                }
-                _asm.Jcc(Condition.Equal, TrapLabel(TrapCode.IntegerOverflow));
-            }
-            _asm.Bind(normal);
-        }
-        if (signed)
-        {
-            if (size == OperandSize.S32)
-            {
-                _asm.Cdq();
-            }
-            else
-            {
-                _asm.Cqo();
-            }
-            _asm.Idiv(size, Gpr.Rcx);
-        }
-        else
-        {
-            _asm.Xor(OperandSize.S32, Gpr.Rdx, Gpr.Rdx);
-            _asm.Div(size, Gpr.Rcx);
-        }
-        if (done.IsValid)
-        {
-            _asm.Bind(done);
-        }
+        bool mayBeMinusOne = !isConst || constant == -1;
+        Label overflow = signed && !remainder && mayBeMinusOne ? TrapLabel(TrapCode.IntegerOverflow) : default;
+        IntegerSequences.Divide(_asm, size, signed, remainder, Gpr.Rcx, mayBeMinusOne, overflow);
         Gpr r = remainder ? Gpr.Rdx : Gpr.Rax;
         if (size == OperandSize.S32)
         {
@@ -510,17 +454,7 @@ internal sealed partial class CodeEmitter
         _ => cc,
     };
 
-    private void Ucomis(bool f64, Xmm a, Xmm b)
-    {
-        if (f64)
-        {
-            _asm.Ucomisd(a, b);
-        }
-        else
-        {
-            _asm.Ucomiss(a, b);
-        }
-    }
+    private void Ucomis(bool f64, Xmm a, Xmm b) => FloatSequences.Ucomis(_asm, f64, a, b);
 
     /// <summary>select: cmov for integers (the false value first, the true one moved over it when the condition is non-zero), a branch for floats.</summary>
     private void EmitSelect(int inst)
@@ -610,69 +544,24 @@ internal sealed partial class CodeEmitter
     {
         LoadXmmInto(x, Xmm.Xmm0);
         Xmm b = UseXmm(y, Xmm.Xmm1);
-        Xmm a = Xmm.Xmm0;
-        Label nan = _asm.CreateLabel();
-        Label notEqual = _asm.CreateLabel();
-        Label done = _asm.CreateLabel();
-        Ucomis(f64, a, b);
-        _asm.Jcc(Condition.Parity, nan, JumpDistance.Short);
-        _asm.Jcc(Condition.NotEqual, notEqual, JumpDistance.Short);
-        if (max)
-        {
-            _asm.Andps(a, b);
-        }
-        else
-        {
-            _asm.Orps(a, b);
-        }
-        _asm.Jmp(done, JumpDistance.Short);
-        _asm.Bind(nan);
-        if (f64)
-        {
-            _asm.Addsd(a, b);
-        }
-        else
-        {
-            _asm.Addss(a, b);
-        }
-        _asm.Jmp(done, JumpDistance.Short);
-        _asm.Bind(notEqual);
-        switch ((f64, max))
-        {
-            case (false, false): _asm.Minss(a, b); break;
-            case (false, true): _asm.Maxss(a, b); break;
-            case (true, false): _asm.Minsd(a, b); break;
-            default: _asm.Maxsd(a, b); break;
-        }
-        _asm.Bind(done);
-        DefXmm(_f.Result(inst), a);
+        FloatSequences.MinMax(_asm, f64, max, Xmm.Xmm0, b);
+        DefXmm(_f.Result(inst), Xmm.Xmm0);
     }
 
     /// <summary>abs, neg, copysign with sign-bit masks from the constant pool (16 bytes, as legacy SSE needs); computed in xmm0.</summary>
     private void FloatSign(int inst, Op op, bool f64, Span<int> a)
     {
-        ulong sign = f64 ? 0x8000_0000_0000_0000UL : 0x8000_0000_8000_0000UL;
-        Mem signMask = _asm.Const128(sign, sign);
-        Mem absMask = _asm.Const128(~sign, ~sign);
+        FloatSequences.SignMasks(_asm, f64, out Mem signMask, out Mem absMask);
         if (op == Op.Fcopysign)
         {
             LoadXmmInto(a[1], Xmm.Xmm1);
             LoadXmmInto(a[0], Xmm.Xmm0);
-            _asm.Andps(Xmm.Xmm1, signMask);
-            _asm.Andps(Xmm.Xmm0, absMask);
-            _asm.Orps(Xmm.Xmm0, Xmm.Xmm1);
+            FloatSequences.Copysign(_asm, Xmm.Xmm0, Xmm.Xmm1, signMask, absMask);
         }
         else
         {
             LoadXmmInto(a[0], Xmm.Xmm0);
-            if (op == Op.Fabs)
-            {
-                _asm.Andps(Xmm.Xmm0, absMask);
-            }
-            else
-            {
-                _asm.Xorps(Xmm.Xmm0, signMask);
-            }
+            FloatSequences.AbsOrNeg(_asm, op == Op.Fneg, Xmm.Xmm0, signMask, absMask);
         }
         DefXmm(_f.Result(inst), Xmm.Xmm0);
     }
@@ -687,49 +576,15 @@ internal sealed partial class CodeEmitter
         bool fromI64 = TypeOf(x) == IrType.I64;
         Gpr r = UseGpr(x, Gpr.Rdx);
         Xmm dst = Xmm.Xmm0;
-        _asm.Xorps(dst, dst);
-        OperandSize size = unsigned || fromI64 ? OperandSize.S64 : OperandSize.S32;
-        if (!(unsigned && fromI64))
+        if (unsigned && fromI64)
         {
-            Cvtsi2(f64, dst, size, r);
-            DefXmm(_f.Result(inst), dst);
-            return;
-        }
-        Label big = _asm.CreateLabel();
-        Label done = _asm.CreateLabel();
-        _asm.Test(OperandSize.S64, r, r);
-        _asm.Jcc(Condition.Sign, big, JumpDistance.Short);
-        Cvtsi2(f64, dst, OperandSize.S64, r);
-        _asm.Jmp(done, JumpDistance.Short);
-        _asm.Bind(big);
-        _asm.Mov(OperandSize.S64, Gpr.Rax, r);
-        _asm.Shr(OperandSize.S64, Gpr.Rax, 1);
-        _asm.Mov(OperandSize.S32, Gpr.Rcx, r);
-        _asm.And(OperandSize.S32, Gpr.Rcx, 1);
-        _asm.Or(OperandSize.S64, Gpr.Rax, Gpr.Rcx);
-        Cvtsi2(f64, dst, OperandSize.S64, Gpr.Rax);
-        if (f64)
-        {
-            _asm.Addsd(dst, dst);
+            FloatSequences.UnsignedI64ToFloat(_asm, f64, dst, r, Gpr.Rax, Gpr.Rcx);
         }
         else
         {
-            _asm.Addss(dst, dst);
+            FloatSequences.SignedToFloat(_asm, f64, dst, unsigned || fromI64 ? OperandSize.S64 : OperandSize.S32, r);
         }
-        _asm.Bind(done);
         DefXmm(_f.Result(inst), dst);
-    }
-
-    private void Cvtsi2(bool f64, Xmm dst, OperandSize size, Gpr src)
-    {
-        if (f64)
-        {
-            _asm.Cvtsi2sd(dst, size, src);
-        }
-        else
-        {
-            _asm.Cvtsi2ss(dst, size, src);
-        }
     }
 
     /// <summary>Reinterpretation: a move between the register files (or through memory when one side is spilled).</summary>
@@ -801,20 +656,12 @@ internal sealed partial class CodeEmitter
         {
             _asm.Movaps(Xmm.Xmm0, src);
         }
-        _asm.Movq(Gpr.Rdi, Xmm.Xmm0);
-        _asm.Mov(OperandSize.S32, Gpr.Rsi, (int)opcode);
-        _asm.Lea(OperandSize.S64, Gpr.Rdx, Mem.At(Gpr.Rbp, Compiled.CompiledAbi.ScratchOffset));
+        FloatSequences.TruncateArguments(_asm, (int)opcode);
         // SysV preserves r13-r15, and nothing is live in the registers it clobbers.
         Compiled.CompiledAbi.EmitHelperCall(_asm, Compiled.RuntimeHelper.Truncate);
         if (op is Op.TruncS or Op.TruncU)
         {
-            _asm.Mov(OperandSize.S32, Gpr.Rcx, Mem.At(Gpr.Rbp, Compiled.CompiledAbi.ScratchOffset));
-            _asm.Cmp(OperandSize.S32, Gpr.Rcx, -1);
-            Label ok = _asm.CreateLabel();
-            _asm.Jcc(Condition.Equal, ok, JumpDistance.Short);
-            _asm.Mov(OperandSize.S32, Gpr.Rax, Gpr.Rcx);
-            _asm.Jmp(_statusTrap);
-            _asm.Bind(ok);
+            FloatSequences.TruncateStatusCheck(_asm, Gpr.Rcx, _traps.Status);
         }
         if (toI32)
         {

@@ -35,9 +35,7 @@ internal sealed partial class CodeEmitter
     private readonly bool _fuel;
     private readonly bool _guardPages;
     private readonly bool[]? _interpreted;
-    private readonly Label[] _trapLabels = new Label[16];
-    private Label _commonTrap;
-    private Label _statusTrap;
+    private readonly TrapStubs _traps = new();
     private readonly List<int> _trapSites = [];
     private readonly bool _recordsLinesSetting;
 
@@ -82,9 +80,7 @@ internal sealed partial class CodeEmitter
     /// <summary>Starts a batch: its trap stubs and sites (the assembler is reset by its owner).</summary>
     public void BeginBatch()
     {
-        Array.Clear(_trapLabels);
-        _commonTrap = _asm.CreateLabel();
-        _statusTrap = _asm.CreateLabel();
+        _traps.Begin(_asm);
         _trapSites.Clear();
     }
 
@@ -94,26 +90,11 @@ internal sealed partial class CodeEmitter
     /// </summary>
     public int[] EndBatch(out int recovery)
     {
-        bool any = false;
-        for (int i = 0; i < _trapLabels.Length; i++)
+        if (_traps.AnyUsed || _traps.Status.IsValid)
         {
-            if (_trapLabels[i].IsValid)
-            {
-                any = true;
-                _asm.Bind(_trapLabels[i]);
-                _asm.Mov(OperandSize.S32, Gpr.Rcx, i);
-                _asm.Jmp(_commonTrap);
-            }
+            _traps.Emit(_asm);
         }
-        if (any || _statusTrap.IsValid)
-        {
-            _asm.Bind(_statusTrap);
-            _asm.Mov(OperandSize.S32, Gpr.Rcx, Gpr.Rax);
-            _asm.Bind(_commonTrap);
-            // Every trap site runs with rsp 16-byte aligned and r15 = vmctx, as the exit needs.
-            CompiledAbi.EmitTrapExit(_asm, Gpr.Rcx);
-        }
-        recovery = _trapSites.Count == 0 ? -1 : _asm.GetLabelOffset(_trapLabels[(int)TrapCode.MemoryOutOfBounds]);
+        recovery = _trapSites.Count == 0 ? -1 : _asm.GetLabelOffset(_traps.Existing(TrapCode.MemoryOutOfBounds));
         return [.. _trapSites];
     }
 
@@ -230,15 +211,9 @@ internal sealed partial class CodeEmitter
     /// </summary>
     private void EmitPrologue(int functionIndex, int frameSize)
     {
-        _asm.Push(Gpr.Rbp);
-        _asm.Mov(OperandSize.S64, Gpr.Rbp, Gpr.Rsp);
-        _asm.Mov(OperandSize.S64, Mem.At(Gpr.Rbp, CompiledAbi.SavedVmctxOffset), s_vmctx);
-        _asm.Mov(OperandSize.S32, Mem.At(Gpr.Rbp, CompiledAbi.FunctionIndexOffset), functionIndex);
+        FrameSequences.FrameHeader(_asm, functionIndex);
         _asm.Sub(OperandSize.S64, Gpr.Rsp, frameSize);
-        _asm.Mov(OperandSize.S64, Gpr.Rax, Mem.At(s_vmctx, VmOffsets.StoreContext));
-        // SECURITY: the frame is allocated but not touched yet; below the limit we trap before any write.
-        _asm.Cmp(OperandSize.S64, Gpr.Rsp, Mem.At(Gpr.Rax, VmOffsets.StoreStackLimit));
-        _asm.Jcc(Condition.Below, TrapLabel(TrapCode.CallStackExhausted));
+        FrameSequences.StackLimitCheck(_asm, TrapLabel(TrapCode.CallStackExhausted));
         EmitInterruptCheck(loadContext: false);
         ReloadMemoryRegisters();
         List<int> ps = _f.Block(_f.Entry).Params;
@@ -253,24 +228,9 @@ internal sealed partial class CodeEmitter
     /// <summary>Function entries and loop headers: trap when the interrupt word is set or fuel runs out (as the baseline does).</summary>
     private void EmitInterruptCheck(bool loadContext)
     {
-        if (!InterruptChecks && !_fuel)
-        {
-            return;
-        }
-        if (loadContext)
-        {
-            _asm.Mov(OperandSize.S64, Gpr.Rax, Mem.At(s_vmctx, VmOffsets.StoreContext));
-        }
-        if (InterruptChecks)
-        {
-            _asm.Cmp(OperandSize.S32, Mem.At(Gpr.Rax, VmOffsets.StoreInterrupt), 0);
-            _asm.Jcc(Condition.NotEqual, TrapLabel(TrapCode.Interrupted));
-        }
-        if (_fuel)
-        {
-            _asm.Sub(OperandSize.S64, Mem.At(Gpr.Rax, VmOffsets.StoreFuel), 1);
-            _asm.Jcc(Condition.Sign, TrapLabel(TrapCode.OutOfFuel));
-        }
+        Label interrupted = InterruptChecks ? TrapLabel(TrapCode.Interrupted) : default;
+        Label outOfFuel = _fuel ? TrapLabel(TrapCode.OutOfFuel) : default;
+        FrameSequences.InterruptCheck(_asm, loadContext, interrupted, outOfFuel);
     }
 
     /// <summary>r14 = memory base, r13 = its length (explicit checks only): at entry and after every call, which may grow memory.</summary>
@@ -280,24 +240,10 @@ internal sealed partial class CodeEmitter
         {
             return;
         }
-        _asm.Mov(OperandSize.S64, s_memBase, Mem.At(s_vmctx, VmOffsets.MemoryBase));
-        if (_guardPages)
-        {
-            return;
-        }
-        _asm.Mov(OperandSize.S64, s_memLength, Mem.At(s_vmctx, VmOffsets.MemoryDefinition));
-        _asm.Mov(OperandSize.S64, s_memLength, Mem.At(s_memLength, VmOffsets.MemoryDefinitionLength));
+        MemorySequences.ReloadRegisters(_asm, _guardPages);
     }
 
-    private Label TrapLabel(TrapCode code)
-    {
-        ref Label l = ref _trapLabels[(int)code];
-        if (!l.IsValid)
-        {
-            l = _asm.CreateLabel();
-        }
-        return l;
-    }
+    private Label TrapLabel(TrapCode code) => _traps.For(_asm, code);
 
     /// <summary>The next instruction touches memory unchecked: a fault there is the out-of-bounds trap.</summary>
     private void MarkTrapSite()
