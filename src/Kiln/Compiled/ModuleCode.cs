@@ -44,6 +44,8 @@ internal sealed unsafe class ModuleCode
     private readonly List<WeakReference<Instance>> _instances = [];
     private readonly object _lock = new();
     private readonly bool _counting;
+    // Per defined function: 1 once it is queued for the optimizing tier.
+    private readonly int[] _tierUpRequested;
     // Serializes tier-up compiles of this module (synchronous tier-ups may come from several threads).
     private readonly object _tierUpLock = new();
     private IFunctionCompiler? _lazyCompiler;
@@ -75,6 +77,7 @@ internal sealed unsafe class ModuleCode
         _code = new nint[n];
         _codeSize = new int[n];
         _lazyStubs = new nint[n];
+        _tierUpRequested = new int[_counting ? n : 0];
         _stubEntries = new int[n];
         _trampolines = new nint[model.Types.Count];
     }
@@ -383,7 +386,12 @@ internal sealed unsafe class ModuleCode
     {
         int* counter = (int*)((byte*)_table + CounterOffset(_code.Length, definedIndex));
         Volatile.Write(ref *counter, int.MaxValue);
-        _engine.TierUps?.Request(this, definedIndex);
+        // Threads running the function in other stores may all have seen the counter run out before it was parked:
+        // the first one queues it.
+        if (Interlocked.Exchange(ref _tierUpRequested[definedIndex], 1) == 0)
+        {
+            _engine.TierUps?.Request(this, definedIndex);
+        }
     }
 
     /// <summary>

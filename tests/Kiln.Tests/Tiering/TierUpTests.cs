@@ -239,6 +239,21 @@ public class TierUpTests
     }
 
     [Fact]
+    public void AFunctionWhoseCounterRunsOutOnTwoThreadsAtOnceIsQueuedOnce()
+    {
+        // Two threads can both see the counter run out before the first parks it; only the first request counts.
+        using var host = new TestHost(Auto(threshold: 1_000_000));
+        Module module = Module.FromText(host.Engine, Fib);
+        Assert.Equal(55, host.Linker.Instantiate(host.Store, module).GetFunction<int, int>("fib").Invoke(10));
+
+        module.Code!.RequestTierUp(0);
+        module.Code.RequestTierUp(0);
+
+        Assert.Equal(1, host.Engine.TieringStatistics!.Requests);
+        Assert.Equal(1, host.Engine.TieringStatistics.TierUps);
+    }
+
+    [Fact]
     public void AThresholdBelowOneIsRefused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new Engine(new EngineOptions { Tier = Tier.Auto, TierUpThreshold = 0 }));
