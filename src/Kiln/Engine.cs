@@ -76,23 +76,10 @@ public sealed partial class Engine : IDisposable
     /// </summary>
     internal Compiled.IFunctionCompiler CreateCompiler(Compiled.CompilerSetup setup) => Options.Tier switch
     {
-        Tier.Baseline => new Baseline.BaselineCompiler(setup.Spaces, setup.ConsumeFuel, Jit.X64.CpuFeatures.Host)
-        {
-            RecordsLines = setup.RecordsLines,
-            InterruptChecks = setup.InterruptChecks,
-            GuardPages = setup.GuardPages,
-            Interpreted = setup.Interpreted,
-        },
+        Tier.Baseline => Baseline.BaselineCompiler.Create(setup, Jit.X64.CpuFeatures.Host),
         Tier.Optimizing => new Optimizing.OptimizingCompiler(setup, Jit.X64.CpuFeatures.Host, OptimizingStatistics),
-        // Auto starts every function on the baseline, counting calls and loop iterations toward the tier-up.
-        Tier.Auto => new Baseline.BaselineCompiler(setup.Spaces, setup.ConsumeFuel, Jit.X64.CpuFeatures.Host)
-        {
-            RecordsLines = setup.RecordsLines,
-            GuardPages = setup.GuardPages,
-            Interpreted = setup.Interpreted,
-            InterruptChecks = setup.InterruptChecks,
-            HotnessCounters = true,
-        },
+        // Auto starts every function on the baseline, counting calls and loop entries toward the tier-up.
+        Tier.Auto => Baseline.BaselineCompiler.Create(setup, Jit.X64.CpuFeatures.Host, hotnessCounters: true),
         _ => throw new InvalidOperationException($"tier {Options.Tier} produces no machine code"),
     };
 

@@ -93,6 +93,17 @@ internal sealed unsafe partial class BaselineCompiler
         _controls = _decoder.Controls;
     }
 
+    /// <summary>A baseline compiler shaped by the engine's <paramref name="setup"/> (the one place that maps it).</summary>
+    public static BaselineCompiler Create(CompilerSetup setup, CpuFeatures features, bool hotnessCounters = false) =>
+        new(setup.Spaces, setup.ConsumeFuel, features)
+        {
+            RecordsLines = setup.RecordsLines,
+            GuardPages = setup.GuardPages,
+            Interpreted = setup.Interpreted,
+            InterruptChecks = setup.InterruptChecks,
+            HotnessCounters = hotnessCounters,
+        };
+
     public Assembler Assembler => _asm;
 
     /// <summary>Check the store's interrupt flag at function entries and loop headers (<see cref="EngineOptions.InterruptChecks"/>).</summary>

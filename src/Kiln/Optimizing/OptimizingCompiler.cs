@@ -38,13 +38,7 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
     public OptimizingCompiler(CompilerSetup setup, CpuFeatures features, OptimizingStatistics? statistics)
     {
         _statistics = statistics;
-        _baseline = new BaselineCompiler(setup.Spaces, setup.ConsumeFuel, features)
-        {
-            RecordsLines = setup.RecordsLines,
-            GuardPages = setup.GuardPages,
-            Interpreted = setup.Interpreted,
-            InterruptChecks = setup.InterruptChecks,
-        };
+        _baseline = BaselineCompiler.Create(setup, features);
         _asm = _baseline.Assembler;
         _spaces = setup.Spaces;
         _builder = new SsaBuilder(setup.Spaces);

@@ -156,18 +156,20 @@ public class InterruptTests
         Assert.Equal(1, instance.GetFunction<int>("one").Invoke());
     }
 
-    [Fact]
-    public void CompiledCodeWithoutInterruptChecksNeverReadsTheInterruptWord()
+    [Theory]
+    [InlineData(Tier.Baseline)]
+    [InlineData(Tier.Optimizing)]
+    public void CompiledCodeWithoutInterruptChecksNeverReadsTheInterruptWord(Tier tier)
     {
         // [store context + StoreInterrupt] is compared at the entry and at the loop header when checks are on.
         string interruptWord = $"+0x{Kiln.Vm.VmOffsets.StoreInterrupt:x}], 0x0";
-        Assert.Contains(interruptWord, SpinListing(interruptChecks: true));
-        Assert.DoesNotContain(interruptWord, SpinListing(interruptChecks: false));
+        Assert.Contains(interruptWord, SpinListing(tier, interruptChecks: true));
+        Assert.DoesNotContain(interruptWord, SpinListing(tier, interruptChecks: false));
     }
 
-    private static string SpinListing(bool interruptChecks)
+    private static string SpinListing(Tier tier, bool interruptChecks)
     {
-        using var engine = new Engine(new EngineOptions { Tier = Tier.Baseline, InterruptChecks = interruptChecks });
+        using var engine = new Engine(new EngineOptions { Tier = tier, InterruptChecks = interruptChecks });
         Module module = Module.FromText(engine, Spin);
         return module.Disassemble(module.CompiledFunctions.Single(f => f.Name.EndsWith("spin", StringComparison.Ordinal)));
     }
