@@ -9,8 +9,9 @@ namespace Kiln.Optimizing.Codegen;
 /// Direct calls, as the baseline makes them (<see cref="CompiledAbi"/>): the arguments go to the outgoing area at
 /// [rsp] in 8-byte slots, a compiled callee of the same module is reached through the module's code table (r15
 /// stays), an imported or interpreted one through its function slot (r15 = its vmctx); afterwards r15 is reloaded
-/// from the frame, the memory registers reloaded, and the results read from the same area. The allocator keeps no
-/// value in a register across the call.
+/// from the frame, the memory registers reloaded, and the results read from the same area. Every allocatable register
+/// is clobbered: values kept in registers across the call are reloaded from their homes after it
+/// (<see cref="Allocation.ReloadsAfter"/>, emitted by the block loop).
 /// </summary>
 internal sealed partial class CodeEmitter
 {

@@ -143,11 +143,24 @@ internal sealed partial class CodeEmitter
                 // Every entry of a Wasm loop, the first included, as the baseline and the interpreter count fuel.
                 EmitInterruptCheck(loadContext: true);
             }
+            if (b != f.Entry)
+            {
+                // The entry's parameters have their homes in the argument area already.
+                StoreHomes(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(f.Block(b).Params));
+            }
             List<int> insts = f.Block(b).Insts;
             for (int i = 0; i < insts.Count; i++)
             {
                 RecordLine(f.SourceOffset(insts[i]));
                 EmitInst(insts[i], i + 1 < insts.Count ? insts[i + 1] : -1);
+                StoreHomes(f.ResultValues(insts[i]));
+                if (alloc.ReloadsAfter.TryGetValue(insts[i], out int[]? reloads))
+                {
+                    foreach (int v in reloads)
+                    {
+                        MoveEmitter.Emit(_asm, new Move(Loc(v), alloc.Homes[v], TypeOf(v)));
+                    }
+                }
             }
         }
         foreach ((Label stub, BlockCall call) in _edgeStubs)
@@ -164,6 +177,19 @@ internal sealed partial class CodeEmitter
         frame = new CodeFrame(1, 4, _epilogueStart - _functionStart, _asm.Position - _functionStart);
         lines = TakeLines(_asm.Position - _functionStart);
         return _functionStart;
+    }
+
+    /// <summary>Values that keep a register across calls are written to their frame homes once, where they are defined.</summary>
+    private void StoreHomes(ReadOnlySpan<int> values)
+    {
+        foreach (int v in values)
+        {
+            Location home = _alloc.Homes[v];
+            if (home.Kind != LocationKind.None)
+            {
+                MoveEmitter.Emit(_asm, new Move(home, Loc(v), TypeOf(v)));
+            }
+        }
     }
 
     private void CountUses()

@@ -3,10 +3,22 @@ using Kiln.Optimizing.Ir;
 
 namespace Kiln.Optimizing.Codegen;
 
-/// <summary>The allocator's result: a location per value id, how many 8-byte spill slots the frame needs, and the instruction positions.</summary>
+/// <summary>
+/// The allocator's result: a location per value id, the frame home of each value that keeps a register across calls,
+/// what to reload after each clobbering instruction, how many 8-byte spill slots the frame needs, and the intervals.
+/// </summary>
 internal sealed class Allocation
 {
     public required Location[] Values { get; init; }
+
+    /// <summary>
+    /// Per value: where a value in a register that lives across a clobbering instruction is kept in memory (a frame slot,
+    /// or its parameter word), stored once when it is defined and reloaded after each such instruction; default otherwise.
+    /// </summary>
+    public required Location[] Homes { get; init; }
+
+    /// <summary>Per clobbering instruction: the values to reload into their registers from their homes right after it.</summary>
+    public required Dictionary<int, int[]> ReloadsAfter { get; init; }
 
     public required int SpillSlots { get; init; }
 
@@ -15,43 +27,76 @@ internal sealed class Allocation
 }
 
 /// <summary>
-/// Linear-scan register allocation (Poletto and Sarkar, "Linear Scan Register Allocation", 1999) over the IR in layout
-/// order. Positions number the block starts (where parameters are defined) and each instruction twice: its operands
-/// are read at the even position, its results written at the odd one, so a value whose last use is an instruction can
-/// share a register with that instruction's result. Liveness is solved per block with bit sets (block arguments are
-/// uses at the end of the predecessor, parameters definitions at the start of the block); a value's interval is the
-/// hull of the positions it is live at, which stays correct for any block order, and the builder lays loops out
-/// contiguously, so a loop-carried value occupies one register over its loop and no more.
+/// Linear-scan register allocation (after Poletto and Sarkar, "Linear Scan Register Allocation", 1999) over the IR in
+/// layout order, with spill choices by use weight. Positions number the block starts (where parameters are defined)
+/// and each instruction twice: its operands are read at the even position, its results written at the odd one, so a
+/// value whose last use is an instruction can share a register with that instruction's result. A value's interval is
+/// the hull of the positions it is live at (found by walking back from each use to the definition), which stays
+/// correct for any block order; the builder lays loops out contiguously, so a loop-carried value occupies one register
+/// over its loop and no more.
 /// </summary>
 /// <remarks>
-/// A Wasm call clobbers every register but rbp and rsp (<see cref="Compiled.CompiledAbi"/>) and a SysV helper every
-/// register this tier allocates, so a value live across one is given a spill slot for its whole life instead of a
-/// register. Constants get no interval: they are rematerialized at each use (as an immediate where the instruction
-/// takes one). Fixed-register needs (shift counts in rcx, rax:rdx for division, helper arguments) are met with the
-/// scratch registers rax, rcx, rdx, xmm0 and xmm1, which are never allocated. Spilled values share slots once their
-/// intervals end.
+/// <para>
+/// Weights: each use or definition counts 8^depth (depth capped at 5), the loop depth of its block, found from the
+/// layout's back edges. When no register is free, the active interval of the class (or the new one) with the least
+/// weight gives way and lives in a frame slot for its whole life; ties go to the one that ends last, Poletto and
+/// Sarkar's rule. So values used in inner loops keep registers and the outer loops' values go to memory, where the
+/// plain furthest-end rule would spill exactly the inner loops' invariants.
+/// </para>
+/// <para>
+/// Calls: a Wasm call clobbers every register but rbp and rsp (<see cref="Compiled.CompiledAbi"/>), a SysV helper every
+/// register this tier allocates. A value live across such an instruction may still have a register when its uses weigh
+/// more than twice the calls it crosses: it then also has a home in the frame, written once where it is defined, and is
+/// reloaded right after each call it crosses (<see cref="Allocation.ReloadsAfter"/>). A hot loop around a cold call
+/// keeps its values in registers; a value crossing a hot call lives in memory.
+/// </para>
+/// <para>
+/// Hints: a result prefers its first operand's register (two-address x86 needs no copy then) and avoids its second's;
+/// a block argument and the parameter it feeds prefer each other's register, so loop-carried values need no move on
+/// the back edge. Constants get no interval: they are rematerialized at each use (as an immediate where the
+/// instruction takes one). Fixed-register needs (shift counts in rcx, rax:rdx for division, helper arguments) are met
+/// with the scratch registers rax, rcx, rdx, xmm0 and xmm1, which are never allocated. Spilled values and homes share
+/// slots once their intervals end.
+/// </para>
 /// </remarks>
 internal static class RegisterAllocator
 {
     /// <summary>Start of frame slots below rbp (after the frame header).</summary>
     public const int SlotsOffset = -Compiled.CompiledAbi.FrameHeaderSize - 8;
 
+    /// <summary>Deeper loops weigh the same as this depth.</summary>
+    private const int MaxWeightedDepth = 5;
+
     /// <summary>Instructions that clobber every allocatable register: Wasm calls and SysV helper calls.</summary>
     public static bool ClobbersRegisters(Op op) => op is Op.Call or Op.MemoryGrow or Op.TruncS or Op.TruncU or Op.TruncSatS or Op.TruncSatU;
 
     public static Location SlotLocation(int slot) => Location.OfStack(Gpr.Rbp, SlotsOffset - (8 * slot));
 
+    /// <summary>What the interval analysis finds besides the intervals.</summary>
+    private sealed class Facts(int values)
+    {
+        public readonly bool[] IsConst = new bool[values];
+        public readonly bool[] CrossesCall = new bool[values];
+        /// <summary>Sum of 8^depth over the value's definition and uses.</summary>
+        public readonly double[] UseWeight = new double[values];
+        /// <summary>Sum of 8^depth over the clobbering instructions the value is live across.</summary>
+        public readonly double[] CrossWeight = new double[values];
+        /// <summary>Per clobbering instruction, the values live across it.</summary>
+        public readonly Dictionary<int, List<int>> Crossing = [];
+    }
+
     public static Allocation Run(IrFunction f, IReadOnlyList<Gpr> gprs, IReadOnlyList<Xmm> xmms)
     {
         int n = f.ValueCount;
         var locations = new Location[n];
+        var homes = new Location[n];
         var start = new int[n];
         var end = new int[n];
         Array.Fill(start, int.MaxValue);
         Array.Fill(end, int.MinValue);
-        var isConst = new bool[n];
-        var crossesCall = new bool[n];
-        ComputeIntervals(f, start, end, isConst, crossesCall);
+        var facts = new Facts(n);
+        ComputeIntervals(f, start, end, facts);
+        Hints hints = ComputeHints(f);
 
         var order = new List<int>();
         for (int v = 0; v < n; v++)
@@ -60,7 +105,7 @@ internal static class RegisterAllocator
             {
                 continue;
             }
-            if (isConst[v])
+            if (facts.IsConst[v])
             {
                 ref InstData d = ref f.Inst(f.Value(v).Owner);
                 locations[v] = Location.OfConst(d.Imm);
@@ -75,9 +120,18 @@ internal static class RegisterAllocator
         }
         order.Sort((a, b) => start[a] != start[b] ? start[a].CompareTo(start[b]) : a.CompareTo(b));
 
-        var freeGpr = new Stack<Gpr>(gprs.Reverse());
-        var freeXmm = new Stack<Xmm>(xmms.Reverse());
-        // Active intervals ordered by end, per register file: the first expires next, the last is the spill candidate.
+        // What a register saves over a frame slot: the weight of the uses, less the reloads after crossed calls. A reload
+        // counts twice: a use after it could have read the slot directly, so a value used about once per call gains
+        // nothing from a register and only takes one from others.
+        var benefit = new double[n];
+        for (int v = 0; v < n; v++)
+        {
+            benefit[v] = facts.UseWeight[v] - (facts.CrossesCall[v] ? 2 * facts.CrossWeight[v] : 0);
+        }
+
+        // Free registers per class, used as stacks (the most recently freed first); active intervals ordered by end.
+        var freeGpr = new List<Gpr>(gprs.Reverse());
+        var freeXmm = new List<Xmm>(xmms.Reverse());
         var activeGpr = new SortedSet<(int End, int Value)>();
         var activeXmm = new SortedSet<(int End, int Value)>();
         var spilled = new List<int>();
@@ -85,24 +139,34 @@ internal static class RegisterAllocator
         {
             Expire(activeGpr, start[v], locations, freeGpr, freeXmm);
             Expire(activeXmm, start[v], locations, freeGpr, freeXmm);
-            if (crossesCall[v])
+            if (facts.CrossesCall[v] && benefit[v] <= 0)
             {
                 spilled.Add(v);
                 continue;
             }
             bool isInt = f.Value(v).Type.IsInt();
             SortedSet<(int End, int Value)> active = isInt ? activeGpr : activeXmm;
-            if (isInt ? freeGpr.Count > 0 : freeXmm.Count > 0)
+            Location chosen = isInt
+                ? Take(freeGpr, locations, hints, v, LocationKind.Gpr, r => Location.OfGpr(r))
+                : Take(freeXmm, locations, hints, v, LocationKind.Xmm, x => Location.OfXmm(x));
+            if (chosen.Kind != LocationKind.None)
             {
-                locations[v] = isInt ? Location.OfGpr(freeGpr.Pop()) : Location.OfXmm(freeXmm.Pop());
+                locations[v] = chosen;
                 active.Add((end[v], v));
                 continue;
             }
-            // No register free: the interval of this class that ends last gives way (Poletto and Sarkar's heuristic).
-            if (active.Count > 0 && active.Max.End > end[v])
+            // No register free: the least valuable of the class gives way; among equals the one that ends last.
+            int victim = -1;
+            foreach ((int e, int a) in active)
             {
-                int victim = active.Max.Value;
-                active.Remove(active.Max);
+                if (victim < 0 || benefit[a] < benefit[victim] || (benefit[a] == benefit[victim] && e >= end[victim]))
+                {
+                    victim = a;
+                }
+            }
+            if (victim >= 0 && (benefit[victim] < benefit[v] || (benefit[victim] == benefit[v] && end[victim] > end[v])))
+            {
+                active.Remove((end[victim], victim));
                 locations[v] = locations[victim];
                 locations[victim] = default;
                 active.Add((end[v], v));
@@ -114,29 +178,174 @@ internal static class RegisterAllocator
             }
         }
 
-        // A spilled parameter stays in its word of the argument area (rbp+16+8i): nothing else writes there before the
-        // return's parallel move, so it needs no copy and no slot.
+        // Values that keep a register across calls need a home as well; spilled ones have only that.
+        var homed = new List<int>();
+        var reloads = new Dictionary<int, int[]>();
+        foreach ((int inst, List<int> live) in facts.Crossing)
+        {
+            int[] inRegisters = [.. live.Where(v => locations[v].IsRegister)];
+            if (inRegisters.Length > 0)
+            {
+                reloads[inst] = inRegisters;
+                homed.AddRange(inRegisters);
+            }
+        }
+
+        // A parameter stays in its word of the argument area (rbp+16+8i): nothing else writes there before the return's
+        // parallel move, so a spilled one needs no copy and no slot, and one in a register has its home there already.
         List<int> entryParams = f.Block(f.Entry).Params;
+        var entryIndex = new Dictionary<int, int>();
+        for (int i = 0; i < entryParams.Count; i++)
+        {
+            entryIndex[entryParams[i]] = i;
+        }
+        Location ParamWord(int v) => Location.OfStack(Gpr.Rbp, Compiled.CompiledAbi.ArgsOffset + (8 * entryIndex[v]));
         spilled.RemoveAll(v =>
         {
-            int i = entryParams.IndexOf(v);
-            if (i < 0)
+            if (!entryIndex.ContainsKey(v))
             {
                 return false;
             }
-            locations[v] = Location.OfStack(Gpr.Rbp, Compiled.CompiledAbi.ArgsOffset + (8 * i));
+            locations[v] = ParamWord(v);
             return true;
         });
-        int slots = AssignSlots(spilled, start, end, locations);
+        var needSlots = new List<int>(spilled);
+        foreach (int v in homed.Distinct())
+        {
+            if (entryIndex.ContainsKey(v))
+            {
+                homes[v] = ParamWord(v);
+            }
+            else
+            {
+                needSlots.Add(v);
+            }
+        }
+        var slotOf = new Location[n];
+        int slots = AssignSlots(needSlots, start, end, slotOf);
+        foreach (int v in needSlots)
+        {
+            if (locations[v].IsRegister)
+            {
+                homes[v] = slotOf[v];
+            }
+            else
+            {
+                locations[v] = slotOf[v];
+            }
+        }
         var intervals = new (int, int)[n];
         for (int v = 0; v < n; v++)
         {
             intervals[v] = (start[v], end[v]);
         }
-        return new Allocation { Values = locations, SpillSlots = slots, Intervals = intervals };
+        return new Allocation { Values = locations, Homes = homes, ReloadsAfter = reloads, SpillSlots = slots, Intervals = intervals };
     }
 
-    private static void Expire(SortedSet<(int End, int Value)> active, int position, Location[] locations, Stack<Gpr> gprs, Stack<Xmm> xmms)
+    /// <summary>
+    /// A free register for a value: the first of its preferred values' registers that is free, else the most recently
+    /// freed one that is not the avoided value's (when another is free). <see cref="LocationKind.None"/> when none is
+    /// free.
+    /// </summary>
+    private static Location Take<T>(List<T> free, Location[] locations, Hints hints, int v, LocationKind kind, Func<T, Location> of)
+    {
+        if (free.Count == 0)
+        {
+            return default;
+        }
+        foreach (int p in (ReadOnlySpan<int>)[hints.Edge[v], hints.First[v], hints.Second[v]])
+        {
+            if (p < 0 || locations[p].Kind != kind)
+            {
+                continue;
+            }
+            for (int i = free.Count - 1; i >= 0; i--)
+            {
+                if (of(free[i]) == locations[p])
+                {
+                    T r = free[i];
+                    free.RemoveAt(i);
+                    return of(r);
+                }
+            }
+        }
+        int pick = free.Count - 1;
+        int avoid = hints.Avoid[v];
+        if (avoid >= 0 && free.Count > 1 && of(free[pick]) == locations[avoid])
+        {
+            pick--;
+        }
+        T taken = free[pick];
+        free.RemoveAt(pick);
+        return of(taken);
+    }
+
+    /// <summary>Per value, the values whose registers it would like, in order, and one whose register it should not take (-1: none).</summary>
+    private sealed class Hints(int values)
+    {
+        /// <summary>For a block parameter the argument passed to it; for an argument the parameter it feeds.</summary>
+        public readonly int[] Edge = Filled(values);
+        /// <summary>An instruction's first operand: two-address x86 computes into it without a copy.</summary>
+        public readonly int[] First = Filled(values);
+        /// <summary>The second operand of an operation the emitter may swap (integer add, and, or, xor, mul).</summary>
+        public readonly int[] Second = Filled(values);
+        /// <summary>The second operand of one it may not (sub, shifts, float arithmetic, whose NaN bits depend on the order).</summary>
+        public readonly int[] Avoid = Filled(values);
+
+        private static int[] Filled(int n)
+        {
+            var a = new int[n];
+            Array.Fill(a, -1);
+            return a;
+        }
+    }
+
+    private static Hints ComputeHints(IrFunction f)
+    {
+        var hints = new Hints(f.ValueCount);
+        foreach (int b in f.Layout)
+        {
+            foreach (int inst in f.Block(b).Insts)
+            {
+                Span<int> args = f.Args(inst);
+                Op op = f.Inst(inst).Op;
+                foreach (int r in f.ResultValues(inst))
+                {
+                    if (args.Length > 0)
+                    {
+                        hints.First[r] = args[0];
+                    }
+                    if (args.Length > 1 && args[1] != args[0])
+                    {
+                        if (op is Op.Iadd or Op.Band or Op.Bor or Op.Bxor or Op.Imul)
+                        {
+                            hints.Second[r] = args[1];
+                        }
+                        else
+                        {
+                            hints.Avoid[r] = args[1];
+                        }
+                    }
+                }
+                foreach (ref BlockCall call in f.Targets(inst))
+                {
+                    Span<int> callArgs = f.CallArgs(call);
+                    List<int> ps = f.Block(call.Block).Params;
+                    for (int i = 0; i < callArgs.Length; i++)
+                    {
+                        if (hints.Edge[ps[i]] < 0)
+                        {
+                            hints.Edge[ps[i]] = callArgs[i];
+                        }
+                        hints.Edge[callArgs[i]] = ps[i];
+                    }
+                }
+            }
+        }
+        return hints;
+    }
+
+    private static void Expire(SortedSet<(int End, int Value)> active, int position, Location[] locations, List<Gpr> gprs, List<Xmm> xmms)
     {
         while (active.Count > 0 && active.Min.End < position)
         {
@@ -144,17 +353,17 @@ internal static class RegisterAllocator
             active.Remove(active.Min);
             if (l.Kind == LocationKind.Gpr)
             {
-                gprs.Push(l.Gpr);
+                gprs.Add(l.Gpr);
             }
             else if (l.Kind == LocationKind.Xmm)
             {
-                xmms.Push(l.Xmm);
+                xmms.Add(l.Xmm);
             }
         }
     }
 
     /// <summary>Spill slots by a second linear scan: a slot is reused once the interval holding it has ended.</summary>
-    private static int AssignSlots(List<int> spilled, int[] start, int[] end, Location[] locations)
+    private static int AssignSlots(List<int> spilled, int[] start, int[] end, Location[] slotOf)
     {
         spilled.Sort((a, b) => start[a] != start[b] ? start[a].CompareTo(start[b]) : a.CompareTo(b));
         var free = new PriorityQueue<int, int>();
@@ -171,7 +380,7 @@ internal static class RegisterAllocator
             {
                 s = count++;
             }
-            locations[v] = SlotLocation(s);
+            slotOf[v] = SlotLocation(s);
             active.Enqueue(s, end[v]);
         }
         return count;
@@ -180,12 +389,14 @@ internal static class RegisterAllocator
     /// <summary>
     /// Numbers positions, then widens each value's interval over every block it is live in, found by walking backwards
     /// from each use to the definition (Appel's path exploration, one value at a time: the cost is the size of the live
-    /// ranges, not blocks times values). <paramref name="crossesCall"/> is set for the values live right after a
-    /// clobbering instruction (live out of its block, or used later in it, and defined before it): exactly those must
-    /// not be in a register, however long their hull.
+    /// ranges, not blocks times values). Also fills <paramref name="facts"/>: the weights of each value's uses, and the
+    /// values live across each clobbering instruction (live out of its block, or used later in it, and defined before
+    /// it): exactly those need a home or a slot, however long their hull.
     /// </summary>
-    private static void ComputeIntervals(IrFunction f, int[] start, int[] end, bool[] isConst, bool[] crossesCall)
+    private static void ComputeIntervals(IrFunction f, int[] start, int[] end, Facts facts)
     {
+        bool[] isConst = facts.IsConst;
+        bool[] crossesCall = facts.CrossesCall;
         List<int> layout = f.Layout;
         int blocks = layout.Count;
         var index = new int[f.BlockCount];
@@ -197,7 +408,7 @@ internal static class RegisterAllocator
         var blockEnd = new int[blocks];
         var defBlock = new int[f.ValueCount];
         var defPos = new int[f.ValueCount];
-        var callsIn = new List<int>?[blocks];
+        var callsIn = new List<(int Pos, int Inst)>?[blocks];
         // Uses as (value, block, position); a block argument is a use at its branch in the predecessor.
         var uses = new List<(int Value, int Block, int Pos)>();
         var preds = new List<int>[blocks];
@@ -242,7 +453,7 @@ internal static class RegisterAllocator
                 }
                 if (ClobbersRegisters(d.Op))
                 {
-                    (callsIn[k] ??= []).Add(pos);
+                    (callsIn[k] ??= []).Add((pos, inst));
                 }
                 foreach (int r in f.ResultValues(inst))
                 {
@@ -255,6 +466,16 @@ internal static class RegisterAllocator
             blockEnd[k] = pos - 2;
         }
 
+        double[] weight = BlockWeights(f, layout, index);
+        for (int v = 0; v < f.ValueCount; v++)
+        {
+            if (start[v] != int.MaxValue)
+            {
+                // Defined in the layout: the definition counts once (a spilled value is stored there).
+                facts.UseWeight[v] = weight[defBlock[v]];
+            }
+        }
+
         // Stamps instead of per-value sets: block k is known live-in (live-out) for value v when the stamp is v + 1.
         // Uses are grouped by value, so each value's walk finishes before the next one's starts.
         uses.Sort((x, y) => x.Value != y.Value ? x.Value.CompareTo(y.Value) : x.Pos.CompareTo(y.Pos));
@@ -262,6 +483,7 @@ internal static class RegisterAllocator
         var liveOutStamp = new int[blocks];
         var useStamp = new int[blocks];
         var lastUse = new int[blocks];
+        var crossStamp = new int[blocks];
         var touched = new List<int>();
         var work = new Stack<int>();
         for (int u = 0; u < uses.Count;)
@@ -277,6 +499,7 @@ internal static class RegisterAllocator
                     continue;
                 }
                 Extend(start, end, v, at);
+                facts.UseWeight[v] += weight[k];
                 if (useStamp[k] != v + 1)
                 {
                     useStamp[k] = v + 1;
@@ -322,14 +545,16 @@ internal static class RegisterAllocator
             }
             foreach (int k in touched)
             {
-                if (callsIn[k] is not { } callPositions)
+                // touched may list a block twice (the definition's block is also a use's).
+                if (callsIn[k] is not { } callPositions || crossStamp[k] == v + 1)
                 {
                     continue;
                 }
+                crossStamp[k] = v + 1;
                 bool liveIn = liveInStamp[k] == v + 1;
                 bool liveOut = liveOutStamp[k] == v + 1;
                 int used = useStamp[k] == v + 1 ? lastUse[k] : int.MinValue;
-                foreach (int p in callPositions)
+                foreach ((int p, int inst) in callPositions)
                 {
                     // The call reads its operands at p and writes its results at p + 1.
                     bool definedBefore = liveIn || (defBlock[v] == k && defPos[v] < p);
@@ -337,7 +562,12 @@ internal static class RegisterAllocator
                     if (definedBefore && neededAfter)
                     {
                         crossesCall[v] = true;
-                        break;
+                        facts.CrossWeight[v] += weight[k];
+                        if (!facts.Crossing.TryGetValue(inst, out List<int>? live))
+                        {
+                            facts.Crossing[inst] = live = [];
+                        }
+                        live.Add(v);
                     }
                 }
             }
@@ -350,6 +580,46 @@ internal static class RegisterAllocator
                 end[v] = int.MinValue;
             }
         }
+    }
+
+    /// <summary>
+    /// 8^depth per layout index, the depth being the number of loops around the block: a branch to a block laid out at
+    /// or before its own is a back edge, and the loop spans the layout from its header to the last block branching back
+    /// to it (loops are contiguous in the builder's layout; a pass that broke that would only blur the weights).
+    /// </summary>
+    private static double[] BlockWeights(IrFunction f, List<int> layout, int[] index)
+    {
+        int blocks = layout.Count;
+        var loopEnd = new int[blocks];
+        Array.Fill(loopEnd, -1);
+        for (int k = 0; k < blocks; k++)
+        {
+            foreach (int s in f.Successors(layout[k]))
+            {
+                int h = index[s];
+                if (h <= k)
+                {
+                    loopEnd[h] = Math.Max(loopEnd[h], k);
+                }
+            }
+        }
+        var delta = new int[blocks + 1];
+        for (int h = 0; h < blocks; h++)
+        {
+            if (loopEnd[h] >= 0)
+            {
+                delta[h]++;
+                delta[loopEnd[h] + 1]--;
+            }
+        }
+        var weight = new double[blocks];
+        int depth = 0;
+        for (int k = 0; k < blocks; k++)
+        {
+            depth += delta[k];
+            weight[k] = Math.Pow(8, Math.Min(depth, MaxWeightedDepth));
+        }
+        return weight;
     }
 
     private static void Extend(int[] start, int[] end, int v, int pos)
