@@ -18,7 +18,7 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
 {
     private readonly Stopwatch _clock = new();
     private bool _isText;
-    private TimeSpan _decodeTime, _validateTime, _compileTime, _instantiateTime, _runTime;
+    private TimeSpan _decodeTime, _validateTime, _compileTime, _instantiateTime, _runTime, _runCpuStart, _runCpu;
 
     public int Run()
     {
@@ -189,13 +189,16 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
             instance = linker.Instantiate(store, module);
             _instantiateTime = _clock.Elapsed;
             _clock.Restart();
+            _runCpuStart = ThreadCpuClock.Now();
             int status = Execute(instance, module);
             _runTime = _clock.Elapsed;
+            _runCpu = ThreadCpuClock.Now() - _runCpuStart;
             return status;
         }
         catch (TrapException trap) when (WasiExitException.TryGetExitCode(trap, out int code))
         {
             _runTime = _clock.Elapsed;
+            _runCpu = ThreadCpuClock.Now() - _runCpuStart;
             return code;
         }
         catch (TrapException trap)
@@ -280,7 +283,7 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
                 }
             }
         }
-        stderr.WriteLine($"kiln stats: decode {Ms(_decodeTime)} ms, validate {Ms(_validateTime)} ms, compile ({tier}) {Ms(_compileTime)} ms, instantiate {Ms(_instantiateTime)} ms, run {Ms(_runTime)} ms");
+        stderr.WriteLine($"kiln stats: decode {Ms(_decodeTime)} ms, validate {Ms(_validateTime)} ms, compile ({tier}) {Ms(_compileTime)} ms, instantiate {Ms(_instantiateTime)} ms, run {Ms(_runTime)} ms ({Ms(_runCpu)} ms CPU on the guest's thread)");
         // The interpreter emits no machine code, so it has no code memory: 0 code bytes and no W^X permission changes.
         long machineCode = 0;
         IReadOnlyList<CodeSymbol> functions = module.CompiledFunctions;

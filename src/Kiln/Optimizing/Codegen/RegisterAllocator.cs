@@ -128,6 +128,14 @@ internal static class RegisterAllocator
         {
             benefit[v] = facts.UseWeight[v] - (facts.CrossesCall[v] ? 2 * facts.CrossWeight[v] : 0);
         }
+        // Spill choices compare benefit per position held: without interval splitting a value gives up its register for
+        // its whole life, so evicting one long interval frees a register for every short one after it, where spilling
+        // each short temporary in turn would cost a store and reloads in every one of them.
+        var density = new double[n];
+        foreach (int v in order)
+        {
+            density[v] = benefit[v] / (end[v] - start[v] + 8);
+        }
 
         // Free registers per class, used as stacks (the most recently freed first); active intervals ordered by end.
         var freeGpr = new List<Gpr>(gprs.Reverse());
@@ -155,16 +163,17 @@ internal static class RegisterAllocator
                 active.Add((end[v], v));
                 continue;
             }
-            // No register free: the least valuable of the class gives way; among equals the one that ends last.
+            // No register free: the interval of the class (or the new one) whose register saves least per position it
+            // holds gives way; among equals the one that ends last.
             int victim = -1;
             foreach ((int e, int a) in active)
             {
-                if (victim < 0 || benefit[a] < benefit[victim] || (benefit[a] == benefit[victim] && e >= end[victim]))
+                if (victim < 0 || density[a] < density[victim] || (density[a] == density[victim] && e >= end[victim]))
                 {
                     victim = a;
                 }
             }
-            if (victim >= 0 && (benefit[victim] < benefit[v] || (benefit[victim] == benefit[v] && end[victim] > end[v])))
+            if (victim >= 0 && (density[victim] < density[v] || (density[victim] == density[v] && end[victim] > end[v])))
             {
                 active.Remove((end[victim], victim));
                 locations[v] = locations[victim];
