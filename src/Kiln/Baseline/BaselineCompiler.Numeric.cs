@@ -422,101 +422,16 @@ internal sealed unsafe partial class BaselineCompiler
         PushReg(type, a.Index);
     }
 
-    /// <summary>
-    /// Division by a constant without div/idiv (tens of cycles on the dependency chain): unsigned by a power of two is a
-    /// shift or a mask; signed by a positive power of two rounds toward zero by adding 2^k-1 to negative dividends
-    /// first; unsigned 32-bit by any other constant multiplies by m = ceil(2^(32+s)/d), s = ceil(log2 d), which is
-    /// exact for every 32-bit dividend (Granlund and Montgomery, "Division by invariant integers using
-    /// multiplication", 1994, theorem 4.2). m lies in [2^32, 2^33): with m' = m - 2^32 the quotient is
-    /// ((x*m' >> 32) + x) >> s, all in 64-bit registers. False (nothing emitted) for the other divisors, which keep
-    /// the general sequence with its traps (zero, and -1 for signed). The divisor is on top of the stack, the dividend
-    /// below; rcx is the scratch register.
-    /// </summary>
+    /// <summary>Division by a constant divisor on top of the stack, when <see cref="IntegerSequences.CanDivideByConstant"/> allows it.</summary>
     private bool TryDivideByConstant(OperandSize size, ValType type, bool signed, bool remainder, ulong bits)
     {
-        int width = size == OperandSize.S32 ? 32 : 64;
-        ulong d = width == 32 ? (uint)bits : bits;
-        bool powerOfTwo = d != 0 && (d & (d - 1)) == 0;
-        int k = powerOfTwo ? System.Numerics.BitOperations.TrailingZeroCount(d) : 0;
-        if (d == 0 || (signed && (!powerOfTwo || k == width - 1)) || (!powerOfTwo && (width != 32 || d < 3)))
+        if (!IntegerSequences.CanDivideByConstant(size, signed, bits))
         {
             return false;
         }
         Pop();
         Gpr a = PopGpr();
-        Gpr t = Gpr.Rcx;
-        if (powerOfTwo && !signed)
-        {
-            if (!remainder)
-            {
-                if (k > 0)
-                {
-                    _asm.Shr(size, a, k);
-                }
-            }
-            else if (k == 0)
-            {
-                _asm.Xor(OperandSize.S32, a, a);
-            }
-            else if (width == 32 || k < 32)
-            {
-                _asm.And(size, a, unchecked((int)(d - 1)));
-            }
-            else
-            {
-                _asm.Shl(size, a, width - k);
-                _asm.Shr(size, a, width - k);
-            }
-        }
-        else if (powerOfTwo)
-        {
-            // t = x + (x < 0 ? 2^k - 1 : 0), the bias from the sign bits shifted down; then x / 2^k = t >> k and
-            // x % 2^k = x - (t with its low k bits cleared).
-            if (k == 0)
-            {
-                if (remainder)
-                {
-                    _asm.Xor(OperandSize.S32, a, a);
-                }
-            }
-            else
-            {
-                _asm.Mov(size, t, a);
-                _asm.Sar(size, t, width - 1);
-                _asm.Shr(size, t, width - k);
-                _asm.Add(size, t, a);
-                _asm.Sar(size, t, k);
-                if (remainder)
-                {
-                    _asm.Shl(size, t, k);
-                    _asm.Sub(size, a, t);
-                }
-                else
-                {
-                    _asm.Mov(size, a, t);
-                }
-            }
-        }
-        else
-        {
-            // Unsigned 32-bit: a holds x zero-extended (i32 values in registers always are).
-            int shift = 64 - System.Numerics.BitOperations.LeadingZeroCount(d - 1);
-            ulong m = (ulong)((((UInt128)1 << (32 + shift)) + d - 1) / d) - (1UL << 32);
-            _asm.Mov(OperandSize.S32, t, unchecked((int)(uint)m));
-            _asm.Imul(OperandSize.S64, t, a);
-            _asm.Shr(OperandSize.S64, t, 32);
-            _asm.Add(OperandSize.S64, t, a);
-            _asm.Shr(OperandSize.S64, t, shift);
-            if (remainder)
-            {
-                _asm.Imul(OperandSize.S32, t, t, unchecked((int)(uint)d));
-                _asm.Sub(OperandSize.S32, a, t);
-            }
-            else
-            {
-                _asm.Mov(OperandSize.S32, a, t);
-            }
-        }
+        IntegerSequences.DivideByConstant(_asm, size, signed, remainder, bits, a, Gpr.Rcx);
         PushReg(type, a.Index);
         return true;
     }

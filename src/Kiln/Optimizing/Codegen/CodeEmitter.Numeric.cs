@@ -274,6 +274,16 @@ internal sealed partial class CodeEmitter
             _asm.Jmp(TrapLabel(TrapCode.IntegerDivideByZero));
             return;
         }
+        if (isConst && IntegerSequences.CanDivideByConstant(size, signed, (ulong)ly.Bits))
+        {
+            // Shifts, masks or a multiply: no div, and no trap is possible.
+            int result = _f.Result(inst);
+            Gpr dst = DestGpr(result, Gpr.Rax);
+            LoadGprInto(x, dst);
+            IntegerSequences.DivideByConstant(_asm, size, signed, remainder, (ulong)ly.Bits, dst, Gpr.Rcx);
+            DefGpr(result, dst);
+            return;
+        }
         LoadGprInto(y, Gpr.Rcx);
         LoadGprInto(x, Gpr.Rax);
         if (!isConst)
