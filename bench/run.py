@@ -14,8 +14,8 @@ kiln.dll path, {tier} the Kiln tier.
 Examples:
   bench/setup.sh && bench/run.py                  # full run, writes bench/RESULTS.md
   bench/run.py --quick                            # small sizes, 1 repetition, writes bench/build/RESULTS-quick.md
-  bench/run.py --kiln src/Kiln.Cli/bin/Release/net10.0/kiln.dll --kiln-tiers interp,baseline
-  bench/run.py --engine "kiln-opt=dotnet /path/kiln.dll run --tier optimizing {wasm} {args}"
+  bench/run.py --kiln-host dotnet --kiln src/Kiln.Cli/bin/Release/net10.0/kiln.dll --kiln-tiers interp,baseline
+  bench/run.py --engine "kiln-opt=dotnet /path/kiln.dll run --tier opt {wasm} {args}"
 """
 
 import argparse
@@ -32,12 +32,16 @@ import time
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH)
-# Kiln as users install it: published with ReadyToRun (precompiled, so start-up and the compilers are not
-# measured while .NET's tiered JIT warms up). run.py publishes it afresh unless --kiln names a build.
+# Kiln as users install it, published afresh unless --kiln names a build: by default the native executable
+# (scripts/publish-native.sh, .NET Native AOT: no runtime start-up, no JIT warm-up of Kiln's compilers), or with
+# --kiln-host dotnet the .NET tool's build with ReadyToRun, run as `dotnet kiln.dll` (about 0.4 s more per process).
 PUBLISHED_DIR = os.path.join(BENCH, "build", "kiln")
+NATIVE_PUBLISHED_DIR = os.path.join(BENCH, "build", "kiln-native")
 DEFAULT_KILN = os.path.join(PUBLISHED_DIR, "kiln.dll")
+DEFAULT_NATIVE_KILN = os.path.join(NATIVE_PUBLISHED_DIR, "kiln")
 DEFAULT_KILN_TEMPLATE = "dotnet {kiln} run --tier {tier} {wasm} {args}"
-DEFAULT_KILN_TIERS = "interp,baseline,optimizing"
+NATIVE_KILN_TEMPLATE = "{kiln} run --tier {tier} {wasm} {args}"
+DEFAULT_KILN_TIERS = "baseline,opt,auto"
 
 NATIVE = ("native", "{native} {args}")
 NODE = ("node", "node {bench}/node-wasi.mjs {wasm} {args}")
@@ -81,11 +85,13 @@ def parse_args():
     p.add_argument("--engine", action="append", default=[], metavar="NAME=TEMPLATE",
                    help="add an engine (repeatable); the native reference always runs")
     p.add_argument("--no-node", action="store_true", help="leave out the node engines")
-    p.add_argument("--kiln", help="path to a kiln.dll to run (default: publish src/Kiln.Cli with ReadyToRun into bench/build/kiln)")
+    p.add_argument("--kiln", help="path to a kiln.dll (--kiln-host dotnet) or native kiln executable to run (default: publish src/Kiln.Cli)")
+    p.add_argument("--kiln-host", choices=["native", "dotnet"], default="native",
+                   help="native: the Native AOT executable (bench/build/kiln-native, the default); dotnet: kiln.dll with ReadyToRun under dotnet (bench/build/kiln)")
     p.add_argument("--no-kiln", action="store_true", help="do not add Kiln engines even if kiln.dll exists")
     p.add_argument("--kiln-tiers", default=DEFAULT_KILN_TIERS, help=f"Kiln tiers to run (default {DEFAULT_KILN_TIERS})")
-    p.add_argument("--kiln-template", default=DEFAULT_KILN_TEMPLATE,
-                   help=f"command per Kiln tier (default: {DEFAULT_KILN_TEMPLATE!r})")
+    p.add_argument("--kiln-template",
+                   help=f"command per Kiln tier (default: {NATIVE_KILN_TEMPLATE!r}, or {DEFAULT_KILN_TEMPLATE!r} with --kiln-host dotnet)")
     p.add_argument("--wasm-opt-level", default="2", metavar="N",
                    help="run the wasm builds made by `bench/setup.sh --wasm-opt-level N` (bench/build/wasm-ON); default 2 (bench/build/wasm)")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds before one run counts as failed")
@@ -150,36 +156,44 @@ def excerpt(data, limit=400):
     return text if len(text) <= limit else text[:limit] + " ..."
 
 
-def publish_kiln():
-    """Publishes src/Kiln.Cli with ReadyToRun into bench/build/kiln; None (Kiln columns left out) if that fails."""
+def publish_kiln(host):
+    """Publishes src/Kiln.Cli: natively (Native AOT) into bench/build/kiln-native, or with ReadyToRun into
+    bench/build/kiln for --kiln-host dotnet; None (Kiln columns left out) if that fails."""
     rid = {"x86_64": "linux-x64", "aarch64": "linux-arm64"}.get(platform.machine(), "linux-x64")
-    cmd = ["dotnet", "publish", os.path.join(REPO, "src", "Kiln.Cli"), "-c", "Release", "-r", rid,
-           "--self-contained", "false", "-o", PUBLISHED_DIR, "--nologo", "-v", "quiet"]
+    if host == "native":
+        out, result = NATIVE_PUBLISHED_DIR, DEFAULT_NATIVE_KILN
+        cmd = ["dotnet", "publish", os.path.join(REPO, "src", "Kiln.Cli"), "-c", "Release", "-r", rid,
+               "-p:PublishAot=true", "-o", out, "--nologo", "-v", "quiet"]
+    else:
+        out, result = PUBLISHED_DIR, DEFAULT_KILN
+        cmd = ["dotnet", "publish", os.path.join(REPO, "src", "Kiln.Cli"), "-c", "Release", "-r", rid,
+               "--self-contained", "false", "-o", out, "--nologo", "-v", "quiet"]
     print(f"Kiln: {' '.join(cmd)}", file=sys.stderr)
     try:
         done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     except OSError as e:
         print(f"Kiln: cannot run dotnet ({e}): Kiln columns left out.", file=sys.stderr)
         return None
-    if done.returncode != 0 or not os.path.exists(DEFAULT_KILN):
+    if done.returncode != 0 or not os.path.exists(result):
         print(f"Kiln: publishing failed: {excerpt(done.stdout)}; Kiln columns left out.", file=sys.stderr)
         return None
-    return DEFAULT_KILN
+    return result
 
 
 def kiln_engines(args):
     """Kiln tiers as engines, each probed once on a small program; an engine that cannot run it is skipped."""
     if args.no_kiln:
         return []
-    kiln = args.kiln or publish_kiln()
+    kiln = args.kiln or publish_kiln(args.kiln_host)
     if kiln is None:
         return []
     if not os.path.exists(kiln):
         sys.exit(f"run.py: --kiln {kiln} does not exist")
     kiln = os.path.abspath(kiln)
     engines = []
+    kiln_template = args.kiln_template or (NATIVE_KILN_TEMPLATE if args.kiln_host == "native" else DEFAULT_KILN_TEMPLATE)
     for tier in [t for t in args.kiln_tiers.split(",") if t]:
-        template = args.kiln_template.replace("{kiln}", kiln).replace("{tier}", tier)
+        template = kiln_template.replace("{kiln}", kiln).replace("{tier}", tier)
         engines.append(Engine(f"kiln-{tier}", template))
     return engines
 

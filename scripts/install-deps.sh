@@ -5,7 +5,8 @@ set -euo pipefail
 # gdb, linux-perf, binutils: the observability tests drive the real tools.
 # wabt: the text parser is compared with wast2json.
 # binaryen: wasm-opt --translate-to-fuzz generates the random modules of the differential tests.
-packages=(gdb wabt linux-perf binutils binaryen)
+# zlib1g-dev: the native kiln's link (scripts/publish-native.sh; the C compiler comes with the wasi toolchain below).
+packages=(gdb wabt linux-perf binutils binaryen zlib1g-dev)
 # node runs the same modules as V8, the oracle for the interpreter (any node >= 18 will do).
 command -v node >/dev/null || packages+=(nodejs)
 

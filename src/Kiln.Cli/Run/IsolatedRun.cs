@@ -142,10 +142,12 @@ internal static class IsolatedRun
         var psi = new ProcessStartInfo { UseShellExecute = false };
         string host = Environment.ProcessPath ?? throw new InvalidOperationException("the kiln executable's path is unknown");
         psi.FileName = host;
-        // Under `dotnet kiln.dll` the host is dotnet and needs the assembly; the kiln apphost starts it by itself.
+        // Under `dotnet kiln.dll` the host is dotnet and needs the assembly; the kiln apphost and a native (AOT) kiln
+        // start it by themselves. The path is built from the base directory, which a native kiln also has (an
+        // assembly's Location is empty there).
         if (Path.GetFileNameWithoutExtension(host) == "dotnet")
         {
-            psi.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
+            psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, Assembly.GetEntryAssembly()!.GetName().Name + ".dll"));
         }
         foreach (string argument in Environment.GetCommandLineArgs()[1..])
         {
