@@ -184,4 +184,48 @@ internal static partial class SimdSequences
         }
         return TryBinaryInteger(asm, op, a, b, t0, t1, out result) || TryBinaryFloat(asm, op, a, b, t0, out result);
     }
+
+    /// <summary>
+    /// Whether <see cref="TryBinary"/>'s sequence for <paramref name="op"/> only reads <c>b</c> and leaves the result in
+    /// <c>a</c>: a caller whose b lives in a register it must keep may then pass that register itself instead of a copy
+    /// (checked for every opcode by decoding the sequences in the tests).
+    /// </summary>
+    public static bool BinaryKeepsB(Opcode op) => op switch
+    {
+        >= Opcode.I16x8ExtmulLowI8x16S and <= Opcode.I16x8ExtmulHighI8x16U => false,
+        >= Opcode.I64x2ExtmulLowI32x4S and <= Opcode.I64x2ExtmulHighI32x4U => false,
+        Opcode.V128And or Opcode.V128Or or Opcode.V128Xor => true,
+        Opcode.I8x16Eq or Opcode.I8x16Ne or Opcode.I8x16GtS or Opcode.I16x8Eq or Opcode.I16x8Ne or Opcode.I16x8GtS
+            or Opcode.I32x4Eq or Opcode.I32x4Ne or Opcode.I32x4GtS or Opcode.I64x2Eq or Opcode.I64x2Ne or Opcode.I64x2GtS
+            or Opcode.I64x2LeS => true,
+        Opcode.F32x4Add or Opcode.F32x4Sub or Opcode.F32x4Mul or Opcode.F32x4Div or Opcode.F32x4Min or Opcode.F32x4Max
+            or Opcode.F32x4Eq or Opcode.F32x4Ne or Opcode.F32x4Lt or Opcode.F32x4Le => true,
+        Opcode.F64x2Add or Opcode.F64x2Sub or Opcode.F64x2Mul or Opcode.F64x2Div or Opcode.F64x2Min or Opcode.F64x2Max
+            or Opcode.F64x2Eq or Opcode.F64x2Ne or Opcode.F64x2Lt or Opcode.F64x2Le => true,
+        _ => IsIntegerArithmeticBinary(op),
+    };
+
+    /// <summary>
+    /// Whether the integer operation <paramref name="op"/> gives the same result with its operands swapped (so a caller
+    /// may compute it over whichever operand's register suits). Float operations are left out: with two NaN operands
+    /// x86 returns the first one's payload.
+    /// </summary>
+    public static bool IsCommutative(Opcode op) => op is Opcode.V128And or Opcode.V128Or or Opcode.V128Xor
+        or Opcode.I8x16Eq or Opcode.I8x16Ne or Opcode.I16x8Eq or Opcode.I16x8Ne or Opcode.I32x4Eq or Opcode.I32x4Ne
+        or Opcode.I64x2Eq or Opcode.I64x2Ne
+        or Opcode.I8x16Add or Opcode.I8x16AddSatS or Opcode.I8x16AddSatU or Opcode.I16x8Add or Opcode.I16x8AddSatS
+        or Opcode.I16x8AddSatU or Opcode.I32x4Add or Opcode.I64x2Add or Opcode.I16x8Mul or Opcode.I32x4Mul or Opcode.I64x2Mul
+        or >= Opcode.I8x16MinS and <= Opcode.I8x16MaxU or Opcode.I8x16AvgrU
+        or >= Opcode.I16x8MinS and <= Opcode.I16x8MaxU or Opcode.I16x8AvgrU
+        or >= Opcode.I32x4MinS and <= Opcode.I32x4MaxU;
+
+    private static bool IsIntegerArithmeticBinary(Opcode op) => op is >= Opcode.I8x16NarrowI16x8S and <= Opcode.I8x16NarrowI16x8U
+        or >= Opcode.I8x16AddSatS and <= Opcode.I8x16SubSatU or Opcode.I8x16Add or Opcode.I8x16Sub
+        or >= Opcode.I8x16MinS and <= Opcode.I8x16MaxU or Opcode.I8x16AvgrU
+        or Opcode.I16x8Q15mulrSatS or >= Opcode.I16x8NarrowI32x4S and <= Opcode.I16x8NarrowI32x4U
+        or Opcode.I16x8Add or >= Opcode.I16x8AddSatS and <= Opcode.I16x8SubSatU or Opcode.I16x8Sub or Opcode.I16x8Mul
+        or >= Opcode.I16x8MinS and <= Opcode.I16x8MaxU or Opcode.I16x8AvgrU
+        or Opcode.I32x4Add or Opcode.I32x4Sub or Opcode.I32x4Mul or >= Opcode.I32x4MinS and <= Opcode.I32x4DotI16x8S
+        or >= Opcode.I32x4ExtmulLowI16x8S and <= Opcode.I32x4ExtmulHighI16x8U
+        or Opcode.I64x2Add or Opcode.I64x2Sub or Opcode.I64x2Mul;
 }

@@ -191,11 +191,30 @@ internal sealed partial class CodeEmitter
         }
         if (args.Length == 2)
         {
-            // b is copied first: a goes to the result's register, which may be b's.
-            LoadXmmInto(args[1], s_o2);
-            Xmm a = InPlaceDest(result, s_o1, []);
-            LoadXmmInto(args[0], a);
-            if (!SimdSequences.TryBinary(_asm, op, a, s_o2, s_t0, s_t1, out Xmm r))
+            int first = args[0], second = args[1];
+            Location lr = Loc(result);
+            if (SimdSequences.IsCommutative(op) && lr.Kind == LocationKind.Xmm && Loc(second) == lr && Loc(first) != lr)
+            {
+                // The result takes the second operand's register (its last use): compute over it, with no copy.
+                (first, second) = (second, first);
+            }
+            // b first: a goes to the result's register, which may be b's. A sequence that only reads b gets b's own
+            // register (or b's copy when a is computed over it).
+            Xmm b;
+            Xmm a;
+            if (SimdSequences.BinaryKeepsB(op))
+            {
+                b = UseXmm(second, s_o2);
+                a = InPlaceDest(result, s_o1, [second]);
+            }
+            else
+            {
+                LoadXmmInto(second, s_o2);
+                b = s_o2;
+                a = InPlaceDest(result, s_o1, []);
+            }
+            LoadXmmInto(first, a);
+            if (!SimdSequences.TryBinary(_asm, op, a, b, s_t0, s_t1, out Xmm r))
             {
                 throw new InternalErrorException($"optimizing tier: SIMD sub-opcode 0x{d.Aux:x} is not a binary v128 operation");
             }
