@@ -157,6 +157,18 @@ internal static partial class SimdSequences
         }
     }
 
+    /// <summary>Which operands i8x16.shuffle with <paramref name="lanes"/> reads (<see cref="Shuffle"/> touches no other).</summary>
+    public static void ShuffleSources(V128 lanes, out bool usesA, out bool usesB)
+    {
+        usesA = false;
+        usesB = false;
+        for (int i = 0; i < 16; i++)
+        {
+            usesA |= lanes.GetByte(i) < 16;
+            usesB |= lanes.GetByte(i) >= 16;
+        }
+    }
+
     /// <summary>
     /// i8x16.shuffle: result byte i is byte s[i] of a:b (a first). Each operand goes through pshufb with a mask that
     /// selects its own bytes and zeroes (index bit 7) the other's; one operand alone needs one pshufb. Returns the

@@ -129,10 +129,19 @@ internal sealed partial class CodeEmitter
             case Opcode.I8x16Shuffle:
             {
                 UInt128 bits = _f.Constants[(int)d.Imm];
-                LoadXmmInto(args[1], s_o2);
+                var lanes = new V128((ulong)bits, (ulong)(bits >> 64));
+                // Only the operands the lanes select are loaded.
+                SimdSequences.ShuffleSources(lanes, out bool usesA, out bool usesB);
+                if (usesB)
+                {
+                    LoadXmmInto(args[1], s_o2);
+                }
                 Xmm a = InPlaceDest(result, s_o1, [args[1]]);
-                LoadXmmInto(args[0], a);
-                Xmm r = SimdSequences.Shuffle(_asm, new V128((ulong)bits, (ulong)(bits >> 64)), a, s_o2);
+                if (usesA)
+                {
+                    LoadXmmInto(args[0], a);
+                }
+                Xmm r = SimdSequences.Shuffle(_asm, lanes, a, s_o2);
                 DefXmm(result, r);
                 return;
             }
