@@ -95,8 +95,12 @@ internal sealed partial class CodeEmitter
                 DefXmm(result, x);
                 return;
             }
-            case >= Opcode.I8x16ExtractLaneS and <= Opcode.I64x2ExtractLane
-                when op is not (Opcode.I8x16ReplaceLane or Opcode.I16x8ReplaceLane or Opcode.I32x4ReplaceLane or Opcode.I64x2ReplaceLane):
+            case Opcode.I8x16ExtractLaneS:
+            case Opcode.I8x16ExtractLaneU:
+            case Opcode.I16x8ExtractLaneS:
+            case Opcode.I16x8ExtractLaneU:
+            case Opcode.I32x4ExtractLane:
+            case Opcode.I64x2ExtractLane:
             {
                 Xmm v = UseXmm(args[0], s_o1);
                 Gpr r = DestGpr(result, Gpr.Rax);
