@@ -11,7 +11,8 @@ namespace Kiln.Tests.Baseline;
 /// How the baseline tier carries v128 values, beyond single instructions (which the spec suite covers): more live
 /// values than xmm registers (spills to 16-byte slots), many locals (the prologue's zeroing loop), calls with v128
 /// arguments and results beside scalars (two slots each in the argument area), calls across tiers in both
-/// directions, v128 loop and block parameters, br_table and select. Every tier must give the interpreter's results.
+/// directions, v128 loop and block parameters, br_table and select. Every tier must give the interpreter's results,
+/// and the optimizing tier must compile every function itself.
 /// </summary>
 public class BaselineSimdTests
 {
@@ -157,6 +158,12 @@ public class BaselineSimdTests
     {
         using var host = new TestHost(options);
         Instance instance = host.Linker.Instantiate(host.Store, Module.FromText(host.Engine, Wat));
-        return instance.GetFunction(export)!.Invoke(args);
+        Value[] results = instance.GetFunction(export)!.Invoke(args);
+        if (options.Tier == Tier.Optimizing)
+        {
+            // The optimizing tier must compile these itself, not leave them to the baseline compiler.
+            Assert.Equal(0, host.Engine.OptimizingStatistics!.FellBack);
+        }
+        return results;
     }
 }

@@ -23,7 +23,7 @@ internal sealed partial class CodeEmitter
         var moves = new List<Move>(args.Length);
         for (int i = 0; i < args.Length; i++)
         {
-            moves.Add(new Move(Location.OfStack(Gpr.Rsp, 8 * i), Loc(args[i]), TypeOf(args[i])));
+            moves.Add(new Move(Location.OfStack(Gpr.Rsp, 8 * SlotOffset(_f.Signatures[d.Aux].Params, i)), Loc(args[i]), TypeOf(args[i])));
         }
         EmitMoves(moves);
         int defined = function - _spaces.ImportedFunctionCount;
@@ -46,7 +46,7 @@ internal sealed partial class CodeEmitter
         var back = new List<Move>(results.Length);
         for (int i = 0; i < results.Length; i++)
         {
-            back.Add(new Move(Loc(results[i]), Location.OfStack(Gpr.Rsp, 8 * i), TypeOf(results[i])));
+            back.Add(new Move(Loc(results[i]), Location.OfStack(Gpr.Rsp, 8 * SlotOffset(_f.Signatures[_f.Inst(inst).Aux].Results, i)), TypeOf(results[i])));
         }
         EmitMoves(back);
     }

@@ -16,12 +16,13 @@ internal sealed partial class CodeEmitter
     /// <summary>Whether the emitter can lower every instruction of <paramref name="f"/> on a CPU with <paramref name="features"/>; else why not.</summary>
     public static bool CanEmit(IrFunction f, CpuFeatures features, out string? reason)
     {
-        // The IR models all of Wasm 2.0; lowering covers the scalar numeric subset, memory, globals and direct calls.
+        // The IR models all of Wasm 2.0; lowering covers all of it but call_indirect.
+        bool simd = features.Has(CpuFeature.Ssse3) && features.Has(CpuFeature.Sse41);
         for (int v = 0; v < f.ValueCount; v++)
         {
-            if (f.ValueExists(v) && f.Value(v).Type is IrType.V128 or IrType.Funcref or IrType.Externref)
+            if (!simd && f.ValueExists(v) && f.Value(v).Type == IrType.V128)
             {
-                reason = $"optimizing tier: values of type {f.Value(v).Type.ToString().ToLowerInvariant()} are not lowered yet";
+                reason = "optimizing tier: v128 values need a CPU with SSSE3 and SSE4.1";
                 return false;
             }
         }
@@ -30,9 +31,7 @@ internal sealed partial class CodeEmitter
             foreach (int inst in f.Block(b).Insts)
             {
                 Op op = f.Inst(inst).Op;
-                if (op is Op.CallIndirect or Op.RefNull or Op.RefIsNull or Op.RefFunc or Op.TableGet or Op.TableSet or Op.TableSize
-                    or Op.TableGrow or Op.TableFill or Op.TableCopy or Op.TableInit or Op.ElemDrop or Op.MemoryFill or Op.MemoryCopy
-                    or Op.MemoryInit or Op.DataDrop or Op.Vconst or Op.Simd or Op.SimdLoad or Op.SimdStore)
+                if (op is Op.CallIndirect)
                 {
                     reason = $"optimizing tier: {OpInfo.Name(op)} is not lowered yet";
                     return false;

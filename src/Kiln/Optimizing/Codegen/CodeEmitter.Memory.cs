@@ -74,6 +74,17 @@ internal sealed partial class CodeEmitter
         int size = OpInfo.AccessSize(d.Op, d.Type);
         Mem address = EffectiveAddress(_f.Args(inst)[0], (uint)d.Imm, size, out bool site);
         int result = _f.Result(inst);
+        if (d.Type == IrType.V128)
+        {
+            Xmm x = DestXmm(result, Xmm.Xmm0);
+            if (site)
+            {
+                MarkTrapSite();
+            }
+            _asm.Movdqu(x, address);
+            DefXmm(result, x);
+            return;
+        }
         if (d.Type.IsFloat())
         {
             Xmm x = DestXmm(result, Xmm.Xmm0);
@@ -138,6 +149,16 @@ internal sealed partial class CodeEmitter
         int size = OpInfo.AccessSize(d.Op, valueType);
         Mem address = EffectiveAddress(a[0], (uint)d.Imm, size, out bool site);
         Location lv = Loc(a[1]);
+        if (valueType == IrType.V128)
+        {
+            Xmm x = UseXmm(a[1], Xmm.Xmm0);
+            if (site)
+            {
+                MarkTrapSite();
+            }
+            _asm.Movdqu(address, x);
+            return;
+        }
         if (valueType.IsFloat())
         {
             Xmm x = UseXmm(a[1], Xmm.Xmm0);
@@ -191,6 +212,13 @@ internal sealed partial class CodeEmitter
         ref InstData d = ref _f.Inst(inst);
         int result = _f.Result(inst);
         _asm.Mov(OperandSize.S64, Gpr.Rax, Mem.At(s_vmctx, _offsets.Global((int)d.Imm)));
+        if (d.Type == IrType.V128)
+        {
+            Xmm v = DestXmm(result, Xmm.Xmm0);
+            _asm.Movdqu(v, Mem.At(Gpr.Rax));
+            DefXmm(result, v);
+            return;
+        }
         if (d.Type.IsFloat())
         {
             Xmm x = DestXmm(result, Xmm.Xmm0);
@@ -217,6 +245,11 @@ internal sealed partial class CodeEmitter
         int value = _f.Args(inst)[0];
         IrType type = TypeOf(value);
         _asm.Mov(OperandSize.S64, Gpr.Rcx, Mem.At(s_vmctx, _offsets.Global((int)d.Imm)));
+        if (type == IrType.V128)
+        {
+            _asm.Movdqu(Mem.At(Gpr.Rcx), UseXmm(value, Xmm.Xmm0));
+            return;
+        }
         if (type.IsFloat())
         {
             Xmm x = UseXmm(value, Xmm.Xmm0);

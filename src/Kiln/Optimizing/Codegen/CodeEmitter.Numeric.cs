@@ -474,7 +474,7 @@ internal sealed partial class CodeEmitter
         int result = _f.Result(inst);
         IrType type = TypeOf(result);
         Gpr c = UseGpr(cond, Gpr.Rcx);
-        if (type.IsInt())
+        if (RegisterAllocator.InGpr(type))
         {
             OperandSize size = SizeOf(type);
             LoadGprInto(whenFalse, Gpr.Rax);

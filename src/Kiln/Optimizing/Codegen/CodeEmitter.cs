@@ -225,7 +225,7 @@ internal sealed partial class CodeEmitter
                 if (d.Op == Op.Call)
                 {
                     IrSignature sig = _f.Signatures[d.Aux];
-                    _maxOutgoing = Math.Max(_maxOutgoing, Math.Max(sig.Params.Length, sig.Results.Length));
+                    _maxOutgoing = Math.Max(_maxOutgoing, Math.Max(SlotOffset(sig.Params, sig.Params.Length), SlotOffset(sig.Results, sig.Results.Length)));
                 }
             }
         }
@@ -246,7 +246,7 @@ internal sealed partial class CodeEmitter
         var moves = new List<Move>(ps.Count);
         for (int i = 0; i < ps.Count; i++)
         {
-            moves.Add(new Move(_alloc.Values[ps[i]], Location.OfStack(Gpr.Rbp, CompiledAbi.ArgsOffset + (8 * i)), _f.Params[i]));
+            moves.Add(new Move(_alloc.Values[ps[i]], Location.OfStack(Gpr.Rbp, CompiledAbi.ArgsOffset + (8 * SlotOffset(_f.Params, i))), _f.Params[i]));
         }
         EmitMoves(moves);
     }
@@ -287,6 +287,17 @@ internal sealed partial class CodeEmitter
     }
 
     private Location Loc(int value) => _alloc.Values[value];
+
+    /// <summary>The 8-byte slot of value <paramref name="index"/> in an argument or result area (<see cref="SlotLayout"/>: a v128 takes two).</summary>
+    private static int SlotOffset(IrType[] types, int index)
+    {
+        int slot = 0;
+        for (int i = 0; i < index; i++)
+        {
+            slot += types[i] == IrType.V128 ? SlotLayout.V128Slots : 1;
+        }
+        return slot;
+    }
 
     private IrType TypeOf(int value) => _f.Value(value).Type;
 
@@ -355,7 +366,7 @@ internal sealed partial class CodeEmitter
                 var moves = new List<Move>(args.Length);
                 for (int i = 0; i < args.Length; i++)
                 {
-                    moves.Add(new Move(Location.OfStack(Gpr.Rbp, CompiledAbi.ArgsOffset + (8 * i)), Loc(args[i]), _f.Results[i]));
+                    moves.Add(new Move(Location.OfStack(Gpr.Rbp, CompiledAbi.ArgsOffset + (8 * SlotOffset(_f.Results, i))), Loc(args[i]), _f.Results[i]));
                 }
                 EmitMoves(moves);
                 if (_nextBlock >= 0 || _edgeStubs.Count > 0)
@@ -385,6 +396,47 @@ internal sealed partial class CodeEmitter
                 return;
             case Op.Select:
                 EmitSelect(inst);
+                return;
+            case Op.Vconst:
+                EmitVconst(inst);
+                return;
+            case Op.Simd:
+                EmitSimd(inst);
+                return;
+            case Op.SimdLoad:
+                EmitSimdLoad(inst);
+                return;
+            case Op.SimdStore:
+                EmitSimdStore(inst);
+                return;
+            case Op.RefNull:
+                EmitRefNull(inst);
+                return;
+            case Op.RefIsNull:
+                EmitRefIsNull(inst);
+                return;
+            case Op.RefFunc:
+                EmitRefFunc(inst);
+                return;
+            case Op.TableGet:
+                EmitTableGet(inst);
+                return;
+            case Op.TableSet:
+                EmitTableSet(inst);
+                return;
+            case Op.TableSize:
+                EmitTableSize(inst);
+                return;
+            case Op.TableGrow:
+            case Op.TableFill:
+            case Op.TableCopy:
+            case Op.TableInit:
+            case Op.ElemDrop:
+            case Op.MemoryFill:
+            case Op.MemoryCopy:
+            case Op.MemoryInit:
+            case Op.DataDrop:
+                EmitBulk(inst);
                 return;
         }
         if (OpInfo.IsLoad(d.Op))
@@ -529,6 +581,10 @@ internal sealed partial class CodeEmitter
                 {
                     _asm.Movss(scratch, l.Mem);
                 }
+                else if (TypeOf(value) == IrType.V128)
+                {
+                    _asm.Movdqu(scratch, l.Mem);
+                }
                 else
                 {
                     _asm.Movsd(scratch, l.Mem);
@@ -595,6 +651,10 @@ internal sealed partial class CodeEmitter
         if (TypeOf(value) == IrType.F32)
         {
             _asm.Movss(l.Mem, x);
+        }
+        else if (TypeOf(value) == IrType.V128)
+        {
+            _asm.Movdqu(l.Mem, x);
         }
         else
         {

@@ -16,8 +16,9 @@ internal enum LocationKind : byte
 
 /// <summary>
 /// Where a value lives for its whole lifetime (the allocator does not split intervals): a general-purpose or xmm
-/// register, a frame word, or a constant. Stack locations are 8-byte words that never partly overlap, so two locations
-/// are the same storage exactly when they are equal.
+/// register, a frame word, or a constant. Stack locations are 8-byte words, or 16 bytes for a v128 (a pair of spill
+/// slots never shared with a narrower value), that never partly overlap, so two locations are the same storage exactly
+/// when they are equal.
 /// </summary>
 internal readonly record struct Location(LocationKind Kind, int Reg, long Bits)
 {

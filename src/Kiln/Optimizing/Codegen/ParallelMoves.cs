@@ -6,8 +6,8 @@ namespace Kiln.Optimizing.Codegen;
 /// <summary>
 /// Sequentializes a parallel move (block arguments to parameters on an edge, arguments to a call area): every source is
 /// read before any destination is written. A move whose destination no other pending move reads goes first; when none
-/// is free, the rest are cycles, and one destination is saved to a temporary register (rcx for integers, xmm1 for
-/// floats) and its readers redirected there, which frees it. Constants go last, since no move reads their
+/// is free, the rest are cycles, and one destination is saved to a temporary register (rcx for integers and
+/// references, xmm1 for floats and v128) and its readers redirected there, which frees it. Constants go last, since no move reads their
 /// destinations' old values by then. Memory-to-memory copies use rax (see <see cref="MoveEmitter"/>).
 /// </summary>
 internal static class ParallelMoves
@@ -56,7 +56,7 @@ internal static class ParallelMoves
             // Only cycles remain: save the first destination and let its readers take the copy.
             Location blocked = pending[0].Dst;
             IrType contentType = pending.First(m => m.Src == blocked).Type;
-            Location temp = contentType.IsInt() ? GprTemp : XmmTemp;
+            Location temp = RegisterAllocator.InGpr(contentType) ? GprTemp : XmmTemp;
             order.Add(new Move(temp, blocked, contentType));
             for (int i = 0; i < pending.Count; i++)
             {
@@ -83,7 +83,10 @@ internal static class ParallelMoves
     }
 }
 
-/// <summary>Emits single copies between locations; memory to memory and constants to xmm go through rax.</summary>
+/// <summary>
+/// Emits single copies between locations; memory to memory and constants to xmm go through rax, a v128 from memory to
+/// memory through xmm0. A v128 in memory is accessed with movdqu: argument areas hold it at any 8-byte offset.
+/// </summary>
 internal static class MoveEmitter
 {
     public static void Emit(Assembler asm, in Move m)
@@ -92,6 +95,11 @@ internal static class MoveEmitter
         Location s = m.Src;
         if (d == s)
         {
+            return;
+        }
+        if (m.Type == IrType.V128)
+        {
+            EmitV128(asm, d, s);
             return;
         }
         bool narrow = m.Type is IrType.I32 or IrType.F32;
@@ -157,6 +165,28 @@ internal static class MoveEmitter
                 return;
             default:
                 throw new InternalErrorException($"optimizing tier: no move from {s} to {d} ({m.Type.ToText()})");
+        }
+    }
+
+    private static void EmitV128(Assembler asm, Location d, Location s)
+    {
+        switch (d.Kind, s.Kind)
+        {
+            case (LocationKind.Xmm, LocationKind.Xmm):
+                asm.Movaps(d.Xmm, s.Xmm);
+                return;
+            case (LocationKind.Xmm, LocationKind.Stack):
+                asm.Movdqu(d.Xmm, s.Mem);
+                return;
+            case (LocationKind.Stack, LocationKind.Xmm):
+                asm.Movdqu(d.Mem, s.Xmm);
+                return;
+            case (LocationKind.Stack, LocationKind.Stack):
+                asm.Movdqu(Xmm.Xmm0, s.Mem);
+                asm.Movdqu(d.Mem, Xmm.Xmm0);
+                return;
+            default:
+                throw new InternalErrorException($"optimizing tier: no v128 move from {s} to {d}");
         }
     }
 

@@ -68,7 +68,15 @@ internal static class RegisterAllocator
     private const int MaxWeightedDepth = 5;
 
     /// <summary>Instructions that clobber every allocatable register: Wasm calls and SysV helper calls.</summary>
-    public static bool ClobbersRegisters(Op op) => op is Op.Call or Op.MemoryGrow or Op.TruncS or Op.TruncU or Op.TruncSatS or Op.TruncSatU;
+    public static bool ClobbersRegisters(Op op) => op is Op.Call or Op.MemoryGrow or Op.TruncS or Op.TruncU or Op.TruncSatS or Op.TruncSatU
+        or Op.MemoryFill or Op.MemoryCopy or Op.MemoryInit or Op.DataDrop or Op.TableGrow or Op.TableFill or Op.TableCopy
+        or Op.TableInit or Op.ElemDrop;
+
+    /// <summary>The register class of a type: integers and references in general-purpose registers, floats and v128 in xmm registers.</summary>
+    public static bool InGpr(IrType type) => type is IrType.I32 or IrType.I64 or IrType.Funcref or IrType.Externref;
+
+    /// <summary>Spill slots a value of <paramref name="type"/> takes: two adjacent 8-byte slots, 16-byte aligned, for a v128.</summary>
+    public static int SlotsOf(IrType type) => type == IrType.V128 ? 2 : 1;
 
     public static Location SlotLocation(int slot) => Location.OfStack(Gpr.Rbp, SlotsOffset - (8 * slot));
 
@@ -152,7 +160,7 @@ internal static class RegisterAllocator
                 spilled.Add(v);
                 continue;
             }
-            bool isInt = f.Value(v).Type.IsInt();
+            bool isInt = InGpr(f.Value(v).Type);
             SortedSet<(int End, int Value)> active = isInt ? activeGpr : activeXmm;
             Location chosen = isInt
                 ? Take(freeGpr, locations, hints, v, LocationKind.Gpr, r => Location.OfGpr(r))
@@ -202,9 +210,11 @@ internal static class RegisterAllocator
 
         // A parameter stays in its word of the argument area (rbp+16+8i): nothing else writes there before the return's
         // parallel move, so a spilled one needs no copy and no slot, and one in a register has its home there already.
+        // Not with v128 parameters or results: a v128 there could partly overlap another value in that move.
         List<int> entryParams = f.Block(f.Entry).Params;
+        bool keepInArguments = !f.Params.Contains(IrType.V128) && !f.Results.Contains(IrType.V128);
         var entryIndex = new Dictionary<int, int>();
-        for (int i = 0; i < entryParams.Count; i++)
+        for (int i = 0; keepInArguments && i < entryParams.Count; i++)
         {
             entryIndex[entryParams[i]] = i;
         }
@@ -231,7 +241,7 @@ internal static class RegisterAllocator
             }
         }
         var slotOf = new Location[n];
-        int slots = AssignSlots(needSlots, start, end, slotOf);
+        int slots = AssignSlots(f, needSlots, start, end, slotOf);
         foreach (int v in needSlots)
         {
             if (locations[v].IsRegister)
@@ -371,26 +381,52 @@ internal static class RegisterAllocator
         }
     }
 
-    /// <summary>Spill slots by a second linear scan: a slot is reused once the interval holding it has ended.</summary>
-    private static int AssignSlots(List<int> spilled, int[] start, int[] end, Location[] slotOf)
+    /// <summary>
+    /// Spill slots by a second linear scan: a slot is reused once the interval holding it has ended. A v128 takes a
+    /// 16-byte aligned pair of slots (its location is the lower one), reused only by another v128, so no two slots
+    /// ever partly overlap.
+    /// </summary>
+    private static int AssignSlots(IrFunction f, List<int> spilled, int[] start, int[] end, Location[] slotOf)
     {
         spilled.Sort((a, b) => start[a] != start[b] ? start[a].CompareTo(start[b]) : a.CompareTo(b));
         var free = new PriorityQueue<int, int>();
-        var active = new PriorityQueue<int, int>();
+        var freeWide = new PriorityQueue<int, int>();
+        // Slot index and whether it is a wide pair's, by end position.
+        var active = new PriorityQueue<(int Slot, bool Wide), int>();
         int count = 0;
         foreach (int v in spilled)
         {
-            while (active.TryPeek(out int slot, out int slotEnd) && slotEnd < start[v])
+            while (active.TryPeek(out (int Slot, bool Wide) held, out int slotEnd) && slotEnd < start[v])
             {
                 active.Dequeue();
-                free.Enqueue(slot, slot);
+                (held.Wide ? freeWide : free).Enqueue(held.Slot, held.Slot);
             }
-            if (!free.TryDequeue(out int s, out _))
+            bool wide = SlotsOf(f.Value(v).Type) == 2;
+            int s;
+            if (wide)
             {
-                s = count++;
+                if (!freeWide.TryDequeue(out s, out _))
+                {
+                    // The pair is slots s and s + 1, at SlotLocation(s + 1): skip one slot (left for a narrow value) to align it.
+                    if ((SlotsOffset - (8 * (count + 1))) % 16 != 0)
+                    {
+                        free.Enqueue(count, count);
+                        count++;
+                    }
+                    s = count;
+                    count += 2;
+                }
+                slotOf[v] = SlotLocation(s + 1);
             }
-            slotOf[v] = SlotLocation(s);
-            active.Enqueue(s, end[v]);
+            else
+            {
+                if (!free.TryDequeue(out s, out _))
+                {
+                    s = count++;
+                }
+                slotOf[v] = SlotLocation(s);
+            }
+            active.Enqueue((s, wide), end[v]);
         }
         return count;
     }
