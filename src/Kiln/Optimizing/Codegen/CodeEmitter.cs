@@ -143,11 +143,7 @@ internal sealed partial class CodeEmitter
                 // Every entry of a Wasm loop, the first included, as the baseline and the interpreter count fuel.
                 EmitInterruptCheck(loadContext: true);
             }
-            if (b != f.Entry)
-            {
-                // The entry's parameters have their homes in the argument area already.
-                StoreHomes(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(f.Block(b).Params));
-            }
+            StoreHomes(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(f.Block(b).Params));
             List<int> insts = f.Block(b).Insts;
             for (int i = 0; i < insts.Count; i++)
             {
@@ -179,13 +175,16 @@ internal sealed partial class CodeEmitter
         return _functionStart;
     }
 
-    /// <summary>Values that keep a register across calls are written to their frame homes once, where they are defined.</summary>
+    /// <summary>
+    /// Values that keep a register across calls are written to their frame homes once, where they are defined. An entry
+    /// parameter whose home is its word of the argument area (above rbp) is there already.
+    /// </summary>
     private void StoreHomes(ReadOnlySpan<int> values)
     {
         foreach (int v in values)
         {
             Location home = _alloc.Homes[v];
-            if (home.Kind != LocationKind.None)
+            if (home.Kind != LocationKind.None && !(home.Kind == LocationKind.Stack && home.Reg == Gpr.Rbp.Index && home.Bits > 0))
             {
                 MoveEmitter.Emit(_asm, new Move(home, Loc(v), TypeOf(v)));
             }
