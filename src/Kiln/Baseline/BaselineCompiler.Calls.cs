@@ -120,19 +120,11 @@ internal sealed unsafe partial class BaselineCompiler
         FuncType type = _module.Types[(int)typeIndex];
         Gpr index = PopGpr();
         PrepareCall(type);
-        _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, _offsets.Table((int)table)));
-        _asm.Cmp(OperandSize.S32, index, Mem.At(s_scratch, VmOffsets.TableDefinitionLength));
-        _asm.Jcc(Condition.AboveOrEqual, TrapLabel(TrapCode.UndefinedElement));
-        _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_scratch, VmOffsets.TableDefinitionElements));
-        _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_scratch, index, 8));
+        CallSequences.LoadTableEntry(_asm, _offsets, (int)table, index, s_scratch, TrapLabel(TrapCode.UndefinedElement));
         FreeGpr(index);
-        _asm.Test(OperandSize.S64, s_scratch, s_scratch);
-        _asm.Jcc(Condition.Zero, TrapLabel(TrapCode.UninitializedElement));
-        _asm.Mov(OperandSize.S32, s_scratch2, Mem.At(s_vmctx, _offsets.SignatureId((int)typeIndex)));
-        _asm.Cmp(OperandSize.S32, s_scratch2, Mem.At(s_scratch, VmOffsets.FuncRefTypeId));
-        _asm.Jcc(Condition.NotEqual, TrapLabel(TrapCode.IndirectCallTypeMismatch));
-        _asm.Mov(OperandSize.S64, s_vmctx, Mem.At(s_scratch, VmOffsets.FuncRefVmctx));
-        _asm.Call(Mem.At(s_scratch, VmOffsets.FuncRefCode));
+        CallSequences.CheckEntry(_asm, _offsets, (int)typeIndex, s_scratch, s_scratch2,
+            TrapLabel(TrapCode.UninitializedElement), TrapLabel(TrapCode.IndirectCallTypeMismatch));
+        CallSequences.CallEntry(_asm, s_scratch);
         FinishCall(type.Results.ReadOnlyArray());
     }
 

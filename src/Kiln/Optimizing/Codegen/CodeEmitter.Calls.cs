@@ -6,11 +6,12 @@ using Kiln.Vm;
 namespace Kiln.Optimizing.Codegen;
 
 /// <summary>
-/// Direct calls, as the baseline makes them (<see cref="CompiledAbi"/>): the arguments go to the outgoing area at
-/// [rsp] in 8-byte slots, a compiled callee of the same module is reached through the module's code table (r15
-/// stays), an imported or interpreted one through its function slot (r15 = its vmctx); afterwards r15 is reloaded
-/// from the frame, the memory registers reloaded, and the results read from the same area. The allocator keeps no
-/// value in a register across the call.
+/// Calls, as the baseline makes them (<see cref="CompiledAbi"/>): the arguments go to the outgoing area at [rsp] in
+/// 8-byte slots, a compiled callee of the same module is reached through the module's code table (r15 stays), an
+/// imported or interpreted one through its function slot (r15 = its vmctx), <c>call_indirect</c> through the table
+/// entry after the baseline's own checks (<see cref="CallSequences"/>); afterwards r15 is reloaded from the frame, the
+/// memory registers reloaded, and the results read from the same area. The allocator keeps no value in a register
+/// across the call.
 /// </summary>
 internal sealed partial class CodeEmitter
 {
@@ -19,12 +20,7 @@ internal sealed partial class CodeEmitter
         ref InstData d = ref _f.Inst(inst);
         int function = (int)d.Imm;
         Span<int> args = _f.Args(inst);
-        var moves = new List<Move>(args.Length);
-        for (int i = 0; i < args.Length; i++)
-        {
-            moves.Add(new Move(Location.OfStack(Gpr.Rsp, 8 * i), Loc(args[i]), TypeOf(args[i])));
-        }
-        EmitMoves(moves);
+        EmitArguments(args);
         int defined = function - _spaces.ImportedFunctionCount;
         if (defined >= 0 && _interpreted?[defined] != true)
         {
@@ -39,6 +35,44 @@ internal sealed partial class CodeEmitter
             _asm.Mov(OperandSize.S64, s_vmctx, Mem.At(Gpr.Rax, slot + VmOffsets.FunctionSlotVmctx));
             _asm.Call(Mem.At(Gpr.Rax, slot + VmOffsets.FunctionSlotCode));
         }
+        FinishCall(inst);
+    }
+
+    /// <summary>
+    /// Spec 4.4.8 call_indirect (table in <c>Imm</c>, Wasm type index in <c>Imm2</c>, the element index the last
+    /// operand): the arguments to the outgoing area, then the baseline's bounds, null and signature checks with the same
+    /// trap codes, and the call through the funcref (rax; the index in its register or rdx, rcx the scratch).
+    /// </summary>
+    private void EmitCallIndirect(int inst)
+    {
+        ref InstData d = ref _f.Inst(inst);
+        int table = (int)d.Imm;
+        int typeIndex = d.Imm2;
+        Span<int> operands = _f.Args(inst);
+        EmitArguments(operands[..^1]);
+        // The argument moves write memory only (through rax), so the index's register is intact.
+        Gpr index = UseGpr(operands[^1], Gpr.Rdx);
+        CallSequences.LoadTableEntry(_asm, _offsets, table, index, Gpr.Rax, TrapLabel(TrapCode.UndefinedElement));
+        CallSequences.CheckEntry(_asm, _offsets, typeIndex, Gpr.Rax, Gpr.Rcx,
+            TrapLabel(TrapCode.UninitializedElement), TrapLabel(TrapCode.IndirectCallTypeMismatch));
+        CallSequences.CallEntry(_asm, Gpr.Rax);
+        FinishCall(inst);
+    }
+
+    /// <summary>The call's arguments to the outgoing area at [rsp], one 8-byte slot each.</summary>
+    private void EmitArguments(Span<int> args)
+    {
+        var moves = new List<Move>(args.Length);
+        for (int i = 0; i < args.Length; i++)
+        {
+            moves.Add(new Move(Location.OfStack(Gpr.Rsp, 8 * i), Loc(args[i]), TypeOf(args[i])));
+        }
+        EmitMoves(moves);
+    }
+
+    /// <summary>After the call: r15 from the frame, the memory registers, and the results from the outgoing area.</summary>
+    private void FinishCall(int inst)
+    {
         _asm.Mov(OperandSize.S64, s_vmctx, Mem.At(Gpr.Rbp, CompiledAbi.SavedVmctxOffset));
         ReloadMemoryRegisters();
         Span<int> results = _f.ResultValues(inst);

@@ -16,7 +16,7 @@ internal sealed partial class CodeEmitter
     /// <summary>Whether the emitter can lower every instruction of <paramref name="f"/> on a CPU with <paramref name="features"/>; else why not.</summary>
     public static bool CanEmit(IrFunction f, CpuFeatures features, out string? reason)
     {
-        // The IR models all of Wasm 2.0; lowering covers the scalar numeric subset, memory, globals and direct calls.
+        // The IR models all of Wasm 2.0; lowering covers the scalar numeric subset, memory, globals and calls.
         for (int v = 0; v < f.ValueCount; v++)
         {
             if (f.ValueExists(v) && f.Value(v).Type is IrType.V128 or IrType.Funcref or IrType.Externref)
@@ -30,7 +30,7 @@ internal sealed partial class CodeEmitter
             foreach (int inst in f.Block(b).Insts)
             {
                 Op op = f.Inst(inst).Op;
-                if (op is Op.CallIndirect or Op.RefNull or Op.RefIsNull or Op.RefFunc or Op.TableGet or Op.TableSet or Op.TableSize
+                if (op is Op.RefNull or Op.RefIsNull or Op.RefFunc or Op.TableGet or Op.TableSet or Op.TableSize
                     or Op.TableGrow or Op.TableFill or Op.TableCopy or Op.TableInit or Op.ElemDrop or Op.MemoryFill or Op.MemoryCopy
                     or Op.MemoryInit or Op.DataDrop or Op.Vconst or Op.Simd or Op.SimdLoad or Op.SimdStore)
                 {

@@ -196,7 +196,7 @@ internal sealed partial class CodeEmitter
             foreach (int inst in _f.Block(b).Insts)
             {
                 ref InstData d = ref _f.Inst(inst);
-                if (d.Op == Op.Call)
+                if (d.Op is Op.Call or Op.CallIndirect)
                 {
                     IrSignature sig = _f.Signatures[d.Aux];
                     _maxOutgoing = Math.Max(_maxOutgoing, Math.Max(sig.Params.Length, sig.Results.Length));
@@ -344,6 +344,9 @@ internal sealed partial class CodeEmitter
                 return;
             case Op.Call:
                 EmitCall(inst);
+                return;
+            case Op.CallIndirect:
+                EmitCallIndirect(inst);
                 return;
             case Op.MemoryGrow:
                 EmitMemoryGrow(inst);

@@ -37,7 +37,7 @@ internal static class RegisterAllocator
     public const int SlotsOffset = -Compiled.CompiledAbi.FrameHeaderSize - 8;
 
     /// <summary>Instructions that clobber every allocatable register: Wasm calls and SysV helper calls.</summary>
-    public static bool ClobbersRegisters(Op op) => op is Op.Call or Op.MemoryGrow or Op.TruncS or Op.TruncU or Op.TruncSatS or Op.TruncSatU;
+    public static bool ClobbersRegisters(Op op) => op is Op.Call or Op.CallIndirect or Op.MemoryGrow or Op.TruncS or Op.TruncU or Op.TruncSatS or Op.TruncSatU;
 
     public static Location SlotLocation(int slot) => Location.OfStack(Gpr.Rbp, SlotsOffset - (8 * slot));
 
