@@ -24,6 +24,7 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
     private readonly OptimizingStatistics? _statistics;
     private readonly Assembler _asm;
     private readonly Kiln.FrontEnd.IndexSpaces _spaces;
+    private readonly CalleeCache? _callees;
 
     /// <summary>
     /// Bodies larger than this go to the baseline compiler: SSA construction and liveness grow faster than linearly
@@ -46,7 +47,21 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
         {
             InterruptChecks = setup.InterruptChecks,
         };
+        // Fuel counts function entries, which inlining removes (Inliner).
+        if (InliningEnabled && !setup.ConsumeFuel)
+        {
+            _callees = new CalleeCache(this, setup.Interpreted);
+        }
     }
+
+    /// <summary>
+    /// Whether the pipeline inlines small direct callees (<see cref="Inliner"/>); <c>KILN_INLINE=0</c> turns it off, to
+    /// measure what it gains.
+    /// </summary>
+    internal static bool InliningEnabled { get; } = Environment.GetEnvironmentVariable("KILN_INLINE") != "0";
+
+    /// <summary>Bodies larger than this are not even built as inlining candidates (the IR limit is <see cref="Inliner.MaxCalleeInsts"/>).</summary>
+    public const int MaxInlineBodyBytes = 160;
 
     /// <summary>
     /// Leave out the functions the pipeline refuses instead of compiling them with the baseline (tier-up: their
@@ -103,6 +118,15 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
     /// <summary>The optimized IR of a function, or null with the reason the builder refused it.</summary>
     private IrFunction? TryBuild(int definedIndex, out string? reason)
     {
+        if (_callees is not null)
+        {
+            _callees.Caller = _spaces.ImportedFunctionCount + definedIndex;
+        }
+        return TryBuild(definedIndex, _callees, out reason);
+    }
+
+    private IrFunction? TryBuild(int definedIndex, IInlineSource? inlining, out string? reason)
+    {
         reason = null;
         int bodyBytes = _spaces.Module.Bodies[definedIndex].Code.Length;
         if (bodyBytes > MaxBodyBytes)
@@ -119,10 +143,16 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
                 reason = $"optimizing tier: functions with values × blocks over {MaxValuesTimesBlocks:N0} are left to the baseline compiler";
                 return null;
             }
+            // Inlined first, so the callees' constants and values fold into the caller's in the passes after.
+            int inlined = inlining is null ? 0 : Inliner.Run(f, inlining);
             PassPipeline.RunUnverified(f, PassPipeline.Default);
             if (!CodeEmitter.CanEmit(f, _asm.Features, out reason))
             {
                 return null;
+            }
+            if (inlined > 0)
+            {
+                _statistics?.RecordInlined(inlined);
             }
             return f;
         }
@@ -135,6 +165,39 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
         {
             reason = e.Message;
             return null;
+        }
+    }
+
+    /// <summary>
+    /// The inliner's callees: small defined functions the optimizing tier can emit, built by the same builder and
+    /// pipeline (without inlining of their own: the inliner goes deeper itself), once per compiler. Never the function
+    /// being compiled, nor one left on the interpreter.
+    /// </summary>
+    private sealed class CalleeCache(OptimizingCompiler compiler, bool[]? interpreted) : IInlineSource
+    {
+        private readonly Dictionary<int, IrFunction?> _built = [];
+
+        /// <summary>The function being compiled (module index space).</summary>
+        public int Caller { get; set; } = -1;
+
+        public IrFunction? Callee(int functionIndex)
+        {
+            int defined = functionIndex - compiler._spaces.ImportedFunctionCount;
+            if (functionIndex == Caller || defined < 0 || interpreted?[defined] == true)
+            {
+                return null;
+            }
+            if (_built.TryGetValue(defined, out IrFunction? f))
+            {
+                return f;
+            }
+            f = null;
+            if (compiler._spaces.Module.Bodies[defined].Code.Length <= MaxInlineBodyBytes)
+            {
+                f = compiler.TryBuild(defined, null, out _);
+            }
+            _built[defined] = f;
+            return f;
         }
     }
 }

@@ -51,7 +51,8 @@ public class CallTests
         Assert.Equal([Value.FromF64(2.5), Value.FromI64(0x1_0000_0007), Value.FromI32(7)], r);
         TrapException trap = Assert.Throws<TrapException>(() => instance.GetFunction<int, int, int>("outer").Invoke(1, 0));
         Assert.Equal(TrapCode.IntegerDivideByZero, trap.Code);
-        Assert.Equal(["div", "outer"], trap.Backtrace.Select(f => f.FunctionName));
+        // The optimizing tier inlines $div: the trap is then inside outer's own code, the only frame there is.
+        Assert.Equal(TestTiers.InlinesCalls(tier) ? ["outer"] : ["div", "outer"], trap.Backtrace.Select(f => f.FunctionName));
         Assert.Equal("calls", trap.Backtrace[0].ModuleName);
     }
 }

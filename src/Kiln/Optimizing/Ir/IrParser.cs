@@ -51,11 +51,24 @@ internal sealed class IrParser
         _tokens = Tokenize(text);
     }
 
-    public static IrFunction Parse(string text) => new IrParser(text).ParseFunction();
+    public static IrFunction Parse(string text) => new IrParser(text).ParseFunction(single: true);
+
+    /// <summary>Several functions one after the other (the inliner's filetests: a caller and its callees).</summary>
+    public static List<IrFunction> ParseAll(string text)
+    {
+        var parser = new IrParser(text);
+        var functions = new List<IrFunction>();
+        do
+        {
+            functions.Add(parser.ParseFunction(single: false));
+        }
+        while (parser._pos < parser._tokens.Count);
+        return functions;
+    }
 
     private readonly record struct Token(string Text, int Line, int Column);
 
-    private IrFunction ParseFunction()
+    private IrFunction ParseFunction(bool single)
     {
         Expect("function");
         Token nameToken = Next();
@@ -92,7 +105,7 @@ internal sealed class IrParser
             }
             ParseInst(block);
         }
-        if (_pos != _tokens.Count)
+        if (single && _pos != _tokens.Count)
         {
             Fail("text after the function's closing brace");
         }
