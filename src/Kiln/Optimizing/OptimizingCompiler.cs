@@ -25,6 +25,7 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
     private readonly Assembler _asm;
     private readonly Kiln.FrontEnd.IndexSpaces _spaces;
     private readonly CalleeCache? _callees;
+    private readonly CallSiteProfiles? _profileLayout;
 
     /// <summary>
     /// Bodies larger than this go to the baseline compiler: SSA construction and liveness grow faster than linearly
@@ -42,6 +43,7 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
         _baseline = BaselineCompiler.Create(setup, features);
         _asm = _baseline.Assembler;
         _spaces = setup.Spaces;
+        _profileLayout = setup.Profiles;
         _builder = new SsaBuilder(setup.Spaces);
         _emitter = new CodeEmitter(_asm, setup.Spaces, setup.ConsumeFuel, setup.GuardPages, setup.Interpreted, setup.RecordsLines)
         {
@@ -69,6 +71,12 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
     /// </summary>
     public bool OmitRefused { get; init; }
 
+    /// <summary>
+    /// <see cref="Tier.Auto"/>: the call_indirect targets baseline code saw (<see cref="CallSiteProfiles"/>). A site that
+    /// saw one function of the right type is compiled to compare the table entry with it and call it directly.
+    /// </summary>
+    public ICallSiteProfileReader? Profiles { get; init; }
+
     /// <summary>Functions of the last <see cref="Compile"/> that went through the optimizing pipeline (the rest fell back).</summary>
     public int LastOptimized { get; private set; }
 
@@ -78,6 +86,7 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
         _baseline.ResetTrapSites();
         _emitter.BeginBatch();
         LastOptimized = 0;
+        int speculated = 0;
         var functions = new List<CompiledFunction>(definedIndices.Length);
         foreach (int i in definedIndices)
         {
@@ -94,6 +103,8 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
                 functions.Add(new CompiledFunction(i, start, end, patch, frame, _baseline.TakeLines(end - start), _baseline.LastFrame(end - start)));
                 continue;
             }
+            _emitter.Speculation = Speculate(ir, i);
+            speculated += _emitter.Speculation?.Count ?? 0;
             Allocation alloc = RegisterAllocator.Run(ir, _emitter.AllocatableGprs, CodeEmitter.AllocatableXmms);
             int s = _emitter.EmitFunction(ir, alloc, i, out CodeFrame codeFrame, out int frameSize, out CodeLine[]? lines);
             functions.Add(new CompiledFunction(i, s, _asm.Position, -1, frameSize, lines, codeFrame));
@@ -110,9 +121,44 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
         {
             TrapSites = sites,
             TrapRecovery = sites.Length == 0 ? -1 : optRecovery >= 0 ? optRecovery : baseRecovery,
+            SpeculatedCallSites = speculated,
         };
         chunk.Functions.AddRange(functions);
         return chunk;
+    }
+
+    /// <summary>
+    /// The call_indirect instructions of <paramref name="f"/> to compile as a guarded direct call: those whose site's
+    /// profile names one function whose type is the site's (structurally, as signature ids compare). Instructions that
+    /// came from an inlined callee carry the call's bytecode offset, which is no call_indirect site, so they stay generic.
+    /// </summary>
+    private Dictionary<int, SpeculatedCall>? Speculate(IrFunction f, int definedIndex)
+    {
+        if (Profiles is null || _profileLayout is null || _spaces.Module.Bodies[definedIndex].CallIndirectOffsets is null)
+        {
+            return null;
+        }
+        Dictionary<int, SpeculatedCall>? map = null;
+        foreach (int b in f.Layout)
+        {
+            foreach (int inst in f.Block(b).Insts)
+            {
+                ref InstData d = ref f.Inst(inst);
+                if (d.Op != Op.CallIndirect)
+                {
+                    continue;
+                }
+                int offset = f.SourceOffset(inst);
+                int entry = _profileLayout.EntryOffset(definedIndex, offset);
+                int target = entry < 0 ? -1 : Profiles.MonomorphicTarget(definedIndex, offset);
+                if (target < 0 || !_spaces.FunctionTypes[target].Equals(_spaces.Module.Types[d.Imm2]))
+                {
+                    continue;
+                }
+                (map ??= [])[inst] = new SpeculatedCall(target, entry);
+            }
+        }
+        return map;
     }
 
     /// <summary>The optimized IR of a function, or null with the reason the builder refused it.</summary>

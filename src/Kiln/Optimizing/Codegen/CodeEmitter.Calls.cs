@@ -19,8 +19,14 @@ internal sealed partial class CodeEmitter
     {
         ref InstData d = ref _f.Inst(inst);
         int function = (int)d.Imm;
-        Span<int> args = _f.Args(inst);
-        EmitArguments(args);
+        EmitArguments(_f.Args(inst));
+        EmitDirectCall(function);
+        FinishCall(inst);
+    }
+
+    /// <summary>The call to <paramref name="function"/> itself; the arguments are in place.</summary>
+    private void EmitDirectCall(int function)
+    {
         int defined = function - _spaces.ImportedFunctionCount;
         if (defined >= 0 && _interpreted?[defined] != true)
         {
@@ -35,7 +41,6 @@ internal sealed partial class CodeEmitter
             _asm.Mov(OperandSize.S64, s_vmctx, Mem.At(Gpr.Rax, slot + VmOffsets.FunctionSlotVmctx));
             _asm.Call(Mem.At(Gpr.Rax, slot + VmOffsets.FunctionSlotCode));
         }
-        FinishCall(inst);
     }
 
     /// <summary>
@@ -53,10 +58,60 @@ internal sealed partial class CodeEmitter
         // The argument moves write memory only (through rax), so the index's register is intact.
         Gpr index = UseGpr(operands[^1], Gpr.Rdx);
         CallSequences.LoadTableEntry(_asm, _offsets, table, index, Gpr.Rax, TrapLabel(TrapCode.UndefinedElement));
+        if (Speculation is not null && Speculation.TryGetValue(inst, out SpeculatedCall guess))
+        {
+            EmitSpeculatedCall(inst, typeIndex, guess);
+            return;
+        }
         CallSequences.CheckEntry(_asm, _offsets, typeIndex, Gpr.Rax, Gpr.Rcx,
             TrapLabel(TrapCode.UninitializedElement), TrapLabel(TrapCode.IndirectCallTypeMismatch));
         CallSequences.CallEntry(_asm, Gpr.Rax);
         FinishCall(inst);
+    }
+
+    /// <summary>
+    /// <see cref="Tier.Auto"/>: call_indirect instructions whose profile saw one target (<see cref="CallSiteProfiles"/>),
+    /// by instruction, with the function and the site's profile entry; null when nothing is speculated.
+    /// </summary>
+    public Dictionary<int, SpeculatedCall>? Speculation { get; set; }
+
+    private readonly List<(Label Stub, Label Back, int TypeIndex, int Entry)> _genericCalls = [];
+
+    /// <summary>
+    /// The guarded form (the entry is in rax, bounds-checked): null traps as the generic path would; the entry equal
+    /// to this instance's funcref of the expected function means that function, whose type matches the site's (the
+    /// compiler checked), so it is called directly, through the code table when it is a compiled function of the module.
+    /// Any other entry goes to a stub after the function's blocks: it counts the guard failure in the site's profile
+    /// entry and makes the generic call with its signature check, then comes back.
+    /// </summary>
+    private void EmitSpeculatedCall(int inst, int typeIndex, SpeculatedCall guess)
+    {
+        _asm.Test(OperandSize.S64, Gpr.Rax, Gpr.Rax);
+        _asm.Jcc(Condition.Zero, TrapLabel(TrapCode.UninitializedElement));
+        _asm.Cmp(OperandSize.S64, Gpr.Rax, Mem.At(s_vmctx, _offsets.FuncRef(guess.Function)));
+        Label generic = _asm.CreateLabel();
+        Label back = _asm.CreateLabel();
+        _asm.Jcc(Condition.NotEqual, generic);
+        EmitDirectCall(guess.Function);
+        _asm.Bind(back);
+        _genericCalls.Add((generic, back, typeIndex, guess.ProfileEntry));
+        FinishCall(inst);
+    }
+
+    /// <summary>After the blocks: the generic calls of speculated sites whose guard failed.</summary>
+    private void EmitGenericCallStubs()
+    {
+        foreach ((Label stub, Label back, int typeIndex, int entry) in _genericCalls)
+        {
+            _asm.Bind(stub);
+            _asm.Mov(OperandSize.S64, Gpr.Rcx, Mem.At(s_vmctx, VmOffsets.CodeTable));
+            _asm.Add(OperandSize.S64, Mem.At(Gpr.Rcx, entry + CallSiteProfiles.GuardFailuresOffset), 1);
+            CallSequences.CheckEntry(_asm, _offsets, typeIndex, Gpr.Rax, Gpr.Rcx,
+                TrapLabel(TrapCode.UninitializedElement), TrapLabel(TrapCode.IndirectCallTypeMismatch));
+            CallSequences.CallEntry(_asm, Gpr.Rax);
+            _asm.Jmp(back);
+        }
+        _genericCalls.Clear();
     }
 
     /// <summary>The call's arguments to the outgoing area at [rsp], one 8-byte slot each.</summary>
@@ -84,3 +139,6 @@ internal sealed partial class CodeEmitter
         EmitMoves(back);
     }
 }
+
+/// <summary>A call_indirect compiled to expect <paramref name="Function"/> (module index space); <paramref name="ProfileEntry"/> is its site's entry, from the code table's start.</summary>
+internal readonly record struct SpeculatedCall(int Function, int ProfileEntry);

@@ -156,6 +156,7 @@ internal sealed partial class CodeEmitter
             EmitEdgeMoves(call);
             _asm.Jmp(_blockLabels[call.Block]);
         }
+        EmitGenericCallStubs();
         _asm.Bind(_epilogue);
         _asm.Mov(OperandSize.S64, Gpr.Rsp, Gpr.Rbp);
         _asm.Pop(Gpr.Rbp);
@@ -332,7 +333,7 @@ internal sealed partial class CodeEmitter
                     moves.Add(new Move(Location.OfStack(Gpr.Rbp, CompiledAbi.ArgsOffset + (8 * i)), Loc(args[i]), _f.Results[i]));
                 }
                 EmitMoves(moves);
-                if (_nextBlock >= 0 || _edgeStubs.Count > 0)
+                if (_nextBlock >= 0 || _edgeStubs.Count > 0 || _genericCalls.Count > 0)
                 {
                     // The epilogue follows the last block unless edge stubs come between.
                     _asm.Jmp(_epilogue);
