@@ -155,7 +155,14 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
     /// </summary>
     public static ModuleCode Load(Engine engine, Kiln.FrontEnd.IndexSpaces spaces, string? moduleName, bool[] interpreted, IReadOnlyList<CompiledChunk> chunks)
     {
-        var module = new ModuleCode(engine, spaces, moduleName, interpreted) { _bodiesValidated = false };
+        // Tier.Auto's baseline code addresses the call_indirect profiles, whose layout validation records
+        // (CallSiteProfiles): the bodies are validated first there, so the layout is the one the code was compiled for.
+        bool auto = engine.Options.Tier == Tier.Auto;
+        if (auto)
+        {
+            ModuleValidator.Validate(spaces.Module);
+        }
+        var module = new ModuleCode(engine, spaces, moduleName, interpreted) { _bodiesValidated = auto };
         module.InstallInitialBatch([.. chunks], lazy: false);
         return module;
     }

@@ -151,4 +151,25 @@ public class SpeculationTests
             Assert.Equal(8, dispatch(0, 7));
         }
     }
+
+    [Fact]
+    public void AModuleLoadedFromTheCacheProfilesAndSpeculatesAlike()
+    {
+        byte[] file;
+        using (var engine = new Engine(Auto(3)))
+        {
+            file = Module.FromText(engine, Wat).Serialize();
+        }
+        // The cached baseline code addresses the profile entries: the loaded module lays them out the same way.
+        using var host = new TestHost(Auto(3));
+        Instance instance = host.Linker.Instantiate(host.Store, Module.Deserialize(host.Engine, file));
+        Func<int, int, int> dispatch = instance.GetFunction<int, int, int>("dispatch").Invoke;
+        for (int k = 0; k < 6; k++)
+        {
+            Assert.Equal(k + 1, dispatch(0, k));
+        }
+        Assert.Equal(1, host.Engine.TieringStatistics!.SpeculatedSites);
+        Assert.Equal(14, dispatch(1, 7));
+        Assert.Equal(1, host.Engine.TieringStatistics.GuardFailures);
+    }
 }
