@@ -148,6 +148,7 @@ internal sealed unsafe partial class BaselineCompiler
         SetUpLocals(body);
         ChoosePinnedLocals(body);
         ResetFunctionState();
+        _profileStubs.Clear();
         _asm.Align(16);
         int start = _asm.Position;
         _functionStart = start;

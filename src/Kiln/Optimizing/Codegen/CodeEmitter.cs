@@ -82,6 +82,7 @@ internal sealed partial class CodeEmitter
     {
         _traps.Begin(_asm);
         _trapSites.Clear();
+        _genericCalls.Clear();
     }
 
     /// <summary>

@@ -109,6 +109,15 @@ internal static class Inliner
                 {
                     return false;
                 }
+                foreach (ref BlockCall t in callee.Targets(inst))
+                {
+                    if (t.Block == callee.Entry)
+                    {
+                        // The entry's parameters become the call's arguments: a branch back to it has nowhere to go
+                        // (the builder never makes one; hand-written IR might).
+                        return false;
+                    }
+                }
                 size++;
             }
         }
