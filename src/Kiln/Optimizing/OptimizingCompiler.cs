@@ -26,6 +26,8 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
     private readonly Kiln.FrontEnd.IndexSpaces _spaces;
     private readonly CalleeCache? _callees;
     private readonly CallSiteProfiles? _profileLayout;
+    private readonly Dictionary<int, int> _guardFailureEntries = [];
+    private int _lastSpeculated;
 
     /// <summary>
     /// Bodies larger than this go to the baseline compiler: SSA construction and liveness grow faster than linearly
@@ -103,8 +105,8 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
                 functions.Add(new CompiledFunction(i, start, end, patch, frame, _baseline.TakeLines(end - start), _baseline.LastFrame(end - start)));
                 continue;
             }
-            _emitter.Speculation = Speculate(ir, i);
-            speculated += _emitter.Speculation?.Count ?? 0;
+            speculated += _lastSpeculated;
+            _emitter.GuardFailureEntries = _guardFailureEntries.Count > 0 ? _guardFailureEntries : null;
             Allocation alloc = RegisterAllocator.Run(ir, _emitter.AllocatableGprs, CodeEmitter.AllocatableXmms);
             int s = _emitter.EmitFunction(ir, alloc, i, out CodeFrame codeFrame, out int frameSize, out CodeLine[]? lines);
             functions.Add(new CompiledFunction(i, s, _asm.Position, -1, frameSize, lines, codeFrame));
@@ -128,17 +130,20 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
     }
 
     /// <summary>
-    /// The call_indirect instructions of <paramref name="f"/> to compile as a guarded direct call: those whose site's
-    /// profile names one function whose type is the site's (structurally, as signature ids compare). Instructions that
-    /// came from an inlined callee carry the call's bytecode offset, which is no call_indirect site, so they stay generic.
+    /// Speculation on call_indirect targets (<see cref="Tier.Auto"/>), on the IR as built, before inlining: each site
+    /// whose profile names one function whose type is the site's (structurally, as signature ids compare) becomes
+    /// <c>g = call_indirect_guard t, fnF, index; brif g, fast, slow</c>, where <c>fast</c> calls F directly (a call the
+    /// inliner may then replace by F's body) and <c>slow</c> is the original call_indirect, counting its guard
+    /// failures (<see cref="CodeEmitter.GuardFailureEntries"/>); both jump to the rest of the block, whose parameters
+    /// take the call's results. Returns how many sites were rewritten.
     /// </summary>
-    private Dictionary<int, SpeculatedCall>? Speculate(IrFunction f, int definedIndex)
+    private int Speculate(IrFunction f, int definedIndex, Dictionary<int, int> failureEntries)
     {
         if (Profiles is null || _profileLayout is null || _spaces.Module.Bodies[definedIndex].CallIndirectOffsets is null)
         {
-            return null;
+            return 0;
         }
-        Dictionary<int, SpeculatedCall>? map = null;
+        var sites = new List<(int Inst, int Target, int Entry)>();
         foreach (int b in f.Layout)
         {
             foreach (int inst in f.Block(b).Insts)
@@ -151,14 +156,75 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
                 int offset = f.SourceOffset(inst);
                 int entry = _profileLayout.EntryOffset(definedIndex, offset);
                 int target = entry < 0 ? -1 : Profiles.MonomorphicTarget(definedIndex, offset);
-                if (target < 0 || !_spaces.FunctionTypes[target].Equals(_spaces.Module.Types[d.Imm2]))
+                if (target >= 0 && _spaces.FunctionTypes[target].Equals(_spaces.Module.Types[d.Imm2]))
                 {
-                    continue;
+                    sites.Add((inst, target, entry));
                 }
-                (map ??= [])[inst] = new SpeculatedCall(target, entry);
             }
         }
-        return map;
+        foreach ((int inst, int target, int entry) in sites)
+        {
+            GuardCall(f, inst, target);
+            failureEntries[inst] = entry;
+        }
+        return sites.Count;
+    }
+
+    /// <summary>Splits <paramref name="call"/>'s block into the guard, the direct call of <paramref name="target"/>, the generic call and the rest.</summary>
+    private static void GuardCall(IrFunction f, int call, int target)
+    {
+        int block = f.Inst(call).Block;
+        List<int> insts = f.Block(block).Insts;
+        int at = insts.IndexOf(call);
+        int[] operands = f.Args(call).ToArray();
+        int[] results = f.ResultValues(call).ToArray();
+        int saved = f.CurrentSourceOffset;
+        f.CurrentSourceOffset = f.SourceOffset(call);
+
+        int join = f.CreateBlock();
+        int[] map = f.IdentityMap();
+        foreach (int r in results)
+        {
+            map[r] = f.AddBlockParam(join, f.Value(r).Type);
+        }
+        for (int i = at + 1; i < insts.Count; i++)
+        {
+            f.Append(join, insts[i]);
+        }
+        insts.RemoveRange(at, insts.Count - at);
+
+        int guard = f.CreateInst(Op.CallIndirectGuard, IrType.I32, [operands[^1]], f.Inst(call).Imm);
+        f.Inst(guard).Imm2 = target;
+        int hit = f.AddResult(guard, IrType.I32);
+        f.Append(block, guard);
+        int fast = f.CreateBlock();
+        int slow = f.CreateBlock();
+        int branch = f.CreateInst(Op.Brif, IrType.I32, [hit]);
+        f.AddTarget(branch, fast, []);
+        f.AddTarget(branch, slow, []);
+        f.Append(block, branch);
+
+        int direct = f.CreateInst(Op.Call, IrType.I32, operands.AsSpan(0, operands.Length - 1), target);
+        f.Inst(direct).Aux = f.Inst(call).Aux;
+        var directResults = new int[results.Length];
+        for (int i = 0; i < results.Length; i++)
+        {
+            directResults[i] = f.AddResult(direct, f.Value(results[i]).Type);
+        }
+        f.Append(fast, direct);
+        int toJoin = f.CreateInst(Op.Jump, IrType.I32, []);
+        f.AddTarget(toJoin, join, directResults);
+        f.Append(fast, toJoin);
+
+        f.Append(slow, call);
+        int pos = f.Layout.IndexOf(block) + 1;
+        f.Layout.InsertRange(pos, [fast, slow, join]);
+        // Later uses of the results read the join's parameters; the generic call passes its own results there.
+        f.RewriteUses(map);
+        int fromSlow = f.CreateInst(Op.Jump, IrType.I32, []);
+        f.AddTarget(fromSlow, join, results);
+        f.Append(slow, fromSlow);
+        f.CurrentSourceOffset = saved;
     }
 
     /// <summary>The optimized IR of a function, or null with the reason the builder refused it.</summary>
@@ -168,10 +234,12 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
         {
             _callees.Caller = _spaces.ImportedFunctionCount + definedIndex;
         }
-        return TryBuild(definedIndex, _callees, out reason);
+        _guardFailureEntries.Clear();
+        _lastSpeculated = 0;
+        return TryBuild(definedIndex, _callees, _guardFailureEntries, out reason);
     }
 
-    private IrFunction? TryBuild(int definedIndex, IInlineSource? inlining, out string? reason)
+    private IrFunction? TryBuild(int definedIndex, IInlineSource? inlining, Dictionary<int, int>? speculation, out string? reason)
     {
         reason = null;
         int bodyBytes = _spaces.Module.Bodies[definedIndex].Code.Length;
@@ -189,7 +257,9 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
                 reason = $"optimizing tier: functions with values × blocks over {MaxValuesTimesBlocks:N0} are left to the baseline compiler";
                 return null;
             }
-            // Inlined first, so the callees' constants and values fold into the caller's in the passes after.
+            // Speculated first, so a speculated target can be inlined; inlined before the passes, so the callees'
+            // constants and values fold into the caller's.
+            int speculated = speculation is null ? 0 : Speculate(f, definedIndex, speculation);
             int inlined = inlining is null ? 0 : Inliner.Run(f, inlining);
             PassPipeline.RunUnverified(f, PassPipeline.Default);
             if (!CodeEmitter.CanEmit(f, _asm.Features, out reason))
@@ -199,6 +269,10 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
             if (inlined > 0)
             {
                 _statistics?.RecordInlined(inlined);
+            }
+            if (speculation is not null)
+            {
+                _lastSpeculated = speculated;
             }
             return f;
         }
@@ -240,7 +314,7 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
             f = null;
             if (compiler._spaces.Module.Bodies[defined].Code.Length <= MaxInlineBodyBytes)
             {
-                f = compiler.TryBuild(defined, null, out _);
+                f = compiler.TryBuild(defined, null, null, out _);
             }
             _built[defined] = f;
             return f;

@@ -52,6 +52,8 @@ public class SpeculationTests
             Assert.Equal(2, stats.TierUps); // dispatch, and $inc, called as often
             Assert.Equal(1, stats.SpeculatedSites);
             Assert.Equal(0, stats.GuardFailures);
+            // The speculated target is a direct call in the IR, so the inliner copies $inc into dispatch.
+            Assert.Equal(1, host.Engine.OptimizingStatistics!.Inlined);
 
             // Another target after the tier-up: the generic call, counted, with that target's result.
             Assert.Equal(14, dispatch(1, 7));

@@ -55,14 +55,15 @@ internal sealed partial class CodeEmitter
         int typeIndex = d.Imm2;
         Span<int> operands = _f.Args(inst);
         EmitArguments(operands[..^1]);
+        if (GuardFailureEntries is not null && GuardFailureEntries.TryGetValue(inst, out int entry))
+        {
+            // The speculated target's guard failed to get here: counted without synchronization (statistics only).
+            _asm.Mov(OperandSize.S64, Gpr.Rcx, Mem.At(s_vmctx, VmOffsets.CodeTable));
+            _asm.Add(OperandSize.S64, Mem.At(Gpr.Rcx, entry + CallSiteProfiles.GuardFailuresOffset), 1);
+        }
         // The argument moves write memory only (through rax), so the index's register is intact.
         Gpr index = UseGpr(operands[^1], Gpr.Rdx);
         CallSequences.LoadTableEntry(_asm, _offsets, table, index, Gpr.Rax, TrapLabel(TrapCode.UndefinedElement));
-        if (Speculation is not null && Speculation.TryGetValue(inst, out SpeculatedCall guess))
-        {
-            EmitSpeculatedCall(inst, typeIndex, guess);
-            return;
-        }
         CallSequences.CheckEntry(_asm, _offsets, typeIndex, Gpr.Rax, Gpr.Rcx,
             TrapLabel(TrapCode.UninitializedElement), TrapLabel(TrapCode.IndirectCallTypeMismatch));
         CallSequences.CallEntry(_asm, Gpr.Rax);
@@ -70,48 +71,30 @@ internal sealed partial class CodeEmitter
     }
 
     /// <summary>
-    /// <see cref="Tier.Auto"/>: call_indirect instructions whose profile saw one target (<see cref="CallSiteProfiles"/>),
-    /// by instruction, with the function and the site's profile entry; null when nothing is speculated.
+    /// <see cref="Tier.Auto"/>: the generic call_indirect of each speculated site (<see cref="CallSiteProfiles"/>) by
+    /// instruction, with its site's profile entry (from the code table's start), whose guard-failure word it counts;
+    /// null when nothing is speculated.
     /// </summary>
-    public Dictionary<int, SpeculatedCall>? Speculation { get; set; }
-
-    private readonly List<(Label Stub, Label Back, int TypeIndex, int Entry)> _genericCalls = [];
+    public Dictionary<int, int>? GuardFailureEntries { get; set; }
 
     /// <summary>
-    /// The guarded form (the entry is in rax, bounds-checked): null traps as the generic path would; the entry equal
-    /// to this instance's funcref of the expected function means that function, whose type matches the site's (the
-    /// compiler checked), so it is called directly, through the code table when it is a compiled function of the module.
-    /// Any other entry goes to a stub after the function's blocks: it counts the guard failure in the site's profile
-    /// entry and makes the generic call with its signature check, then comes back.
+    /// call_indirect_guard (table <c>Imm</c>, function <c>Imm2</c>): the bounds check and table load of call_indirect,
+    /// its null trap, then whether the entry is this instance's funcref of the function (vmctx's funcref array), as
+    /// 0 or 1. The running instance's own funcref, so the code is right for every instance sharing it.
     /// </summary>
-    private void EmitSpeculatedCall(int inst, int typeIndex, SpeculatedCall guess)
+    private void EmitCallIndirectGuard(int inst)
     {
+        ref InstData d = ref _f.Inst(inst);
+        Gpr index = UseGpr(_f.Args(inst)[0], Gpr.Rdx);
+        CallSequences.LoadTableEntry(_asm, _offsets, (int)d.Imm, index, Gpr.Rax, TrapLabel(TrapCode.UndefinedElement));
         _asm.Test(OperandSize.S64, Gpr.Rax, Gpr.Rax);
         _asm.Jcc(Condition.Zero, TrapLabel(TrapCode.UninitializedElement));
-        _asm.Cmp(OperandSize.S64, Gpr.Rax, Mem.At(s_vmctx, _offsets.FuncRef(guess.Function)));
-        Label generic = _asm.CreateLabel();
-        Label back = _asm.CreateLabel();
-        _asm.Jcc(Condition.NotEqual, generic);
-        EmitDirectCall(guess.Function);
-        _asm.Bind(back);
-        _genericCalls.Add((generic, back, typeIndex, guess.ProfileEntry));
-        FinishCall(inst);
-    }
-
-    /// <summary>After the blocks: the generic calls of speculated sites whose guard failed.</summary>
-    private void EmitGenericCallStubs()
-    {
-        foreach ((Label stub, Label back, int typeIndex, int entry) in _genericCalls)
-        {
-            _asm.Bind(stub);
-            _asm.Mov(OperandSize.S64, Gpr.Rcx, Mem.At(s_vmctx, VmOffsets.CodeTable));
-            _asm.Add(OperandSize.S64, Mem.At(Gpr.Rcx, entry + CallSiteProfiles.GuardFailuresOffset), 1);
-            CallSequences.CheckEntry(_asm, _offsets, typeIndex, Gpr.Rax, Gpr.Rcx,
-                TrapLabel(TrapCode.UninitializedElement), TrapLabel(TrapCode.IndirectCallTypeMismatch));
-            CallSequences.CallEntry(_asm, Gpr.Rax);
-            _asm.Jmp(back);
-        }
-        _genericCalls.Clear();
+        _asm.Cmp(OperandSize.S64, Gpr.Rax, Mem.At(s_vmctx, _offsets.FuncRef(d.Imm2)));
+        int result = _f.Result(inst);
+        Gpr dst = DestGpr(result, Gpr.Rcx);
+        _asm.Setcc(Condition.Equal, dst);
+        _asm.Movzx(OperandSize.S32, dst, OperandSize.S8, dst);
+        DefGpr(result, dst);
     }
 
     /// <summary>The call's arguments to the outgoing area at [rsp], one 8-byte slot each.</summary>
@@ -139,6 +122,3 @@ internal sealed partial class CodeEmitter
         EmitMoves(back);
     }
 }
-
-/// <summary>A call_indirect compiled to expect <paramref name="Function"/> (module index space); <paramref name="ProfileEntry"/> is its site's entry, from the code table's start.</summary>
-internal readonly record struct SpeculatedCall(int Function, int ProfileEntry);

@@ -82,7 +82,6 @@ internal sealed partial class CodeEmitter
     {
         _traps.Begin(_asm);
         _trapSites.Clear();
-        _genericCalls.Clear();
     }
 
     /// <summary>
@@ -157,7 +156,6 @@ internal sealed partial class CodeEmitter
             EmitEdgeMoves(call);
             _asm.Jmp(_blockLabels[call.Block]);
         }
-        EmitGenericCallStubs();
         _asm.Bind(_epilogue);
         _asm.Mov(OperandSize.S64, Gpr.Rsp, Gpr.Rbp);
         _asm.Pop(Gpr.Rbp);
@@ -334,7 +332,7 @@ internal sealed partial class CodeEmitter
                     moves.Add(new Move(Location.OfStack(Gpr.Rbp, CompiledAbi.ArgsOffset + (8 * i)), Loc(args[i]), _f.Results[i]));
                 }
                 EmitMoves(moves);
-                if (_nextBlock >= 0 || _edgeStubs.Count > 0 || _genericCalls.Count > 0)
+                if (_nextBlock >= 0 || _edgeStubs.Count > 0)
                 {
                     // The epilogue follows the last block unless edge stubs come between.
                     _asm.Jmp(_epilogue);
@@ -349,6 +347,9 @@ internal sealed partial class CodeEmitter
                 return;
             case Op.CallIndirect:
                 EmitCallIndirect(inst);
+                return;
+            case Op.CallIndirectGuard:
+                EmitCallIndirectGuard(inst);
                 return;
             case Op.MemoryGrow:
                 EmitMemoryGrow(inst);
