@@ -75,7 +75,8 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
 
     /// <summary>
     /// <see cref="Tier.Auto"/>: the call_indirect targets baseline code saw (<see cref="CallSiteProfiles"/>). A site that
-    /// saw one function of the right type is compiled to compare the table entry with it and call it directly.
+    /// saw one function of the right type is compiled to compare the table entry with it and call (or inline) it
+    /// directly when they match (<see cref="Speculate"/>).
     /// </summary>
     public ICallSiteProfileReader? Profiles { get; init; }
 
