@@ -87,8 +87,8 @@ public sealed partial class Engine : IDisposable
     /// The optimizing compiler that hot functions move to (<see cref="Tier.Auto"/>): functions it cannot optimize are
     /// left out of its chunks, since their baseline code is already installed.
     /// </summary>
-    internal Compiled.IFunctionCompiler CreateTierUpCompiler(Compiled.CompilerSetup setup) =>
-        new Optimizing.OptimizingCompiler(setup, Jit.X64.CpuFeatures.Host, OptimizingStatistics) { OmitRefused = true };
+    internal Compiled.IFunctionCompiler CreateTierUpCompiler(Compiled.CompilerSetup setup, Compiled.ICallSiteProfileReader? profiles) =>
+        new Optimizing.OptimizingCompiler(setup, Jit.X64.CpuFeatures.Host, OptimizingStatistics) { OmitRefused = true, Profiles = profiles };
 
     /// <summary>Whether the engine's tier compiles to machine code (and modules get a <see cref="Compiled.ModuleCode"/>).</summary>
     internal bool Compiles => Options.Tier != Tier.Interpreter;

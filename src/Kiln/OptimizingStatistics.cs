@@ -11,12 +11,16 @@ public sealed class OptimizingStatistics
     private readonly Dictionary<string, int> _reasons = new(StringComparer.Ordinal);
     private int _optimized;
     private int _fellBack;
+    private int _inlined;
 
     /// <summary>Functions compiled by the optimizing pipeline (SSA, passes, register allocation).</summary>
     public int Optimized => Volatile.Read(ref _optimized);
 
     /// <summary>Functions compiled by the baseline compiler because the optimizing pipeline refused them.</summary>
     public int FellBack => Volatile.Read(ref _fellBack);
+
+    /// <summary>Direct calls the optimizing tier replaced by a copy of the callee (<c>Optimizing.Passes.Inliner</c>), in the functions it optimized.</summary>
+    public int Inlined => Volatile.Read(ref _inlined);
 
     /// <summary>A copy of the fallback reasons with their counts.</summary>
     public IReadOnlyDictionary<string, int> FallbackReasons
@@ -31,6 +35,8 @@ public sealed class OptimizingStatistics
     }
 
     internal void RecordOptimized() => Interlocked.Increment(ref _optimized);
+
+    internal void RecordInlined(int calls) => Interlocked.Add(ref _inlined, calls);
 
     internal void RecordFallback(string reason)
     {
@@ -47,7 +53,7 @@ public sealed class OptimizingStatistics
     public string Describe()
     {
         var sb = new System.Text.StringBuilder();
-        sb.Append($"optimizing tier: {Optimized} functions optimized, {FellBack} compiled by the baseline instead");
+        sb.Append($"optimizing tier: {Optimized} functions optimized, {FellBack} compiled by the baseline instead, {Inlined} calls inlined");
         foreach (KeyValuePair<string, int> r in FallbackReasons.OrderByDescending(r => r.Value).ThenBy(r => r.Key, StringComparer.Ordinal))
         {
             sb.Append($"\n  {r.Value,6}  {r.Key}");

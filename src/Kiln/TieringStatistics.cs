@@ -17,6 +17,8 @@ public sealed class TieringStatistics
     private int _batches;
     private TimeSpan _compileTime;
     private string? _lastFailure;
+    private int _speculatedSites;
+    private readonly List<WeakReference<Compiled.ModuleCode>> _modules = [];
 
     /// <summary>Functions whose counters ran out (each is queued once).</summary>
     public int Requests => Volatile.Read(ref _requests);
@@ -57,7 +59,48 @@ public sealed class TieringStatistics
         }
     }
 
+    /// <summary>
+    /// <c>call_indirect</c> sites of optimized functions compiled to compare the table entry with the one target the
+    /// baseline saw there and call it directly (<c>Compiled.CallSiteProfiles</c>).
+    /// </summary>
+    public int SpeculatedSites => Volatile.Read(ref _speculatedSites);
+
+    /// <summary>
+    /// How often such a site found another target and took the generic call instead, over the engine's live modules
+    /// (counted by the optimized code without synchronization: threads racing on one site may lose a few).
+    /// </summary>
+    public long GuardFailures
+    {
+        get
+        {
+            long total = 0;
+            lock (_modules)
+            {
+                foreach (WeakReference<Compiled.ModuleCode> w in _modules)
+                {
+                    // A module still reachable here has not been finalized, so its profile memory is still there.
+                    if (w.TryGetTarget(out Compiled.ModuleCode? m))
+                    {
+                        total += m.GuardFailures();
+                    }
+                }
+            }
+            return total;
+        }
+    }
+
     internal int Completed => Volatile.Read(ref _completed);
+
+    internal void Track(Compiled.ModuleCode module)
+    {
+        lock (_modules)
+        {
+            _modules.RemoveAll(w => !w.TryGetTarget(out _));
+            _modules.Add(new WeakReference<Compiled.ModuleCode>(module));
+        }
+    }
+
+    internal void RecordSpeculated(int sites) => Interlocked.Add(ref _speculatedSites, sites);
 
     internal void RecordRequest() => Interlocked.Increment(ref _requests);
 
@@ -90,5 +133,5 @@ public sealed class TieringStatistics
     /// <summary>One line: what <c>kiln run --stats</c> prints.</summary>
     public string Describe() =>
         $"tier-up: {Requests} hot functions, {TierUps} optimized in {Batches} batches ({CompileTime.TotalMilliseconds:F1} ms compiling), " +
-        $"{Refused} refused, {Failed} failed" + (LastFailure is { } f ? $" (last: {f})" : "");
+        $"{Refused} refused, {Failed} failed, {SpeculatedSites} call_indirect sites speculated ({GuardFailures} guard failures)" + (LastFailure is { } f ? $" (last: {f})" : "");
 }

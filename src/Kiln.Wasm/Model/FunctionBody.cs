@@ -39,6 +39,13 @@ public sealed class FunctionBody
     public bool UsesV128 { get; internal set; }
 
     /// <summary>
+    /// The module offsets of the body's <c>call_indirect</c> instructions in order, dead code included (a compiler
+    /// keeping a profile per call site numbers the sites by them); null when there is none or the body was not
+    /// validated. Recorded by validation.
+    /// </summary>
+    public int[]? CallIndirectOffsets { get; internal set; }
+
+    /// <summary>
     /// Indexed by local (parameters included, always false for them): true for a declared local whose first access
     /// is a <c>local.set</c> or <c>local.tee</c> in reachable code at the top level of the body (outside every block,
     /// loop and if). Every read of such a local follows a write on every path, so a compiler need not zero it on

@@ -260,6 +260,7 @@ public sealed partial class FunctionValidator
                     throw TypeMismatch($"type mismatch: call_indirect through a table of {Name(table)}");
                 }
                 FuncType callee = RequireType(ins.Index);
+                _callIndirectOffsets.Add(ins.Offset);
                 PopOperand(ValType.I32);
                 PopOperands(Types(callee.Params));
                 PushOperands(Types(callee.Results));

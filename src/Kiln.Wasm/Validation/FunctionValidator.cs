@@ -71,6 +71,7 @@ public sealed partial class FunctionValidator
     private int[] _openLoops = new int[8];
     // Whether a v128 value ever reaches the operand stack (FunctionBody.UsesV128).
     private bool _usesV128;
+    private readonly List<int> _callIndirectOffsets = [];
 
     public FunctionValidator(ValidationContext context)
     {
@@ -150,6 +151,7 @@ public sealed partial class FunctionValidator
         _loopDepth = 0;
         _useWeight = 1;
         _usesV128 = false;
+        _callIndirectOffsets.Clear();
         foreach (ValType t in _locals.AsSpan(0, n))
         {
             _usesV128 |= t == ValType.V128;
@@ -175,6 +177,7 @@ public sealed partial class FunctionValidator
         }
         _body!.HotLocals = HotLocals();
         _body.UsesV128 = _usesV128;
+        _body.CallIndirectOffsets = _callIndirectOffsets.Count == 0 ? null : [.. _callIndirectOffsets];
         _body.WrittenFirst = WrittenFirst();
         _body.ReadOnce = ReadOnce();
         RecordLoopWrites();

@@ -115,25 +115,62 @@ internal sealed unsafe partial class BaselineCompiler
     /// read from the instance's row of ids (filled from the engine's registry at instantiation), so the code does not
     /// depend on which engine compiled it.
     /// </summary>
-    private void CallIndirect(uint typeIndex, uint table)
+    private void CallIndirect(uint typeIndex, uint table, int bytecodeOffset)
     {
         FuncType type = _module.Types[(int)typeIndex];
         Gpr index = PopGpr();
         PrepareCall(type);
-        _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, _offsets.Table((int)table)));
-        _asm.Cmp(OperandSize.S32, index, Mem.At(s_scratch, VmOffsets.TableDefinitionLength));
-        _asm.Jcc(Condition.AboveOrEqual, TrapLabel(TrapCode.UndefinedElement));
-        _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_scratch, VmOffsets.TableDefinitionElements));
-        _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_scratch, index, 8));
+        CallSequences.LoadTableEntry(_asm, _offsets, (int)table, index, s_scratch, TrapLabel(TrapCode.UndefinedElement));
         FreeGpr(index);
-        _asm.Test(OperandSize.S64, s_scratch, s_scratch);
-        _asm.Jcc(Condition.Zero, TrapLabel(TrapCode.UninitializedElement));
-        _asm.Mov(OperandSize.S32, s_scratch2, Mem.At(s_vmctx, _offsets.SignatureId((int)typeIndex)));
-        _asm.Cmp(OperandSize.S32, s_scratch2, Mem.At(s_scratch, VmOffsets.FuncRefTypeId));
-        _asm.Jcc(Condition.NotEqual, TrapLabel(TrapCode.IndirectCallTypeMismatch));
-        _asm.Mov(OperandSize.S64, s_vmctx, Mem.At(s_scratch, VmOffsets.FuncRefVmctx));
-        _asm.Call(Mem.At(s_scratch, VmOffsets.FuncRefCode));
+        CallSequences.CheckEntry(_asm, _offsets, (int)typeIndex, s_scratch, s_scratch2,
+            TrapLabel(TrapCode.UninitializedElement), TrapLabel(TrapCode.IndirectCallTypeMismatch));
+        RecordCallTarget(bytecodeOffset);
+        CallSequences.CallEntry(_asm, s_scratch);
         FinishCall(type.Results.ReadOnlyArray());
+    }
+
+    /// <summary>
+    /// <see cref="Tier.Auto"/>: the call_indirect profile (<see cref="Compiled.CallSiteProfiles"/>). The funcref about to be
+    /// called (rax) is compared with the site's entry, reached through the code table; only a different one leaves
+    /// the straight path, for a stub after the body that records the first target or marks the site megamorphic.
+    /// A monomorphic site costs a load, a compare and a branch not taken per call.
+    /// </summary>
+    public CallSiteProfiles? CallSiteProfiles { get; init; }
+
+    private readonly List<(Label Stub, Label Back, int Entry)> _profileStubs = [];
+
+    private void RecordCallTarget(int bytecodeOffset)
+    {
+        int entry = CallSiteProfiles?.EntryOffset(_definedIndex, bytecodeOffset) ?? -1;
+        if (entry < 0)
+        {
+            return;
+        }
+        Label stub = _asm.CreateLabel();
+        Label back = _asm.CreateLabel();
+        _asm.Mov(OperandSize.S64, s_scratch2, Mem.At(s_vmctx, VmOffsets.CodeTable));
+        _asm.Cmp(OperandSize.S64, Mem.At(s_scratch2, entry), s_scratch);
+        _asm.Jcc(Condition.NotEqual, stub);
+        _asm.Bind(back);
+        _profileStubs.Add((stub, back, entry));
+    }
+
+    /// <summary>After the body: per profiled site, the first target is stored; any other one makes the site megamorphic for good.</summary>
+    private void EmitProfileStubs()
+    {
+        foreach ((Label stub, Label back, int entry) in _profileStubs)
+        {
+            Label other = _asm.CreateLabel();
+            _asm.Bind(stub);
+            _asm.Cmp(OperandSize.S64, Mem.At(s_scratch2, entry), 0);
+            _asm.Jcc(Condition.NotEqual, other, JumpDistance.Short);
+            _asm.Mov(OperandSize.S64, Mem.At(s_scratch2, entry), s_scratch);
+            _asm.Jmp(back);
+            _asm.Bind(other);
+            _asm.Mov(OperandSize.S64, Mem.At(s_scratch2, entry), (int)CallSiteProfiles.Megamorphic);
+            _asm.Jmp(back);
+        }
+        _profileStubs.Clear();
     }
 
     /// <summary>

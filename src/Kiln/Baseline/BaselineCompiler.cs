@@ -102,6 +102,7 @@ internal sealed unsafe partial class BaselineCompiler
             Interpreted = setup.Interpreted,
             InterruptChecks = setup.InterruptChecks,
             HotnessCounters = hotnessCounters,
+            CallSiteProfiles = hotnessCounters ? setup.Profiles : null,
         };
 
     public Assembler Assembler => _asm;
@@ -147,6 +148,7 @@ internal sealed unsafe partial class BaselineCompiler
         SetUpLocals(body);
         ChoosePinnedLocals(body);
         ResetFunctionState();
+        _profileStubs.Clear();
         _asm.Align(16);
         int start = _asm.Position;
         _functionStart = start;
@@ -180,6 +182,7 @@ internal sealed unsafe partial class BaselineCompiler
             Emit(in ins, ref reader);
         }
         EmitHotRoutine(definedIndex);
+        EmitProfileStubs();
         int frame = -_localsOffset - _slotSize + (_slotSize * (_declaredLocals + _maxHeight)) + (8 * _maxOutgoing);
         frameSize = (frame + 15) & ~15;
         return start;
@@ -354,7 +357,7 @@ internal sealed unsafe partial class BaselineCompiler
                 CallDirect(ins.Index);
                 return;
             case Opcode.CallIndirect:
-                CallIndirect(ins.Index, ins.Index2);
+                CallIndirect(ins.Index, ins.Index2, ins.Offset);
                 return;
             case Opcode.Drop:
                 Drop();

@@ -38,6 +38,9 @@ internal sealed class CompiledChunk
     /// <summary>CPU time the compiling thread spent on the chunk.</summary>
     public TimeSpan CpuTime { get; set; }
 
+    /// <summary>call_indirect sites compiled to speculate on their profiled target (<see cref="CallSiteProfiles"/>).</summary>
+    public int SpeculatedCallSites { get; init; }
+
     /// <summary>Executable address of <see cref="Code"/>'s byte 0, set by <see cref="CodeInstaller"/>.</summary>
     public nint Address { get; set; }
 }

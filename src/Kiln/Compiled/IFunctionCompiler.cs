@@ -30,4 +30,8 @@ internal sealed record CompilerSetup(
     bool ConsumeFuel,
     bool InterruptChecks,
     bool GuardPages,
-    bool RecordsLines);
+    bool RecordsLines)
+{
+    /// <summary><see cref="Tier.Auto"/>: the module's call_indirect profile entries (baseline code records, optimized code reads).</summary>
+    public CallSiteProfiles? Profiles { get; init; }
+}

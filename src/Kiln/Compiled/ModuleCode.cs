@@ -26,7 +26,7 @@ namespace Kiln.Compiled;
 /// Compiled code lives as long as the engine's code memory; the code table lives as long as this object, which every
 /// instance reaches through its module, and code runs only for a live instance, so the finalizer frees it.
 /// </remarks>
-internal sealed unsafe class ModuleCode
+internal sealed unsafe class ModuleCode : ICallSiteProfileReader
 {
     private readonly Engine _engine;
     private readonly WasmModule _model;
@@ -44,6 +44,9 @@ internal sealed unsafe class ModuleCode
     private readonly List<WeakReference<Instance>> _instances = [];
     private readonly object _lock = new();
     private readonly bool _counting;
+    private readonly CallSiteProfiles? _profiles;
+    // Funcref pointers the profiles recorded, resolved to function indices (-1: another instance's or unknown).
+    private readonly Dictionary<nint, int> _resolvedTargets = [];
     // Per defined function: 1 once it is queued for the optimizing tier.
     private readonly int[] _tierUpRequested;
     // Serializes tier-up compiles of this module (synchronous tier-ups may come from several threads).
@@ -65,11 +68,20 @@ internal sealed unsafe class ModuleCode
         _model = model;
         _moduleName = moduleName;
         _interpreted = interpreted;
-        _setup = new CompilerSetup(spaces, interpreted, engine.Options.ConsumeFuel, engine.Options.InterruptChecks, engine.UsesGuardPages, engine.CodeObserver is not null);
         int n = model.FunctionTypeIndices.Count;
-        // Tier.Auto: the hotness counters follow the code pointers in the same allocation (CounterOffset).
+        // Tier.Auto: the hotness counters follow the code pointers in the same allocation (CounterOffset), and the
+        // call_indirect profiles follow the counters (CallSiteProfiles).
         _counting = engine.Options.Tier == Tier.Auto;
-        _table = (nint*)NativeMemory.AllocZeroed((nuint)Math.Max(8, _counting ? CounterOffset(n, n) : 8 * n));
+        _profiles = _counting ? CallSiteProfiles.Create(model, CounterOffset(n, n)) : null;
+        _setup = new CompilerSetup(spaces, interpreted, engine.Options.ConsumeFuel, engine.Options.InterruptChecks, engine.UsesGuardPages, engine.CodeObserver is not null)
+        {
+            Profiles = _profiles,
+        };
+        if (_counting)
+        {
+            engine.TieringStatistics?.Track(this);
+        }
+        _table = (nint*)NativeMemory.AllocZeroed((nuint)Math.Max(8, _counting ? _profiles!.End : 8 * n));
         if (_counting)
         {
             new Span<int>((byte*)_table + CounterOffset(n, 0), n).Fill(engine.Options.TierUpThreshold);
@@ -143,7 +155,14 @@ internal sealed unsafe class ModuleCode
     /// </summary>
     public static ModuleCode Load(Engine engine, Kiln.FrontEnd.IndexSpaces spaces, string? moduleName, bool[] interpreted, IReadOnlyList<CompiledChunk> chunks)
     {
-        var module = new ModuleCode(engine, spaces, moduleName, interpreted) { _bodiesValidated = false };
+        // Tier.Auto's baseline code addresses the call_indirect profiles, whose layout validation records
+        // (CallSiteProfiles): the bodies are validated first there, so the layout is the one the code was compiled for.
+        bool auto = engine.Options.Tier == Tier.Auto;
+        if (auto)
+        {
+            ModuleValidator.Validate(spaces.Module);
+        }
+        var module = new ModuleCode(engine, spaces, moduleName, interpreted) { _bodiesValidated = auto };
         module.InstallInitialBatch([.. chunks], lazy: false);
         return module;
     }
@@ -410,7 +429,7 @@ internal sealed unsafe class ModuleCode
 
     private int TierUpLocked(int[] definedIndices)
     {
-        IFunctionCompiler compiler = _tierUpCompiler ??= _engine.CreateTierUpCompiler(_setup);
+        IFunctionCompiler compiler = _tierUpCompiler ??= _engine.CreateTierUpCompiler(_setup, _profiles is null ? null : this);
         TimeSpan cpu = NativeStack.ThreadCpuTime();
         CompiledChunk chunk = compiler.Compile(definedIndices);
         chunk.CpuTime = NativeStack.ThreadCpuTime() - cpu;
@@ -430,7 +449,67 @@ internal sealed unsafe class ModuleCode
             }
         }
         TierUpCpuTime += chunk.CpuTime;
+        _engine.TieringStatistics?.RecordSpeculated(chunk.SpeculatedCallSites);
         return chunk.Functions.Count;
+    }
+
+    /// <inheritdoc/>
+    public int MonomorphicTarget(int definedIndex, int bytecodeOffset)
+    {
+        int at = _profiles?.EntryOffset(definedIndex, bytecodeOffset) ?? -1;
+        if (at < 0)
+        {
+            return -1;
+        }
+        nint seen = Volatile.Read(ref *(nint*)((byte*)_table + at));
+        if (seen == 0 || seen == CallSiteProfiles.Megamorphic)
+        {
+            return -1;
+        }
+        lock (_lock)
+        {
+            if (_resolvedTargets.TryGetValue(seen, out int known))
+            {
+                return known;
+            }
+            // The pointer is some live instance's funcref of one of the module's functions (imported ones included);
+            // a function of another module reached through a shared table resolves to none.
+            int found = -1;
+            foreach (WeakReference<Instance> w in _instances)
+            {
+                if (w.TryGetTarget(out Instance? instance) && !instance.Store.IsReleased)
+                {
+                    for (int i = 0; i < instance.Functions.Length && found < 0; i++)
+                    {
+                        if (instance.Functions[i] is { } f && (nint)f.FuncRef == seen)
+                        {
+                            found = i;
+                        }
+                    }
+                }
+                if (found >= 0)
+                {
+                    break;
+                }
+            }
+            _resolvedTargets[seen] = found;
+            return found;
+        }
+    }
+
+    /// <summary>Guard failures of optimized code that speculated on a call_indirect target, over all the module's sites.</summary>
+    public long GuardFailures()
+    {
+        if (_profiles is null)
+        {
+            return 0;
+        }
+        long total = 0;
+        for (int s = 0; s < _profiles.SiteCount; s++)
+        {
+            total += Volatile.Read(ref *(long*)((byte*)_table + _profiles.Start + (CallSiteProfiles.EntrySize * s) + CallSiteProfiles.GuardFailuresOffset));
+        }
+        return total;
     }
 
     /// <summary>CPU time the optimizing tier spent on this module's tier-ups.</summary>

@@ -172,6 +172,9 @@ internal sealed unsafe class IrEvaluator
             case Op.CallIndirect:
                 CallAndStore(f, inst, v, IndirectTarget(f, d, (uint)v[a[^1]]), a[..^1]);
                 return;
+            case Op.CallIndirectGuard:
+                v[f.Result(inst)] = GuardedEntry(d, (uint)v[a[0]]) == IrInstanceState.FuncRef((uint)d.Imm2) ? 1u : 0u;
+                return;
             case Op.RefNull:
                 v[f.Result(inst)] = 0;
                 return;
@@ -222,6 +225,17 @@ internal sealed unsafe class IrEvaluator
     }
 
     /// <summary>Spec 4.4.8 call_indirect, in the interpreter's order: index within the table, a non-null entry, the signature.</summary>
+    /// <summary>call_indirect's entry after its bounds and null traps (table <c>Imm</c>).</summary>
+    private nint GuardedEntry(in InstData d, uint index)
+    {
+        nint[] elements = _state.Tables[d.Imm].Elements;
+        if (index >= (uint)elements.Length)
+        {
+            throw new TrapException(TrapCode.UndefinedElement);
+        }
+        return elements[index] != 0 ? elements[index] : throw new TrapException(TrapCode.UninitializedElement);
+    }
+
     private uint IndirectTarget(IrFunction f, in InstData d, uint index)
     {
         nint[] elements = _state.Tables[d.Imm].Elements;

@@ -24,6 +24,10 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
     private readonly OptimizingStatistics? _statistics;
     private readonly Assembler _asm;
     private readonly Kiln.FrontEnd.IndexSpaces _spaces;
+    private readonly CalleeCache? _callees;
+    private readonly CallSiteProfiles? _profileLayout;
+    private readonly Dictionary<int, int> _guardFailureEntries = [];
+    private int _lastSpeculated;
 
     /// <summary>
     /// Bodies larger than this go to the baseline compiler: SSA construction and liveness grow faster than linearly
@@ -41,18 +45,40 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
         _baseline = BaselineCompiler.Create(setup, features);
         _asm = _baseline.Assembler;
         _spaces = setup.Spaces;
+        _profileLayout = setup.Profiles;
         _builder = new SsaBuilder(setup.Spaces);
         _emitter = new CodeEmitter(_asm, setup.Spaces, setup.ConsumeFuel, setup.GuardPages, setup.Interpreted, setup.RecordsLines)
         {
             InterruptChecks = setup.InterruptChecks,
         };
+        // Fuel counts function entries, which inlining removes (Inliner).
+        if (InliningEnabled && !setup.ConsumeFuel)
+        {
+            _callees = new CalleeCache(this, setup.Interpreted);
+        }
     }
+
+    /// <summary>
+    /// Whether the pipeline inlines small direct callees (<see cref="Inliner"/>); <c>KILN_INLINE=0</c> turns it off, to
+    /// measure what it gains.
+    /// </summary>
+    internal static bool InliningEnabled { get; } = Environment.GetEnvironmentVariable("KILN_INLINE") != "0";
+
+    /// <summary>Bodies larger than this are not even built as inlining candidates (the IR limit is <see cref="Inliner.MaxCalleeInsts"/>).</summary>
+    public const int MaxInlineBodyBytes = 160;
 
     /// <summary>
     /// Leave out the functions the pipeline refuses instead of compiling them with the baseline (tier-up: their
     /// baseline code is installed already). The chunk then lists only the optimized functions.
     /// </summary>
     public bool OmitRefused { get; init; }
+
+    /// <summary>
+    /// <see cref="Tier.Auto"/>: the call_indirect targets baseline code saw (<see cref="CallSiteProfiles"/>). A site that
+    /// saw one function of the right type is compiled to compare the table entry with it and call (or inline) it
+    /// directly when they match (<see cref="Speculate"/>).
+    /// </summary>
+    public ICallSiteProfileReader? Profiles { get; init; }
 
     /// <summary>Functions of the last <see cref="Compile"/> that went through the optimizing pipeline (the rest fell back).</summary>
     public int LastOptimized { get; private set; }
@@ -63,6 +89,7 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
         _baseline.ResetTrapSites();
         _emitter.BeginBatch();
         LastOptimized = 0;
+        int speculated = 0;
         var functions = new List<CompiledFunction>(definedIndices.Length);
         foreach (int i in definedIndices)
         {
@@ -79,6 +106,8 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
                 functions.Add(new CompiledFunction(i, start, end, patch, frame, _baseline.TakeLines(end - start), _baseline.LastFrame(end - start)));
                 continue;
             }
+            speculated += _lastSpeculated;
+            _emitter.GuardFailureEntries = _guardFailureEntries.Count > 0 ? _guardFailureEntries : null;
             Allocation alloc = RegisterAllocator.Run(ir, _emitter.AllocatableGprs, CodeEmitter.AllocatableXmmsFor(ir));
             int s = _emitter.EmitFunction(ir, alloc, i, out CodeFrame codeFrame, out int frameSize, out CodeLine[]? lines);
             functions.Add(new CompiledFunction(i, s, _asm.Position, -1, frameSize, lines, codeFrame));
@@ -95,13 +124,123 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
         {
             TrapSites = sites,
             TrapRecovery = sites.Length == 0 ? -1 : optRecovery >= 0 ? optRecovery : baseRecovery,
+            SpeculatedCallSites = speculated,
         };
         chunk.Functions.AddRange(functions);
         return chunk;
     }
 
+    /// <summary>
+    /// Speculation on call_indirect targets (<see cref="Tier.Auto"/>), on the IR as built, before inlining: each site
+    /// whose profile names one function whose type is the site's (structurally, as signature ids compare) becomes
+    /// <c>g = call_indirect_guard t, fnF, index; brif g, fast, slow</c>, where <c>fast</c> calls F directly (a call the
+    /// inliner may then replace by F's body) and <c>slow</c> is the original call_indirect, counting its guard
+    /// failures (<see cref="CodeEmitter.GuardFailureEntries"/>); both jump to the rest of the block, whose parameters
+    /// take the call's results. Returns how many sites were rewritten.
+    /// </summary>
+    private int Speculate(IrFunction f, int definedIndex, Dictionary<int, int> failureEntries)
+    {
+        if (Profiles is null || _profileLayout is null || _spaces.Module.Bodies[definedIndex].CallIndirectOffsets is null)
+        {
+            return 0;
+        }
+        var sites = new List<(int Inst, int Target, int Entry)>();
+        foreach (int b in f.Layout)
+        {
+            foreach (int inst in f.Block(b).Insts)
+            {
+                ref InstData d = ref f.Inst(inst);
+                if (d.Op != Op.CallIndirect)
+                {
+                    continue;
+                }
+                int offset = f.SourceOffset(inst);
+                int entry = _profileLayout.EntryOffset(definedIndex, offset);
+                int target = entry < 0 ? -1 : Profiles.MonomorphicTarget(definedIndex, offset);
+                if (target >= 0 && _spaces.FunctionTypes[target].Equals(_spaces.Module.Types[d.Imm2]))
+                {
+                    sites.Add((inst, target, entry));
+                }
+            }
+        }
+        foreach ((int inst, int target, int entry) in sites)
+        {
+            GuardCall(f, inst, target);
+            failureEntries[inst] = entry;
+        }
+        return sites.Count;
+    }
+
+    /// <summary>Splits <paramref name="call"/>'s block into the guard, the direct call of <paramref name="target"/>, the generic call and the rest.</summary>
+    private static void GuardCall(IrFunction f, int call, int target)
+    {
+        int block = f.Inst(call).Block;
+        List<int> insts = f.Block(block).Insts;
+        int at = insts.IndexOf(call);
+        int[] operands = f.Args(call).ToArray();
+        int[] results = f.ResultValues(call).ToArray();
+        int saved = f.CurrentSourceOffset;
+        f.CurrentSourceOffset = f.SourceOffset(call);
+
+        int join = f.CreateBlock();
+        int[] map = f.IdentityMap();
+        foreach (int r in results)
+        {
+            map[r] = f.AddBlockParam(join, f.Value(r).Type);
+        }
+        for (int i = at + 1; i < insts.Count; i++)
+        {
+            f.Append(join, insts[i]);
+        }
+        insts.RemoveRange(at, insts.Count - at);
+
+        int guard = f.CreateInst(Op.CallIndirectGuard, IrType.I32, [operands[^1]], f.Inst(call).Imm);
+        f.Inst(guard).Imm2 = target;
+        int hit = f.AddResult(guard, IrType.I32);
+        f.Append(block, guard);
+        int fast = f.CreateBlock();
+        int slow = f.CreateBlock();
+        int branch = f.CreateInst(Op.Brif, IrType.I32, [hit]);
+        f.AddTarget(branch, fast, []);
+        f.AddTarget(branch, slow, []);
+        f.Append(block, branch);
+
+        int direct = f.CreateInst(Op.Call, IrType.I32, operands.AsSpan(0, operands.Length - 1), target);
+        f.Inst(direct).Aux = f.Inst(call).Aux;
+        var directResults = new int[results.Length];
+        for (int i = 0; i < results.Length; i++)
+        {
+            directResults[i] = f.AddResult(direct, f.Value(results[i]).Type);
+        }
+        f.Append(fast, direct);
+        int toJoin = f.CreateInst(Op.Jump, IrType.I32, []);
+        f.AddTarget(toJoin, join, directResults);
+        f.Append(fast, toJoin);
+
+        f.Append(slow, call);
+        int pos = f.Layout.IndexOf(block) + 1;
+        f.Layout.InsertRange(pos, [fast, slow, join]);
+        // Later uses of the results read the join's parameters; the generic call passes its own results there.
+        f.RewriteUses(map);
+        int fromSlow = f.CreateInst(Op.Jump, IrType.I32, []);
+        f.AddTarget(fromSlow, join, results);
+        f.Append(slow, fromSlow);
+        f.CurrentSourceOffset = saved;
+    }
+
     /// <summary>The optimized IR of a function, or null with the reason the builder refused it.</summary>
     private IrFunction? TryBuild(int definedIndex, out string? reason)
+    {
+        if (_callees is not null)
+        {
+            _callees.Caller = _spaces.ImportedFunctionCount + definedIndex;
+        }
+        _guardFailureEntries.Clear();
+        _lastSpeculated = 0;
+        return TryBuild(definedIndex, _callees, _guardFailureEntries, out reason);
+    }
+
+    private IrFunction? TryBuild(int definedIndex, IInlineSource? inlining, Dictionary<int, int>? speculation, out string? reason)
     {
         reason = null;
         int bodyBytes = _spaces.Module.Bodies[definedIndex].Code.Length;
@@ -119,10 +258,22 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
                 reason = $"optimizing tier: functions with values × blocks over {MaxValuesTimesBlocks:N0} are left to the baseline compiler";
                 return null;
             }
+            // Speculated first, so a speculated target can be inlined; inlined before the passes, so the callees'
+            // constants and values fold into the caller's.
+            int speculated = speculation is null ? 0 : Speculate(f, definedIndex, speculation);
+            int inlined = inlining is null ? 0 : Inliner.Run(f, inlining);
             PassPipeline.RunUnverified(f, PassPipeline.Default);
             if (!CodeEmitter.CanEmit(f, _asm.Features, out reason))
             {
                 return null;
+            }
+            if (inlined > 0)
+            {
+                _statistics?.RecordInlined(inlined);
+            }
+            if (speculation is not null)
+            {
+                _lastSpeculated = speculated;
             }
             return f;
         }
@@ -135,6 +286,39 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
         {
             reason = e.Message;
             return null;
+        }
+    }
+
+    /// <summary>
+    /// The inliner's callees: small defined functions the optimizing tier can emit, built by the same builder and
+    /// pipeline (without inlining of their own: the inliner goes deeper itself), once per compiler. Never the function
+    /// being compiled, nor one left on the interpreter.
+    /// </summary>
+    private sealed class CalleeCache(OptimizingCompiler compiler, bool[]? interpreted) : IInlineSource
+    {
+        private readonly Dictionary<int, IrFunction?> _built = [];
+
+        /// <summary>The function being compiled (module index space).</summary>
+        public int Caller { get; set; } = -1;
+
+        public IrFunction? Callee(int functionIndex)
+        {
+            int defined = functionIndex - compiler._spaces.ImportedFunctionCount;
+            if (functionIndex == Caller || defined < 0 || interpreted?[defined] == true)
+            {
+                return null;
+            }
+            if (_built.TryGetValue(defined, out IrFunction? f))
+            {
+                return f;
+            }
+            f = null;
+            if (compiler._spaces.Module.Bodies[defined].Code.Length <= MaxInlineBodyBytes)
+            {
+                f = compiler.TryBuild(defined, null, null, out _);
+            }
+            _built[defined] = f;
+            return f;
         }
     }
 }

@@ -29,9 +29,15 @@ public class FileTests
             ?? throw new InvalidDataException($"{file}: no '; passes:' line");
         string[] passes = passLine["; passes:".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
-        IrFunction f = IrParser.Parse(input);
-        IrVerifier.VerifyOrThrow(f);
-        PassPipeline.Run(f, passes);
+        // With the inliner, the first function is the one transformed and the others are its callees, named %fnN
+        // after the index a call uses.
+        List<IrFunction> functions = passes.Contains(PassPipeline.Inline) ? IrParser.ParseAll(input) : [IrParser.Parse(input)];
+        foreach (IrFunction g in functions)
+        {
+            IrVerifier.VerifyOrThrow(g);
+        }
+        IrFunction f = functions[0];
+        PassPipeline.Run(f, passes, new NamedCallees(functions));
         string actual = IrPrinter.Print(f);
         if (OptimizingFiles.Bless)
         {
@@ -39,6 +45,13 @@ public class FileTests
             return;
         }
         Assert.Equal(expected, actual);
+    }
+
+    /// <summary>Callees by name (<c>%fn3</c> for <c>call fn3</c>), never the caller itself.</summary>
+    private sealed class NamedCallees(List<IrFunction> functions) : IInlineSource
+    {
+        public IrFunction? Callee(int functionIndex) =>
+            functions.Skip(1).FirstOrDefault(g => g.Name == "fn" + functionIndex && g.Name != functions[0].Name);
     }
 
     [Fact]

@@ -22,4 +22,11 @@ internal static class TestTiers
         "auto" => new EngineOptions { Tier = Tier.Auto, TierUpThreshold = 1, TierUpSynchronously = true },
         _ => throw new ArgumentException($"unknown tier {tier}", nameof(tier)),
     };
+
+    /// <summary>
+    /// Whether the tier's code inlines small direct callees from the first call on (the optimizing tier), so a trap in
+    /// such a callee shows the caller's frame only in the backtrace. Auto runs each function's first call, which
+    /// these tests trap in, on baseline code.
+    /// </summary>
+    public static bool InlinesCalls(string tier) => tier is "opt" or "opt-lazy" && Kiln.Optimizing.OptimizingCompiler.InliningEnabled;
 }

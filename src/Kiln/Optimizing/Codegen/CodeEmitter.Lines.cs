@@ -16,7 +16,7 @@ internal sealed partial class CodeEmitter
     /// <summary>Whether the emitter can lower every instruction of <paramref name="f"/> on a CPU with <paramref name="features"/>; else why not.</summary>
     public static bool CanEmit(IrFunction f, CpuFeatures features, out string? reason)
     {
-        // The IR models all of Wasm 2.0; lowering covers all of it but call_indirect.
+        // The IR models all of Wasm 2.0, and lowering covers all of it; some instructions need CPU features.
         bool simd = features.Has(CpuFeature.Ssse3) && features.Has(CpuFeature.Sse41);
         for (int v = 0; v < f.ValueCount; v++)
         {
@@ -31,11 +31,6 @@ internal sealed partial class CodeEmitter
             foreach (int inst in f.Block(b).Insts)
             {
                 Op op = f.Inst(inst).Op;
-                if (op is Op.CallIndirect)
-                {
-                    reason = $"optimizing tier: {OpInfo.Name(op)} is not lowered yet";
-                    return false;
-                }
                 if (op is Op.Fceil or Op.Ffloor or Op.Ftrunc or Op.Fnearest && !features.Has(CpuFeature.Sse41))
                 {
                     reason = "optimizing tier: float rounding needs a CPU with SSE4.1";

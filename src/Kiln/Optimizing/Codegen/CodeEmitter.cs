@@ -221,7 +221,7 @@ internal sealed partial class CodeEmitter
             foreach (int inst in _f.Block(b).Insts)
             {
                 ref InstData d = ref _f.Inst(inst);
-                if (d.Op == Op.Call)
+                if (d.Op is Op.Call or Op.CallIndirect)
                 {
                     IrSignature sig = _f.Signatures[d.Aux];
                     _maxOutgoing = Math.Max(_maxOutgoing, Math.Max(SlotOffset(sig.Params, sig.Params.Length), SlotOffset(sig.Results, sig.Results.Length)));
@@ -380,6 +380,12 @@ internal sealed partial class CodeEmitter
                 return;
             case Op.Call:
                 EmitCall(inst);
+                return;
+            case Op.CallIndirect:
+                EmitCallIndirect(inst);
+                return;
+            case Op.CallIndirectGuard:
+                EmitCallIndirectGuard(inst);
                 return;
             case Op.MemoryGrow:
                 EmitMemoryGrow(inst);

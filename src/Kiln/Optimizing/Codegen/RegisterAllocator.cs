@@ -68,7 +68,7 @@ internal static class RegisterAllocator
     private const int MaxWeightedDepth = 5;
 
     /// <summary>Instructions that clobber every allocatable register: Wasm calls and SysV helper calls.</summary>
-    public static bool ClobbersRegisters(Op op) => op is Op.Call or Op.MemoryGrow or Op.TruncS or Op.TruncU or Op.TruncSatS or Op.TruncSatU
+    public static bool ClobbersRegisters(Op op) => op is Op.Call or Op.CallIndirect or Op.MemoryGrow or Op.TruncS or Op.TruncU or Op.TruncSatS or Op.TruncSatU
         or Op.MemoryFill or Op.MemoryCopy or Op.MemoryInit or Op.DataDrop or Op.TableGrow or Op.TableFill or Op.TableCopy
         or Op.TableInit or Op.ElemDrop;
 

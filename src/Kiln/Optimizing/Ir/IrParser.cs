@@ -25,6 +25,7 @@ namespace Kiln.Optimizing.Ir;
 /// <code>
 ///     v1 = ref_null.funcref                     ; v2 = ref_func.funcref fn3    v3 = ref_is_null.funcref v1
 ///     v4, v5 = call_indirect t0, type2, v9(v6, v7) : (i32, f64) -> (i32, i64)   ; element index v9 written first
+///     v8 = call_indirect_guard t0, fn3, v9      ; 1 when entry v9 of t0 is function 3 (speculation; traps as call_indirect)
 ///     v10 = table_get.funcref t0, v9            ; table_set.funcref t0, v9, v1   v11 = table_size.funcref t0
 ///     v12 = table_grow.funcref t0, v1, v9       ; operands: init value, delta; the type is the element type
 ///     table_fill.funcref t0, v9, v1, v9         ; start, value, count
@@ -51,11 +52,24 @@ internal sealed class IrParser
         _tokens = Tokenize(text);
     }
 
-    public static IrFunction Parse(string text) => new IrParser(text).ParseFunction();
+    public static IrFunction Parse(string text) => new IrParser(text).ParseFunction(single: true);
+
+    /// <summary>Several functions one after the other (the inliner's filetests: a caller and its callees).</summary>
+    public static List<IrFunction> ParseAll(string text)
+    {
+        var parser = new IrParser(text);
+        var functions = new List<IrFunction>();
+        do
+        {
+            functions.Add(parser.ParseFunction(single: false));
+        }
+        while (parser._pos < parser._tokens.Count);
+        return functions;
+    }
 
     private readonly record struct Token(string Text, int Line, int Column);
 
-    private IrFunction ParseFunction()
+    private IrFunction ParseFunction(bool single)
     {
         Expect("function");
         Token nameToken = Next();
@@ -92,7 +106,7 @@ internal sealed class IrParser
             }
             ParseInst(block);
         }
-        if (_pos != _tokens.Count)
+        if (single && _pos != _tokens.Count)
         {
             Fail("text after the function's closing brace");
         }
@@ -203,6 +217,13 @@ internal sealed class IrParser
             }
             case Op.RefFunc:
                 imm = Number(Next(), "fn");
+                break;
+            case Op.CallIndirectGuard:
+                imm = Number(Next(), "t");
+                Expect(",");
+                imm2 = Number(Next(), "fn");
+                Expect(",");
+                args.Add(ValueId(Next()));
                 break;
             case Op.TableGet or Op.TableSet or Op.TableSize or Op.TableGrow or Op.TableFill:
                 imm = Number(Next(), "t");

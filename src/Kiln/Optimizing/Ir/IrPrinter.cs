@@ -38,7 +38,7 @@ internal static class IrPrinter
 
     /// <summary>Whether the text form writes the controlling type after the opcode name.</summary>
     public static bool HasTypeSuffix(Op op) => op is not (Op.Jump or Op.Brif or Op.BrTable or Op.Return or Op.Trap or Op.Call or Op.CallIndirect
-        or Op.TableCopy or Op.TableInit or Op.ElemDrop or Op.MemoryFill or Op.MemoryCopy or Op.MemoryInit or Op.DataDrop);
+        or Op.CallIndirectGuard or Op.TableCopy or Op.TableInit or Op.ElemDrop or Op.MemoryFill or Op.MemoryCopy or Op.MemoryInit or Op.DataDrop);
 
     /// <summary>The Wasm name of a SIMD sub-opcode (i32x4.add), or simd#0xNN for a number that names none.</summary>
     public static string SimdName(int sub) => SimdInfo.TryGet(sub)?.Name ?? $"simd#0x{sub:x2}";
@@ -112,6 +112,13 @@ internal static class IrPrinter
                 break;
             case Op.RefFunc:
                 sb.Append(" fn").Append(d.Imm);
+                break;
+            case Op.CallIndirectGuard:
+                sb.Append(" t").Append(d.Imm).Append(", fn").Append(d.Imm2);
+                if (args.Length == 1)
+                {
+                    sb.Append(", v").Append(args[0]);
+                }
                 break;
             case Op.TableGet or Op.TableSet or Op.TableSize or Op.TableGrow or Op.TableFill:
                 sb.Append(" t").Append(d.Imm);

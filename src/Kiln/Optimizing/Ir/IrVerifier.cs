@@ -318,6 +318,10 @@ internal static class IrVerifier
             case Op.RefFunc:
                 NeedClass(d.Type == IrType.Funcref, "ref_func is funcref");
                 break;
+            case Op.CallIndirectGuard:
+                NeedClass(d.Type == IrType.I32, "call_indirect_guard is i32");
+                Need(0, IrType.I32);
+                break;
             case Op.TableGet or Op.TableSize:
                 NeedClass(d.Type.IsRef(), $"{OpInfo.Name(op)} names the table's element type, a reference type");
                 if (op == Op.TableGet)

@@ -7,6 +7,9 @@ namespace Kiln.Optimizing.Ir;
 /// except for comparisons, eqz, ref_is_null, stores, global_set and the table operations, where it is the operand
 /// (or element) type (<see cref="OpInfo.ResultType"/>). Conversions take their source type from the operand's value,
 /// so <c>trunc_s.i32 v1</c> means i32.trunc_f32_s or i32.trunc_f64_s as v1 is f32 or f64.
+/// <see cref="CallIndirectGuard"/> is no Wasm instruction: speculation on a call_indirect site's profiled target
+/// (<c>OptimizingCompiler</c>) makes it, an i32 that says whether table <c>Imm</c>'s entry at the operand is function
+/// <c>Imm2</c> of the running instance, after the call_indirect's own bounds and null traps.
 /// </summary>
 /// <remarks>
 /// The SIMD instructions are three opcodes, not hundreds: <see cref="Simd"/> (every lane-wise, lane-access, shuffle,
@@ -30,6 +33,7 @@ internal enum Op : byte
     GlobalGet, GlobalSet, MemorySize, MemoryGrow,
     Call,
     CallIndirect,
+    CallIndirectGuard,
     RefNull, RefIsNull, RefFunc,
     TableGet, TableSet, TableSize, TableGrow, TableFill, TableCopy, TableInit, ElemDrop,
     MemoryFill, MemoryCopy, MemoryInit, DataDrop,

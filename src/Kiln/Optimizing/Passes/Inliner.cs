@@ -1,0 +1,264 @@
+using Kiln.Optimizing.Ir;
+
+namespace Kiln.Optimizing.Passes;
+
+/// <summary>Where the inliner finds callees: the optimized IR of a function, never modified by the inliner.</summary>
+internal interface IInlineSource
+{
+    /// <summary>
+    /// The IR of function <paramref name="functionIndex"/> (the module's index space, as <c>call fnN</c> names it) if it
+    /// may be inlined: a defined function, small, and not the function being compiled; else null.
+    /// </summary>
+    IrFunction? Callee(int functionIndex);
+}
+
+/// <summary>
+/// Inlines small direct callees. A Wasm call costs far more than its body when the body is a few instructions: the
+/// arguments and results go through memory, the callee checks the stack limit and the interrupt word, and every value
+/// live across the call is kept in a frame slot since the call clobbers every register. The pass copies the callee's
+/// blocks into the caller instead: the block holding the call is split after it, its first half jumps to a copy of
+/// the callee's entry (whose parameters become the call's arguments), every <c>return</c> of the copy jumps to the
+/// second half with the returned values as its block parameters, which replace the call's results. The callee's IR
+/// comes already optimized (<see cref="IInlineSource"/>); the caller's passes run after this one.
+/// </summary>
+/// <remarks>
+/// Limits: a callee of at most <see cref="MaxCalleeInsts"/> instructions, calls inside inlined code are inlined to a
+/// depth of <see cref="MaxDepth"/>, a function already on the chain being inlined (recursion, direct or mutual) never is,
+/// and the caller grows by at most <see cref="MaxGrowth"/> instructions. Callees with v128 constants or SIMD
+/// instructions are skipped (their immediates index the callee's constant table). Inlined instructions carry the
+/// call's bytecode offset, so line tables name the call site. Only callees that can neither trap nor call are inlined
+/// (<see cref="MayTrapOrCall"/>), so backtraces keep every frame the other tiers show; loop headers stay loop headers, so interrupts are still checked in inlined loops. A callee's
+/// entry checks (stack limit, interrupt, fuel) disappear with its frame, so a compiler counting fuel must not run
+/// this pass: fuel counts function entries.
+/// </remarks>
+internal static class Inliner
+{
+    /// <summary>Largest callee, in IR instructions after its own optimization.</summary>
+    public const int MaxCalleeInsts = 40;
+
+    /// <summary>How deep calls inside inlined code are inlined in turn.</summary>
+    public const int MaxDepth = 3;
+
+    /// <summary>Most instructions inlining may add to one caller.</summary>
+    public const int MaxGrowth = 1000;
+
+    /// <summary>Inlines what <paramref name="source"/> offers; returns how many calls were replaced.</summary>
+    public static int Run(IrFunction f, IInlineSource source)
+    {
+        // Each call site with the chain of functions inlined around it (empty for the caller's own calls).
+        var work = new Stack<(int Inst, int[] Chain)>();
+        foreach (int b in f.Layout)
+        {
+            foreach (int inst in f.Block(b).Insts)
+            {
+                if (f.Inst(inst).Op == Op.Call)
+                {
+                    work.Push((inst, []));
+                }
+            }
+        }
+        // Replacements of call results by the continuation's parameters, applied once at the end.
+        var replaced = new List<(int Result, int Param)>();
+        int growth = 0;
+        int inlined = 0;
+        while (work.Count > 0)
+        {
+            (int call, int[] chain) = work.Pop();
+            int function = (int)f.Inst(call).Imm;
+            if (chain.Length >= MaxDepth || Array.IndexOf(chain, function) >= 0)
+            {
+                continue;
+            }
+            IrFunction? callee = source.Callee(function);
+            if (callee is null || !Inlinable(callee, out int size) || growth + size > MaxGrowth)
+            {
+                continue;
+            }
+            growth += size;
+            int[] inner = [.. chain, function];
+            foreach (int copied in InlineCall(f, call, callee, replaced))
+            {
+                work.Push((copied, inner));
+            }
+            inlined++;
+        }
+        if (inlined == 0)
+        {
+            return 0;
+        }
+        int[] map = f.IdentityMap();
+        foreach ((int result, int param) in replaced)
+        {
+            map[result] = param;
+        }
+        f.RewriteUses(map);
+        f.ControlFlowChanged();
+        return inlined;
+    }
+
+    /// <summary>Whether the callee is small enough and holds nothing this pass cannot copy; its size in instructions.</summary>
+    private static bool Inlinable(IrFunction callee, out int size)
+    {
+        size = 0;
+        foreach (int b in callee.Layout)
+        {
+            foreach (int inst in callee.Block(b).Insts)
+            {
+                if (callee.Inst(inst).Op is Op.Vconst or Op.Simd || MayTrapOrCall(callee, inst))
+                {
+                    return false;
+                }
+                foreach (ref BlockCall t in callee.Targets(inst))
+                {
+                    if (t.Block == callee.Entry)
+                    {
+                        // The entry's parameters become the call's arguments: a branch back to it has nowhere to go
+                        // (the builder never makes one; hand-written IR might).
+                        return false;
+                    }
+                }
+                size++;
+            }
+        }
+        return size <= MaxCalleeInsts;
+    }
+
+    /// <summary>
+    /// Whether the instruction could trap or call: then the callee is not inlined, so that every trap's backtrace and
+    /// every frame a callee sees stay exactly those of the other tiers (a trap inside inlined code would show the
+    /// caller's frame only). Left: arithmetic, compares, conversions that cannot trap, globals, memory.size, and
+    /// division by a constant that is neither 0 nor (signed) -1.
+    /// </summary>
+    private static bool MayTrapOrCall(IrFunction callee, int inst)
+    {
+        ref InstData d = ref callee.Inst(inst);
+        switch (OpInfo.Kind(d.Op))
+        {
+            case OpKind.Pure:
+                return false;
+            case OpKind.Trapping:
+                if (d.Op is not (Op.Sdiv or Op.Udiv or Op.Srem or Op.Urem))
+                {
+                    return true;
+                }
+                ref ValueData divisor = ref callee.Value(callee.Args(inst)[1]);
+                if (divisor.IsParam || callee.Inst(divisor.Owner).Op != Op.Iconst)
+                {
+                    return true;
+                }
+                long bits = callee.Inst(divisor.Owner).Imm;
+                long value = d.Type == IrType.I32 ? (int)bits : bits;
+                return value == 0 || (value == -1 && d.Op is Op.Sdiv or Op.Srem);
+            case OpKind.Effect:
+                return d.Op is not (Op.GlobalGet or Op.GlobalSet or Op.MemorySize);
+            default:
+                return d.Op == Op.Trap;
+        }
+    }
+
+    /// <summary>Replaces <paramref name="call"/> by a copy of <paramref name="callee"/>; returns the copied direct calls.</summary>
+    private static List<int> InlineCall(IrFunction f, int call, IrFunction callee, List<(int Result, int Param)> replaced)
+    {
+        int block = f.Inst(call).Block;
+        List<int> insts = f.Block(block).Insts;
+        int at = insts.IndexOf(call);
+        int[] args = f.Args(call).ToArray();
+        int[] results = f.ResultValues(call).ToArray();
+        int savedOffset = f.CurrentSourceOffset;
+        f.CurrentSourceOffset = f.SourceOffset(call);
+
+        // The continuation: the instructions after the call, with the call's results as parameters.
+        int cont = f.CreateBlock();
+        foreach (int r in results)
+        {
+            replaced.Add((r, f.AddBlockParam(cont, f.Value(r).Type)));
+        }
+        for (int i = at + 1; i < insts.Count; i++)
+        {
+            f.Append(cont, insts[i]);
+        }
+        insts.RemoveRange(at, insts.Count - at);
+        f.KillInst(call);
+
+        // Callee value v becomes caller value valueBase + v, except the entry's parameters: the call's arguments.
+        int valueBase = f.ValueCount;
+        List<int> entryParams = callee.Block(callee.Entry).Params;
+        int Map(int v)
+        {
+            int p = entryParams.IndexOf(v);
+            return p >= 0 ? args[p] : valueBase + v;
+        }
+        var blocks = new Dictionary<int, int>(callee.Layout.Count);
+        foreach (int cb in callee.Layout)
+        {
+            int nb = f.CreateBlock();
+            blocks[cb] = nb;
+            if (cb != callee.Entry)
+            {
+                foreach (int p in callee.Block(cb).Params)
+                {
+                    f.AddBlockParam(nb, callee.Value(p).Type, valueBase + p);
+                }
+            }
+            if (callee.LoopHeaders.Contains(cb))
+            {
+                f.LoopHeaders.Add(nb);
+            }
+        }
+        int[] signatures = [.. callee.Signatures.Select(f.InternSignature)];
+
+        var copiedCalls = new List<int>();
+        var mapped = new List<int>();
+        foreach (int cb in callee.Layout)
+        {
+            int nb = blocks[cb];
+            foreach (int ci in callee.Block(cb).Insts)
+            {
+                ref InstData d = ref callee.Inst(ci);
+                mapped.Clear();
+                foreach (int a in callee.Args(ci))
+                {
+                    mapped.Add(Map(a));
+                }
+                if (d.Op == Op.Return)
+                {
+                    int jump = f.CreateInst(Op.Jump, IrType.I32, []);
+                    f.AddTarget(jump, cont, mapped.ToArray());
+                    f.Append(nb, jump);
+                    continue;
+                }
+                int ni = f.CreateInst(d.Op, d.Type, mapped.ToArray(), d.Imm);
+                ref InstData n = ref f.Inst(ni);
+                n.Aux = d.Op is Op.Call or Op.CallIndirect ? signatures[d.Aux] : d.Aux;
+                n.Imm2 = d.Imm2;
+                foreach (int r in callee.ResultValues(ci))
+                {
+                    f.AddResult(ni, callee.Value(r).Type, valueBase + r);
+                }
+                foreach (ref BlockCall t in callee.Targets(ci))
+                {
+                    mapped.Clear();
+                    foreach (int a in callee.CallArgs(t))
+                    {
+                        mapped.Add(Map(a));
+                    }
+                    f.AddTarget(ni, blocks[t.Block], mapped.ToArray());
+                }
+                f.Append(nb, ni);
+                if (d.Op == Op.Call)
+                {
+                    copiedCalls.Add(ni);
+                }
+            }
+        }
+        int enter = f.CreateInst(Op.Jump, IrType.I32, []);
+        f.AddTarget(enter, blocks[callee.Entry], []);
+        f.Append(block, enter);
+
+        // Layout: the caller's block, the callee's blocks in their order, then the continuation.
+        int pos = f.Layout.IndexOf(block) + 1;
+        f.Layout.InsertRange(pos, [.. callee.Layout.Select(cb => blocks[cb]), cont]);
+        f.CurrentSourceOffset = savedOffset;
+        return copiedCalls;
+    }
+}
