@@ -270,6 +270,10 @@ internal sealed partial class SsaBuilder
             }
             case Opcode.Loop:
             {
+                if (ins.Offset == _osrLoopOffset)
+                {
+                    EnterOsrJoin();
+                }
                 // The header is a block of its own: back edges arrive there, so it stays unsealed until the loop's end.
                 int header = NewBlock();
                 _f.LoopHeaders.Add(header);
