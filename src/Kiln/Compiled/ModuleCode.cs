@@ -179,7 +179,15 @@ internal sealed unsafe class ModuleCode
     /// </summary>
     public static ModuleCode Load(Engine engine, Kiln.FrontEnd.IndexSpaces spaces, string? moduleName, bool[] interpreted, IReadOnlyList<CompiledChunk> chunks)
     {
-        var module = new ModuleCode(engine, spaces, moduleName, interpreted) { _bodiesValidated = false };
+        // Tier.Auto: the loops validation records size the OSR data after the code table, which the loaded code
+        // addresses (SECURITY: a table sized without them would be read and written out of bounds), and the tier-up
+        // compiles bodies: validate them now.
+        bool validated = engine.Options.Tier == Tier.Auto;
+        if (validated)
+        {
+            ModuleValidator.Validate(spaces.Module);
+        }
+        var module = new ModuleCode(engine, spaces, moduleName, interpreted) { _bodiesValidated = validated };
         module.InstallInitialBatch([.. chunks], lazy: false);
         return module;
     }
@@ -467,6 +475,7 @@ internal sealed unsafe class ModuleCode
     private int TierUpLocked(int[] definedIndices, int[] osrLoops, out int osrInstalled)
     {
         osrInstalled = 0;
+        EnsureBodiesValidated();
         Optimizing.OptimizingCompiler compiler = _tierUpCompiler ??= _engine.CreateTierUpCompiler(_setup);
         var osr = new (int DefinedIndex, int Loop, int Offset)[osrLoops.Length];
         for (int k = 0; k < osrLoops.Length; k++)

@@ -358,6 +358,26 @@ public class OsrTests
     }
 
     [Fact]
+    public void ASerializedAutoModuleKeepsItsOsrPathsWhenLoaded()
+    {
+        // The loaded code addresses the OSR data after the code table, which the loops of the validated bodies size.
+        byte[] file;
+        using (var engine = new Engine(Forced(1)))
+        {
+            file = Module.FromText(engine, Nested).Serialize();
+        }
+        long expected;
+        using (var interp = new TestHost(new EngineOptions { Tier = Tier.Interpreter }))
+        {
+            expected = interp.Linker.Instantiate(interp.Store, Module.FromText(interp.Engine, Nested)).GetFunction<int, long>("nest").Invoke(200);
+        }
+        using var host = new TestHost(Forced(1));
+        Module loaded = Module.Deserialize(host.Engine, file);
+        Assert.Equal(expected, host.Linker.Instantiate(host.Store, loaded).GetFunction<int, long>("nest").Invoke(200));
+        Assert.Equal(1, host.Engine.TieringStatistics!.OsrEntries);
+    }
+
+    [Fact]
     public void ANegativeBackEdgeCountIsRefused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new Engine(new EngineOptions { Tier = Tier.Auto, OsrBackEdges = -1 }));
