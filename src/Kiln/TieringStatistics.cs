@@ -3,8 +3,9 @@ namespace Kiln;
 /// <summary>
 /// What adaptive execution (<see cref="Tier.Auto"/>) did: functions found hot, moved to the optimizing tier, left on
 /// the baseline because the optimizing tier refused them (<see cref="Engine.OptimizingStatistics"/> says why) or
-/// because compiling failed, the batches installed (each one seal, so one permission change of code memory), and the
-/// background compile time. One per engine (<see cref="Engine.TieringStatistics"/>); thread-safe.
+/// because compiling failed, the batches installed (each one seal, so one permission change of code memory), the
+/// background compile time, and on-stack replacement (hot loops, OSR entries compiled, activations moved into
+/// them). One per engine (<see cref="Engine.TieringStatistics"/>); thread-safe.
 /// </summary>
 public sealed class TieringStatistics
 {
@@ -22,7 +23,7 @@ public sealed class TieringStatistics
     private TimeSpan _compileTime;
     private string? _lastFailure;
 
-    /// <summary>Functions whose counters ran out (each is queued once).</summary>
+    /// <summary>Functions whose counters ran out, or whose loop asked for an OSR entry (each is queued once).</summary>
     public int Requests => Volatile.Read(ref _requests);
 
     /// <summary>Functions now running optimized code.</summary>

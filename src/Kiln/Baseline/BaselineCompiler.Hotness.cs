@@ -18,6 +18,14 @@ internal sealed partial class BaselineCompiler
     private bool _osrRoutineUsed;
     private Kiln.Tiering.OsrLoops? _osrLoops;
     private readonly List<OsrPoint> _osrPoints = [];
+    private bool _osrLocalsChecked;
+    private bool _osrLocalsFit;
+
+    /// <summary>
+    /// Most locals plus stack values an OSR path moves: they are the entry's arguments, in the frame's outgoing area,
+    /// which a larger count would grow by 8 bytes each for every call of the function.
+    /// </summary>
+    private const int MaxOsrValues = 2048;
 
     /// <summary>A loop header's OSR path, emitted after the body: the state at the header, and where to go on.</summary>
     private readonly record struct OsrPoint(Label Stub, Label Back, int Loop, Val[] Stack, bool Sampled);
@@ -118,16 +126,23 @@ internal sealed partial class BaselineCompiler
     /// </summary>
     private int OsrLoopAt(int loopOffset)
     {
-        if (Osr < 0 || (Osr == 0 && !InterruptChecks) || _slotSize != 8)
+        if (Osr < 0 || (Osr == 0 && !InterruptChecks) || _slotSize != 8 || _localCount + _height > MaxOsrValues)
         {
             return -1;
         }
-        for (int i = 0; i < _localCount; i++)
+        if (!_osrLocalsChecked)
         {
-            if (_localTypes[i] is not (ValType.I32 or ValType.I64 or ValType.F32 or ValType.F64))
+            // Once per function (reset by EmitOsrPaths): a body may have thousands of locals and of loops.
+            _osrLocalsChecked = true;
+            _osrLocalsFit = true;
+            for (int i = 0; i < _localCount; i++)
             {
-                return -1;
+                _osrLocalsFit &= _localTypes[i] is ValType.I32 or ValType.I64 or ValType.F32 or ValType.F64;
             }
+        }
+        if (!_osrLocalsFit)
+        {
+            return -1;
         }
         for (int i = 0; i < _height; i++)
         {
@@ -213,6 +228,7 @@ internal sealed partial class BaselineCompiler
             _asm.Ret();
         }
         _osrPoints.Clear();
+        _osrLocalsChecked = false;
         if (_osrRoutineUsed)
         {
             _osrRoutineUsed = false;
@@ -227,7 +243,7 @@ internal sealed partial class BaselineCompiler
     /// point. rsp is 16-byte aligned in the body; the return address and eight pushes leave it 8 off, which the
     /// 264-byte save area rounds back.
     /// </summary>
-    private void EmitHotRoutine(int definedIndex)
+    private void EmitHotRoutine()
     {
         if (!_hotRoutineUsed)
         {

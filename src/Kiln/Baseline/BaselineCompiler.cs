@@ -181,7 +181,7 @@ internal sealed unsafe partial class BaselineCompiler
             Emit(in ins, ref reader);
         }
         EmitOsrPaths();
-        EmitHotRoutine(definedIndex);
+        EmitHotRoutine();
         int frame = -_localsOffset - _slotSize + (_slotSize * (_declaredLocals + _maxHeight)) + (8 * _maxOutgoing);
         frameSize = (frame + 15) & ~15;
         return start;
