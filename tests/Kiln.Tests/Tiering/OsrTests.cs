@@ -378,6 +378,27 @@ public class OsrTests
     }
 
     [Fact]
+    public void ASampledLoopHeaderMakesTheSameOneCompareAsTheInterruptCheck()
+    {
+        // The hot path of a loop with an OSR path is the interrupt check's: one compare of the interrupt word (the whole
+        // dword, so the OSR poll in byte 1 diverts it) and one branch; the function entry compares byte 0 only, and so
+        // does the out-of-line OSR path before it treats the word as a poll.
+        using var host = new TestHost(new EngineOptions { Tier = Tier.Auto, TierUpThreshold = 1_000_000 });
+        Module module = Module.FromText(host.Engine, """
+            (module (func (export "f") (param i32) (local i32)
+              (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 1))) (br_if $l (i32.lt_u (local.get 1) (local.get 0))))))
+            """);
+        host.Linker.Instantiate(host.Store, module).GetAction<int>("f").Invoke(10);
+        string[] listing = module.Disassemble(module.CompiledFunctions.Single()).Split('\n');
+
+        Assert.Single(listing, l => l.Contains("cmp     dword ptr [rax+0x8], 0x0", StringComparison.Ordinal));
+        Assert.Equal(2, listing.Count(l => l.Contains("cmp     byte ptr [rax+0x8], 0x0", StringComparison.Ordinal)));
+        int header = Array.FindIndex(listing, l => l.Contains("cmp     dword ptr [rax+0x8], 0x0", StringComparison.Ordinal));
+        Assert.Contains("mov     rax, qword ptr [r15]", listing[header - 1], StringComparison.Ordinal);
+        Assert.Contains("jne     ", listing[header + 1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ANegativeBackEdgeCountIsRefused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new Engine(new EngineOptions { Tier = Tier.Auto, OsrBackEdges = -1 }));
