@@ -461,11 +461,13 @@ internal sealed unsafe class ModuleCode
             }
             finally
             {
+                // What the optimizing tier refuses at one loop (call_indirect, v128 values) it refuses at every loop
+                // of the function: the others are not asked for either.
                 foreach (int loop in osrLoops)
                 {
                     if (Volatile.Read(ref _osrState[loop]) != OsrState.Installed)
                     {
-                        RefuseOsr(loop);
+                        RefuseOsrOf(OsrFunction(loop));
                     }
                 }
             }
@@ -486,6 +488,14 @@ internal sealed unsafe class ModuleCode
         TimeSpan cpu = NativeStack.ThreadCpuTime();
         CompiledChunk chunk = compiler.Compile(definedIndices, osr);
         chunk.CpuTime = NativeStack.ThreadCpuTime() - cpu;
+        // A function the optimizing tier refuses gets no OSR entry either.
+        foreach (int d in definedIndices)
+        {
+            if (!chunk.Functions.Exists(f => f.DefinedIndex == d && f.OsrLoop < 0))
+            {
+                RefuseOsrOf(d);
+            }
+        }
         if (chunk.Functions.Count == 0)
         {
             return 0;
@@ -533,6 +543,18 @@ internal sealed unsafe class ModuleCode
             }
         }
         return lo;
+    }
+
+    /// <summary>No OSR entry for the loops of defined function <paramref name="definedIndex"/> that have none installed.</summary>
+    private void RefuseOsrOf(int definedIndex)
+    {
+        for (int loop = _osrLoops!.First(definedIndex); loop < _osrLoops.First(definedIndex + 1); loop++)
+        {
+            if (Volatile.Read(ref _osrState[loop]) != OsrState.Installed)
+            {
+                RefuseOsr(loop);
+            }
+        }
     }
 
     /// <summary>No OSR entry for <paramref name="loop"/>: the baseline stops asking (its forced counter is parked).</summary>
