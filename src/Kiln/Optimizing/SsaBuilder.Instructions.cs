@@ -280,7 +280,12 @@ internal sealed partial class SsaBuilder
                 int[] headerParams = AddParams(header, parameters);
                 Jump(header, PopN(parameters.Length));
                 _controls.Push(FrameKind.Loop, _stack.Count + parameters.Length, parameters, results).Data.Target = header;
+                int entering = _current;
                 SwitchTo(header);
+                if (_osrLoopOffset >= 0)
+                {
+                    StackBelowLoopAsVariables(entering, header);
+                }
                 foreach (int p in headerParams)
                 {
                     Push(p);

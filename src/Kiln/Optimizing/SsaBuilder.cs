@@ -117,12 +117,13 @@ internal sealed partial class SsaBuilder
         _current = entry;
         ValType[] wasmLocals = _decoder.LocalTypes;
         _localTypes = new IrType[_decoder.LocalCount];
+        _localCount = _decoder.LocalCount;
         if (osr)
         {
             // The OSR entry block takes every local; the function's own start follows, reached from nowhere.
             _f.IsOsrEntry = true;
             _osrEntry = entry;
-            for (int i = 0; i < _localTypes.Length; i++)
+            for (int i = 0; i < _localCount; i++)
             {
                 _defs[new DefKey(i, entry)] = _f.AddBlockParam(entry, paramTypes[i]);
             }
@@ -130,7 +131,7 @@ internal sealed partial class SsaBuilder
             Seal(start);
             SwitchTo(start);
         }
-        for (int i = 0; i < _localTypes.Length; i++)
+        for (int i = 0; i < _localCount; i++)
         {
             _localTypes[i] = IrTypes.FromWasm(wasmLocals[i]);
             // Spec 4.4.10: declared locals start at zero.
@@ -167,6 +168,32 @@ internal sealed partial class SsaBuilder
     // An OSR build: the body offset of its loop, and the entry block (-1 otherwise).
     private int _osrLoopOffset = -1;
     private int _osrEntry = -1;
+    // The function's locals; variables past them are operand-stack positions (OSR builds, StackBelowLoopAsVariables).
+    private int _localCount;
+
+    /// <summary>
+    /// An OSR build, at a loop header (current block, not yet holding the loop's parameters): the operand-stack values
+    /// below the loop become variables, operand-stack position k being variable <c>locals + k</c>, written in the block
+    /// that enters the loop and read at the header. A loop that encloses the OSR loop is reached again through its back
+    /// edges from code the entry reaches, and the code between its header and the OSR loop, built before the join,
+    /// must see the values below it as the join passes them, not as the unreachable start computed them: as
+    /// variables, the header merges them like locals. Elsewhere the parameters merge one value and are removed.
+    /// </summary>
+    private void StackBelowLoopAsVariables(int enteringBlock, int header)
+    {
+        int n = _stack.Count;
+        if (_localTypes.Length < _localCount + n)
+        {
+            Array.Resize(ref _localTypes, Math.Max(_localCount + n, _localTypes.Length * 2));
+        }
+        for (int k = 0; k < n; k++)
+        {
+            int variable = _localCount + k;
+            _localTypes[variable] = _f.Value(_stack[k]).Type;
+            _defs[new DefKey(variable, enteringBlock)] = _stack[k];
+            _stack[k] = ReadLocal(variable, header);
+        }
+    }
 
     /// <summary>
     /// On-stack replacement, at the chosen loop before its header is made: a join block whose parameters are the

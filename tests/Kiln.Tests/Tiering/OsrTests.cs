@@ -128,6 +128,31 @@ public class OsrTests
         Assert.True(stats.OsrEntries >= 1);
     }
 
+    [Theory]
+    [MemberData(nameof(BackEdges))]
+    public void AValueBelowAnOuterLoopSurvivesItsBackEdgesAfterTheInnerLoopMovedUp(int backEdges)
+    {
+        // The activation moves at the inner loop; the outer loop then turns in optimized code, through the code
+        // before the inner loop that the OSR entry reaches only by the outer back edge, and the value below the outer
+        // loop is used after it.
+        const string Wat = """
+            (module
+              (func (export "below") (param $n i32) (result i32) (local $i i32) (local $j i32) (local $s i32)
+                (i32.mul (local.get $n) (i32.const 7))
+                (loop $outer
+                  (local.set $j (i32.const 0))
+                  (loop $inner
+                    (local.set $s (i32.add (local.get $s) (i32.mul (local.get $i) (local.get $j))))
+                    (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                    (br_if $inner (i32.lt_u (local.get $j) (i32.const 5))))
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  (br_if $outer (i32.lt_u (local.get $i) (local.get $n))))
+                (i32.add (local.get $s))))
+            """;
+        TieringStatistics stats = AssertSameAsInterpreter(Forced(backEdges), Wat, ("below", [Value.FromI32(40)]), ("below", [Value.FromI32(3)]));
+        Assert.True(stats.OsrEntries >= 1);
+    }
+
     private const string Recursion = """
         (module
           (memory 1)
