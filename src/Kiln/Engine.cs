@@ -26,6 +26,10 @@ public sealed partial class Engine : IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(options), Options.TierUpThreshold, "TierUpThreshold must be at least 1");
         }
+        if (Options.OsrBackEdges < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), Options.OsrBackEdges, "OsrBackEdges must not be negative");
+        }
         (BoundsChecks, BoundsCheckReason) = ResolveBoundsChecks(Options);
         if (Options.Tier is Tier.Baseline or Tier.Optimizing or Tier.Auto)
         {
@@ -38,6 +42,11 @@ public sealed partial class Engine : IDisposable
             {
                 TieringStatistics = new TieringStatistics();
                 TierUps = new Tiering.TierUpQueue(this, TieringStatistics);
+                // Sampled OSR rides on the interrupt word, so it needs interrupt checks; forced OSR counts back edges.
+                if (Options.OnStackReplacement && Options.OsrBackEdges == 0 && Options.InterruptChecks)
+                {
+                    OsrSampler = new Tiering.OsrSampler();
+                }
             }
             (CodeObserver, _diagnostics) = EngineDiagnostics.Create(Options);
             // Perf maps and GDB breakpoints need anonymous memory sealed with mprotect; otherwise the default (or KILN_CODE_MEMORY).
@@ -56,6 +65,15 @@ public sealed partial class Engine : IDisposable
 
     /// <summary>The queue of hot functions and its background compiler (<see cref="Tier.Auto"/> only).</summary>
     internal Tiering.TierUpQueue? TierUps { get; }
+
+    /// <summary>Sets the OSR poll of the engine's stores now and then (<see cref="Tier.Auto"/> with sampled OSR only).</summary>
+    internal Tiering.OsrSampler? OsrSampler { get; }
+
+    /// <summary>
+    /// Whether baseline code gets an on-stack-replacement path at its loop headers (<see cref="Tier.Auto"/>): sampled
+    /// (interrupt checks on) or forced by <see cref="EngineOptions.OsrBackEdges"/>.
+    /// </summary>
+    internal bool UsesOsr => Options.Tier == Tier.Auto && Options.OnStackReplacement && (Options.OsrBackEdges > 0 || Options.InterruptChecks);
 
     /// <summary>Code memory for compiled tiers (null for the interpreter).</summary>
     internal Jit.CodeMemory CodeMemory => _codeMemory ?? throw new InvalidOperationException("the interpreter tier has no code memory");
@@ -79,7 +97,7 @@ public sealed partial class Engine : IDisposable
         Tier.Baseline => Baseline.BaselineCompiler.Create(setup, Jit.X64.CpuFeatures.Host),
         Tier.Optimizing => new Optimizing.OptimizingCompiler(setup, Jit.X64.CpuFeatures.Host, OptimizingStatistics),
         // Auto starts every function on the baseline, counting calls and loop entries toward the tier-up.
-        Tier.Auto => Baseline.BaselineCompiler.Create(setup, Jit.X64.CpuFeatures.Host, hotnessCounters: true),
+        Tier.Auto => Baseline.BaselineCompiler.Create(setup, Jit.X64.CpuFeatures.Host, hotnessCounters: true, osr: UsesOsr ? Options.OsrBackEdges : -1),
         _ => throw new InvalidOperationException($"tier {Options.Tier} produces no machine code"),
     };
 
@@ -87,7 +105,7 @@ public sealed partial class Engine : IDisposable
     /// The optimizing compiler that hot functions move to (<see cref="Tier.Auto"/>): functions it cannot optimize are
     /// left out of its chunks, since their baseline code is already installed.
     /// </summary>
-    internal Compiled.IFunctionCompiler CreateTierUpCompiler(Compiled.CompilerSetup setup, Compiled.ICallSiteProfileReader? profiles) =>
+    internal Optimizing.OptimizingCompiler CreateTierUpCompiler(Compiled.CompilerSetup setup, Compiled.ICallSiteProfileReader? profiles) =>
         new Optimizing.OptimizingCompiler(setup, Jit.X64.CpuFeatures.Host, OptimizingStatistics) { OmitRefused = true, Profiles = profiles };
 
     /// <summary>Whether the engine's tier compiles to machine code (and modules get a <see cref="Compiled.ModuleCode"/>).</summary>
@@ -101,6 +119,7 @@ public sealed partial class Engine : IDisposable
     public void Dispose()
     {
         // The background compiler must be done with code memory before it goes.
+        OsrSampler?.Dispose();
         TierUps?.Dispose();
         // Debuggers and unwinders must forget the code before its pages are unmapped.
         _diagnostics?.Dispose();

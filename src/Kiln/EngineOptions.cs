@@ -35,6 +35,24 @@ public sealed record EngineOptions
     /// </summary>
     public bool TierUpSynchronously { get; init; }
 
+    /// <summary>
+    /// <see cref="Tier.Auto"/>: move a long-running baseline activation into optimized code at a loop header
+    /// (on-stack replacement), so a function called once (a <c>main</c> with its loops inlined) still reaches the
+    /// optimizing tier. Loops are found by sampling: every <see cref="Tiering.OsrSampler.Interval"/> the store's OSR
+    /// poll is set, and the loop header that sees it counts a sample (this needs <see cref="InterruptChecks"/>, whose
+    /// check at loop headers it rides on). True by default.
+    /// </summary>
+    public bool OnStackReplacement { get; init; } = true;
+
+    /// <summary>
+    /// <see cref="Tier.Auto"/> with <see cref="OnStackReplacement"/>: 0 (default) samples running loops; N &gt; 0 forces
+    /// on-stack replacement deterministically instead, for tests: each loop header counts its arrivals (shared by all
+    /// activations and instances of the module), and from the (N+1)-th on, an activation on the baseline moves into
+    /// the loop's OSR entry (1: at the first back edge). With <see cref="TierUpSynchronously"/> the entry is compiled
+    /// on the spot, so every point of switching is exercised.
+    /// </summary>
+    public int OsrBackEdges { get; init; }
+
     /// <summary>Baseline tier: compile every function up front (default) or each on its first call.</summary>
     public CompilationMode Compilation { get; init; } = CompilationMode.Eager;
 

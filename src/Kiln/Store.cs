@@ -35,6 +35,7 @@ public sealed unsafe partial class Store : IDisposable
         _context = (VmStoreContext*)NativeMemory.AllocZeroed((nuint)sizeof(VmStoreContext));
         _context->Fuel = long.MaxValue;
         Stack = new InterpreterStack(Limits.ValueStackSlots, Limits.MaxCallDepth);
+        engine.OsrSampler?.Register(_context);
     }
 
     ~Store()
@@ -288,6 +289,8 @@ public sealed unsafe partial class Store : IDisposable
         }
         _handles.Clear();
         Stack.Dispose();
+        // The OSR sampler writes into the context: it lets go of it first.
+        Engine.OsrSampler?.Unregister(_context);
         NativeMemory.Free(_context);
         _context = null;
     }

@@ -3,8 +3,9 @@ namespace Kiln;
 /// <summary>
 /// What adaptive execution (<see cref="Tier.Auto"/>) did: functions found hot, moved to the optimizing tier, left on
 /// the baseline because the optimizing tier refused them (<see cref="Engine.OptimizingStatistics"/> says why) or
-/// because compiling failed, the batches installed (each one seal, so one permission change of code memory), and the
-/// background compile time. One per engine (<see cref="Engine.TieringStatistics"/>); thread-safe.
+/// because compiling failed, the batches installed (each one seal, so one permission change of code memory), the
+/// background compile time, and on-stack replacement (hot loops, OSR entries compiled, activations moved into
+/// them). One per engine (<see cref="Engine.TieringStatistics"/>); thread-safe.
 /// </summary>
 public sealed class TieringStatistics
 {
@@ -15,12 +16,16 @@ public sealed class TieringStatistics
     private int _refused;
     private int _failed;
     private int _batches;
+    private int _osrRequests;
+    private int _osrInstalled;
+    private int _osrRefused;
+    private long _osrEntries;
     private TimeSpan _compileTime;
     private string? _lastFailure;
     private int _speculatedSites;
     private readonly List<WeakReference<Compiled.ModuleCode>> _modules = [];
 
-    /// <summary>Functions whose counters ran out (each is queued once).</summary>
+    /// <summary>Functions whose counters ran out, or whose loop asked for an OSR entry (each is queued once).</summary>
     public int Requests => Volatile.Read(ref _requests);
 
     /// <summary>Functions now running optimized code.</summary>
@@ -31,6 +36,18 @@ public sealed class TieringStatistics
 
     /// <summary>Hot functions whose compile failed (<see cref="LastFailure"/>); they stay on the baseline.</summary>
     public int Failed => Volatile.Read(ref _failed);
+
+    /// <summary>Loops found running long in baseline code, for which an on-stack-replacement entry was asked (each once).</summary>
+    public int OsrRequests => Volatile.Read(ref _osrRequests);
+
+    /// <summary>On-stack-replacement entries installed (optimized code that continues a function at a loop header).</summary>
+    public int OsrInstalled => Volatile.Read(ref _osrInstalled);
+
+    /// <summary>Loops the optimizing tier could not compile an OSR entry for; they stay on the baseline.</summary>
+    public int OsrRefused => Volatile.Read(ref _osrRefused);
+
+    /// <summary>Times a baseline activation moved into optimized code at a loop header.</summary>
+    public long OsrEntries => Interlocked.Read(ref _osrEntries);
 
     /// <summary>Chunks of optimized code installed, each with one seal.</summary>
     public int Batches => Volatile.Read(ref _batches);
@@ -104,7 +121,18 @@ public sealed class TieringStatistics
 
     internal void RecordRequest() => Interlocked.Increment(ref _requests);
 
-    internal void RecordBatch(int moved, int refused, TimeSpan time)
+    internal void RecordOsrRequest() => Interlocked.Increment(ref _osrRequests);
+
+    internal void RecordOsrEntry() => Interlocked.Increment(ref _osrEntries);
+
+    internal void RecordOsrBatch(int installed, int refused)
+    {
+        Interlocked.Add(ref _osrInstalled, installed);
+        Interlocked.Add(ref _osrRefused, refused);
+        Interlocked.Add(ref _completed, installed + refused);
+    }
+
+    internal void RecordBatch(int moved, int refused, TimeSpan time, bool installed)
     {
         lock (_lock)
         {
@@ -112,7 +140,7 @@ public sealed class TieringStatistics
         }
         Interlocked.Add(ref _tierUps, moved);
         Interlocked.Add(ref _refused, refused);
-        if (moved > 0)
+        if (installed)
         {
             Interlocked.Increment(ref _batches);
         }
@@ -133,5 +161,6 @@ public sealed class TieringStatistics
     /// <summary>One line: what <c>kiln run --stats</c> prints.</summary>
     public string Describe() =>
         $"tier-up: {Requests} hot functions, {TierUps} optimized in {Batches} batches ({CompileTime.TotalMilliseconds:F1} ms compiling), " +
-        $"{Refused} refused, {Failed} failed, {SpeculatedSites} call_indirect sites speculated ({GuardFailures} guard failures)" + (LastFailure is { } f ? $" (last: {f})" : "");
+        $"{Refused} refused, {Failed} failed, {SpeculatedSites} call_indirect sites speculated ({GuardFailures} guard failures)" + (LastFailure is { } f ? $" (last: {f})" : "") +
+        $"; on-stack replacement: {OsrRequests} hot loops, {OsrInstalled} entries compiled, {OsrRefused} refused, {OsrEntries} entered";
 }

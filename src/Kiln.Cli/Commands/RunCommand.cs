@@ -46,6 +46,7 @@ internal static class RunCommand
         var timeout = new Option<string?>("--timeout") { Description = "interrupt the guest after this wall-clock time: e.g. 500ms, 10s, 2m" };
         var fuel = new Option<long?>("--fuel") { Description = "run with this much fuel (one unit per call and loop iteration); trap when it runs out" };
         var noInterruptChecks = new Option<bool>("--no-interrupt-checks") { Description = "compile without interrupt checks at loop headers and calls (a little faster; --timeout then cannot stop the guest, so the two exclude each other)" };
+        var noOsr = new Option<bool>("--no-osr") { Description = "auto tier: keep long-running loops on the baseline (no on-stack replacement into optimized code)" };
         var stats = new Option<bool>("--stats") { Description = "print compile time per tier, code bytes, permission changes and peak memory on stderr" };
         var profile = new Option<string?>("--profile") { Description = "name compiled code for perf: perfmap (/tmp/perf-PID.map) or jitdump (jit-PID.dump in $KILN_JITDUMP_DIR or ~/.debug/jit); implies --tier baseline" };
         var debugInfo = new Option<bool>("--debug-info") { Description = "register compiled code with GDB and the unwinder (break module!function, bt); implies --tier baseline" };
@@ -54,7 +55,7 @@ internal static class RunCommand
         var isolation = new IsolatedRun.Options();
         var command = new Command("run", "Run a WebAssembly program (WASI preview1) or call one of its exports" + Epilog)
         {
-            file, args, dir, dirRo, env, invoke, tier, maxMemory, timeout, fuel, noInterruptChecks, stats, profile, debugInfo, trapUnknownImports, verbose,
+            file, args, dir, dirRo, env, invoke, tier, maxMemory, timeout, fuel, noInterruptChecks, noOsr, stats, profile, debugInfo, trapUnknownImports, verbose,
         };
         foreach (Option option in isolation.All)
         {
@@ -106,6 +107,7 @@ internal static class RunCommand
                     Timeout = result.GetValue(timeout) is { } t ? OptionValues.ParseDuration(t) : null,
                     Fuel = result.GetValue(fuel),
                     InterruptChecks = !result.GetValue(noInterruptChecks),
+                    OnStackReplacement = !result.GetValue(noOsr),
                     Stats = result.GetValue(stats),
                     Profiler = profiler,
                     DebugInfo = wantsDebugInfo,

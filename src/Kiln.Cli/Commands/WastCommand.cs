@@ -4,7 +4,7 @@ using Kiln.Cli.Wast;
 namespace Kiln.Cli.Commands;
 
 /// <summary>
-/// <c>kiln wast [--tier T] [--expected-failures FILE] [--via-cache] PATH...</c>: runs WebAssembly spec scripts and
+/// <c>kiln wast [--tier T] [--expected-failures FILE] [--via-cache] [--osr-back-edges N] PATH...</c>: runs WebAssembly spec scripts and
 /// prints a line per file, a line per command kind and, last, <c>wast: N passed, M failed</c>.
 /// </summary>
 internal static class WastCommand
@@ -16,18 +16,20 @@ internal static class WastCommand
         var expected = new Option<string?>("--expected-failures") { Description = "file listing the commands known to fail, with reasons" };
         var show = new Option<int>("--show") { Description = "failures to print per file", DefaultValueFactory = _ => 20 };
         var viaCache = new Option<bool>("--via-cache") { Description = "run every module from its serialized form (compiled tiers): tests the code cache" };
-        var command = new Command("wast", "Run WebAssembly spec test scripts (.wast)") { paths, tier, expected, show, viaCache };
+        var osr = new Option<int>("--osr-back-edges") { Description = "auto tier: move each loop's running baseline activation into optimized code (on-stack replacement) after N back edges (1: at the first)" };
+        var command = new Command("wast", "Run WebAssembly spec test scripts (.wast)") { paths, tier, expected, show, viaCache, osr };
         command.SetAction(result => Run(
             result.GetValue(paths)!,
             result.GetValue(tier)!,
             result.GetValue(expected),
             result.GetValue(show),
             Console.Out,
-            result.GetValue(viaCache)));
+            result.GetValue(viaCache),
+            result.GetValue(osr)));
         return command;
     }
 
-    public static int Run(IReadOnlyList<string> paths, string tierName, string? expectedFailuresPath, int show, TextWriter output, bool viaCache = false)
+    public static int Run(IReadOnlyList<string> paths, string tierName, string? expectedFailuresPath, int show, TextWriter output, bool viaCache = false, int osrBackEdges = 0)
     {
         if (!TierNames.TryParse(tierName, out Tier tier))
         {
@@ -39,10 +41,15 @@ internal static class WastCommand
             Console.Error.WriteLine("kiln wast: --via-cache needs a compiling tier (the interpreter produces no machine code)");
             return 2;
         }
+        if (osrBackEdges < 0 || (osrBackEdges > 0 && tier != Tier.Auto))
+        {
+            Console.Error.WriteLine("kiln wast: --osr-back-edges takes a positive count and needs --tier auto");
+            return 2;
+        }
         ExpectedFailures expected = expectedFailuresPath is null ? ExpectedFailures.Empty : ExpectedFailures.Load(expectedFailuresPath);
         var results = new List<WastFileResult>();
         int unexpected = 0;
-        using (var runner = new WastRunner(tier, viaCache))
+        using (var runner = new WastRunner(tier, viaCache, osrBackEdges))
         {
             foreach (string file in WastRunner.ExpandPaths(paths))
             {

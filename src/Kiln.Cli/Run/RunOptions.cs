@@ -28,6 +28,9 @@ internal sealed record RunOptions
     /// <summary>Compile interrupt checks in (off with <c>--no-interrupt-checks</c>, which excludes <see cref="Timeout"/>).</summary>
     public bool InterruptChecks { get; init; } = true;
 
+    /// <summary>Auto tier: move long-running loops into optimized code by on-stack replacement (off with <c>--no-osr</c>).</summary>
+    public bool OnStackReplacement { get; init; } = true;
+
     public bool Stats { get; init; }
 
     /// <summary>Name compiled code for perf (<c>--profile</c>); baseline tier only.</summary>

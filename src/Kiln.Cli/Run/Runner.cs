@@ -109,6 +109,7 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
             Tier = options.Tier,
             ConsumeFuel = options.Fuel is not null,
             InterruptChecks = options.InterruptChecks,
+            OnStackReplacement = options.OnStackReplacement,
             Profiler = options.Profiler,
             DebugInfo = options.DebugInfo,
             Limits = options.MaxMemoryBytes is { } max

@@ -10,11 +10,23 @@ internal sealed class WastRunner : IDisposable
     private readonly bool _viaCache;
 
     /// <param name="viaCache">Run every module from its serialized form (<see cref="Module.Serialize()"/>, then <see cref="Module.Deserialize(Engine, ReadOnlySpan{byte}, string?)"/>): the spec suite as a test of the code cache.</param>
-    public WastRunner(Tier tier, bool viaCache = false)
+    /// <param name="osrBackEdges">Auto: force on-stack replacement after this many back edges of each loop (<see cref="EngineOptions.OsrBackEdges"/>; 0: none).</param>
+    public WastRunner(Tier tier, bool viaCache = false, int osrBackEdges = 0)
     {
         // Auto: every function moves up at its first call, compiled before that call goes on, so each function's
         // first call runs baseline code and the rest optimized code: both tiers and the switch meet every assertion.
-        _engine = new Engine(new EngineOptions { Tier = tier, TierUpThreshold = 1, TierUpSynchronously = true });
+        // With osrBackEdges, functions move up only through on-stack replacement instead: every loop's header moves
+        // the running baseline activation into optimized code once the loop's arrivals (over all calls) pass the
+        // count, and the function's later calls run optimized code (no sampling: which code runs when stays
+        // deterministic). A loop run once per call thus switches at its second call's first arrival.
+        _engine = new Engine(new EngineOptions
+        {
+            Tier = tier,
+            TierUpThreshold = osrBackEdges > 0 ? int.MaxValue : 1,
+            TierUpSynchronously = true,
+            OnStackReplacement = osrBackEdges > 0,
+            OsrBackEdges = osrBackEdges,
+        });
         _viaCache = viaCache;
     }
 

@@ -61,7 +61,7 @@ internal sealed unsafe partial class BaselineCompiler
                 Label header = _asm.CreateLabel();
                 _asm.Bind(header);
                 AtLabel(dirty);
-                EmitInterruptCheck(loadContext: true);
+                EmitLoopHeaderChecks(ins.Offset);
                 _controls.Push(FrameKind.Loop, _height, parameters, results).Data.Label = header;
                 return;
             }

@@ -1,6 +1,7 @@
 using Kiln.Compiled;
 using Kiln.Jit.X64;
 using Kiln.Vm;
+using Kiln.Wasm.Model;
 
 namespace Kiln.Baseline;
 
@@ -13,6 +14,21 @@ internal sealed partial class BaselineCompiler
 
     private Label _hotRoutine;
     private bool _hotRoutineUsed;
+    private Label _osrRoutine;
+    private bool _osrRoutineUsed;
+    private Kiln.Tiering.OsrLoops? _osrLoops;
+    private readonly List<OsrPoint> _osrPoints = [];
+    private bool _osrLocalsChecked;
+    private bool _osrLocalsFit;
+
+    /// <summary>
+    /// Most locals plus stack values an OSR path moves: they are the entry's arguments, in the frame's outgoing area,
+    /// which a larger count would grow by 8 bytes each for every call of the function.
+    /// </summary>
+    private const int MaxOsrValues = 2048;
+
+    /// <summary>A loop header's OSR path, emitted after the body: the state at the header, and where to go on.</summary>
+    private readonly record struct OsrPoint(Label Stub, Label Back, int Loop, Val[] Stack, bool Sampled);
 
     /// <summary>
     /// Count each call and loop entry in the function's hotness counter, which follows the module's code table
@@ -26,6 +42,13 @@ internal sealed partial class BaselineCompiler
     /// cost more than it tells (below).
     /// </summary>
     public const int LoopEntryWeight = 64;
+
+    /// <summary>
+    /// On-stack replacement at loop headers (<see cref="Tier.Auto"/>): -1 none; 0 sampled (the OSR poll in the interrupt
+    /// word diverts the header's interrupt check); N &gt; 0 forced, counting arrivals at each header
+    /// (<see cref="EngineOptions.OsrBackEdges"/>).
+    /// </summary>
+    public int Osr { get; init; } = -1;
 
     /// <summary>
     /// At the function entry (weight 1, after the interrupt check) and before each loop header (weight
@@ -56,20 +79,187 @@ internal sealed partial class BaselineCompiler
     }
 
     /// <summary>
+    /// At a loop header (bound, with the state every path brings there): the interrupt and fuel checks, with an OSR path
+    /// when this loop can have an OSR entry. Sampled: <c>cmp dword [ctx+interrupt], 0; jne stub</c> compares the
+    /// interrupt byte and the OSR poll in the one compare the interrupt check makes anyway, so the loop pays nothing;
+    /// the stub traps if byte 0 (the interrupt) is set, else takes the OSR path. Forced: the arrival counter in the
+    /// module's OSR data is counted down first. Either way the fuel for this arrival is charged after the OSR path
+    /// returns (no entry yet), or by the optimized code's own header check when the activation moves there, so fuel
+    /// counts stay those of the other tiers.
+    /// </summary>
+    private void EmitLoopHeaderChecks(int loopOffset)
+    {
+        int loop = OsrLoopAt(loopOffset);
+        if (loop < 0)
+        {
+            EmitInterruptCheck(loadContext: true);
+            return;
+        }
+        Label stub = _asm.CreateLabel();
+        Label back = _asm.CreateLabel();
+        bool sampled = Osr == 0;
+        _osrPoints.Add(new OsrPoint(stub, back, loop, _stack.AsSpan(0, _height).ToArray(), sampled));
+        // The OSR entry's arguments (every local, then every stack value) and its results go through the outgoing area.
+        _maxOutgoing = Math.Max(_maxOutgoing, Math.Max(_localCount + _height, _signature.Results.Length));
+        if (sampled)
+        {
+            _asm.Mov(OperandSize.S64, Gpr.Rax, Mem.At(s_vmctx, VmOffsets.StoreContext));
+            _asm.Cmp(OperandSize.S32, Mem.At(Gpr.Rax, VmOffsets.StoreInterrupt), 0);
+            _asm.Jcc(Condition.NotEqual, stub);
+            _asm.Bind(back);
+            FrameSequences.InterruptCheck(_asm, loadContext: false, default, _fuel ? TrapLabel(TrapCode.OutOfFuel) : default);
+            return;
+        }
+        int definedCount = _functionTypes.Length - _importedFunctions;
+        _osrLoops ??= new Kiln.Tiering.OsrLoops(_module);
+        _asm.Mov(OperandSize.S64, s_scratch, Mem.At(s_vmctx, VmOffsets.CodeTable));
+        _asm.Sub(OperandSize.S32, Mem.At(s_scratch, ModuleCode.OsrCounterOffset(definedCount, _osrLoops.Count, loop)), 1);
+        _asm.Jcc(Condition.Sign, stub);
+        _asm.Bind(back);
+        EmitInterruptCheck(loadContext: true);
+    }
+
+    /// <summary>
+    /// The module-wide number of the loop at <paramref name="loopOffset"/> when it can get an OSR entry, else -1: OSR on,
+    /// and only i32, i64, f32 and f64 values in the locals and on the stack (what the optimizing tier compiles; a
+    /// function with v128 values has wide slots and no OSR path).
+    /// </summary>
+    private int OsrLoopAt(int loopOffset)
+    {
+        if (Osr < 0 || (Osr == 0 && !InterruptChecks) || _slotSize != 8 || _localCount + _height > MaxOsrValues)
+        {
+            return -1;
+        }
+        if (!_osrLocalsChecked)
+        {
+            // Once per function (reset by EmitOsrPaths): a body may have thousands of locals and of loops.
+            _osrLocalsChecked = true;
+            _osrLocalsFit = true;
+            for (int i = 0; i < _localCount; i++)
+            {
+                _osrLocalsFit &= _localTypes[i] is ValType.I32 or ValType.I64 or ValType.F32 or ValType.F64;
+            }
+        }
+        if (!_osrLocalsFit)
+        {
+            return -1;
+        }
+        for (int i = 0; i < _height; i++)
+        {
+            if (_stack[i].Type is not (ValType.I32 or ValType.I64 or ValType.F32 or ValType.F64) || _stack[i].Loc is not (Loc.Const or Loc.Stack))
+            {
+                return -1;
+            }
+        }
+        _osrLoops ??= new Kiln.Tiering.OsrLoops(_module);
+        return _osrLoops.Find(_definedIndex, loopOffset);
+    }
+
+    /// <summary>
+    /// After the body: each loop header's OSR path. It asks the runtime (<see cref="RuntimeHelper.OsrEnter"/>, through a
+    /// routine that keeps every register) for the loop's OSR entry; with none it goes back to the header's checks.
+    /// With one, the activation moves: every local (pinned ones from their registers) and every stack value at the
+    /// header go to the outgoing area as the entry's arguments, the frame's function index is replaced by
+    /// <see cref="CompiledAbi.OsrReplacedFunctionIndex"/> (backtraces list the activation once, as the OSR frame), and
+    /// the entry is called like a function with this frame's vmctx. It runs the rest of the activation in optimized
+    /// code, loop header first, and returns the function's results, which this frame copies to its own result area
+    /// and returns to its caller. This frame stays below the OSR frame until then (one frame more on the stack).
+    /// </summary>
+    private void EmitOsrPaths()
+    {
+        foreach (OsrPoint p in _osrPoints)
+        {
+            if (!_osrRoutineUsed)
+            {
+                _osrRoutine = _asm.CreateLabel();
+                _osrRoutineUsed = true;
+            }
+            _asm.Bind(p.Stub);
+            if (p.Sampled)
+            {
+                // rax = the store context: an interrupt (byte 0) traps as the plain check would.
+                _asm.Cmp(OperandSize.S8, Mem.At(Gpr.Rax, VmOffsets.StoreInterrupt), 0);
+                _asm.Jcc(Condition.NotEqual, TrapLabel(TrapCode.Interrupted));
+            }
+            _asm.Mov(OperandSize.S32, Gpr.Rax, p.Loop);
+            _asm.Call(_osrRoutine);
+            _asm.Test(OperandSize.S64, Gpr.Rax, Gpr.Rax);
+            if (p.Sampled)
+            {
+                // No entry: back to the fuel check, which reads the store context from rax.
+                Label enter = _asm.CreateLabel();
+                _asm.Jcc(Condition.NotEqual, enter, JumpDistance.Short);
+                _asm.Mov(OperandSize.S64, Gpr.Rax, Mem.At(s_vmctx, VmOffsets.StoreContext));
+                _asm.Jmp(p.Back);
+                _asm.Bind(enter);
+            }
+            else
+            {
+                _asm.Jcc(Condition.Equal, p.Back);
+            }
+            int k = 0;
+            for (int i = 0; i < _localCount; i++, k++)
+            {
+                Mem dst = Mem.At(Gpr.Rsp, 8 * k);
+                if (_pinnedReg[i] != NotPinned)
+                {
+                    StoreReg(dst, _localTypes[i], _pinnedReg[i]);
+                }
+                else
+                {
+                    OperandSize size = SizeOf(_localTypes[i]);
+                    _asm.Mov(size, s_scratch2, LocalMem(i));
+                    _asm.Mov(size, dst, s_scratch2);
+                }
+            }
+            for (int i = 0; i < p.Stack.Length; i++, k++)
+            {
+                StoreValue(Mem.At(Gpr.Rsp, 8 * k), in p.Stack[i], i, s_scratch2);
+            }
+            _asm.Mov(OperandSize.S32, Mem.At(Gpr.Rbp, FunctionIndexOffset), unchecked((int)CompiledAbi.OsrReplacedFunctionIndex));
+            _asm.Call(Gpr.Rax);
+            for (int r = 0; r < _signature.Results.Length; r++)
+            {
+                _asm.Mov(OperandSize.S64, Gpr.Rax, Mem.At(Gpr.Rsp, 8 * r));
+                _asm.Mov(OperandSize.S64, Mem.At(Gpr.Rbp, ArgsOffset + _resultOffsets[r]), Gpr.Rax);
+            }
+            _asm.Mov(OperandSize.S64, Gpr.Rsp, Gpr.Rbp);
+            _asm.Pop(Gpr.Rbp);
+            _asm.Ret();
+        }
+        _osrPoints.Clear();
+        _osrLocalsChecked = false;
+        if (_osrRoutineUsed)
+        {
+            _osrRoutineUsed = false;
+            EmitSavingRoutine(_osrRoutine, RuntimeHelper.OsrEnter, passLoop: true);
+        }
+    }
+
+    /// <summary>
     /// After the body: the routine every counting point of the function calls when its counter runs out. It runs with
     /// any register state of the body (pinned and cached locals, v128 values), so it saves every caller-saved
     /// general register and all sixteen xmm registers in full around the helper call, and returns to the counting
     /// point. rsp is 16-byte aligned in the body; the return address and eight pushes leave it 8 off, which the
     /// 264-byte save area rounds back.
     /// </summary>
-    private void EmitHotRoutine(int definedIndex)
+    private void EmitHotRoutine()
     {
         if (!_hotRoutineUsed)
         {
             return;
         }
         _hotRoutineUsed = false;
-        _asm.Bind(_hotRoutine);
+        EmitSavingRoutine(_hotRoutine, RuntimeHelper.TierUp, passLoop: false);
+    }
+
+    /// <summary>
+    /// A routine that calls <paramref name="helper"/> with (vmctx, defined index[, eax as the loop number]) and keeps
+    /// every register of the body but rax (the helper's result).
+    /// </summary>
+    private void EmitSavingRoutine(Label routine, RuntimeHelper helper, bool passLoop)
+    {
+        _asm.Bind(routine);
         foreach (Gpr r in s_hotSaved)
         {
             _asm.Push(r);
@@ -80,9 +270,13 @@ internal sealed partial class BaselineCompiler
         {
             _asm.Movdqu(Mem.At(Gpr.Rsp, 16 * x), Xmm.FromIndex(x));
         }
+        if (passLoop)
+        {
+            _asm.Mov(OperandSize.S32, Gpr.Rdx, Gpr.Rax);
+        }
         _asm.Mov(OperandSize.S64, Gpr.Rdi, s_vmctx);
-        _asm.Mov(OperandSize.S32, Gpr.Rsi, definedIndex);
-        CompiledAbi.EmitHelperCall(_asm, RuntimeHelper.TierUp);
+        _asm.Mov(OperandSize.S32, Gpr.Rsi, _definedIndex);
+        CompiledAbi.EmitHelperCall(_asm, helper);
         for (int x = 0; x < 16; x++)
         {
             _asm.Movdqu(Xmm.FromIndex(x), Mem.At(Gpr.Rsp, 16 * x));

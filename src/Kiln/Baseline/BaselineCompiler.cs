@@ -94,7 +94,7 @@ internal sealed unsafe partial class BaselineCompiler
     }
 
     /// <summary>A baseline compiler shaped by the engine's <paramref name="setup"/> (the one place that maps it).</summary>
-    public static BaselineCompiler Create(CompilerSetup setup, CpuFeatures features, bool hotnessCounters = false) =>
+    public static BaselineCompiler Create(CompilerSetup setup, CpuFeatures features, bool hotnessCounters = false, int osr = -1) =>
         new(setup.Spaces, setup.ConsumeFuel, features)
         {
             RecordsLines = setup.RecordsLines,
@@ -103,6 +103,7 @@ internal sealed unsafe partial class BaselineCompiler
             InterruptChecks = setup.InterruptChecks,
             HotnessCounters = hotnessCounters,
             CallSiteProfiles = hotnessCounters ? setup.Profiles : null,
+            Osr = osr,
         };
 
     public Assembler Assembler => _asm;
@@ -181,7 +182,8 @@ internal sealed unsafe partial class BaselineCompiler
             }
             Emit(in ins, ref reader);
         }
-        EmitHotRoutine(definedIndex);
+        EmitOsrPaths();
+        EmitHotRoutine();
         EmitProfileStubs();
         int frame = -_localsOffset - _slotSize + (_slotSize * (_declaredLocals + _maxHeight)) + (8 * _maxOutgoing);
         frameSize = (frame + 15) & ~15;

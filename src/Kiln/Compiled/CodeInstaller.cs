@@ -63,7 +63,9 @@ internal static class CodeInstaller
                     BitConverter.TryWriteBytes(writableCode.Slice(f.FrameSizePatch, 4), f.FrameSize);
                 }
                 CodeLineTable? lines = f.Lines is null ? null : new CodeLineTable(sourceFile, f.Lines);
-                symbols.Add(new CodeSymbol(functionName(f.DefinedIndex), codeAddress + f.Start, f.End - f.Start, lines, f.Frame));
+                // An on-stack-replacement entry is a second code range of its function (Tier.Auto).
+                string name = f.OsrLoop >= 0 ? $"{functionName(f.DefinedIndex)}[osr{f.OsrLoop}]" : functionName(f.DefinedIndex);
+                symbols.Add(new CodeSymbol(name, codeAddress + f.Start, f.End - f.Start, lines, f.Frame));
             }
             foreach ((string name, int start, int end) in c.Stubs)
             {

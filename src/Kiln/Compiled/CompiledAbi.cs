@@ -41,6 +41,13 @@ internal static class CompiledAbi
     /// <summary>[rbp-16]: the frame's function index (4 bytes), what a backtrace names.</summary>
     public const int FunctionIndexOffset = -16;
 
+    /// <summary>
+    /// The function index a baseline frame stores at <see cref="FunctionIndexOffset"/> when it hands its activation to an
+    /// on-stack-replacement entry (<see cref="Tier.Auto"/>): the OSR frame above it continues the same activation, so
+    /// backtraces skip this one.
+    /// </summary>
+    public const uint OsrReplacedFunctionIndex = 0xFFFF_FFFF;
+
     /// <summary>[rbp-24]: one scratch word a helper may write through a pointer (the truncation status).</summary>
     public const int ScratchOffset = -24;
 

@@ -49,5 +49,10 @@ internal sealed class CompiledChunk
 /// One compiled function of a chunk: its defined index, its code range, where the installer writes its frame size
 /// (a compiler that learns the frame size only at the end leaves a 4-byte field in the prologue; -1 when none), the
 /// line table (code offset to bytecode offset, null when not recorded) and where its frame is set up and torn down.
+/// <see cref="OsrLoop"/> is -1 for a function's entry, or, for an on-stack-replacement entry (<see cref="Tier.Auto"/>),
+/// the module-wide number of the loop it enters (<see cref="Tiering.OsrLoops"/>).
 /// </summary>
-internal readonly record struct CompiledFunction(int DefinedIndex, int Start, int End, int FrameSizePatch, int FrameSize, CodeLine[]? Lines, CodeFrame? Frame);
+internal readonly record struct CompiledFunction(int DefinedIndex, int Start, int End, int FrameSizePatch, int FrameSize, CodeLine[]? Lines, CodeFrame? Frame)
+{
+    public int OsrLoop { get; init; } = -1;
+}

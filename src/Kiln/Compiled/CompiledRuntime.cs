@@ -21,6 +21,7 @@ internal static unsafe class CompiledRuntime
     private const int MaxBacktraceFrames = 10_000;
     public static readonly nint LazyCompileAddress = (nint)(delegate* unmanaged<byte*, int, nint>)&LazyCompile;
     public static readonly nint TierUpAddress = (nint)(delegate* unmanaged<byte*, int, void>)&TierUp;
+    public static readonly nint OsrEnterAddress = (nint)(delegate* unmanaged<byte*, int, int, nint>)&OsrEnter;
 
     /// <summary>Room left below the stack limit for helpers and managed callbacks (which re-check with TryEnsureSufficientExecutionStack).</summary>
     private const long ReservedStackBytes = 256 * 1024;
@@ -108,6 +109,12 @@ internal static unsafe class CompiledRuntime
         {
             byte* vmctx = *(byte**)(rbp + CompiledAbi.SavedVmctxOffset);
             uint index = *(uint*)(rbp + CompiledAbi.FunctionIndexOffset);
+            if (index == CompiledAbi.OsrReplacedFunctionIndex)
+            {
+                // A baseline frame whose activation continues in the OSR frame above it: listed once, as that frame.
+                rbp = *(nint*)rbp;
+                continue;
+            }
             Module module = CompiledHelpers.InstanceOf(vmctx).Module;
             frames.Add(new WasmFrame(module.Name, index, module.Model.GetFunctionName(new Wasm.Model.FuncIndex(index))));
             rbp = *(nint*)rbp;
@@ -237,6 +244,25 @@ internal static unsafe class CompiledRuntime
         {
             // Nothing may escape into native frames. RequestTierUp records its own failures; this one could only be
             // a vmctx without a live instance, and losing the request leaves the baseline code running.
+        }
+    }
+
+    /// <summary>
+    /// Baseline code took the OSR path at the header of loop <paramref name="loop"/> (<see cref="ModuleCode.OsrEnter"/>):
+    /// returns the loop's OSR entry, or 0 to go on in baseline code. Never fails the running code.
+    /// </summary>
+    [UnmanagedCallersOnly]
+    private static nint OsrEnter(byte* vmctx, int definedIndex, int loop)
+    {
+        try
+        {
+            Instance instance = CompiledHelpers.InstanceOf(vmctx);
+            return instance.Module.Code?.OsrEnter(*(VmStoreContext**)(vmctx + VmOffsets.StoreContext), definedIndex, loop) ?? 0;
+        }
+        catch (Exception)
+        {
+            // Nothing may escape into native frames; without an entry the baseline code goes on, which is correct.
+            return 0;
         }
     }
 

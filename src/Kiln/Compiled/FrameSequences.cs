@@ -45,7 +45,8 @@ internal static class FrameSequences
         }
         if (interrupted.IsValid)
         {
-            asm.Cmp(OperandSize.S32, Mem.At(Gpr.Rax, VmOffsets.StoreInterrupt), 0);
+            // Byte 0 only: byte 1 is the OSR poll (VmOffsets.StoreOsrPoll), which only baseline loop headers read.
+            asm.Cmp(OperandSize.S8, Mem.At(Gpr.Rax, VmOffsets.StoreInterrupt), 0);
             asm.Jcc(Condition.NotEqual, interrupted);
         }
         if (outOfFuel.IsValid)

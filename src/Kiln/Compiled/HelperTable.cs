@@ -20,6 +20,7 @@ internal enum RuntimeHelper
     RecordTrapFrames,
     LazyCompile,
     TierUp,
+    OsrEnter,
 }
 
 /// <summary>
@@ -61,6 +62,7 @@ internal static unsafe class HelperTable
         table[(int)RuntimeHelper.RecordTrapFrames] = CompiledRuntime.RecordTrapFramesAddress;
         table[(int)RuntimeHelper.LazyCompile] = CompiledRuntime.LazyCompileAddress;
         table[(int)RuntimeHelper.TierUp] = CompiledRuntime.TierUpAddress;
+        table[(int)RuntimeHelper.OsrEnter] = CompiledRuntime.OsrEnterAddress;
         for (int i = 0; i < count; i++)
         {
             if (table[i] == 0)

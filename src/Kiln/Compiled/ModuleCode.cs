@@ -52,7 +52,21 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
     // Serializes tier-up compiles of this module (synchronous tier-ups may come from several threads).
     private readonly object _tierUpLock = new();
     private IFunctionCompiler? _lazyCompiler;
-    private IFunctionCompiler? _tierUpCompiler;
+    private Optimizing.OptimizingCompiler? _tierUpCompiler;
+    // On-stack replacement (Tier.Auto): the module's loops, and per loop where its OSR entry stands (OsrState) and how
+    // often a poll found the loop running.
+    private readonly Tiering.OsrLoops? _osrLoops;
+    private readonly int[] _osrState;
+    private readonly int[] _osrSamples;
+
+    /// <summary>What <see cref="_osrState"/> records per loop.</summary>
+    private static class OsrState
+    {
+        public const int None = 0;
+        public const int Requested = 1;
+        public const int Installed = 2;
+        public const int Refused = 3;
+    }
 
     /// <summary>
     /// False for code loaded from a serialized module, whose compiled functions' bodies were not validated again
@@ -72,7 +86,11 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         // Tier.Auto: the hotness counters follow the code pointers in the same allocation (CounterOffset), and the
         // call_indirect profiles follow the counters (CallSiteProfiles).
         _counting = engine.Options.Tier == Tier.Auto;
-        _profiles = _counting ? CallSiteProfiles.Create(model, CounterOffset(n, n)) : null;
+        // Tier.Auto: then the on-stack-replacement entries and counters, one per loop of the module (OsrEntryOffset),
+        // then the call_indirect profiles (CallSiteProfiles).
+        _osrLoops = _counting ? new Tiering.OsrLoops(model) : null;
+        int loops = _osrLoops?.Count ?? 0;
+        _profiles = _counting ? CallSiteProfiles.Create(model, OsrCounterOffset(n, loops, loops)) : null;
         _setup = new CompilerSetup(spaces, interpreted, engine.Options.ConsumeFuel, engine.Options.InterruptChecks, engine.UsesGuardPages, engine.CodeObserver is not null)
         {
             Profiles = _profiles,
@@ -85,7 +103,11 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         if (_counting)
         {
             new Span<int>((byte*)_table + CounterOffset(n, 0), n).Fill(engine.Options.TierUpThreshold);
+            int backEdges = engine.Options.OsrBackEdges;
+            new Span<int>((byte*)_table + OsrCounterOffset(n, loops, 0), loops).Fill(backEdges > 0 ? backEdges : int.MaxValue);
         }
+        _osrState = new int[loops];
+        _osrSamples = new int[loops];
         _code = new nint[n];
         _codeSize = new int[n];
         _lazyStubs = new nint[n];
@@ -109,6 +131,21 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
     /// both through the one code-table pointer in vmctx. Shared by the module's instances, like the code.
     /// </summary>
     public static int CounterOffset(int definedCount, int definedIndex) => (8 * definedCount) + (4 * definedIndex);
+
+    /// <summary>
+    /// Byte offset from the code table's start of loop <paramref name="loop"/>'s on-stack-replacement entry (8 bytes:
+    /// the optimized code that continues the function at that loop's header, 0 until installed; loops numbered by
+    /// <see cref="Tiering.OsrLoops"/>). The entries follow the hotness counters, 8-byte aligned; data, never code, so
+    /// installing one is a store.
+    /// </summary>
+    public static int OsrEntryOffset(int definedCount, int loop) => ((CounterOffset(definedCount, definedCount) + 7) & ~7) + (8 * loop);
+
+    /// <summary>
+    /// Byte offset of loop <paramref name="loop"/>'s back-edge counter (an int32 after the <paramref name="loopCount"/>
+    /// OSR entries), which the baseline counts down at every arrival at the loop's header when
+    /// <see cref="EngineOptions.OsrBackEdges"/> forces OSR.
+    /// </summary>
+    public static int OsrCounterOffset(int definedCount, int loopCount, int loop) => OsrEntryOffset(definedCount, loopCount) + (4 * loop);
 
     /// <summary>Wall-clock time spent compiling function bodies (eager batch plus lazy compiles).</summary>
     public TimeSpan CompileTime { get; private set; }
@@ -155,14 +192,15 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
     /// </summary>
     public static ModuleCode Load(Engine engine, Kiln.FrontEnd.IndexSpaces spaces, string? moduleName, bool[] interpreted, IReadOnlyList<CompiledChunk> chunks)
     {
-        // Tier.Auto's baseline code addresses the call_indirect profiles, whose layout validation records
-        // (CallSiteProfiles): the bodies are validated first there, so the layout is the one the code was compiled for.
-        bool auto = engine.Options.Tier == Tier.Auto;
-        if (auto)
+        // Tier.Auto: the loops and call_indirect sites validation records size the OSR data and the profiles after the
+        // code table, which the loaded code addresses (SECURITY: a table sized without them would be read and written
+        // out of bounds), and the tier-up compiles bodies: validate them now.
+        bool validated = engine.Options.Tier == Tier.Auto;
+        if (validated)
         {
             ModuleValidator.Validate(spaces.Module);
         }
-        var module = new ModuleCode(engine, spaces, moduleName, interpreted) { _bodiesValidated = auto };
+        var module = new ModuleCode(engine, spaces, moduleName, interpreted) { _bodiesValidated = validated };
         module.InstallInitialBatch([.. chunks], lazy: false);
         return module;
     }
@@ -419,38 +457,86 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
     /// their baseline code. The old code stays mapped: a frame may still run in it, and it is freed with the engine's
     /// code memory. Returns how many functions moved up. One caller at a time (the tier-up queue).
     /// </summary>
-    public int TierUp(int[] definedIndices)
+    public int TierUp(int[] definedIndices) => TierUp(definedIndices, [], out _);
+
+    /// <summary>
+    /// <see cref="TierUp(int[])"/> with on-stack-replacement entries for <paramref name="osrLoops"/> in the same chunk
+    /// (each is stored in its loop's OSR entry, <see cref="OsrEntryOffset"/>); <paramref name="osrInstalled"/> counts
+    /// them. A loop the optimizing tier refuses keeps running on the baseline and is not asked for again.
+    /// </summary>
+    public int TierUp(int[] definedIndices, int[] osrLoops, out int osrInstalled)
     {
         lock (_tierUpLock)
         {
-            return TierUpLocked(definedIndices);
+            try
+            {
+                return TierUpLocked(definedIndices, osrLoops, out osrInstalled);
+            }
+            finally
+            {
+                // What the optimizing tier refuses at one loop (call_indirect, v128 values) it refuses at every loop
+                // of the function: the others are not asked for either.
+                foreach (int loop in osrLoops)
+                {
+                    if (Volatile.Read(ref _osrState[loop]) != OsrState.Installed)
+                    {
+                        RefuseOsrOf(OsrFunction(loop));
+                    }
+                }
+            }
         }
     }
 
-    private int TierUpLocked(int[] definedIndices)
+    private int TierUpLocked(int[] definedIndices, int[] osrLoops, out int osrInstalled)
     {
-        IFunctionCompiler compiler = _tierUpCompiler ??= _engine.CreateTierUpCompiler(_setup, _profiles is null ? null : this);
+        osrInstalled = 0;
+        EnsureBodiesValidated();
+        Optimizing.OptimizingCompiler compiler = _tierUpCompiler ??= _engine.CreateTierUpCompiler(_setup, _profiles is null ? null : this);
+        var osr = new (int DefinedIndex, int Loop, int Offset)[osrLoops.Length];
+        for (int k = 0; k < osrLoops.Length; k++)
+        {
+            int d = OsrFunction(osrLoops[k]);
+            osr[k] = (d, osrLoops[k], _osrLoops!.Offset(d, osrLoops[k]));
+        }
         TimeSpan cpu = NativeStack.ThreadCpuTime();
-        CompiledChunk chunk = compiler.Compile(definedIndices);
+        CompiledChunk chunk = compiler.Compile(definedIndices, osr);
         chunk.CpuTime = NativeStack.ThreadCpuTime() - cpu;
+        // A function the optimizing tier refuses gets no OSR entry either.
+        foreach (int d in definedIndices)
+        {
+            if (!chunk.Functions.Exists(f => f.DefinedIndex == d && f.OsrLoop < 0))
+            {
+                RefuseOsrOf(d);
+            }
+        }
         if (chunk.Functions.Count == 0)
         {
             return 0;
         }
         Install([chunk]);
+        int moved = 0;
         lock (_lock)
         {
             foreach (CompiledFunction f in chunk.Functions)
             {
                 nint code = chunk.Address + f.Start;
+                if (f.OsrLoop >= 0)
+                {
+                    // Read by baseline code at the loop's header (its OSR path), never called through the code table.
+                    Volatile.Write(ref *(nint*)((byte*)_table + OsrEntryOffset(_code.Length, f.OsrLoop)), code);
+                    Volatile.Write(ref _osrState[f.OsrLoop], OsrState.Installed);
+                    osrInstalled++;
+                    continue;
+                }
                 _codeSize[f.DefinedIndex] = f.End - f.Start;
                 Volatile.Write(ref _code[f.DefinedIndex], code);
                 Publish(f.DefinedIndex, code);
+                moved++;
             }
         }
         TierUpCpuTime += chunk.CpuTime;
         _engine.TieringStatistics?.RecordSpeculated(chunk.SpeculatedCallSites);
-        return chunk.Functions.Count;
+        return moved;
     }
 
     /// <inheritdoc/>
@@ -511,6 +597,83 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         }
         return total;
     }
+
+    /// <summary>The defined function loop <paramref name="loop"/> belongs to.</summary>
+    private int OsrFunction(int loop)
+    {
+        int lo = 0;
+        int hi = _code.Length - 1;
+        while (lo < hi)
+        {
+            int mid = (lo + hi + 1) / 2;
+            if (_osrLoops!.First(mid) <= loop)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+
+    /// <summary>No OSR entry for the loops of defined function <paramref name="definedIndex"/> that have none installed.</summary>
+    private void RefuseOsrOf(int definedIndex)
+    {
+        for (int loop = _osrLoops!.First(definedIndex); loop < _osrLoops.First(definedIndex + 1); loop++)
+        {
+            if (Volatile.Read(ref _osrState[loop]) != OsrState.Installed)
+            {
+                RefuseOsr(loop);
+            }
+        }
+    }
+
+    /// <summary>No OSR entry for <paramref name="loop"/>: the baseline stops asking (its forced counter is parked).</summary>
+    private void RefuseOsr(int loop)
+    {
+        Volatile.Write(ref _osrState[loop], OsrState.Refused);
+        Volatile.Write(ref *(int*)((byte*)_table + OsrCounterOffset(_code.Length, _osrLoops!.Count, loop)), int.MaxValue);
+    }
+
+    /// <summary>
+    /// Called from baseline code at the header of loop <paramref name="loop"/> of defined function
+    /// <paramref name="definedIndex"/> when its OSR path is taken: an OSR poll of the store found the loop running, or
+    /// (<see cref="EngineOptions.OsrBackEdges"/>) its back-edge counter ran out. Clears the store's poll; returns the
+    /// loop's OSR entry when one is installed (the baseline then moves its state into it), else 0 after asking for one
+    /// once the loop has been seen often enough (<see cref="OsrSamplesToCompile"/> polls, or at once when forced).
+    /// </summary>
+    public nint OsrEnter(Vm.VmStoreContext* context, int definedIndex, int loop)
+    {
+        // A plain byte store: byte 0 (the interrupt) is never written here, so a concurrent interrupt is not lost.
+        Volatile.Write(ref ((byte*)context)[VmOffsets.StoreOsrPoll], (byte)0);
+        nint entry = Volatile.Read(ref *(nint*)((byte*)_table + OsrEntryOffset(_code.Length, loop)));
+        if (entry == 0 && Volatile.Read(ref _osrState[loop]) == OsrState.None)
+        {
+            bool forced = _engine.Options.OsrBackEdges > 0;
+            if ((forced || Interlocked.Increment(ref _osrSamples[loop]) >= OsrSamplesToCompile)
+                && Interlocked.CompareExchange(ref _osrState[loop], OsrState.Requested, OsrState.None) == OsrState.None)
+            {
+                // The whole function moves up too (later calls), in the same batch when the queue is not synchronous.
+                RequestTierUp(definedIndex);
+                _engine.TierUps?.RequestOsr(this, loop);
+                entry = Volatile.Read(ref *(nint*)((byte*)_table + OsrEntryOffset(_code.Length, loop)));
+            }
+        }
+        if (entry != 0)
+        {
+            _engine.TieringStatistics?.RecordOsrEntry();
+        }
+        return entry;
+    }
+
+    /// <summary>
+    /// Polls (one per <see cref="Tiering.OsrSampler.Interval"/>) that must find a loop running before its OSR entry is
+    /// compiled: two, so a loop that merely happened to run at one tick is not compiled, while any loop that runs for
+    /// a few tens of milliseconds is.
+    /// </summary>
+    public const int OsrSamplesToCompile = 2;
 
     /// <summary>CPU time the optimizing tier spent on this module's tier-ups.</summary>
     public TimeSpan TierUpCpuTime { get; private set; }

@@ -115,7 +115,8 @@ internal static unsafe partial class Executor
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void CheckInterrupt(VmStoreContext* context)
     {
-        if (Volatile.Read(ref context->Interrupt) != 0)
+        // Byte 0 is the interrupt; byte 1 is compiled code's OSR poll (VmOffsets.StoreOsrPoll).
+        if ((Volatile.Read(ref context->Interrupt) & 0xFF) != 0)
         {
             context->Interrupt = 0;
             throw new TrapException(TrapCode.Interrupted);

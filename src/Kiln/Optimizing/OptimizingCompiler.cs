@@ -80,10 +80,18 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
     /// </summary>
     public ICallSiteProfileReader? Profiles { get; init; }
 
-    /// <summary>Functions of the last <see cref="Compile"/> that went through the optimizing pipeline (the rest fell back).</summary>
+    /// <summary>Functions of the last <see cref="Compile(ReadOnlySpan{int})"/> that went through the optimizing pipeline (the rest fell back).</summary>
     public int LastOptimized { get; private set; }
 
-    public CompiledChunk Compile(ReadOnlySpan<int> definedIndices)
+    public CompiledChunk Compile(ReadOnlySpan<int> definedIndices) => Compile(definedIndices, []);
+
+    /// <summary>
+    /// <see cref="Compile(ReadOnlySpan{int})"/> plus on-stack-replacement entries (<see cref="Tier.Auto"/>): for each
+    /// (function, loop number, loop's body offset) the function built as an OSR entry for that loop
+    /// (<see cref="SsaBuilder.Build(int, int)"/>), compiled like any function and listed with
+    /// <see cref="CompiledFunction.OsrLoop"/> set. An entry the pipeline refuses is left out (never the baseline's).
+    /// </summary>
+    public CompiledChunk Compile(ReadOnlySpan<int> definedIndices, ReadOnlySpan<(int DefinedIndex, int Loop, int Offset)> osrEntries)
     {
         _baseline.BeginBatch();
         _baseline.ResetTrapSites();
@@ -113,6 +121,18 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
             functions.Add(new CompiledFunction(i, s, _asm.Position, -1, frameSize, lines, codeFrame));
             _statistics?.RecordOptimized();
             LastOptimized++;
+        }
+        foreach ((int i, int loop, int offset) in osrEntries)
+        {
+            IrFunction? ir = TryBuild(i, out string? reason, offset);
+            if (ir is null)
+            {
+                _statistics?.RecordFallback(reason!);
+                continue;
+            }
+            Allocation alloc = RegisterAllocator.Run(ir, _emitter.AllocatableGprs, CodeEmitter.AllocatableXmms);
+            int s = _emitter.EmitFunction(ir, alloc, i, out CodeFrame codeFrame, out int frameSize, out CodeLine[]? lines);
+            functions.Add(new CompiledFunction(i, s, _asm.Position, -1, frameSize, lines, codeFrame) { OsrLoop = loop });
         }
         int[] optSites = _emitter.EndBatch(out int optRecovery);
         _baseline.EndBatch();
@@ -229,7 +249,7 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
     }
 
     /// <summary>The optimized IR of a function, or null with the reason the builder refused it.</summary>
-    private IrFunction? TryBuild(int definedIndex, out string? reason)
+    private IrFunction? TryBuild(int definedIndex, out string? reason, int osrLoopOffset = -1)
     {
         if (_callees is not null)
         {
@@ -237,10 +257,10 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
         }
         _guardFailureEntries.Clear();
         _lastSpeculated = 0;
-        return TryBuild(definedIndex, _callees, _guardFailureEntries, out reason);
+        return TryBuild(definedIndex, _callees, _guardFailureEntries, out reason, osrLoopOffset);
     }
 
-    private IrFunction? TryBuild(int definedIndex, IInlineSource? inlining, Dictionary<int, int>? speculation, out string? reason)
+    private IrFunction? TryBuild(int definedIndex, IInlineSource? inlining, Dictionary<int, int>? speculation, out string? reason, int osrLoopOffset = -1)
     {
         reason = null;
         int bodyBytes = _spaces.Module.Bodies[definedIndex].Code.Length;
@@ -251,7 +271,7 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
         }
         try
         {
-            IrFunction f = _builder.Build(definedIndex);
+            IrFunction f = _builder.Build(definedIndex, osrLoopOffset);
             if ((long)f.ValueCount * f.Layout.Count > MaxValuesTimesBlocks)
             {
                 // Liveness costs up to values × blocks: a huge function would take seconds to allocate.

@@ -270,13 +270,22 @@ internal sealed partial class SsaBuilder
             }
             case Opcode.Loop:
             {
+                if (ins.Offset == _osrLoopOffset)
+                {
+                    EnterOsrJoin();
+                }
                 // The header is a block of its own: back edges arrive there, so it stays unsealed until the loop's end.
                 int header = NewBlock();
                 _f.LoopHeaders.Add(header);
                 int[] headerParams = AddParams(header, parameters);
                 Jump(header, PopN(parameters.Length));
                 _controls.Push(FrameKind.Loop, _stack.Count + parameters.Length, parameters, results).Data.Target = header;
+                int entering = _current;
                 SwitchTo(header);
+                if (_osrLoopOffset >= 0)
+                {
+                    StackBelowLoopAsVariables(entering, header);
+                }
                 foreach (int p in headerParams)
                 {
                     Push(p);

@@ -56,7 +56,7 @@ internal sealed partial class SsaBuilder
     private int _joinParams;
     private long _joinParamLimit;
 
-    /// <summary>Block parameters the variable lookups of the last <see cref="Build"/> added (before trivial ones were removed).</summary>
+    /// <summary>Block parameters the variable lookups of the last <see cref="Build(int)"/> added (before trivial ones were removed).</summary>
     internal int JoinParamCount => _joinParams;
 
     public SsaBuilder(IndexSpaces spaces)
@@ -79,11 +79,24 @@ internal sealed partial class SsaBuilder
     /// <summary>Builds defined function <paramref name="definedIndex"/> (counted after the imports).</summary>
     /// <exception cref="UnsupportedFeatureException">The function uses an instruction or type the IR does not model yet.</exception>
     /// <exception cref="ResourceLimitException">Variable lookups across joins would recurse deeper than the thread's stack allows, or add more block parameters than the limit (<see cref="JoinParamsPerBodyByte"/>).</exception>
-    public IrFunction Build(int definedIndex)
+    public IrFunction Build(int definedIndex) => Build(definedIndex, -1);
+
+    /// <summary>
+    /// Builds defined function <paramref name="definedIndex"/>, or, when <paramref name="osrLoopOffset"/> is the body
+    /// offset of one of its loops, the function's on-stack-replacement entry for that loop (see
+    /// <see cref="EnterOsrJoin"/>).
+    /// </summary>
+    public IrFunction Build(int definedIndex, int osrLoopOffset)
     {
         InstructionReader reader = _decoder.Begin(definedIndex);
         FuncType sig = _decoder.Signature;
-        _f = new IrFunction("f" + _decoder.FunctionIndex, [.. sig.Params.AsSpan().ToArray().Select(IrTypes.FromWasm)], [.. sig.Results.AsSpan().ToArray().Select(IrTypes.FromWasm)], _decoder.Body.Code.Length / 2);
+        bool osr = osrLoopOffset >= 0;
+        IrType[] paramTypes = osr
+            ? [.. _decoder.LocalTypes.AsSpan(0, _decoder.LocalCount).ToArray().Select(IrTypes.FromWasm)]
+            : [.. sig.Params.AsSpan().ToArray().Select(IrTypes.FromWasm)];
+        _f = new IrFunction("f" + _decoder.FunctionIndex, paramTypes, [.. sig.Results.AsSpan().ToArray().Select(IrTypes.FromWasm)], _decoder.Body.Code.Length / 2);
+        _osrLoopOffset = osrLoopOffset;
+        _osrEntry = -1;
         if (_defs.Count > DefsKeptAcrossFunctions)
         {
             _defs = [];
@@ -104,12 +117,26 @@ internal sealed partial class SsaBuilder
         _current = entry;
         ValType[] wasmLocals = _decoder.LocalTypes;
         _localTypes = new IrType[_decoder.LocalCount];
-        for (int i = 0; i < _localTypes.Length; i++)
+        _localCount = _decoder.LocalCount;
+        if (osr)
+        {
+            // The OSR entry block takes every local; the function's own start follows, reached from nowhere.
+            _f.IsOsrEntry = true;
+            _osrEntry = entry;
+            for (int i = 0; i < _localCount; i++)
+            {
+                _defs[new DefKey(i, entry)] = _f.AddBlockParam(entry, paramTypes[i]);
+            }
+            int start = NewBlock();
+            Seal(start);
+            SwitchTo(start);
+        }
+        for (int i = 0; i < _localCount; i++)
         {
             _localTypes[i] = IrTypes.FromWasm(wasmLocals[i]);
             // Spec 4.4.10: declared locals start at zero.
-            int v = i < _f.Params.Length ? _f.AddBlockParam(entry, _localTypes[i]) : Zero(_localTypes[i]);
-            _defs[new DefKey(i, entry)] = v;
+            int v = i < sig.Params.Length && !osr ? _f.AddBlockParam(entry, _localTypes[i]) : Zero(_localTypes[i]);
+            _defs[new DefKey(i, _current)] = v;
         }
         _controls[0].Data.Target = -1;
         try
@@ -124,8 +151,81 @@ internal sealed partial class SsaBuilder
         {
             throw new ResourceLimitException($"function {_decoder.FunctionIndex} nests too many control-flow joins for the optimizing tier's SSA construction");
         }
+        if (osr)
+        {
+            if (_f.Terminator(_osrEntry) < 0)
+            {
+                throw new UnsupportedFeatureException($"function {_decoder.FunctionIndex} has no reachable loop at body offset {osrLoopOffset} for an OSR entry");
+            }
+            // The function's own start and what only it reaches go first: a parameter that merged a value from there
+            // with itself must not become that value.
+            DeadCodeElimination.RemoveUnreachableBlocks(_f);
+        }
         TrivialBlockParams.Run(_f);
         return _f;
+    }
+
+    // An OSR build: the body offset of its loop, and the entry block (-1 otherwise).
+    private int _osrLoopOffset = -1;
+    private int _osrEntry = -1;
+    // The function's locals; variables past them are operand-stack positions (OSR builds, StackBelowLoopAsVariables).
+    private int _localCount;
+
+    /// <summary>
+    /// An OSR build, at a loop header (current block, not yet holding the loop's parameters): the operand-stack values
+    /// below the loop become variables, operand-stack position k being variable <c>locals + k</c>, written in the block
+    /// that enters the loop and read at the header. A loop that encloses the OSR loop is reached again through its back
+    /// edges from code the entry reaches, and the code between its header and the OSR loop, built before the join,
+    /// must see the values below it as the join passes them, not as the unreachable start computed them: as
+    /// variables, the header merges them like locals. Elsewhere the parameters merge one value and are removed.
+    /// </summary>
+    private void StackBelowLoopAsVariables(int enteringBlock, int header)
+    {
+        int n = _stack.Count;
+        if (_localTypes.Length < _localCount + n)
+        {
+            Array.Resize(ref _localTypes, Math.Max(_localCount + n, _localTypes.Length * 2));
+        }
+        for (int k = 0; k < n; k++)
+        {
+            int variable = _localCount + k;
+            _localTypes[variable] = _f.Value(_stack[k]).Type;
+            _defs[new DefKey(variable, enteringBlock)] = _stack[k];
+            _stack[k] = ReadLocal(variable, header);
+        }
+    }
+
+    /// <summary>
+    /// On-stack replacement, at the chosen loop before its header is made: a join block whose parameters are the
+    /// whole operand stack, reached from the code before the loop (unreachable in this build) and from the OSR entry
+    /// block, which passes the stack values it takes as parameters after the locals. The locals meet there as at any
+    /// join (block parameters by Braun et al.'s lookups), so from the join on the function is built as usual: the
+    /// loop, its back edges, everything after it, and the outer loops it sits in, which the entry reaches through
+    /// their back edges. The baseline passes its locals and stack values at the header in the same order.
+    /// </summary>
+    private void EnterOsrJoin()
+    {
+        int join = NewBlock();
+        int[] values = [.. _stack];
+        var types = new IrType[values.Length];
+        int[] joinParams = new int[values.Length];
+        int[] entryArgs = new int[values.Length];
+        for (int k = 0; k < values.Length; k++)
+        {
+            types[k] = _f.Value(values[k]).Type;
+            joinParams[k] = _f.AddBlockParam(join, types[k]);
+            entryArgs[k] = _f.AddBlockParam(_osrEntry, types[k]);
+        }
+        _f.Params = [.. _f.Params, .. types];
+        Jump(join, values);
+        int saved = _current;
+        _current = _osrEntry;
+        Jump(join, entryArgs);
+        _current = saved;
+        Seal(join);
+        SwitchTo(join);
+        _stack.Clear();
+        _stack.AddRange(joinParams);
     }
 
     private int NewBlock()

@@ -7,13 +7,14 @@ namespace Kiln.Tiering;
 /// <summary>
 /// The engine's hot functions waiting for the optimizing tier (<see cref="Tier.Auto"/>), and the background thread
 /// that compiles them. The thread takes every request waiting at the time, compiles each module's share as one
-/// chunk and installs it with one seal (<see cref="ModuleCode.TierUp"/>), so a burst of tier-ups costs one
+/// chunk and installs it with one seal (<see cref="ModuleCode.TierUp(int[], int[], out int)"/>), so a burst of tier-ups costs one
 /// permission change per module, not one per function. Code keeps running on the baseline meanwhile. With
 /// <see cref="EngineOptions.TierUpSynchronously"/> the thread that found the function hot compiles it at once.
+/// On-stack-replacement entries (<see cref="RequestOsr"/>) go through the same queue and into the same chunks.
 /// </summary>
 internal sealed class TierUpQueue : IDisposable
 {
-    private readonly BlockingCollection<(ModuleCode Module, int DefinedIndex)> _requests = new();
+    private readonly BlockingCollection<(ModuleCode Module, int DefinedIndex, int OsrLoop)> _requests = new();
     private readonly TieringStatistics _statistics;
     private readonly bool _synchronous;
     private readonly object _startLock = new();
@@ -29,15 +30,27 @@ internal sealed class TierUpQueue : IDisposable
     public void Request(ModuleCode module, int definedIndex)
     {
         _statistics.RecordRequest();
+        Enqueue((module, definedIndex, -1));
+    }
+
+    /// <summary>Queues an on-stack-replacement entry for loop <paramref name="loop"/> of <paramref name="module"/> (<see cref="OsrLoops"/>; called once per loop).</summary>
+    public void RequestOsr(ModuleCode module, int loop)
+    {
+        _statistics.RecordOsrRequest();
+        Enqueue((module, -1, loop));
+    }
+
+    private void Enqueue((ModuleCode Module, int DefinedIndex, int OsrLoop) request)
+    {
         if (_synchronous)
         {
-            Compile([(module, definedIndex)]);
+            Compile([request]);
             return;
         }
         EnsureStarted();
         try
         {
-            _requests.Add((module, definedIndex));
+            _requests.Add(request);
         }
         catch (InvalidOperationException)
         {
@@ -64,12 +77,12 @@ internal sealed class TierUpQueue : IDisposable
 
     private void Run()
     {
-        var batch = new List<(ModuleCode, int)>();
-        foreach ((ModuleCode Module, int DefinedIndex) first in _requests.GetConsumingEnumerable())
+        var batch = new List<(ModuleCode, int, int)>();
+        foreach ((ModuleCode Module, int DefinedIndex, int OsrLoop) first in _requests.GetConsumingEnumerable())
         {
             batch.Clear();
             batch.Add(first);
-            while (_requests.TryTake(out (ModuleCode, int) more))
+            while (_requests.TryTake(out (ModuleCode, int, int) more))
             {
                 batch.Add(more);
             }
@@ -78,22 +91,24 @@ internal sealed class TierUpQueue : IDisposable
     }
 
     /// <summary>Compiles the requests, one chunk and one seal per module; a failure leaves those functions on the baseline.</summary>
-    private void Compile(List<(ModuleCode Module, int DefinedIndex)> requests)
+    private void Compile(List<(ModuleCode Module, int DefinedIndex, int OsrLoop)> requests)
     {
-        foreach (IGrouping<ModuleCode, int> group in requests.GroupBy(r => r.Module, r => r.DefinedIndex))
+        foreach (IGrouping<ModuleCode, (ModuleCode Module, int DefinedIndex, int OsrLoop)> group in requests.GroupBy(r => r.Module))
         {
-            int[] indices = [.. group.Distinct().Order()];
+            int[] indices = [.. group.Where(r => r.OsrLoop < 0).Select(r => r.DefinedIndex).Distinct().Order()];
+            int[] loops = [.. group.Where(r => r.OsrLoop >= 0).Select(r => r.OsrLoop).Distinct().Order()];
             var watch = Stopwatch.StartNew();
             try
             {
-                int moved = group.Key.TierUp(indices);
-                _statistics.RecordBatch(moved, indices.Length - moved, watch.Elapsed);
+                int moved = group.Key.TierUp(indices, loops, out int osrInstalled);
+                _statistics.RecordOsrBatch(osrInstalled, loops.Length - osrInstalled);
+                _statistics.RecordBatch(moved, indices.Length - moved, watch.Elapsed, installed: moved + osrInstalled > 0);
             }
             catch (Exception e)
             {
                 // An optimizing-tier bug or a code-memory failure must not take the process down: the baseline code
                 // stays installed and correct.
-                _statistics.RecordFailure(indices.Length, watch.Elapsed, e);
+                _statistics.RecordFailure(indices.Length + loops.Length, watch.Elapsed, e);
             }
         }
     }
@@ -109,7 +124,7 @@ internal sealed class TierUpQueue : IDisposable
     /// <summary>Blocks until every request queued so far is compiled and installed (for tests and <c>--stats</c>).</summary>
     public void WaitForIdle()
     {
-        while (_statistics.Requests > _statistics.Completed)
+        while (_statistics.Requests + _statistics.OsrRequests > _statistics.Completed)
         {
             Thread.Sleep(1);
         }

@@ -21,6 +21,12 @@ internal sealed class VmOffsets
 
     public const int StoreFuel = 0;
     public const int StoreInterrupt = 8;
+    /// <summary>
+    /// Byte 1 of the interrupt word: the on-stack-replacement poll (<see cref="Tier.Auto"/>). The interrupt itself is
+    /// byte 0, which every interrupt check reads alone; only baseline loop headers with an OSR path compare the whole
+    /// word, so a poll diverts them into that path and costs the hot path nothing.
+    /// </summary>
+    public const int StoreOsrPoll = 9;
     public const int StoreTrapCode = 12;
     public const int StoreStackLimit = 16;
     public const int StorePendingException = 24;

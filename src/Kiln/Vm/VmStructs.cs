@@ -38,7 +38,10 @@ internal unsafe struct VmStoreContext
     /// <summary>Remaining fuel; execution traps when it drops below zero.</summary>
     public long Fuel;
 
-    /// <summary>Nonzero asks running code to stop at the next loop header or call.</summary>
+    /// <summary>
+    /// Byte 0 nonzero asks running code to stop at the next loop header or call. Byte 1 is the on-stack-replacement
+    /// poll (<see cref="VmOffsets.StoreOsrPoll"/>), which only diverts baseline loop headers into their OSR path.
+    /// </summary>
     public int Interrupt;
 
     /// <summary>The trap code recorded by compiled code before it unwinds to the entry trampoline.</summary>

@@ -24,13 +24,16 @@ internal sealed class DifferentialRun
         Tiers = Enum.GetValues<Tier>().Where(t => TraceRecorder.IsTierAvailable(t, out _)).ToArray();
         UnavailableTiers = Enum.GetValues<Tier>().Except(Tiers).ToArray();
         // Auto moves every function up at its first call, synchronously, so both tiers run each function.
+        // (No sampled on-stack replacement: which code runs when stays fixed.)
         var configurations = Tiers.Select(t => (t.ToString(), t == Tier.Auto
-            ? new EngineOptions { Tier = t, TierUpThreshold = 1, TierUpSynchronously = true }
+            ? new EngineOptions { Tier = t, TierUpThreshold = 1, TierUpSynchronously = true, OnStackReplacement = false }
             : new EngineOptions { Tier = t })).ToList();
         if (Tiers.Contains(Tier.Auto))
         {
             // A threshold of 5 moves functions up in the middle of their loops and recursions.
-            configurations.Add((AutoMidwayName, new EngineOptions { Tier = Tier.Auto, TierUpThreshold = 5, TierUpSynchronously = true }));
+            configurations.Add((AutoMidwayName, new EngineOptions { Tier = Tier.Auto, TierUpThreshold = 5, TierUpSynchronously = true, OnStackReplacement = false }));
+            // Functions move up only by on-stack replacement, at each loop's first back edge (counted over all calls).
+            configurations.Add((AutoOsrName, new EngineOptions { Tier = Tier.Auto, TierUpThreshold = int.MaxValue, TierUpSynchronously = true, OsrBackEdges = 1 }));
         }
         if (Tiers.Contains(Tier.Baseline))
         {
@@ -49,6 +52,9 @@ internal sealed class DifferentialRun
 
     /// <summary>Adaptive execution with a threshold of 5 calls plus loop iterations.</summary>
     public const string AutoMidwayName = "Auto-midway";
+
+    /// <summary>Adaptive execution moving running activations up at loop headers (forced on-stack replacement).</summary>
+    public const string AutoOsrName = "Auto-osr";
 
     /// <summary>The baseline tier compiling each function on its first call (<see cref="CompilationMode.Lazy"/>).</summary>
     public const string LazyName = "Baseline-lazy";

@@ -128,6 +128,7 @@ public sealed class RandomModuleTests(ITestOutputHelper output)
     {
         output.WriteLine($"configurations: {string.Join(", ", run.Configurations.Select(c => c.Name))}; tiers not available: {string.Join(", ", run.UnavailableTiers.Select(t => t.ToString()).DefaultIfEmpty("none"))}");
         IEnumerable<string> lines = outcomes.SelectMany(o => o.Traces[nameof(Tier.Interpreter)]).ToList();
+        output.WriteLine($"activations moved up by on-stack replacement (all runs so far): {OsrCount.Total}");
         output.WriteLine($"modules: {outcomes.Count}, rejected by Kiln: {outcomes.Count(o => o.Traces[nameof(Tier.Interpreter)][0].StartsWith("invalid", StringComparison.Ordinal))}");
         output.WriteLine($"calls: {lines.Count(l => l.StartsWith("call ", StringComparison.Ordinal))}, results: {lines.Count(l => l.StartsWith("result", StringComparison.Ordinal))}, logged values: {lines.Count(l => l.StartsWith("log ", StringComparison.Ordinal))}");
         foreach (IGrouping<string, string> g in lines.Where(l => l.StartsWith("trap ", StringComparison.Ordinal)).GroupBy(l => l).OrderBy(g => g.Key, StringComparer.Ordinal))

@@ -58,6 +58,8 @@ internal static class TraceRecorder
     {
         var trace = new List<string>();
         using var engine = new Engine(options);
+        // Reported by the random-module run: how often a configuration with OSR moved a running activation up.
+        using var osr = new OsrCount(engine);
         Module module;
         try
         {
@@ -140,4 +142,14 @@ internal static class TraceRecorder
         }
         return trace;
     }
+}
+
+/// <summary>Adds an engine's on-stack-replacement entries to <see cref="Total"/> when the run is over (differential reports).</summary>
+internal readonly struct OsrCount(Engine engine) : IDisposable
+{
+    private static long s_total;
+
+    public static long Total => Interlocked.Read(ref s_total);
+
+    public void Dispose() => Interlocked.Add(ref s_total, engine.TieringStatistics?.OsrEntries ?? 0);
 }

@@ -3,11 +3,11 @@ namespace Kiln.Tests.Support;
 /// <summary>
 /// The engine configurations a per-tier test body runs on: the interpreter, the baseline compiler compiling every
 /// function up front, the baseline compiling each function at its first call, the optimizing tier both ways, and
-/// adaptive execution moving each function up at its first call. One test body, every tier.
+/// adaptive execution moving each function up at its first call or by on-stack replacement. One test body, every tier.
 /// </summary>
 internal static class TestTiers
 {
-    public static readonly string[] Names = ["interp", "baseline", "baseline-lazy", "opt", "opt-lazy", "auto"];
+    public static readonly string[] Names = ["interp", "baseline", "baseline-lazy", "opt", "opt-lazy", "auto", "auto-osr"];
 
     public static TheoryData<string> All => new(Names);
 
@@ -19,7 +19,11 @@ internal static class TestTiers
         "opt" => new EngineOptions { Tier = Tier.Optimizing },
         "opt-lazy" => new EngineOptions { Tier = Tier.Optimizing, Compilation = CompilationMode.Lazy },
         // Every function moves up at its first call: its first activation runs baseline code, the others optimized code.
-        "auto" => new EngineOptions { Tier = Tier.Auto, TierUpThreshold = 1, TierUpSynchronously = true },
+        // (No sampled on-stack replacement: which code runs when stays fixed.)
+        "auto" => new EngineOptions { Tier = Tier.Auto, TierUpThreshold = 1, TierUpSynchronously = true, OnStackReplacement = false },
+        // Functions move up only by on-stack replacement, forced at each loop's first back edge (over all calls): a
+        // running baseline activation continues in optimized code at the loop header.
+        "auto-osr" => new EngineOptions { Tier = Tier.Auto, TierUpThreshold = int.MaxValue, TierUpSynchronously = true, OsrBackEdges = 1 },
         _ => throw new ArgumentException($"unknown tier {tier}", nameof(tier)),
     };
 

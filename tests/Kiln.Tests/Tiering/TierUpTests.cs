@@ -19,7 +19,7 @@ public class TierUpTests
         """;
 
     private static EngineOptions Auto(int threshold, bool synchronous = true) =>
-        new() { Tier = Tier.Auto, TierUpThreshold = threshold, TierUpSynchronously = synchronous };
+        new() { Tier = Tier.Auto, TierUpThreshold = threshold, TierUpSynchronously = synchronous, OnStackReplacement = false };
 
     private static nint EntryOf(Module module, int definedIndex) => module.Code!.GetEntry(definedIndex);
 

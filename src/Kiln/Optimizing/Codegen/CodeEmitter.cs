@@ -239,7 +239,11 @@ internal sealed partial class CodeEmitter
         FrameSequences.FrameHeader(_asm, functionIndex);
         _asm.Sub(OperandSize.S64, Gpr.Rsp, frameSize);
         FrameSequences.StackLimitCheck(_asm, TrapLabel(TrapCode.CallStackExhausted));
-        EmitInterruptCheck(loadContext: false);
+        if (!_f.IsOsrEntry)
+        {
+            // An OSR entry continues an activation whose entry was checked; its loop header checks this arrival.
+            EmitInterruptCheck(loadContext: false);
+        }
         ReloadMemoryRegisters();
         List<int> ps = _f.Block(_f.Entry).Params;
         var moves = new List<Move>(ps.Count);

@@ -98,7 +98,14 @@ internal sealed class IrFunction
 
     public string Name { get; }
 
-    public IrType[] Params { get; }
+    /// <summary>Parameter types (the builder of an on-stack-replacement entry appends the stack values once it meets the loop).</summary>
+    public IrType[] Params { get; internal set; }
+
+    /// <summary>
+    /// An on-stack-replacement entry (<see cref="SsaBuilder"/>): the function continued at a loop header, its parameters
+    /// the locals and stack values there. Its prologue makes no interrupt or fuel check (the loop header's does).
+    /// </summary>
+    public bool IsOsrEntry { get; set; }
 
     public IrType[] Results { get; }
 

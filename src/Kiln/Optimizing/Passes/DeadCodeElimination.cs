@@ -129,7 +129,7 @@ internal static class DeadCodeElimination
         return true;
     }
 
-    private static bool RemoveUnreachableBlocks(IrFunction f)
+    internal static bool RemoveUnreachableBlocks(IrFunction f)
     {
         DominatorTree dom = f.Dominators;
         int before = f.Layout.Count;
