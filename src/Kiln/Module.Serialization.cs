@@ -49,6 +49,13 @@ public sealed partial class Module
     public static bool IsSerializedModule(ReadOnlySpan<byte> bytes) => SerializedModule.HasMagic(bytes);
 
     /// <summary>
+    /// The tier whose code a serialized module holds (its engine must run that tier), read from the header alone; null
+    /// when <paramref name="bytes"/> are not a serialized module of this Kiln. <see cref="Deserialize(Engine, ReadOnlySpan{byte}, string?)"/>
+    /// still checks the whole file.
+    /// </summary>
+    public static Tier? SerializedTier(ReadOnlySpan<byte> bytes) => SerializedModule.PeekTier(bytes);
+
+    /// <summary>
     /// Loads a serialized module written by <see cref="Serialize()"/>: checks the file's integrity, that it was written by
     /// this Kiln for the engine's tier and code-shaping options (fuel, bounds checks, interpreted functions) and for CPU
     /// features this process has, validates the embedded Wasm module again, and installs all its code as one sealed

@@ -41,7 +41,7 @@ internal static class RunCommand
         var dirRo = new Option<string[]>("--dir-ro") { Description = "grant a host directory read-only: HOST[::GUEST] (repeatable)" };
         var env = new Option<string[]>("--env") { Description = "set an environment variable: NAME=VALUE, or NAME for the host's value (repeatable)" };
         var invoke = new Option<string?>("--invoke") { Description = "call this export with ARGS (parsed by its parameter types) and print its results, one per line" };
-        var tier = new Option<string?>("--tier") { Description = "execution tier: interp, baseline, opt or auto (baseline first, hot functions optimized in the background; default: baseline on Linux x86-64, where Kiln compiles; else interp)" };
+        var tier = new Option<string?>("--tier") { Description = "execution tier: interp, baseline, opt or auto (baseline first, hot functions optimized in the background; default: auto on Linux x86-64, where Kiln compiles, else interp; a serialized module runs on the tier it was compiled for)" };
         var maxMemory = new Option<string?>("--max-memory") { Description = "most bytes a linear memory may grow to: bytes or with K, M, G (e.g. 64M)" };
         var timeout = new Option<string?>("--timeout") { Description = "interrupt the guest after this wall-clock time: e.g. 500ms, 10s, 2m" };
         var fuel = new Option<long?>("--fuel") { Description = "run with this much fuel (one unit per call and loop iteration); trap when it runs out" };
@@ -69,7 +69,8 @@ internal static class RunCommand
                 bool wantsDebugInfo = result.GetValue(debugInfo);
                 bool needsCompiledCode = profiler != CodeProfiler.None || wantsDebugInfo;
                 // Profilers and debuggers see machine code only: they imply the baseline tier, and contradict an explicit interp.
-                string tierName = result.GetValue(tier) ?? (needsCompiledCode || CompilesByDefault ? "baseline" : "interp");
+                // Otherwise auto where Kiln compiles: the baseline first, hot functions and loops optimized in the background.
+                string tierName = result.GetValue(tier) ?? (needsCompiledCode ? "baseline" : CompilesByDefault ? "auto" : "interp");
                 if (!TierNames.TryParse(tierName, out Tier parsedTier))
                 {
                     throw new FormatException($"unknown tier '{tierName}' (use interp, baseline, opt or auto)");
@@ -103,6 +104,7 @@ internal static class RunCommand
                     Environment = [.. (result.GetValue(env) ?? []).Select(OptionValues.ParseEnvironment)],
                     Invoke = result.GetValue(invoke),
                     Tier = parsedTier,
+                    TierChosen = result.GetValue(tier) is not null || needsCompiledCode,
                     MaxMemoryBytes = result.GetValue(maxMemory) is { } m ? OptionValues.ParseSize(m) : null,
                     Timeout = result.GetValue(timeout) is { } t ? OptionValues.ParseDuration(t) : null,
                     Fuel = result.GetValue(fuel),

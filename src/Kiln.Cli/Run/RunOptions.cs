@@ -18,6 +18,9 @@ internal sealed record RunOptions
 
     public Tier Tier { get; init; } = Tier.Interpreter;
 
+    /// <summary>Whether the tier was asked for (--tier, or implied by --profile or --debug-info); otherwise a serialized module runs on the tier it was compiled for.</summary>
+    public bool TierChosen { get; init; }
+
     /// <summary>Most bytes any linear memory may grow to (a whole number of 64 KiB pages).</summary>
     public ulong? MaxMemoryBytes { get; init; }
 

@@ -18,6 +18,9 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
 {
     private readonly Stopwatch _clock = new();
     private bool _isText;
+    /// <summary>The tier the run uses: the options', or a serialized module's own when none was asked for.</summary>
+    private Tier _tier = options.Tier;
+
     private TimeSpan _decodeTime, _validateTime, _compileTime, _instantiateTime, _runTime, _runCpuStart, _runCpu;
 
     public int Run()
@@ -104,9 +107,14 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
             _validateTime = _clock.Elapsed;
         }
 
+        // A serialized module holds code of one tier: without --tier it runs on that one.
+        if (serialized && !options.TierChosen && Module.SerializedTier(bytes) is { } fileTier)
+        {
+            _tier = fileTier;
+        }
         var engineOptions = new EngineOptions
         {
-            Tier = options.Tier,
+            Tier = _tier,
             ConsumeFuel = options.Fuel is not null,
             InterruptChecks = options.InterruptChecks,
             OnStackReplacement = options.OnStackReplacement,
@@ -262,7 +270,7 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         throw new FormatException($"{options.File}: nothing to run: the module exports no _start function and has no start function (use --invoke NAME)");
     }
 
-    private string TierName => options.Tier switch
+    private string TierName => _tier switch
     {
         Tier.Interpreter => "interp",
         Tier.Optimizing => "opt",

@@ -13,6 +13,32 @@ namespace Kiln.Compiled;
 internal static partial class SerializedModule
 {
     /// <summary>
+    /// The tier a serialized module holds code of, read from its header without checking the rest (the loader checks
+    /// everything, this included); null when the bytes do not start like a file of this format and Kiln version.
+    /// </summary>
+    public static Tier? PeekTier(ReadOnlySpan<byte> file)
+    {
+        if (!HasMagic(file) || file.Length < PrefixSize + HashSize || BinaryPrimitives.ReadUInt32LittleEndian(file[8..]) != FormatVersion)
+        {
+            return null;
+        }
+        try
+        {
+            var r = new Reader(file[..^HashSize], PrefixSize);
+            if (r.String16() != KilnVersion)
+            {
+                return null;
+            }
+            var tier = (Tier)r.Byte();
+            return Enum.IsDefined(tier) ? tier : null;
+        }
+        catch (SerializedModuleException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Reads a file for <paramref name="engine"/>: the framing and the hash first, then whether the code fits the
     /// engine (<paramref name="host"/> being the CPU features this process may use), then the Wasm bytes and the
     /// chunks, each checked against the bytes. Whether the Wasm module is valid and its interpreted functions match is

@@ -95,8 +95,8 @@ public sealed partial class DiagnosticsFlagTests : IDisposable
         KilnProcess.Result r = KilnProcess.Run("run", "--verbose", "--invoke", "square", _wat, "2");
         Assert.Equal(0, r.Status);
         Assert.Equal("4\n", r.StdoutText);
-        // Without --tier, programs run compiled where the baseline compiler runs (this machine).
-        Assert.Contains("tier baseline, diagnostics: off", r.StderrText);
+        // Without --tier, programs run on the auto tier where Kiln compiles (this machine).
+        Assert.Contains("tier auto, diagnostics: off", r.StderrText);
     }
 
     [Theory]

@@ -212,11 +212,11 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("code bytes (interp) 0 in 0 functions", r.StderrText);
         Assert.Contains("code memory (interp) none, permission changes 0", r.StderrText);
         Assert.Contains("peak linear memory", r.StderrText);
-        // The default tier compiles (on Linux x86-64, where these tests run).
+        // The default tier is auto, which compiles (on Linux x86-64, where these tests run): the baseline first, lazily.
         r = KilnProcess.Run("run", "--stats", "--invoke", "fib", Example("fib.wat"), "5");
         Assert.Equal("5\n", r.StdoutText);
-        Assert.Contains("compile (baseline)", r.StderrText);
-        Assert.DoesNotContain("code bytes (baseline) 0 in", r.StderrText);
+        Assert.Contains("compile (auto)", r.StderrText);
+        Assert.DoesNotContain("code bytes (auto) 0 in", r.StderrText);
     }
 
     [Fact]

@@ -37,6 +37,22 @@ public sealed class SerializedModuleRunTests : IDisposable
     }
 
     [Fact]
+    public void WithoutTierTheFileRunsOnTheTierItWasCompiledFor()
+    {
+        // The default tier (auto) is not the file's: without --tier the file's own tier is taken, an explicit one must match.
+        string path = Path.Combine(_dir, "fib-opt.kiln");
+        var (exit, text) = CliRunner.Run("compile", "--tier", "opt", "-o", path, Example("fib.wat"));
+        Assert.True(exit == 0, text);
+        KilnProcess.Result r = KilnProcess.Run("run", "--verbose", "--invoke", "fib", path, "10");
+        Assert.Equal(0, r.Status);
+        Assert.Equal("55\n", r.StdoutText);
+        Assert.Contains("tier opt,", r.StderrText);
+        KilnProcess.Result refused = KilnProcess.Run("run", "--tier", "baseline", "--invoke", "fib", path, "10");
+        Assert.Equal(1, refused.Status);
+        Assert.Contains("holds code of tier Optimizing, but the engine runs tier Baseline", refused.StderrText);
+    }
+
+    [Fact]
     public void InvokeAndTrapsReportAsForTheModuleItself()
     {
         string wat = Path.Combine(_dir, "trap.wat");

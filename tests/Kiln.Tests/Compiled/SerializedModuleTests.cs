@@ -309,8 +309,13 @@ public class SerializedModuleTests
 
         byte[] file = SerializedBytes();
         Assert.True(Module.IsSerializedModule(file));
+        // The header names the tier (what kiln run takes without --tier); anything else has none.
+        Assert.Equal(Tier.Baseline, Module.SerializedTier(file));
+        Assert.Null(Module.SerializedTier(wasm));
+        Assert.Null(Module.SerializedTier(file.AsSpan(0, 30)));
         byte[] future = (byte[])file.Clone();
         future[8] = 2;
+        Assert.Null(Module.SerializedTier(future));
         SerializedModuleException e = Refused(future);
         Assert.Equal(SerializedModuleError.FormatVersion, e.Error);
         Assert.Contains("format version 2", e.Message);
