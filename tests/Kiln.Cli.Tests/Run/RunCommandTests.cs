@@ -216,6 +216,7 @@ public sealed class RunCommandTests : IDisposable
         r = KilnProcess.Run("run", "--stats", "--invoke", "fib", Example("fib.wat"), "5");
         Assert.Equal("5\n", r.StdoutText);
         Assert.Contains("compile (auto)", r.StderrText);
+        Assert.Matches(@"run [0-9.]+ ms \([0-9.]+ ms CPU on the guest's thread\)", r.StderrText);
         Assert.DoesNotContain("code bytes (auto) 0 in", r.StderrText);
     }
 

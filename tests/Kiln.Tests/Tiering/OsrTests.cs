@@ -276,15 +276,7 @@ public class OsrTests
                 }
             }
         }
-        var threads = new[] { new Thread(Work), new Thread(Work) };
-        foreach (Thread t in threads)
-        {
-            t.Start();
-        }
-        foreach (Thread t in threads)
-        {
-            t.Join();
-        }
+        OnThreads.Run(2, Work);
         engine.TierUps!.WaitForIdle();
 
         Assert.Empty(failures);

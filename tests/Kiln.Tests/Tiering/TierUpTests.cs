@@ -161,15 +161,7 @@ public class TierUpTests
                 }
             }
         }
-        var threads = new[] { new Thread(Work), new Thread(Work) };
-        foreach (Thread t in threads)
-        {
-            t.Start();
-        }
-        foreach (Thread t in threads)
-        {
-            t.Join();
-        }
+        OnThreads.Run(2, Work);
         engine.TierUps!.WaitForIdle();
 
         Assert.Empty(failures);

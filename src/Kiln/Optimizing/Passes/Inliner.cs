@@ -22,12 +22,12 @@ internal interface IInlineSource
 /// comes already optimized (<see cref="IInlineSource"/>); the caller's passes run after this one.
 /// </summary>
 /// <remarks>
-/// Limits: a callee of at most <see cref="MaxCalleeInsts"/> instructions, calls inside inlined code are inlined to a
-/// depth of <see cref="MaxDepth"/>, a function already on the chain being inlined (recursion, direct or mutual) never is,
-/// and the caller grows by at most <see cref="MaxGrowth"/> instructions. Callees with v128 constants or SIMD
-/// instructions are skipped (their immediates index the callee's constant table). Inlined instructions carry the
-/// call's bytecode offset, so line tables name the call site. Only callees that can neither trap nor call are inlined
-/// (<see cref="MayTrapOrCall"/>), so backtraces keep every frame the other tiers show; loop headers stay loop headers, so interrupts are still checked in inlined loops. A callee's
+/// Limits: a callee of at most <see cref="MaxCalleeInsts"/> instructions, and the caller grows by at most
+/// <see cref="MaxGrowth"/> instructions. Only callees that can neither trap nor call are inlined
+/// (<see cref="MayTrapOrCall"/>), so backtraces keep every frame the other tiers show, and inlined code holds no call to
+/// inline in turn (so no recursion either). Callees with v128 constants or SIMD instructions are skipped (their
+/// immediates index the callee's constant table). Inlined instructions carry the call's bytecode offset, so line
+/// tables name the call site; loop headers stay loop headers, so interrupts are still checked in inlined loops. A callee's
 /// entry checks (stack limit, interrupt, fuel) disappear with its frame, so a compiler counting fuel must not run
 /// this pass: fuel counts function entries.
 /// </remarks>
@@ -36,24 +36,20 @@ internal static class Inliner
     /// <summary>Largest callee, in IR instructions after its own optimization.</summary>
     public const int MaxCalleeInsts = 40;
 
-    /// <summary>How deep calls inside inlined code are inlined in turn.</summary>
-    public const int MaxDepth = 3;
-
     /// <summary>Most instructions inlining may add to one caller.</summary>
     public const int MaxGrowth = 1000;
 
     /// <summary>Inlines what <paramref name="source"/> offers; returns how many calls were replaced.</summary>
     public static int Run(IrFunction f, IInlineSource source)
     {
-        // Each call site with the chain of functions inlined around it (empty for the caller's own calls).
-        var work = new Stack<(int Inst, int[] Chain)>();
+        var calls = new List<int>();
         foreach (int b in f.Layout)
         {
             foreach (int inst in f.Block(b).Insts)
             {
                 if (f.Inst(inst).Op == Op.Call)
                 {
-                    work.Push((inst, []));
+                    calls.Add(inst);
                 }
             }
         }
@@ -61,25 +57,15 @@ internal static class Inliner
         var replaced = new List<(int Result, int Param)>();
         int growth = 0;
         int inlined = 0;
-        while (work.Count > 0)
+        foreach (int call in calls)
         {
-            (int call, int[] chain) = work.Pop();
-            int function = (int)f.Inst(call).Imm;
-            if (chain.Length >= MaxDepth || Array.IndexOf(chain, function) >= 0)
-            {
-                continue;
-            }
-            IrFunction? callee = source.Callee(function);
+            IrFunction? callee = source.Callee((int)f.Inst(call).Imm);
             if (callee is null || !Inlinable(callee, out int size) || growth + size > MaxGrowth)
             {
                 continue;
             }
             growth += size;
-            int[] inner = [.. chain, function];
-            foreach (int copied in InlineCall(f, call, callee, replaced))
-            {
-                work.Push((copied, inner));
-            }
+            InlineCall(f, call, callee, replaced);
             inlined++;
         }
         if (inlined == 0)
@@ -156,8 +142,8 @@ internal static class Inliner
         }
     }
 
-    /// <summary>Replaces <paramref name="call"/> by a copy of <paramref name="callee"/>; returns the copied direct calls.</summary>
-    private static List<int> InlineCall(IrFunction f, int call, IrFunction callee, List<(int Result, int Param)> replaced)
+    /// <summary>Replaces <paramref name="call"/> by a copy of <paramref name="callee"/>.</summary>
+    private static void InlineCall(IrFunction f, int call, IrFunction callee, List<(int Result, int Param)> replaced)
     {
         int block = f.Inst(call).Block;
         List<int> insts = f.Block(block).Insts;
@@ -207,7 +193,6 @@ internal static class Inliner
         }
         int[] signatures = [.. callee.Signatures.Select(f.InternSignature)];
 
-        var copiedCalls = new List<int>();
         var mapped = new List<int>();
         foreach (int cb in callee.Layout)
         {
@@ -245,10 +230,6 @@ internal static class Inliner
                     f.AddTarget(ni, blocks[t.Block], mapped.ToArray());
                 }
                 f.Append(nb, ni);
-                if (d.Op == Op.Call)
-                {
-                    copiedCalls.Add(ni);
-                }
             }
         }
         int enter = f.CreateInst(Op.Jump, IrType.I32, []);
@@ -259,6 +240,5 @@ internal static class Inliner
         int pos = f.Layout.IndexOf(block) + 1;
         f.Layout.InsertRange(pos, [.. callee.Layout.Select(cb => blocks[cb]), cont]);
         f.CurrentSourceOffset = savedOffset;
-        return copiedCalls;
     }
 }
