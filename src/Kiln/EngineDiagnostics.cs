@@ -56,9 +56,7 @@ internal sealed class EngineDiagnostics : ICodeObserver, IDisposable
             for (int i = 0; i < functions.Length; i++)
             {
                 CodeSymbol s = symbols[i];
-                FrameLayout frame = !_diagnostics.UsesFrameLayouts ? FrameLayout.NoFrame
-                    : s.Frame is { } f ? FrameLayout.RbpFrame(f.AfterPushRbp, f.AfterMovRbp).WithEpilogue(f.EpilogueStart, f.EpilogueEnd)
-                    : FrameLayout.Infer(new ReadOnlySpan<byte>((void*)s.Address, s.Size));
+                FrameLayout frame = !_diagnostics.UsesFrameLayouts ? FrameLayout.NoFrame : LayoutOf(s.Frame, new ReadOnlySpan<byte>((void*)s.Address, s.Size));
                 functions[i] = new JitFunction(s.Name, s.Address, s.Size, frame, ToSourceLocations(s.Lines));
             }
             JitRegistration registration = NativeCodeException.Translate(() => _diagnostics.Register(functions));
@@ -68,6 +66,24 @@ internal sealed class EngineDiagnostics : ICodeObserver, IDisposable
             }
         }
         _next?.OnCodeSealed(symbols);
+    }
+
+    /// <summary>
+    /// The frame layout unwinders get for a symbol: the one its compiler reports (every epilogue, so code after an early
+    /// return is described as inside the frame again), or, for stubs that report none, one read from its code.
+    /// </summary>
+    internal static FrameLayout LayoutOf(CodeFrame? reported, ReadOnlySpan<byte> code)
+    {
+        if (reported is not { } f)
+        {
+            return FrameLayout.Infer(code);
+        }
+        FrameLayout layout = FrameLayout.RbpFrame(f.AfterPushRbp, f.AfterMovRbp);
+        foreach ((int start, int end) in f.Epilogues)
+        {
+            layout.WithEpilogue(start, end);
+        }
+        return layout;
     }
 
     /// <summary>A Wasm line table as perf and GDB take it: the module as the file, the bytecode offset as the line.</summary>

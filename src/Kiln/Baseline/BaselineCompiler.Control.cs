@@ -164,6 +164,7 @@ internal sealed unsafe partial class BaselineCompiler
                 _asm.Pop(Gpr.Rbp);
                 _epilogueStart = _asm.Position;
                 _asm.Ret();
+                _epilogueEnd = _asm.Position;
                 Truncate(0);
                 _controls.Pop(branchedTo: false);
                 return;

@@ -18,6 +18,8 @@ internal sealed partial class BaselineCompiler
     private bool _osrRoutineUsed;
     private Kiln.Tiering.OsrLoops? _osrLoops;
     private readonly List<OsrPoint> _osrPoints = [];
+    // The last compiled function's OSR epilogues, from its start: after pop rbp to after ret (LastFrame).
+    private readonly List<(int Start, int End)> _osrEpilogues = [];
     private bool _osrLocalsChecked;
     private bool _osrLocalsFit;
 
@@ -167,6 +169,7 @@ internal sealed partial class BaselineCompiler
     /// </summary>
     private void EmitOsrPaths()
     {
+        _osrEpilogues.Clear();
         foreach (OsrPoint p in _osrPoints)
         {
             if (!_osrRoutineUsed)
@@ -225,7 +228,9 @@ internal sealed partial class BaselineCompiler
             }
             _asm.Mov(OperandSize.S64, Gpr.Rsp, Gpr.Rbp);
             _asm.Pop(Gpr.Rbp);
+            int epilogueStart = _asm.Position - _functionStart;
             _asm.Ret();
+            _osrEpilogues.Add((epilogueStart, _asm.Position - _functionStart));
         }
         _osrPoints.Clear();
         _osrLocalsChecked = false;

@@ -11,6 +11,7 @@ internal sealed partial class BaselineCompiler
     private bool _linesRecorded;
     private int _functionStart;
     private int _epilogueStart;
+    private int _epilogueEnd;
 
     /// <summary>Whether <see cref="CompileFunction"/> records a line table (only someone observing the code reads it).</summary>
     public bool RecordsLines { get; init; }
@@ -72,7 +73,16 @@ internal sealed partial class BaselineCompiler
 
     /// <summary>
     /// The last compiled function's frame: the prologue always starts with <c>push rbp</c> (1 byte) and
-    /// <c>mov rbp, rsp</c> (3 bytes), and its only <c>ret</c> is its last byte, right after <c>pop rbp</c>.
+    /// <c>mov rbp, rsp</c> (3 bytes); the body ends in <c>pop rbp; ret</c>, and each OSR path after it in its own
+    /// (<see cref="EmitOsrPaths"/>). The code after the body's <c>ret</c> (OSR paths, the routines the body calls,
+    /// call-profile stubs) runs in the frame, so the body's epilogue ends at its <c>ret</c>, not at the function's end.
     /// </summary>
-    public CodeFrame LastFrame(int size) => new(1, 4, _epilogueStart - _functionStart, size);
+    public CodeFrame LastFrame(int size)
+    {
+        if (_epilogueEnd - _functionStart > size || (_osrEpilogues.Count > 0 && _osrEpilogues[^1].End > size))
+        {
+            throw new InternalErrorException($"the frame description of function {_definedIndex} reaches past its {size} bytes");
+        }
+        return new CodeFrame(1, 4, _epilogueStart - _functionStart, _epilogueEnd - _functionStart) { LaterEpilogues = _osrEpilogues };
+    }
 }

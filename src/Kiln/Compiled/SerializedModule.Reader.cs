@@ -262,11 +262,23 @@ internal static partial class SerializedModule
             CodeLine[]? lines = lineCount >= 0 && readLines ? ReadLines(new Reader(lineBytes, 0), lineCount, size, index, lineBytesAt) : null;
             bool hasFrame = r.Bool();
             var frame = new CodeFrame(r.Int32(), r.Int32(), r.Int32(), r.Int32());
-            if (hasFrame && !(0 <= frame.AfterPushRbp && frame.AfterPushRbp <= frame.AfterMovRbp && frame.AfterMovRbp <= frame.EpilogueStart &&
-                              frame.EpilogueStart <= frame.EpilogueEnd && frame.EpilogueEnd <= size))
+            bool frameFits = 0 <= frame.AfterPushRbp && frame.AfterPushRbp <= frame.AfterMovRbp && frame.AfterMovRbp <= frame.EpilogueStart &&
+                             frame.EpilogueStart <= frame.EpilogueEnd && frame.EpilogueEnd <= size;
+            int laterCount = r.Count(8);
+            var later = new (int Start, int End)[laterCount];
+            int previousEnd = frame.EpilogueEnd;
+            for (int e = 0; e < laterCount; e++)
+            {
+                later[e] = (r.Int32(), r.Int32());
+                // Epilogues follow one another, each non-empty, all inside the function.
+                frameFits &= previousEnd <= later[e].Start && later[e].Start < later[e].End && later[e].End <= size;
+                previousEnd = later[e].End;
+            }
+            if (hasFrame && !frameFits)
             {
                 throw r.Malformed($"defined function {index}: frame description outside the function");
             }
+            frame = frame with { LaterEpilogues = later };
             functions.Add(new CompiledFunction(index, start, end, patch, frameSize, lines, hasFrame ? frame : null));
         }
 

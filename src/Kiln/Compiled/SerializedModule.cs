@@ -193,6 +193,12 @@ internal static partial class SerializedModule
             w.Write(frame.AfterMovRbp);
             w.Write(frame.EpilogueStart);
             w.Write(frame.EpilogueEnd);
+            w.Write(frame.LaterEpilogues.Count);
+            foreach ((int epilogueStart, int epilogueEnd) in frame.LaterEpilogues)
+            {
+                w.Write(epilogueStart);
+                w.Write(epilogueEnd);
+            }
         }
         w.Write(c.Stubs.Count);
         foreach ((string name, int start, int end) in c.Stubs)
