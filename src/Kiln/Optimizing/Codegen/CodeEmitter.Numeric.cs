@@ -21,6 +21,11 @@ internal sealed partial class CodeEmitter
             case Op.Bor:
             case Op.Bxor:
             case Op.Imul:
+                if (IsFolded(a[1]))
+                {
+                    IntBinaryFromMemory(inst, d.Op, size, a[0], a[1]);
+                    return;
+                }
                 IntBinary(inst, d.Op, size, a[0], a[1]);
                 return;
             case Op.Sdiv:
@@ -97,6 +102,11 @@ internal sealed partial class CodeEmitter
             case Op.Fsub:
             case Op.Fmul:
             case Op.Fdiv:
+                if (IsFolded(a[1]))
+                {
+                    FloatBinaryFromMemory(inst, d.Op, d.Type == IrType.F64, a[0], a[1]);
+                    return;
+                }
                 FloatBinary(inst, d.Op, d.Type == IrType.F64, a[0], a[1]);
                 return;
             case Op.Fmin:
@@ -204,6 +214,14 @@ internal sealed partial class CodeEmitter
             {
                 dst = Gpr.Rax;
             }
+        }
+        Location lx = Loc(x);
+        if (op == Op.Iadd && lx.Kind == LocationKind.Gpr && lx.Gpr != dst && (TryImm(y, size, out int disp) || ly.Kind == LocationKind.Gpr))
+        {
+            // Three-address add: one lea instead of a move and an add (a 32-bit lea wraps and zero-extends like add).
+            _asm.Lea(size, dst, ly.Kind == LocationKind.Gpr ? Mem.At(lx.Gpr, ly.Gpr, 1, 0) : Mem.At(lx.Gpr, disp));
+            DefGpr(result, dst);
+            return;
         }
         LoadGprInto(x, dst);
         if (TryImm(y, size, out int imm))

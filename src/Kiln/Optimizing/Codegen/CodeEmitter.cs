@@ -117,6 +117,7 @@ internal sealed partial class CodeEmitter
             _layoutIndex[f.Layout[k]] = k;
         }
         CountUses();
+        PlanFolds();
         ScanOutgoing();
         _epilogue = _asm.CreateLabel();
 
@@ -348,6 +349,11 @@ internal sealed partial class CodeEmitter
     private void EmitInst(int inst, int next)
     {
         ref InstData d = ref _f.Inst(inst);
+        if (_folded[inst])
+        {
+            // Emitted as part of the next instruction (CodeEmitter.Folding.cs).
+            return;
+        }
         switch (d.Op)
         {
             case Op.Iconst:

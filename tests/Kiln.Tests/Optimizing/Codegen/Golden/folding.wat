@@ -1,0 +1,27 @@
+;; Operand folding with explicit bounds checks: the lea computes the index into rcx, which the check then reads, as
+;; it reads a zero-extended index otherwise; a load folded into arithmetic is checked, then read by the arithmetic.
+;; The same functions as folding-guard.wat.
+(module $folding
+  (memory 1)
+  (func $base_const (param i32) (result f64) (f64.load (i32.add (local.get 0) (i32.const 8))))
+  (func $base_index (param i32 i32) (result i32) (i32.load8_u (i32.add (local.get 0) (local.get 1))))
+  (func $base_scaled (param i32 i32) (result f64)
+    (f64.load offset=16 (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 3)))))
+  (func $scaled_base (param i32 i32) (result i32)
+    (i32.load (i32.add (i32.shl (local.get 1) (i32.const 2)) (local.get 0))))
+  (func $scaled (param i32) (result i64) (i64.load (i32.shl (local.get 0) (i32.const 3))))
+  (func $store_scaled (param i32 i32 f64)
+    (f64.store (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 3))) (local.get 2)))
+  (func $shift_by_4 (param i32) (result i32) (i32.load (i32.shl (local.get 0) (i32.const 4))))
+  (func $axpy (param i32 i32 f64)
+    (f64.store (local.get 0)
+      (f64.add (f64.load (local.get 0)) (f64.mul (local.get 2) (f64.load (local.get 1))))))
+  (func $int_load_operand (param i32 i64) (result i64) (i64.sub (local.get 1) (i64.load offset=8 (local.get 0))))
+  (func $narrow_load (param i32 i32) (result i32) (i32.add (local.get 1) (i32.load16_u (local.get 0))))
+  (func $address_twice (param i32 f64)
+    (local i32)
+    (local.set 2 (i32.add (local.get 0) (i32.const 8)))
+    (f64.store (local.get 2) (f64.add (f64.load (local.get 2)) (local.get 1))))
+  (func $three_address (param i32 i32) (result i32)
+    (i32.mul (i32.add (local.get 0) (i32.const 100)) (local.get 0)))
+)
