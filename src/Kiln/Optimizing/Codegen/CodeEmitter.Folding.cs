@@ -35,15 +35,15 @@ internal sealed partial class CodeEmitter
         foreach (int b in _f.Layout)
         {
             List<int> insts = _f.Block(b).Insts;
-            for (int i = 1; i < insts.Count; i++)
+            for (int i = 0; i < insts.Count; i++)
             {
                 int inst = insts[i];
-                int prev = insts[i - 1];
+                int prev = i > 0 ? insts[i - 1] : -1;
                 ref InstData d = ref _f.Inst(inst);
                 if (OpInfo.IsLoad(d.Op) || OpInfo.IsStore(d.Op))
                 {
                     int index = _f.Args(inst)[0];
-                    if (FoldableDefinition(index, prev) && CanComputeAddress(prev, i >= 2 ? insts[i - 2] : -1, out int scaled))
+                    if (prev >= 0 && FoldableDefinition(index, prev) && CanComputeAddress(prev, i >= 2 ? insts[i - 2] : -1, out int scaled))
                     {
                         _folded[prev] = true;
                         if (scaled >= 0)
@@ -52,16 +52,102 @@ internal sealed partial class CodeEmitter
                         }
                     }
                 }
-                else if (IsFoldableArithmetic(inst, d))
+                else if (d.Op == Op.Iadd && d.Type == IrType.I32 && !_folded[inst] && RecomputableAddress(insts, i))
+                {
+                    _folded[inst] = true;
+                }
+                if (IsFoldableArithmetic(inst, d))
                 {
                     Span<int> a = _f.Args(inst);
-                    if (a[0] != a[1] && FoldableDefinition(a[1], prev) && IsFoldableLoad(prev, d.Type))
+                    if (prev >= 0 && a[0] != a[1] && FoldableDefinition(a[1], prev) && IsFoldableLoad(prev, d.Type))
                     {
                         _folded[prev] = true;
                     }
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// An i32 <c>iadd x, c</c> or <c>iadd x, y</c> (registers) used only as the index of accesses later in its block,
+    /// whose register operands are used again after the last of them: each access recomputes it with its own lea
+    /// (their live ranges keep the operands' registers theirs), and the sum needs no register of its own. The window
+    /// scanned is bounded, so planning stays linear.
+    /// </summary>
+    private bool RecomputableAddress(List<int> insts, int at)
+    {
+        const int Window = 64;
+        int inst = insts[at];
+        int v = _f.Result(inst);
+        if (_useCount[v] < 2 || _alloc.Homes[v].Kind != LocationKind.None)
+        {
+            return false;
+        }
+        Span<int> a = _f.Args(inst);
+        int x = a[0];
+        int y = a[1];
+        if (Loc(x).Kind != LocationKind.Gpr)
+        {
+            (x, y) = (y, x);
+        }
+        if (Loc(x).Kind != LocationKind.Gpr || Loc(y).Kind is not (LocationKind.Gpr or LocationKind.Const))
+        {
+            return false;
+        }
+        bool yLive = Loc(y).Kind == LocationKind.Const;
+        int seen = 0;
+        bool xLive = false;
+        for (int j = at + 1; j < insts.Count && j <= at + Window; j++)
+        {
+            int user = insts[j];
+            ref InstData ud = ref _f.Inst(user);
+            Span<int> args = _f.Args(user);
+            for (int k = 0; k < args.Length; k++)
+            {
+                if (args[k] == v)
+                {
+                    if (k != 0 || !(OpInfo.IsLoad(ud.Op) || OpInfo.IsStore(ud.Op)))
+                    {
+                        return false;
+                    }
+                    seen++;
+                }
+            }
+            if (seen == _useCount[v])
+            {
+                // After the last use: are the operands used again (in this block)?
+                for (int n = j + 1; n < insts.Count && n <= j + Window && !(xLive && yLive); n++)
+                {
+                    xLive |= UsesValue(insts[n], x);
+                    yLive |= UsesValue(insts[n], y);
+                }
+                return xLive && yLive;
+            }
+            foreach (ref BlockCall call in _f.Targets(user))
+            {
+                if (_f.CallArgs(call).Contains(v))
+                {
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
+    private bool UsesValue(int inst, int v)
+    {
+        if (_f.Args(inst).Contains(v))
+        {
+            return true;
+        }
+        foreach (ref BlockCall call in _f.Targets(inst))
+        {
+            if (_f.CallArgs(call).Contains(v))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>Value <paramref name="v"/> is the one result of <paramref name="inst"/>, used once, with no frame home.</summary>

@@ -70,6 +70,11 @@ public class CodegenRegressionTests
               (func (export "store_scaled") (param i32 i32 i32) (result i32)
                 (i32.store8 (i32.add (i32.shl (local.get 1) (i32.const 2)) (local.get 0)) (local.get 2))
                 (i32.load8_u (i32.const 16)))
+              (func (export "twice") (param i32) (result i32)
+                (local i32)
+                (local.set 1 (i32.add (local.get 0) (i32.const 16)))
+                (i32.store8 (local.get 1) (i32.add (i32.load8_u (local.get 1)) (i32.const 1)))
+                (i32.add (local.get 0) (i32.load8_u (i32.const 8))))
               (func (export "lea_extended") (param i32) (result i64)
                 (i64.extend_i32_u (i32.add (local.get 0) (i32.const 100)))))
             """;
@@ -89,6 +94,9 @@ public class CodegenRegressionTests
         Assert.Equal(2, baseScaled(8, 0x2000_0000));
         Assert.Equal(2, scaled(0x2000_0001));
         Assert.Equal(7, storeScaled(-4, 0x4000_0005, 7));
+        Func<int, int> twice = instance.GetFunction<int, int>("twice").Invoke;
+        Assert.Equal(-8 + 3, twice(-8));
+        Assert.Equal(3, baseIndex(8, 0));
         Assert.Equal(99, leaExtended(-1));
         Assert.Equal(0xFFFF_FFFFL, leaExtended(-101));
         TrapException trap = Assert.Throws<TrapException>(() => baseConst(65536 - 15));

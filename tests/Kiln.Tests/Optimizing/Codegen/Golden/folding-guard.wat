@@ -1,7 +1,8 @@
 ;; Operand folding under guard pages: i32 address arithmetic right before an access becomes one 32-bit lea into rcx
 ;; (base + constant, base + index, base + index << 1-3, index << 1-3), a plain load right before the float or integer
 ;; arithmetic using it becomes that instruction's memory operand (the trap site), and an add into a third register
-;; is a lea. An address used twice, or a load with an extension, is not folded.
+;; is a lea. An address used by several accesses is recomputed by each when its operands stay live past the last
+;; (base_live), else computed once; a load with an extension is not folded.
 (module $folding_guard
   (memory 1)
   (func $base_const (param i32) (result f64) (f64.load (i32.add (local.get 0) (i32.const 8))))
@@ -23,6 +24,11 @@
     (local i32)
     (local.set 2 (i32.add (local.get 0) (i32.const 8)))
     (f64.store (local.get 2) (f64.add (f64.load (local.get 2)) (local.get 1))))
+  (func $address_twice_base_live (param i32 f64) (result i32)
+    (local i32)
+    (local.set 2 (i32.add (local.get 0) (i32.const 8)))
+    (f64.store (local.get 2) (f64.add (f64.load (local.get 2)) (local.get 1)))
+    (i32.add (local.get 0) (i32.const 16)))
   (func $three_address (param i32 i32) (result i32)
     (i32.mul (i32.add (local.get 0) (i32.const 100)) (local.get 0)))
 )
