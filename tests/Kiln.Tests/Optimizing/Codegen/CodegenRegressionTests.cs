@@ -153,4 +153,64 @@ public class CodegenRegressionTests
         Assert.Equal(TrapCode.MemoryOutOfBounds, Assert.Throws<TrapException>(() => addAt(65536 - 7, 9)).Code);
         Assert.Equal(TrapCode.MemoryOutOfBounds, Assert.Throws<TrapException>(() => addAt(-4, 9)).Code);
     }
+
+    /// <summary>
+    /// A select whose condition is a compare right before it tests the compare's flags (cmov on the compare's
+    /// condition): every condition, signed and unsigned edges, a constant on either side, a float compare with NaN,
+    /// and a compare that has other uses (materialized, then tested).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Tiers))]
+    public void SelectOnACompareUsesItsCondition(string tier)
+    {
+        using var host = new TestHost(TestTiers.Options(tier));
+        const string wat = """
+            (module
+              (func (export "lt_s") (param i32 i32) (result i32) (select (local.get 0) (local.get 1) (i32.lt_s (local.get 0) (local.get 1))))
+              (func (export "ge_u") (param i32 i32) (result i32) (select (i32.const 1) (i32.const 2) (i32.ge_u (local.get 0) (local.get 1))))
+              (func (export "gt_s_const") (param i32) (result i32) (select (local.get 0) (i32.const -5) (i32.gt_s (i32.const 10) (local.get 0))))
+              (func (export "le_u64") (param i64 i64) (result i64) (select (local.get 1) (local.get 0) (i64.le_u (local.get 0) (local.get 1))))
+              (func (export "eqz") (param i32 i32) (result i32) (select (local.get 1) (i32.const 99) (i32.eqz (local.get 0))))
+              (func (export "flt") (param f64 f64) (result i32) (select (i32.const 1) (i32.const 0) (f64.lt (local.get 0) (local.get 1))))
+              (func (export "fge") (param f32 f32) (result i32) (select (i32.const 1) (i32.const 0) (f32.ge (local.get 0) (local.get 1))))
+              (func (export "twice") (param i32 i32) (result i32)
+                (local i32)
+                (local.set 2 (i32.lt_u (local.get 0) (local.get 1)))
+                (i32.add (select (local.get 0) (local.get 1) (local.get 2)) (i32.mul (local.get 2) (i32.const 1000)))))
+            """;
+        Instance instance = host.Linker.Instantiate(host.Store, Module.FromText(host.Engine, wat));
+        Func<int, int, int> ltS = instance.GetFunction<int, int, int>("lt_s").Invoke;
+        Func<int, int, int> geU = instance.GetFunction<int, int, int>("ge_u").Invoke;
+        Func<int, int> gtSConst = instance.GetFunction<int, int>("gt_s_const").Invoke;
+        Func<long, long, long> leU64 = instance.GetFunction<long, long, long>("le_u64").Invoke;
+        Func<int, int, int> eqz = instance.GetFunction<int, int, int>("eqz").Invoke;
+        Func<double, double, int> flt = instance.GetFunction<double, double, int>("flt").Invoke;
+        Func<float, float, int> fge = instance.GetFunction<float, float, int>("fge").Invoke;
+        Func<int, int, int> twice = instance.GetFunction<int, int, int>("twice").Invoke;
+
+        Assert.Equal(-3, ltS(-3, 2));
+        Assert.Equal(2, ltS(5, 2));
+        Assert.Equal(int.MinValue, ltS(int.MinValue, int.MaxValue));
+        Assert.Equal(1, geU(-1, 1));
+        Assert.Equal(2, geU(1, -1));
+        Assert.Equal(1, geU(7, 7));
+        Assert.Equal(9, gtSConst(9));
+        Assert.Equal(-5, gtSConst(10));
+        Assert.Equal(int.MinValue, gtSConst(int.MinValue));
+        Assert.Equal(-1L, leU64(3, -1));
+        Assert.Equal(-1L, leU64(-1, 3));
+        Assert.Equal(4L, leU64(3, 4));
+        Assert.Equal(4L, leU64(4, 3));
+        Assert.Equal(4, eqz(0, 4));
+        Assert.Equal(99, eqz(1, 4));
+        Assert.Equal(1, flt(1, 2));
+        Assert.Equal(0, flt(2, 1));
+        Assert.Equal(0, flt(double.NaN, 1));
+        Assert.Equal(0, flt(1, double.NaN));
+        Assert.Equal(1, fge(2, 2));
+        Assert.Equal(0, fge(float.NaN, 2));
+        Assert.Equal(1003, twice(3, 4));
+        Assert.Equal(4, twice(5, 4));
+        Assert.Equal(1000 + 1, twice(1, -1));
+    }
 }
