@@ -38,12 +38,14 @@ internal sealed partial class CodeEmitter
             for (int i = 0; i < insts.Count; i++)
             {
                 int inst = insts[i];
-                int prev = i > 0 ? insts[i - 1] : -1;
+                int p = EmittingBefore(insts, i);
+                int prev = p >= 0 ? insts[p] : -1;
                 ref InstData d = ref _f.Inst(inst);
                 if (OpInfo.IsLoad(d.Op) || OpInfo.IsStore(d.Op))
                 {
                     int index = _f.Args(inst)[0];
-                    if (prev >= 0 && FoldableDefinition(index, prev) && CanComputeAddress(prev, i >= 2 ? insts[i - 2] : -1, out int scaled))
+                    int pp = p >= 0 ? EmittingBefore(insts, p) : -1;
+                    if (prev >= 0 && FoldableDefinition(index, prev) && CanComputeAddress(prev, pp >= 0 ? insts[pp] : -1, out int scaled))
                     {
                         _folded[prev] = true;
                         if (scaled >= 0)
@@ -56,7 +58,7 @@ internal sealed partial class CodeEmitter
                 {
                     _folded[inst] = true;
                 }
-                if (IsFoldableArithmetic(inst, d))
+                if (!_folded[inst] && IsFoldableArithmetic(inst, d))
                 {
                     Span<int> a = _f.Args(inst);
                     if (prev >= 0 && a[0] != a[1] && FoldableDefinition(a[1], prev) && IsFoldableLoad(prev, d.Type))
@@ -84,6 +86,10 @@ internal sealed partial class CodeEmitter
             return false;
         }
         Span<int> a = _f.Args(inst);
+        if (AnyFolded(a))
+        {
+            return false;
+        }
         int x = a[0];
         int y = a[1];
         if (Loc(x).Kind != LocationKind.Gpr)
@@ -134,6 +140,18 @@ internal sealed partial class CodeEmitter
         return false;
     }
 
+    private bool AnyFolded(Span<int> values)
+    {
+        foreach (int v in values)
+        {
+            if (IsFolded(v))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private bool UsesValue(int inst, int v)
     {
         if (_f.Args(inst).Contains(v))
@@ -150,6 +168,22 @@ internal sealed partial class CodeEmitter
         return false;
     }
 
+    /// <summary>
+    /// The position of the nearest instruction before <paramref name="at"/> that is not a scalar constant (-1 if none):
+    /// constants are rematerialized at their uses and emit nothing where they stand, so they do not break adjacency.
+    /// </summary>
+    private int EmittingBefore(List<int> insts, int at)
+    {
+        for (int j = at - 1; j >= 0; j--)
+        {
+            if (_f.Inst(insts[j]).Op is not (Op.Iconst or Op.Fconst))
+            {
+                return j;
+            }
+        }
+        return -1;
+    }
+
     /// <summary>Value <paramref name="v"/> is the one result of <paramref name="inst"/>, used once, with no frame home.</summary>
     private bool FoldableDefinition(int v, int inst)
     {
@@ -160,7 +194,8 @@ internal sealed partial class CodeEmitter
 
     /// <summary>
     /// Whether the i32 <paramref name="inst"/> (an access's index) is one lea: <c>iadd x, c</c>, <c>iadd x, y</c>,
-    /// <c>iadd x, (ishl y, k)</c> with the shift right before it (returned as <paramref name="scaled"/>) or
+    /// <c>iadd x, (ishl y, k)</c> or <c>iadd (iadd x, y), c</c> with the inner instruction right before it (returned as
+    /// <paramref name="scaled"/>) or
     /// <c>ishl y, k</c>, k in 1-3, its register operands in registers.
     /// </summary>
     private bool CanComputeAddress(int inst, int before, out int scaled)
@@ -172,6 +207,11 @@ internal sealed partial class CodeEmitter
             return false;
         }
         Span<int> a = _f.Args(inst);
+        if (AnyFolded(a))
+        {
+            // An operand that is itself folded (a load into this add) has no value in its register.
+            return false;
+        }
         if (d.Op == Op.Ishl)
         {
             return ScaleOf(inst) > 0 && Loc(a[0]).Kind == LocationKind.Gpr;
@@ -180,13 +220,21 @@ internal sealed partial class CodeEmitter
         {
             return false;
         }
-        for (int side = 0; side < 2 && before >= 0; side++)
+        for (int side = 0; side < 2 && before >= 0 && !AnyFolded(_f.Args(before)); side++)
         {
             int s = a[side];
             int other = a[1 - side];
             if (Loc(other).Kind == LocationKind.Gpr && FoldableDefinition(s, before) && _f.Inst(before).Op == Op.Ishl
                 && _f.Inst(before).Type == IrType.I32 && ScaleOf(before) > 0 && Loc(_f.Args(before)[0]).Kind == LocationKind.Gpr)
             {
+                scaled = before;
+                return true;
+            }
+            if (Loc(other).Kind == LocationKind.Const && FoldableDefinition(s, before) && _f.Inst(before).Op == Op.Iadd
+                && _f.Inst(before).Type == IrType.I32 && Loc(_f.Args(before)[0]).Kind == LocationKind.Gpr
+                && Loc(_f.Args(before)[1]).Kind == LocationKind.Gpr)
+            {
+                // (x + y) + c: lea ecx, [x + y + c].
                 scaled = before;
                 return true;
             }
@@ -223,6 +271,17 @@ internal sealed partial class CodeEmitter
         }
         Location l0 = Loc(a[0]);
         Location l1 = Loc(a[1]);
+        for (int side = 0; side < 2; side++)
+        {
+            ref ValueData inner = ref _f.Value(a[side]);
+            if (Loc(a[1 - side]).Kind == LocationKind.Const && !inner.IsParam && _folded[inner.Owner])
+            {
+                Span<int> xy = _f.Args(inner.Owner);
+                int disp = unchecked((int)(uint)Loc(a[1 - side]).Bits);
+                _asm.Lea(OperandSize.S32, Gpr.Rcx, Mem.At(Loc(xy[0]).Gpr, Loc(xy[1]).Gpr, 1, disp));
+                return;
+            }
+        }
         if (l1.Kind == LocationKind.Const)
         {
             _asm.Lea(OperandSize.S32, Gpr.Rcx, Mem.At(l0.Gpr, unchecked((int)(uint)l1.Bits)));

@@ -213,4 +213,49 @@ public class CodegenRegressionTests
         Assert.Equal(4, twice(5, 4));
         Assert.Equal(1000 + 1, twice(1, -1));
     }
+
+    /// <summary>
+    /// An address whose sum has a loaded operand, or a sum of a sum: the load must not be folded into an add that is
+    /// itself folded into the access (the loaded value would never reach a register), and (x + y) + c is one lea that
+    /// wraps like the two adds.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TiersAndBounds))]
+    public void FoldedAddressWithLoadedOrNestedOperands(string tier, BoundsCheckStrategy bounds)
+    {
+        using var host = new TestHost(TestTiers.Options(tier) with { BoundsChecks = bounds });
+        const string wat = """
+            (module
+              (memory 1)
+              (data (i32.const 0) "\10\00\00\00\f8\ff\ff\ff")
+              (data (i32.const 16) "\2a\00\00\00\07\00\00\00")
+              (func (export "base_plus_loaded") (param i32 i32) (result i32)
+                (i32.load (i32.add (local.get 0) (i32.load (local.get 1)))))
+              (func (export "loaded_plus_const") (param i32) (result i32)
+                (i32.load (i32.add (i32.add (local.get 0) (i32.load (i32.const 4))) (i32.const 12))))
+              (func (export "nested") (param i32 i32) (result i32)
+                (i32.load (i32.add (i32.add (local.get 0) (local.get 1)) (i32.const 4))))
+              (func (export "nested_twice") (param i32 i32) (result i32)
+                (local i32)
+                (local.set 2 (i32.add (local.get 0) (local.get 1)))
+                (i32.add
+                  (i32.load (local.get 2))
+                  (i32.add (i32.load offset=4 (local.get 2)) (i32.add (local.get 0) (local.get 1))))))
+            """;
+        Instance instance = host.Linker.Instantiate(host.Store, Module.FromText(host.Engine, wat));
+        Func<int, int, int> basePlusLoaded = instance.GetFunction<int, int, int>("base_plus_loaded").Invoke;
+        Func<int, int> loadedPlusConst = instance.GetFunction<int, int>("loaded_plus_const").Invoke;
+        Func<int, int, int> nested = instance.GetFunction<int, int, int>("nested").Invoke;
+        Func<int, int, int> nestedTwice = instance.GetFunction<int, int, int>("nested_twice").Invoke;
+
+        Assert.Equal(42, basePlusLoaded(0, 0));
+        Assert.Equal(7, basePlusLoaded(4, 0));
+        Assert.Equal(42, basePlusLoaded(24, 4));
+        Assert.Equal(42, loadedPlusConst(12));
+        Assert.Equal(42, nested(8, 4));
+        Assert.Equal(7, nested(8, 8));
+        Assert.Equal(42, nested(-20, 32));
+        Assert.Equal(42, nested(int.MaxValue, int.MinValue + 13));
+        Assert.Equal(42 + 7 + 16, nestedTwice(-16, 32));
+    }
 }
