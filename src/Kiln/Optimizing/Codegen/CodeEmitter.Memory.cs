@@ -13,7 +13,8 @@ internal sealed partial class CodeEmitter
 {
     /// <summary>
     /// Spec 4.4.7: the effective address is the i32 index plus the offset, a 33-bit value, and the whole access must lie
-    /// below the memory's current length. The index is zero-extended into rcx (never trusted to be); the check uses rax
+    /// below the memory's current length. The index is zero-extended into rcx (never trusted to be), or computed there by
+    /// one 32-bit lea when its i32 arithmetic is folded into the access (<see cref="EmitFoldedIndex"/>); the check uses rax
     /// and the length in r13 (or rdx under guard pages). With guard pages and an offset inside the guard region there is
     /// no check: <paramref name="trapSite"/> is true and the caller marks the one instruction that touches memory.
     /// </summary>
@@ -35,9 +36,13 @@ internal sealed partial class CodeEmitter
             Gpr length = MemoryLengthForCheck();
             return MemorySequences.CheckedConstantAddress(_asm, ea, size, length, Gpr.Rax, Gpr.Rcx, TrapLabel(TrapCode.MemoryOutOfBounds));
         }
-        // SECURITY: a 32-bit move zero-extends; a register with stray upper bits would otherwise reach outside the
-        // reservation.
-        if (li.Kind == LocationKind.Gpr)
+        // SECURITY: a 32-bit move (or lea) zero-extends; a register with stray upper bits would otherwise reach outside
+        // the reservation.
+        if (IsFolded(index))
+        {
+            EmitFoldedIndex(_f.Value(index).Owner);
+        }
+        else if (li.Kind == LocationKind.Gpr)
         {
             _asm.Mov(OperandSize.S32, Gpr.Rcx, li.Gpr);
         }

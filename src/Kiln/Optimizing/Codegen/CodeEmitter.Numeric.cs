@@ -21,6 +21,11 @@ internal sealed partial class CodeEmitter
             case Op.Bor:
             case Op.Bxor:
             case Op.Imul:
+                if (IsFolded(a[1]))
+                {
+                    IntBinaryFromMemory(inst, d.Op, size, a[0], a[1]);
+                    return;
+                }
                 IntBinary(inst, d.Op, size, a[0], a[1]);
                 return;
             case Op.Sdiv:
@@ -77,9 +82,10 @@ internal sealed partial class CodeEmitter
             case Op.Fge:
             {
                 Condition cc = EmitCompareFlags(inst);
+                Gpr dst = DestGpr(_f.Result(inst), Gpr.Rax);
                 _asm.Setcc(cc, Gpr.Rax);
-                _asm.Movzx(OperandSize.S32, Gpr.Rax, OperandSize.S8, Gpr.Rax);
-                DefGpr(_f.Result(inst), Gpr.Rax);
+                _asm.Movzx(OperandSize.S32, dst, OperandSize.S8, Gpr.Rax);
+                DefGpr(_f.Result(inst), dst);
                 return;
             }
             case Op.Feq:
@@ -97,6 +103,11 @@ internal sealed partial class CodeEmitter
             case Op.Fsub:
             case Op.Fmul:
             case Op.Fdiv:
+                if (IsFolded(a[1]))
+                {
+                    FloatBinaryFromMemory(inst, d.Op, d.Type == IrType.F64, a[0], a[1]);
+                    return;
+                }
                 FloatBinary(inst, d.Op, d.Type == IrType.F64, a[0], a[1]);
                 return;
             case Op.Fmin:
@@ -204,6 +215,14 @@ internal sealed partial class CodeEmitter
             {
                 dst = Gpr.Rax;
             }
+        }
+        Location lx = Loc(x);
+        if (op == Op.Iadd && lx.Kind == LocationKind.Gpr && lx.Gpr != dst && (TryImm(y, size, out int disp) || ly.Kind == LocationKind.Gpr))
+        {
+            // Three-address add: one lea instead of a move and an add (a 32-bit lea wraps and zero-extends like add).
+            _asm.Lea(size, dst, ly.Kind == LocationKind.Gpr ? Mem.At(lx.Gpr, ly.Gpr, 1, 0) : Mem.At(lx.Gpr, disp));
+            DefGpr(result, dst);
+            return;
         }
         LoadGprInto(x, dst);
         if (TryImm(y, size, out int imm))
@@ -473,29 +492,47 @@ internal sealed partial class CodeEmitter
         int cond = a[0], whenTrue = a[1], whenFalse = a[2];
         int result = _f.Result(inst);
         IrType type = TypeOf(result);
-        Gpr c = UseGpr(cond, Gpr.Rcx);
         if (RegisterAllocator.InGpr(type))
         {
             OperandSize size = SizeOf(type);
-            LoadGprInto(whenFalse, Gpr.Rax);
             Location lt = Loc(whenTrue);
-            // Everything is loaded before the test: materializing a constant may clobber the flags.
+            ref ValueData cv = ref _f.Value(cond);
+            // Fused only when the compare comes right before (EmitInst skipped it then), as for brif.
+            bool fused = !cv.IsParam && cv.Owner == _previousInst && IsFusedCompare(cv.Owner, inst);
+            // The result's own register unless the condition, the true value or a fused compare's operand is read from
+            // it after the false value is written there.
+            Location lr = Loc(result);
+            bool own = lr.Kind == LocationKind.Gpr && !SameGpr(lt, lr.Gpr)
+                && (fused ? !ReadsGpr(cv.Owner, lr.Gpr) : !SameGpr(Loc(cond), lr.Gpr));
+            Gpr acc = own ? lr.Gpr : Gpr.Rax;
+            Gpr c = fused ? default : UseGpr(cond, Gpr.Rcx);
+            LoadGprInto(whenFalse, acc);
+            // Everything is loaded before the test or compare: materializing a constant may clobber the flags.
             Gpr t = lt.Kind == LocationKind.Stack ? default : UseGpr(whenTrue, Gpr.Rdx);
-            _asm.Test(OperandSize.S32, c, c);
-            if (lt.Kind == LocationKind.Stack)
+            Condition cc = Condition.NotEqual;
+            if (fused)
             {
-                _asm.Cmovcc(Condition.NotEqual, size, Gpr.Rax, lt.Mem);
+                cc = EmitCompareFlags(cv.Owner);
             }
             else
             {
-                _asm.Cmovcc(Condition.NotEqual, size, Gpr.Rax, t);
+                _asm.Test(OperandSize.S32, c, c);
             }
-            DefGpr(result, Gpr.Rax);
+            if (lt.Kind == LocationKind.Stack)
+            {
+                _asm.Cmovcc(cc, size, acc, lt.Mem);
+            }
+            else
+            {
+                _asm.Cmovcc(cc, size, acc, t);
+            }
+            DefGpr(result, acc);
             return;
         }
+        Gpr cf = UseGpr(cond, Gpr.Rcx);
         Label done = _asm.CreateLabel();
         LoadXmmInto(whenFalse, Xmm.Xmm0);
-        _asm.Test(OperandSize.S32, c, c);
+        _asm.Test(OperandSize.S32, cf, cf);
         _asm.Jcc(Condition.Zero, done, JumpDistance.Short);
         LoadXmmInto(whenTrue, Xmm.Xmm0);
         _asm.Bind(done);
@@ -678,5 +715,19 @@ internal sealed partial class CodeEmitter
             _asm.Mov(OperandSize.S32, Gpr.Rax, Gpr.Rax);
         }
         DefGpr(_f.Result(inst), Gpr.Rax);
+    }
+
+    private static bool SameGpr(Location l, Gpr r) => l.Kind == LocationKind.Gpr && l.Gpr == r;
+
+    private bool ReadsGpr(int inst, Gpr r)
+    {
+        foreach (int v in _f.Args(inst))
+        {
+            if (SameGpr(Loc(v), r))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -51,6 +51,7 @@ internal sealed partial class CodeEmitter
     private int _epilogueStart;
     private int _maxOutgoing;
     private int _nextBlock;
+    private int _previousInst;
 
     public CodeEmitter(Assembler asm, IndexSpaces spaces, bool consumeFuel, bool guardPages, bool[]? interpreted, bool recordsLines)
     {
@@ -117,6 +118,7 @@ internal sealed partial class CodeEmitter
             _layoutIndex[f.Layout[k]] = k;
         }
         CountUses();
+        PlanFolds();
         ScanOutgoing();
         _epilogue = _asm.CreateLabel();
 
@@ -148,6 +150,7 @@ internal sealed partial class CodeEmitter
             for (int i = 0; i < insts.Count; i++)
             {
                 RecordLine(f.SourceOffset(insts[i]));
+                _previousInst = i > 0 ? insts[i - 1] : -1;
                 EmitInst(insts[i], i + 1 < insts.Count ? insts[i + 1] : -1);
                 StoreHomes(f.ResultValues(insts[i]));
                 if (alloc.ReloadsAfter.TryGetValue(insts[i], out int[]? reloads))
@@ -348,6 +351,11 @@ internal sealed partial class CodeEmitter
     private void EmitInst(int inst, int next)
     {
         ref InstData d = ref _f.Inst(inst);
+        if (_folded[inst])
+        {
+            // Emitted as part of the next instruction (CodeEmitter.Folding.cs).
+            return;
+        }
         switch (d.Op)
         {
             case Op.Iconst:
@@ -466,16 +474,53 @@ internal sealed partial class CodeEmitter
         EmitNumeric(inst);
     }
 
-    /// <summary>A compare whose only use is the brif right after it: the branch tests the flags directly.</summary>
+    /// <summary>
+    /// A compare whose only use is the brif or integer select right after it: the branch or cmov tests the flags
+    /// directly. Not before a select when the compare would need rax, where the select holds its false value.
+    /// </summary>
     private bool IsFusedCompare(int inst, int next)
     {
         ref InstData d = ref _f.Inst(inst);
-        if (next < 0 || !FusibleCompare(d.Op) || _f.Inst(next).Op != Op.Brif)
+        if (next < 0 || !FusibleCompare(d.Op))
+        {
+            return false;
+        }
+        ref InstData n = ref _f.Inst(next);
+        if (n.Op == Op.Select)
+        {
+            if (!RegisterAllocator.InGpr(TypeOf(_f.Result(next))) || CompareNeedsRax(inst))
+            {
+                return false;
+            }
+        }
+        else if (n.Op != Op.Brif)
         {
             return false;
         }
         int r = _f.Result(inst);
-        return _useCount[r] == 1 && _f.Args(next)[0] == r;
+        return _useCount[r] == 1 && _f.Args(next)[0] == r && _f.Inst(next).Block == d.Block;
+    }
+
+    /// <summary>Whether <see cref="EmitCompareFlags"/> loads an operand into rax (it mirrors that method's choices).</summary>
+    private bool CompareNeedsRax(int inst)
+    {
+        ref InstData d = ref _f.Inst(inst);
+        if (d.Type.IsFloat())
+        {
+            return false;
+        }
+        Span<int> a = _f.Args(inst);
+        if (d.Op == Op.Eqz)
+        {
+            return Loc(a[0]).Kind is not (LocationKind.Gpr or LocationKind.Stack);
+        }
+        int lhs = a[0], rhs = a[1];
+        if (Loc(lhs).Kind == LocationKind.Const && Loc(rhs).Kind != LocationKind.Const)
+        {
+            (lhs, rhs) = (rhs, lhs);
+        }
+        LocationKind left = Loc(lhs).Kind;
+        return TryImm(rhs, SizeOf(d.Type), out _) ? left == LocationKind.Const : left != LocationKind.Gpr;
     }
 
     private static bool FusibleCompare(Op op) => op is >= Op.Ieq and <= Op.Iuge or Op.Eqz or Op.Flt or Op.Fgt or Op.Fle or Op.Fge;
