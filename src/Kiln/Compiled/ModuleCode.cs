@@ -58,6 +58,19 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
     private readonly Tiering.OsrLoops? _osrLoops;
     private readonly int[] _osrState;
     private readonly int[] _osrSamples;
+    // Retiring replaced code (Tier.Auto): the batch each function's current code and each loop's OSR entry lives in,
+    // whether the function's baseline code was retired (its OSR entries follow it), and which OSR entries went too.
+    private readonly Tiering.BatchLife?[] _life;
+    private readonly Tiering.BatchLife?[] _osrLife;
+    private readonly bool[] _baselineRetired;
+    private readonly bool[] _osrRetired;
+    // Re-tiering (Tier.Auto): per function, how often it was compiled again for a failing guard; per speculated site
+    // (its profile entry's offset), the function whose optimized code speculates there and the site's guard-failure
+    // count when that code was installed. Guarded by _lock.
+    private readonly int[] _retiers;
+    private readonly Dictionary<int, (int DefinedIndex, long Base)> _watchedSites = [];
+    // Sites MonomorphicTarget answered with a target during the compile in progress (they may be speculated).
+    private readonly List<(int DefinedIndex, int Offset)> _speculating = [];
 
     /// <summary>What <see cref="_osrState"/> records per loop.</summary>
     private static class OsrState
@@ -108,6 +121,11 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         }
         _osrState = new int[loops];
         _osrSamples = new int[loops];
+        _life = new Tiering.BatchLife?[n];
+        _osrLife = new Tiering.BatchLife?[loops];
+        _baselineRetired = new bool[n];
+        _osrRetired = new bool[loops];
+        _retiers = new int[_counting ? n : 0];
         _code = new nint[n];
         _codeSize = new int[n];
         _lazyStubs = new nint[n];
@@ -283,11 +301,13 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         int n = _code.Length;
         (CompiledChunk stubs, int[] trampolineStarts, int[] lazyStarts) = BuildStubs(lazy);
         chunks.Add(stubs);
-        Install(chunks);
+        // The stubs and trampolines are one item that is never retired, so this batch stays.
+        Tiering.BatchLife life = Install(chunks, 1);
         foreach (CompiledChunk c in chunks)
         {
             foreach (CompiledFunction f in c.Functions)
             {
+                _life[f.DefinedIndex] = life;
                 _code[f.DefinedIndex] = c.Address + f.Start;
                 _codeSize[f.DefinedIndex] = f.End - f.Start;
                 _table[f.DefinedIndex] = c.Address + f.Start;
@@ -425,9 +445,10 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
             CompileTime += watch.Elapsed;
             CompileCpuTime += NativeStack.ThreadCpuTime() - cpu;
             BodyBytes += _model.Bodies[definedIndex].Code.Length;
-            Install([chunk]);
+            Tiering.BatchLife life = Install([chunk]);
             CompiledFunction f = chunk.Functions[0];
             nint code = chunk.Address + f.Start;
+            _life[definedIndex] = life;
             _codeSize[definedIndex] = f.End - f.Start;
             Volatile.Write(ref _code[definedIndex], code);
             Publish(definedIndex, code);
@@ -449,6 +470,8 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         {
             _engine.TierUps?.Request(this, definedIndex);
         }
+        // A moment when code of the module runs anyway: speculated sites that keep failing are found here too.
+        _engine.CheckGuardFailures();
     }
 
     /// <summary>
@@ -491,6 +514,10 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
     {
         osrInstalled = 0;
         EnsureBodiesValidated();
+        lock (_lock)
+        {
+            _speculating.Clear();
+        }
         Optimizing.OptimizingCompiler compiler = _tierUpCompiler ??= _engine.CreateTierUpCompiler(_setup, _profiles is null ? null : this);
         var osr = new (int DefinedIndex, int Loop, int Offset)[osrLoops.Length];
         for (int k = 0; k < osrLoops.Length; k++)
@@ -511,10 +538,16 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         }
         if (chunk.Functions.Count == 0)
         {
+            lock (_lock)
+            {
+                _speculating.Clear();
+            }
             return 0;
         }
-        Install([chunk]);
+        Tiering.BatchLife life = Install([chunk]);
         int moved = 0;
+        // What this install replaces, retired below once the epoch has moved past the unpublish.
+        var retired = new List<(Tiering.BatchLife Life, int Bytes)>();
         lock (_lock)
         {
             foreach (CompiledFunction f in chunk.Functions)
@@ -523,20 +556,127 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
                 if (f.OsrLoop >= 0)
                 {
                     // Read by baseline code at the loop's header (its OSR path), never called through the code table.
+                    _osrLife[f.OsrLoop] = life;
                     Volatile.Write(ref *(nint*)((byte*)_table + OsrEntryOffset(_code.Length, f.OsrLoop)), code);
                     Volatile.Write(ref _osrState[f.OsrLoop], OsrState.Installed);
                     osrInstalled++;
                     continue;
                 }
+                if (_life[f.DefinedIndex] is { } old)
+                {
+                    retired.Add((old, _codeSize[f.DefinedIndex]));
+                }
+                _life[f.DefinedIndex] = life;
+                _baselineRetired[f.DefinedIndex] = true;
                 _codeSize[f.DefinedIndex] = f.End - f.Start;
                 Volatile.Write(ref _code[f.DefinedIndex], code);
                 Publish(f.DefinedIndex, code);
                 moved++;
             }
+            // OSR entries are entered only from their function's baseline code: they go with it.
+            for (int loop = 0; loop < _osrLife.Length; loop++)
+            {
+                if (_osrLife[loop] is { } osrLife && !_osrRetired[loop] && _baselineRetired[OsrFunction(loop)])
+                {
+                    _osrRetired[loop] = true;
+                    retired.Add((osrLife, 0));
+                }
+            }
+            WatchSpeculatedSites(chunk);
+        }
+        if (retired.Count > 0 && _engine.RetiredCode is { } retiredCode)
+        {
+            // Every store that unpublished the old code is done: code stamped with the new epoch is unreachable to
+            // any thread that enters Wasm from now on.
+            long stamp = retiredCode.Epochs.Advance();
+            foreach ((Tiering.BatchLife old, int bytes) in retired)
+            {
+                retiredCode.Retire(old, stamp, bytes);
+            }
+            retiredCode.Reclaim();
         }
         TierUpCpuTime += chunk.CpuTime;
         _engine.TieringStatistics?.RecordSpeculated(chunk.SpeculatedCallSites);
         return moved;
+    }
+
+    /// <summary>
+    /// Watches the sites that the functions of <paramref name="chunk"/> may speculate at, from their guard-failure
+    /// count now on; a function compiled again without a site stops being watched there. Runs under <see cref="_lock"/>.
+    /// </summary>
+    private void WatchSpeculatedSites(CompiledChunk chunk)
+    {
+        var compiled = new HashSet<int>();
+        foreach (CompiledFunction f in chunk.Functions)
+        {
+            if (f.OsrLoop < 0)
+            {
+                compiled.Add(f.DefinedIndex);
+            }
+        }
+        foreach (KeyValuePair<int, (int DefinedIndex, long Base)> w in _watchedSites.ToArray())
+        {
+            if (compiled.Contains(w.Value.DefinedIndex))
+            {
+                _watchedSites.Remove(w.Key);
+            }
+        }
+        foreach ((int d, int offset) in _speculating)
+        {
+            _watchedSites[offset] = (d, GuardFailuresAt(offset));
+        }
+        _speculating.Clear();
+    }
+
+    private long GuardFailuresAt(int entryOffset) =>
+        Volatile.Read(ref *(long*)((byte*)_table + entryOffset + CallSiteProfiles.GuardFailuresOffset));
+
+    /// <summary>
+    /// Finds speculated sites whose guard failed <see cref="EngineOptions.RetierGuardFailures"/> times since their
+    /// code was installed: marks each site megamorphic in its profile (the next compile does not speculate there, so
+    /// no site ping-pongs) and queues its function for the optimizing tier again, at most
+    /// <see cref="Tiering.Retiering.MaxRetiersPerFunction"/> times. Returns how many functions were queued.
+    /// </summary>
+    public int CheckGuardFailures()
+    {
+        if (_profiles is null)
+        {
+            return 0;
+        }
+        List<int>? retier = null;
+        lock (_lock)
+        {
+            if (_watchedSites.Count == 0)
+            {
+                return 0;
+            }
+            int threshold = _engine.Options.RetierGuardFailures;
+            foreach (KeyValuePair<int, (int DefinedIndex, long Base)> w in _watchedSites.ToArray())
+            {
+                if (GuardFailuresAt(w.Key) - w.Value.Base < threshold)
+                {
+                    continue;
+                }
+                _watchedSites.Remove(w.Key);
+                Volatile.Write(ref *(nint*)((byte*)_table + w.Key), CallSiteProfiles.Megamorphic);
+                int d = w.Value.DefinedIndex;
+                if (_retiers[d] < Tiering.Retiering.MaxRetiersPerFunction && !(retier?.Contains(d) ?? false))
+                {
+                    _retiers[d]++;
+                    (retier ??= []).Add(d);
+                }
+            }
+        }
+        if (retier is null)
+        {
+            return 0;
+        }
+        foreach (int d in retier)
+        {
+            _engine.TieringStatistics?.RecordRetier();
+            _engine.TierUps?.Request(this, d);
+        }
+        return retier.Count;
     }
 
     /// <inheritdoc/>
@@ -556,6 +696,10 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         {
             if (_resolvedTargets.TryGetValue(seen, out int known))
             {
+                if (known >= 0)
+                {
+                    _speculating.Add((definedIndex, at));
+                }
                 return known;
             }
             // The pointer is some live instance's funcref of one of the module's functions (imported ones included);
@@ -579,6 +723,10 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
                 }
             }
             _resolvedTargets[seen] = found;
+            if (found >= 0)
+            {
+                _speculating.Add((definedIndex, at));
+            }
             return found;
         }
     }
@@ -723,18 +871,29 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         }
     }
 
-    /// <summary>Installs chunks of this module (functions or stubs) and keeps the batch and its trap sites.</summary>
-    private void Install(IReadOnlyList<CompiledChunk> chunks)
+    /// <summary>
+    /// Installs chunks of this module (functions or stubs) and keeps the batch and its trap sites; returns the batch's
+    /// life, counting its functions and OSR entries plus <paramref name="permanentItems"/> that are never retired.
+    /// </summary>
+    private Tiering.BatchLife Install(IReadOnlyList<CompiledChunk> chunks, int permanentItems = 0)
     {
         CodeInstaller.Installed installed = CodeInstaller.Install(_engine, chunks, FunctionName, SourceFile);
+        int items = permanentItems;
+        foreach (CompiledChunk c in chunks)
+        {
+            items += c.Functions.Count;
+        }
         lock (_batches)
         {
+            _batches.RemoveAll(b => b.IsDisposed);
             _batches.Add(installed.Batch);
         }
         lock (_trapSites)
         {
+            _trapSites.RemoveAll(r => r.IsDisposed);
             _trapSites.AddRange(installed.TrapSites);
         }
+        return new Tiering.BatchLife(installed.Batch, items);
     }
 
     /// <summary>
