@@ -233,6 +233,55 @@ public class RetirementTests
         Assert.Equal(0, engine.RetiredCode.Waiting);
     }
 
+    [Fact]
+    public void ObserversAndDebuggersForgetFreedCodeBeforeItsPagesGo()
+    {
+        // With GDB registration and unwind info on, a freed batch withdraws both (EngineDiagnostics), and the
+        // embedder's observer hears of it with the symbols it was given at the seal, while the code is still mapped.
+        var observer = new Recorder();
+        using var host = new TestHost(Auto(threshold: 3) with { CodeObserver = observer, DebugInfo = true });
+        TypedFunc<int, int> twice = host.Linker.Instantiate(host.Store, Module.FromText(host.Engine, """
+            (module (func $twice (export "twice") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2))))
+            """)).GetFunction<int, int>("twice");
+        for (int k = 1; k <= 6; k++)
+        {
+            Assert.Equal(2 * k, twice.Invoke(k));
+        }
+        Assert.Equal(1, host.Engine.TieringStatistics!.FreedFunctions);
+        IReadOnlyList<CodeSymbol> freed = Assert.Single(observer.Freed);
+        CodeSymbol symbol = Assert.Single(freed);
+        Assert.EndsWith("!twice", symbol.Name);
+        Assert.Contains(observer.Sealed, batch => ReferenceEquals(batch, freed));
+        // Read from the code when it was freed: still mapped, and still the bytes sealed.
+        Assert.Equal(observer.BytesWhenSealed[symbol.Address], observer.BytesWhenFreed);
+    }
+
+    private sealed class Recorder : ICodeObserver
+    {
+        public List<IReadOnlyList<CodeSymbol>> Sealed { get; } = [];
+
+        public List<IReadOnlyList<CodeSymbol>> Freed { get; } = [];
+
+        public Dictionary<nint, byte[]> BytesWhenSealed { get; } = [];
+
+        public byte[] BytesWhenFreed { get; private set; } = [];
+
+        public unsafe void OnCodeSealed(IReadOnlyList<CodeSymbol> symbols)
+        {
+            Sealed.Add(symbols);
+            foreach (CodeSymbol s in symbols)
+            {
+                BytesWhenSealed[s.Address] = new ReadOnlySpan<byte>((void*)s.Address, s.Size).ToArray();
+            }
+        }
+
+        public unsafe void OnCodeFreed(IReadOnlyList<CodeSymbol> symbols)
+        {
+            Freed.Add(symbols);
+            BytesWhenFreed = new ReadOnlySpan<byte>((void*)symbols[0].Address, symbols[0].Size).ToArray();
+        }
+    }
+
     private const string Dispatch = """
         (module
           (type $un (func (param i32) (result i32)))
