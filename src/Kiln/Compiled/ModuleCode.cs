@@ -42,6 +42,8 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
     private readonly List<CodeBatch> _batches = [];
     private readonly List<TrapSiteRegistration> _trapSites = [];
     private readonly List<WeakReference<Instance>> _instances = [];
+    // Import slots of other instances that call one of this module's functions (rewritten by installs too).
+    private readonly List<(WeakReference<Instance> Importer, int Slot, int DefinedIndex)> _importers = [];
     private readonly object _lock = new();
     private readonly bool _counting;
     private readonly CallSiteProfiles? _profiles;
@@ -845,6 +847,18 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
                 _instances.RemoveAt(i);
             }
         }
+        for (int i = _importers.Count - 1; i >= 0; i--)
+        {
+            (WeakReference<Instance> importer, int slot, int index) = _importers[i];
+            if (!importer.TryGetTarget(out Instance? instance) || instance.Store.IsReleased)
+            {
+                _importers.RemoveAt(i);
+            }
+            else if (index == definedIndex)
+            {
+                instance.SetImportEntry(slot, code);
+            }
+        }
     }
 
     /// <summary>
@@ -857,6 +871,28 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         {
             _instances.Add(new WeakReference<Instance>(instance));
             createFunctions();
+        }
+    }
+
+    /// <summary>
+    /// Registers import slot <paramref name="slot"/> of <paramref name="importer"/>, which holds
+    /// <paramref name="function"/> of this module's <paramref name="definer"/>: installs rewrite it as they rewrite the
+    /// definer's funcref, and it is filled here, under the install lock, with the entry of now. Without this the slot
+    /// would keep calling code that a tier-up retires and frees.
+    /// </summary>
+    public void RegisterImporter(Instance importer, int slot, Instance definer, Func function)
+    {
+        int index = Array.IndexOf(definer.Functions, function) - _model.ImportedFunctionCount;
+        if (index < 0 || _interpreted[index])
+        {
+            return;
+        }
+        // SECURITY: the importer's store waits on this module's install lock before it frees its vmctx, too.
+        importer.Store.UsesModuleCode(this);
+        lock (_lock)
+        {
+            _importers.Add((new WeakReference<Instance>(importer), slot, index));
+            importer.SetImportEntry(slot, Volatile.Read(ref function.FuncRef->Code));
         }
     }
 

@@ -234,6 +234,34 @@ public class RetirementTests
     }
 
     [Fact]
+    public unsafe void AnotherModulesImportSlotFollowsTheTierUpSoItNeverCallsFreedCode()
+    {
+        // $sq is imported by a second module, which calls it through its own slot: the tier-up of $sq rewrites that
+        // slot with the funcrefs, so the freed baseline code is never called again.
+        using var host = new TestHost(Auto(threshold: 3));
+        Module a = Module.FromText(host.Engine, """(module (func $sq (export "sq") (param i32) (result i32) (i32.mul (local.get 0) (local.get 0))))""");
+        Instance definer = host.Linker.Instantiate(host.Store, a);
+        host.Linker.DefineInstance("a", definer);
+        Instance importer = host.Linker.Instantiate(host.Store, Module.FromText(host.Engine, """
+            (module (import "a" "sq" (func $sq (param i32) (result i32)))
+              (func (export "sum") (param $n i32) (result i32) (local $acc i32)
+                (loop $l
+                  (local.set $acc (i32.add (local.get $acc) (call $sq (local.get $n))))
+                  (local.tee $n (i32.sub (local.get $n) (i32.const 1)))
+                  (br_if $l))
+                (local.get $acc)))
+            """));
+        TypedFunc<int, int> sum = importer.GetFunction<int, int>("sum");
+        Assert.Equal(14, sum.Invoke(3)); // $sq's 1st to 3rd calls, on the baseline
+        Assert.Equal(30, sum.Invoke(4)); // its 4th call moves it up
+        TieringStatistics stats = host.Engine.TieringStatistics!;
+        Assert.True(stats.FreedFunctions >= 1);
+        var slot = (global::Kiln.Vm.VmFunctionSlot*)(importer.Vmctx + importer.Offsets.FunctionSlot(0));
+        Assert.Equal(a.Code!.GetEntry(0), slot->Code);
+        Assert.Equal(55, sum.Invoke(5));
+    }
+
+    [Fact]
     public void ObserversAndDebuggersForgetFreedCodeBeforeItsPagesGo()
     {
         // With GDB registration and unwind info on, a freed batch withdraws both (EngineDiagnostics), and the
