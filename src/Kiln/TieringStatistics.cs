@@ -136,6 +136,14 @@ public sealed class TieringStatistics
 
     internal void RecordRetier() => Interlocked.Increment(ref _retiers);
 
+    internal void RecordRetierTime(TimeSpan time)
+    {
+        lock (_lock)
+        {
+            _compileTime += time;
+        }
+    }
+
     internal void RecordRetired(int bytes)
     {
         Interlocked.Increment(ref _retiredFunctions);

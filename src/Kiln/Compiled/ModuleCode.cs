@@ -54,7 +54,6 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
     // Serializes tier-up compiles of this module (synchronous tier-ups may come from several threads).
     private readonly object _tierUpLock = new();
     private IFunctionCompiler? _lazyCompiler;
-    private Optimizing.OptimizingCompiler? _tierUpCompiler;
     // On-stack replacement (Tier.Auto): the module's loops, and per loop where its OSR entry stands (OsrState) and how
     // often a poll found the loop running.
     private readonly Tiering.OsrLoops? _osrLoops;
@@ -71,8 +70,6 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
     // count when that code was installed. Guarded by _lock.
     private readonly int[] _retiers;
     private readonly Dictionary<int, (int DefinedIndex, long Base)> _watchedSites = [];
-    // Sites MonomorphicTarget answered with a target during the compile in progress (they may be speculated).
-    private readonly List<(int DefinedIndex, int Offset)> _speculating = [];
 
     /// <summary>What <see cref="_osrState"/> records per loop.</summary>
     private static class OsrState
@@ -512,15 +509,40 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         }
     }
 
+    /// <summary>
+    /// Compiles defined function <paramref name="definedIndex"/> with the optimizing tier again and installs it
+    /// (<see cref="Tiering.Retiering"/>: a speculated site kept failing and is now marked megamorphic). Runs beside the
+    /// tier-up queue's compile of the same module rather than behind it: a long batch there would leave the failing
+    /// guard in place for its whole duration. Returns 1 when the function was installed.
+    /// </summary>
+    public int Retier(int definedIndex) => TierUpLocked([definedIndex], [], out _);
+
+    /// <summary>What the optimizing compiler asks one compile's profiles, recording the sites it got a target for.</summary>
+    private sealed class SiteRecorder(ModuleCode module) : ICallSiteProfileReader
+    {
+        public List<(int DefinedIndex, int Offset)> Sites { get; } = [];
+
+        public int MonomorphicTarget(int definedIndex, int bytecodeOffset)
+        {
+            int target = module.MonomorphicTarget(definedIndex, bytecodeOffset);
+            if (target >= 0)
+            {
+                lock (Sites)
+                {
+                    Sites.Add((definedIndex, module._profiles!.EntryOffset(definedIndex, bytecodeOffset)));
+                }
+            }
+            return target;
+        }
+    }
+
     private int TierUpLocked(int[] definedIndices, int[] osrLoops, out int osrInstalled)
     {
         osrInstalled = 0;
         EnsureBodiesValidated();
-        lock (_lock)
-        {
-            _speculating.Clear();
-        }
-        Optimizing.OptimizingCompiler compiler = _tierUpCompiler ??= _engine.CreateTierUpCompiler(_setup, _profiles is null ? null : this);
+        // A compiler per compile: the queue's batch and a re-tier of the same module may compile at once.
+        SiteRecorder? recorder = _profiles is null ? null : new SiteRecorder(this);
+        Optimizing.OptimizingCompiler compiler = _engine.CreateTierUpCompiler(_setup, recorder);
         var osr = new (int DefinedIndex, int Loop, int Offset)[osrLoops.Length];
         for (int k = 0; k < osrLoops.Length; k++)
         {
@@ -540,10 +562,6 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         }
         if (chunk.Functions.Count == 0)
         {
-            lock (_lock)
-            {
-                _speculating.Clear();
-            }
             return 0;
         }
         Tiering.BatchLife life = Install([chunk]);
@@ -584,7 +602,7 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
                     retired.Add((osrLife, 0));
                 }
             }
-            WatchSpeculatedSites(chunk);
+            WatchSpeculatedSites(chunk, recorder?.Sites ?? []);
         }
         if (retired.Count > 0 && _engine.RetiredCode is { } retiredCode)
         {
@@ -597,7 +615,10 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
             }
             retiredCode.Reclaim();
         }
-        TierUpCpuTime += chunk.CpuTime;
+        lock (_lock)
+        {
+            TierUpCpuTime += chunk.CpuTime;
+        }
         _engine.TieringStatistics?.RecordSpeculated(chunk.SpeculatedCallSites);
         return moved;
     }
@@ -606,7 +627,7 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
     /// Watches the sites that the functions of <paramref name="chunk"/> may speculate at, from their guard-failure
     /// count now on; a function compiled again without a site stops being watched there. Runs under <see cref="_lock"/>.
     /// </summary>
-    private void WatchSpeculatedSites(CompiledChunk chunk)
+    private void WatchSpeculatedSites(CompiledChunk chunk, List<(int DefinedIndex, int Offset)> speculating)
     {
         var compiled = new HashSet<int>();
         foreach (CompiledFunction f in chunk.Functions)
@@ -623,11 +644,10 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
                 _watchedSites.Remove(w.Key);
             }
         }
-        foreach ((int d, int offset) in _speculating)
+        foreach ((int d, int offset) in speculating)
         {
             _watchedSites[offset] = (d, GuardFailuresAt(offset));
         }
-        _speculating.Clear();
     }
 
     private long GuardFailuresAt(int entryOffset) =>
@@ -675,8 +695,7 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         }
         foreach (int d in retier)
         {
-            _engine.TieringStatistics?.RecordRetier();
-            _engine.TierUps?.Request(this, d);
+            _engine.TierUps?.RequestRetier(this, d);
         }
         return retier.Count;
     }
@@ -698,10 +717,6 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         {
             if (_resolvedTargets.TryGetValue(seen, out int known))
             {
-                if (known >= 0)
-                {
-                    _speculating.Add((definedIndex, at));
-                }
                 return known;
             }
             // The pointer is some live instance's funcref of one of the module's functions (imported ones included);
@@ -725,10 +740,6 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
                 }
             }
             _resolvedTargets[seen] = found;
-            if (found >= 0)
-            {
-                _speculating.Add((definedIndex, at));
-            }
             return found;
         }
     }

@@ -15,6 +15,9 @@ namespace Kiln.Tiering;
 internal sealed class TierUpQueue : IDisposable
 {
     private readonly BlockingCollection<(ModuleCode Module, int DefinedIndex, int OsrLoop)> _requests = new();
+    private readonly BlockingCollection<(ModuleCode Module, int DefinedIndex)> _retiers = new();
+    private int _retiersPending;
+    private Thread? _retierThread;
     private readonly TieringStatistics _statistics;
     private readonly bool _synchronous;
     private readonly object _startLock = new();
@@ -38,6 +41,65 @@ internal sealed class TierUpQueue : IDisposable
     {
         _statistics.RecordOsrRequest();
         Enqueue((module, -1, loop));
+    }
+
+    /// <summary>
+    /// Queues an optimized function for compiling again without speculation at a site that kept failing
+    /// (<see cref="Retiering"/>). Re-tiers have a thread of their own, so they do not wait behind a long batch.
+    /// </summary>
+    public void RequestRetier(ModuleCode module, int definedIndex)
+    {
+        _statistics.RecordRetier();
+        Interlocked.Increment(ref _retiersPending);
+        if (_synchronous)
+        {
+            Retier(module, definedIndex);
+            return;
+        }
+        lock (_startLock)
+        {
+            if (_retierThread is null)
+            {
+                _retierThread = new Thread(RunRetiers) { IsBackground = true, Name = "Kiln re-tier" };
+                _retierThread.Start();
+            }
+        }
+        try
+        {
+            _retiers.Add((module, definedIndex));
+        }
+        catch (InvalidOperationException)
+        {
+            // The engine is being disposed.
+            Interlocked.Decrement(ref _retiersPending);
+        }
+    }
+
+    private void RunRetiers()
+    {
+        foreach ((ModuleCode module, int definedIndex) in _retiers.GetConsumingEnumerable())
+        {
+            Retier(module, definedIndex);
+        }
+    }
+
+    private void Retier(ModuleCode module, int definedIndex)
+    {
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            module.Retier(definedIndex);
+            _statistics.RecordRetierTime(watch.Elapsed);
+        }
+        catch (Exception e)
+        {
+            // The speculating code stays installed, and correct.
+            _statistics.RecordFailure(0, watch.Elapsed, e);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _retiersPending);
+        }
     }
 
     private void Enqueue((ModuleCode Module, int DefinedIndex, int OsrLoop) request)
@@ -117,14 +179,22 @@ internal sealed class TierUpQueue : IDisposable
     public void Dispose()
     {
         _requests.CompleteAdding();
+        _retiers.CompleteAdding();
         Volatile.Read(ref _thread)?.Join();
+        Thread? retiers;
+        lock (_startLock)
+        {
+            retiers = _retierThread;
+        }
+        retiers?.Join();
         _requests.Dispose();
+        _retiers.Dispose();
     }
 
     /// <summary>Blocks until every request queued so far is compiled and installed (for tests and <c>--stats</c>).</summary>
     public void WaitForIdle()
     {
-        while (_statistics.Requests + _statistics.OsrRequests > _statistics.Completed)
+        while (_statistics.Requests + _statistics.OsrRequests > _statistics.Completed || Volatile.Read(ref _retiersPending) > 0)
         {
             Thread.Sleep(1);
         }
