@@ -982,6 +982,26 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         return addresses;
     }
 
-    /// <summary>The machine code of a compiled function (valid while the engine lives).</summary>
+    /// <summary>
+    /// A copy of the machine code of <paramref name="function"/> if it is a function's current code, else null. Under
+    /// the install lock: code that is still published there cannot have been retired, so it is still mapped
+    /// (<see cref="Tier.Auto"/> frees replaced code).
+    /// </summary>
+    public byte[]? CopyCurrentCode(CodeSymbol function)
+    {
+        lock (_lock)
+        {
+            for (int i = 0; i < _code.Length; i++)
+            {
+                if (_code[i] == function.Address && _codeSize[i] == function.Size && FunctionName(i) == function.Name)
+                {
+                    return GetCode(function).ToArray();
+                }
+            }
+            return null;
+        }
+    }
+
+    /// <summary>The machine code of a compiled function (valid while it is not replaced: <see cref="Tier.Auto"/> frees replaced code).</summary>
     public ReadOnlySpan<byte> GetCode(CodeSymbol function) => new((void*)function.Address, function.Size);
 }

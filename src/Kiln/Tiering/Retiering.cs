@@ -21,7 +21,7 @@ internal static class Retiering
     public static int Check(Engine engine)
     {
         // Cheap when nothing was ever speculated: one read.
-        if (engine.TieringStatistics is not { } statistics || statistics.SpeculatedSites == 0)
+        if (engine.TieringStatistics is not { } statistics || statistics.SpeculatedSites == 0 || !engine.TierUps!.ShouldCheckGuards())
         {
             return 0;
         }

@@ -17,6 +17,7 @@ internal sealed class TierUpQueue : IDisposable
     private readonly BlockingCollection<(ModuleCode Module, int DefinedIndex, int OsrLoop)> _requests = new();
     private readonly BlockingCollection<(ModuleCode Module, int DefinedIndex)> _retiers = new();
     private int _retiersPending;
+    private long _lastGuardCheck;
     private Thread? _retierThread;
     private readonly TieringStatistics _statistics;
     private readonly bool _synchronous;
@@ -73,6 +74,23 @@ internal sealed class TierUpQueue : IDisposable
             // The engine is being disposed.
             Interlocked.Decrement(ref _retiersPending);
         }
+    }
+
+    /// <summary>
+    /// Whether the guard-failure check (<see cref="Retiering.Check"/>) should run now: always when tier-ups are
+    /// synchronous (tests count on which return finds a failure), else at most once per tick of
+    /// <see cref="Environment.TickCount64"/>, so an embedder calling into Wasm millions of times a second does not
+    /// scan the sites at every return.
+    /// </summary>
+    public bool ShouldCheckGuards()
+    {
+        if (_synchronous)
+        {
+            return true;
+        }
+        long now = Environment.TickCount64;
+        long last = Volatile.Read(ref _lastGuardCheck);
+        return now != last && Interlocked.CompareExchange(ref _lastGuardCheck, now, last) == last;
     }
 
     private void RunRetiers()
