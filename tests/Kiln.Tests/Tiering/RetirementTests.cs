@@ -197,6 +197,83 @@ public class RetirementTests
     }
 
     [Fact]
+    public void AnotherThreadStillInsideKeepsTheCodeItRunsUntilItLeaves()
+    {
+        // Thread A is inside $f's baseline code, blocked in a host call. The test thread, in a store of its own, makes
+        // $f hot, so $f moves up and its baseline code is retired; reclaiming must leave that code to A, which then
+        // returns into it and finishes its loop. The code goes when A leaves Wasm.
+        const string Wat = """
+            (module
+              (import "env" "block" (func $block (param i32) (result i32)))
+              (func (export "f") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+                (local.set $acc (call $block (local.get $n)))
+                (loop $l
+                  (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const 3)) (local.get $i)))
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+                (local.get $acc)))
+            """;
+        static int Expected(int n)
+        {
+            int acc = n;
+            for (int i = 0; i < n || i == 0; i++)
+            {
+                acc = (acc * 3) + i;
+            }
+            return acc;
+        }
+        using var engine = new Engine(Auto(threshold: 200));
+        Module module = Module.FromText(engine, Wat);
+        using var inside = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        TypedFunc<int, int> Start(Store store, bool blocks)
+        {
+            var linker = new Linker(engine);
+            linker.DefineFunction("env", "block", (int n) =>
+            {
+                if (blocks)
+                {
+                    inside.Set();
+                    release.Wait();
+                }
+                return n;
+            });
+            return linker.Instantiate(store, module).GetFunction<int, int>("f");
+        }
+
+        int resultOfA = 0;
+        var a = new Thread(() =>
+        {
+            using var store = new Store(engine);
+            resultOfA = Start(store, blocks: true).Invoke(30);
+        });
+        a.Start();
+        inside.Wait();
+        global::Kiln.Tiering.RetiredCode retired = engine.RetiredCode!;
+        TieringStatistics stats = engine.TieringStatistics!;
+        using (var store = new Store(engine))
+        {
+            TypedFunc<int, int> f = Start(store, blocks: false);
+            // A's call (and its loop entry) counted too; these calls make the function hot, and it moves up.
+            for (int k = 0; k < 5; k++)
+            {
+                Assert.Equal(Expected(5), f.Invoke(5));
+            }
+            Assert.Equal(1, stats.TierUps);
+            Assert.Equal(1, stats.RetiredFunctions);
+            retired.Reclaim();
+            Assert.Equal(1, retired.Waiting);
+            Assert.Equal(0, stats.FreedFunctions);
+            Assert.Equal(Expected(5), f.Invoke(5));
+        }
+        release.Set();
+        a.Join();
+        Assert.Equal(Expected(30), resultOfA);
+        Assert.Equal(0, retired.Waiting); // A's return to the host freed it
+        Assert.Equal(1, stats.FreedFunctions);
+    }
+
+    [Fact]
     public void ThreadsRacingBackgroundTierUpsAndReclamationComputeTheSame()
     {
         const string Fib = """
