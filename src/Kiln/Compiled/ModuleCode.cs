@@ -23,8 +23,10 @@ namespace Kiln.Compiled;
 /// weak references to its live instances and, under <see cref="_lock"/>, rewrites their funcrefs when it installs
 /// code; an instance registers and reads its entries under the same lock, so none misses an install. A store that
 /// releases its native memory first waits on that lock (<see cref="ReleaseStore"/>) and is skipped from then on.
-/// Compiled code lives as long as the engine's code memory; the code table lives as long as this object, which every
-/// instance reaches through its module, and code runs only for a live instance, so the finalizer frees it.
+/// Compiled code lives as long as the engine's code memory, except what <see cref="Tier.Auto"/> replaces: that is
+/// retired when unpublished and freed once no thread can be in it (<see cref="Tiering.RetiredCode"/>). The code table
+/// lives as long as this object, which every instance reaches through its module, and code runs only for a live
+/// instance, so the finalizer frees it.
 /// </remarks>
 internal sealed unsafe class ModuleCode : ICallSiteProfileReader
 {
@@ -51,7 +53,8 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
     private readonly Dictionary<nint, int> _resolvedTargets = [];
     // Per defined function: 1 once it is queued for the optimizing tier.
     private readonly int[] _tierUpRequested;
-    // Serializes tier-up compiles of this module (synchronous tier-ups may come from several threads).
+    // Serializes the tier-up queue's compiles of this module (synchronous tier-ups may come from several threads);
+    // re-tiers compile beside them, each with a compiler of its own, and installs meet under _lock.
     private readonly object _tierUpLock = new();
     private IFunctionCompiler? _lazyCompiler;
     // On-stack replacement (Tier.Auto): the module's loops, and per loop where its OSR entry stands (OsrState) and how
@@ -476,8 +479,9 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
     /// <summary>
     /// Compiles <paramref name="definedIndices"/> with the optimizing tier outside the install lock, installs the
     /// chunk with one seal and publishes each function to every instance. Functions the optimizing tier refuses keep
-    /// their baseline code. The old code stays mapped: a frame may still run in it, and it is freed with the engine's
-    /// code memory. Returns how many functions moved up. One caller at a time (the tier-up queue).
+    /// their baseline code. The old code is retired (<see cref="Tiering.RetiredCode"/>): a frame may still run in it,
+    /// so it is freed once no thread can be in it. Returns how many functions moved up. One caller at a time (the
+    /// tier-up queue); re-tiers (<see cref="Retier"/>) may run beside it.
     /// </summary>
     public int TierUp(int[] definedIndices) => TierUp(definedIndices, [], out _);
 
@@ -492,7 +496,7 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         {
             try
             {
-                return TierUpLocked(definedIndices, osrLoops, out osrInstalled);
+                return CompileAndInstall(definedIndices, osrLoops, out osrInstalled);
             }
             finally
             {
@@ -515,7 +519,7 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
     /// tier-up queue's compile of the same module rather than behind it: a long batch there would leave the failing
     /// guard in place for its whole duration. Returns 1 when the function was installed.
     /// </summary>
-    public int Retier(int definedIndex) => TierUpLocked([definedIndex], [], out _);
+    public int Retier(int definedIndex) => CompileAndInstall([definedIndex], [], out _);
 
     /// <summary>What the optimizing compiler asks one compile's profiles, recording the sites it got a target for.</summary>
     private sealed class SiteRecorder(ModuleCode module) : ICallSiteProfileReader
@@ -536,7 +540,7 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         }
     }
 
-    private int TierUpLocked(int[] definedIndices, int[] osrLoops, out int osrInstalled)
+    private int CompileAndInstall(int[] definedIndices, int[] osrLoops, out int osrInstalled)
     {
         osrInstalled = 0;
         EnsureBodiesValidated();
