@@ -18,6 +18,7 @@ internal sealed class TierUpQueue : IDisposable
     private readonly BlockingCollection<(ModuleCode Module, int DefinedIndex)> _retiers = new();
     private int _retiersPending;
     private long _lastGuardCheck;
+    private bool _disposed;
     private Thread? _retierThread;
     private readonly TieringStatistics _statistics;
     private readonly bool _synchronous;
@@ -59,20 +60,18 @@ internal sealed class TierUpQueue : IDisposable
         }
         lock (_startLock)
         {
+            if (_disposed)
+            {
+                // The engine is being disposed: nothing will run the code any more.
+                Interlocked.Decrement(ref _retiersPending);
+                return;
+            }
             if (_retierThread is null)
             {
                 _retierThread = new Thread(RunRetiers) { IsBackground = true, Name = "Kiln re-tier" };
                 _retierThread.Start();
             }
-        }
-        try
-        {
             _retiers.Add((module, definedIndex));
-        }
-        catch (InvalidOperationException)
-        {
-            // The engine is being disposed.
-            Interlocked.Decrement(ref _retiersPending);
         }
     }
 
@@ -196,14 +195,16 @@ internal sealed class TierUpQueue : IDisposable
     /// <summary>Stops taking requests and waits for the compile in progress, before the engine frees code memory.</summary>
     public void Dispose()
     {
-        _requests.CompleteAdding();
-        _retiers.CompleteAdding();
-        Volatile.Read(ref _thread)?.Join();
         Thread? retiers;
         lock (_startLock)
         {
+            // No re-tier is queued after this (the OSR sampler's last tick may still ask).
+            _disposed = true;
             retiers = _retierThread;
         }
+        _requests.CompleteAdding();
+        _retiers.CompleteAdding();
+        Volatile.Read(ref _thread)?.Join();
         retiers?.Join();
         _requests.Dispose();
         _retiers.Dispose();
