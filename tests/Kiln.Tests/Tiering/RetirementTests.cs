@@ -433,6 +433,37 @@ public class RetirementTests
     }
 
     [Fact]
+    public void InTheBackgroundAReTierRunsOnItsOwnThreadAndTheFailuresStop()
+    {
+        // Tier-ups and re-tiers on their threads: the check at returns runs at most once per clock tick, so the calls
+        // go on until the re-tier was asked for (only the outcome is asserted, never a time).
+        using var host = new TestHost(Auto(threshold: 3, synchronous: false, retier: 5));
+        TypedFunc<int, int, int> dispatch = host.Linker.Instantiate(host.Store, Module.FromText(host.Engine, Dispatch)).GetFunction<int, int, int>("dispatch");
+        TieringStatistics stats = host.Engine.TieringStatistics!;
+        for (int k = 0; k < 10; k++)
+        {
+            Assert.Equal(k + 1, dispatch.Invoke(0, k));
+        }
+        host.Engine.TierUps!.WaitForIdle();
+        Assert.Equal(1, stats.SpeculatedSites);
+        Assert.Equal(2, stats.TierUps);
+        for (int k = 0; stats.Retiers == 0; k++)
+        {
+            Assert.Equal(2 * k, dispatch.Invoke(1, k));
+        }
+        host.Engine.TierUps.WaitForIdle();
+        long failures = stats.GuardFailures;
+        Assert.True(failures >= 5);
+        for (int k = 0; k < 100; k++)
+        {
+            Assert.Equal(2 * k, dispatch.Invoke(1, k));
+        }
+        Assert.Equal(failures, stats.GuardFailures);
+        Assert.Equal(1, stats.Retiers);
+        Assert.Equal(0, host.Engine.RetiredCode!.Waiting);
+    }
+
+    [Fact]
     public void ReTiersOfAFunctionAreBounded()
     {
         // A function with four sites, each speculated and then failing one after the other: at most three re-tiers.
