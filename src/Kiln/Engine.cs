@@ -26,6 +26,10 @@ public sealed partial class Engine : IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(options), Options.TierUpThreshold, "TierUpThreshold must be at least 1");
         }
+        if (Options.RetierGuardFailures < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), Options.RetierGuardFailures, "RetierGuardFailures must be at least 1");
+        }
         if (Options.OsrBackEdges < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(options), Options.OsrBackEdges, "OsrBackEdges must not be negative");
@@ -42,10 +46,11 @@ public sealed partial class Engine : IDisposable
             {
                 TieringStatistics = new TieringStatistics();
                 TierUps = new Tiering.TierUpQueue(this, TieringStatistics);
+                RetiredCode = new Tiering.RetiredCode(new Tiering.CodeEpochs(), TieringStatistics);
                 // Sampled OSR rides on the interrupt word, so it needs interrupt checks; forced OSR counts back edges.
                 if (Options.OnStackReplacement && Options.OsrBackEdges == 0 && Options.InterruptChecks)
                 {
-                    OsrSampler = new Tiering.OsrSampler();
+                    OsrSampler = new Tiering.OsrSampler(CheckGuardFailures);
                 }
             }
             (CodeObserver, _diagnostics) = EngineDiagnostics.Create(Options);
@@ -63,6 +68,9 @@ public sealed partial class Engine : IDisposable
     /// <summary>On <see cref="Tier.Auto"/>: hot functions moved to the optimizing tier, batches, background compile time; null on other tiers.</summary>
     public TieringStatistics? TieringStatistics { get; }
 
+    /// <summary>Code replaced by tier-up, freed once no thread can run it (<see cref="Tier.Auto"/> only).</summary>
+    internal Tiering.RetiredCode? RetiredCode { get; }
+
     /// <summary>The queue of hot functions and its background compiler (<see cref="Tier.Auto"/> only).</summary>
     internal Tiering.TierUpQueue? TierUps { get; }
 
@@ -74,6 +82,19 @@ public sealed partial class Engine : IDisposable
     /// (interrupt checks on) or forced by <see cref="EngineOptions.OsrBackEdges"/>.
     /// </summary>
     internal bool UsesOsr => Options.Tier == Tier.Auto && Options.OnStackReplacement && (Options.OsrBackEdges > 0 || Options.InterruptChecks);
+
+    /// <summary>Re-tiers optimized functions whose speculated call_indirect sites keep failing (<see cref="Tiering.Retiering"/>).</summary>
+    internal void CheckGuardFailures()
+    {
+        try
+        {
+            Tiering.Retiering.Check(this);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Re-tiering is an optimization: the installed code stays correct whatever happens here.
+        }
+    }
 
     /// <summary>Code memory for compiled tiers (null for the interpreter).</summary>
     internal Jit.CodeMemory CodeMemory => _codeMemory ?? throw new InvalidOperationException("the interpreter tier has no code memory");

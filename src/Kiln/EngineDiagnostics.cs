@@ -14,7 +14,8 @@ internal sealed class EngineDiagnostics : ICodeObserver, IDisposable
 {
     private readonly JitDiagnostics? _diagnostics;
     private readonly ICodeObserver? _next;
-    private readonly List<JitRegistration> _registrations = [];
+    // Per batch's symbol list (by reference): its GDB object and unwind info, withdrawn when the batch is freed.
+    private readonly Dictionary<IReadOnlyList<CodeSymbol>, JitRegistration> _registrations = new(ReferenceEqualityComparer.Instance);
 
     private EngineDiagnostics(JitDiagnostics? diagnostics, ICodeObserver? next)
     {
@@ -62,7 +63,7 @@ internal sealed class EngineDiagnostics : ICodeObserver, IDisposable
             JitRegistration registration = NativeCodeException.Translate(() => _diagnostics.Register(functions));
             lock (_registrations)
             {
-                _registrations.Add(registration);
+                _registrations.Add(symbols, registration);
             }
         }
         _next?.OnCodeSealed(symbols);
@@ -84,6 +85,19 @@ internal sealed class EngineDiagnostics : ICodeObserver, IDisposable
             layout.WithEpilogue(start, end);
         }
         return layout;
+    }
+
+    /// <summary>A batch is being freed (retired code): GDB and the unwinder forget it before its pages go.</summary>
+    public void OnCodeFreed(IReadOnlyList<CodeSymbol> symbols)
+    {
+        JitRegistration? registration;
+        lock (_registrations)
+        {
+            _registrations.Remove(symbols, out registration);
+        }
+        // The perf map is append-only: a later mapping of the same addresses is appended after this one's lines.
+        registration?.Dispose();
+        _next?.OnCodeFreed(symbols);
     }
 
     /// <summary>A Wasm line table as perf and GDB take it: the module as the file, the bytecode offset as the line.</summary>
@@ -109,7 +123,7 @@ internal sealed class EngineDiagnostics : ICodeObserver, IDisposable
         JitRegistration[] registrations;
         lock (_registrations)
         {
-            registrations = [.. _registrations];
+            registrations = [.. _registrations.Values];
             _registrations.Clear();
         }
         foreach (JitRegistration registration in registrations)

@@ -53,6 +53,14 @@ public sealed record EngineOptions
     /// </summary>
     public int OsrBackEdges { get; init; }
 
+    /// <summary>
+    /// <see cref="Tier.Auto"/>: guard failures after which a speculated <c>call_indirect</c> site (one whose baseline
+    /// profile showed one target, so the optimized code compares the table entry with it) counts as polymorphic: its
+    /// function is compiled again without speculation at that site and the old optimized code is retired. At most
+    /// <see cref="Tiering.Retiering.MaxRetiersPerFunction"/> times per function. 1 re-tiers at the first failure (for tests).
+    /// </summary>
+    public int RetierGuardFailures { get; init; } = 1000;
+
     /// <summary>Baseline tier: compile every function up front (default) or each on its first call.</summary>
     public CompilationMode Compilation { get; init; } = CompilationMode.Eager;
 

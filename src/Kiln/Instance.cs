@@ -294,6 +294,16 @@ public sealed unsafe partial class Instance
             slots[i].Vmctx = f.FuncRef->Vmctx;
             FuncRefs[i] = f.FuncRef;
         }
+        for (int i = 0; i < Module.Model.ImportedFunctionCount; i++)
+        {
+            // An imported function compiled by another module moves up there: its module rewrites this slot too, so
+            // the slot never keeps code that is retired and freed (Tier.Auto).
+            Func f = Functions[i];
+            if (f.Instance is { Module.Code: { } owner } definer && !ReferenceEquals(definer, this))
+            {
+                owner.RegisterImporter(this, i, definer, f);
+            }
+        }
     }
 
     /// <summary>
@@ -302,6 +312,16 @@ public sealed unsafe partial class Instance
     /// install lock, possibly from another store's thread: each is one aligned pointer store, so a concurrent
     /// caller sees the old entry or the new one, both valid.
     /// </summary>
+    /// <summary>
+    /// The module of imported function <paramref name="index"/> installed <paramref name="code"/> for it: this
+    /// instance's slot calls it from now on (under that module's install lock, like <see cref="SetEntry"/>).
+    /// </summary>
+    internal void SetImportEntry(int index, nint code)
+    {
+        var slot = (VmFunctionSlot*)(Vmctx + Offsets.FunctionSlot(index));
+        Volatile.Write(ref slot->Code, code);
+    }
+
     internal void SetEntry(int index, nint code)
     {
         if (Functions[index] is not { } f)

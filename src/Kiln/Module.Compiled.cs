@@ -15,17 +15,18 @@ public sealed partial class Module
     /// <summary>Bytes of Wasm function bodies compiled to machine code.</summary>
     public long CompiledBodyBytes => Code?.BodyBytes ?? 0;
 
-    /// <summary>A copy of the machine code of <paramref name="function"/> (one of <see cref="CompiledFunctions"/>).</summary>
+    /// <summary>
+    /// A copy of the machine code of <paramref name="function"/> (one of <see cref="CompiledFunctions"/>). On
+    /// <see cref="Tier.Auto"/> a function that moved up since the list was taken is no longer one of them (its old
+    /// code may be freed): the call throws.
+    /// </summary>
     public byte[] GetMachineCode(CodeSymbol function)
     {
         Compiled.ModuleCode b = Code ?? throw new InvalidOperationException("the interpreter tier produces no machine code");
-        foreach (CodeSymbol s in b.GetCompiledFunctions())
+        // Same range, whatever line table the caller's copy carries (observers get symbols with one).
+        if (b.CopyCurrentCode(function) is { } code)
         {
-            // Same range, whatever line table the caller's copy carries (observers get symbols with one).
-            if (s.Address == function.Address && s.Size == function.Size && s.Name == function.Name)
-            {
-                return b.GetCode(s).ToArray();
-            }
+            return code;
         }
         throw new ArgumentException($"{function.Name} is not a compiled function of this module", nameof(function));
     }

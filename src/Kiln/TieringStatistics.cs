@@ -23,6 +23,11 @@ public sealed class TieringStatistics
     private TimeSpan _compileTime;
     private string? _lastFailure;
     private int _speculatedSites;
+    private int _retiers;
+    private int _retiredFunctions;
+    private long _retiredBytes;
+    private int _freedItems;
+    private long _freedBytes;
     private readonly List<WeakReference<Compiled.ModuleCode>> _modules = [];
 
     /// <summary>Functions whose counters ran out, or whose loop asked for an OSR entry (each is queued once).</summary>
@@ -106,7 +111,50 @@ public sealed class TieringStatistics
         }
     }
 
+    /// <summary>
+    /// Optimized functions compiled again because a speculated <c>call_indirect</c> site kept failing its guard
+    /// (<see cref="EngineOptions.RetierGuardFailures"/>); the site is compiled without speculation from then on.
+    /// </summary>
+    public int Retiers => Volatile.Read(ref _retiers);
+
+    /// <summary>
+    /// Code ranges replaced and retired: baseline functions and OSR entries after a tier-up, optimized functions after
+    /// a re-tier. Retired code is freed once no thread can be running it (<see cref="FreedBytes"/>).
+    /// </summary>
+    public int RetiredFunctions => Volatile.Read(ref _retiredFunctions);
+
+    /// <summary>Bytes of machine code of <see cref="RetiredFunctions"/>.</summary>
+    public long RetiredBytes => Interlocked.Read(ref _retiredBytes);
+
+    /// <summary>Items (functions, OSR entries, stubs) of the batches unmapped because all their code was retired and left.</summary>
+    public int FreedFunctions => Volatile.Read(ref _freedItems);
+
+    /// <summary>Bytes of code and read-only data of the batches freed (what code memory's used bytes went down by).</summary>
+    public long FreedBytes => Interlocked.Read(ref _freedBytes);
+
     internal int Completed => Volatile.Read(ref _completed);
+
+    internal void RecordRetier() => Interlocked.Increment(ref _retiers);
+
+    internal void RecordRetierTime(TimeSpan time)
+    {
+        lock (_lock)
+        {
+            _compileTime += time;
+        }
+    }
+
+    internal void RecordRetired(int bytes)
+    {
+        Interlocked.Increment(ref _retiredFunctions);
+        Interlocked.Add(ref _retiredBytes, bytes);
+    }
+
+    internal void RecordFreed(int items, long bytes)
+    {
+        Interlocked.Add(ref _freedItems, items);
+        Interlocked.Add(ref _freedBytes, bytes);
+    }
 
     internal void Track(Compiled.ModuleCode module)
     {
@@ -115,6 +163,23 @@ public sealed class TieringStatistics
             _modules.RemoveAll(w => !w.TryGetTarget(out _));
             _modules.Add(new WeakReference<Compiled.ModuleCode>(module));
         }
+    }
+
+    /// <summary>The engine's live modules (for the guard-failure check of re-tiering).</summary>
+    internal List<Compiled.ModuleCode> LiveModules()
+    {
+        var live = new List<Compiled.ModuleCode>();
+        lock (_modules)
+        {
+            foreach (WeakReference<Compiled.ModuleCode> w in _modules)
+            {
+                if (w.TryGetTarget(out Compiled.ModuleCode? m))
+                {
+                    live.Add(m);
+                }
+            }
+        }
+        return live;
     }
 
     internal void RecordSpeculated(int sites) => Interlocked.Add(ref _speculatedSites, sites);
@@ -161,6 +226,7 @@ public sealed class TieringStatistics
     /// <summary>One line: what <c>kiln run --stats</c> prints.</summary>
     public string Describe() =>
         $"tier-up: {Requests} hot functions, {TierUps} optimized in {Batches} batches ({CompileTime.TotalMilliseconds:F1} ms compiling), " +
-        $"{Refused} refused, {Failed} failed, {SpeculatedSites} call_indirect sites speculated ({GuardFailures} guard failures)" + (LastFailure is { } f ? $" (last: {f})" : "") +
+        $"{Refused} refused, {Failed} failed, {SpeculatedSites} call_indirect sites speculated ({GuardFailures} guard failures), {Retiers} re-tiered" + (LastFailure is { } f ? $" (last: {f})" : "") +
+        $"; retired code: {RetiredFunctions} functions ({RetiredBytes} bytes), freed {FreedFunctions} ({FreedBytes} bytes)" +
         $"; on-stack replacement: {OsrRequests} hot loops, {OsrInstalled} entries compiled, {OsrRefused} refused, {OsrEntries} entered";
 }

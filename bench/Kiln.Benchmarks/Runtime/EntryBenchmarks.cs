@@ -15,7 +15,7 @@ public class EntryBenchmarks
     private Store _store = null!;
     private TypedFunc<int, int, int> _add = null!;
 
-    [Params(Tier.Interpreter, Tier.Baseline)]
+    [Params(Tier.Interpreter, Tier.Baseline, Tier.Auto)]
     public Tier Tier { get; set; }
 
     [GlobalSetup]

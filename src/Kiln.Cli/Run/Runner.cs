@@ -317,7 +317,7 @@ internal sealed class Runner(RunOptions options, TextWriter stdout, TextWriter s
         {
             // Dual mapping seals by unmapping the writable view, so its permission changes are 0 and its unmaps count instead.
             stderr.WriteLine($"kiln stats: code memory ({code.Strategy}) {code.BytesUsed} bytes used, {code.PagesCommitted} pages committed, "
-                + $"permission changes {code.PermissionChanges}, mmap {code.MapCalls}, munmap {code.UnmapCalls}, batches sealed {code.BatchesSealed}");
+                + $"permission changes {code.PermissionChanges}, mmap {code.MapCalls}, munmap {code.UnmapCalls}, batches sealed {code.BatchesSealed}, freed {code.BatchesFreed}");
         }
         else
         {

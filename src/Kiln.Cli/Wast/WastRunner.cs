@@ -18,7 +18,9 @@ internal sealed class WastRunner : IDisposable
         // With osrBackEdges, functions move up only through on-stack replacement instead: every loop's header moves
         // the running baseline activation into optimized code once the loop's arrivals (over all calls) pass the
         // count, and the function's later calls run optimized code (no sampling: which code runs when stays
-        // deterministic). A loop run once per call thus switches at its second call's first arrival.
+        // deterministic). A loop run once per call thus switches at its second call's first arrival. A speculated
+        // call_indirect site is compiled again without speculation at its first guard failure (found when the call
+        // returns to the runner), so the replaced code is retired and freed throughout the run.
         _engine = new Engine(new EngineOptions
         {
             Tier = tier,
@@ -26,6 +28,7 @@ internal sealed class WastRunner : IDisposable
             TierUpSynchronously = true,
             OnStackReplacement = osrBackEdges > 0,
             OsrBackEdges = osrBackEdges,
+            RetierGuardFailures = 1,
         });
         _viaCache = viaCache;
     }

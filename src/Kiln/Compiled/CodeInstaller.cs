@@ -85,7 +85,18 @@ internal static class CodeInstaller
             }
         }
         // The engine's observer: the embedder's own, behind perf map / jitdump / GDB registration when those are on.
-        engine.CodeObserver?.OnCodeSealed(symbols);
+        if (engine.CodeObserver is { } observer)
+        {
+            observer.OnCodeSealed(symbols);
+            // Retired code is freed while the engine lives (Tier.Auto): GDB objects and unwind info go first.
+            batch.DisposeBeforeFree(new FreedNotice(observer, symbols));
+        }
         return new Installed(batch, sites);
+    }
+
+    /// <summary>Tells the observer, when the batch is freed, that the symbols it was told about are gone.</summary>
+    private sealed class FreedNotice(ICodeObserver observer, IReadOnlyList<CodeSymbol> symbols) : IDisposable
+    {
+        public void Dispose() => observer.OnCodeFreed(symbols);
     }
 }

@@ -51,6 +51,9 @@ internal static unsafe class CompiledRuntime
         Store? saved = t_store;
         t_store = store;
         int status;
+        // Before the code pointer is read: retired code is freed only when no thread entered before its retirement.
+        Tiering.RetiredCode? retired = store.Engine.RetiredCode;
+        retired?.Epochs.Enter();
         try
         {
             var trampoline = (delegate* unmanaged<byte*, nint, ulong*, int>)func.Trampoline;
@@ -59,10 +62,30 @@ internal static unsafe class CompiledRuntime
         finally
         {
             t_store = saved;
+            if (retired is not null && retired.Epochs.Exit() is long entered and not 0)
+            {
+                AfterOutermostExit(store.Engine, retired, entered);
+            }
         }
         if (status != 0)
         {
             ThrowTrap(store);
+        }
+    }
+
+    /// <summary>
+    /// The thread left Wasm: frees retired code it may have been holding, and re-tiers speculated sites that kept
+    /// failing (both a load and a compare when there is nothing to do).
+    /// </summary>
+    private static void AfterOutermostExit(Engine engine, Tiering.RetiredCode retired, long entered)
+    {
+        if (retired.MayFreeAfterExit(entered))
+        {
+            retired.Reclaim();
+        }
+        if (engine.TieringStatistics is { SpeculatedSites: > 0 })
+        {
+            engine.CheckGuardFailures();
         }
     }
 

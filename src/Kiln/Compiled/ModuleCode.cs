@@ -23,8 +23,10 @@ namespace Kiln.Compiled;
 /// weak references to its live instances and, under <see cref="_lock"/>, rewrites their funcrefs when it installs
 /// code; an instance registers and reads its entries under the same lock, so none misses an install. A store that
 /// releases its native memory first waits on that lock (<see cref="ReleaseStore"/>) and is skipped from then on.
-/// Compiled code lives as long as the engine's code memory; the code table lives as long as this object, which every
-/// instance reaches through its module, and code runs only for a live instance, so the finalizer frees it.
+/// Compiled code lives as long as the engine's code memory, except what <see cref="Tier.Auto"/> replaces: that is
+/// retired when unpublished and freed once no thread can be in it (<see cref="Tiering.RetiredCode"/>). The code table
+/// lives as long as this object, which every instance reaches through its module, and code runs only for a live
+/// instance, so the finalizer frees it.
 /// </remarks>
 internal sealed unsafe class ModuleCode : ICallSiteProfileReader
 {
@@ -42,6 +44,8 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
     private readonly List<CodeBatch> _batches = [];
     private readonly List<TrapSiteRegistration> _trapSites = [];
     private readonly List<WeakReference<Instance>> _instances = [];
+    // Import slots of other instances that call one of this module's functions (rewritten by installs too).
+    private readonly List<(WeakReference<Instance> Importer, int Slot, int DefinedIndex)> _importers = [];
     private readonly object _lock = new();
     private readonly bool _counting;
     private readonly CallSiteProfiles? _profiles;
@@ -49,15 +53,26 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
     private readonly Dictionary<nint, int> _resolvedTargets = [];
     // Per defined function: 1 once it is queued for the optimizing tier.
     private readonly int[] _tierUpRequested;
-    // Serializes tier-up compiles of this module (synchronous tier-ups may come from several threads).
+    // Serializes the tier-up queue's compiles of this module (synchronous tier-ups may come from several threads);
+    // re-tiers compile beside them, each with a compiler of its own, and installs meet under _lock.
     private readonly object _tierUpLock = new();
     private IFunctionCompiler? _lazyCompiler;
-    private Optimizing.OptimizingCompiler? _tierUpCompiler;
     // On-stack replacement (Tier.Auto): the module's loops, and per loop where its OSR entry stands (OsrState) and how
     // often a poll found the loop running.
     private readonly Tiering.OsrLoops? _osrLoops;
     private readonly int[] _osrState;
     private readonly int[] _osrSamples;
+    // Retiring replaced code (Tier.Auto): the batch each function's current code and each loop's OSR entry lives in,
+    // whether the function's baseline code was retired (its OSR entries follow it), and which OSR entries went too.
+    private readonly Tiering.BatchLife?[] _life;
+    private readonly Tiering.BatchLife?[] _osrLife;
+    private readonly bool[] _baselineRetired;
+    private readonly bool[] _osrRetired;
+    // Re-tiering (Tier.Auto): per function, how often it was compiled again for a failing guard; per speculated site
+    // (its profile entry's offset), the function whose optimized code speculates there and the site's guard-failure
+    // count when that code was installed. Guarded by _lock.
+    private readonly int[] _retiers;
+    private readonly Dictionary<int, (int DefinedIndex, long Base)> _watchedSites = [];
 
     /// <summary>What <see cref="_osrState"/> records per loop.</summary>
     private static class OsrState
@@ -108,6 +123,11 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         }
         _osrState = new int[loops];
         _osrSamples = new int[loops];
+        _life = new Tiering.BatchLife?[n];
+        _osrLife = new Tiering.BatchLife?[loops];
+        _baselineRetired = new bool[n];
+        _osrRetired = new bool[loops];
+        _retiers = new int[_counting ? n : 0];
         _code = new nint[n];
         _codeSize = new int[n];
         _lazyStubs = new nint[n];
@@ -283,11 +303,13 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         int n = _code.Length;
         (CompiledChunk stubs, int[] trampolineStarts, int[] lazyStarts) = BuildStubs(lazy);
         chunks.Add(stubs);
-        Install(chunks);
+        // The stubs and trampolines are one item that is never retired, so this batch stays.
+        Tiering.BatchLife life = Install(chunks, 1);
         foreach (CompiledChunk c in chunks)
         {
             foreach (CompiledFunction f in c.Functions)
             {
+                _life[f.DefinedIndex] = life;
                 _code[f.DefinedIndex] = c.Address + f.Start;
                 _codeSize[f.DefinedIndex] = f.End - f.Start;
                 _table[f.DefinedIndex] = c.Address + f.Start;
@@ -425,9 +447,10 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
             CompileTime += watch.Elapsed;
             CompileCpuTime += NativeStack.ThreadCpuTime() - cpu;
             BodyBytes += _model.Bodies[definedIndex].Code.Length;
-            Install([chunk]);
+            Tiering.BatchLife life = Install([chunk]);
             CompiledFunction f = chunk.Functions[0];
             nint code = chunk.Address + f.Start;
+            _life[definedIndex] = life;
             _codeSize[definedIndex] = f.End - f.Start;
             Volatile.Write(ref _code[definedIndex], code);
             Publish(definedIndex, code);
@@ -449,13 +472,16 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         {
             _engine.TierUps?.Request(this, definedIndex);
         }
+        // A moment when code of the module runs anyway: speculated sites that keep failing are found here too.
+        _engine.CheckGuardFailures();
     }
 
     /// <summary>
     /// Compiles <paramref name="definedIndices"/> with the optimizing tier outside the install lock, installs the
     /// chunk with one seal and publishes each function to every instance. Functions the optimizing tier refuses keep
-    /// their baseline code. The old code stays mapped: a frame may still run in it, and it is freed with the engine's
-    /// code memory. Returns how many functions moved up. One caller at a time (the tier-up queue).
+    /// their baseline code. The old code is retired (<see cref="Tiering.RetiredCode"/>): a frame may still run in it,
+    /// so it is freed once no thread can be in it. Returns how many functions moved up. One caller at a time (the
+    /// tier-up queue); re-tiers (<see cref="Retier"/>) may run beside it.
     /// </summary>
     public int TierUp(int[] definedIndices) => TierUp(definedIndices, [], out _);
 
@@ -470,7 +496,7 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         {
             try
             {
-                return TierUpLocked(definedIndices, osrLoops, out osrInstalled);
+                return CompileAndInstall(definedIndices, osrLoops, out osrInstalled);
             }
             finally
             {
@@ -487,11 +513,40 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         }
     }
 
-    private int TierUpLocked(int[] definedIndices, int[] osrLoops, out int osrInstalled)
+    /// <summary>
+    /// Compiles defined function <paramref name="definedIndex"/> with the optimizing tier again and installs it
+    /// (<see cref="Tiering.Retiering"/>: a speculated site kept failing and is now marked megamorphic). Runs beside the
+    /// tier-up queue's compile of the same module rather than behind it: a long batch there would leave the failing
+    /// guard in place for its whole duration. Returns 1 when the function was installed.
+    /// </summary>
+    public int Retier(int definedIndex) => CompileAndInstall([definedIndex], [], out _);
+
+    /// <summary>What the optimizing compiler asks one compile's profiles, recording the sites it got a target for.</summary>
+    private sealed class SiteRecorder(ModuleCode module) : ICallSiteProfileReader
+    {
+        public List<(int DefinedIndex, int Offset)> Sites { get; } = [];
+
+        public int MonomorphicTarget(int definedIndex, int bytecodeOffset)
+        {
+            int target = module.MonomorphicTarget(definedIndex, bytecodeOffset);
+            if (target >= 0)
+            {
+                lock (Sites)
+                {
+                    Sites.Add((definedIndex, module._profiles!.EntryOffset(definedIndex, bytecodeOffset)));
+                }
+            }
+            return target;
+        }
+    }
+
+    private int CompileAndInstall(int[] definedIndices, int[] osrLoops, out int osrInstalled)
     {
         osrInstalled = 0;
         EnsureBodiesValidated();
-        Optimizing.OptimizingCompiler compiler = _tierUpCompiler ??= _engine.CreateTierUpCompiler(_setup, _profiles is null ? null : this);
+        // A compiler per compile: the queue's batch and a re-tier of the same module may compile at once.
+        SiteRecorder? recorder = _profiles is null ? null : new SiteRecorder(this);
+        Optimizing.OptimizingCompiler compiler = _engine.CreateTierUpCompiler(_setup, recorder);
         var osr = new (int DefinedIndex, int Loop, int Offset)[osrLoops.Length];
         for (int k = 0; k < osrLoops.Length; k++)
         {
@@ -513,8 +568,10 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         {
             return 0;
         }
-        Install([chunk]);
+        Tiering.BatchLife life = Install([chunk]);
         int moved = 0;
+        // What this install replaces, retired below once the epoch has moved past the unpublish.
+        var retired = new List<(Tiering.BatchLife Life, int Bytes)>();
         lock (_lock)
         {
             foreach (CompiledFunction f in chunk.Functions)
@@ -523,20 +580,128 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
                 if (f.OsrLoop >= 0)
                 {
                     // Read by baseline code at the loop's header (its OSR path), never called through the code table.
+                    _osrLife[f.OsrLoop] = life;
                     Volatile.Write(ref *(nint*)((byte*)_table + OsrEntryOffset(_code.Length, f.OsrLoop)), code);
                     Volatile.Write(ref _osrState[f.OsrLoop], OsrState.Installed);
                     osrInstalled++;
                     continue;
                 }
+                if (_life[f.DefinedIndex] is { } old)
+                {
+                    retired.Add((old, _codeSize[f.DefinedIndex]));
+                }
+                _life[f.DefinedIndex] = life;
+                _baselineRetired[f.DefinedIndex] = true;
                 _codeSize[f.DefinedIndex] = f.End - f.Start;
                 Volatile.Write(ref _code[f.DefinedIndex], code);
                 Publish(f.DefinedIndex, code);
                 moved++;
             }
+            // OSR entries are entered only from their function's baseline code: they go with it.
+            for (int loop = 0; loop < _osrLife.Length; loop++)
+            {
+                if (_osrLife[loop] is { } osrLife && !_osrRetired[loop] && _baselineRetired[OsrFunction(loop)])
+                {
+                    _osrRetired[loop] = true;
+                    retired.Add((osrLife, 0));
+                }
+            }
+            WatchSpeculatedSites(chunk, recorder?.Sites ?? []);
         }
-        TierUpCpuTime += chunk.CpuTime;
+        if (retired.Count > 0 && _engine.RetiredCode is { } retiredCode)
+        {
+            // Every store that unpublished the old code is done: code stamped with the new epoch is unreachable to
+            // any thread that enters Wasm from now on.
+            long stamp = retiredCode.Epochs.Advance();
+            foreach ((Tiering.BatchLife old, int bytes) in retired)
+            {
+                retiredCode.Retire(old, stamp, bytes);
+            }
+            retiredCode.Reclaim();
+        }
+        lock (_lock)
+        {
+            TierUpCpuTime += chunk.CpuTime;
+        }
         _engine.TieringStatistics?.RecordSpeculated(chunk.SpeculatedCallSites);
         return moved;
+    }
+
+    /// <summary>
+    /// Watches the sites that the functions of <paramref name="chunk"/> may speculate at, from their guard-failure
+    /// count now on; a function compiled again without a site stops being watched there. Runs under <see cref="_lock"/>.
+    /// </summary>
+    private void WatchSpeculatedSites(CompiledChunk chunk, List<(int DefinedIndex, int Offset)> speculating)
+    {
+        var compiled = new HashSet<int>();
+        foreach (CompiledFunction f in chunk.Functions)
+        {
+            if (f.OsrLoop < 0)
+            {
+                compiled.Add(f.DefinedIndex);
+            }
+        }
+        foreach (KeyValuePair<int, (int DefinedIndex, long Base)> w in _watchedSites.ToArray())
+        {
+            if (compiled.Contains(w.Value.DefinedIndex))
+            {
+                _watchedSites.Remove(w.Key);
+            }
+        }
+        foreach ((int d, int offset) in speculating)
+        {
+            _watchedSites[offset] = (d, GuardFailuresAt(offset));
+        }
+    }
+
+    private long GuardFailuresAt(int entryOffset) =>
+        Volatile.Read(ref *(long*)((byte*)_table + entryOffset + CallSiteProfiles.GuardFailuresOffset));
+
+    /// <summary>
+    /// Finds speculated sites whose guard failed <see cref="EngineOptions.RetierGuardFailures"/> times since their
+    /// code was installed: marks each site megamorphic in its profile (the next compile does not speculate there, so
+    /// no site ping-pongs) and queues its function for the optimizing tier again, at most
+    /// <see cref="Tiering.Retiering.MaxRetiersPerFunction"/> times. Returns how many functions were queued.
+    /// </summary>
+    public int CheckGuardFailures()
+    {
+        if (_profiles is null)
+        {
+            return 0;
+        }
+        List<int>? retier = null;
+        lock (_lock)
+        {
+            if (_watchedSites.Count == 0)
+            {
+                return 0;
+            }
+            int threshold = _engine.Options.RetierGuardFailures;
+            foreach (KeyValuePair<int, (int DefinedIndex, long Base)> w in _watchedSites.ToArray())
+            {
+                if (GuardFailuresAt(w.Key) - w.Value.Base < threshold)
+                {
+                    continue;
+                }
+                _watchedSites.Remove(w.Key);
+                Volatile.Write(ref *(nint*)((byte*)_table + w.Key), CallSiteProfiles.Megamorphic);
+                int d = w.Value.DefinedIndex;
+                if (_retiers[d] < Tiering.Retiering.MaxRetiersPerFunction && !(retier?.Contains(d) ?? false))
+                {
+                    _retiers[d]++;
+                    (retier ??= []).Add(d);
+                }
+            }
+        }
+        if (retier is null)
+        {
+            return 0;
+        }
+        foreach (int d in retier)
+        {
+            _engine.TierUps?.RequestRetier(this, d);
+        }
+        return retier.Count;
     }
 
     /// <inheritdoc/>
@@ -697,6 +862,18 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
                 _instances.RemoveAt(i);
             }
         }
+        for (int i = _importers.Count - 1; i >= 0; i--)
+        {
+            (WeakReference<Instance> importer, int slot, int index) = _importers[i];
+            if (!importer.TryGetTarget(out Instance? instance) || instance.Store.IsReleased)
+            {
+                _importers.RemoveAt(i);
+            }
+            else if (index == definedIndex)
+            {
+                instance.SetImportEntry(slot, code);
+            }
+        }
     }
 
     /// <summary>
@@ -713,6 +890,28 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
     }
 
     /// <summary>
+    /// Registers import slot <paramref name="slot"/> of <paramref name="importer"/>, which holds
+    /// <paramref name="function"/> of this module's <paramref name="definer"/>: installs rewrite it as they rewrite the
+    /// definer's funcref, and it is filled here, under the install lock, with the entry of now. Without this the slot
+    /// would keep calling code that a tier-up retires and frees.
+    /// </summary>
+    public void RegisterImporter(Instance importer, int slot, Instance definer, Func function)
+    {
+        int index = Array.IndexOf(definer.Functions, function) - _model.ImportedFunctionCount;
+        if (index < 0 || _interpreted[index])
+        {
+            return;
+        }
+        // SECURITY: the importer's store waits on this module's install lock before it frees its vmctx, too.
+        importer.Store.UsesModuleCode(this);
+        lock (_lock)
+        {
+            _importers.Add((new WeakReference<Instance>(importer), slot, index));
+            importer.SetImportEntry(slot, Volatile.Read(ref function.FuncRef->Code));
+        }
+    }
+
+    /// <summary>
     /// Called by a store that has marked itself released, before it frees its native memory: waits for an install
     /// that may be writing into the store's funcrefs (later installs see the mark and skip the store).
     /// </summary>
@@ -723,18 +922,29 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         }
     }
 
-    /// <summary>Installs chunks of this module (functions or stubs) and keeps the batch and its trap sites.</summary>
-    private void Install(IReadOnlyList<CompiledChunk> chunks)
+    /// <summary>
+    /// Installs chunks of this module (functions or stubs) and keeps the batch and its trap sites; returns the batch's
+    /// life, counting its functions and OSR entries plus <paramref name="permanentItems"/> that are never retired.
+    /// </summary>
+    private Tiering.BatchLife Install(IReadOnlyList<CompiledChunk> chunks, int permanentItems = 0)
     {
         CodeInstaller.Installed installed = CodeInstaller.Install(_engine, chunks, FunctionName, SourceFile);
+        int items = permanentItems;
+        foreach (CompiledChunk c in chunks)
+        {
+            items += c.Functions.Count;
+        }
         lock (_batches)
         {
+            _batches.RemoveAll(b => b.IsDisposed);
             _batches.Add(installed.Batch);
         }
         lock (_trapSites)
         {
+            _trapSites.RemoveAll(r => r.IsDisposed);
             _trapSites.AddRange(installed.TrapSites);
         }
+        return new Tiering.BatchLife(installed.Batch, items);
     }
 
     /// <summary>
@@ -776,6 +986,26 @@ internal sealed unsafe class ModuleCode : ICallSiteProfileReader
         return addresses;
     }
 
-    /// <summary>The machine code of a compiled function (valid while the engine lives).</summary>
+    /// <summary>
+    /// A copy of the machine code of <paramref name="function"/> if it is a function's current code, else null. Under
+    /// the install lock: code that is still published there cannot have been retired, so it is still mapped
+    /// (<see cref="Tier.Auto"/> frees replaced code).
+    /// </summary>
+    public byte[]? CopyCurrentCode(CodeSymbol function)
+    {
+        lock (_lock)
+        {
+            for (int i = 0; i < _code.Length; i++)
+            {
+                if (_code[i] == function.Address && _codeSize[i] == function.Size && FunctionName(i) == function.Name)
+                {
+                    return GetCode(function).ToArray();
+                }
+            }
+            return null;
+        }
+    }
+
+    /// <summary>The machine code of a compiled function (valid while it is not replaced: <see cref="Tier.Auto"/> frees replaced code).</summary>
     public ReadOnlySpan<byte> GetCode(CodeSymbol function) => new((void*)function.Address, function.Size);
 }

@@ -21,8 +21,15 @@ internal sealed unsafe class OsrSampler : IDisposable
 
     private readonly object _lock = new();
     private readonly HashSet<nint> _contexts = [];
+    private readonly Action _onTick;
     private Timer? _timer;
     private bool _disposed;
+
+    /// <param name="onTick">Runs after each tick outside the lock: the re-tiering check for programs that never return to the host.</param>
+    public OsrSampler(Action onTick)
+    {
+        _onTick = onTick;
+    }
 
     public void Register(VmStoreContext* context)
     {
@@ -55,12 +62,17 @@ internal sealed unsafe class OsrSampler : IDisposable
     {
         lock (_lock)
         {
+            if (_disposed)
+            {
+                return;
+            }
             foreach (nint c in _contexts)
             {
                 // Byte 1 only: the interrupt (byte 0) is the embedder's and is never written here.
                 Volatile.Write(ref ((byte*)c)[VmOffsets.StoreOsrPoll], (byte)1);
             }
         }
+        _onTick();
     }
 
     public void Dispose()

@@ -15,6 +15,11 @@ namespace Kiln.Tiering;
 internal sealed class TierUpQueue : IDisposable
 {
     private readonly BlockingCollection<(ModuleCode Module, int DefinedIndex, int OsrLoop)> _requests = new();
+    private readonly BlockingCollection<(ModuleCode Module, int DefinedIndex)> _retiers = new();
+    private int _retiersPending;
+    private long _lastGuardCheck;
+    private bool _disposed;
+    private Thread? _retierThread;
     private readonly TieringStatistics _statistics;
     private readonly bool _synchronous;
     private readonly object _startLock = new();
@@ -38,6 +43,80 @@ internal sealed class TierUpQueue : IDisposable
     {
         _statistics.RecordOsrRequest();
         Enqueue((module, -1, loop));
+    }
+
+    /// <summary>
+    /// Queues an optimized function for compiling again without speculation at a site that kept failing
+    /// (<see cref="Retiering"/>). Re-tiers have a thread of their own, so they do not wait behind a long batch.
+    /// </summary>
+    public void RequestRetier(ModuleCode module, int definedIndex)
+    {
+        _statistics.RecordRetier();
+        Interlocked.Increment(ref _retiersPending);
+        if (_synchronous)
+        {
+            Retier(module, definedIndex);
+            return;
+        }
+        lock (_startLock)
+        {
+            if (_disposed)
+            {
+                // The engine is being disposed: nothing will run the code any more.
+                Interlocked.Decrement(ref _retiersPending);
+                return;
+            }
+            if (_retierThread is null)
+            {
+                _retierThread = new Thread(RunRetiers) { IsBackground = true, Name = "Kiln re-tier" };
+                _retierThread.Start();
+            }
+            _retiers.Add((module, definedIndex));
+        }
+    }
+
+    /// <summary>
+    /// Whether the guard-failure check (<see cref="Retiering.Check"/>) should run now: always when tier-ups are
+    /// synchronous (tests count on which return finds a failure), else at most once per tick of
+    /// <see cref="Environment.TickCount64"/>, so an embedder calling into Wasm millions of times a second does not
+    /// scan the sites at every return.
+    /// </summary>
+    public bool ShouldCheckGuards()
+    {
+        if (_synchronous)
+        {
+            return true;
+        }
+        long now = Environment.TickCount64;
+        long last = Volatile.Read(ref _lastGuardCheck);
+        return now != last && Interlocked.CompareExchange(ref _lastGuardCheck, now, last) == last;
+    }
+
+    private void RunRetiers()
+    {
+        foreach ((ModuleCode module, int definedIndex) in _retiers.GetConsumingEnumerable())
+        {
+            Retier(module, definedIndex);
+        }
+    }
+
+    private void Retier(ModuleCode module, int definedIndex)
+    {
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            module.Retier(definedIndex);
+            _statistics.RecordRetierTime(watch.Elapsed);
+        }
+        catch (Exception e)
+        {
+            // The speculating code stays installed, and correct.
+            _statistics.RecordFailure(0, watch.Elapsed, e);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _retiersPending);
+        }
     }
 
     private void Enqueue((ModuleCode Module, int DefinedIndex, int OsrLoop) request)
@@ -116,15 +195,25 @@ internal sealed class TierUpQueue : IDisposable
     /// <summary>Stops taking requests and waits for the compile in progress, before the engine frees code memory.</summary>
     public void Dispose()
     {
+        Thread? retiers;
+        lock (_startLock)
+        {
+            // No re-tier is queued after this (the OSR sampler's last tick may still ask).
+            _disposed = true;
+            retiers = _retierThread;
+        }
         _requests.CompleteAdding();
+        _retiers.CompleteAdding();
         Volatile.Read(ref _thread)?.Join();
+        retiers?.Join();
         _requests.Dispose();
+        _retiers.Dispose();
     }
 
     /// <summary>Blocks until every request queued so far is compiled and installed (for tests and <c>--stats</c>).</summary>
     public void WaitForIdle()
     {
-        while (_statistics.Requests + _statistics.OsrRequests > _statistics.Completed)
+        while (_statistics.Requests + _statistics.OsrRequests > _statistics.Completed || Volatile.Read(ref _retiersPending) > 0)
         {
             Thread.Sleep(1);
         }

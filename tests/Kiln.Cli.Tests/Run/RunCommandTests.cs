@@ -218,6 +218,9 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("compile (auto)", r.StderrText);
         Assert.Matches(@"run [0-9.]+ ms \([0-9.]+ ms CPU on the guest's thread\)", r.StderrText);
         Assert.DoesNotContain("code bytes (auto) 0 in", r.StderrText);
+        // fib(5) is not hot: nothing moved up, so nothing was retired or freed.
+        Assert.Contains("0 re-tiered; retired code: 0 functions (0 bytes), freed 0 (0 bytes)", r.StderrText);
+        Assert.Matches(@"batches sealed [1-9][0-9]*, freed 0", r.StderrText);
     }
 
     [Fact]
