@@ -68,9 +68,10 @@ internal static class RegisterAllocator
     private const int MaxWeightedDepth = 5;
 
     /// <summary>Instructions that clobber every allocatable register: Wasm calls and SysV helper calls.</summary>
-    public static bool ClobbersRegisters(Op op) => op is Op.Call or Op.CallIndirect or Op.MemoryGrow or Op.TruncS or Op.TruncU or Op.TruncSatS or Op.TruncSatU
+    public static bool ClobbersRegisters(Op op) => op is Op.Call or Op.CallIndirect or Op.MemoryGrow
         or Op.MemoryFill or Op.MemoryCopy or Op.MemoryInit or Op.DataDrop or Op.TableGrow or Op.TableFill or Op.TableCopy
         or Op.TableInit or Op.ElemDrop;
+
 
     /// <summary>The register class of a type: integers and references in general-purpose registers, floats and v128 in xmm registers.</summary>
     public static bool InGpr(IrType type) => type is IrType.I32 or IrType.I64 or IrType.Funcref or IrType.Externref;
