@@ -502,7 +502,10 @@ internal sealed partial class CodeEmitter
         DefXmm(result, Xmm.Xmm0);
     }
 
-    /// <summary>addss/subss/mulss/divss (and sd): two-address into the result's register or xmm0.</summary>
+    /// <summary>
+    /// addss/subss/mulss/divss (and sd): two-address into the result's register or xmm0; the second operand read from
+    /// its frame slot or the constant pool when it is not in a register.
+    /// </summary>
     private void FloatBinary(int inst, Op op, bool f64, int x, int y)
     {
         int result = _f.Result(inst);
@@ -513,9 +516,12 @@ internal sealed partial class CodeEmitter
             dst = Xmm.Xmm0;
         }
         LoadXmmInto(x, dst);
-        if (ly.Kind == LocationKind.Stack)
+        if (ly.Kind is LocationKind.Stack or LocationKind.Const)
         {
-            Mem m = ly.Mem;
+            // A constant is read from the constant pool as the memory operand.
+            Mem m = ly.Kind == LocationKind.Stack ? ly.Mem
+                : f64 ? _asm.ConstF64(BitConverter.Int64BitsToDouble(ly.Bits))
+                : _asm.ConstF32(BitConverter.Int32BitsToSingle(unchecked((int)(uint)ly.Bits)));
             switch (op, f64)
             {
                 case (Op.Fadd, false): _asm.Addss(dst, m); break;
