@@ -1,5 +1,6 @@
 using Kiln.Jit.X64;
 using Kiln.Optimizing.Ir;
+using Kiln.Wasm.Model;
 
 namespace Kiln.Optimizing.Codegen;
 
@@ -96,6 +97,7 @@ internal static class RegisterAllocator
 
     public static Allocation Run(IrFunction f, IReadOnlyList<Gpr> gprs, IReadOnlyList<Xmm> xmms)
     {
+        RematerializeVectorConstantsInLoops(f);
         int n = f.ValueCount;
         var locations = new Location[n];
         var homes = new Location[n];
@@ -260,6 +262,143 @@ internal static class RegisterAllocator
             intervals[v] = (start[v], end[v]);
         }
         return new Allocation { Values = locations, Homes = homes, ReloadsAfter = reloads, SpillSlots = slots, Intervals = intervals };
+    }
+
+    /// <summary>
+    /// Splits v128 constants at loop boundaries by rematerializing them: the uses of a <c>vconst</c> (or of a splat of
+    /// an integer or float constant, which the emitter loads as a 128-bit constant too) inside a loop that does not
+    /// contain its definition (LICM hoists constants out of every loop, often to the function's entry) read a copy made
+    /// at the end of that loop's preheader instead, one copy per innermost loop holding uses. The original's interval then ends where it is last used outside those loops, and each copy's interval
+    /// spans its loop only, so its weight per position is that of the loop's uses: a constant used in a hot loop gets a
+    /// register there even when the function's other loops and calls would have spilled it for its whole life (a spilled
+    /// v128 is reloaded at every use). A copy costs one load from the constant pool per entry into its loop. The loops
+    /// are the layout's contiguous ranges from a header to the last block branching back to it, as for the weights; a
+    /// loop is only given copies when its header has exactly one predecessor before it, ending in a jump (the preheader
+    /// the builder makes), so the copy runs once per entry and dominates the loop.
+    /// </summary>
+    private static void RematerializeVectorConstantsInLoops(IrFunction f)
+    {
+        List<int> layout = f.Layout;
+        bool IsConstant(int v) => !f.Value(v).IsParam && f.Inst(f.Value(v).Owner).Op is Op.Iconst or Op.Fconst;
+        bool Rematerializable(int inst)
+        {
+            ref InstData d = ref f.Inst(inst);
+            return d.Op == Op.Vconst || (d.Op == Op.Simd && (Opcode)(0xFD00 | d.Aux)
+                is >= Opcode.I8x16Splat and <= Opcode.F64x2Splat && IsConstant(f.Args(inst)[0]));
+        }
+        bool any = false;
+        foreach (int b in layout)
+        {
+            foreach (int inst in f.Block(b).Insts)
+            {
+                any |= Rematerializable(inst);
+            }
+        }
+        if (!any)
+        {
+            return;
+        }
+        int blocks = layout.Count;
+        var index = new int[f.BlockCount];
+        for (int k = 0; k < blocks; k++)
+        {
+            index[layout[k]] = k;
+        }
+        var loopEnd = new int[blocks];
+        Array.Fill(loopEnd, -1);
+        var entries = new int[blocks];
+        Array.Fill(entries, -1);
+        var entryCount = new int[blocks];
+        for (int k = 0; k < blocks; k++)
+        {
+            foreach (int s in f.Successors(layout[k]))
+            {
+                int h = index[s];
+                if (h <= k)
+                {
+                    loopEnd[h] = Math.Max(loopEnd[h], k);
+                }
+                else
+                {
+                    entries[h] = k;
+                    entryCount[h]++;
+                }
+            }
+        }
+        // The innermost loop (its header's layout index) around each block, -1 outside loops.
+        var innermost = new int[blocks];
+        var open = new Stack<int>();
+        for (int k = 0; k < blocks; k++)
+        {
+            while (open.Count > 0 && loopEnd[open.Peek()] < k)
+            {
+                open.Pop();
+            }
+            if (loopEnd[k] >= 0)
+            {
+                open.Push(k);
+            }
+            innermost[k] = open.Count > 0 ? open.Peek() : -1;
+        }
+        var defIndex = new Dictionary<int, int>();
+        var copies = new Dictionary<(int Value, int Header), int>();
+        int savedOffset = f.CurrentSourceOffset;
+        int Copy(int v, int k)
+        {
+            int h = innermost[k];
+            if (h < 0 || !defIndex.TryGetValue(v, out int d) || (d >= h && d <= loopEnd[h]))
+            {
+                return v;
+            }
+            int p = entries[h];
+            if (entryCount[h] != 1 || f.Inst(f.Terminator(layout[p])).Op != Op.Jump)
+            {
+                return v;
+            }
+            if (copies.TryGetValue((v, h), out int copy))
+            {
+                return copy;
+            }
+            int original = f.Value(v).Owner;
+            f.CurrentSourceOffset = f.SourceOffset(original);
+            InstData o = f.Inst(original);
+            int inst = f.CreateInst(o.Op, IrType.V128, f.Args(original), o.Imm);
+            f.Inst(inst).Aux = o.Aux;
+            f.Inst(inst).Imm2 = o.Imm2;
+            copy = f.AddResult(inst, IrType.V128);
+            List<int> preheader = f.Block(layout[p]).Insts;
+            f.InsertAt(layout[p], preheader.Count - 1, inst);
+            copies[(v, h)] = copy;
+            return copy;
+        }
+        for (int k = 0; k < blocks; k++)
+        {
+            // Copies land in preheaders, which come before their loops: nothing inserted here is visited again.
+            List<int> insts = f.Block(layout[k]).Insts;
+            for (int i = 0; i < insts.Count; i++)
+            {
+                int inst = insts[i];
+                if (Rematerializable(inst))
+                {
+                    defIndex.TryAdd(f.Result(inst), k);
+                    continue;
+                }
+                Span<int> args = f.Args(inst);
+                for (int j = 0; j < args.Length; j++)
+                {
+                    args[j] = Copy(args[j], k);
+                }
+                foreach (ref BlockCall call in f.Targets(inst))
+                {
+                    Span<int> callArgs = f.CallArgs(call);
+                    for (int j = 0; j < callArgs.Length; j++)
+                    {
+                        callArgs[j] = Copy(callArgs[j], k);
+                    }
+                }
+            }
+        }
+        f.CurrentSourceOffset = savedOffset;
     }
 
     /// <summary>
