@@ -274,7 +274,8 @@ internal static class RegisterAllocator
     /// v128 is reloaded at every use). A copy costs one load from the constant pool per entry into its loop. The loops
     /// are the layout's contiguous ranges from a header to the last block branching back to it, as for the weights; a
     /// loop is only given copies when its header has exactly one predecessor before it, ending in a jump (the preheader
-    /// the builder makes), so the copy runs once per entry and dominates the loop.
+    /// the builder makes), so the copy runs once per entry, and only for uses the copy dominates (checked on the
+    /// dominator tree, so a layout that breaks the loops' contiguity costs registers, never correctness).
     /// </summary>
     private static void RematerializeVectorConstantsInLoops(IrFunction f)
     {
@@ -340,6 +341,8 @@ internal static class RegisterAllocator
             }
             innermost[k] = open.Count > 0 ? open.Peek() : -1;
         }
+        // Inserting instructions leaves the control flow as it is: the tree stays valid throughout.
+        DominatorTree dominators = f.Dominators;
         var defIndex = new Dictionary<int, int>();
         var copies = new Dictionary<(int Value, int Header), int>();
         int savedOffset = f.CurrentSourceOffset;
@@ -351,7 +354,10 @@ internal static class RegisterAllocator
                 return v;
             }
             int p = entries[h];
-            if (entryCount[h] != 1 || f.Inst(f.Terminator(layout[p])).Op != Op.Jump)
+            // The copy must dominate the use: the preheader the header, and the header the use's block (layout ranges
+            // are only loops when the layout keeps loops contiguous, as the builder's does).
+            if (entryCount[h] != 1 || f.Inst(f.Terminator(layout[p])).Op != Op.Jump
+                || !dominators.Dominates(layout[p], layout[h]) || !dominators.Dominates(layout[h], layout[k]))
             {
                 return v;
             }
