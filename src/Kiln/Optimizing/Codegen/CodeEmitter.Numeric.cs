@@ -564,34 +564,40 @@ internal sealed partial class CodeEmitter
         DefXmm(_f.Result(inst), Xmm.Xmm0);
     }
 
-    /// <summary>abs, neg, copysign with sign-bit masks from the constant pool (16 bytes, as legacy SSE needs); computed in xmm0.</summary>
+    /// <summary>
+    /// abs, neg, copysign with sign-bit masks from the constant pool (16 bytes, as legacy SSE needs); computed in the
+    /// result's register (xmm0 when it is spilled), copysign's sign operand copied to xmm1 first.
+    /// </summary>
     private void FloatSign(int inst, Op op, bool f64, Span<int> a)
     {
         FloatSequences.SignMasks(_asm, f64, out Mem signMask, out Mem absMask);
+        int result = _f.Result(inst);
+        Xmm dst = DestXmm(result, Xmm.Xmm0);
         if (op == Op.Fcopysign)
         {
             LoadXmmInto(a[1], Xmm.Xmm1);
-            LoadXmmInto(a[0], Xmm.Xmm0);
-            FloatSequences.Copysign(_asm, Xmm.Xmm0, Xmm.Xmm1, signMask, absMask);
+            LoadXmmInto(a[0], dst);
+            FloatSequences.Copysign(_asm, dst, Xmm.Xmm1, signMask, absMask);
         }
         else
         {
-            LoadXmmInto(a[0], Xmm.Xmm0);
-            FloatSequences.AbsOrNeg(_asm, op == Op.Fneg, Xmm.Xmm0, signMask, absMask);
+            LoadXmmInto(a[0], dst);
+            FloatSequences.AbsOrNeg(_asm, op == Op.Fneg, dst, signMask, absMask);
         }
-        DefXmm(_f.Result(inst), Xmm.Xmm0);
+        DefXmm(result, dst);
     }
 
     /// <summary>
     /// Integer to float. Signed sources and unsigned i32 (zero-extended, hence a non-negative i64) convert directly;
     /// an unsigned i64 with the top bit set is halved with the low bit kept sticky (so rounding stays correct),
-    /// converted and doubled. Computed in xmm0; the source in rdx.
+    /// converted and doubled. Computed in the result's register (xmm0 when it is spilled); the source in rdx when it is
+    /// not in a register.
     /// </summary>
     private void IntToFloat(int inst, bool unsigned, bool f64, int x)
     {
         bool fromI64 = TypeOf(x) == IrType.I64;
         Gpr r = UseGpr(x, Gpr.Rdx);
-        Xmm dst = Xmm.Xmm0;
+        Xmm dst = DestXmm(_f.Result(inst), Xmm.Xmm0);
         if (unsigned && fromI64)
         {
             FloatSequences.UnsignedI64ToFloat(_asm, f64, dst, r, Gpr.Rax, Gpr.Rcx);
