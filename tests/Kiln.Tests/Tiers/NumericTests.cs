@@ -1,3 +1,4 @@
+using Kiln.Interpreter;
 using Kiln.Tests.Support;
 using Kiln.Wasm.Model;
 
@@ -104,6 +105,86 @@ public class NumericTests
         Assert.Equal(TrapCode.IntegerOverflow, Traps(tier, "i64.trunc_f64_s", T.F64, ValType.I64, 9223372036854775808.0));
         Assert.Equal(TrapCode.IntegerOverflow, Traps(tier, "i64.trunc_f32_u", T.F32, ValType.I64, 18446744073709551616f));
         Assert.Equal(Value.FromI64(-1099511627776), Run(tier, "i64.trunc_f32_u", T.F32, ValType.I64, 18446742974197923840f));
+    }
+
+    /// <summary>Edge sources for the truncations: both sides of every range bound, NaN, infinities, zeros, fractions.</summary>
+    private static readonly double[] s_truncationSources =
+    [
+        double.NaN, -double.NaN, double.PositiveInfinity, double.NegativeInfinity, 0.0, -0.0, 0.5, -0.5, 0.9999, -0.9999,
+        1.0, -1.0, -1.5, 123.75, -123.75, 1e-300, 2147483647.0, 2147483647.9, 2147483648.0, 2147483520.0, -2147483648.0,
+        -2147483648.9, -2147483649.0, -2147483904.0, 4294967295.0, 4294967295.9, 4294967296.0, 4294967040.0,
+        9223372036854774784.0, 9223371487098961920.0, 9223372036854775808.0, -9223372036854775808.0,
+        -9223372036854777856.0, -9223373136366403584.0, 18446744073709549568.0, 18446742974197923840.0,
+        18446744073709551616.0, 1e30, -1e30,
+    ];
+
+    /// <summary>
+    /// Every trapping and saturating truncation on every edge source, against the interpreter's arithmetic
+    /// (<c>WasmMath</c>): the same result or the same trap. Both the f32 and the f64 form of each source.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Tiers))]
+    public void TruncationsMatchWasmMathOnEdgeSources(string tier)
+    {
+        (string Op, bool FromF32, bool ToI64, Func<double, long> Reference)[] ops =
+        [
+            ("i32.trunc_f32_s", true, false, d => WasmMath.I32TruncF32S((float)d)),
+            ("i32.trunc_f32_u", true, false, d => (int)WasmMath.I32TruncF32U((float)d)),
+            ("i32.trunc_f64_s", false, false, d => WasmMath.I32TruncF64S(d)),
+            ("i32.trunc_f64_u", false, false, d => (int)WasmMath.I32TruncF64U(d)),
+            ("i64.trunc_f32_s", true, true, d => WasmMath.I64TruncF32S((float)d)),
+            ("i64.trunc_f32_u", true, true, d => (long)WasmMath.I64TruncF32U((float)d)),
+            ("i64.trunc_f64_s", false, true, d => WasmMath.I64TruncF64S(d)),
+            ("i64.trunc_f64_u", false, true, d => (long)WasmMath.I64TruncF64U(d)),
+            ("i32.trunc_sat_f32_s", true, false, d => WasmMath.I32TruncSatF32S((float)d)),
+            ("i32.trunc_sat_f32_u", true, false, d => (int)WasmMath.I32TruncSatF32U((float)d)),
+            ("i32.trunc_sat_f64_s", false, false, d => WasmMath.I32TruncSatF64S(d)),
+            ("i32.trunc_sat_f64_u", false, false, d => (int)WasmMath.I32TruncSatF64U(d)),
+            ("i64.trunc_sat_f32_s", true, true, d => WasmMath.I64TruncSatF32S((float)d)),
+            ("i64.trunc_sat_f32_u", true, true, d => (long)WasmMath.I64TruncSatF32U((float)d)),
+            ("i64.trunc_sat_f64_s", false, true, d => WasmMath.I64TruncSatF64S(d)),
+            ("i64.trunc_sat_f64_u", false, true, d => (long)WasmMath.I64TruncSatF64U(d)),
+        ];
+        using var host = new TestHost(TestTiers.Options(tier));
+        var b = new ModuleBuilder();
+        foreach ((string op, bool fromF32, bool toI64, _) in ops)
+        {
+            // The result widened to i64 and the source returned too, so a sequence that clobbers it shows.
+            string widen = toI64 ? "nop" : (op.EndsWith("_s") ? "i64.extend_i32_s" : "i64.extend_i32_u");
+            b.AddFunction(op, fromF32 ? T.F32 : T.F64, [ValType.I64, fromF32 ? ValType.F32 : ValType.F64], T.None,
+                "local.get 0", op, widen, "local.get 0");
+        }
+        Instance instance = host.Instantiate(b);
+        foreach ((string op, bool fromF32, bool toI64, Func<double, long> reference) in ops)
+        {
+            var f = instance.GetFunction(op)!;
+            foreach (double d in s_truncationSources)
+            {
+                Value arg = fromF32 ? Value.FromF32((float)d) : Value.FromF64(d);
+                TrapCode? expectedTrap = null;
+                long expected = 0;
+                try
+                {
+                    expected = reference(d);
+                }
+                catch (TrapException e)
+                {
+                    expectedTrap = e.Code;
+                }
+                if (!toI64)
+                {
+                    expected = op.EndsWith("_s") ? (int)expected : (uint)expected;
+                }
+                if (expectedTrap is { } code)
+                {
+                    Assert.True(code == Assert.Throws<TrapException>(() => f.Invoke(arg)).Code, $"{op}({d})");
+                    continue;
+                }
+                Value[] results = f.Invoke(arg);
+                Assert.True(expected == results[0].AsI64(), $"{op}({d}): {results[0].AsI64()}, expected {expected}");
+                Assert.Equal(arg, results[1]);
+            }
+        }
     }
 
     [Theory]

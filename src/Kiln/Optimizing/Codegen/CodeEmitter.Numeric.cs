@@ -539,7 +539,10 @@ internal sealed partial class CodeEmitter
         DefXmm(result, Xmm.Xmm0);
     }
 
-    /// <summary>addss/subss/mulss/divss (and sd): two-address into the result's register or xmm0.</summary>
+    /// <summary>
+    /// addss/subss/mulss/divss (and sd): two-address into the result's register or xmm0; the second operand read from
+    /// its frame slot or the constant pool when it is not in a register.
+    /// </summary>
     private void FloatBinary(int inst, Op op, bool f64, int x, int y)
     {
         int result = _f.Result(inst);
@@ -550,9 +553,12 @@ internal sealed partial class CodeEmitter
             dst = Xmm.Xmm0;
         }
         LoadXmmInto(x, dst);
-        if (ly.Kind == LocationKind.Stack)
+        if (ly.Kind is LocationKind.Stack or LocationKind.Const)
         {
-            Mem m = ly.Mem;
+            // A constant is read from the constant pool as the memory operand.
+            Mem m = ly.Kind == LocationKind.Stack ? ly.Mem
+                : f64 ? _asm.ConstF64(BitConverter.Int64BitsToDouble(ly.Bits))
+                : _asm.ConstF32(BitConverter.Int32BitsToSingle(unchecked((int)(uint)ly.Bits)));
             switch (op, f64)
             {
                 case (Op.Fadd, false): _asm.Addss(dst, m); break;
@@ -595,34 +601,40 @@ internal sealed partial class CodeEmitter
         DefXmm(_f.Result(inst), Xmm.Xmm0);
     }
 
-    /// <summary>abs, neg, copysign with sign-bit masks from the constant pool (16 bytes, as legacy SSE needs); computed in xmm0.</summary>
+    /// <summary>
+    /// abs, neg, copysign with sign-bit masks from the constant pool (16 bytes, as legacy SSE needs); computed in the
+    /// result's register (xmm0 when it is spilled), copysign's sign operand copied to xmm1 first.
+    /// </summary>
     private void FloatSign(int inst, Op op, bool f64, Span<int> a)
     {
         FloatSequences.SignMasks(_asm, f64, out Mem signMask, out Mem absMask);
+        int result = _f.Result(inst);
+        Xmm dst = DestXmm(result, Xmm.Xmm0);
         if (op == Op.Fcopysign)
         {
             LoadXmmInto(a[1], Xmm.Xmm1);
-            LoadXmmInto(a[0], Xmm.Xmm0);
-            FloatSequences.Copysign(_asm, Xmm.Xmm0, Xmm.Xmm1, signMask, absMask);
+            LoadXmmInto(a[0], dst);
+            FloatSequences.Copysign(_asm, dst, Xmm.Xmm1, signMask, absMask);
         }
         else
         {
-            LoadXmmInto(a[0], Xmm.Xmm0);
-            FloatSequences.AbsOrNeg(_asm, op == Op.Fneg, Xmm.Xmm0, signMask, absMask);
+            LoadXmmInto(a[0], dst);
+            FloatSequences.AbsOrNeg(_asm, op == Op.Fneg, dst, signMask, absMask);
         }
-        DefXmm(_f.Result(inst), Xmm.Xmm0);
+        DefXmm(result, dst);
     }
 
     /// <summary>
     /// Integer to float. Signed sources and unsigned i32 (zero-extended, hence a non-negative i64) convert directly;
     /// an unsigned i64 with the top bit set is halved with the low bit kept sticky (so rounding stays correct),
-    /// converted and doubled. Computed in xmm0; the source in rdx.
+    /// converted and doubled. Computed in the result's register (xmm0 when it is spilled); the source in rdx when it is
+    /// not in a register.
     /// </summary>
     private void IntToFloat(int inst, bool unsigned, bool f64, int x)
     {
         bool fromI64 = TypeOf(x) == IrType.I64;
         Gpr r = UseGpr(x, Gpr.Rdx);
-        Xmm dst = Xmm.Xmm0;
+        Xmm dst = DestXmm(_f.Result(inst), Xmm.Xmm0);
         if (unsigned && fromI64)
         {
             FloatSequences.UnsignedI64ToFloat(_asm, f64, dst, r, Gpr.Rax, Gpr.Rcx);
@@ -667,54 +679,199 @@ internal sealed partial class CodeEmitter
     }
 
     /// <summary>
-    /// Float-to-int truncation through the runtime's helper, as the baseline does it: rdi = the value as f64 bits (f32
-    /// widens exactly), rsi = the Wasm opcode, rdx = &amp;status; a trapping truncation whose status is not -1 traps
-    /// with that code. Values live across it are in frame slots (it is a clobbering instruction for the allocator).
+    /// Float-to-int truncation, inline (the baseline calls the runtime's helper): cvttss2si/cvttsd2si and a check of the
+    /// out-of-range result, so it clobbers no allocatable register.
     /// </summary>
     private void Truncate(int inst, Op op, IrType type, int x)
     {
-        bool fromF32 = TypeOf(x) == IrType.F32;
-        bool toI32 = type == IrType.I32;
-        Opcode opcode = (op, toI32, fromF32) switch
-        {
-            (Op.TruncS, true, true) => Opcode.I32TruncF32S,
-            (Op.TruncS, true, false) => Opcode.I32TruncF64S,
-            (Op.TruncS, false, true) => Opcode.I64TruncF32S,
-            (Op.TruncS, false, false) => Opcode.I64TruncF64S,
-            (Op.TruncU, true, true) => Opcode.I32TruncF32U,
-            (Op.TruncU, true, false) => Opcode.I32TruncF64U,
-            (Op.TruncU, false, true) => Opcode.I64TruncF32U,
-            (Op.TruncU, false, false) => Opcode.I64TruncF64U,
-            (Op.TruncSatS, true, true) => Opcode.I32TruncSatF32S,
-            (Op.TruncSatS, true, false) => Opcode.I32TruncSatF64S,
-            (Op.TruncSatS, false, true) => Opcode.I64TruncSatF32S,
-            (Op.TruncSatS, false, false) => Opcode.I64TruncSatF64S,
-            (Op.TruncSatU, true, true) => Opcode.I32TruncSatF32U,
-            (Op.TruncSatU, true, false) => Opcode.I32TruncSatF64U,
-            (Op.TruncSatU, false, true) => Opcode.I64TruncSatF32U,
-            _ => Opcode.I64TruncSatF64U,
-        };
+        TruncateInline(inst, op, type == IrType.I32, TypeOf(x) == IrType.F32, x);
+    }
+
+    /// <summary>
+    /// cvttss2si/cvttsd2si give "integer indefinite" (MIN of the width) for NaN and
+    /// out-of-range sources, so only that result needs a second look. Signed: MIN is right only for sources in (MIN - 1,
+    /// MIN] (for f64 to i32; exactly MIN otherwise, where MIN - 1 has no float between), else NaN traps as an invalid
+    /// conversion (saturating: 0) and the rest as an overflow (saturating: MIN below, MAX, which is NOT MIN, above).
+    /// Unsigned to i32: a 64-bit truncation, right when its upper half is zero (sources in (-1, 2^32)); else NaN traps
+    /// as an invalid conversion and the rest as an overflow (saturating: 0 for NaN and negatives, 2^32 - 1 above).
+    /// Unsigned to i64: see <see cref="TruncateToU64"/>. xmm0 (when it is not the source), xmm1 and rcx are the scratch
+    /// registers.
+    /// </summary>
+    private void TruncateInline(int inst, Op op, bool toI32, bool fromF32, int x)
+    {
+        bool saturating = op is Op.TruncSatS or Op.TruncSatU;
+        bool signed = op is Op.TruncS or Op.TruncSatS;
+        int result = _f.Result(inst);
         Xmm src = UseXmm(x, Xmm.Xmm0);
-        if (fromF32)
+        Gpr dst = DestGpr(result, Gpr.Rax);
+        OperandSize size = signed && toI32 ? OperandSize.S32 : OperandSize.S64;
+        if (signed || toI32)
         {
-            _asm.Cvtss2sd(Xmm.Xmm0, src);
+            Convert(dst, src);
         }
-        else if (src != Xmm.Xmm0)
+        void Convert(Gpr to, Xmm from)
+        {
+            if (fromF32)
+            {
+                _asm.Cvttss2si(size, to, from);
+            }
+            else
+            {
+                _asm.Cvttsd2si(size, to, from);
+            }
+        }
+        void Compare(Xmm a, Xmm b)
+        {
+            if (fromF32)
+            {
+                _asm.Ucomiss(a, b);
+            }
+            else
+            {
+                _asm.Ucomisd(a, b);
+            }
+        }
+        Label done = _asm.CreateLabel();
+        if (signed)
+        {
+            // MIN - 1 overflows; nothing else does.
+            _asm.Cmp(size, dst, 1);
+            _asm.Jcc(Condition.NoOverflow, done);
+            if (saturating)
+            {
+                Label nan = _asm.CreateLabel();
+                _asm.Xorps(Xmm.Xmm1, Xmm.Xmm1);
+                Compare(src, Xmm.Xmm1);
+                _asm.Jcc(Condition.Parity, nan, JumpDistance.Short);
+                _asm.Jcc(Condition.Below, done, JumpDistance.Short);
+                _asm.Not(size, dst);
+                _asm.Jmp(done, JumpDistance.Short);
+                _asm.Bind(nan);
+                _asm.Xor(OperandSize.S32, dst, dst);
+            }
+            else
+            {
+                Label overflow = TrapLabel(TrapCode.IntegerOverflow);
+                Compare(src, src);
+                _asm.Jcc(Condition.Parity, TrapLabel(TrapCode.InvalidConversionToInteger));
+                double min = toI32 ? int.MinValue : long.MinValue;
+                LoadFloatConstant(Xmm.Xmm1, fromF32, min);
+                Compare(src, Xmm.Xmm1);
+                _asm.Jcc(Condition.Above, overflow);
+                if (toI32 && !fromF32)
+                {
+                    LoadFloatConstant(Xmm.Xmm1, false, min - 1);
+                    Compare(src, Xmm.Xmm1);
+                    _asm.Jcc(Condition.BelowOrEqual, overflow);
+                }
+                else
+                {
+                    _asm.Jcc(Condition.Below, overflow);
+                }
+            }
+        }
+        else if (!toI32)
+        {
+            TruncateToU64(src, dst, saturating, fromF32, done, Convert, Compare);
+        }
+        else
+        {
+            _asm.Mov(OperandSize.S64, Gpr.Rcx, dst);
+            _asm.Shr(OperandSize.S64, Gpr.Rcx, 32);
+            _asm.Jcc(Condition.Zero, done);
+            if (saturating)
+            {
+                _asm.Xorps(Xmm.Xmm1, Xmm.Xmm1);
+                _asm.Xor(OperandSize.S32, dst, dst);
+                Compare(src, Xmm.Xmm1);
+                _asm.Jcc(Condition.BelowOrEqual, done, JumpDistance.Short);
+                _asm.Mov(OperandSize.S32, dst, -1);
+            }
+            else
+            {
+                Compare(src, src);
+                _asm.Jcc(Condition.Parity, TrapLabel(TrapCode.InvalidConversionToInteger));
+                _asm.Jmp(TrapLabel(TrapCode.IntegerOverflow));
+            }
+        }
+        _asm.Bind(done);
+        DefGpr(result, dst);
+    }
+
+    /// <summary>
+    /// Unsigned truncation to i64 (the result in <paramref name="dst"/>, then <paramref name="done"/>). Below 2^63 (or
+    /// NaN) the signed truncation, right when not negative (sources in (-1, 2^63)); NaN traps as an invalid conversion,
+    /// the rest as an overflow (saturating: 0). From 2^63 up: the signed truncation of the source less 2^63 (exact
+    /// there), with bit 63 set, right when that truncation is not negative (sources below 2^64); else an overflow
+    /// (saturating: 2^64 - 1).
+    /// </summary>
+    private void TruncateToU64(Xmm src, Gpr dst, bool saturating, bool fromF32, Label done, Action<Gpr, Xmm> convert,
+        Action<Xmm, Xmm> compare)
+    {
+        Label big = _asm.CreateLabel();
+        Label overflow = saturating ? default : TrapLabel(TrapCode.IntegerOverflow);
+        LoadFloatConstant(Xmm.Xmm1, fromF32, 9223372036854775808.0);
+        compare(src, Xmm.Xmm1);
+        // Unordered sets the carry: NaN takes the small path.
+        _asm.Jcc(Condition.AboveOrEqual, big, JumpDistance.Short);
+        convert(dst, src);
+        _asm.Test(OperandSize.S64, dst, dst);
+        _asm.Jcc(Condition.NotSign, done);
+        if (saturating)
+        {
+            _asm.Xor(OperandSize.S32, dst, dst);
+        }
+        else
+        {
+            compare(src, src);
+            _asm.Jcc(Condition.Parity, TrapLabel(TrapCode.InvalidConversionToInteger));
+            _asm.Jmp(overflow);
+        }
+        _asm.Jmp(done);
+        _asm.Bind(big);
+        if (src != Xmm.Xmm0)
         {
             _asm.Movaps(Xmm.Xmm0, src);
         }
-        FloatSequences.TruncateArguments(_asm, (int)opcode);
-        // SysV preserves r13-r15, and nothing is live in the registers it clobbers.
-        Compiled.CompiledAbi.EmitHelperCall(_asm, Compiled.RuntimeHelper.Truncate);
-        if (op is Op.TruncS or Op.TruncU)
+        if (fromF32)
         {
-            FloatSequences.TruncateStatusCheck(_asm, Gpr.Rcx, _traps.Status);
+            _asm.Subss(Xmm.Xmm0, Xmm.Xmm1);
         }
-        if (toI32)
+        else
         {
-            _asm.Mov(OperandSize.S32, Gpr.Rax, Gpr.Rax);
+            _asm.Subsd(Xmm.Xmm0, Xmm.Xmm1);
         }
-        DefGpr(_f.Result(inst), Gpr.Rax);
+        convert(dst, Xmm.Xmm0);
+        _asm.Test(OperandSize.S64, dst, dst);
+        if (saturating)
+        {
+            Label inRange = _asm.CreateLabel();
+            _asm.Jcc(Condition.NotSign, inRange, JumpDistance.Short);
+            _asm.Mov(OperandSize.S64, dst, -1);
+            _asm.Jmp(done);
+            _asm.Bind(inRange);
+        }
+        else
+        {
+            _asm.Jcc(Condition.Sign, overflow);
+        }
+        MoveEmitter.LoadConstant(_asm, Gpr.Rcx, IrType.I64, long.MinValue);
+        _asm.Xor(OperandSize.S64, dst, Gpr.Rcx);
+    }
+
+    /// <summary><paramref name="value"/> (exact as an f32 when <paramref name="asF32"/>) into <paramref name="x"/> through rcx, leaving rax alone.</summary>
+    private void LoadFloatConstant(Xmm x, bool asF32, double value)
+    {
+        if (asF32)
+        {
+            _asm.Mov(OperandSize.S32, Gpr.Rcx, BitConverter.SingleToInt32Bits((float)value));
+            _asm.Movd(x, Gpr.Rcx);
+        }
+        else
+        {
+            _asm.MovImm(Gpr.Rcx, BitConverter.DoubleToInt64Bits(value));
+            _asm.Movq(x, Gpr.Rcx);
+        }
     }
 
     private static bool SameGpr(Location l, Gpr r) => l.Kind == LocationKind.Gpr && l.Gpr == r;

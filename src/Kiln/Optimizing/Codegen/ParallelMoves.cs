@@ -222,15 +222,14 @@ internal static class MoveEmitter
             asm.Xorps(x, x);
             return;
         }
+        // From the constant pool: one load, no general-purpose register.
         if (type == IrType.F32)
         {
-            asm.Mov(OperandSize.S32, Gpr.Rax, unchecked((int)(uint)bits));
-            asm.Movd(x, Gpr.Rax);
+            asm.Movss(x, asm.ConstF32(BitConverter.Int32BitsToSingle(unchecked((int)(uint)bits))));
         }
         else
         {
-            asm.MovImm(Gpr.Rax, bits);
-            asm.Movq(x, Gpr.Rax);
+            asm.Movsd(x, asm.ConstF64(BitConverter.Int64BitsToDouble(bits)));
         }
     }
 }

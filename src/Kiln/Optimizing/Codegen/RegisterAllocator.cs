@@ -1,5 +1,6 @@
 using Kiln.Jit.X64;
 using Kiln.Optimizing.Ir;
+using Kiln.Wasm.Model;
 
 namespace Kiln.Optimizing.Codegen;
 
@@ -68,9 +69,10 @@ internal static class RegisterAllocator
     private const int MaxWeightedDepth = 5;
 
     /// <summary>Instructions that clobber every allocatable register: Wasm calls and SysV helper calls.</summary>
-    public static bool ClobbersRegisters(Op op) => op is Op.Call or Op.CallIndirect or Op.MemoryGrow or Op.TruncS or Op.TruncU or Op.TruncSatS or Op.TruncSatU
+    public static bool ClobbersRegisters(Op op) => op is Op.Call or Op.CallIndirect or Op.MemoryGrow
         or Op.MemoryFill or Op.MemoryCopy or Op.MemoryInit or Op.DataDrop or Op.TableGrow or Op.TableFill or Op.TableCopy
         or Op.TableInit or Op.ElemDrop;
+
 
     /// <summary>The register class of a type: integers and references in general-purpose registers, floats and v128 in xmm registers.</summary>
     public static bool InGpr(IrType type) => type is IrType.I32 or IrType.I64 or IrType.Funcref or IrType.Externref;
@@ -95,6 +97,7 @@ internal static class RegisterAllocator
 
     public static Allocation Run(IrFunction f, IReadOnlyList<Gpr> gprs, IReadOnlyList<Xmm> xmms)
     {
+        RematerializeVectorConstantsInLoops(f);
         int n = f.ValueCount;
         var locations = new Location[n];
         var homes = new Location[n];
@@ -259,6 +262,149 @@ internal static class RegisterAllocator
             intervals[v] = (start[v], end[v]);
         }
         return new Allocation { Values = locations, Homes = homes, ReloadsAfter = reloads, SpillSlots = slots, Intervals = intervals };
+    }
+
+    /// <summary>
+    /// Splits v128 constants at loop boundaries by rematerializing them: the uses of a <c>vconst</c> (or of a splat of
+    /// an integer or float constant, which the emitter loads as a 128-bit constant too) inside a loop that does not
+    /// contain its definition (LICM hoists constants out of every loop, often to the function's entry) read a copy made
+    /// at the end of that loop's preheader instead, one copy per innermost loop holding uses. The original's interval then ends where it is last used outside those loops, and each copy's interval
+    /// spans its loop only, so its weight per position is that of the loop's uses: a constant used in a hot loop gets a
+    /// register there even when the function's other loops and calls would have spilled it for its whole life (a spilled
+    /// v128 is reloaded at every use). A copy costs one load from the constant pool per entry into its loop. The loops
+    /// are the layout's contiguous ranges from a header to the last block branching back to it, as for the weights; a
+    /// loop is only given copies when its header has exactly one predecessor before it, ending in a jump (the preheader
+    /// the builder makes), so the copy runs once per entry, and only for uses the copy dominates (checked on the
+    /// dominator tree, so a layout that breaks the loops' contiguity costs registers, never correctness).
+    /// </summary>
+    private static void RematerializeVectorConstantsInLoops(IrFunction f)
+    {
+        List<int> layout = f.Layout;
+        bool IsConstant(int v) => !f.Value(v).IsParam && f.Inst(f.Value(v).Owner).Op is Op.Iconst or Op.Fconst;
+        bool Rematerializable(int inst)
+        {
+            ref InstData d = ref f.Inst(inst);
+            return d.Op == Op.Vconst || (d.Op == Op.Simd && (Opcode)(0xFD00 | d.Aux)
+                is >= Opcode.I8x16Splat and <= Opcode.F64x2Splat && IsConstant(f.Args(inst)[0]));
+        }
+        bool any = false;
+        foreach (int b in layout)
+        {
+            foreach (int inst in f.Block(b).Insts)
+            {
+                any |= Rematerializable(inst);
+            }
+        }
+        if (!any)
+        {
+            return;
+        }
+        int blocks = layout.Count;
+        var index = new int[f.BlockCount];
+        for (int k = 0; k < blocks; k++)
+        {
+            index[layout[k]] = k;
+        }
+        var loopEnd = new int[blocks];
+        Array.Fill(loopEnd, -1);
+        var entries = new int[blocks];
+        Array.Fill(entries, -1);
+        var entryCount = new int[blocks];
+        for (int k = 0; k < blocks; k++)
+        {
+            foreach (int s in f.Successors(layout[k]))
+            {
+                int h = index[s];
+                if (h <= k)
+                {
+                    loopEnd[h] = Math.Max(loopEnd[h], k);
+                }
+                else
+                {
+                    entries[h] = k;
+                    entryCount[h]++;
+                }
+            }
+        }
+        // The innermost loop (its header's layout index) around each block, -1 outside loops.
+        var innermost = new int[blocks];
+        var open = new Stack<int>();
+        for (int k = 0; k < blocks; k++)
+        {
+            while (open.Count > 0 && loopEnd[open.Peek()] < k)
+            {
+                open.Pop();
+            }
+            if (loopEnd[k] >= 0)
+            {
+                open.Push(k);
+            }
+            innermost[k] = open.Count > 0 ? open.Peek() : -1;
+        }
+        // Inserting instructions leaves the control flow as it is: the tree stays valid throughout.
+        DominatorTree dominators = f.Dominators;
+        var defIndex = new Dictionary<int, int>();
+        var copies = new Dictionary<(int Value, int Header), int>();
+        int savedOffset = f.CurrentSourceOffset;
+        int Copy(int v, int k)
+        {
+            int h = innermost[k];
+            if (h < 0 || !defIndex.TryGetValue(v, out int d) || (d >= h && d <= loopEnd[h]))
+            {
+                return v;
+            }
+            int p = entries[h];
+            // The copy must dominate the use: the preheader the header, and the header the use's block (layout ranges
+            // are only loops when the layout keeps loops contiguous, as the builder's does).
+            if (entryCount[h] != 1 || f.Inst(f.Terminator(layout[p])).Op != Op.Jump
+                || !dominators.Dominates(layout[p], layout[h]) || !dominators.Dominates(layout[h], layout[k]))
+            {
+                return v;
+            }
+            if (copies.TryGetValue((v, h), out int copy))
+            {
+                return copy;
+            }
+            int original = f.Value(v).Owner;
+            f.CurrentSourceOffset = f.SourceOffset(original);
+            InstData o = f.Inst(original);
+            int inst = f.CreateInst(o.Op, IrType.V128, f.Args(original), o.Imm);
+            f.Inst(inst).Aux = o.Aux;
+            f.Inst(inst).Imm2 = o.Imm2;
+            copy = f.AddResult(inst, IrType.V128);
+            List<int> preheader = f.Block(layout[p]).Insts;
+            f.InsertAt(layout[p], preheader.Count - 1, inst);
+            copies[(v, h)] = copy;
+            return copy;
+        }
+        for (int k = 0; k < blocks; k++)
+        {
+            // Copies land in preheaders, which come before their loops: nothing inserted here is visited again.
+            List<int> insts = f.Block(layout[k]).Insts;
+            for (int i = 0; i < insts.Count; i++)
+            {
+                int inst = insts[i];
+                if (Rematerializable(inst))
+                {
+                    defIndex.TryAdd(f.Result(inst), k);
+                    continue;
+                }
+                Span<int> args = f.Args(inst);
+                for (int j = 0; j < args.Length; j++)
+                {
+                    args[j] = Copy(args[j], k);
+                }
+                foreach (ref BlockCall call in f.Targets(inst))
+                {
+                    Span<int> callArgs = f.CallArgs(call);
+                    for (int j = 0; j < callArgs.Length; j++)
+                    {
+                        callArgs[j] = Copy(callArgs[j], k);
+                    }
+                }
+            }
+        }
+        f.CurrentSourceOffset = savedOffset;
     }
 
     /// <summary>

@@ -100,6 +100,63 @@ public class RegisterAllocatorTests
     }
 
     [Fact]
+    public void VectorConstantsHoistedOutOfLoopsAreRematerializedInTheirPreheaders()
+    {
+        // v2 and the splat v4 are defined at entry, before a loop that calls fn0 each turn, and used in a later loop:
+        // kept whole they would cross the hot call (used once per turn of their loop, about as often as the call runs).
+        // Rematerialized in block2, the preheader of block3's loop, the copies live in that loop only, in registers.
+        IrFunction f = IrParser.Parse("""
+            function %f(i32, i32) -> v128 {
+            block0(v0: i32, v1: i32):
+                v2 = vconst.v128 0x00000001000000010000000100000001
+                v3 = fconst.f32 0x43800000
+                v4 = simd.v128 f32x4.splat v3
+                v20 = iconst.i32 0
+                jump block1(v20)
+            block1(v5: i32):
+                v6 = call fn0(v5) : (i32) -> (i32)
+                v7 = iult.i32 v6, v1
+                brif v7, block1(v6), block2
+            block2:
+                v8 = vconst.v128 0x00000000000000000000000000000000
+                jump block3(v8, v20)
+            block3(v9: v128, v10: i32):
+                v11 = simd.v128 i32x4.add v9, v2
+                v12 = simd.v128 f32x4.mul v11, v4
+                v13 = iconst.i32 1
+                v14 = iadd.i32 v10, v13
+                v15 = iult.i32 v14, v0
+                brif v15, block3(v12, v14), block4
+            block4:
+                return v12
+            }
+            """);
+        int add = f.Value(11).Owner;
+        int mul = f.Value(12).Owner;
+        Allocation a = Allocate(f);
+        int constant = f.Args(add)[1];
+        int splat = f.Args(mul)[1];
+        Assert.NotEqual(2, constant);
+        Assert.NotEqual(4, splat);
+        Assert.Equal(Op.Vconst, f.Inst(f.Value(constant).Owner).Op);
+        Assert.Equal(f.Inst(f.Value(2).Owner).Imm, f.Inst(f.Value(constant).Owner).Imm);
+        Assert.Equal(Op.Simd, f.Inst(f.Value(splat).Owner).Op);
+        Assert.Equal(3, f.Args(f.Value(splat).Owner)[0]);
+        foreach (int copy in new[] { constant, splat })
+        {
+            // Defined in the preheader, before its jump; in a register with no home (it crosses no call).
+            List<int> preheader = f.Block(2).Insts;
+            Assert.Equal(2, f.Inst(f.Value(copy).Owner).Block);
+            Assert.True(preheader.IndexOf(f.Value(copy).Owner) < preheader.Count - 1);
+            Assert.Equal(LocationKind.Xmm, a.Values[copy].Kind);
+            Assert.Equal(LocationKind.None, a.Homes[copy].Kind);
+        }
+        // The originals have no uses left, so they cross no call either.
+        Assert.All(a.ReloadsAfter.Values, reloads => Assert.DoesNotContain(2, reloads));
+        Assert.Empty(IrVerifier.Verify(f));
+    }
+
+    [Fact]
     public void LoopCarriedValuesStayInRegisters()
     {
         IrFunction f = IrParser.Parse("""
