@@ -79,7 +79,7 @@ public unsafe class UnwindInfoTests
             Assert.Equal(11, instance.GetFunction("calls")!.Invoke([Value.FromI32(5)])[0].AsI32());
         }
 
-        CodeSymbol[] symbols = observer.Symbols;
+        SealedCode[] symbols = observer.Sealed;
         (int withFrames, int osrPaths, int checkedBoundaries) = CheckEverySymbol(symbols, engine);
         Assert.True(withFrames >= 5, $"{withFrames} compiled functions on {engine}");
         Assert.True(checkedBoundaries > 250, $"{checkedBoundaries} boundaries on {engine}");
@@ -87,7 +87,7 @@ public unsafe class UnwindInfoTests
         {
             // $nest's two loops and $below's: each OSR path is an epilogue of its own, and the entries are functions too.
             Assert.True(osrPaths >= 3, $"{osrPaths} OSR paths");
-            Assert.Contains(symbols, s => s.Name.Contains("[osr", StringComparison.Ordinal) && s.Frame is not null);
+            Assert.Contains(symbols, s => s.Symbol.Name.Contains("[osr", StringComparison.Ordinal) && s.Symbol.Frame is not null);
         }
     }
 
@@ -102,18 +102,17 @@ public unsafe class UnwindInfoTests
         var loaded = new RecordingObserver();
         using var host = new TestHost(OptionsFor("auto-osr", loaded));
         Module.Deserialize(host.Engine, file);
-        (int withFrames, int osrPaths, _) = CheckEverySymbol(loaded.Symbols, "loaded auto-osr");
+        (int withFrames, int osrPaths, _) = CheckEverySymbol(loaded.Sealed, "loaded auto-osr");
         Assert.Equal(5, withFrames);
         Assert.True(osrPaths >= 3, $"{osrPaths} OSR paths");
     }
 
     /// <summary>Compares the CFI with the walk at every instruction of every symbol; returns what was covered.</summary>
-    private static (int WithFrames, int OsrPaths, int Boundaries) CheckEverySymbol(IEnumerable<CodeSymbol> symbols, string engine)
+    private static (int WithFrames, int OsrPaths, int Boundaries) CheckEverySymbol(IEnumerable<SealedCode> symbols, string engine)
     {
         int withFrames = 0, osrPaths = 0, checkedBoundaries = 0;
-        foreach (CodeSymbol symbol in symbols)
+        foreach ((CodeSymbol symbol, byte[] code) in symbols)
         {
-            var code = new ReadOnlySpan<byte>((void*)symbol.Address, symbol.Size).ToArray();
             FrameLayout layout = EngineDiagnostics.LayoutOf(symbol.Frame, code);
             Rule[] described = CfiRules(layout, code.Length);
             Dictionary<int, Rule> walked = WalkInstructions(symbol.Name, code, manyEntries: symbol.Frame is null);
@@ -462,26 +461,32 @@ public unsafe class UnwindInfoTests
 
     private static string Listing(byte[] code) => string.Join('\n', Decode(code).Select(i => $"  {i.IP:x4} {i}"));
 
+    /// <summary>A symbol and its bytes, copied when it was sealed: the auto tier frees code it has replaced.</summary>
+    private readonly record struct SealedCode(CodeSymbol Symbol, byte[] Code);
+
     private sealed class RecordingObserver : ICodeObserver
     {
-        private readonly List<CodeSymbol> _symbols = [];
+        private readonly List<SealedCode> _sealed = [];
 
-        public CodeSymbol[] Symbols
+        public SealedCode[] Sealed
         {
             get
             {
-                lock (_symbols)
+                lock (_sealed)
                 {
-                    return [.. _symbols];
+                    return [.. _sealed];
                 }
             }
         }
 
         public void OnCodeSealed(IReadOnlyList<CodeSymbol> symbols)
         {
-            lock (_symbols)
+            lock (_sealed)
             {
-                _symbols.AddRange(symbols);
+                foreach (CodeSymbol s in symbols)
+                {
+                    _sealed.Add(new SealedCode(s, new ReadOnlySpan<byte>((void*)s.Address, s.Size).ToArray()));
+                }
             }
         }
     }
