@@ -124,6 +124,8 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
             var emitting = CompilePhases.Start(phases, "", "emission");
             int s = _emitter.EmitFunction(ir, alloc, i, out CodeFrame codeFrame, out int frameSize, out CodeLine[]? lines);
             functions.Add(new CompiledFunction(i, s, _asm.Position, -1, frameSize, lines, codeFrame));
+            // Built for this function alone (callees the inliner keeps are built separately): its storage serves the next.
+            _builder.Recycle(ir);
             allocating.End(emitting);
             emitting.End();
             _statistics?.RecordOptimized();
@@ -140,6 +142,7 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
             Allocation alloc = RegisterAllocator.Run(ir, _emitter.AllocatableGprs, CodeEmitter.AllocatableXmms);
             int s = _emitter.EmitFunction(ir, alloc, i, out CodeFrame codeFrame, out int frameSize, out CodeLine[]? lines);
             functions.Add(new CompiledFunction(i, s, _asm.Position, -1, frameSize, lines, codeFrame) { OsrLoop = loop });
+            _builder.Recycle(ir);
         }
         var finishing = CompilePhases.Start(phases, "", "batch end");
         int[] optSites = _emitter.EndBatch(out int optRecovery);

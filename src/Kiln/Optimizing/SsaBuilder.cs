@@ -94,7 +94,17 @@ internal sealed partial class SsaBuilder
         IrType[] paramTypes = osr
             ? [.. _decoder.LocalTypes.AsSpan(0, _decoder.LocalCount).ToArray().Select(IrTypes.FromWasm)]
             : [.. sig.Params.AsSpan().ToArray().Select(IrTypes.FromWasm)];
-        _f = new IrFunction("f" + _decoder.FunctionIndex, paramTypes, [.. sig.Results.AsSpan().ToArray().Select(IrTypes.FromWasm)], _decoder.Body.Code.Length / 2);
+        IrType[] resultTypes = [.. sig.Results.AsSpan().ToArray().Select(IrTypes.FromWasm)];
+        if (_spare is not null)
+        {
+            _f = _spare;
+            _spare = null;
+            _f.Reset("f" + _decoder.FunctionIndex, paramTypes, resultTypes, _decoder.Body.Code.Length / 2);
+        }
+        else
+        {
+            _f = new IrFunction("f" + _decoder.FunctionIndex, paramTypes, resultTypes, _decoder.Body.Code.Length / 2);
+        }
         _osrLoopOffset = osrLoopOffset;
         _osrEntry = -1;
         if (_defs.Count > DefsKeptAcrossFunctions)
@@ -164,6 +174,15 @@ internal sealed partial class SsaBuilder
         TrivialBlockParams.Run(_f);
         return _f;
     }
+
+    /// <summary>
+    /// Hands back a function this builder built that nothing uses any more (the compiler, once the function is
+    /// emitted): the next <see cref="Build(int, int)"/> reuses its storage (<see cref="IrFunction.Reset"/>) rather
+    /// than allocating the arrays and blocks again.
+    /// </summary>
+    public void Recycle(IrFunction f) => _spare = f;
+
+    private IrFunction? _spare;
 
     // An OSR build: the body offset of its loop, and the entry block (-1 otherwise).
     private int _osrLoopOffset = -1;

@@ -51,6 +51,13 @@ internal sealed class BlockData
 {
     public readonly List<int> Params = [];
     public readonly List<int> Insts = [];
+
+    /// <summary>Empties the block for reuse by <see cref="IrFunction.Reset"/>, keeping its lists' capacity.</summary>
+    internal void Clear()
+    {
+        Params.Clear();
+        Insts.Clear();
+    }
 }
 
 /// <summary>A call signature: parameter and result types.</summary>
@@ -77,6 +84,8 @@ internal sealed class IrFunction
     private readonly List<BlockCall> _calls = [];
     private readonly List<UInt128> _constants = [];
     private readonly Dictionary<UInt128, int> _constantIndex = [];
+    // Blocks of an earlier function (Reset), cleared, for CreateBlock to hand out again.
+    private readonly Stack<BlockData> _spareBlocks = [];
 
     /// <param name="name">The function's name in the text form.</param>
     /// <param name="parameters">Parameter types.</param>
@@ -96,7 +105,54 @@ internal sealed class IrFunction
         Results = results;
     }
 
-    public string Name { get; }
+    /// <summary>
+    /// Makes this an empty function as the constructor would, keeping the arrays, pools and blocks it had, so a compiler
+    /// building one function after another allocates them once (<see cref="SsaBuilder.Recycle"/>). Nothing may use the
+    /// function's old contents afterwards.
+    /// </summary>
+    public void Reset(string name, IrType[] parameters, IrType[] results, int expectedInsts = 0)
+    {
+        if (expectedInsts > _insts.Length)
+        {
+            _insts = new InstData[expectedInsts];
+        }
+        Array.Clear(_values, 0, ValueCount);
+        if (expectedInsts > _values.Length)
+        {
+            _values = new ValueData[expectedInsts];
+        }
+        _pool.Clear();
+        if (expectedInsts * 2 > _pool.Capacity)
+        {
+            _pool.Capacity = expectedInsts * 2;
+        }
+        foreach (BlockData? b in _blocks)
+        {
+            if (b is not null)
+            {
+                b.Clear();
+                _spareBlocks.Push(b);
+            }
+        }
+        _blocks.Clear();
+        _calls.Clear();
+        _constants.Clear();
+        _constantIndex.Clear();
+        Layout.Clear();
+        Signatures.Clear();
+        LoopHeaders.Clear();
+        InstCount = 0;
+        ValueCount = 0;
+        CurrentSourceOffset = -1;
+        IsOsrEntry = false;
+        _dominators = null;
+        _cfgVersion++;
+        Name = name;
+        Params = parameters;
+        Results = results;
+    }
+
+    public string Name { get; private set; }
 
     /// <summary>Parameter types (the builder of an on-stack-replacement entry appends the stack values once it meets the loop).</summary>
     public IrType[] Params { get; internal set; }
@@ -107,7 +163,7 @@ internal sealed class IrFunction
     /// </summary>
     public bool IsOsrEntry { get; set; }
 
-    public IrType[] Results { get; }
+    public IrType[] Results { get; private set; }
 
     /// <summary>Blocks in program order; the first is the entry, whose parameters are the function's.</summary>
     public List<int> Layout { get; } = [];
@@ -205,7 +261,7 @@ internal sealed class IrFunction
         {
             throw new InvalidOperationException($"block{id} defined twice");
         }
-        _blocks[id] = new BlockData();
+        _blocks[id] = _spareBlocks.Count > 0 ? _spareBlocks.Pop() : new BlockData();
         _cfgVersion++;
         return id;
     }
