@@ -33,12 +33,15 @@ internal sealed partial class SsaBuilder
     private IrType[] _localTypes = [];
 
     // Braun et al.: the current value of each variable per block, sealed blocks, pending parameters, and predecessor edges.
-    // _defs is keyed by (local, block). Clearing a dictionary costs its capacity, not its count, so one grown by
-    // a huge function is dropped rather than cleared: otherwise every small function after it would pay for it.
-    private Dictionary<DefKey, int> _defs = [];
+    // _defs is keyed by (local, block). The per-block lists stay allocated from function to function (the first
+    // _blockCount are this function's), and so does _defs.
+    private readonly DefinitionTable _defs = new();
     private readonly List<bool> _sealed = [];
     private readonly List<List<(int Local, int Param)>> _incomplete = [];
     private readonly List<List<(int Inst, int Target)>> _preds = [];
+    private int _blockCount;
+    // The blocks a lookup walked through (ReadLocal), as a stack shared by nested lookups.
+    private readonly List<int> _chain = [];
 
     /// <summary>
     /// Block parameters variable lookups may add per function: <see cref="JoinParamsPerBodyByte"/> per byte of the
@@ -107,17 +110,10 @@ internal sealed partial class SsaBuilder
         }
         _osrLoopOffset = osrLoopOffset;
         _osrEntry = -1;
-        if (_defs.Count > DefsKeptAcrossFunctions)
-        {
-            _defs = [];
-        }
-        else
-        {
-            _defs.Clear();
-        }
+        _defs.Clear();
         _sealed.Clear();
-        _incomplete.Clear();
-        _preds.Clear();
+        _blockCount = 0;
+        _chain.Clear();
         _stack.Clear();
         _joinParams = 0;
         _joinParamLimit = (long)JoinParamsPerBodyByte * _decoder.Body.Code.Length + JoinParamsBase;
@@ -135,7 +131,7 @@ internal sealed partial class SsaBuilder
             _osrEntry = entry;
             for (int i = 0; i < _localCount; i++)
             {
-                _defs[new DefKey(i, entry)] = _f.AddBlockParam(entry, paramTypes[i]);
+                _defs.Set(i, entry, _f.AddBlockParam(entry, paramTypes[i]));
             }
             int start = NewBlock();
             Seal(start);
@@ -146,7 +142,7 @@ internal sealed partial class SsaBuilder
             _localTypes[i] = IrTypes.FromWasm(wasmLocals[i]);
             // Spec 4.4.10: declared locals start at zero.
             int v = i < sig.Params.Length && !osr ? _f.AddBlockParam(entry, _localTypes[i]) : Zero(_localTypes[i]);
-            _defs[new DefKey(i, _current)] = v;
+            _defs.Set(i, _current, v);
         }
         _controls[0].Data.Target = -1;
         try
@@ -209,7 +205,7 @@ internal sealed partial class SsaBuilder
         {
             int variable = _localCount + k;
             _localTypes[variable] = _f.Value(_stack[k]).Type;
-            _defs[new DefKey(variable, enteringBlock)] = _stack[k];
+            _defs.Set(variable, enteringBlock, _stack[k]);
             _stack[k] = ReadLocal(variable, header);
         }
     }
@@ -251,8 +247,17 @@ internal sealed partial class SsaBuilder
     {
         int b = _f.CreateBlock();
         _sealed.Add(false);
-        _incomplete.Add([]);
-        _preds.Add([]);
+        if (_blockCount < _preds.Count)
+        {
+            _incomplete[_blockCount].Clear();
+            _preds[_blockCount].Clear();
+        }
+        else
+        {
+            _incomplete.Add([]);
+            _preds.Add([]);
+        }
+        _blockCount++;
         return b;
     }
 
@@ -281,39 +286,30 @@ internal sealed partial class SsaBuilder
 
     // ---- Variables (Braun et al.) ----
 
-    private const int DefsKeptAcrossFunctions = 4096;
-
-    /// <summary>A variable in a block; the hash spreads locals with a multiplicative constant, which is cheaper than a general combine.</summary>
-    private readonly record struct DefKey(int Local, int Block)
-    {
-        public override int GetHashCode() => unchecked(Local * -1640531535) ^ Block;
-    }
-
-    private void WriteLocal(int local, int value) => _defs[new DefKey(local, _current)] = value;
+    private void WriteLocal(int local, int value) => _defs.Set(local, _current, value);
 
     private int ReadLocal(int local, int block)
     {
         // Single-predecessor chains are walked, not recursed: straight-line code with many br_ifs makes long chains.
-        List<int>? chain = null;
+        // The walked blocks wait on _chain above this lookup's mark (a join's lookup nested in this one stacks its own).
+        int mark = _chain.Count;
         int v;
-        while (!_defs.TryGetValue(new DefKey(local, block), out v))
+        while (!_defs.TryGetValue(local, block, out v))
         {
             if (_sealed[block] && _preds[block].Count == 1)
             {
-                (chain ??= []).Add(block);
+                _chain.Add(block);
                 block = _f.Inst(_preds[block][0].Inst).Block;
                 continue;
             }
             v = ReadLocalAtJoin(local, block);
             break;
         }
-        if (chain is not null)
+        for (int i = mark; i < _chain.Count; i++)
         {
-            foreach (int b in chain)
-            {
-                _defs[new DefKey(local, b)] = v;
-            }
+            _defs.Set(local, _chain[i], v);
         }
+        _chain.RemoveRange(mark, _chain.Count - mark);
         return v;
     }
 
@@ -327,7 +323,7 @@ internal sealed partial class SsaBuilder
             throw new ResourceLimitException($"function {_decoder.FunctionIndex} needs more than {_joinParamLimit} block parameters for its locals ({JoinParamsPerBodyByte} per body byte + {JoinParamsBase}), too many for the optimizing tier's SSA construction");
         }
         int v = _f.AddBlockParam(block, _localTypes[local]);
-        _defs[new DefKey(local, block)] = v;
+        _defs.Set(local, block, v);
         if (!_sealed[block])
         {
             // Not all predecessors known yet: the arguments come when the block is sealed.
