@@ -515,17 +515,21 @@ internal sealed class IrFunction
         return insts.Count == 0 ? -1 : insts[^1];
     }
 
-    /// <summary>Successor blocks of a block, in target order (duplicates kept).</summary>
-    public IEnumerable<int> Successors(int block)
+    /// <summary>Successor blocks of a block, in target order (duplicates kept); enumerated without allocating.</summary>
+    public BlockSuccessors Successors(int block) => new(this, Terminator(block));
+
+    /// <summary>The successors of a block (<see cref="Successors"/>): its terminator's targets.</summary>
+    internal readonly struct BlockSuccessors(IrFunction f, int terminator)
     {
-        int t = Terminator(block);
-        if (t < 0)
+        public Enumerator GetEnumerator() => new(f, terminator);
+
+        public struct Enumerator(IrFunction f, int terminator)
         {
-            yield break;
-        }
-        for (int i = 0; i < _insts[t].TargetCount; i++)
-        {
-            yield return _calls[_insts[t].Targets + i].Block;
+            private int _index = -1;
+
+            public readonly int Current => f._calls[f._insts[terminator].Targets + _index].Block;
+
+            public bool MoveNext() => terminator >= 0 && ++_index < f._insts[terminator].TargetCount;
         }
     }
 
