@@ -43,6 +43,15 @@ internal sealed partial class SsaBuilder
     // The blocks a lookup walked through (ReadLocal), as a stack shared by nested lookups.
     private readonly List<int> _chain = [];
 
+    // Each variable's value at the current point, for the reads of the current block: _cacheValue[local] is
+    // ReadLocal(local, _cacheBlock) when _cacheStamp[local] == _cacheGeneration. Kept across a switch to a block whose
+    // only predecessor is the block left (a br_if's fall-through, an if's arm), where every variable has the same
+    // value, so a chain of such blocks reads a variable from the table once; emptied (a new generation) elsewhere.
+    private int[] _cacheValue = new int[64];
+    private int[] _cacheStamp = new int[64];
+    private int _cacheGeneration;
+    private int _cacheBlock = -1;
+
     /// <summary>
     /// Block parameters variable lookups may add per function: <see cref="JoinParamsPerBodyByte"/> per byte of the
     /// body plus <see cref="JoinParamsBase"/>. The lookups add a parameter per variable and join between its
@@ -124,6 +133,19 @@ internal sealed partial class SsaBuilder
         ValType[] wasmLocals = _decoder.LocalTypes;
         _localTypes = new IrType[_decoder.LocalCount];
         _localCount = _decoder.LocalCount;
+        if (_cacheStamp.Length < _localCount)
+        {
+            _cacheStamp = new int[Math.Max(_localCount, _cacheStamp.Length * 2)];
+            _cacheValue = new int[_cacheStamp.Length];
+            _cacheGeneration = 0;
+        }
+        if (_cacheGeneration > int.MaxValue / 2)
+        {
+            Array.Clear(_cacheStamp);
+            _cacheGeneration = 0;
+        }
+        _cacheGeneration++;
+        _cacheBlock = entry;
         if (osr)
         {
             // The OSR entry block takes every local; the function's own start follows, reached from nowhere.
@@ -266,6 +288,12 @@ internal sealed partial class SsaBuilder
     {
         _f.Layout.Add(block);
         _current = block;
+        List<(int Inst, int Target)> preds = _preds[block];
+        if (_cacheBlock < 0 || !_sealed[block] || preds.Count != 1 || _f.Inst(preds[0].Inst).Block != _cacheBlock)
+        {
+            _cacheGeneration++;
+        }
+        _cacheBlock = block;
     }
 
     private int Zero(IrType type) => type switch
@@ -286,9 +314,34 @@ internal sealed partial class SsaBuilder
 
     // ---- Variables (Braun et al.) ----
 
-    private void WriteLocal(int local, int value) => _defs.Set(local, _current, value);
+    private void WriteLocal(int local, int value)
+    {
+        _defs.Set(local, _current, value);
+        if (_current == _cacheBlock && (uint)local < (uint)_cacheStamp.Length)
+        {
+            _cacheStamp[local] = _cacheGeneration;
+            _cacheValue[local] = value;
+        }
+    }
 
     private int ReadLocal(int local, int block)
+    {
+        if (block != _cacheBlock || (uint)local >= (uint)_cacheStamp.Length)
+        {
+            return LookUpLocal(local, block);
+        }
+        if (_cacheStamp[local] == _cacheGeneration)
+        {
+            return _cacheValue[local];
+        }
+        // A variable's value at a block does not change once looked up, until the block writes it (WriteLocal).
+        int v = LookUpLocal(local, block);
+        _cacheStamp[local] = _cacheGeneration;
+        _cacheValue[local] = v;
+        return v;
+    }
+
+    private int LookUpLocal(int local, int block)
     {
         // Single-predecessor chains are walked, not recursed: straight-line code with many br_ifs makes long chains.
         // The walked blocks wait on _chain above this lookup's mark (a join's lookup nested in this one stacks its own).
