@@ -453,15 +453,20 @@ internal sealed class IrFunction
         }
         foreach (int b in Layout)
         {
-            Block(b).Params.RemoveAll(p =>
+            List<int> ps = Block(b).Params;
+            int kept = 0;
+            for (int i = 0; i < ps.Count; i++)
             {
-                if (!IsDead(p))
+                if (IsDead(ps[i]))
                 {
-                    return false;
+                    _values[ps[i]].Defined = false;
                 }
-                _values[p].Defined = false;
-                return true;
-            });
+                else
+                {
+                    ps[kept++] = ps[i];
+                }
+            }
+            ps.RemoveRange(kept, ps.Count - kept);
         }
     }
 
@@ -506,7 +511,19 @@ internal sealed class IrFunction
     }
 
     /// <summary>Drops the instructions <see cref="KillInst"/> marked from a block's list, in one scan.</summary>
-    public void RemoveKilledInsts(int block) => _blocks[block]!.Insts.RemoveAll(i => _insts[i].Block < 0);
+    public void RemoveKilledInsts(int block)
+    {
+        List<int> insts = _blocks[block]!.Insts;
+        int kept = 0;
+        for (int i = 0; i < insts.Count; i++)
+        {
+            if (_insts[insts[i]].Block >= 0)
+            {
+                insts[kept++] = insts[i];
+            }
+        }
+        insts.RemoveRange(kept, insts.Count - kept);
+    }
 
     /// <summary>The block's last instruction, or -1 for an empty block.</summary>
     public int Terminator(int block)
