@@ -313,11 +313,15 @@ internal sealed partial class CodeEmitter
 
     private IrType TypeOf(int value) => _f.Value(value).Type;
 
+    // EdgeMoves' list, reused: the moves of one edge are emitted before the next edge's are listed.
+    private readonly List<Move> _edgeMoves = [];
+
     private List<Move> EdgeMoves(in BlockCall call)
     {
         Span<int> args = _f.CallArgs(call);
         List<int> ps = _f.Block(call.Block).Params;
-        var moves = new List<Move>(args.Length);
+        List<Move> moves = _edgeMoves;
+        moves.Clear();
         for (int i = 0; i < args.Length; i++)
         {
             Location dst = Loc(ps[i]);

@@ -18,8 +18,8 @@ internal static class ParallelMoves
     /// <summary>The moves in an order that gives the parallel semantics; sources may name the temporaries.</summary>
     public static List<Move> Sequentialize(IEnumerable<Move> moves)
     {
-        var pending = new List<Move>();
-        var constants = new List<Move>();
+        var pending = new List<Move>(moves is ICollection<Move> c ? c.Count : 0);
+        List<Move>? constants = null;
         foreach (Move m in moves)
         {
             if (m.Src == m.Dst)
@@ -28,14 +28,14 @@ internal static class ParallelMoves
             }
             if (m.Src.Kind == LocationKind.Const)
             {
-                constants.Add(m);
+                (constants ??= []).Add(m);
             }
             else
             {
                 pending.Add(m);
             }
         }
-        var order = new List<Move>(pending.Count + constants.Count);
+        var order = new List<Move>(pending.Count + (constants?.Count ?? 0));
         // Many moves (a join of many block parameters): how many pending moves read each location, so a destination's
         // readers are counted in constant time rather than by a scan of the pending moves.
         Dictionary<Location, int>? readers = pending.Count > ReaderCountThreshold ? [] : null;
@@ -85,7 +85,10 @@ internal static class ParallelMoves
                 }
             }
         }
-        order.AddRange(constants);
+        if (constants is not null)
+        {
+            order.AddRange(constants);
+        }
         return order;
     }
 
