@@ -6,7 +6,8 @@ namespace Kiln.Benchmarks;
 /// Runs Kiln's BenchmarkDotNet suites: <c>dotnet run -c Release --project bench/Kiln.Benchmarks -- --filter '*'</c>.
 /// Other modes: <c>-- instances [--max N]</c> measures how many live instances one process holds,
 /// <c>-- ruby [--tier T] RUBY_WASM SCRIPT.rb</c> runs a Ruby script on CRuby, and <c>-- optspeed MODULE.wasm</c> times
-/// the optimizing tier's SSA builder and passes per function.
+/// the optimizing tier's SSA builder and passes per function, <c>-- optphases MODULE.wasm [REPETITIONS] [--tier T]</c>
+/// breaks a whole-module compile down by phase (<see cref="Optimizing.OptimizingPhases"/>).
 /// </summary>
 public static class Program
 {
@@ -20,6 +21,8 @@ public static class Program
                 return Runtime.RubyScript.Run(args[1..]);
             case "optspeed":
                 return Optimizing.OptimizingSpeed.Run(args[1..]);
+            case "optphases":
+                return Optimizing.OptimizingPhases.Run(args[1..]);
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;

@@ -99,6 +99,7 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
         LastOptimized = 0;
         int speculated = 0;
         var functions = new List<CompiledFunction>(definedIndices.Length);
+        CompilePhases? phases = CompilePhases.Current;
         foreach (int i in definedIndices)
         {
             IrFunction? ir = TryBuild(i, out string? reason);
@@ -109,16 +110,24 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
                 {
                     continue;
                 }
+                var fallback = CompilePhases.Start(phases, "", "baseline fallback");
                 int start = _baseline.CompileFunction(i, out int patch, out int frame);
                 int end = _asm.Position;
                 functions.Add(new CompiledFunction(i, start, end, patch, frame, _baseline.TakeLines(end - start), _baseline.LastFrame(end - start)));
+                fallback.End();
                 continue;
             }
             speculated += _lastSpeculated;
             _emitter.GuardFailureEntries = _guardFailureEntries.Count > 0 ? _guardFailureEntries : null;
+            var allocating = CompilePhases.Start(phases, "", "register allocation");
             Allocation alloc = RegisterAllocator.Run(ir, _emitter.AllocatableGprs, CodeEmitter.AllocatableXmmsFor(ir));
+            var emitting = CompilePhases.Start(phases, "", "emission");
             int s = _emitter.EmitFunction(ir, alloc, i, out CodeFrame codeFrame, out int frameSize, out CodeLine[]? lines);
             functions.Add(new CompiledFunction(i, s, _asm.Position, -1, frameSize, lines, codeFrame));
+            // Built for this function alone (callees the inliner keeps are built separately): its storage serves the next.
+            _builder.Recycle(ir);
+            allocating.End(emitting);
+            emitting.End();
             _statistics?.RecordOptimized();
             LastOptimized++;
         }
@@ -133,7 +142,9 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
             Allocation alloc = RegisterAllocator.Run(ir, _emitter.AllocatableGprs, CodeEmitter.AllocatableXmmsFor(ir));
             int s = _emitter.EmitFunction(ir, alloc, i, out CodeFrame codeFrame, out int frameSize, out CodeLine[]? lines);
             functions.Add(new CompiledFunction(i, s, _asm.Position, -1, frameSize, lines, codeFrame) { OsrLoop = loop });
+            _builder.Recycle(ir);
         }
+        var finishing = CompilePhases.Start(phases, "", "batch end");
         int[] optSites = _emitter.EndBatch(out int optRecovery);
         _baseline.EndBatch();
         int[] baseSites = _baseline.TakeTrapSites(out int baseRecovery);
@@ -147,6 +158,7 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
             SpeculatedCallSites = speculated,
         };
         chunk.Functions.AddRange(functions);
+        finishing.End();
         return chunk;
     }
 
@@ -269,6 +281,10 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
             reason = $"optimizing tier: function bodies over {MaxBodyBytes / 1024} KiB are left to the baseline compiler";
             return null;
         }
+        // Callees the inliner asks for are built inside its phase; their own phases are named apart.
+        CompilePhases? phases = CompilePhases.Current;
+        string prefix = inlining is null && speculation is null ? "callee " : "";
+        var building = CompilePhases.Start(phases, prefix, "build");
         try
         {
             IrFunction f = _builder.Build(definedIndex, osrLoopOffset);
@@ -276,14 +292,30 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
             {
                 // Liveness costs up to values × blocks: a huge function would take seconds to allocate.
                 reason = $"optimizing tier: functions with values × blocks over {MaxValuesTimesBlocks:N0} are left to the baseline compiler";
+                building.End();
                 return null;
             }
             // Speculated first, so a speculated target can be inlined; inlined before the passes, so the callees'
             // constants and values fold into the caller's.
+            var speculating = CompilePhases.Start(phases, prefix, "speculate");
             int speculated = speculation is null ? 0 : Speculate(f, definedIndex, speculation);
+            var inlining0 = CompilePhases.Start(phases, prefix, "inline");
             int inlined = inlining is null ? 0 : Inliner.Run(f, inlining);
-            PassPipeline.RunUnverified(f, PassPipeline.Default);
-            if (!CodeEmitter.CanEmit(f, _asm.Features, out reason))
+            if (phases is null)
+            {
+                PassPipeline.RunUnverified(f, PassPipeline.Default);
+            }
+            else
+            {
+                building.End(speculating);
+                speculating.End(inlining0);
+                inlining0.End();
+                RunPassesTimed(f, phases, prefix);
+            }
+            var checking = CompilePhases.Start(phases, prefix, "can emit");
+            bool canEmit = CodeEmitter.CanEmit(f, _asm.Features, out reason);
+            checking.End();
+            if (!canEmit)
             {
                 return null;
             }
@@ -300,12 +332,26 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
         catch (UnsupportedFeatureException e)
         {
             reason = e.Message;
+            building.End();
             return null;
         }
         catch (ResourceLimitException e)
         {
             reason = e.Message;
+            building.End();
             return null;
+        }
+    }
+
+    /// <summary><see cref="PassPipeline.Default"/>, each pass timed as a phase of its own (numbered: passes run twice).</summary>
+    private static void RunPassesTimed(IrFunction f, CompilePhases phases, string prefix)
+    {
+        string[] passes = PassPipeline.Default;
+        for (int p = 0; p < passes.Length; p++)
+        {
+            var mark = new CompilePhases.Mark(phases, $"{prefix}pass {p + 1} {passes[p]}");
+            PassPipeline.RunUnverified(f, passes.AsSpan(p, 1).ToArray());
+            mark.End();
         }
     }
 

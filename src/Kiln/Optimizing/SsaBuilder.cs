@@ -33,12 +33,24 @@ internal sealed partial class SsaBuilder
     private IrType[] _localTypes = [];
 
     // Braun et al.: the current value of each variable per block, sealed blocks, pending parameters, and predecessor edges.
-    // _defs is keyed by (local, block). Clearing a dictionary costs its capacity, not its count, so one grown by
-    // a huge function is dropped rather than cleared: otherwise every small function after it would pay for it.
-    private Dictionary<DefKey, int> _defs = [];
+    // _defs is keyed by (local, block). The per-block lists stay allocated from function to function (the first
+    // _blockCount are this function's), and so does _defs.
+    private readonly DefinitionTable _defs = new();
     private readonly List<bool> _sealed = [];
     private readonly List<List<(int Local, int Param)>> _incomplete = [];
     private readonly List<List<(int Inst, int Target)>> _preds = [];
+    private int _blockCount;
+    // The blocks a lookup walked through (ReadLocal), as a stack shared by nested lookups.
+    private readonly List<int> _chain = [];
+
+    // Each variable's value at the current point, for the reads of the current block: _cacheValue[local] is
+    // ReadLocal(local, _cacheBlock) when _cacheStamp[local] == _cacheGeneration. Kept across a switch to a block whose
+    // only predecessor is the block left (a br_if's fall-through, an if's arm), where every variable has the same
+    // value, so a chain of such blocks reads a variable from the table once; emptied (a new generation) elsewhere.
+    private int[] _cacheValue = new int[64];
+    private int[] _cacheStamp = new int[64];
+    private int _cacheGeneration;
+    private int _cacheBlock = -1;
 
     /// <summary>
     /// Block parameters variable lookups may add per function: <see cref="JoinParamsPerBodyByte"/> per byte of the
@@ -94,20 +106,23 @@ internal sealed partial class SsaBuilder
         IrType[] paramTypes = osr
             ? [.. _decoder.LocalTypes.AsSpan(0, _decoder.LocalCount).ToArray().Select(IrTypes.FromWasm)]
             : [.. sig.Params.AsSpan().ToArray().Select(IrTypes.FromWasm)];
-        _f = new IrFunction("f" + _decoder.FunctionIndex, paramTypes, [.. sig.Results.AsSpan().ToArray().Select(IrTypes.FromWasm)], _decoder.Body.Code.Length / 2);
-        _osrLoopOffset = osrLoopOffset;
-        _osrEntry = -1;
-        if (_defs.Count > DefsKeptAcrossFunctions)
+        IrType[] resultTypes = [.. sig.Results.AsSpan().ToArray().Select(IrTypes.FromWasm)];
+        if (_spare is not null)
         {
-            _defs = [];
+            _f = _spare;
+            _spare = null;
+            _f.Reset("f" + _decoder.FunctionIndex, paramTypes, resultTypes, _decoder.Body.Code.Length / 2);
         }
         else
         {
-            _defs.Clear();
+            _f = new IrFunction("f" + _decoder.FunctionIndex, paramTypes, resultTypes, _decoder.Body.Code.Length / 2);
         }
+        _osrLoopOffset = osrLoopOffset;
+        _osrEntry = -1;
+        _defs.Clear();
         _sealed.Clear();
-        _incomplete.Clear();
-        _preds.Clear();
+        _blockCount = 0;
+        _chain.Clear();
         _stack.Clear();
         _joinParams = 0;
         _joinParamLimit = (long)JoinParamsPerBodyByte * _decoder.Body.Code.Length + JoinParamsBase;
@@ -118,6 +133,19 @@ internal sealed partial class SsaBuilder
         ValType[] wasmLocals = _decoder.LocalTypes;
         _localTypes = new IrType[_decoder.LocalCount];
         _localCount = _decoder.LocalCount;
+        if (_cacheStamp.Length < _localCount)
+        {
+            _cacheStamp = new int[Math.Max(_localCount, _cacheStamp.Length * 2)];
+            _cacheValue = new int[_cacheStamp.Length];
+            _cacheGeneration = 0;
+        }
+        if (_cacheGeneration > int.MaxValue / 2)
+        {
+            Array.Clear(_cacheStamp);
+            _cacheGeneration = 0;
+        }
+        _cacheGeneration++;
+        _cacheBlock = entry;
         if (osr)
         {
             // The OSR entry block takes every local; the function's own start follows, reached from nowhere.
@@ -125,7 +153,7 @@ internal sealed partial class SsaBuilder
             _osrEntry = entry;
             for (int i = 0; i < _localCount; i++)
             {
-                _defs[new DefKey(i, entry)] = _f.AddBlockParam(entry, paramTypes[i]);
+                _defs.Set(i, entry, _f.AddBlockParam(entry, paramTypes[i]));
             }
             int start = NewBlock();
             Seal(start);
@@ -136,7 +164,7 @@ internal sealed partial class SsaBuilder
             _localTypes[i] = IrTypes.FromWasm(wasmLocals[i]);
             // Spec 4.4.10: declared locals start at zero.
             int v = i < sig.Params.Length && !osr ? _f.AddBlockParam(entry, _localTypes[i]) : Zero(_localTypes[i]);
-            _defs[new DefKey(i, _current)] = v;
+            _defs.Set(i, _current, v);
         }
         _controls[0].Data.Target = -1;
         try
@@ -165,6 +193,15 @@ internal sealed partial class SsaBuilder
         return _f;
     }
 
+    /// <summary>
+    /// Hands back a function this builder built that nothing uses any more (the compiler, once the function is
+    /// emitted): the next <see cref="Build(int, int)"/> reuses its storage (<see cref="IrFunction.Reset"/>) rather
+    /// than allocating the arrays and blocks again.
+    /// </summary>
+    public void Recycle(IrFunction f) => _spare = f;
+
+    private IrFunction? _spare;
+
     // An OSR build: the body offset of its loop, and the entry block (-1 otherwise).
     private int _osrLoopOffset = -1;
     private int _osrEntry = -1;
@@ -190,7 +227,7 @@ internal sealed partial class SsaBuilder
         {
             int variable = _localCount + k;
             _localTypes[variable] = _f.Value(_stack[k]).Type;
-            _defs[new DefKey(variable, enteringBlock)] = _stack[k];
+            _defs.Set(variable, enteringBlock, _stack[k]);
             _stack[k] = ReadLocal(variable, header);
         }
     }
@@ -232,8 +269,17 @@ internal sealed partial class SsaBuilder
     {
         int b = _f.CreateBlock();
         _sealed.Add(false);
-        _incomplete.Add([]);
-        _preds.Add([]);
+        if (_blockCount < _preds.Count)
+        {
+            _incomplete[_blockCount].Clear();
+            _preds[_blockCount].Clear();
+        }
+        else
+        {
+            _incomplete.Add([]);
+            _preds.Add([]);
+        }
+        _blockCount++;
         return b;
     }
 
@@ -242,6 +288,12 @@ internal sealed partial class SsaBuilder
     {
         _f.Layout.Add(block);
         _current = block;
+        List<(int Inst, int Target)> preds = _preds[block];
+        if (_cacheBlock < 0 || !_sealed[block] || preds.Count != 1 || _f.Inst(preds[0].Inst).Block != _cacheBlock)
+        {
+            _cacheGeneration++;
+        }
+        _cacheBlock = block;
     }
 
     private int Zero(IrType type) => type switch
@@ -262,39 +314,55 @@ internal sealed partial class SsaBuilder
 
     // ---- Variables (Braun et al.) ----
 
-    private const int DefsKeptAcrossFunctions = 4096;
-
-    /// <summary>A variable in a block; the hash spreads locals with a multiplicative constant, which is cheaper than a general combine.</summary>
-    private readonly record struct DefKey(int Local, int Block)
+    private void WriteLocal(int local, int value)
     {
-        public override int GetHashCode() => unchecked(Local * -1640531535) ^ Block;
+        _defs.Set(local, _current, value);
+        if (_current == _cacheBlock && (uint)local < (uint)_cacheStamp.Length)
+        {
+            _cacheStamp[local] = _cacheGeneration;
+            _cacheValue[local] = value;
+        }
     }
-
-    private void WriteLocal(int local, int value) => _defs[new DefKey(local, _current)] = value;
 
     private int ReadLocal(int local, int block)
     {
+        if (block != _cacheBlock || (uint)local >= (uint)_cacheStamp.Length)
+        {
+            return LookUpLocal(local, block);
+        }
+        if (_cacheStamp[local] == _cacheGeneration)
+        {
+            return _cacheValue[local];
+        }
+        // A variable's value at a block does not change once looked up, until the block writes it (WriteLocal).
+        int v = LookUpLocal(local, block);
+        _cacheStamp[local] = _cacheGeneration;
+        _cacheValue[local] = v;
+        return v;
+    }
+
+    private int LookUpLocal(int local, int block)
+    {
         // Single-predecessor chains are walked, not recursed: straight-line code with many br_ifs makes long chains.
-        List<int>? chain = null;
+        // The walked blocks wait on _chain above this lookup's mark (a join's lookup nested in this one stacks its own).
+        int mark = _chain.Count;
         int v;
-        while (!_defs.TryGetValue(new DefKey(local, block), out v))
+        while (!_defs.TryGetValue(local, block, out v))
         {
             if (_sealed[block] && _preds[block].Count == 1)
             {
-                (chain ??= []).Add(block);
+                _chain.Add(block);
                 block = _f.Inst(_preds[block][0].Inst).Block;
                 continue;
             }
             v = ReadLocalAtJoin(local, block);
             break;
         }
-        if (chain is not null)
+        for (int i = mark; i < _chain.Count; i++)
         {
-            foreach (int b in chain)
-            {
-                _defs[new DefKey(local, b)] = v;
-            }
+            _defs.Set(local, _chain[i], v);
         }
+        _chain.RemoveRange(mark, _chain.Count - mark);
         return v;
     }
 
@@ -308,7 +376,7 @@ internal sealed partial class SsaBuilder
             throw new ResourceLimitException($"function {_decoder.FunctionIndex} needs more than {_joinParamLimit} block parameters for its locals ({JoinParamsPerBodyByte} per body byte + {JoinParamsBase}), too many for the optimizing tier's SSA construction");
         }
         int v = _f.AddBlockParam(block, _localTypes[local]);
-        _defs[new DefKey(local, block)] = v;
+        _defs.Set(local, block, v);
         if (!_sealed[block])
         {
             // Not all predecessors known yet: the arguments come when the block is sealed.

@@ -286,6 +286,15 @@ internal sealed partial class CodeEmitter
 
     private void EmitMoves(List<Move> moves)
     {
+        if (moves.Count <= 1)
+        {
+            // What Sequentialize would return, without its lists.
+            if (moves.Count == 1)
+            {
+                MoveEmitter.Emit(_asm, moves[0]);
+            }
+            return;
+        }
         foreach (Move m in ParallelMoves.Sequentialize(moves))
         {
             MoveEmitter.Emit(_asm, m);
@@ -307,11 +316,15 @@ internal sealed partial class CodeEmitter
 
     private IrType TypeOf(int value) => _f.Value(value).Type;
 
+    // EdgeMoves' list, reused: the moves of one edge are emitted before the next edge's are listed.
+    private readonly List<Move> _edgeMoves = [];
+
     private List<Move> EdgeMoves(in BlockCall call)
     {
         Span<int> args = _f.CallArgs(call);
         List<int> ps = _f.Block(call.Block).Params;
-        var moves = new List<Move>(args.Length);
+        List<Move> moves = _edgeMoves;
+        moves.Clear();
         for (int i = 0; i < args.Length; i++)
         {
             Location dst = Loc(ps[i]);
@@ -326,10 +339,25 @@ internal sealed partial class CodeEmitter
 
     private void EmitEdgeMoves(in BlockCall call) => EmitMoves(EdgeMoves(call));
 
+    /// <summary>Whether <see cref="EdgeMoves"/> would list any move (without building the list).</summary>
+    private bool HasEdgeMoves(in BlockCall call)
+    {
+        Span<int> args = _f.CallArgs(call);
+        List<int> ps = _f.Block(call.Block).Params;
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (Loc(ps[i]) != Loc(args[i]))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Where a conditional branch goes for <paramref name="call"/>: the block itself, or a stub that moves the arguments first.</summary>
     private Label EdgeLabel(in BlockCall call)
     {
-        if (EdgeMoves(call).Count == 0)
+        if (!HasEdgeMoves(call))
         {
             return _blockLabels[call.Block];
         }
@@ -559,8 +587,8 @@ internal sealed partial class CodeEmitter
             }
             cc = Condition.NotEqual;
         }
-        bool takenMoves = EdgeMoves(taken).Count > 0;
-        bool fallMoves = EdgeMoves(fallthrough).Count > 0;
+        bool takenMoves = HasEdgeMoves(taken);
+        bool fallMoves = HasEdgeMoves(fallthrough);
         if (!takenMoves && taken.Block == _nextBlock && (fallMoves || fallthrough.Block != _nextBlock))
         {
             // Invert so the taken edge falls through.

@@ -18,8 +18,8 @@ internal static class ParallelMoves
     /// <summary>The moves in an order that gives the parallel semantics; sources may name the temporaries.</summary>
     public static List<Move> Sequentialize(IEnumerable<Move> moves)
     {
-        var pending = new List<Move>();
-        var constants = new List<Move>();
+        var pending = new List<Move>(moves is ICollection<Move> c ? c.Count : 0);
+        List<Move>? constants = null;
         foreach (Move m in moves)
         {
             if (m.Src == m.Dst)
@@ -28,21 +28,35 @@ internal static class ParallelMoves
             }
             if (m.Src.Kind == LocationKind.Const)
             {
-                constants.Add(m);
+                (constants ??= []).Add(m);
             }
             else
             {
                 pending.Add(m);
             }
         }
-        var order = new List<Move>(pending.Count + constants.Count);
+        var order = new List<Move>(pending.Count + (constants?.Count ?? 0));
+        // Many moves (a join of many block parameters): how many pending moves read each location, so a destination's
+        // readers are counted in constant time rather than by a scan of the pending moves.
+        Dictionary<Location, int>? readers = pending.Count > ReaderCountThreshold ? [] : null;
+        if (readers is not null)
+        {
+            foreach (Move m in pending)
+            {
+                readers[m.Src] = readers.GetValueOrDefault(m.Src) + 1;
+            }
+        }
         while (pending.Count > 0)
         {
             bool progress = false;
             for (int i = 0; i < pending.Count; i++)
             {
-                if (!IsRead(pending, pending[i].Dst, i))
+                if (!(readers is null ? IsRead(pending, pending[i].Dst, i) : IsRead(readers, pending[i])))
                 {
+                    if (readers is not null)
+                    {
+                        readers[pending[i].Src]--;
+                    }
                     order.Add(pending[i]);
                     pending.RemoveAt(i);
                     i--;
@@ -63,12 +77,26 @@ internal static class ParallelMoves
                 if (pending[i].Src == blocked)
                 {
                     pending[i] = pending[i] with { Src = temp };
+                    if (readers is not null)
+                    {
+                        readers[blocked]--;
+                        readers[temp] = readers.GetValueOrDefault(temp) + 1;
+                    }
                 }
             }
         }
-        order.AddRange(constants);
+        if (constants is not null)
+        {
+            order.AddRange(constants);
+        }
         return order;
     }
+
+    private const int ReaderCountThreshold = 8;
+
+    /// <summary>Whether a pending move other than <paramref name="move"/> reads its destination.</summary>
+    private static bool IsRead(Dictionary<Location, int> readers, in Move move) =>
+        readers.GetValueOrDefault(move.Dst) - (move.Src == move.Dst ? 1 : 0) > 0;
 
     private static bool IsRead(List<Move> pending, Location dst, int except)
     {

@@ -129,7 +129,7 @@ internal static class RegisterAllocator
             }
             order.Add(v);
         }
-        order.Sort((a, b) => start[a] != start[b] ? start[a].CompareTo(start[b]) : a.CompareTo(b));
+        SortByStart(order, start);
 
         // What a register saves over a frame slot: the weight of the uses, less the reloads after crossed calls. A reload
         // counts twice: a use after it could have read the slot directly, so a value used about once per call gains
@@ -534,7 +534,7 @@ internal static class RegisterAllocator
     /// </summary>
     private static int AssignSlots(IrFunction f, List<int> spilled, int[] start, int[] end, Location[] slotOf)
     {
-        spilled.Sort((a, b) => start[a] != start[b] ? start[a].CompareTo(start[b]) : a.CompareTo(b));
+        SortByStart(spilled, start);
         var free = new PriorityQueue<int, int>();
         var freeWide = new PriorityQueue<int, int>();
         // Slot index and whether it is a wide pair's, by end position.
@@ -669,7 +669,7 @@ internal static class RegisterAllocator
 
         // Stamps instead of per-value sets: block k is known live-in (live-out) for value v when the stamp is v + 1.
         // Uses are grouped by value, so each value's walk finishes before the next one's starts.
-        uses.Sort((x, y) => x.Value != y.Value ? x.Value.CompareTo(y.Value) : x.Pos.CompareTo(y.Pos));
+        (int Value, int Block, int Pos)[] byValue = GroupByValue(uses, f.ValueCount);
         var liveInStamp = new int[blocks];
         var liveOutStamp = new int[blocks];
         var useStamp = new int[blocks];
@@ -677,14 +677,14 @@ internal static class RegisterAllocator
         var crossStamp = new int[blocks];
         var touched = new List<int>();
         var work = new Stack<int>();
-        for (int u = 0; u < uses.Count;)
+        for (int u = 0; u < byValue.Length;)
         {
-            int v = uses[u].Value;
+            int v = byValue[u].Value;
             touched.Clear();
             touched.Add(defBlock[v]);
-            for (; u < uses.Count && uses[u].Value == v; u++)
+            for (; u < byValue.Length && byValue[u].Value == v; u++)
             {
-                (int _, int k, int at) = uses[u];
+                (int _, int k, int at) = byValue[u];
                 if (isConst[v])
                 {
                     continue;
@@ -811,6 +811,44 @@ internal static class RegisterAllocator
             weight[k] = Math.Pow(8, Math.Min(depth, MaxWeightedDepth));
         }
         return weight;
+    }
+
+    /// <summary>
+    /// The uses ordered by value, then position: a counting sort by value, stable, and the uses come in position order
+    /// (equal positions of one value are the same instruction, so equal uses).
+    /// </summary>
+    private static (int Value, int Block, int Pos)[] GroupByValue(List<(int Value, int Block, int Pos)> uses, int values)
+    {
+        var first = new int[values + 1];
+        foreach ((int v, int _, int _) in uses)
+        {
+            first[v + 1]++;
+        }
+        for (int v = 0; v < values; v++)
+        {
+            first[v + 1] += first[v];
+        }
+        var sorted = new (int Value, int Block, int Pos)[uses.Count];
+        foreach ((int Value, int Block, int Pos) use in uses)
+        {
+            sorted[first[use.Value]++] = use;
+        }
+        return sorted;
+    }
+
+    /// <summary>Sorts values by interval start, then by id: as one 64-bit key each, which sorts without a comparison delegate.</summary>
+    private static void SortByStart(List<int> values, int[] start)
+    {
+        var keys = new long[values.Count];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            keys[i] = ((long)start[values[i]] << 32) | (uint)values[i];
+        }
+        Array.Sort(keys);
+        for (int i = 0; i < keys.Length; i++)
+        {
+            values[i] = (int)keys[i];
+        }
     }
 
     private static void Extend(int[] start, int[] end, int v, int pos)

@@ -22,28 +22,55 @@ internal sealed class DominatorTree
         {
             _rpoIndex[ReversePostorder[i]] = i;
         }
-        Predecessors = new List<int>[n];
-        for (int b = 0; b < n; b++)
+        // Predecessors in one array, block s's at _predecessors[_predecessorStart[s] .. _predecessorStart[s + 1]): counted
+        // in a first scan of the edges, placed in a second.
+        _predecessorStart = new int[n + 1];
+        var last = new int[n];
+        Array.Fill(last, -1);
+        for (int pass = 0; pass < 2; pass++)
         {
-            Predecessors[b] = [];
-        }
-        foreach (int b in ReversePostorder)
-        {
-            int t = f.Terminator(b);
-            if (t < 0)
+            if (pass == 1)
             {
-                continue;
-            }
-            foreach (ref BlockCall call in f.Targets(t))
-            {
-                int s = call.Block;
-                // Each predecessor once: all of a block's edges are added before the next block's.
-                if (f.BlockExists(s) && (Predecessors[s].Count == 0 || Predecessors[s][^1] != b))
+                for (int b = 0; b < n; b++)
                 {
-                    Predecessors[s].Add(b);
+                    _predecessorStart[b + 1] += _predecessorStart[b];
+                }
+                _predecessors = new int[_predecessorStart[n]];
+                Array.Fill(last, -1);
+            }
+            foreach (int b in ReversePostorder)
+            {
+                int t = f.Terminator(b);
+                if (t < 0)
+                {
+                    continue;
+                }
+                foreach (ref BlockCall call in f.Targets(t))
+                {
+                    int s = call.Block;
+                    // Each predecessor once: all of a block's edges are added before the next block's.
+                    if (!f.BlockExists(s) || last[s] == b)
+                    {
+                        continue;
+                    }
+                    last[s] = b;
+                    if (pass == 0)
+                    {
+                        _predecessorStart[s + 1]++;
+                    }
+                    else
+                    {
+                        _predecessors[_predecessorStart[s]++] = b;
+                    }
                 }
             }
         }
+        // The fill advanced each start to the next block's: shift back.
+        for (int b = n; b > 0; b--)
+        {
+            _predecessorStart[b] = _predecessorStart[b - 1];
+        }
+        _predecessorStart[0] = 0;
         _idom = new int[n];
         Array.Fill(_idom, -1);
         int entry = f.Entry;
@@ -59,7 +86,7 @@ internal sealed class DominatorTree
                     continue;
                 }
                 int newIdom = -1;
-                foreach (int p in Predecessors[b])
+                foreach (int p in PredecessorsOf(b))
                 {
                     if (_idom[p] < 0)
                     {
@@ -82,22 +109,38 @@ internal sealed class DominatorTree
     private readonly int[] _enter;
     private readonly int[] _exit;
 
-    /// <summary>Children of each reachable block in the dominator tree, in reverse postorder.</summary>
-    public List<int>[] Children { get; private set; } = [];
+    // Children in one array, as the predecessors are.
+    private int[] _childStart = [];
+    private int[] _children = [];
+    private readonly int[] _predecessorStart;
+    private int[] _predecessors = [];
+
+    /// <summary>Children of a reachable block in the dominator tree, in reverse postorder.</summary>
+    public ReadOnlySpan<int> ChildrenOf(int block) => _children.AsSpan(_childStart[block], _childStart[block + 1] - _childStart[block]);
 
     private void NumberTree(int entry)
     {
         int n = _idom.Length;
-        Children = new List<int>[n];
-        for (int b = 0; b < n; b++)
-        {
-            Children[b] = [];
-        }
+        _childStart = new int[n + 1];
         foreach (int b in ReversePostorder)
         {
             if (b != entry)
             {
-                Children[_idom[b]].Add(b);
+                _childStart[_idom[b] + 1]++;
+            }
+        }
+        for (int b = 0; b < n; b++)
+        {
+            _childStart[b + 1] += _childStart[b];
+        }
+        _children = new int[_childStart[n]];
+        var fill = new int[n];
+        foreach (int b in ReversePostorder)
+        {
+            if (b != entry)
+            {
+                int p = _idom[b];
+                _children[_childStart[p] + fill[p]++] = b;
             }
         }
         // Iterative: a deep tree must not exhaust the stack.
@@ -108,10 +151,11 @@ internal sealed class DominatorTree
         while (stack.Count > 0)
         {
             (int b, int next) = stack.Pop();
-            if (next < Children[b].Count)
+            ReadOnlySpan<int> children = ChildrenOf(b);
+            if (next < children.Length)
             {
                 stack.Push((b, next + 1));
-                int c = Children[b][next];
+                int c = children[next];
                 _enter[c] = clock++;
                 stack.Push((c, 0));
             }
@@ -125,8 +169,8 @@ internal sealed class DominatorTree
     /// <summary>Reachable blocks, each after all its dominators.</summary>
     public List<int> ReversePostorder { get; }
 
-    /// <summary>Reachable predecessors of every block (each once).</summary>
-    public List<int>[] Predecessors { get; }
+    /// <summary>Reachable predecessors of a block (each once), in reverse postorder.</summary>
+    public ReadOnlySpan<int> PredecessorsOf(int block) => _predecessors.AsSpan(_predecessorStart[block], _predecessorStart[block + 1] - _predecessorStart[block]);
 
     public bool IsReachable(int block) => (uint)block < (uint)_rpoIndex.Length && _rpoIndex[block] >= 0;
 

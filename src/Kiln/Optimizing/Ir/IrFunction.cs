@@ -51,6 +51,13 @@ internal sealed class BlockData
 {
     public readonly List<int> Params = [];
     public readonly List<int> Insts = [];
+
+    /// <summary>Empties the block for reuse by <see cref="IrFunction.Reset"/>, keeping its lists' capacity.</summary>
+    internal void Clear()
+    {
+        Params.Clear();
+        Insts.Clear();
+    }
 }
 
 /// <summary>A call signature: parameter and result types.</summary>
@@ -77,6 +84,8 @@ internal sealed class IrFunction
     private readonly List<BlockCall> _calls = [];
     private readonly List<UInt128> _constants = [];
     private readonly Dictionary<UInt128, int> _constantIndex = [];
+    // Blocks of an earlier function (Reset), cleared, for CreateBlock to hand out again.
+    private readonly Stack<BlockData> _spareBlocks = [];
 
     /// <param name="name">The function's name in the text form.</param>
     /// <param name="parameters">Parameter types.</param>
@@ -96,7 +105,54 @@ internal sealed class IrFunction
         Results = results;
     }
 
-    public string Name { get; }
+    /// <summary>
+    /// Makes this an empty function as the constructor would, keeping the arrays, pools and blocks it had, so a compiler
+    /// building one function after another allocates them once (<see cref="SsaBuilder.Recycle"/>). Nothing may use the
+    /// function's old contents afterwards.
+    /// </summary>
+    public void Reset(string name, IrType[] parameters, IrType[] results, int expectedInsts = 0)
+    {
+        if (expectedInsts > _insts.Length)
+        {
+            _insts = new InstData[expectedInsts];
+        }
+        Array.Clear(_values, 0, ValueCount);
+        if (expectedInsts > _values.Length)
+        {
+            _values = new ValueData[expectedInsts];
+        }
+        _pool.Clear();
+        if (expectedInsts * 2 > _pool.Capacity)
+        {
+            _pool.Capacity = expectedInsts * 2;
+        }
+        foreach (BlockData? b in _blocks)
+        {
+            if (b is not null)
+            {
+                b.Clear();
+                _spareBlocks.Push(b);
+            }
+        }
+        _blocks.Clear();
+        _calls.Clear();
+        _constants.Clear();
+        _constantIndex.Clear();
+        Layout.Clear();
+        Signatures.Clear();
+        LoopHeaders.Clear();
+        InstCount = 0;
+        ValueCount = 0;
+        CurrentSourceOffset = -1;
+        IsOsrEntry = false;
+        _dominators = null;
+        _cfgVersion++;
+        Name = name;
+        Params = parameters;
+        Results = results;
+    }
+
+    public string Name { get; private set; }
 
     /// <summary>Parameter types (the builder of an on-stack-replacement entry appends the stack values once it meets the loop).</summary>
     public IrType[] Params { get; internal set; }
@@ -107,7 +163,7 @@ internal sealed class IrFunction
     /// </summary>
     public bool IsOsrEntry { get; set; }
 
-    public IrType[] Results { get; }
+    public IrType[] Results { get; private set; }
 
     /// <summary>Blocks in program order; the first is the entry, whose parameters are the function's.</summary>
     public List<int> Layout { get; } = [];
@@ -205,7 +261,7 @@ internal sealed class IrFunction
         {
             throw new InvalidOperationException($"block{id} defined twice");
         }
-        _blocks[id] = new BlockData();
+        _blocks[id] = _spareBlocks.Count > 0 ? _spareBlocks.Pop() : new BlockData();
         _cfgVersion++;
         return id;
     }
@@ -397,15 +453,20 @@ internal sealed class IrFunction
         }
         foreach (int b in Layout)
         {
-            Block(b).Params.RemoveAll(p =>
+            List<int> ps = Block(b).Params;
+            int kept = 0;
+            for (int i = 0; i < ps.Count; i++)
             {
-                if (!IsDead(p))
+                if (IsDead(ps[i]))
                 {
-                    return false;
+                    _values[ps[i]].Defined = false;
                 }
-                _values[p].Defined = false;
-                return true;
-            });
+                else
+                {
+                    ps[kept++] = ps[i];
+                }
+            }
+            ps.RemoveRange(kept, ps.Count - kept);
         }
     }
 
@@ -450,7 +511,19 @@ internal sealed class IrFunction
     }
 
     /// <summary>Drops the instructions <see cref="KillInst"/> marked from a block's list, in one scan.</summary>
-    public void RemoveKilledInsts(int block) => _blocks[block]!.Insts.RemoveAll(i => _insts[i].Block < 0);
+    public void RemoveKilledInsts(int block)
+    {
+        List<int> insts = _blocks[block]!.Insts;
+        int kept = 0;
+        for (int i = 0; i < insts.Count; i++)
+        {
+            if (_insts[insts[i]].Block >= 0)
+            {
+                insts[kept++] = insts[i];
+            }
+        }
+        insts.RemoveRange(kept, insts.Count - kept);
+    }
 
     /// <summary>The block's last instruction, or -1 for an empty block.</summary>
     public int Terminator(int block)
@@ -459,17 +532,21 @@ internal sealed class IrFunction
         return insts.Count == 0 ? -1 : insts[^1];
     }
 
-    /// <summary>Successor blocks of a block, in target order (duplicates kept).</summary>
-    public IEnumerable<int> Successors(int block)
+    /// <summary>Successor blocks of a block, in target order (duplicates kept); enumerated without allocating.</summary>
+    public BlockSuccessors Successors(int block) => new(this, Terminator(block));
+
+    /// <summary>The successors of a block (<see cref="Successors"/>): its terminator's targets.</summary>
+    internal readonly struct BlockSuccessors(IrFunction f, int terminator)
     {
-        int t = Terminator(block);
-        if (t < 0)
+        public Enumerator GetEnumerator() => new(f, terminator);
+
+        public struct Enumerator(IrFunction f, int terminator)
         {
-            yield break;
-        }
-        for (int i = 0; i < _insts[t].TargetCount; i++)
-        {
-            yield return _calls[_insts[t].Targets + i].Block;
+            private int _index = -1;
+
+            public readonly int Current => f._calls[f._insts[terminator].Targets + _index].Block;
+
+            public bool MoveNext() => terminator >= 0 && ++_index < f._insts[terminator].TargetCount;
         }
     }
 

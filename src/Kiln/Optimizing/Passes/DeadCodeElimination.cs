@@ -33,7 +33,11 @@ internal static class DeadCodeElimination
             Span<BlockCall> targets = f.Targets(t);
             for (int i = 0; i < targets.Length; i++)
             {
-                (edges[targets[i].Block] ??= []).Add((t, i));
+                // Only a block with parameters has arguments to release.
+                if (f.Block(targets[i].Block).Params.Count > 0)
+                {
+                    (edges[targets[i].Block] ??= []).Add((t, i));
+                }
             }
         }
         var deadParams = new bool[f.ValueCount];

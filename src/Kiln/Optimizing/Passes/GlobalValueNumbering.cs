@@ -37,8 +37,8 @@ internal static class GlobalValueNumbering
                 changed |= NumberBlock(f, b, map, table, scope);
                 next = 0;
             }
-            List<int> children = dom.Children[b];
-            if (next < children.Count)
+            ReadOnlySpan<int> children = dom.ChildrenOf(b);
+            if (next < children.Length)
             {
                 stack.Push((b, height, next + 1));
                 stack.Push((children[next], 0, -1));

@@ -59,7 +59,7 @@ internal static class LoopInvariantCodeMotion
         }
         while (work.Count > 0)
         {
-            foreach (int p in dom.Predecessors[work.Pop()])
+            foreach (int p in dom.PredecessorsOf(work.Pop()))
             {
                 if (body.Add(p))
                 {
@@ -71,7 +71,15 @@ internal static class LoopInvariantCodeMotion
 
     private static int Preheader(IrFunction f, DominatorTree dom, int header, HashSet<int> body)
     {
-        int[] outside = dom.Predecessors[header].Where(p => !body.Contains(p)).ToArray();
+        var outsideList = new List<int>();
+        foreach (int p in dom.PredecessorsOf(header))
+        {
+            if (!body.Contains(p))
+            {
+                outsideList.Add(p);
+            }
+        }
+        int[] outside = [.. outsideList];
         if (outside.Length != 1 || f.Inst(f.Terminator(outside[0])).Op != Op.Jump)
         {
             return -1;
