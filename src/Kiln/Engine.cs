@@ -37,7 +37,7 @@ public sealed partial class Engine : IDisposable
         (BoundsChecks, BoundsCheckReason) = ResolveBoundsChecks(Options);
         if (Options.Tier is Tier.Baseline or Tier.Optimizing or Tier.Auto)
         {
-            if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64)
+            if (!EngineOptions.GeneratesCode)
             {
                 throw new UnsupportedFeatureException($"the {Options.Tier.ToString().ToLowerInvariant()} tier generates x86-64 code for Linux only");
             }

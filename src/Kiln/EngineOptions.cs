@@ -7,7 +7,18 @@ namespace Kiln;
 /// </summary>
 public sealed record EngineOptions
 {
-    public Tier Tier { get; init; } = Tier.Interpreter;
+    /// <summary>The execution tier; <see cref="DefaultTier"/> unless set.</summary>
+    public Tier Tier { get; init; } = DefaultTier;
+
+    /// <summary>
+    /// <see cref="Tier.Auto"/> where Kiln generates code (x86-64 Linux): start on the baseline, move hot code up in the
+    /// background; the interpreter elsewhere, so an engine with default options runs on every platform.
+    /// </summary>
+    public static Tier DefaultTier => GeneratesCode ? Tier.Auto : Tier.Interpreter;
+
+    /// <summary>Whether the compiling tiers work in this process: they emit x86-64 code for Linux.</summary>
+    public static bool GeneratesCode =>
+        OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64;
 
     /// <summary>Default limits for stores created from the engine.</summary>
     public StoreLimits Limits { get; init; } = new();

@@ -30,8 +30,7 @@ internal static class RunCommand
         """;
 
     /// <summary>Where the baseline compiler runs, programs run compiled unless --tier says otherwise, as in Wasmtime.</summary>
-    private static bool CompilesByDefault =>
-        OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64;
+    private static bool CompilesByDefault => EngineOptions.GeneratesCode;
 
     public static Command Create(IReadOnlyList<string> guestArguments)
     {

@@ -32,7 +32,7 @@ public class CompiledCodeTests
         Assert.StartsWith(f.Address.ToString("X16"), lines[0]);
         Assert.Contains(lines, l => l.Contains("2Ah", StringComparison.Ordinal) || l.Contains("0x2a", StringComparison.OrdinalIgnoreCase));
         Assert.Contains(lines, l => l.TrimEnd().EndsWith("ret", StringComparison.Ordinal));
-        using var interpreter = new Engine();
+        using var interpreter = new Engine(new EngineOptions { Tier = Tier.Interpreter });
         Assert.Throws<InvalidOperationException>(() => Module.FromText(interpreter, "(module (func))").Disassemble(f));
     }
 }

@@ -6,6 +6,14 @@ namespace Kiln.Tests.Api;
 public class EmbeddingTests
 {
     [Fact]
+    public void DefaultOptionsRunAdaptivelyWhereKilnGeneratesCode()
+    {
+        Assert.Equal(EngineOptions.GeneratesCode ? Tier.Auto : Tier.Interpreter, new EngineOptions().Tier);
+        using var engine = new Engine();
+        Assert.Equal(EngineOptions.GeneratesCode, engine.TieringStatistics is not null);
+    }
+
+    [Fact]
     public void TypedFunctionAddsTwoNumbers()
     {
         using var host = new TestHost();

@@ -9,7 +9,7 @@ public class AllocationTests
     [Fact]
     public void TypedCallsIntoLoopsCallsAndHostFunctionsDoNotAllocate()
     {
-        using var host = new TestHost();
+        using var host = new TestHost(new EngineOptions { Tier = Tier.Interpreter });
         long seen = 0;
         host.Linker.DefineFunction("env", "note", (long x) => { seen += x; });
         var b = new ModuleBuilder();

@@ -11,7 +11,7 @@ public class CallDepthTests
     [Fact]
     public void MaxCallDepthIsExact()
     {
-        using var host = new TestHost(limits: new StoreLimits { MaxCallDepth = 5000 });
+        using var host = new TestHost(new EngineOptions { Tier = Tier.Interpreter }, new StoreLimits { MaxCallDepth = 5000 });
         var b = new ModuleBuilder();
         b.AddFunction("depth", T.I32, T.I32, T.None,
             "local.get 0", "i32.eqz", "if i32", "i32.const 0", "else", "local.get 0", "i32.const 1", "i32.sub", "call 0", "i32.const 1", "i32.add", "end");
