@@ -119,6 +119,66 @@ internal static class RegisterAllocator
         public readonly List<Gpr> FreeGpr = [];
         public readonly List<Xmm> FreeXmm = [];
         public long[] SortKeys = [];
+        /// <summary>The returned allocation's per-value arrays: valid until the next run with these buffers.</summary>
+        public Location[] Values = [];
+        public Location[] Homes = [];
+        public (int, int)[] Intervals = [];
+        /// <summary>Per layout index (interval analysis): positions, predecessors, clobbering instructions and stamps.</summary>
+        public int[] BlockIndex = [];
+        public int[] BlockStart = [];
+        public int[] BlockEnd = [];
+        public int[] LiveInStamp = [];
+        public int[] LiveOutStamp = [];
+        public int[] UseStamp = [];
+        public int[] LastUse = [];
+        public int[] CrossStamp = [];
+        public List<int>[] Preds = [];
+        public List<(int Pos, int Inst)>[] CallsIn = [];
+        public readonly List<int> Touched = [];
+        public readonly Stack<int> Work = new();
+
+        /// <summary>Makes the per-block storage at least <paramref name="blocks"/> long (ids up to <paramref name="ids"/>) and clears it.</summary>
+        public void PrepareBlocks(int blocks, int ids)
+        {
+            if (BlockIndex.Length < ids)
+            {
+                BlockIndex = new int[Math.Max(ids, BlockIndex.Length * 2)];
+            }
+            if (BlockStart.Length < blocks)
+            {
+                int size = Math.Max(blocks, BlockStart.Length * 2);
+                int old = Preds.Length;
+                BlockStart = new int[size];
+                BlockEnd = new int[size];
+                LiveInStamp = new int[size];
+                LiveOutStamp = new int[size];
+                UseStamp = new int[size];
+                LastUse = new int[size];
+                CrossStamp = new int[size];
+                Array.Resize(ref Preds, size);
+                Array.Resize(ref CallsIn, size);
+                for (int k = old; k < size; k++)
+                {
+                    Preds[k] = [];
+                    CallsIn[k] = [];
+                }
+            }
+            Array.Clear(BlockIndex, 0, ids);
+            Array.Clear(BlockStart, 0, blocks);
+            Array.Clear(BlockEnd, 0, blocks);
+            Array.Clear(LiveInStamp, 0, blocks);
+            Array.Clear(LiveOutStamp, 0, blocks);
+            Array.Clear(UseStamp, 0, blocks);
+            Array.Clear(LastUse, 0, blocks);
+            Array.Clear(CrossStamp, 0, blocks);
+            for (int k = 0; k < blocks; k++)
+            {
+                Preds[k].Clear();
+                CallsIn[k].Clear();
+            }
+            Touched.Clear();
+            Work.Clear();
+        }
 
         /// <summary>Makes every per-value array at least <paramref name="n"/> long and clears its first n entries.</summary>
         public void Prepare(int n)
@@ -137,6 +197,9 @@ internal static class RegisterAllocator
                 Benefit = new double[size];
                 Density = new double[size];
                 SlotOf = new Location[size];
+                Values = new Location[size];
+                Homes = new Location[size];
+                Intervals = new (int, int)[size];
                 Seen = new bool[size];
                 UseFirst = new int[size + 1];
                 Hints.Edge = new int[size];
@@ -155,6 +218,8 @@ internal static class RegisterAllocator
             Array.Clear(Benefit, 0, n);
             Array.Clear(Density, 0, n);
             Array.Clear(SlotOf, 0, n);
+            Array.Clear(Values, 0, n);
+            Array.Clear(Homes, 0, n);
             Array.Clear(Seen, 0, n);
             Array.Fill(Hints.Edge, -1, 0, n);
             Array.Fill(Hints.First, -1, 0, n);
@@ -174,15 +239,16 @@ internal static class RegisterAllocator
     }
 
     /// <summary>Allocates with working storage of its own (for a single function; a compiler keeps one <see cref="Buffers"/>).</summary>
+    /// <remarks>The returned allocation's arrays belong to <c>buffers</c>: they hold until its next run, and may be longer than the value count.</remarks>
     public static Allocation Run(IrFunction f, IReadOnlyList<Gpr> gprs, IReadOnlyList<Xmm> xmms) => Run(f, gprs, xmms, new Buffers());
 
     public static Allocation Run(IrFunction f, IReadOnlyList<Gpr> gprs, IReadOnlyList<Xmm> xmms, Buffers buffers)
     {
         RematerializeVectorConstantsInLoops(f);
         int n = f.ValueCount;
-        var locations = new Location[n];
-        var homes = new Location[n];
         buffers.Prepare(n);
+        Location[] locations = buffers.Values;
+        Location[] homes = buffers.Homes;
         int[] start = buffers.Start;
         int[] end = buffers.End;
         Buffers facts = buffers;
@@ -368,7 +434,7 @@ internal static class RegisterAllocator
                 locations[v] = slotOf[v];
             }
         }
-        var intervals = new (int, int)[n];
+        (int, int)[] intervals = buffers.Intervals;
         for (int v = 0; v < n; v++)
         {
             intervals[v] = (start[v], end[v]);
@@ -705,23 +771,20 @@ internal static class RegisterAllocator
         bool[] crossesCall = facts.CrossesCall;
         List<int> layout = f.Layout;
         int blocks = layout.Count;
-        var index = new int[f.BlockCount];
+        facts.PrepareBlocks(blocks, f.BlockCount);
+        int[] index = facts.BlockIndex;
         for (int k = 0; k < blocks; k++)
         {
             index[layout[k]] = k;
         }
-        var blockStart = new int[blocks];
-        var blockEnd = new int[blocks];
+        int[] blockStart = facts.BlockStart;
+        int[] blockEnd = facts.BlockEnd;
         int[] defBlock = facts.DefBlock;
         int[] defPos = facts.DefPos;
-        var callsIn = new List<(int Pos, int Inst)>?[blocks];
+        List<(int Pos, int Inst)>[] callsIn = facts.CallsIn;
         // Uses as (value, block, position); a block argument is a use at its branch in the predecessor.
         List<(int Value, int Block, int Pos)> uses = facts.Uses;
-        var preds = new List<int>[blocks];
-        for (int k = 0; k < blocks; k++)
-        {
-            preds[k] = [];
-        }
+        List<int>[] preds = facts.Preds;
         int pos = 0;
         for (int k = 0; k < blocks; k++)
         {
@@ -759,7 +822,7 @@ internal static class RegisterAllocator
                 }
                 if (ClobbersRegisters(d.Op))
                 {
-                    (callsIn[k] ??= []).Add((pos, inst));
+                    callsIn[k].Add((pos, inst));
                 }
                 foreach (int r in f.ResultValues(inst))
                 {
@@ -786,13 +849,13 @@ internal static class RegisterAllocator
         // Uses are grouped by value, so each value's walk finishes before the next one's starts.
         (int Value, int Block, int Pos)[] byValue = GroupByValue(uses, n, facts);
         int useCount = uses.Count;
-        var liveInStamp = new int[blocks];
-        var liveOutStamp = new int[blocks];
-        var useStamp = new int[blocks];
-        var lastUse = new int[blocks];
-        var crossStamp = new int[blocks];
-        var touched = new List<int>();
-        var work = new Stack<int>();
+        int[] liveInStamp = facts.LiveInStamp;
+        int[] liveOutStamp = facts.LiveOutStamp;
+        int[] useStamp = facts.UseStamp;
+        int[] lastUse = facts.LastUse;
+        int[] crossStamp = facts.CrossStamp;
+        List<int> touched = facts.Touched;
+        Stack<int> work = facts.Work;
         for (int u = 0; u < useCount;)
         {
             int v = byValue[u].Value;
@@ -853,7 +916,8 @@ internal static class RegisterAllocator
             foreach (int k in touched)
             {
                 // touched may list a block twice (the definition's block is also a use's).
-                if (callsIn[k] is not { } callPositions || crossStamp[k] == v + 1)
+                List<(int Pos, int Inst)> callPositions = callsIn[k];
+                if (callPositions.Count == 0 || crossStamp[k] == v + 1)
                 {
                     continue;
                 }
