@@ -183,7 +183,8 @@ internal static class RegisterAllocator
         /// <summary>Makes every per-value array at least <paramref name="n"/> long and clears its first n entries.</summary>
         public void Prepare(int n)
         {
-            if (Start.Length < n)
+            // UseFirst is one longer than the rest (a function may have no values at all).
+            if (UseFirst.Length <= n)
             {
                 int size = Math.Max(n, Start.Length * 2);
                 Start = new int[size];
