@@ -27,6 +27,8 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
     private readonly CalleeCache? _callees;
     private readonly CallSiteProfiles? _profileLayout;
     private readonly Dictionary<int, int> _guardFailureEntries = [];
+    /// <summary>The register allocator's working storage, reused from one function to the next.</summary>
+    private readonly RegisterAllocator.Buffers _allocatorBuffers = new();
     private int _lastSpeculated;
 
     /// <summary>
@@ -120,7 +122,7 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
             speculated += _lastSpeculated;
             _emitter.GuardFailureEntries = _guardFailureEntries.Count > 0 ? _guardFailureEntries : null;
             var allocating = CompilePhases.Start(phases, "", "register allocation");
-            Allocation alloc = RegisterAllocator.Run(ir, _emitter.AllocatableGprs, CodeEmitter.AllocatableXmmsFor(ir));
+            Allocation alloc = RegisterAllocator.Run(ir, _emitter.AllocatableGprs, CodeEmitter.AllocatableXmmsFor(ir), _allocatorBuffers);
             var emitting = CompilePhases.Start(phases, "", "emission");
             int s = _emitter.EmitFunction(ir, alloc, i, out CodeFrame codeFrame, out int frameSize, out CodeLine[]? lines);
             functions.Add(new CompiledFunction(i, s, _asm.Position, -1, frameSize, lines, codeFrame));
@@ -139,7 +141,7 @@ internal sealed class OptimizingCompiler : IFunctionCompiler
                 _statistics?.RecordFallback(reason!);
                 continue;
             }
-            Allocation alloc = RegisterAllocator.Run(ir, _emitter.AllocatableGprs, CodeEmitter.AllocatableXmmsFor(ir));
+            Allocation alloc = RegisterAllocator.Run(ir, _emitter.AllocatableGprs, CodeEmitter.AllocatableXmmsFor(ir), _allocatorBuffers);
             int s = _emitter.EmitFunction(ir, alloc, i, out CodeFrame codeFrame, out int frameSize, out CodeLine[]? lines);
             functions.Add(new CompiledFunction(i, s, _asm.Position, -1, frameSize, lines, codeFrame) { OsrLoop = loop });
             _builder.Recycle(ir);

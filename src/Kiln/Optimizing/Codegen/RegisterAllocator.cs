@@ -82,34 +82,181 @@ internal static class RegisterAllocator
 
     public static Location SlotLocation(int slot) => Location.OfStack(Gpr.Rbp, SlotsOffset - (8 * slot));
 
-    /// <summary>What the interval analysis finds besides the intervals.</summary>
-    private sealed class Facts(int values)
+    /// <summary>
+    /// The allocator's working storage, per value and per use, kept from one function to the next by its owner (one
+    /// compiler, so one thread): each run grows the arrays to the function's value count when they are short and clears
+    /// the part it uses, instead of allocating them anew. The <see cref="Allocation"/> a run returns is never part of it.
+    /// </summary>
+    public sealed class Buffers
     {
-        public readonly bool[] IsConst = new bool[values];
-        public readonly bool[] CrossesCall = new bool[values];
+        public int[] Start = [];
+        public int[] End = [];
+        public int[] DefBlock = [];
+        public int[] DefPos = [];
+        public bool[] IsConst = [];
+        public bool[] CrossesCall = [];
         /// <summary>Sum of 8^depth over the value's definition and uses.</summary>
-        public readonly double[] UseWeight = new double[values];
+        public double[] UseWeight = [];
         /// <summary>Sum of 8^depth over the clobbering instructions the value is live across.</summary>
-        public readonly double[] CrossWeight = new double[values];
-        /// <summary>Per clobbering instruction, the values live across it.</summary>
+        public double[] CrossWeight = [];
+        public double[] Benefit = [];
+        public double[] Density = [];
+        public Location[] SlotOf = [];
+        public bool[] Seen = [];
+        public int[] UseFirst = [];
+        /// <summary>Per clobbering instruction, the values live across it (insertion order is the order homes are assigned in).</summary>
         public readonly Dictionary<int, List<int>> Crossing = [];
+        /// <summary>Uses as (value, block, position), in position order, then grouped by value.</summary>
+        public readonly List<(int Value, int Block, int Pos)> Uses = [];
+        public (int Value, int Block, int Pos)[] ByValue = [];
+        public readonly Hints Hints = new();
+        public readonly List<int> Order = [];
+        public readonly List<int> Spilled = [];
+        public readonly List<int> Homed = [];
+        public readonly List<int> NeedSlots = [];
+        public readonly List<long> ActiveGpr = [];
+        public readonly List<long> ActiveXmm = [];
+        public readonly List<Gpr> FreeGpr = [];
+        public readonly List<Xmm> FreeXmm = [];
+        public long[] SortKeys = [];
+        /// <summary>The returned allocation's per-value arrays: valid until the next run with these buffers.</summary>
+        public Location[] Values = [];
+        public Location[] Homes = [];
+        public (int, int)[] Intervals = [];
+        /// <summary>Per layout index (interval analysis): positions, predecessors, clobbering instructions and stamps.</summary>
+        public int[] BlockIndex = [];
+        public int[] BlockStart = [];
+        public int[] BlockEnd = [];
+        public int[] LiveInStamp = [];
+        public int[] LiveOutStamp = [];
+        public int[] UseStamp = [];
+        public int[] LastUse = [];
+        public int[] CrossStamp = [];
+        public List<int>[] Preds = [];
+        public List<(int Pos, int Inst)>[] CallsIn = [];
+        public readonly List<int> Touched = [];
+        public readonly Stack<int> Work = new();
+
+        /// <summary>Makes the per-block storage at least <paramref name="blocks"/> long (ids up to <paramref name="ids"/>) and clears it.</summary>
+        public void PrepareBlocks(int blocks, int ids)
+        {
+            if (BlockIndex.Length < ids)
+            {
+                BlockIndex = new int[Math.Max(ids, BlockIndex.Length * 2)];
+            }
+            if (BlockStart.Length < blocks)
+            {
+                int size = Math.Max(blocks, BlockStart.Length * 2);
+                int old = Preds.Length;
+                BlockStart = new int[size];
+                BlockEnd = new int[size];
+                LiveInStamp = new int[size];
+                LiveOutStamp = new int[size];
+                UseStamp = new int[size];
+                LastUse = new int[size];
+                CrossStamp = new int[size];
+                Array.Resize(ref Preds, size);
+                Array.Resize(ref CallsIn, size);
+                for (int k = old; k < size; k++)
+                {
+                    Preds[k] = [];
+                    CallsIn[k] = [];
+                }
+            }
+            Array.Clear(BlockIndex, 0, ids);
+            Array.Clear(BlockStart, 0, blocks);
+            Array.Clear(BlockEnd, 0, blocks);
+            Array.Clear(LiveInStamp, 0, blocks);
+            Array.Clear(LiveOutStamp, 0, blocks);
+            Array.Clear(UseStamp, 0, blocks);
+            Array.Clear(LastUse, 0, blocks);
+            Array.Clear(CrossStamp, 0, blocks);
+            for (int k = 0; k < blocks; k++)
+            {
+                Preds[k].Clear();
+                CallsIn[k].Clear();
+            }
+            Touched.Clear();
+            Work.Clear();
+        }
+
+        /// <summary>Makes every per-value array at least <paramref name="n"/> long and clears its first n entries.</summary>
+        public void Prepare(int n)
+        {
+            // UseFirst is one longer than the rest (a function may have no values at all).
+            if (UseFirst.Length <= n)
+            {
+                int size = Math.Max(n, Start.Length * 2);
+                Start = new int[size];
+                End = new int[size];
+                DefBlock = new int[size];
+                DefPos = new int[size];
+                IsConst = new bool[size];
+                CrossesCall = new bool[size];
+                UseWeight = new double[size];
+                CrossWeight = new double[size];
+                Benefit = new double[size];
+                Density = new double[size];
+                SlotOf = new Location[size];
+                Values = new Location[size];
+                Homes = new Location[size];
+                Intervals = new (int, int)[size];
+                Seen = new bool[size];
+                UseFirst = new int[size + 1];
+                Hints.Edge = new int[size];
+                Hints.First = new int[size];
+                Hints.Second = new int[size];
+                Hints.Avoid = new int[size];
+            }
+            Array.Fill(Start, int.MaxValue, 0, n);
+            Array.Fill(End, int.MinValue, 0, n);
+            Array.Clear(DefBlock, 0, n);
+            Array.Clear(DefPos, 0, n);
+            Array.Clear(IsConst, 0, n);
+            Array.Clear(CrossesCall, 0, n);
+            Array.Clear(UseWeight, 0, n);
+            Array.Clear(CrossWeight, 0, n);
+            Array.Clear(Benefit, 0, n);
+            Array.Clear(Density, 0, n);
+            Array.Clear(SlotOf, 0, n);
+            Array.Clear(Values, 0, n);
+            Array.Clear(Homes, 0, n);
+            Array.Clear(Seen, 0, n);
+            Array.Fill(Hints.Edge, -1, 0, n);
+            Array.Fill(Hints.First, -1, 0, n);
+            Array.Fill(Hints.Second, -1, 0, n);
+            Array.Fill(Hints.Avoid, -1, 0, n);
+            Crossing.Clear();
+            Uses.Clear();
+            Order.Clear();
+            Spilled.Clear();
+            Homed.Clear();
+            NeedSlots.Clear();
+            ActiveGpr.Clear();
+            ActiveXmm.Clear();
+            FreeGpr.Clear();
+            FreeXmm.Clear();
+        }
     }
 
-    public static Allocation Run(IrFunction f, IReadOnlyList<Gpr> gprs, IReadOnlyList<Xmm> xmms)
+    /// <summary>Allocates with working storage of its own (for a single function; a compiler keeps one <see cref="Buffers"/>).</summary>
+    /// <remarks>The returned allocation's arrays belong to <c>buffers</c>: they hold until its next run, and may be longer than the value count.</remarks>
+    public static Allocation Run(IrFunction f, IReadOnlyList<Gpr> gprs, IReadOnlyList<Xmm> xmms) => Run(f, gprs, xmms, new Buffers());
+
+    public static Allocation Run(IrFunction f, IReadOnlyList<Gpr> gprs, IReadOnlyList<Xmm> xmms, Buffers buffers)
     {
         RematerializeVectorConstantsInLoops(f);
         int n = f.ValueCount;
-        var locations = new Location[n];
-        var homes = new Location[n];
-        var start = new int[n];
-        var end = new int[n];
-        Array.Fill(start, int.MaxValue);
-        Array.Fill(end, int.MinValue);
-        var facts = new Facts(n);
-        ComputeIntervals(f, start, end, facts);
-        Hints hints = ComputeHints(f);
+        buffers.Prepare(n);
+        Location[] locations = buffers.Values;
+        Location[] homes = buffers.Homes;
+        int[] start = buffers.Start;
+        int[] end = buffers.End;
+        Buffers facts = buffers;
+        ComputeIntervals(f, n, start, end, buffers);
+        Hints hints = ComputeHints(f, buffers.Hints);
 
-        var order = new List<int>();
+        List<int> order = buffers.Order;
         for (int v = 0; v < n; v++)
         {
             if (!f.ValueExists(v))
@@ -129,12 +276,12 @@ internal static class RegisterAllocator
             }
             order.Add(v);
         }
-        SortByStart(order, start);
+        SortByStart(order, start, buffers);
 
         // What a register saves over a frame slot: the weight of the uses, less the reloads after crossed calls. A reload
         // counts twice: a use after it could have read the slot directly, so a value used about once per call gains
         // nothing from a register and only takes one from others.
-        var benefit = new double[n];
+        double[] benefit = buffers.Benefit;
         for (int v = 0; v < n; v++)
         {
             benefit[v] = facts.UseWeight[v] - (facts.CrossesCall[v] ? 2 * facts.CrossWeight[v] : 0);
@@ -142,18 +289,28 @@ internal static class RegisterAllocator
         // Spill choices compare benefit per position held: without interval splitting a value gives up its register for
         // its whole life, so evicting one long interval frees a register for every short one after it, where spilling
         // each short temporary in turn would cost a store and reloads in every one of them.
-        var density = new double[n];
+        double[] density = buffers.Density;
         foreach (int v in order)
         {
             density[v] = benefit[v] / (end[v] - start[v] + 8);
         }
 
         // Free registers per class, used as stacks (the most recently freed first); active intervals ordered by end.
-        var freeGpr = new List<Gpr>(gprs.Reverse());
-        var freeXmm = new List<Xmm>(xmms.Reverse());
-        var activeGpr = new SortedSet<(int End, int Value)>();
-        var activeXmm = new SortedSet<(int End, int Value)>();
-        var spilled = new List<int>();
+        // Active intervals are (end << 32 | value) keys kept sorted in a list: at most one per register, so inserting
+        // by binary search beats a tree, and the order (end, then value) is the same.
+        List<Gpr> freeGpr = buffers.FreeGpr;
+        for (int i = gprs.Count - 1; i >= 0; i--)
+        {
+            freeGpr.Add(gprs[i]);
+        }
+        List<Xmm> freeXmm = buffers.FreeXmm;
+        for (int i = xmms.Count - 1; i >= 0; i--)
+        {
+            freeXmm.Add(xmms[i]);
+        }
+        List<long> activeGpr = buffers.ActiveGpr;
+        List<long> activeXmm = buffers.ActiveXmm;
+        List<int> spilled = buffers.Spilled;
         foreach (int v in order)
         {
             Expire(activeGpr, start[v], locations, freeGpr, freeXmm);
@@ -164,21 +321,23 @@ internal static class RegisterAllocator
                 continue;
             }
             bool isInt = InGpr(f.Value(v).Type);
-            SortedSet<(int End, int Value)> active = isInt ? activeGpr : activeXmm;
+            List<long> active = isInt ? activeGpr : activeXmm;
             Location chosen = isInt
                 ? Take(freeGpr, locations, hints, v, LocationKind.Gpr, r => Location.OfGpr(r))
                 : Take(freeXmm, locations, hints, v, LocationKind.Xmm, x => Location.OfXmm(x));
             if (chosen.Kind != LocationKind.None)
             {
                 locations[v] = chosen;
-                active.Add((end[v], v));
+                AddActive(active, end[v], v);
                 continue;
             }
             // No register free: the interval of the class (or the new one) whose register saves least per position it
             // holds gives way; among equals the one that ends last.
             int victim = -1;
-            foreach ((int e, int a) in active)
+            foreach (long key in active)
             {
+                int e = (int)(key >> 32);
+                int a = (int)key;
                 if (victim < 0 || density[a] < density[victim] || (density[a] == density[victim] && e >= end[victim]))
                 {
                     victim = a;
@@ -186,10 +345,10 @@ internal static class RegisterAllocator
             }
             if (victim >= 0 && (density[victim] < density[v] || (density[victim] == density[v] && end[victim] > end[v])))
             {
-                active.Remove((end[victim], victim));
+                active.RemoveAt(active.BinarySearch(ActiveKey(end[victim], victim)));
                 locations[v] = locations[victim];
                 locations[victim] = default;
-                active.Add((end[v], v));
+                AddActive(active, end[v], v);
                 spilled.Add(victim);
             }
             else
@@ -199,13 +358,26 @@ internal static class RegisterAllocator
         }
 
         // Values that keep a register across calls need a home as well; spilled ones have only that.
-        var homed = new List<int>();
+        List<int> homed = buffers.Homed;
         var reloads = new Dictionary<int, int[]>();
         foreach ((int inst, List<int> live) in facts.Crossing)
         {
-            int[] inRegisters = [.. live.Where(v => locations[v].IsRegister)];
-            if (inRegisters.Length > 0)
+            int count = 0;
+            foreach (int v in live)
             {
+                count += locations[v].IsRegister ? 1 : 0;
+            }
+            if (count > 0)
+            {
+                var inRegisters = new int[count];
+                int i = 0;
+                foreach (int v in live)
+                {
+                    if (locations[v].IsRegister)
+                    {
+                        inRegisters[i++] = v;
+                    }
+                }
                 reloads[inst] = inRegisters;
                 homed.AddRange(inRegisters);
             }
@@ -231,9 +403,16 @@ internal static class RegisterAllocator
             locations[v] = ParamWord(v);
             return true;
         });
-        var needSlots = new List<int>(spilled);
-        foreach (int v in homed.Distinct())
+        List<int> needSlots = buffers.NeedSlots;
+        needSlots.AddRange(spilled);
+        bool[] seen = buffers.Seen;
+        foreach (int v in homed)
         {
+            if (seen[v])
+            {
+                continue;
+            }
+            seen[v] = true;
             if (entryIndex.ContainsKey(v))
             {
                 homes[v] = ParamWord(v);
@@ -243,8 +422,8 @@ internal static class RegisterAllocator
                 needSlots.Add(v);
             }
         }
-        var slotOf = new Location[n];
-        int slots = AssignSlots(f, needSlots, start, end, slotOf);
+        Location[] slotOf = buffers.SlotOf;
+        int slots = AssignSlots(f, needSlots, start, end, slotOf, buffers);
         foreach (int v in needSlots)
         {
             if (locations[v].IsRegister)
@@ -256,7 +435,7 @@ internal static class RegisterAllocator
                 locations[v] = slotOf[v];
             }
         }
-        var intervals = new (int, int)[n];
+        (int, int)[] intervals = buffers.Intervals;
         for (int v = 0; v < n; v++)
         {
             intervals[v] = (start[v], end[v]);
@@ -446,28 +625,21 @@ internal static class RegisterAllocator
     }
 
     /// <summary>Per value, the values whose registers it would like, in order, and one whose register it should not take (-1: none).</summary>
-    private sealed class Hints(int values)
+    public sealed class Hints
     {
         /// <summary>For a block parameter the argument passed to it; for an argument the parameter it feeds.</summary>
-        public readonly int[] Edge = Filled(values);
+        public int[] Edge = [];
         /// <summary>An instruction's first operand: two-address x86 computes into it without a copy.</summary>
-        public readonly int[] First = Filled(values);
+        public int[] First = [];
         /// <summary>The second operand of an operation the emitter may swap (integer add, and, or, xor, mul).</summary>
-        public readonly int[] Second = Filled(values);
+        public int[] Second = [];
         /// <summary>The second operand of one it may not (sub, shifts, float arithmetic, whose NaN bits depend on the order).</summary>
-        public readonly int[] Avoid = Filled(values);
-
-        private static int[] Filled(int n)
-        {
-            var a = new int[n];
-            Array.Fill(a, -1);
-            return a;
-        }
+        public int[] Avoid = [];
     }
 
-    private static Hints ComputeHints(IrFunction f)
+    /// <summary>Fills <paramref name="hints"/> (cleared to -1 for the function's values) and returns it.</summary>
+    private static Hints ComputeHints(IrFunction f, Hints hints)
     {
-        var hints = new Hints(f.ValueCount);
         foreach (int b in f.Layout)
         {
             foreach (int inst in f.Block(b).Insts)
@@ -510,12 +682,22 @@ internal static class RegisterAllocator
         return hints;
     }
 
-    private static void Expire(SortedSet<(int End, int Value)> active, int position, Location[] locations, List<Gpr> gprs, List<Xmm> xmms)
+    private static long ActiveKey(int end, int v) => ((long)end << 32) | (uint)v;
+
+    /// <summary>Inserts (end, v) into the sorted active list (ends are positions, never negative, so keys order as pairs).</summary>
+    private static void AddActive(List<long> active, int end, int v)
     {
-        while (active.Count > 0 && active.Min.End < position)
+        long key = ActiveKey(end, v);
+        int at = active.BinarySearch(key);
+        active.Insert(at < 0 ? ~at : at, key);
+    }
+
+    private static void Expire(List<long> active, int position, Location[] locations, List<Gpr> gprs, List<Xmm> xmms)
+    {
+        while (active.Count > 0 && (int)(active[0] >> 32) < position)
         {
-            Location l = locations[active.Min.Value];
-            active.Remove(active.Min);
+            Location l = locations[(int)active[0]];
+            active.RemoveAt(0);
             if (l.Kind == LocationKind.Gpr)
             {
                 gprs.Add(l.Gpr);
@@ -532,9 +714,9 @@ internal static class RegisterAllocator
     /// 16-byte aligned pair of slots (its location is the lower one), reused only by another v128, so no two slots
     /// ever partly overlap.
     /// </summary>
-    private static int AssignSlots(IrFunction f, List<int> spilled, int[] start, int[] end, Location[] slotOf)
+    private static int AssignSlots(IrFunction f, List<int> spilled, int[] start, int[] end, Location[] slotOf, Buffers buffers)
     {
-        SortByStart(spilled, start);
+        SortByStart(spilled, start, buffers);
         var free = new PriorityQueue<int, int>();
         var freeWide = new PriorityQueue<int, int>();
         // Slot index and whether it is a wide pair's, by end position.
@@ -584,29 +766,26 @@ internal static class RegisterAllocator
     /// values live across each clobbering instruction (live out of its block, or used later in it, and defined before
     /// it): exactly those need a home or a slot, however long their hull.
     /// </summary>
-    private static void ComputeIntervals(IrFunction f, int[] start, int[] end, Facts facts)
+    private static void ComputeIntervals(IrFunction f, int n, int[] start, int[] end, Buffers facts)
     {
         bool[] isConst = facts.IsConst;
         bool[] crossesCall = facts.CrossesCall;
         List<int> layout = f.Layout;
         int blocks = layout.Count;
-        var index = new int[f.BlockCount];
+        facts.PrepareBlocks(blocks, f.BlockCount);
+        int[] index = facts.BlockIndex;
         for (int k = 0; k < blocks; k++)
         {
             index[layout[k]] = k;
         }
-        var blockStart = new int[blocks];
-        var blockEnd = new int[blocks];
-        var defBlock = new int[f.ValueCount];
-        var defPos = new int[f.ValueCount];
-        var callsIn = new List<(int Pos, int Inst)>?[blocks];
+        int[] blockStart = facts.BlockStart;
+        int[] blockEnd = facts.BlockEnd;
+        int[] defBlock = facts.DefBlock;
+        int[] defPos = facts.DefPos;
+        List<(int Pos, int Inst)>[] callsIn = facts.CallsIn;
         // Uses as (value, block, position); a block argument is a use at its branch in the predecessor.
-        var uses = new List<(int Value, int Block, int Pos)>();
-        var preds = new List<int>[blocks];
-        for (int k = 0; k < blocks; k++)
-        {
-            preds[k] = [];
-        }
+        List<(int Value, int Block, int Pos)> uses = facts.Uses;
+        List<int>[] preds = facts.Preds;
         int pos = 0;
         for (int k = 0; k < blocks; k++)
         {
@@ -644,7 +823,7 @@ internal static class RegisterAllocator
                 }
                 if (ClobbersRegisters(d.Op))
                 {
-                    (callsIn[k] ??= []).Add((pos, inst));
+                    callsIn[k].Add((pos, inst));
                 }
                 foreach (int r in f.ResultValues(inst))
                 {
@@ -658,7 +837,7 @@ internal static class RegisterAllocator
         }
 
         double[] weight = BlockWeights(f, layout, index);
-        for (int v = 0; v < f.ValueCount; v++)
+        for (int v = 0; v < n; v++)
         {
             if (start[v] != int.MaxValue)
             {
@@ -669,20 +848,21 @@ internal static class RegisterAllocator
 
         // Stamps instead of per-value sets: block k is known live-in (live-out) for value v when the stamp is v + 1.
         // Uses are grouped by value, so each value's walk finishes before the next one's starts.
-        (int Value, int Block, int Pos)[] byValue = GroupByValue(uses, f.ValueCount);
-        var liveInStamp = new int[blocks];
-        var liveOutStamp = new int[blocks];
-        var useStamp = new int[blocks];
-        var lastUse = new int[blocks];
-        var crossStamp = new int[blocks];
-        var touched = new List<int>();
-        var work = new Stack<int>();
-        for (int u = 0; u < byValue.Length;)
+        (int Value, int Block, int Pos)[] byValue = GroupByValue(uses, n, facts);
+        int useCount = uses.Count;
+        int[] liveInStamp = facts.LiveInStamp;
+        int[] liveOutStamp = facts.LiveOutStamp;
+        int[] useStamp = facts.UseStamp;
+        int[] lastUse = facts.LastUse;
+        int[] crossStamp = facts.CrossStamp;
+        List<int> touched = facts.Touched;
+        Stack<int> work = facts.Work;
+        for (int u = 0; u < useCount;)
         {
             int v = byValue[u].Value;
             touched.Clear();
             touched.Add(defBlock[v]);
-            for (; u < byValue.Length && byValue[u].Value == v; u++)
+            for (; u < useCount && byValue[u].Value == v; u++)
             {
                 (int _, int k, int at) = byValue[u];
                 if (isConst[v])
@@ -737,7 +917,8 @@ internal static class RegisterAllocator
             foreach (int k in touched)
             {
                 // touched may list a block twice (the definition's block is also a use's).
-                if (callsIn[k] is not { } callPositions || crossStamp[k] == v + 1)
+                List<(int Pos, int Inst)> callPositions = callsIn[k];
+                if (callPositions.Count == 0 || crossStamp[k] == v + 1)
                 {
                     continue;
                 }
@@ -763,7 +944,7 @@ internal static class RegisterAllocator
                 }
             }
         }
-        for (int v = 0; v < isConst.Length; v++)
+        for (int v = 0; v < n; v++)
         {
             if (isConst[v])
             {
@@ -817,9 +998,10 @@ internal static class RegisterAllocator
     /// The uses ordered by value, then position: a counting sort by value, stable, and the uses come in position order
     /// (equal positions of one value are the same instruction, so equal uses).
     /// </summary>
-    private static (int Value, int Block, int Pos)[] GroupByValue(List<(int Value, int Block, int Pos)> uses, int values)
+    private static (int Value, int Block, int Pos)[] GroupByValue(List<(int Value, int Block, int Pos)> uses, int values, Buffers buffers)
     {
-        var first = new int[values + 1];
+        int[] first = buffers.UseFirst;
+        Array.Clear(first, 0, values + 1);
         foreach ((int v, int _, int _) in uses)
         {
             first[v + 1]++;
@@ -828,7 +1010,11 @@ internal static class RegisterAllocator
         {
             first[v + 1] += first[v];
         }
-        var sorted = new (int Value, int Block, int Pos)[uses.Count];
+        if (buffers.ByValue.Length < uses.Count)
+        {
+            buffers.ByValue = new (int Value, int Block, int Pos)[Math.Max(uses.Count, buffers.ByValue.Length * 2)];
+        }
+        (int Value, int Block, int Pos)[] sorted = buffers.ByValue;
         foreach ((int Value, int Block, int Pos) use in uses)
         {
             sorted[first[use.Value]++] = use;
@@ -837,15 +1023,20 @@ internal static class RegisterAllocator
     }
 
     /// <summary>Sorts values by interval start, then by id: as one 64-bit key each, which sorts without a comparison delegate.</summary>
-    private static void SortByStart(List<int> values, int[] start)
+    private static void SortByStart(List<int> values, int[] start, Buffers buffers)
     {
-        var keys = new long[values.Count];
-        for (int i = 0; i < keys.Length; i++)
+        int count = values.Count;
+        if (buffers.SortKeys.Length < count)
+        {
+            buffers.SortKeys = new long[Math.Max(count, buffers.SortKeys.Length * 2)];
+        }
+        long[] keys = buffers.SortKeys;
+        for (int i = 0; i < count; i++)
         {
             keys[i] = ((long)start[values[i]] << 32) | (uint)values[i];
         }
-        Array.Sort(keys);
-        for (int i = 0; i < keys.Length; i++)
+        Array.Sort(keys, 0, count);
+        for (int i = 0; i < count; i++)
         {
             values[i] = (int)keys[i];
         }
