@@ -373,17 +373,7 @@ internal sealed partial class CodeEmitter
         {
             MarkTrapSite();
         }
-        switch (op, f64)
-        {
-            case (Op.Fadd, false): _asm.Addss(dst, m); break;
-            case (Op.Fsub, false): _asm.Subss(dst, m); break;
-            case (Op.Fmul, false): _asm.Mulss(dst, m); break;
-            case (Op.Fdiv, false): _asm.Divss(dst, m); break;
-            case (Op.Fadd, true): _asm.Addsd(dst, m); break;
-            case (Op.Fsub, true): _asm.Subsd(dst, m); break;
-            case (Op.Fmul, true): _asm.Mulsd(dst, m); break;
-            default: _asm.Divsd(dst, m); break;
-        }
+        FloatArithmetic(op, f64, dst, m);
         DefXmm(result, dst);
     }
 }

@@ -559,17 +559,7 @@ internal sealed partial class CodeEmitter
             Mem m = ly.Kind == LocationKind.Stack ? ly.Mem
                 : f64 ? _asm.ConstF64(BitConverter.Int64BitsToDouble(ly.Bits))
                 : _asm.ConstF32(BitConverter.Int32BitsToSingle(unchecked((int)(uint)ly.Bits)));
-            switch (op, f64)
-            {
-                case (Op.Fadd, false): _asm.Addss(dst, m); break;
-                case (Op.Fsub, false): _asm.Subss(dst, m); break;
-                case (Op.Fmul, false): _asm.Mulss(dst, m); break;
-                case (Op.Fdiv, false): _asm.Divss(dst, m); break;
-                case (Op.Fadd, true): _asm.Addsd(dst, m); break;
-                case (Op.Fsub, true): _asm.Subsd(dst, m); break;
-                case (Op.Fmul, true): _asm.Mulsd(dst, m); break;
-                default: _asm.Divsd(dst, m); break;
-            }
+            FloatArithmetic(op, f64, dst, m);
         }
         else
         {
@@ -587,6 +577,22 @@ internal sealed partial class CodeEmitter
             }
         }
         DefXmm(result, dst);
+    }
+
+    /// <summary>Scalar float add/sub/mul/div of a memory operand (a folded load or a pool constant) into dst.</summary>
+    private void FloatArithmetic(Op op, bool f64, Xmm dst, Mem m)
+    {
+        switch (op, f64)
+        {
+            case (Op.Fadd, false): _asm.Addss(dst, m); break;
+            case (Op.Fsub, false): _asm.Subss(dst, m); break;
+            case (Op.Fmul, false): _asm.Mulss(dst, m); break;
+            case (Op.Fdiv, false): _asm.Divss(dst, m); break;
+            case (Op.Fadd, true): _asm.Addsd(dst, m); break;
+            case (Op.Fsub, true): _asm.Subsd(dst, m); break;
+            case (Op.Fmul, true): _asm.Mulsd(dst, m); break;
+            default: _asm.Divsd(dst, m); break;
+        }
     }
 
     /// <summary>
