@@ -6,10 +6,14 @@ namespace Kiln.Tests.Interpreter;
 /// <summary>The hot paths (typed calls, the interpreter loop, typed host calls) must not allocate.</summary>
 public class AllocationTests
 {
-    [Fact]
-    public void TypedCallsIntoLoopsCallsAndHostFunctionsDoNotAllocate()
+    // Auto is left out: its first calls compile lazily and request tier-ups, which allocate once by design.
+    [Theory]
+    [InlineData(Tier.Interpreter)]
+    [InlineData(Tier.Baseline)]
+    [InlineData(Tier.Optimizing)]
+    public void TypedCallsIntoLoopsCallsAndHostFunctionsDoNotAllocate(Tier tier)
     {
-        using var host = new TestHost(new EngineOptions { Tier = Tier.Interpreter });
+        using var host = new TestHost(new EngineOptions { Tier = tier });
         long seen = 0;
         host.Linker.DefineFunction("env", "note", (long x) => { seen += x; });
         var b = new ModuleBuilder();

@@ -276,16 +276,8 @@ public class RetirementTests
     [Fact]
     public void ThreadsRacingBackgroundTierUpsAndReclamationComputeTheSame()
     {
-        const string Fib = """
-            (module
-              (func $fib (export "fib") (param i32) (result i32)
-                (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
-                  (then (local.get 0))
-                  (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
-                                 (call $fib (i32.sub (local.get 0) (i32.const 2))))))))
-            """;
         using var engine = new Engine(Auto(threshold: 200, synchronous: false));
-        Module module = Module.FromText(engine, Fib);
+        Module module = Module.FromText(engine, TierUpTests.Fib);
         var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
         OnThreads.Run(3, () =>
         {

@@ -9,7 +9,7 @@ namespace Kiln.Tests.Tiering;
 /// </summary>
 public class TierUpTests
 {
-    private const string Fib = """
+    internal const string Fib = """
         (module
           (func $fib (export "fib") (param i32) (result i32)
             (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
