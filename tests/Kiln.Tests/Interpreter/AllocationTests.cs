@@ -6,14 +6,30 @@ namespace Kiln.Tests.Interpreter;
 /// <summary>The hot paths (typed calls, the interpreter loop, typed host calls) must not allocate.</summary>
 public class AllocationTests
 {
-    // Auto is left out: its first calls compile lazily and request tier-ups, which allocate once by design.
     [Theory]
     [InlineData(Tier.Interpreter)]
     [InlineData(Tier.Baseline)]
     [InlineData(Tier.Optimizing)]
-    public void TypedCallsIntoLoopsCallsAndHostFunctionsDoNotAllocate(Tier tier)
+    public void TypedCallsIntoLoopsCallsAndHostFunctionsDoNotAllocate(Tier tier) =>
+        AssertSteadyStateDoesNotAllocate(new EngineOptions { Tier = tier });
+
+    // On auto the first calls compile lazily, count towards tier-ups, move loops up on the stack and install optimized
+    // code; all of that allocates once by design. Once every function has moved up, calls allocate nothing.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TypedCallsIntoAnAutoEngineDoNotAllocateOnceTieringHasSettled(bool onStackReplacement) =>
+        AssertSteadyStateDoesNotAllocate(new EngineOptions
+        {
+            Tier = Tier.Auto,
+            TierUpThreshold = 5,
+            TierUpSynchronously = true,
+            OnStackReplacement = onStackReplacement,
+        }, expectedTierUps: 2);
+
+    private static void AssertSteadyStateDoesNotAllocate(EngineOptions options, int expectedTierUps = 0)
     {
-        using var host = new TestHost(new EngineOptions { Tier = tier });
+        using var host = new TestHost(options);
         long seen = 0;
         host.Linker.DefineFunction("env", "note", (long x) => { seen += x; });
         var b = new ModuleBuilder();
@@ -29,7 +45,11 @@ public class AllocationTests
             "local.get 1", "call 0", "local.get 1");
         Instance instance = host.Instantiate(b);
         TypedFunc<int, long> run = instance.GetFunction<int, long>("run");
-        run.Invoke(10);
+        for (int i = 0; i < 20; i++)
+        {
+            run.Invoke(10);
+        }
+        Assert.Equal(expectedTierUps, host.Engine.TieringStatistics?.TierUps ?? 0);
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         long total = 0;
