@@ -281,6 +281,11 @@ internal sealed partial class SsaBuilder
                 Jump(header, PopN(parameters.Length));
                 _controls.Push(FrameKind.Loop, _stack.Count + parameters.Length, parameters, results).Data.Target = header;
                 int entering = _current;
+                int loop = LoopAt(ins.Offset);
+                if (loop >= 0)
+                {
+                    _headerOf[header] = (loop, entering);
+                }
                 SwitchTo(header);
                 if (_osrLoopOffset >= 0)
                 {
