@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Kiln.FrontEnd;
 using Kiln.Optimizing.Ir;
 using Kiln.Optimizing.Passes;
@@ -492,7 +493,10 @@ internal sealed partial class SsaBuilder
     // ---- Branches ----
 
     /// <summary>The values a branch to <paramref name="frame"/> carries: the top of the operand stack.</summary>
-    private int[] BranchArgs(ref ControlFrame<Frame> frame) => _stack.GetRange(_stack.Count - frame.BranchTypes.Length, frame.BranchTypes.Length).ToArray();
+    private int[] BranchArgs(ref ControlFrame<Frame> frame) => TopOfStack(frame.BranchTypes.Length);
+
+    /// <summary>The top <paramref name="n"/> operand-stack values, bottom first.</summary>
+    private int[] TopOfStack(int n) => n == 0 ? [] : CollectionsMarshal.AsSpan(_stack)[^n..].ToArray();
 
     /// <summary>Ends the current block with a terminator that has the given targets, recording the edges.</summary>
     private void Terminate(Op op, ReadOnlySpan<int> args, ReadOnlySpan<(int Block, int[] Args)> targets, long imm = 0)
@@ -508,7 +512,7 @@ internal sealed partial class SsaBuilder
 
     private void Jump(int block, int[] args) => Terminate(Op.Jump, [], [(block, args)]);
 
-    private void Return() => Terminate(Op.Return, _stack.GetRange(_stack.Count - _f.Results.Length, _f.Results.Length).ToArray(), []);
+    private void Return() => Terminate(Op.Return, CollectionsMarshal.AsSpan(_stack)[^_f.Results.Length..], []);
 
     /// <summary>A branch to frame <paramref name="depth"/>: a jump to its block, or a return for the function's frame.</summary>
     private (int Block, int[] Args) BranchTarget(uint depth, out bool isReturn)
@@ -541,7 +545,7 @@ internal sealed partial class SsaBuilder
         (int block, int[] args) = BranchTarget(depth, out bool isReturn);
         if (isReturn)
         {
-            return (ReturnBlock(), _stack.GetRange(_stack.Count - _f.Results.Length, _f.Results.Length).ToArray());
+            return (ReturnBlock(), TopOfStack(_f.Results.Length));
         }
         return (block, args);
     }
@@ -559,7 +563,7 @@ internal sealed partial class SsaBuilder
 
     private int[] PopN(int n)
     {
-        int[] values = _stack.GetRange(_stack.Count - n, n).ToArray();
+        int[] values = TopOfStack(n);
         _stack.RemoveRange(_stack.Count - n, n);
         return values;
     }

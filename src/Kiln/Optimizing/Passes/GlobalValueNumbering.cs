@@ -18,15 +18,44 @@ internal static class GlobalValueNumbering
 {
     private readonly record struct Key(Op Op, IrType Type, long Imm, int Aux, int Imm2, int A, int B, int C);
 
+    /// <summary>
+    /// The walk's table, scope and stack and the replacement map, kept per thread from one function to the next: the
+    /// table and scope are empty again when a walk ends, and the map is refilled up to the function's values.
+    /// </summary>
+    private sealed class Storage
+    {
+        public readonly Dictionary<Key, int> Table = [];
+        public readonly List<Key> Scope = [];
+        public readonly Stack<(int Block, int Height, int Next)> Stack = new();
+        public int[] Map = [];
+    }
+
+    [ThreadStatic]
+    private static Storage? t_storage;
+
     public static bool Run(IrFunction f)
     {
         DominatorTree dom = f.Dominators;
-        int[] map = f.IdentityMap();
-        var table = new Dictionary<Key, int>();
-        var scope = new List<Key>();
+        Storage storage = t_storage ??= new Storage();
+        int n = f.ValueCount;
+        if (storage.Map.Length < n)
+        {
+            storage.Map = new int[Math.Max(n, storage.Map.Length * 2)];
+        }
+        int[] map = storage.Map;
+        for (int i = 0; i < n; i++)
+        {
+            map[i] = i;
+        }
+        Dictionary<Key, int> table = storage.Table;
+        List<Key> scope = storage.Scope;
+        // A walk that threw part way (never expected) must not leave its entries to the next function.
+        table.Clear();
+        scope.Clear();
         bool changed = false;
         // Each entry: a block, the scope height to restore on leaving it, and its next child to visit (-1: not entered yet).
-        var stack = new Stack<(int Block, int Height, int Next)>();
+        Stack<(int Block, int Height, int Next)> stack = storage.Stack;
+        stack.Clear();
         stack.Push((f.Entry, 0, -1));
         while (stack.Count > 0)
         {
@@ -54,8 +83,16 @@ internal static class GlobalValueNumbering
         {
             f.RewriteUses(map);
         }
+        if (n > KeptValues)
+        {
+            // A huge function's storage is not kept: the small functions after it would carry it for nothing.
+            t_storage = null;
+        }
         return changed;
     }
+
+    /// <summary>Functions with more values than this leave no storage behind (<see cref="Storage"/>).</summary>
+    private const int KeptValues = 1 << 16;
 
     private static bool NumberBlock(IrFunction f, int b, int[] map, Dictionary<Key, int> table, List<Key> scope)
     {
