@@ -288,6 +288,10 @@ internal sealed partial class SsaBuilder
                 Jump(header, PopN(parameters.Length));
                 _controls.Push(FrameKind.Loop, _stack.Count + parameters.Length, parameters, results).Data.Target = header;
                 int entering = _current;
+                if (!_loopsScanned)
+                {
+                    ScanLoopAssignments(ins.Offset);
+                }
                 int loop = LoopAt(ins.Offset);
                 if (loop >= 0)
                 {
@@ -326,6 +330,7 @@ internal sealed partial class SsaBuilder
 
     private int[] AddParams(int block, ValType[] types)
     {
+        _mayHaveTrivialParams |= types.Length > 0;
         var values = new int[types.Length];
         for (int i = 0; i < types.Length; i++)
         {

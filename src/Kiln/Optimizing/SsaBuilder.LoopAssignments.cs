@@ -24,19 +24,30 @@ internal sealed partial class SsaBuilder
     private readonly List<int> _openFrames = [];
     // The next loop of _loopStart the builder has not reached yet (loops in dead code are never reached).
     private int _nextLoop;
+    // Whether ScanLoopAssignments ran for this function (or must not: an OSR build).
+    private bool _loopsScanned;
 
     // Per loop header block the builder made: the loop's index in _loopStart and the block that enters it (-1 elsewhere).
     private readonly List<(int Loop, int Entering)> _headerOf = [];
 
-    /// <summary>Records every loop's extent and every local's assignments (not in an OSR build, which enters loops from the side).</summary>
-    private void ScanLoopAssignments()
+    /// <summary>
+    /// Records the extent of every loop from the one at body offset <paramref name="firstLoop"/> on, and every local's
+    /// assignments from there on (what comes before the first loop the builder reaches is in no loop). Run when the
+    /// builder reaches its first loop, so a function without loops is never scanned; never in an OSR build, which
+    /// enters loops from the side.
+    /// </summary>
+    private void ScanLoopAssignments(int firstLoop)
     {
+        _loopsScanned = true;
         _loopStart.Clear();
         _loopEnd.Clear();
         _openFrames.Clear();
         _nextLoop = 0;
         int sets = 0;
-        var reader = new InstructionReader(_decoder.Body.Code.Span, _decoder.Body.CodeOffset, _decoder.FunctionIndex);
+        var reader = new InstructionReader(_decoder.Body.Code.Span, _decoder.Body.CodeOffset, _decoder.FunctionIndex)
+        {
+            Position = firstLoop - _decoder.Body.CodeOffset,
+        };
         while (!reader.AtEnd)
         {
             Instruction ins = reader.Read();
@@ -52,7 +63,7 @@ internal sealed partial class SsaBuilder
                     _loopEnd.Add(int.MaxValue);
                     break;
                 case Opcode.End:
-                    // The function's own end closes no frame of the scan.
+                    // The ends of the frames around the first loop, and the function's own, close no frame of the scan.
                     if (_openFrames.Count > 0)
                     {
                         int loop = _openFrames[^1];

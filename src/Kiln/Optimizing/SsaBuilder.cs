@@ -141,10 +141,8 @@ internal sealed partial class SsaBuilder
         _localCount = _decoder.LocalCount;
         _loopStart.Clear();
         _nextLoop = 0;
-        if (!osr)
-        {
-            ScanLoopAssignments();
-        }
+        _loopsScanned = osr;
+        _mayHaveTrivialParams = osr;
         if (_cacheStamp.Length < _localCount)
         {
             _cacheStamp = new int[Math.Max(_localCount, _cacheStamp.Length * 2)];
@@ -201,7 +199,10 @@ internal sealed partial class SsaBuilder
             // with itself must not become that value.
             DeadCodeElimination.RemoveUnreachableBlocks(_f);
         }
-        TrivialBlockParams.Run(_f);
+        if (_mayHaveTrivialParams)
+        {
+            TrivialBlockParams.Run(_f);
+        }
         return _f;
     }
 
@@ -374,8 +375,10 @@ internal sealed partial class SsaBuilder
         if (v == Pending)
         {
             // The lookup came round a loop to a join whose own lookup is still asking its predecessors: the variable
-            // may differ around the loop, so the join gets its parameter now, and its lookup passes the arguments.
+            // may differ around the loop, so the join gets its parameter now, and its lookup passes the arguments
+            // (which may turn out to be the parameter itself and one other value).
             v = AddJoinParam(local, block);
+            _mayHaveTrivialParams = true;
         }
         for (int i = mark; i < _chain.Count; i++)
         {
@@ -417,6 +420,8 @@ internal sealed partial class SsaBuilder
             // Not all predecessors known yet: the arguments come when the block is sealed.
             int param = AddJoinParam(local, block);
             _incomplete[block].Add((local, param));
+            // A loop may assign the variable only its own value, or only in code that turns out unreachable.
+            _mayHaveTrivialParams = true;
             return param;
         }
         List<(int Inst, int Target)> preds = _preds[block];
@@ -456,6 +461,14 @@ internal sealed partial class SsaBuilder
         _joinArgs.RemoveRange(mark, _joinArgs.Count - mark);
         return v;
     }
+
+    /// <summary>
+    /// Whether the function may have a block parameter that merges one value only, for <see cref="TrivialBlockParams"/>
+    /// to remove: a parameter of a loop header made before the loop's end, one made when a lookup came round a loop,
+    /// or a block type's parameter or result. A join's parameter made from different values is not trivial unless one
+    /// of those turns out to be (the values are never replaced otherwise), so without them the pass is skipped.
+    /// </summary>
+    private bool _mayHaveTrivialParams;
 
     // The arguments sealed joins' lookups collected, as a stack shared by nested lookups.
     private readonly List<int> _joinArgs = [];
@@ -531,6 +544,8 @@ internal sealed partial class SsaBuilder
         _f.Layout.Add(b);
         _current = b;
         int[] results = new int[_f.Results.Length];
+        // One edge passes the results: its parameters merge one value each.
+        _mayHaveTrivialParams |= results.Length > 0;
         for (int i = 0; i < results.Length; i++)
         {
             results[i] = _f.AddBlockParam(b, _f.Results[i]);
