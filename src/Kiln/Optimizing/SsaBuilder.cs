@@ -42,6 +42,8 @@ internal sealed partial class SsaBuilder
     // _blockCount are this function's), and so does _defs.
     private readonly DefinitionTable _defs = new();
     private readonly List<bool> _sealed = [];
+    // Per block: its one predecessor block once it is sealed with exactly one, else -1 (the chains lookups walk).
+    private int[] _chainPred = new int[64];
     private readonly List<List<(int Local, int Param)>> _incomplete = [];
     private readonly List<List<(int Inst, int Target)>> _preds = [];
     private int _blockCount;
@@ -75,6 +77,11 @@ internal sealed partial class SsaBuilder
 
     /// <summary>Variable lookups at joins the last <see cref="Build(int)"/> made (see <see cref="JoinLookupsPerBodyByte"/>).</summary>
     internal int JoinLookupCount => _joinLookups;
+
+    private int _joinParams;
+
+    /// <summary>Block parameters the variable lookups of the last <see cref="Build(int)"/> made (before any trivial one was removed).</summary>
+    internal int JoinParamCount => _joinParams;
 
     public SsaBuilder(IndexSpaces spaces)
     {
@@ -131,6 +138,7 @@ internal sealed partial class SsaBuilder
         _chain.Clear();
         _stack.Clear();
         _joinLookups = 0;
+        _joinParams = 0;
         _joinLookupLimit = (long)JoinLookupsPerBodyByte * _decoder.Body.Code.Length + JoinLookupsBase;
         int entry = NewBlock();
         _f.Layout.Add(entry);
@@ -282,6 +290,11 @@ internal sealed partial class SsaBuilder
     {
         int b = _f.CreateBlock();
         _sealed.Add(false);
+        if (b >= _chainPred.Length)
+        {
+            Array.Resize(ref _chainPred, Math.Max(b + 1, _chainPred.Length * 2));
+        }
+        _chainPred[b] = -1;
         _headerOf.Add((-1, -1));
         if (_blockCount < _preds.Count)
         {
@@ -363,10 +376,11 @@ internal sealed partial class SsaBuilder
         int v;
         while (!_defs.TryGetValue(local, block, out v))
         {
-            if (_sealed[block] && _preds[block].Count == 1)
+            int pred = _chainPred[block];
+            if (pred >= 0)
             {
                 _chain.Add(block);
-                block = _f.Inst(_preds[block][0].Inst).Block;
+                block = pred;
                 continue;
             }
             v = ReadLocalAtJoin(local, block);
@@ -476,6 +490,7 @@ internal sealed partial class SsaBuilder
     /// <summary>A block parameter for the variable, and its definition at the block.</summary>
     private int AddJoinParam(int local, int block)
     {
+        _joinParams++;
         int v = _f.AddBlockParam(block, _localTypes[local]);
         _defs.Set(local, block, v);
         return v;
@@ -501,6 +516,9 @@ internal sealed partial class SsaBuilder
         }
         _incomplete[block].Clear();
         _sealed[block] = true;
+        // Sealed: no predecessor comes later.
+        List<(int Inst, int Target)> preds = _preds[block];
+        _chainPred[block] = preds.Count == 1 ? _f.Inst(preds[0].Inst).Block : -1;
     }
 
     // ---- Branches ----
