@@ -84,6 +84,11 @@ internal static class OptimizingPhases
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"phases {sum:F0} ms; whole compile: wall {bestWall:F0} ms, process CPU {bestCpu:F0} ms ({bodyBytes / 1e6 / (bestCpu / 1000):F2} MB/s of CPU time); GCs gen0/1/2 {gcs}"));
+        if (engine.OptimizingStatistics is { } statistics)
+        {
+            // Summed over the warm-up compile and every repetition.
+            Console.WriteLine($"over all {repetitions + 1} compiles: {statistics.Describe()}");
+        }
         return 0;
     }
 }

@@ -76,8 +76,8 @@ internal static class OptimizingSpeed
             double build = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             int blocks = f.Layout.Count;
             int values = f.ValueCount;
-            maxRatio = Math.Max(maxRatio, (builder.JoinParamCount - 65536.0) / size);
-            maxJoin = Math.Max(maxJoin, builder.JoinParamCount);
+            maxRatio = Math.Max(maxRatio, (builder.JoinLookupCount - 65536.0) / size);
+            maxJoin = Math.Max(maxJoin, builder.JoinLookupCount);
             long t1 = Stopwatch.GetTimestamp();
             PassPipeline.RunUnverified(f, PassPipeline.Default);
             double passes = Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
@@ -111,7 +111,7 @@ internal static class OptimizingSpeed
             Console.WriteLine($"{$"{low}..{(high == int.MaxValue ? "" : high.ToString(CultureInfo.InvariantCulture))}",-16} {bucket.Count,9} {mb,6:F2} {bucket.Sum(r => r.Build),9:F0} {bucket.Sum(r => r.Passes),9:F0} {mb / (ms / 1000),6:F2}");
         }
         Console.WriteLine($"{model.Bodies.Count} functions ({refused} refused), {bytes / 1e6:F2} MB of bodies; build {totalBuild:F0} ms, passes {totalPasses:F0} ms, verify {totalVerify:F0} ms; whole loop: wall {wall:F0} ms, process cpu {cpu:F0} ms (GC threads included)");
-        Console.WriteLine($"most join parameters: {maxJoin}; highest (parameters - {SsaBuilder.JoinParamsBase}) per body byte: {maxRatio:F2} (limit {SsaBuilder.JoinParamsPerBodyByte})");
+        Console.WriteLine($"most join lookups: {maxJoin}; highest (lookups - {SsaBuilder.JoinLookupsBase}) per body byte: {maxRatio:F2} (limit {SsaBuilder.JoinLookupsPerBodyByte})");
         Console.WriteLine($"build+passes: {bytes / 1e6 / ((totalBuild + totalPasses) / 1000):F2} MB/s");
         return 0;
     }

@@ -140,7 +140,11 @@ internal sealed partial class SsaBuilder
     /// <summary>A call or call_indirect (<paramref name="imm"/>: function or table index; <paramref name="imm2"/>: type index).</summary>
     private void EmitCall(Op op, FuncType type, int[] args, uint imm, int imm2)
     {
-        var sig = new IrSignature([.. type.Params.AsSpan().ToArray().Select(IrTypes.FromWasm)], [.. type.Results.AsSpan().ToArray().Select(IrTypes.FromWasm)]);
+        if (!_signatures.TryGetValue(type, out IrSignature? sig))
+        {
+            sig = new IrSignature([.. type.Params.AsSpan().ToArray().Select(IrTypes.FromWasm)], [.. type.Results.AsSpan().ToArray().Select(IrTypes.FromWasm)]);
+            _signatures.Add(type, sig);
+        }
         int inst = _f.CreateInst(op, IrType.I32, args, imm);
         _f.Inst(inst).Aux = _f.InternSignature(sig);
         _f.Inst(inst).Imm2 = imm2;
@@ -150,6 +154,9 @@ internal sealed partial class SsaBuilder
         }
         _f.Append(_current, inst);
     }
+
+    // The IR signature of each Wasm function type calls use, made once per module (signatures are never changed).
+    private readonly Dictionary<FuncType, IrSignature> _signatures = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Reference instructions, table instructions and bulk memory (spec 4.4.2, 4.4.6, 4.4.7).</summary>
     private bool TryReferenceOrBulk(in Instruction ins)
@@ -281,6 +288,15 @@ internal sealed partial class SsaBuilder
                 Jump(header, PopN(parameters.Length));
                 _controls.Push(FrameKind.Loop, _stack.Count + parameters.Length, parameters, results).Data.Target = header;
                 int entering = _current;
+                if (!_loopsScanned)
+                {
+                    ScanLoopAssignments(ins.Offset);
+                }
+                int loop = LoopAt(ins.Offset);
+                if (loop >= 0)
+                {
+                    _headerOf[header] = (loop, entering);
+                }
                 SwitchTo(header);
                 if (_osrLoopOffset >= 0)
                 {
@@ -314,6 +330,7 @@ internal sealed partial class SsaBuilder
 
     private int[] AddParams(int block, ValType[] types)
     {
+        _mayHaveTrivialParams |= types.Length > 0;
         var values = new int[types.Length];
         for (int i = 0; i < types.Length; i++)
         {

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Kiln.FrontEnd;
 using Kiln.Optimizing.Ir;
 using Kiln.Optimizing.Passes;
@@ -11,10 +12,14 @@ namespace Kiln.Optimizing;
 /// Builds the SSA IR of one validated Wasm function, walking its body with the shared front end. The operand stack
 /// holds SSA values, so stack traffic disappears; locals are variables turned into SSA values on the fly as Braun et
 /// al. describe ("Simple and Efficient Construction of SSA Form", 2013): a read looks up the variable's current
-/// value in the block, else asks the predecessors, adding a block parameter where several paths meet. A block whose
-/// predecessors are not all known yet (a loop header until the loop's end) is "unsealed": reads there add a parameter
-/// whose arguments are filled in when the block is sealed. Parameters that turn out to merge one value only are
-/// removed at the end (<see cref="TrivialBlockParams"/>).
+/// value in the block, else asks the predecessors. A join whose predecessors are all known ("sealed") is marked, then
+/// asks each of them, and gets a block parameter only when they answer with different values or a lookup comes round
+/// a loop back to the mark, so a variable that merely passes through a join makes no parameter. A block whose
+/// predecessors are not all known yet (a loop header until the loop's end) is "unsealed": a read there takes the
+/// value from before the loop when the loop never assigns the variable (<see cref="ScanLoopAssignments"/>), else adds
+/// a parameter whose arguments are filled in when the block is sealed. Parameters that still merge one value only
+/// (a loop that assigns a variable its own value, a join reached again round a loop) are removed at the end
+/// (<see cref="TrivialBlockParams"/>).
 /// </summary>
 /// <remarks>
 /// Memory accesses keep their Wasm semantics inside the instruction: a load or store takes the Wasm i32 address and
@@ -37,6 +42,8 @@ internal sealed partial class SsaBuilder
     // _blockCount are this function's), and so does _defs.
     private readonly DefinitionTable _defs = new();
     private readonly List<bool> _sealed = [];
+    // Per block: its one predecessor block once it is sealed with exactly one, else -1 (the chains lookups walk).
+    private int[] _chainPred = new int[64];
     private readonly List<List<(int Local, int Param)>> _incomplete = [];
     private readonly List<List<(int Inst, int Target)>> _preds = [];
     private int _blockCount;
@@ -53,22 +60,27 @@ internal sealed partial class SsaBuilder
     private int _cacheBlock = -1;
 
     /// <summary>
-    /// Block parameters variable lookups may add per function: <see cref="JoinParamsPerBodyByte"/> per byte of the
-    /// body plus <see cref="JoinParamsBase"/>. The lookups add a parameter per variable and join between its
-    /// definitions and its reads, so a body with hundreds of locals live across thousands of joins (CRuby's
-    /// interpreter loop: 600,000 parameters for 138 KB) costs far more than its size; the tier refuses such a function
-    /// (<see cref="ResourceLimitException"/>) and leaves it to the baseline. CRuby's other functions stay below the
-    /// base alone (at most 60,099).
+    /// Variable lookups at joins allowed per function: <see cref="JoinLookupsPerBodyByte"/> per byte of the body plus
+    /// <see cref="JoinLookupsBase"/>. A read asks each join between the variable's definitions and the read once per
+    /// variable (the answer is kept), so a body with hundreds of locals live across thousands of joins costs far more
+    /// than its size (CRuby's interpreter loop: about 600,000 lookups for 138 KB), whether or not the joins end up
+    /// with parameters; the tier refuses such a function (<see cref="ResourceLimitException"/>) and leaves it to the
+    /// baseline. CRuby's other functions stay below the base alone.
     /// </summary>
-    internal const int JoinParamsPerBodyByte = 1;
+    internal const int JoinLookupsPerBodyByte = 1;
 
-    /// <inheritdoc cref="JoinParamsPerBodyByte"/>
-    internal const int JoinParamsBase = 65536;
+    /// <inheritdoc cref="JoinLookupsPerBodyByte"/>
+    internal const int JoinLookupsBase = 65536;
+
+    private int _joinLookups;
+    private long _joinLookupLimit;
+
+    /// <summary>Variable lookups at joins the last <see cref="Build(int)"/> made (see <see cref="JoinLookupsPerBodyByte"/>).</summary>
+    internal int JoinLookupCount => _joinLookups;
 
     private int _joinParams;
-    private long _joinParamLimit;
 
-    /// <summary>Block parameters the variable lookups of the last <see cref="Build(int)"/> added (before trivial ones were removed).</summary>
+    /// <summary>Block parameters the variable lookups of the last <see cref="Build(int)"/> made (before any trivial one was removed).</summary>
     internal int JoinParamCount => _joinParams;
 
     public SsaBuilder(IndexSpaces spaces)
@@ -90,7 +102,7 @@ internal sealed partial class SsaBuilder
 
     /// <summary>Builds defined function <paramref name="definedIndex"/> (counted after the imports).</summary>
     /// <exception cref="UnsupportedFeatureException">The function uses an instruction or type the IR does not model yet.</exception>
-    /// <exception cref="ResourceLimitException">Variable lookups across joins would recurse deeper than the thread's stack allows, or add more block parameters than the limit (<see cref="JoinParamsPerBodyByte"/>).</exception>
+    /// <exception cref="ResourceLimitException">Variable lookups across joins would recurse deeper than the thread's stack allows, or look variables up at more joins than the limit (<see cref="JoinLookupsPerBodyByte"/>).</exception>
     public IrFunction Build(int definedIndex) => Build(definedIndex, -1);
 
     /// <summary>
@@ -121,11 +133,13 @@ internal sealed partial class SsaBuilder
         _osrEntry = -1;
         _defs.Clear();
         _sealed.Clear();
+        _headerOf.Clear();
         _blockCount = 0;
         _chain.Clear();
         _stack.Clear();
+        _joinLookups = 0;
         _joinParams = 0;
-        _joinParamLimit = (long)JoinParamsPerBodyByte * _decoder.Body.Code.Length + JoinParamsBase;
+        _joinLookupLimit = (long)JoinLookupsPerBodyByte * _decoder.Body.Code.Length + JoinLookupsBase;
         int entry = NewBlock();
         _f.Layout.Add(entry);
         Seal(entry);
@@ -133,6 +147,10 @@ internal sealed partial class SsaBuilder
         ValType[] wasmLocals = _decoder.LocalTypes;
         _localTypes = new IrType[_decoder.LocalCount];
         _localCount = _decoder.LocalCount;
+        _loopStart.Clear();
+        _nextLoop = 0;
+        _loopsScanned = osr;
+        _mayHaveTrivialParams = osr;
         if (_cacheStamp.Length < _localCount)
         {
             _cacheStamp = new int[Math.Max(_localCount, _cacheStamp.Length * 2)];
@@ -189,7 +207,10 @@ internal sealed partial class SsaBuilder
             // with itself must not become that value.
             DeadCodeElimination.RemoveUnreachableBlocks(_f);
         }
-        TrivialBlockParams.Run(_f);
+        if (_mayHaveTrivialParams)
+        {
+            TrivialBlockParams.Run(_f);
+        }
         return _f;
     }
 
@@ -269,6 +290,12 @@ internal sealed partial class SsaBuilder
     {
         int b = _f.CreateBlock();
         _sealed.Add(false);
+        if (b >= _chainPred.Length)
+        {
+            Array.Resize(ref _chainPred, Math.Max(b + 1, _chainPred.Length * 2));
+        }
+        _chainPred[b] = -1;
+        _headerOf.Add((-1, -1));
         if (_blockCount < _preds.Count)
         {
             _incomplete[_blockCount].Clear();
@@ -349,14 +376,23 @@ internal sealed partial class SsaBuilder
         int v;
         while (!_defs.TryGetValue(local, block, out v))
         {
-            if (_sealed[block] && _preds[block].Count == 1)
+            int pred = _chainPred[block];
+            if (pred >= 0)
             {
                 _chain.Add(block);
-                block = _f.Inst(_preds[block][0].Inst).Block;
+                block = pred;
                 continue;
             }
             v = ReadLocalAtJoin(local, block);
             break;
+        }
+        if (v == Pending)
+        {
+            // The lookup came round a loop to a join whose own lookup is still asking its predecessors: the variable
+            // may differ around the loop, so the join gets its parameter now, and its lookup passes the arguments
+            // (which may turn out to be the parameter itself and one other value).
+            v = AddJoinParam(local, block);
+            _mayHaveTrivialParams = true;
         }
         for (int i = mark; i < _chain.Count; i++)
         {
@@ -366,27 +402,97 @@ internal sealed partial class SsaBuilder
         return v;
     }
 
-    /// <summary>The variable at a block with zero or several predecessors, or not yet sealed: a block parameter.</summary>
+    /// <summary>
+    /// The value of a (variable, block) definition whose lookup is under way: the join's predecessors are being asked
+    /// (Braun et al.'s marker, which saves making a parameter first and removing it when it merges one value).
+    /// </summary>
+    private const int Pending = -1;
+
+    /// <summary>
+    /// The variable at a block with zero or several predecessors, or not yet sealed. A loop header whose loop does not
+    /// assign the variable has the entering block's value. A sealed join asks every predecessor first and makes a
+    /// parameter only when they pass different values (or a lookup comes round a loop back to it); an unsealed one
+    /// makes a parameter whose arguments come when it is sealed.
+    /// </summary>
     private int ReadLocalAtJoin(int local, int block)
     {
         // Joins recurse into their predecessors; a long sequence of them is refused rather than overflowing the stack.
         RuntimeHelpers.EnsureSufficientExecutionStack();
-        if (++_joinParams > _joinParamLimit)
+        if (++_joinLookups > _joinLookupLimit)
         {
-            throw new ResourceLimitException($"function {_decoder.FunctionIndex} needs more than {_joinParamLimit} block parameters for its locals ({JoinParamsPerBodyByte} per body byte + {JoinParamsBase}), too many for the optimizing tier's SSA construction");
+            throw new ResourceLimitException($"function {_decoder.FunctionIndex} needs more than {_joinLookupLimit} lookups of its locals at joins ({JoinLookupsPerBodyByte} per body byte + {JoinLookupsBase}), too many for the optimizing tier's SSA construction");
         }
-        int v = _f.AddBlockParam(block, _localTypes[local]);
-        _defs.Set(local, block, v);
+        (int loop, int entering) = _headerOf[block];
+        if (loop >= 0 && !AssignedIn(local, loop))
+        {
+            int outside = ReadLocal(local, entering);
+            _defs.Set(local, block, outside);
+            return outside;
+        }
         if (!_sealed[block])
         {
             // Not all predecessors known yet: the arguments come when the block is sealed.
-            _incomplete[block].Add((local, v));
+            int param = AddJoinParam(local, block);
+            _incomplete[block].Add((local, param));
+            // A loop may assign the variable only its own value, or only in code that turns out unreachable.
+            _mayHaveTrivialParams = true;
+            return param;
         }
-        else
+        List<(int Inst, int Target)> preds = _preds[block];
+        if (preds.Count == 0)
         {
-            // Written before the predecessors are asked, so a loop that reaches this block again finds it.
-            AddParamArgs(block, local);
+            // Only the OSR build's own start (reached from nowhere) and unreachable code: a parameter no edge passes.
+            return AddJoinParam(local, block);
         }
+        // Marked before the predecessors are asked, so a lookup that comes round a loop to this block finds it.
+        _defs.Set(local, block, Pending);
+        int mark = _joinArgs.Count;
+        int same = Pending;
+        bool several = false;
+        foreach ((int inst, int _) in preds)
+        {
+            int arg = ReadLocal(local, _f.Inst(inst).Block);
+            _joinArgs.Add(arg);
+            several |= same != Pending && arg != same;
+            same = arg;
+        }
+        _defs.TryGetValue(local, block, out int v);
+        if (v == Pending && !several)
+        {
+            _defs.Set(local, block, same);
+            _joinArgs.RemoveRange(mark, _joinArgs.Count - mark);
+            return same;
+        }
+        if (v == Pending)
+        {
+            v = AddJoinParam(local, block);
+        }
+        // Parameters are completed in creation order: no other parameter of this block was made since v.
+        for (int i = 0; i < preds.Count; i++)
+        {
+            _f.AppendTargetArg(preds[i].Inst, preds[i].Target, _joinArgs[mark + i]);
+        }
+        _joinArgs.RemoveRange(mark, _joinArgs.Count - mark);
+        return v;
+    }
+
+    /// <summary>
+    /// Whether the function may have a block parameter that merges one value only, for <see cref="TrivialBlockParams"/>
+    /// to remove: a parameter of a loop header made before the loop's end, one made when a lookup came round a loop,
+    /// or a block type's parameter or result. A join's parameter made from different values is not trivial unless one
+    /// of those turns out to be (the values are never replaced otherwise), so without them the pass is skipped.
+    /// </summary>
+    private bool _mayHaveTrivialParams;
+
+    // The arguments sealed joins' lookups collected, as a stack shared by nested lookups.
+    private readonly List<int> _joinArgs = [];
+
+    /// <summary>A block parameter for the variable, and its definition at the block.</summary>
+    private int AddJoinParam(int local, int block)
+    {
+        _joinParams++;
+        int v = _f.AddBlockParam(block, _localTypes[local]);
+        _defs.Set(local, block, v);
         return v;
     }
 
@@ -410,12 +516,18 @@ internal sealed partial class SsaBuilder
         }
         _incomplete[block].Clear();
         _sealed[block] = true;
+        // Sealed: no predecessor comes later.
+        List<(int Inst, int Target)> preds = _preds[block];
+        _chainPred[block] = preds.Count == 1 ? _f.Inst(preds[0].Inst).Block : -1;
     }
 
     // ---- Branches ----
 
     /// <summary>The values a branch to <paramref name="frame"/> carries: the top of the operand stack.</summary>
-    private int[] BranchArgs(ref ControlFrame<Frame> frame) => _stack.GetRange(_stack.Count - frame.BranchTypes.Length, frame.BranchTypes.Length).ToArray();
+    private int[] BranchArgs(ref ControlFrame<Frame> frame) => TopOfStack(frame.BranchTypes.Length);
+
+    /// <summary>The top <paramref name="n"/> operand-stack values, bottom first.</summary>
+    private int[] TopOfStack(int n) => n == 0 ? [] : CollectionsMarshal.AsSpan(_stack)[^n..].ToArray();
 
     /// <summary>Ends the current block with a terminator that has the given targets, recording the edges.</summary>
     private void Terminate(Op op, ReadOnlySpan<int> args, ReadOnlySpan<(int Block, int[] Args)> targets, long imm = 0)
@@ -431,7 +543,7 @@ internal sealed partial class SsaBuilder
 
     private void Jump(int block, int[] args) => Terminate(Op.Jump, [], [(block, args)]);
 
-    private void Return() => Terminate(Op.Return, _stack.GetRange(_stack.Count - _f.Results.Length, _f.Results.Length).ToArray(), []);
+    private void Return() => Terminate(Op.Return, CollectionsMarshal.AsSpan(_stack)[^_f.Results.Length..], []);
 
     /// <summary>A branch to frame <paramref name="depth"/>: a jump to its block, or a return for the function's frame.</summary>
     private (int Block, int[] Args) BranchTarget(uint depth, out bool isReturn)
@@ -450,6 +562,8 @@ internal sealed partial class SsaBuilder
         _f.Layout.Add(b);
         _current = b;
         int[] results = new int[_f.Results.Length];
+        // One edge passes the results: its parameters merge one value each.
+        _mayHaveTrivialParams |= results.Length > 0;
         for (int i = 0; i < results.Length; i++)
         {
             results[i] = _f.AddBlockParam(b, _f.Results[i]);
@@ -464,7 +578,7 @@ internal sealed partial class SsaBuilder
         (int block, int[] args) = BranchTarget(depth, out bool isReturn);
         if (isReturn)
         {
-            return (ReturnBlock(), _stack.GetRange(_stack.Count - _f.Results.Length, _f.Results.Length).ToArray());
+            return (ReturnBlock(), TopOfStack(_f.Results.Length));
         }
         return (block, args);
     }
@@ -482,7 +596,7 @@ internal sealed partial class SsaBuilder
 
     private int[] PopN(int n)
     {
-        int[] values = _stack.GetRange(_stack.Count - n, n).ToArray();
+        int[] values = TopOfStack(n);
         _stack.RemoveRange(_stack.Count - n, n);
         return values;
     }

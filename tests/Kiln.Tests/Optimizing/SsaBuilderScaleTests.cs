@@ -47,8 +47,9 @@ public class SsaBuilderScaleTests
     [Fact]
     public void ManyLocalsLiveAcrossManyJoinsAreRefusedAsAResourceLimit()
     {
-        // 300 locals all read after 300 joins: every local needs a block parameter at every join (90,000), far more
-        // than the body's few kilobytes allow (one per byte plus the base), so the builder refuses the function.
+        // 300 locals all read after 300 joins: every local is looked up at every join (90,000 lookups, though none
+        // needs a parameter), far more than the body's few kilobytes allow (one per byte plus the base), so the
+        // builder refuses the function.
         var wat = new StringBuilder("(module (func (param i32) (result i32) (local");
         for (int i = 0; i < 300; i++)
         {
@@ -66,13 +67,14 @@ public class SsaBuilderScaleTests
         }
         wat.Append("))");
         var e = Assert.Throws<ResourceLimitException>(() => OptimizingFiles.Build(wat.ToString()));
-        Assert.Contains("block parameters", e.Message, StringComparison.Ordinal);
+        Assert.Contains("lookups of its locals at joins", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void ManyLocalsAcrossFewJoinsStayWithinTheLimit()
     {
-        // The same 300 locals across 20 joins: 6,000 parameters, all trivial, so the sum reads the zero constants.
+        // The same 300 locals across 20 joins: 6,000 lookups, each finding one value, so no join gets a parameter and
+        // the sum reads the zero constants.
         var wat = new StringBuilder("(module (func (param i32) (result i32) (local");
         for (int i = 0; i < 300; i++)
         {

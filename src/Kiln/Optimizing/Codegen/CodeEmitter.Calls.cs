@@ -101,7 +101,8 @@ internal sealed partial class CodeEmitter
     /// <summary>The call's arguments to the outgoing area at [rsp], one 8-byte slot each (two for a v128).</summary>
     private void EmitArguments(Span<int> args, IrType[] types)
     {
-        var moves = new List<Move>(args.Length);
+        List<Move> moves = _callMoves;
+        moves.Clear();
         for (int i = 0; i < args.Length; i++)
         {
             moves.Add(new Move(Location.OfStack(Gpr.Rsp, 8 * SlotOffset(types, i)), Loc(args[i]), TypeOf(args[i])));
@@ -109,13 +110,17 @@ internal sealed partial class CodeEmitter
         EmitMoves(moves);
     }
 
+    /// <summary>A call's argument or result moves, reused from call to call.</summary>
+    private readonly List<Move> _callMoves = [];
+
     /// <summary>After the call: r15 from the frame, the memory registers, and the results from the outgoing area.</summary>
     private void FinishCall(int inst)
     {
         _asm.Mov(OperandSize.S64, s_vmctx, Mem.At(Gpr.Rbp, CompiledAbi.SavedVmctxOffset));
         ReloadMemoryRegisters();
         Span<int> results = _f.ResultValues(inst);
-        var back = new List<Move>(results.Length);
+        List<Move> back = _callMoves;
+        back.Clear();
         for (int i = 0; i < results.Length; i++)
         {
             back.Add(new Move(Loc(results[i]), Location.OfStack(Gpr.Rsp, 8 * SlotOffset(_f.Signatures[_f.Inst(inst).Aux].Results, i)), TypeOf(results[i])));

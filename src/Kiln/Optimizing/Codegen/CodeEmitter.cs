@@ -42,8 +42,8 @@ internal sealed partial class CodeEmitter
     // Per function.
     private IrFunction _f = null!;
     private Allocation _alloc = null!;
-    private Dictionary<int, Label> _blockLabels = [];
-    private Dictionary<int, int> _layoutIndex = [];
+    private readonly Dictionary<int, Label> _blockLabels = [];
+    private readonly Dictionary<int, int> _layoutIndex = [];
     private int[] _useCount = [];
     private readonly List<(Label Stub, BlockCall Call)> _edgeStubs = [];
     private Label _epilogue;
@@ -108,8 +108,8 @@ internal sealed partial class CodeEmitter
     {
         _f = f;
         _alloc = alloc;
-        _blockLabels = [];
-        _layoutIndex = [];
+        _blockLabels.Clear();
+        _layoutIndex.Clear();
         _edgeStubs.Clear();
         _maxOutgoing = 0;
         for (int k = 0; k < f.Layout.Count; k++)
@@ -196,7 +196,14 @@ internal sealed partial class CodeEmitter
 
     private void CountUses()
     {
-        _useCount = new int[_f.ValueCount];
+        if (_useCount.Length < _f.ValueCount)
+        {
+            _useCount = new int[Math.Max(_f.ValueCount, _useCount.Length * 2)];
+        }
+        else
+        {
+            Array.Clear(_useCount, 0, _f.ValueCount);
+        }
         foreach (int b in _f.Layout)
         {
             foreach (int inst in _f.Block(b).Insts)

@@ -16,17 +16,83 @@ namespace Kiln.Optimizing.Passes;
 /// </summary>
 internal static class GlobalValueNumbering
 {
-    private readonly record struct Key(Op Op, IrType Type, long Imm, int Aux, int Imm2, int A, int B, int C);
+    private readonly record struct Key(Op Op, IrType Type, long Imm, int Aux, int Imm2, int A, int B, int C)
+    {
+        public int Hash()
+        {
+            ulong h = (ulong)Imm * 0x9E3779B97F4A7C15UL;
+            h ^= ((ulong)(uint)A << 32 | (uint)B) * 0xC2B2AE3D27D4EB4FUL;
+            h ^= ((ulong)(uint)C << 32 | (uint)Aux) * 0x165667B19E3779F9UL;
+            h ^= ((ulong)(uint)Imm2 << 32 | ((uint)Op << 8) | (uint)Type) * 0x27D4EB2F165667C5UL;
+            return (int)(h ^ (h >> 29) ^ (h >> 47));
+        }
+    }
+
+    /// <summary>
+    /// The scoped table: open addressing with linear probing, a slot live when it carries the current generation.
+    /// Entries leave in the reverse of the order they came (the walk's scopes nest), so a slot is simply emptied: every
+    /// entry whose probe passed it came later and has left already. A new generation empties the table.
+    /// </summary>
+    private struct Slot
+    {
+        public Key Key;
+        public int Inst;
+        public int Generation;
+    }
+
+    /// <summary>
+    /// The walk's table, scope (the slots filled, in order) and stack and the replacement map, kept per thread from one
+    /// function to the next; the map is refilled up to the function's values.
+    /// </summary>
+    private sealed class Storage
+    {
+        public Slot[] Slots = new Slot[256];
+        public int Generation;
+        public readonly List<int> Scope = [];
+        public readonly Stack<(int Block, int Height, int Next)> Stack = new();
+        public int[] Map = [];
+    }
+
+    [ThreadStatic]
+    private static Storage? t_storage;
 
     public static bool Run(IrFunction f)
     {
         DominatorTree dom = f.Dominators;
-        int[] map = f.IdentityMap();
-        var table = new Dictionary<Key, int>();
-        var scope = new List<Key>();
+        Storage storage = t_storage ??= new Storage();
+        int n = f.ValueCount;
+        if (storage.Map.Length < n)
+        {
+            storage.Map = new int[Math.Max(n, storage.Map.Length * 2)];
+        }
+        int[] map = storage.Map;
+        for (int i = 0; i < n; i++)
+        {
+            map[i] = i;
+        }
+        // At most one entry per instruction: at least twice that many slots keeps probes short.
+        int slots = storage.Slots.Length;
+        while (slots < 2 * f.InstCount)
+        {
+            slots *= 2;
+        }
+        if (slots != storage.Slots.Length)
+        {
+            storage.Slots = new Slot[slots];
+            storage.Generation = 0;
+        }
+        if (storage.Generation == int.MaxValue)
+        {
+            Array.Clear(storage.Slots);
+            storage.Generation = 0;
+        }
+        storage.Generation++;
+        List<int> scope = storage.Scope;
+        scope.Clear();
         bool changed = false;
         // Each entry: a block, the scope height to restore on leaving it, and its next child to visit (-1: not entered yet).
-        var stack = new Stack<(int Block, int Height, int Next)>();
+        Stack<(int Block, int Height, int Next)> stack = storage.Stack;
+        stack.Clear();
         stack.Push((f.Entry, 0, -1));
         while (stack.Count > 0)
         {
@@ -34,7 +100,7 @@ internal static class GlobalValueNumbering
             if (next < 0)
             {
                 height = scope.Count;
-                changed |= NumberBlock(f, b, map, table, scope);
+                changed |= NumberBlock(f, b, map, storage);
                 next = 0;
             }
             ReadOnlySpan<int> children = dom.ChildrenOf(b);
@@ -44,9 +110,10 @@ internal static class GlobalValueNumbering
                 stack.Push((children[next], 0, -1));
                 continue;
             }
+            Slot[] table = storage.Slots;
             for (int i = scope.Count - 1; i >= height; i--)
             {
-                table.Remove(scope[i]);
+                table[scope[i]].Generation = 0;
             }
             scope.RemoveRange(height, scope.Count - height);
         }
@@ -54,12 +121,23 @@ internal static class GlobalValueNumbering
         {
             f.RewriteUses(map);
         }
+        if (n > KeptValues || slots > 4 * KeptValues)
+        {
+            // A huge function's storage is not kept: the small functions after it would carry it for nothing.
+            t_storage = null;
+        }
         return changed;
     }
 
-    private static bool NumberBlock(IrFunction f, int b, int[] map, Dictionary<Key, int> table, List<Key> scope)
+    /// <summary>Functions with more values than this leave no storage behind (<see cref="Storage"/>).</summary>
+    private const int KeptValues = 1 << 16;
+
+    private static bool NumberBlock(IrFunction f, int b, int[] map, Storage storage)
     {
         bool removed = false;
+        Slot[] table = storage.Slots;
+        int mask = table.Length - 1;
+        int generation = storage.Generation;
         List<int> insts = f.Block(b).Insts;
         foreach (int inst in insts)
         {
@@ -74,16 +152,21 @@ internal static class GlobalValueNumbering
                 continue;
             }
             Key key = MakeKey(d, args);
-            if (table.TryGetValue(key, out int twin))
+            int slot = key.Hash() & mask;
+            while (table[slot].Generation == generation && table[slot].Key != key)
             {
-                map[f.Result(inst)] = f.Result(twin);
+                slot = (slot + 1) & mask;
+            }
+            if (table[slot].Generation == generation)
+            {
+                map[f.Result(inst)] = f.Result(table[slot].Inst);
                 f.KillInst(inst);
                 removed = true;
             }
             else
             {
-                table.Add(key, inst);
-                scope.Add(key);
+                table[slot] = new Slot { Key = key, Inst = inst, Generation = generation };
+                storage.Scope.Add(slot);
             }
         }
         if (removed)

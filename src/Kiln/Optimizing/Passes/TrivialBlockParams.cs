@@ -16,12 +16,76 @@ internal static class TrivialBlockParams
     private const int NoneYet = -1;
     private const int Several = -2;
 
+    /// <summary>
+    /// The pass's working arrays, kept per thread from one function to the next and grown to the largest (every
+    /// compiled function runs the pass twice, and allocating them each time was most of its cost).
+    /// </summary>
+    private sealed class Storage
+    {
+        public int[] Count = [];
+        public int[] Start = [];
+        public int[] Fill = [];
+        public int[] Head = [];
+        public int[] Tail = [];
+        public int[] Map = [];
+        public bool[] Dead = [];
+        public int[] Incoming = [];
+        public int[] User = [];
+        public int[] Next = [];
+        public readonly Stack<int> Work = new();
+
+        /// <summary>Makes the per-value arrays hold <paramref name="n"/> values, cleared (Head to -1, Map the identity).</summary>
+        public void PrepareValues(int n)
+        {
+            if (Count.Length < n + 1)
+            {
+                int size = Math.Max(n + 1, Count.Length * 2);
+                Count = new int[size];
+                Start = new int[size];
+                Fill = new int[size];
+                Head = new int[size];
+                Tail = new int[size];
+                Map = new int[size];
+                Dead = new bool[size];
+            }
+            else
+            {
+                Array.Clear(Count, 0, n + 1);
+                Array.Clear(Fill, 0, n);
+                Array.Clear(Dead, 0, n);
+            }
+            Array.Fill(Head, -1, 0, n);
+            for (int i = 0; i < n; i++)
+            {
+                Map[i] = i;
+            }
+        }
+
+        public void PrepareEdges(int edges)
+        {
+            if (Incoming.Length < edges)
+            {
+                int size = Math.Max(edges, Incoming.Length * 2);
+                Incoming = new int[size];
+                User = new int[size];
+                Next = new int[size];
+            }
+        }
+    }
+
+    [ThreadStatic]
+    private static Storage? t_storage;
+
+    /// <summary>Functions with more values or parameter edges than this leave no storage behind.</summary>
+    private const int KeptValues = 1 << 16;
+
     public static bool Run(IrFunction f)
     {
         int n = f.ValueCount;
         // The parameters of non-entry blocks, and how many incoming values each has.
-        int[]? count = null;
-        var work = new Stack<int>();
+        Storage? s = null;
+        int[] count = [];
+        Stack<int> work = null!;
         for (int i = f.Layout.Count - 1; i >= 0; i--)
         {
             int b = f.Layout[i];
@@ -30,7 +94,14 @@ internal static class TrivialBlockParams
             {
                 continue;
             }
-            count ??= new int[n + 1];
+            if (s is null)
+            {
+                s = t_storage ??= new Storage();
+                s.PrepareValues(n);
+                count = s.Count;
+                work = s.Work;
+                work.Clear();
+            }
             for (int j = ps.Count - 1; j >= 0; j--)
             {
                 // count holds 1 + the incoming values, so 0 marks a value that is no such parameter.
@@ -38,7 +109,7 @@ internal static class TrivialBlockParams
                 work.Push(ps[j]);
             }
         }
-        if (count is null)
+        if (s is null)
         {
             return false;
         }
@@ -66,18 +137,19 @@ internal static class TrivialBlockParams
         }
         // Incoming values of parameter p: incoming[start[p] .. start[p + 1]). The parameters each value flows into: a
         // linked list (head, next, tail) so that one list is appended to another in constant time.
-        var start = new int[n + 1];
+        int[] start = s.Start;
+        start[0] = 0;
         for (int v = 0; v < n; v++)
         {
             start[v + 1] = start[v] + Math.Max(count[v] - 1, 0);
         }
-        var incoming = new int[edges];
-        var fill = new int[n];
-        var user = new int[edges];
-        var next = new int[edges];
-        var head = new int[n];
-        var tail = new int[n];
-        Array.Fill(head, -1);
+        s.PrepareEdges(edges);
+        int[] incoming = s.Incoming;
+        int[] fill = s.Fill;
+        int[] user = s.User;
+        int[] next = s.Next;
+        int[] head = s.Head;
+        int[] tail = s.Tail;
         int e = 0;
         foreach (int b in f.Layout)
         {
@@ -114,8 +186,8 @@ internal static class TrivialBlockParams
                 }
             }
         }
-        int[] map = f.IdentityMap();
-        var dead = new bool[n];
+        int[] map = s.Map;
+        bool[] dead = s.Dead;
         bool any = false;
         while (work.Count > 0)
         {
@@ -173,6 +245,11 @@ internal static class TrivialBlockParams
             // A parameter replaced by another removed one resolves through the map's chain.
             f.RewriteUses(map);
             f.RemoveBlockParams(dead);
+        }
+        if (n > KeptValues || edges > KeptValues)
+        {
+            // A huge function's storage is not kept: the small functions after it would carry it for nothing.
+            t_storage = null;
         }
         return any;
     }
