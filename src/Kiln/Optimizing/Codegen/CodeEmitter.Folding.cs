@@ -331,11 +331,11 @@ internal sealed partial class CodeEmitter
     }
 
     /// <summary>The memory operand of a folded load (its bounds check done, or the trap site to mark next).</summary>
-    private Mem FoldedLoadAddress(int value, out bool trapSite)
+    private Mem FoldedLoadAddress(int value, out bool trapSite, Gpr written)
     {
         int load = _f.Value(value).Owner;
         ref InstData d = ref _f.Inst(load);
-        return EffectiveAddress(_f.Args(load)[0], (uint)d.Imm, OpInfo.AccessSize(d.Op, d.Type), out trapSite);
+        return EffectiveAddress(_f.Args(load)[0], (uint)d.Imm, OpInfo.AccessSize(d.Op, d.Type), out trapSite, inPlace: true, written);
     }
 
     /// <summary>Integer arithmetic with a folded load as its second operand: <c>op dst, [address]</c>.</summary>
@@ -343,9 +343,9 @@ internal sealed partial class CodeEmitter
     {
         // The address first: it is formed in rcx (and rax for a check), which no operand occupies, while the result's
         // register may be the one the index had.
-        Mem m = FoldedLoadAddress(y, out bool site);
         int result = _f.Result(inst);
         Gpr dst = Loc(result).Gpr;
+        Mem m = FoldedLoadAddress(y, out bool site, written: dst);
         LoadGprInto(x, dst);
         if (site)
         {
@@ -365,7 +365,8 @@ internal sealed partial class CodeEmitter
     /// <summary>Float arithmetic with a folded load as its second operand: <c>mulsd dst, [address]</c>.</summary>
     private void FloatBinaryFromMemory(int inst, Op op, bool f64, int x, int y)
     {
-        Mem m = FoldedLoadAddress(y, out bool site);
+        // Only an xmm register is written before the access: the index may stay in its own register.
+        Mem m = FoldedLoadAddress(y, out bool site, written: Gpr.Rcx);
         int result = _f.Result(inst);
         Xmm dst = DestXmm(result, Xmm.Xmm0);
         LoadXmmInto(x, dst);

@@ -45,6 +45,7 @@ internal sealed partial class CodeEmitter
     private Dictionary<int, Label> _blockLabels = [];
     private Dictionary<int, int> _layoutIndex = [];
     private int[] _useCount = [];
+    private bool[]? _zeroExtendedParams;
     private readonly List<(Label Stub, BlockCall Call)> _edgeStubs = [];
     private Label _epilogue;
     private int _functionStart;
@@ -112,6 +113,7 @@ internal sealed partial class CodeEmitter
         _layoutIndex = [];
         _edgeStubs.Clear();
         _maxOutgoing = 0;
+        _zeroExtendedParams = null;
         for (int k = 0; k < f.Layout.Count; k++)
         {
             _blockLabels[f.Layout[k]] = _asm.CreateLabel();
