@@ -46,7 +46,7 @@ internal sealed partial class CodeEmitter
     private Dictionary<int, int> _layoutIndex = [];
     private int[] _useCount = [];
     private bool[]? _zeroExtendedParams;
-    private readonly List<(Label Stub, BlockCall Call)> _edgeStubs = [];
+    private readonly List<(Label Stub, BlockCall Call, Label Target)> _edgeStubs = [];
     private Label _epilogue;
     private int _functionStart;
     private int _epilogueStart;
@@ -121,6 +121,7 @@ internal sealed partial class CodeEmitter
         }
         CountUses();
         PlanFolds();
+        PlanLoopChecks();
         ScanOutgoing();
         _epilogue = _asm.CreateLabel();
 
@@ -141,11 +142,12 @@ internal sealed partial class CodeEmitter
         {
             int b = f.Layout[k];
             _nextBlock = k + 1 < f.Layout.Count ? f.Layout[k + 1] : -1;
+            _currentLayoutIndex = k;
             _asm.Bind(_blockLabels[b]);
             if (f.LoopHeaders.Contains(b))
             {
                 // Every entry of a Wasm loop, the first included, as the baseline and the interpreter count fuel.
-                EmitInterruptCheck(loadContext: true);
+                EmitLoopHeaderCheck(b);
             }
             StoreHomes(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(f.Block(b).Params));
             List<int> insts = f.Block(b).Insts;
@@ -164,11 +166,11 @@ internal sealed partial class CodeEmitter
                 }
             }
         }
-        foreach ((Label stub, BlockCall call) in _edgeStubs)
+        foreach ((Label stub, BlockCall call, Label target) in _edgeStubs)
         {
             _asm.Bind(stub);
             EmitEdgeMoves(call);
-            _asm.Jmp(_blockLabels[call.Block]);
+            _asm.Jmp(target);
         }
         _asm.Bind(_epilogue);
         _asm.Mov(OperandSize.S64, Gpr.Rsp, Gpr.Rbp);
@@ -361,10 +363,11 @@ internal sealed partial class CodeEmitter
     {
         if (!HasEdgeMoves(call))
         {
-            return _blockLabels[call.Block];
+            return BlockTarget(call.Block);
         }
         Label stub = _asm.CreateLabel();
-        _edgeStubs.Add((stub, call));
+        // The target is chosen here, where the branch is: the stub is emitted after every block.
+        _edgeStubs.Add((stub, call, BlockTarget(call.Block)));
         return stub;
     }
 
@@ -374,7 +377,7 @@ internal sealed partial class CodeEmitter
         EmitEdgeMoves(call);
         if (call.Block != _nextBlock)
         {
-            _asm.Jmp(_blockLabels[call.Block]);
+            _asm.Jmp(BlockTarget(call.Block));
         }
     }
 
@@ -601,7 +604,7 @@ internal sealed partial class CodeEmitter
         {
             // A loop's back edge usually carries the moves and the exit none: leave on the inverted condition and do
             // the moves inline, one jump per iteration instead of a jump to a stub and back.
-            _asm.Jcc(cc.Negate(), _blockLabels[fallthrough.Block]);
+            _asm.Jcc(cc.Negate(), BlockTarget(fallthrough.Block));
             EmitJump(taken);
             return;
         }
