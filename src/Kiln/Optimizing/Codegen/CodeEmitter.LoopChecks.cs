@@ -29,8 +29,9 @@ internal sealed partial class CodeEmitter
     /// range from its header to its last back edge: no instruction clobbers registers (calls, helpers); no edge enters
     /// the range other than at the header, so every path into it passes the header's load; and an allocatable register
     /// is held by no value whose live interval meets the range (the allocator's positions, numbered the same way:
-    /// each block start, then two per instruction). Nothing else writes an allocatable register (the emitter's
-    /// scratch registers are rax, rcx and rdx), so the pointer stays there from the header to every back edge.
+    /// each block start, then two per instruction), other than values never written (folded instructions, compares
+    /// fused into their user). Nothing else writes an allocatable register (the emitter's scratch registers are rax,
+    /// rcx and rdx), so the pointer stays there from the header to every back edge.
     /// </summary>
     private void PlanLoopChecks()
     {
@@ -134,13 +135,30 @@ internal sealed partial class CodeEmitter
             busy[c] = new int[positions + 2];
             column[candidates[c].Index] = c;
         }
+        // A folded instruction and a compare fused into its branch or select are emitted with their user: their results
+        // have registers in the allocation but are never written there.
+        bool[] unwritten = new bool[_f.ValueCount];
+        foreach (int b in _f.Layout)
+        {
+            List<int> insts = _f.Block(b).Insts;
+            for (int i = 0; i < insts.Count; i++)
+            {
+                if (_folded[insts[i]] || IsFusedCompare(insts[i], i + 1 < insts.Count ? insts[i + 1] : -1))
+                {
+                    foreach (int r in _f.ResultValues(insts[i]))
+                    {
+                        unwritten[r] = true;
+                    }
+                }
+            }
+        }
         Location[] values = _alloc.Values;
         (int Start, int End)[] intervals = _alloc.Intervals;
         // The allocation's arrays may be longer than the value count (reused buffers).
         for (int v = 0; v < _f.ValueCount; v++)
         {
             (int s, int e) = intervals[v];
-            if (!_f.ValueExists(v) || values[v].Kind != LocationKind.Gpr || s > e || column[values[v].Reg] < 0)
+            if (!_f.ValueExists(v) || unwritten[v] || values[v].Kind != LocationKind.Gpr || s > e || column[values[v].Reg] < 0)
             {
                 continue;
             }
