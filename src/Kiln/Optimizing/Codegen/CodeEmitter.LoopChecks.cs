@@ -135,15 +135,15 @@ internal sealed partial class CodeEmitter
             busy[c] = new int[positions + 2];
             column[candidates[c].Index] = c;
         }
-        // A folded instruction and a compare fused into its branch or select are emitted with their user: their results
-        // have registers in the allocation but are never written there.
+        // A folded instruction and a compare fused into its branch or select (or left in the flags for it) have
+        // registers in the allocation but are never written there.
         bool[] unwritten = new bool[_f.ValueCount];
         foreach (int b in _f.Layout)
         {
             List<int> insts = _f.Block(b).Insts;
             for (int i = 0; i < insts.Count; i++)
             {
-                if (_folded[insts[i]] || IsFusedCompare(insts[i], i + 1 < insts.Count ? insts[i + 1] : -1))
+                if (_folded[insts[i]] || _earlyCompare[insts[i]] || IsFusedCompare(insts[i], i + 1 < insts.Count ? insts[i + 1] : -1))
                 {
                     foreach (int r in _f.ResultValues(insts[i]))
                     {

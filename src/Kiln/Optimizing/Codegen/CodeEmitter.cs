@@ -121,6 +121,7 @@ internal sealed partial class CodeEmitter
         }
         CountUses();
         PlanFolds();
+        PlanEarlyCompares();
         PlanLoopChecks();
         ScanOutgoing();
         _epilogue = _asm.CreateLabel();
@@ -375,10 +376,45 @@ internal sealed partial class CodeEmitter
     private void EmitJump(in BlockCall call)
     {
         EmitEdgeMoves(call);
-        if (call.Block != _nextBlock)
+        if (!FallsThrough(call.Block))
         {
             _asm.Jmp(BlockTarget(call.Block));
         }
+    }
+
+    /// <summary>
+    /// Whether code after the current block reaches <paramref name="block"/> without a jump: it is the next block, or
+    /// every block before it emits nothing (<see cref="EmitsNothing"/>), as an empty join the builder left does.
+    /// </summary>
+    private bool FallsThrough(int block)
+    {
+        int next = _nextBlock;
+        for (int hops = 0; next >= 0 && next != block && hops < 8 && EmitsNothing(next); hops++)
+        {
+            next = _f.Targets(_f.Block(next).Insts[0])[0].Block;
+        }
+        return next == block;
+    }
+
+    /// <summary>
+    /// A block with no parameters and no checks whose only instruction is a jump without arguments to the block laid
+    /// out after it: its label is bound and nothing is emitted.
+    /// </summary>
+    private bool EmitsNothing(int block)
+    {
+        BlockData b = _f.Block(block);
+        if (b.Params.Count != 0 || b.Insts.Count != 1 || _f.LoopHeaders.Contains(block))
+        {
+            return false;
+        }
+        ref InstData d = ref _f.Inst(b.Insts[0]);
+        if (d.Op != Op.Jump)
+        {
+            return false;
+        }
+        BlockCall call = _f.Targets(b.Insts[0])[0];
+        int k = _layoutIndex[block];
+        return call.ArgCount == 0 && k + 1 < _f.Layout.Count && _f.Layout[k + 1] == call.Block;
     }
 
     private void EmitInst(int inst, int next)
@@ -504,6 +540,20 @@ internal sealed partial class CodeEmitter
             // Emitted by the branch that consumes it.
             return;
         }
+        if (_earlyCompare[inst])
+        {
+            // The flags for the block's brif; only flag-preserving instructions come between (PlanEarlyCompares).
+            _earlyCondition = EmitCompareFlags(inst);
+            return;
+        }
+        if (_keepsFlags[inst])
+        {
+            if (d.Op != Op.Iconst)
+            {
+                EmitAddKeepingFlags(inst);
+            }
+            return;
+        }
         EmitNumeric(inst);
     }
 
@@ -574,6 +624,10 @@ internal sealed partial class CodeEmitter
         {
             cc = EmitCompareFlags(owner);
         }
+        else if (owner >= 0 && _earlyCompare[owner])
+        {
+            cc = _earlyCondition;
+        }
         else if (Loc(cond).Kind == LocationKind.Const)
         {
             EmitJump((uint)Loc(cond).Bits != 0 ? taken : fallthrough);
@@ -594,7 +648,7 @@ internal sealed partial class CodeEmitter
         }
         bool takenMoves = HasEdgeMoves(taken);
         bool fallMoves = HasEdgeMoves(fallthrough);
-        if (!takenMoves && taken.Block == _nextBlock && (fallMoves || fallthrough.Block != _nextBlock))
+        if (!takenMoves && FallsThrough(taken.Block) && (fallMoves || !FallsThrough(fallthrough.Block)))
         {
             // Invert so the taken edge falls through.
             _asm.Jcc(cc.Negate(), EdgeLabel(fallthrough));
