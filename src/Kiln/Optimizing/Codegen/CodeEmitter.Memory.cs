@@ -47,7 +47,17 @@ internal sealed partial class CodeEmitter
         Gpr indexReg = Gpr.Rcx;
         if (IsFolded(index))
         {
-            EmitFoldedIndex(_f.Value(index).Owner);
+            if (inPlace && UnwrappedAdd(_f.Value(index).Owner, written, out Gpr baseReg, out uint add) && (ulong)offset + add <= int.MaxValue)
+            {
+                // SECURITY: x + c cannot wrap (UnwrappedAdd), so [base + x + (c + offset)] is the Wasm address.
+                indexReg = baseReg;
+                offset += add;
+                end = (ulong)offset + (ulong)size;
+            }
+            else
+            {
+                EmitFoldedIndex(_f.Value(index).Owner);
+            }
         }
         else if (li.Kind == LocationKind.Gpr)
         {
@@ -209,6 +219,88 @@ internal sealed partial class CodeEmitter
                 }
                 return z;
             }
+        }
+    }
+
+    /// <summary>
+    /// A folded <c>iadd x, c</c> whose sum cannot wrap: x zero-extended in its own register (not
+    /// <paramref name="written"/>) and at most <see cref="UpperBound"/>, with bound + c below 2^32. Then the access may
+    /// add c to its offset and index with x's register, instead of forming the 32-bit sum in rcx with a lea (which must
+    /// wrap as i32.add does, so a sum cannot go into the 64-bit addressing in general): crc32's table lookups
+    /// <c>(x &amp; 0x3fc) + table</c>.
+    /// </summary>
+    private bool UnwrappedAdd(int inst, Gpr written, out Gpr baseReg, out uint add)
+    {
+        baseReg = default;
+        add = 0;
+        ref InstData d = ref _f.Inst(inst);
+        if (d.Op != Op.Iadd || d.Type != IrType.I32)
+        {
+            return false;
+        }
+        Span<int> a = _f.Args(inst);
+        int side = Loc(a[1]).Kind == LocationKind.Const ? 0 : Loc(a[0]).Kind == LocationKind.Const ? 1 : -1;
+        if (side < 0)
+        {
+            return false;
+        }
+        int x = a[side];
+        uint c = (uint)Loc(a[1 - side]).Bits;
+        if (IsFolded(x) || Loc(x).Kind != LocationKind.Gpr || Loc(x).Gpr == written || !IsZeroExtendedInRegister(x)
+            || (ulong)UpperBound(x, 0) + c > uint.MaxValue)
+        {
+            return false;
+        }
+        baseReg = Loc(x).Gpr;
+        add = c;
+        return true;
+    }
+
+    /// <summary>
+    /// An upper bound of i32 <paramref name="value"/> (unsigned), from its definition: a constant, and with a constant
+    /// operand, and, shr_u and shl by a constant, narrow zero-extending loads, compares, and add when both bounds
+    /// allow; 2^32 - 1 for anything else (parameters included) and past a few levels.
+    /// </summary>
+    private uint UpperBound(int value, int depth)
+    {
+        Location l = Loc(value);
+        if (l.Kind == LocationKind.Const)
+        {
+            return (uint)l.Bits;
+        }
+        ref ValueData v = ref _f.Value(value);
+        if (v.IsParam || v.Type != IrType.I32 || depth >= 4)
+        {
+            return uint.MaxValue;
+        }
+        ref InstData d = ref _f.Inst(v.Owner);
+        Span<int> a = _f.Args(v.Owner);
+        switch (d.Op)
+        {
+            case Op.Uload8:
+                return byte.MaxValue;
+            case Op.Uload16:
+                return ushort.MaxValue;
+            case Op.Eqz:
+            case >= Op.Ieq and <= Op.Iuge:
+            case >= Op.Feq and <= Op.Fge:
+                return 1;
+            case Op.Band when d.Type == IrType.I32:
+                return Math.Min(UpperBound(a[0], depth + 1), UpperBound(a[1], depth + 1));
+            case Op.Ushr when d.Type == IrType.I32 && Loc(a[1]).Kind == LocationKind.Const:
+                return UpperBound(a[0], depth + 1) >> (int)(Loc(a[1]).Bits & 31);
+            case Op.Ishl when d.Type == IrType.I32 && Loc(a[1]).Kind == LocationKind.Const:
+            {
+                ulong shifted = (ulong)UpperBound(a[0], depth + 1) << (int)(Loc(a[1]).Bits & 31);
+                return shifted > uint.MaxValue ? uint.MaxValue : (uint)shifted;
+            }
+            case Op.Iadd when d.Type == IrType.I32:
+            {
+                ulong sum = (ulong)UpperBound(a[0], depth + 1) + UpperBound(a[1], depth + 1);
+                return sum > uint.MaxValue ? uint.MaxValue : (uint)sum;
+            }
+            default:
+                return uint.MaxValue;
         }
     }
 

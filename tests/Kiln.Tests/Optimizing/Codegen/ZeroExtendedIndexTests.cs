@@ -61,6 +61,16 @@ public class ZeroExtendedIndexTests
               (func (export "popcnt") (param i32) (result i32) (local $x i32) {{Use("(i32.popcnt (local.get 0))")}})
               (func $id (param i32) (result i32) (i32.load8_u (i32.const 0)) (drop) (local.get 0))
               (func (export "call") (param i32) (result i32) (local $x i32) {{Use("(call $id (local.get 0))")}})
+              ;; A folded x + c with x bounded (and, shr_u, shl, load8_u) indexes with x's register and c in the offset;
+              ;; with a bound that lets the sum wrap it must stay a 32-bit lea (the sum wraps to a low address).
+              (func (export "and_plus") (param i32) (result i32) (i32.load8_u (i32.add (i32.and (local.get 0) (i32.const 0x3f)) (i32.const 0x40))))
+              (func (export "shr_plus") (param i32) (result i32) (i32.load8_u (i32.add (i32.shr_u (local.get 0) (i32.const 26)) (i32.const 0x80))))
+              (func (export "shl_plus") (param i32) (result i32)
+                (i32.load8_u offset=2 (i32.add (i32.shl (i32.and (local.get 0) (i32.const 0xf)) (i32.const 2)) (i32.const 0x10))))
+              (func (export "byte_plus") (param i32) (result i32) (i32.load8_u (i32.add (i32.load8_u (local.get 0)) (i32.const 0xfff0))))
+              (func (export "wide_and_plus") (param i32) (result i32)
+                (i32.load8_u (i32.add (i32.and (local.get 0) (i32.const 0xfffffff0)) (i32.const 0x20))))
+              (func (export "param_plus") (param i32) (result i32) (i32.load8_u (i32.add (local.get 0) (i32.const 0x20))))
               ;; A loop-carried index stepping by -1 (0xffffffff): a 64-bit add would carry into the upper half.
               (func (export "countdown") (param i32) (result i32) (local $p i32) (local $sum i32)
                 (local.set $p (local.get 0))
@@ -117,6 +127,14 @@ public class ZeroExtendedIndexTests
         Assert.Equal(0x4, F1("popcnt")(unchecked((int)0x8000_0001)));
         Assert.Equal(0x30, F1("call")(0x18));
         Assert.Equal(136, F1("countdown")(16));
+        Assert.Equal(0x45, F1("and_plus")(unchecked((int)0xFFFF_FF05)));
+        Assert.Equal(0xBF, F1("shr_plus")(unchecked((int)0xFC00_0000)));
+        Assert.Equal(0x1E, F1("shl_plus")(unchecked((int)0xFFFF_FFF3)));
+        Traps(() => F1("byte_plus")(0x20));
+        Assert.Equal(0, F1("byte_plus")(0x00));
+        Assert.Equal(0x10, F1("wide_and_plus")(unchecked((int)0xFFFF_FFF0)));
+        Assert.Equal(0x40, F1("wide_and_plus")(0x2F));
+        Assert.Equal(0x10, F1("param_plus")(unchecked((int)0xFFFF_FFF0)));
         Assert.Equal(1 + 2 + 3 + 4, instance.GetFunction<long, int, int>("carried").Invoke(0x7_0000_0000L, 4));
     }
 }

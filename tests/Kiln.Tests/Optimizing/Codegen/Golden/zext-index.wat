@@ -25,4 +25,9 @@
     (i32.add (i32.load (local.get 1)) (local.get 1)))
   (func $fold (param i32 i32) (result i32)
     (i32.add (local.get 1) (i32.load (local.get 0))))
+  ;; A table lookup: (x >> 6 & 0x3fc) + 0x16d0 cannot wrap, so the constant goes into the offset ([r14+rbx+0x16d0]);
+  ;; a parameter plus a constant may wrap and keeps the 32-bit lea.
+  (func $lookup (param i32) (result i32)
+    (i32.load (i32.add (i32.and (i32.shr_u (local.get 0) (i32.const 6)) (i32.const 0x3fc)) (i32.const 0x16d0))))
+  (func $may_wrap (param i32) (result i32) (i32.load (i32.add (local.get 0) (i32.const 0x16d0))))
 )
