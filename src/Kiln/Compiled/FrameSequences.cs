@@ -43,15 +43,21 @@ internal static class FrameSequences
         {
             asm.Mov(OperandSize.S64, Gpr.Rax, Mem.At(CompiledAbi.Vmctx, VmOffsets.StoreContext));
         }
+        InterruptCheck(asm, Gpr.Rax, interrupted, outOfFuel);
+    }
+
+    /// <summary>The checks of <see cref="InterruptCheck(Assembler, bool, Label, Label)"/> with the store context in <paramref name="context"/>.</summary>
+    public static void InterruptCheck(Assembler asm, Gpr context, Label interrupted, Label outOfFuel)
+    {
         if (interrupted.IsValid)
         {
             // Byte 0 only: byte 1 is the OSR poll (VmOffsets.StoreOsrPoll), which only baseline loop headers read.
-            asm.Cmp(OperandSize.S8, Mem.At(Gpr.Rax, VmOffsets.StoreInterrupt), 0);
+            asm.Cmp(OperandSize.S8, Mem.At(context, VmOffsets.StoreInterrupt), 0);
             asm.Jcc(Condition.NotEqual, interrupted);
         }
         if (outOfFuel.IsValid)
         {
-            asm.Sub(OperandSize.S64, Mem.At(Gpr.Rax, VmOffsets.StoreFuel), 1);
+            asm.Sub(OperandSize.S64, Mem.At(context, VmOffsets.StoreFuel), 1);
             asm.Jcc(Condition.Sign, outOfFuel);
         }
     }

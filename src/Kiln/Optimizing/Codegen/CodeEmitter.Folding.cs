@@ -331,11 +331,11 @@ internal sealed partial class CodeEmitter
     }
 
     /// <summary>The memory operand of a folded load (its bounds check done, or the trap site to mark next).</summary>
-    private Mem FoldedLoadAddress(int value, out bool trapSite)
+    private Mem FoldedLoadAddress(int value, out bool trapSite, Gpr written)
     {
         int load = _f.Value(value).Owner;
         ref InstData d = ref _f.Inst(load);
-        return EffectiveAddress(_f.Args(load)[0], (uint)d.Imm, OpInfo.AccessSize(d.Op, d.Type), out trapSite);
+        return EffectiveAddress(_f.Args(load)[0], (uint)d.Imm, OpInfo.AccessSize(d.Op, d.Type), out trapSite, inPlace: true, written);
     }
 
     /// <summary>Integer arithmetic with a folded load as its second operand: <c>op dst, [address]</c>.</summary>
@@ -343,9 +343,9 @@ internal sealed partial class CodeEmitter
     {
         // The address first: it is formed in rcx (and rax for a check), which no operand occupies, while the result's
         // register may be the one the index had.
-        Mem m = FoldedLoadAddress(y, out bool site);
         int result = _f.Result(inst);
         Gpr dst = Loc(result).Gpr;
+        Mem m = FoldedLoadAddress(y, out bool site, written: dst);
         LoadGprInto(x, dst);
         if (site)
         {
@@ -365,7 +365,8 @@ internal sealed partial class CodeEmitter
     /// <summary>Float arithmetic with a folded load as its second operand: <c>mulsd dst, [address]</c>.</summary>
     private void FloatBinaryFromMemory(int inst, Op op, bool f64, int x, int y)
     {
-        Mem m = FoldedLoadAddress(y, out bool site);
+        // Only an xmm register is written before the access: the index may stay in its own register.
+        Mem m = FoldedLoadAddress(y, out bool site, written: Gpr.Rcx);
         int result = _f.Result(inst);
         Xmm dst = DestXmm(result, Xmm.Xmm0);
         LoadXmmInto(x, dst);
@@ -375,5 +376,120 @@ internal sealed partial class CodeEmitter
         }
         FloatArithmetic(op, f64, dst, m);
         DefXmm(result, dst);
+    }
+
+    /// <summary>Per instruction id: a compare emitted as flags where it stands, for the block's brif (<see cref="PlanEarlyCompares"/>).</summary>
+    private bool[] _earlyCompare = [];
+
+    /// <summary>Per instruction id: an add emitted as lea, which leaves the flags of an early compare alone.</summary>
+    private bool[] _keepsFlags = [];
+
+    /// <summary>The condition an early compare left in the flags, for the brif that ends its block.</summary>
+    private Condition _earlyCondition;
+
+    /// <summary>
+    /// A compare whose only use is its block's brif, with only additions between them (typically a loop counter's
+    /// increment after the exit test): the compare is emitted where it stands as a cmp, each addition as a lea (no
+    /// flags written), and the brif jumps on the flags, instead of setcc, movzx and test. Only an iadd, or an isub of
+    /// an immediate, from a register into a register, and constants (which emit nothing) may come between.
+    /// </summary>
+    private void PlanEarlyCompares()
+    {
+        if (_earlyCompare.Length < _f.InstCount)
+        {
+            _earlyCompare = new bool[_f.InstCount];
+            _keepsFlags = new bool[_f.InstCount];
+        }
+        else
+        {
+            Array.Clear(_earlyCompare, 0, _f.InstCount);
+            Array.Clear(_keepsFlags, 0, _f.InstCount);
+        }
+        foreach (int b in _f.Layout)
+        {
+            List<int> insts = _f.Block(b).Insts;
+            int n = insts.Count;
+            if (n < 3 || _f.Inst(insts[n - 1]).Op != Op.Brif)
+            {
+                continue;
+            }
+            int cond = _f.Args(insts[n - 1])[0];
+            ref ValueData cv = ref _f.Value(cond);
+            if (cv.IsParam || _useCount[cond] != 1 || _f.Inst(cv.Owner).Block != b || !FusibleCompare(_f.Inst(cv.Owner).Op) || _folded[cv.Owner])
+            {
+                continue;
+            }
+            int at = insts.IndexOf(cv.Owner);
+            if (at < 0 || at >= n - 2)
+            {
+                // Right before the brif: the plain fusion handles it.
+                continue;
+            }
+            bool safe = true;
+            for (int i = at + 1; i < n - 1 && safe; i++)
+            {
+                safe = KeepsFlagsAsLea(insts[i]);
+            }
+            if (!safe)
+            {
+                continue;
+            }
+            _earlyCompare[cv.Owner] = true;
+            for (int i = at + 1; i < n - 1; i++)
+            {
+                _keepsFlags[insts[i]] = true;
+            }
+        }
+    }
+
+    /// <summary>Whether the instruction emits nothing (a constant) or can be emitted as one lea.</summary>
+    private bool KeepsFlagsAsLea(int inst)
+    {
+        ref InstData d = ref _f.Inst(inst);
+        if (d.Op == Op.Iconst)
+        {
+            return true;
+        }
+        if (_folded[inst] || d.Type is not (IrType.I32 or IrType.I64) || d.Op is not (Op.Iadd or Op.Isub))
+        {
+            return false;
+        }
+        OperandSize size = SizeOf(d.Type);
+        Span<int> a = _f.Args(inst);
+        if (Loc(_f.Result(inst)).Kind != LocationKind.Gpr)
+        {
+            return false;
+        }
+        if (d.Op == Op.Isub)
+        {
+            return Loc(a[0]).Kind == LocationKind.Gpr && TryImm(a[1], size, out int imm) && imm != int.MinValue;
+        }
+        Location l0 = Loc(a[0]);
+        Location l1 = Loc(a[1]);
+        return (l0.Kind == LocationKind.Gpr && (l1.Kind == LocationKind.Gpr || TryImm(a[1], size, out _)))
+            || (l1.Kind == LocationKind.Gpr && TryImm(a[0], size, out _));
+    }
+
+    /// <summary>An add or subtract planned by <see cref="PlanEarlyCompares"/>: one lea into the result's register.</summary>
+    private void EmitAddKeepingFlags(int inst)
+    {
+        ref InstData d = ref _f.Inst(inst);
+        OperandSize size = SizeOf(d.Type);
+        Span<int> a = _f.Args(inst);
+        Gpr dst = Loc(_f.Result(inst)).Gpr;
+        int x = a[0], y = a[1];
+        if (Loc(x).Kind != LocationKind.Gpr)
+        {
+            (x, y) = (y, x);
+        }
+        Gpr rx = Loc(x).Gpr;
+        if (Loc(y).Kind == LocationKind.Gpr)
+        {
+            _asm.Lea(size, dst, Mem.At(rx, Loc(y).Gpr, 1, 0));
+            return;
+        }
+        TryImm(y, size, out int imm);
+        // A 32-bit lea wraps and zero-extends like the 32-bit add or sub.
+        _asm.Lea(size, dst, Mem.At(rx, d.Op == Op.Isub ? -imm : imm));
     }
 }

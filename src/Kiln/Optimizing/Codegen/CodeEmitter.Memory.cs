@@ -18,7 +18,13 @@ internal sealed partial class CodeEmitter
     /// and the length in r13 (or rdx under guard pages). With guard pages and an offset inside the guard region there is
     /// no check: <paramref name="trapSite"/> is true and the caller marks the one instruction that touches memory.
     /// </summary>
-    private Mem EffectiveAddress(int index, uint offset, int size, out bool trapSite)
+    /// <remarks>
+    /// With <paramref name="inPlace"/> an index whose register is known to hold it zero-extended
+    /// (<see cref="IsZeroExtendedInRegister"/>) is used where it is, with no copy into rcx: for callers that write no
+    /// allocatable register between this and the access (loads, stores, float arithmetic); an integer operation with a
+    /// folded load passes its result's register as <paramref name="written"/>, which the index must not be in.
+    /// </remarks>
+    private Mem EffectiveAddress(int index, uint offset, int size, out bool trapSite, bool inPlace = false, Gpr written = default)
     {
         ulong end = (ulong)offset + (ulong)size;
         trapSite = false;
@@ -38,13 +44,32 @@ internal sealed partial class CodeEmitter
         }
         // SECURITY: a 32-bit move (or lea) zero-extends; a register with stray upper bits would otherwise reach outside
         // the reservation.
+        Gpr indexReg = Gpr.Rcx;
         if (IsFolded(index))
         {
-            EmitFoldedIndex(_f.Value(index).Owner);
+            if (inPlace && UnwrappedAdd(_f.Value(index).Owner, written, out Gpr baseReg, out uint add) && (ulong)offset + add <= int.MaxValue)
+            {
+                // SECURITY: x + c cannot wrap (UnwrappedAdd), so [base + x + (c + offset)] is the Wasm address.
+                indexReg = baseReg;
+                offset += add;
+                end = (ulong)offset + (ulong)size;
+            }
+            else
+            {
+                EmitFoldedIndex(_f.Value(index).Owner);
+            }
         }
         else if (li.Kind == LocationKind.Gpr)
         {
-            _asm.Mov(OperandSize.S32, Gpr.Rcx, li.Gpr);
+            // SECURITY: only where the defining instruction is known to leave the upper half zero (a conservative list).
+            if (inPlace && li.Gpr != written && IsZeroExtendedInRegister(index))
+            {
+                indexReg = li.Gpr;
+            }
+            else
+            {
+                _asm.Mov(OperandSize.S32, Gpr.Rcx, li.Gpr);
+            }
         }
         else
         {
@@ -55,11 +80,228 @@ internal sealed partial class CodeEmitter
             // SECURITY: base + (a 32-bit index) + offset with offset + size within the guard region: every byte lies
             // inside the reservation; beyond the length it faults.
             trapSite = true;
-            return Mem.At(s_memBase, Gpr.Rcx, 1, (int)offset);
+            return Mem.At(s_memBase, indexReg, 1, (int)offset);
         }
         Gpr memLength = MemoryLengthForCheck();
-        // rcx holds a zero-extended i32; a computed address ends up in rcx too.
-        return MemorySequences.CheckedIndexAddress(_asm, Gpr.Rcx, offset, size, memLength, Gpr.Rax, Gpr.Rcx, TrapLabel(TrapCode.MemoryOutOfBounds));
+        // The index register holds a zero-extended i32; a computed address ends up in rcx.
+        return MemorySequences.CheckedIndexAddress(_asm, indexReg, offset, size, memLength, Gpr.Rax, Gpr.Rcx, TrapLabel(TrapCode.MemoryOutOfBounds));
+    }
+
+    /// <summary>
+    /// Whether i32 <paramref name="value"/>'s register is known to hold it zero-extended, by construction from what
+    /// writes that register. A value has one register for its whole life, written only by its definition and by moves
+    /// typed with its type (block arguments, entry parameters, reloads after calls); <see cref="MoveEmitter"/> moves an
+    /// i32 into a register with a 32-bit mov or constant load, which zero-extends, but emits nothing when the source is
+    /// already there. So an instruction's result qualifies when its emission ends in a 32-bit write of the result's
+    /// register (<see cref="DefinedZeroExtended"/>), and a block parameter when every argument passed in its own
+    /// register qualifies (<see cref="ComputeZeroExtendedParams"/>). Everything else (call results, variable shift
+    /// counts, bit counts, division, truncation, reinterpretation...) is copied into rcx by a 32-bit mov as before.
+    /// SECURITY: an index with stray upper bits would address outside the reservation; <c>ZeroExtendedIndexTests</c> runs
+    /// each kind with operands whose 64-bit result differs from the 32-bit one.
+    /// </summary>
+    private bool IsZeroExtendedInRegister(int value)
+    {
+        if (TypeOf(value) != IrType.I32 || Loc(value).Kind != LocationKind.Gpr)
+        {
+            return false;
+        }
+        if (!_f.Value(value).IsParam)
+        {
+            return DefinedZeroExtended(value);
+        }
+        _zeroExtendedParams ??= ComputeZeroExtendedParams();
+        return _zeroExtendedParams[value];
+    }
+
+    /// <summary>
+    /// An instruction result whose emission ends in a 32-bit write of its register: a 32-bit add/sub/and/or/xor/imul or
+    /// lea, a shift or rotate by an immediate count other than 0, a 32-bit load, movzx/movsx into 32 bits, cmov with
+    /// 32-bit operands (which writes its destination even when the condition is false), a 32-bit mov (wrap, global.get).
+    /// </summary>
+    private bool DefinedZeroExtended(int value)
+    {
+        ref ValueData v = ref _f.Value(value);
+        if (v.IsParam || v.Type != IrType.I32)
+        {
+            return false;
+        }
+        ref InstData d = ref _f.Inst(v.Owner);
+        switch (d.Op)
+        {
+            case Op.Iadd:
+            case Op.Isub:
+            case Op.Imul:
+            case Op.Band:
+            case Op.Bor:
+            case Op.Bxor:
+            case Op.Load:
+            case Op.Uload8:
+            case Op.Sload8:
+            case Op.Uload16:
+            case Op.Sload16:
+            case Op.Select:
+            case Op.GlobalGet:
+            case Op.Wrap:
+                return d.Type == IrType.I32;
+            case Op.Ishl:
+            case Op.Sshr:
+            case Op.Ushr:
+            case Op.Rotl:
+            case Op.Rotr:
+            {
+                // A count of 0 would leave the operand's register as it was: not relied on.
+                Location count = Loc(_f.Args(v.Owner)[1]);
+                return d.Type == IrType.I32 && count.Kind == LocationKind.Const && (count.Bits & 31) != 0;
+            }
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// Per value: whether it is an i32 block parameter in a register known to be zero-extended. The greatest fixed
+    /// point: every such parameter is assumed to be, then one loses it when an argument passed to it in the same register
+    /// (no move written) is not known to be; a parameter whose register gets a move is written by a 32-bit one. Entry
+    /// parameters are loaded from the argument area by 32-bit moves (or stay there, not in a register).
+    /// </summary>
+    private bool[] ComputeZeroExtendedParams()
+    {
+        bool[] z = new bool[_f.ValueCount];
+        foreach (int b in _f.Layout)
+        {
+            foreach (int p in _f.Block(b).Params)
+            {
+                z[p] = TypeOf(p) == IrType.I32 && Loc(p).Kind == LocationKind.Gpr;
+            }
+        }
+        var sameRegister = new List<(int Arg, int Param)>();
+        foreach (int b in _f.Layout)
+        {
+            foreach (int inst in _f.Block(b).Insts)
+            {
+                foreach (ref BlockCall call in _f.Targets(inst))
+                {
+                    List<int> ps = _f.Block(call.Block).Params;
+                    Span<int> args = _f.CallArgs(call);
+                    for (int i = 0; i < args.Length; i++)
+                    {
+                        if (z[ps[i]] && Loc(args[i]) == Loc(ps[i]))
+                        {
+                            sameRegister.Add((args[i], ps[i]));
+                        }
+                    }
+                }
+            }
+        }
+        // Each round either clears a parameter or ends; chains of parameters are short, so the rounds are capped, and a
+        // parameter still undecided then is taken as not known (conservative).
+        const int MaxRounds = 32;
+        for (int round = 0; ; round++)
+        {
+            bool changed = false;
+            foreach ((int a, int p) in sameRegister)
+            {
+                if (z[p] && !(_f.Value(a).IsParam ? z[a] : DefinedZeroExtended(a)))
+                {
+                    z[p] = false;
+                    changed = true;
+                }
+            }
+            if (!changed)
+            {
+                return z;
+            }
+            if (round == MaxRounds)
+            {
+                foreach ((int _, int p) in sameRegister)
+                {
+                    z[p] = false;
+                }
+                return z;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A folded <c>iadd x, c</c> whose sum cannot wrap: x zero-extended in its own register (not
+    /// <paramref name="written"/>) and at most <see cref="UpperBound"/>, with bound + c below 2^32. Then the access may
+    /// add c to its offset and index with x's register, instead of forming the 32-bit sum in rcx with a lea (which must
+    /// wrap as i32.add does, so a sum cannot go into the 64-bit addressing in general): crc32's table lookups
+    /// <c>(x &amp; 0x3fc) + table</c>.
+    /// </summary>
+    private bool UnwrappedAdd(int inst, Gpr written, out Gpr baseReg, out uint add)
+    {
+        baseReg = default;
+        add = 0;
+        ref InstData d = ref _f.Inst(inst);
+        if (d.Op != Op.Iadd || d.Type != IrType.I32)
+        {
+            return false;
+        }
+        Span<int> a = _f.Args(inst);
+        int side = Loc(a[1]).Kind == LocationKind.Const ? 0 : Loc(a[0]).Kind == LocationKind.Const ? 1 : -1;
+        if (side < 0)
+        {
+            return false;
+        }
+        int x = a[side];
+        uint c = (uint)Loc(a[1 - side]).Bits;
+        if (IsFolded(x) || Loc(x).Kind != LocationKind.Gpr || Loc(x).Gpr == written || !IsZeroExtendedInRegister(x)
+            || (ulong)UpperBound(x, 0) + c > uint.MaxValue)
+        {
+            return false;
+        }
+        baseReg = Loc(x).Gpr;
+        add = c;
+        return true;
+    }
+
+    /// <summary>
+    /// An upper bound of i32 <paramref name="value"/> (unsigned), from its definition: a constant, and with a constant
+    /// operand, and, shr_u and shl by a constant, narrow zero-extending loads, compares, and add when both bounds
+    /// allow; 2^32 - 1 for anything else (parameters included) and past a few levels.
+    /// </summary>
+    private uint UpperBound(int value, int depth)
+    {
+        Location l = Loc(value);
+        if (l.Kind == LocationKind.Const)
+        {
+            return (uint)l.Bits;
+        }
+        ref ValueData v = ref _f.Value(value);
+        if (v.IsParam || v.Type != IrType.I32 || depth >= 4)
+        {
+            return uint.MaxValue;
+        }
+        ref InstData d = ref _f.Inst(v.Owner);
+        Span<int> a = _f.Args(v.Owner);
+        switch (d.Op)
+        {
+            case Op.Uload8:
+                return byte.MaxValue;
+            case Op.Uload16:
+                return ushort.MaxValue;
+            case Op.Eqz:
+            case >= Op.Ieq and <= Op.Iuge:
+            case >= Op.Feq and <= Op.Fge:
+                return 1;
+            case Op.Band when d.Type == IrType.I32:
+                return Math.Min(UpperBound(a[0], depth + 1), UpperBound(a[1], depth + 1));
+            case Op.Ushr when d.Type == IrType.I32 && Loc(a[1]).Kind == LocationKind.Const:
+                return UpperBound(a[0], depth + 1) >> (int)(Loc(a[1]).Bits & 31);
+            case Op.Ishl when d.Type == IrType.I32 && Loc(a[1]).Kind == LocationKind.Const:
+            {
+                ulong shifted = (ulong)UpperBound(a[0], depth + 1) << (int)(Loc(a[1]).Bits & 31);
+                return shifted > uint.MaxValue ? uint.MaxValue : (uint)shifted;
+            }
+            case Op.Iadd when d.Type == IrType.I32:
+            {
+                ulong sum = (ulong)UpperBound(a[0], depth + 1) + UpperBound(a[1], depth + 1);
+                return sum > uint.MaxValue ? uint.MaxValue : (uint)sum;
+            }
+            default:
+                return uint.MaxValue;
+        }
     }
 
     /// <summary>The memory length for an explicit check: r13 without guard pages; loaded into rdx with them (r13 is then allocatable).</summary>
@@ -77,7 +319,7 @@ internal sealed partial class CodeEmitter
     {
         ref InstData d = ref _f.Inst(inst);
         int size = OpInfo.AccessSize(d.Op, d.Type);
-        Mem address = EffectiveAddress(_f.Args(inst)[0], (uint)d.Imm, size, out bool site);
+        Mem address = EffectiveAddress(_f.Args(inst)[0], (uint)d.Imm, size, out bool site, inPlace: true);
         int result = _f.Result(inst);
         if (d.Type == IrType.V128)
         {
@@ -152,7 +394,7 @@ internal sealed partial class CodeEmitter
         Span<int> a = _f.Args(inst);
         IrType valueType = TypeOf(a[1]);
         int size = OpInfo.AccessSize(d.Op, valueType);
-        Mem address = EffectiveAddress(a[0], (uint)d.Imm, size, out bool site);
+        Mem address = EffectiveAddress(a[0], (uint)d.Imm, size, out bool site, inPlace: true);
         Location lv = Loc(a[1]);
         if (valueType == IrType.V128)
         {

@@ -45,7 +45,8 @@ internal sealed partial class CodeEmitter
     private readonly Dictionary<int, Label> _blockLabels = [];
     private readonly Dictionary<int, int> _layoutIndex = [];
     private int[] _useCount = [];
-    private readonly List<(Label Stub, BlockCall Call)> _edgeStubs = [];
+    private bool[]? _zeroExtendedParams;
+    private readonly List<(Label Stub, BlockCall Call, Label Target)> _edgeStubs = [];
     private Label _epilogue;
     private int _functionStart;
     private int _epilogueStart;
@@ -112,6 +113,7 @@ internal sealed partial class CodeEmitter
         _layoutIndex.Clear();
         _edgeStubs.Clear();
         _maxOutgoing = 0;
+        _zeroExtendedParams = null;
         for (int k = 0; k < f.Layout.Count; k++)
         {
             _blockLabels[f.Layout[k]] = _asm.CreateLabel();
@@ -119,6 +121,8 @@ internal sealed partial class CodeEmitter
         }
         CountUses();
         PlanFolds();
+        PlanEarlyCompares();
+        PlanLoopChecks();
         ScanOutgoing();
         _epilogue = _asm.CreateLabel();
 
@@ -139,11 +143,12 @@ internal sealed partial class CodeEmitter
         {
             int b = f.Layout[k];
             _nextBlock = k + 1 < f.Layout.Count ? f.Layout[k + 1] : -1;
+            _currentLayoutIndex = k;
             _asm.Bind(_blockLabels[b]);
             if (f.LoopHeaders.Contains(b))
             {
                 // Every entry of a Wasm loop, the first included, as the baseline and the interpreter count fuel.
-                EmitInterruptCheck(loadContext: true);
+                EmitLoopHeaderCheck(b);
             }
             StoreHomes(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(f.Block(b).Params));
             List<int> insts = f.Block(b).Insts;
@@ -162,11 +167,11 @@ internal sealed partial class CodeEmitter
                 }
             }
         }
-        foreach ((Label stub, BlockCall call) in _edgeStubs)
+        foreach ((Label stub, BlockCall call, Label target) in _edgeStubs)
         {
             _asm.Bind(stub);
             EmitEdgeMoves(call);
-            _asm.Jmp(_blockLabels[call.Block]);
+            _asm.Jmp(target);
         }
         _asm.Bind(_epilogue);
         _asm.Mov(OperandSize.S64, Gpr.Rsp, Gpr.Rbp);
@@ -366,10 +371,11 @@ internal sealed partial class CodeEmitter
     {
         if (!HasEdgeMoves(call))
         {
-            return _blockLabels[call.Block];
+            return BlockTarget(call.Block);
         }
         Label stub = _asm.CreateLabel();
-        _edgeStubs.Add((stub, call));
+        // The target is chosen here, where the branch is: the stub is emitted after every block.
+        _edgeStubs.Add((stub, call, BlockTarget(call.Block)));
         return stub;
     }
 
@@ -377,10 +383,45 @@ internal sealed partial class CodeEmitter
     private void EmitJump(in BlockCall call)
     {
         EmitEdgeMoves(call);
-        if (call.Block != _nextBlock)
+        if (!FallsThrough(call.Block))
         {
-            _asm.Jmp(_blockLabels[call.Block]);
+            _asm.Jmp(BlockTarget(call.Block));
         }
+    }
+
+    /// <summary>
+    /// Whether code after the current block reaches <paramref name="block"/> without a jump: it is the next block, or
+    /// every block before it emits nothing (<see cref="EmitsNothing"/>), as an empty join the builder left does.
+    /// </summary>
+    private bool FallsThrough(int block)
+    {
+        int next = _nextBlock;
+        for (int hops = 0; next >= 0 && next != block && hops < 8 && EmitsNothing(next); hops++)
+        {
+            next = _f.Targets(_f.Block(next).Insts[0])[0].Block;
+        }
+        return next == block;
+    }
+
+    /// <summary>
+    /// A block with no parameters and no checks whose only instruction is a jump without arguments to the block laid
+    /// out after it: its label is bound and nothing is emitted.
+    /// </summary>
+    private bool EmitsNothing(int block)
+    {
+        BlockData b = _f.Block(block);
+        if (b.Params.Count != 0 || b.Insts.Count != 1 || _f.LoopHeaders.Contains(block))
+        {
+            return false;
+        }
+        ref InstData d = ref _f.Inst(b.Insts[0]);
+        if (d.Op != Op.Jump)
+        {
+            return false;
+        }
+        BlockCall call = _f.Targets(b.Insts[0])[0];
+        int k = _layoutIndex[block];
+        return call.ArgCount == 0 && k + 1 < _f.Layout.Count && _f.Layout[k + 1] == call.Block;
     }
 
     private void EmitInst(int inst, int next)
@@ -506,6 +547,20 @@ internal sealed partial class CodeEmitter
             // Emitted by the branch that consumes it.
             return;
         }
+        if (_earlyCompare[inst])
+        {
+            // The flags for the block's brif; only flag-preserving instructions come between (PlanEarlyCompares).
+            _earlyCondition = EmitCompareFlags(inst);
+            return;
+        }
+        if (_keepsFlags[inst])
+        {
+            if (d.Op != Op.Iconst)
+            {
+                EmitAddKeepingFlags(inst);
+            }
+            return;
+        }
         EmitNumeric(inst);
     }
 
@@ -576,6 +631,10 @@ internal sealed partial class CodeEmitter
         {
             cc = EmitCompareFlags(owner);
         }
+        else if (owner >= 0 && _earlyCompare[owner])
+        {
+            cc = _earlyCondition;
+        }
         else if (Loc(cond).Kind == LocationKind.Const)
         {
             EmitJump((uint)Loc(cond).Bits != 0 ? taken : fallthrough);
@@ -596,7 +655,7 @@ internal sealed partial class CodeEmitter
         }
         bool takenMoves = HasEdgeMoves(taken);
         bool fallMoves = HasEdgeMoves(fallthrough);
-        if (!takenMoves && taken.Block == _nextBlock && (fallMoves || fallthrough.Block != _nextBlock))
+        if (!takenMoves && FallsThrough(taken.Block) && (fallMoves || !FallsThrough(fallthrough.Block)))
         {
             // Invert so the taken edge falls through.
             _asm.Jcc(cc.Negate(), EdgeLabel(fallthrough));
@@ -606,7 +665,7 @@ internal sealed partial class CodeEmitter
         {
             // A loop's back edge usually carries the moves and the exit none: leave on the inverted condition and do
             // the moves inline, one jump per iteration instead of a jump to a stub and back.
-            _asm.Jcc(cc.Negate(), _blockLabels[fallthrough.Block]);
+            _asm.Jcc(cc.Negate(), BlockTarget(fallthrough.Block));
             EmitJump(taken);
             return;
         }
