@@ -235,17 +235,21 @@ internal sealed partial class CodeEmitter
 
     /// <summary>
     /// push rbp; mov rbp, rsp; the frame header (vmctx, function index); sub rsp, frame; the stack-limit, interrupt and
-    /// fuel checks the baseline makes; the memory registers; the parameters from the argument area to their locations.
+    /// fuel checks the baseline makes (none in a small leaf, see <see cref="SkipsEntryChecks"/>); the memory registers;
+    /// the parameters from the argument area to their locations.
     /// </summary>
     private void EmitPrologue(int functionIndex, int frameSize)
     {
         FrameSequences.FrameHeader(_asm, functionIndex);
         _asm.Sub(OperandSize.S64, Gpr.Rsp, frameSize);
-        FrameSequences.StackLimitCheck(_asm, TrapLabel(TrapCode.CallStackExhausted));
-        if (!_f.IsOsrEntry)
+        if (!SkipsEntryChecks(_f, frameSize, _fuel))
         {
-            // An OSR entry continues an activation whose entry was checked; its loop header checks this arrival.
-            EmitInterruptCheck(loadContext: false);
+            FrameSequences.StackLimitCheck(_asm, TrapLabel(TrapCode.CallStackExhausted));
+            if (!_f.IsOsrEntry)
+            {
+                // An OSR entry continues an activation whose entry was checked; its loop header checks this arrival.
+                EmitInterruptCheck(loadContext: false);
+            }
         }
         ReloadMemoryRegisters();
         List<int> ps = _f.Block(_f.Entry).Params;
@@ -255,6 +259,39 @@ internal sealed partial class CodeEmitter
             moves.Add(new Move(_alloc.Values[ps[i]], Location.OfStack(Gpr.Rbp, CompiledAbi.ArgsOffset + (8 * SlotOffset(_f.Params, i))), _f.Params[i]));
         }
         EmitMoves(moves);
+    }
+
+    /// <summary>Largest frame of a leaf that skips the stack-limit check: far below the reserve above the limit and a page.</summary>
+    public const int LeafFrameLimit = 1024;
+
+    /// <summary>
+    /// Whether the entry checks can go: in a leaf (no Wasm call, no helper call: nothing that clobbers registers) with a
+    /// frame of at most <see cref="LeafFrameLimit"/> bytes, without fuel, not an OSR entry. The stack limit: the caller
+    /// checked its own frame, outgoing area included, against the limit, and a leaf adds at most this frame and a return
+    /// address below it; the limit keeps at least 256 KiB of reserve above the stack's end for C# helpers
+    /// (<c>CompiledRuntime.ReservedStackBytes</c>), so the leaf stays far inside it, and, smaller than a page, cannot
+    /// step over the guard page either (SECURITY: the check exists so no frame is written past the stack). Unbounded
+    /// recursion needs a call, so it still meets a check. Interrupts: a leaf ends after a bounded number of steps unless
+    /// it loops, and every loop header checks; the caller's next check (its loop header, or the next entry of a
+    /// function that calls) sees a request made meanwhile. Fuel counts function entries, so it keeps every check.
+    /// </summary>
+    internal static bool SkipsEntryChecks(IrFunction f, int frameSize, bool fuel)
+    {
+        if (fuel || f.IsOsrEntry || frameSize > LeafFrameLimit)
+        {
+            return false;
+        }
+        foreach (int b in f.Layout)
+        {
+            foreach (int inst in f.Block(b).Insts)
+            {
+                if (RegisterAllocator.ClobbersRegisters(f.Inst(inst).Op))
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /// <summary>Function entries and loop headers: trap when the interrupt word is set or fuel runs out (as the baseline does).</summary>
