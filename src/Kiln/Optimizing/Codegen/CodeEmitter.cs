@@ -37,6 +37,7 @@ internal sealed partial class CodeEmitter
     private readonly bool[]? _interpreted;
     private readonly TrapStubs _traps = new();
     private readonly List<int> _trapSites = [];
+    private readonly Dictionary<(int Function, TrapCode Code), Label> _inlineFrameStubs = [];
     private readonly bool _recordsLinesSetting;
 
     // Per function.
@@ -52,6 +53,8 @@ internal sealed partial class CodeEmitter
     private int _maxOutgoing;
     private int _nextBlock;
     private int _previousInst;
+    // The inlined callee the code being emitted comes from (IrFunction.InlinedFrom), or -1: where its traps go.
+    private int _origin = -1;
 
     public CodeEmitter(Assembler asm, IndexSpaces spaces, bool consumeFuel, bool guardPages, bool[]? interpreted, bool recordsLines)
     {
@@ -83,6 +86,7 @@ internal sealed partial class CodeEmitter
     {
         _traps.Begin(_asm);
         _trapSites.Clear();
+        _inlineFrameStubs.Clear();
     }
 
     /// <summary>
@@ -91,6 +95,7 @@ internal sealed partial class CodeEmitter
     /// </summary>
     public int[] EndBatch(out int recovery)
     {
+        EmitInlineFrameStubs();
         if (_traps.AnyUsed || _traps.Status.IsValid)
         {
             _traps.Emit(_asm);
@@ -140,17 +145,25 @@ internal sealed partial class CodeEmitter
             int b = f.Layout[k];
             _nextBlock = k + 1 < f.Layout.Count ? f.Layout[k + 1] : -1;
             _asm.Bind(_blockLabels[b]);
+            List<int> insts = f.Block(b).Insts;
+            // An inlined loop's header is the callee's: an interrupt there shows the callee's frame.
+            _origin = insts.Count > 0 ? OriginOf(insts[0]) : -1;
             if (f.LoopHeaders.Contains(b))
             {
                 // Every entry of a Wasm loop, the first included, as the baseline and the interpreter count fuel.
                 EmitInterruptCheck(loadContext: true);
             }
             StoreHomes(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(f.Block(b).Params));
-            List<int> insts = f.Block(b).Insts;
             for (int i = 0; i < insts.Count; i++)
             {
                 RecordLine(f.SourceOffset(insts[i]));
                 _previousInst = i > 0 ? insts[i - 1] : -1;
+                _origin = OriginOf(insts[i]);
+                if (_origin < 0 && _previousInst >= 0 && _f.ResultValues(_previousInst).Length == 1 && IsFolded(_f.Result(_previousInst)))
+                {
+                    // A load folded into this instruction traps where this one is emitted, as the load's function.
+                    _origin = OriginOf(_previousInst);
+                }
                 EmitInst(insts[i], i + 1 < insts.Count ? insts[i + 1] : -1);
                 StoreHomes(f.ResultValues(insts[i]));
                 if (alloc.ReloadsAfter.TryGetValue(insts[i], out int[]? reloads))
@@ -162,6 +175,7 @@ internal sealed partial class CodeEmitter
                 }
             }
         }
+        _origin = -1;
         foreach ((Label stub, BlockCall call) in _edgeStubs)
         {
             _asm.Bind(stub);
@@ -312,7 +326,49 @@ internal sealed partial class CodeEmitter
         MemorySequences.ReloadRegisters(_asm, _guardPages);
     }
 
-    private Label TrapLabel(TrapCode code) => _traps.For(_asm, code);
+    /// <summary>
+    /// Where a trap with <paramref name="code"/> jumps: the batch's shared stub, or, in code inlined from another
+    /// function (<see cref="_origin"/>), a stub that first pushes a frame for that function (see
+    /// <see cref="EmitInlineFrameStubs"/>).
+    /// </summary>
+    private Label TrapLabel(TrapCode code)
+    {
+        Label shared = _traps.For(_asm, code);
+        if (_origin < 0)
+        {
+            return shared;
+        }
+        if (!_inlineFrameStubs.TryGetValue((_origin, code), out Label stub))
+        {
+            stub = _asm.CreateLabel();
+            _inlineFrameStubs.Add((_origin, code), stub);
+        }
+        return stub;
+    }
+
+    private int OriginOf(int inst) => _f.InlinedFrom.TryGetValue(inst, out int function) ? function : -1;
+
+    /// <summary>
+    /// The stubs a trap in inlined code goes through: each builds the frame header the inlined callee would have had
+    /// (push rbp; mov rbp, rsp; [rbp-8] = vmctx, [rbp-16] = its function index, <see cref="CompiledAbi"/>), linked to
+    /// the caller's frame, then jumps to the shared stub of its trap code, whose backtrace walk starts at this frame, so
+    /// a trap shows the callee above the caller as on the other tiers. rsp stays 16-byte aligned (push and 24 bytes),
+    /// as the exit's helper call needs. Emitted after the batch's functions, like the shared stubs, outside every
+    /// function's unwind range; r15 holds the vmctx at every trap site.
+    /// </summary>
+    private void EmitInlineFrameStubs()
+    {
+        foreach (((int function, TrapCode code), Label stub) in _inlineFrameStubs)
+        {
+            _asm.Bind(stub);
+            _asm.Push(Gpr.Rbp);
+            _asm.Mov(OperandSize.S64, Gpr.Rbp, Gpr.Rsp);
+            _asm.Sub(OperandSize.S64, Gpr.Rsp, 24);
+            _asm.Mov(OperandSize.S64, Mem.At(Gpr.Rbp, CompiledAbi.SavedVmctxOffset), s_vmctx);
+            _asm.Mov(OperandSize.S32, Mem.At(Gpr.Rbp, CompiledAbi.FunctionIndexOffset), function);
+            _asm.Jmp(_traps.For(_asm, code));
+        }
+    }
 
     /// <summary>The next instruction touches memory unchecked: a fault there is the out-of-bounds trap.</summary>
     private void MarkTrapSite()
