@@ -16,7 +16,9 @@ internal sealed partial class CodeEmitter
     /// below the memory's current length. The index is zero-extended into rcx (never trusted to be), or computed there by
     /// one 32-bit lea when its i32 arithmetic is folded into the access (<see cref="EmitFoldedIndex"/>); the check uses rax
     /// and the length in r13 (or rdx under guard pages). With guard pages and an offset inside the guard region there is
-    /// no check: <paramref name="trapSite"/> is true and the caller marks the one instruction that touches memory.
+    /// no check: <paramref name="trapSite"/> is true and the caller marks the one instruction that touches memory. Code
+    /// inlined from another function is always checked: its trap goes through a stub that shows the callee's frame
+    /// (<see cref="TrapLabel"/>), where a fault would resume at the chunk's one recovery stub.
     /// </summary>
     /// <remarks>
     /// With <paramref name="inPlace"/> an index whose register is known to hold it zero-extended
@@ -32,7 +34,7 @@ internal sealed partial class CodeEmitter
         if (li.Kind == LocationKind.Const)
         {
             ulong ea = (uint)li.Bits + (ulong)offset;
-            if (_guardPages && ea + (ulong)size <= int.MaxValue)
+            if (_guardPages && _origin < 0 && ea + (ulong)size <= int.MaxValue)
             {
                 // SECURITY: the whole access lies below 2 GiB, inside the reservation (4 GiB + guard): past the length
                 // it faults on an inaccessible page.
@@ -75,7 +77,7 @@ internal sealed partial class CodeEmitter
         {
             _asm.Mov(OperandSize.S32, Gpr.Rcx, li.Mem);
         }
-        if (_guardPages && end <= LinearMemory.GuardRegionBytes)
+        if (_guardPages && _origin < 0 && end <= LinearMemory.GuardRegionBytes)
         {
             // SECURITY: base + (a 32-bit index) + offset with offset + size within the guard region: every byte lies
             // inside the reservation; beyond the length it faults.

@@ -37,6 +37,7 @@ internal sealed partial class CodeEmitter
     private readonly bool[]? _interpreted;
     private readonly TrapStubs _traps = new();
     private readonly List<int> _trapSites = [];
+    private readonly Dictionary<(int Function, TrapCode Code), Label> _inlineFrameStubs = [];
     private readonly bool _recordsLinesSetting;
 
     // Per function.
@@ -53,6 +54,8 @@ internal sealed partial class CodeEmitter
     private int _maxOutgoing;
     private int _nextBlock;
     private int _previousInst;
+    // The inlined callee the code being emitted comes from (IrFunction.InlinedFrom), or -1: where its traps go.
+    private int _origin = -1;
 
     public CodeEmitter(Assembler asm, IndexSpaces spaces, bool consumeFuel, bool guardPages, bool[]? interpreted, bool recordsLines)
     {
@@ -84,6 +87,7 @@ internal sealed partial class CodeEmitter
     {
         _traps.Begin(_asm);
         _trapSites.Clear();
+        _inlineFrameStubs.Clear();
     }
 
     /// <summary>
@@ -92,6 +96,7 @@ internal sealed partial class CodeEmitter
     /// </summary>
     public int[] EndBatch(out int recovery)
     {
+        EmitInlineFrameStubs();
         if (_traps.AnyUsed || _traps.Status.IsValid)
         {
             _traps.Emit(_asm);
@@ -145,17 +150,25 @@ internal sealed partial class CodeEmitter
             _nextBlock = k + 1 < f.Layout.Count ? f.Layout[k + 1] : -1;
             _currentLayoutIndex = k;
             _asm.Bind(_blockLabels[b]);
+            List<int> insts = f.Block(b).Insts;
+            // An inlined loop's header is the callee's: an interrupt there shows the callee's frame.
+            _origin = insts.Count > 0 ? OriginOf(insts[0]) : -1;
             if (f.LoopHeaders.Contains(b))
             {
                 // Every entry of a Wasm loop, the first included, as the baseline and the interpreter count fuel.
                 EmitLoopHeaderCheck(b);
             }
             StoreHomes(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(f.Block(b).Params));
-            List<int> insts = f.Block(b).Insts;
             for (int i = 0; i < insts.Count; i++)
             {
                 RecordLine(f.SourceOffset(insts[i]));
                 _previousInst = i > 0 ? insts[i - 1] : -1;
+                _origin = OriginOf(insts[i]);
+                if (_origin < 0 && _previousInst >= 0 && _f.ResultValues(_previousInst).Length == 1 && IsFolded(_f.Result(_previousInst)))
+                {
+                    // A load folded into this instruction traps where this one is emitted, as the load's function.
+                    _origin = OriginOf(_previousInst);
+                }
                 EmitInst(insts[i], i + 1 < insts.Count ? insts[i + 1] : -1);
                 StoreHomes(f.ResultValues(insts[i]));
                 if (alloc.ReloadsAfter.TryGetValue(insts[i], out int[]? reloads))
@@ -167,6 +180,7 @@ internal sealed partial class CodeEmitter
                 }
             }
         }
+        _origin = -1;
         foreach ((Label stub, BlockCall call, Label target) in _edgeStubs)
         {
             _asm.Bind(stub);
@@ -247,17 +261,21 @@ internal sealed partial class CodeEmitter
 
     /// <summary>
     /// push rbp; mov rbp, rsp; the frame header (vmctx, function index); sub rsp, frame; the stack-limit, interrupt and
-    /// fuel checks the baseline makes; the memory registers; the parameters from the argument area to their locations.
+    /// fuel checks the baseline makes (none in a small leaf, see <see cref="SkipsEntryChecks"/>); the memory registers;
+    /// the parameters from the argument area to their locations.
     /// </summary>
     private void EmitPrologue(int functionIndex, int frameSize)
     {
         FrameSequences.FrameHeader(_asm, functionIndex);
         _asm.Sub(OperandSize.S64, Gpr.Rsp, frameSize);
-        FrameSequences.StackLimitCheck(_asm, TrapLabel(TrapCode.CallStackExhausted));
-        if (!_f.IsOsrEntry)
+        if (!SkipsEntryChecks(_f, frameSize, _fuel))
         {
-            // An OSR entry continues an activation whose entry was checked; its loop header checks this arrival.
-            EmitInterruptCheck(loadContext: false);
+            FrameSequences.StackLimitCheck(_asm, TrapLabel(TrapCode.CallStackExhausted));
+            if (!_f.IsOsrEntry)
+            {
+                // An OSR entry continues an activation whose entry was checked; its loop header checks this arrival.
+                EmitInterruptCheck(loadContext: false);
+            }
         }
         ReloadMemoryRegisters();
         List<int> ps = _f.Block(_f.Entry).Params;
@@ -267,6 +285,39 @@ internal sealed partial class CodeEmitter
             moves.Add(new Move(_alloc.Values[ps[i]], Location.OfStack(Gpr.Rbp, CompiledAbi.ArgsOffset + (8 * SlotOffset(_f.Params, i))), _f.Params[i]));
         }
         EmitMoves(moves);
+    }
+
+    /// <summary>Largest frame of a leaf that skips the stack-limit check: far below the reserve above the limit and a page.</summary>
+    public const int LeafFrameLimit = 1024;
+
+    /// <summary>
+    /// Whether the entry checks can go: in a leaf (no Wasm call, no helper call: nothing that clobbers registers) with a
+    /// frame of at most <see cref="LeafFrameLimit"/> bytes, without fuel, not an OSR entry. The stack limit: the caller
+    /// checked its own frame, outgoing area included, against the limit, and a leaf adds at most this frame and a return
+    /// address below it; the limit keeps at least 256 KiB of reserve above the stack's end for C# helpers
+    /// (<c>CompiledRuntime.ReservedStackBytes</c>), so the leaf stays far inside it, and, smaller than a page, cannot
+    /// step over the guard page either (SECURITY: the check exists so no frame is written past the stack). Unbounded
+    /// recursion needs a call, so it still meets a check. Interrupts: a leaf ends after a bounded number of steps unless
+    /// it loops, and every loop header checks; the caller's next check (its loop header, or the next entry of a
+    /// function that calls) sees a request made meanwhile. Fuel counts function entries, so it keeps every check.
+    /// </summary>
+    internal static bool SkipsEntryChecks(IrFunction f, int frameSize, bool fuel)
+    {
+        if (fuel || f.IsOsrEntry || frameSize > LeafFrameLimit)
+        {
+            return false;
+        }
+        foreach (int b in f.Layout)
+        {
+            foreach (int inst in f.Block(b).Insts)
+            {
+                if (RegisterAllocator.ClobbersRegisters(f.Inst(inst).Op))
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /// <summary>Function entries and loop headers: trap when the interrupt word is set or fuel runs out (as the baseline does).</summary>
@@ -287,7 +338,49 @@ internal sealed partial class CodeEmitter
         MemorySequences.ReloadRegisters(_asm, _guardPages);
     }
 
-    private Label TrapLabel(TrapCode code) => _traps.For(_asm, code);
+    /// <summary>
+    /// Where a trap with <paramref name="code"/> jumps: the batch's shared stub, or, in code inlined from another
+    /// function (<see cref="_origin"/>), a stub that first pushes a frame for that function (see
+    /// <see cref="EmitInlineFrameStubs"/>).
+    /// </summary>
+    private Label TrapLabel(TrapCode code)
+    {
+        Label shared = _traps.For(_asm, code);
+        if (_origin < 0)
+        {
+            return shared;
+        }
+        if (!_inlineFrameStubs.TryGetValue((_origin, code), out Label stub))
+        {
+            stub = _asm.CreateLabel();
+            _inlineFrameStubs.Add((_origin, code), stub);
+        }
+        return stub;
+    }
+
+    private int OriginOf(int inst) => _f.InlinedFrom.TryGetValue(inst, out int function) ? function : -1;
+
+    /// <summary>
+    /// The stubs a trap in inlined code goes through: each builds the frame header the inlined callee would have had
+    /// (push rbp; mov rbp, rsp; [rbp-8] = vmctx, [rbp-16] = its function index, <see cref="CompiledAbi"/>), linked to
+    /// the caller's frame, then jumps to the shared stub of its trap code, whose backtrace walk starts at this frame, so
+    /// a trap shows the callee above the caller as on the other tiers. rsp stays 16-byte aligned (push and 24 bytes),
+    /// as the exit's helper call needs. Emitted after the batch's functions, like the shared stubs, outside every
+    /// function's unwind range; r15 holds the vmctx at every trap site.
+    /// </summary>
+    private void EmitInlineFrameStubs()
+    {
+        foreach (((int function, TrapCode code), Label stub) in _inlineFrameStubs)
+        {
+            _asm.Bind(stub);
+            _asm.Push(Gpr.Rbp);
+            _asm.Mov(OperandSize.S64, Gpr.Rbp, Gpr.Rsp);
+            _asm.Sub(OperandSize.S64, Gpr.Rsp, 24);
+            _asm.Mov(OperandSize.S64, Mem.At(Gpr.Rbp, CompiledAbi.SavedVmctxOffset), s_vmctx);
+            _asm.Mov(OperandSize.S32, Mem.At(Gpr.Rbp, CompiledAbi.FunctionIndexOffset), function);
+            _asm.Jmp(_traps.For(_asm, code));
+        }
+    }
 
     /// <summary>The next instruction touches memory unchecked: a fault there is the out-of-bounds trap.</summary>
     private void MarkTrapSite()

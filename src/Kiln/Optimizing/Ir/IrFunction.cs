@@ -141,6 +141,7 @@ internal sealed class IrFunction
         Layout.Clear();
         Signatures.Clear();
         LoopHeaders.Clear();
+        InlinedFrom.Clear();
         InstCount = 0;
         ValueCount = 0;
         CurrentSourceOffset = -1;
@@ -178,6 +179,12 @@ internal sealed class IrFunction
     /// as the other tiers count them. Removed blocks may stay listed.
     /// </summary>
     public HashSet<int> LoopHeaders { get; } = [];
+
+    /// <summary>
+    /// Instructions copied from an inlined callee, mapped to the callee's function index: a trap there reports the
+    /// callee's frame above the caller's, as the other tiers do (<c>Inliner</c>, <c>CodeEmitter</c>).
+    /// </summary>
+    public Dictionary<int, int> InlinedFrom { get; } = [];
 
     public int InstCount { get; private set; }
 

@@ -23,9 +23,10 @@ internal interface IInlineSource
 /// </summary>
 /// <remarks>
 /// Limits: a callee of at most <see cref="MaxCalleeInsts"/> instructions, and the caller grows by at most
-/// <see cref="MaxGrowth"/> instructions. Only callees that can neither trap nor call are inlined
-/// (<see cref="MayTrapOrCall"/>), so backtraces keep every frame the other tiers show, and inlined code holds no call to
-/// inline in turn (so no recursion either). Callees with v128 constants or SIMD instructions are skipped (their
+/// <see cref="MaxGrowth"/> instructions. Only callees that make no call are inlined (<see cref="Calls"/>), so inlined
+/// code holds no call to inline in turn (so no recursion either). Callees that may trap are inlined: every copied
+/// instruction is listed in <see cref="IrFunction.InlinedFrom"/>, and the emitter sends a trap there through a stub that
+/// pushes a frame for the callee, so backtraces keep every frame the other tiers show. Callees with v128 constants or SIMD instructions are skipped (their
 /// immediates index the callee's constant table). Inlined instructions carry the call's bytecode offset, so line
 /// tables name the call site; loop headers stay loop headers, so interrupts are still checked in inlined loops. A callee's
 /// entry checks (stack limit, interrupt, fuel) disappear with its frame, so a compiler counting fuel must not run
@@ -65,7 +66,7 @@ internal static class Inliner
                 continue;
             }
             growth += size;
-            InlineCall(f, call, callee, replaced);
+            InlineCall(f, call, (int)f.Inst(call).Imm, callee, replaced);
             inlined++;
         }
         if (inlined == 0)
@@ -90,7 +91,7 @@ internal static class Inliner
         {
             foreach (int inst in callee.Block(b).Insts)
             {
-                if (callee.Inst(inst).Op is Op.Vconst or Op.Simd || MayTrapOrCall(callee, inst))
+                if (callee.Inst(inst).Op is Op.Vconst or Op.Simd || Calls(callee.Inst(inst).Op))
                 {
                     return false;
                 }
@@ -110,40 +111,17 @@ internal static class Inliner
     }
 
     /// <summary>
-    /// Whether the instruction could trap or call: then the callee is not inlined, so that every trap's backtrace and
-    /// every frame a callee sees stay exactly those of the other tiers (a trap inside inlined code would show the
-    /// caller's frame only). Left: arithmetic, compares, conversions that cannot trap, globals, memory.size, and
-    /// division by a constant that is neither 0 nor (signed) -1.
+    /// Whether the instruction calls: a Wasm call (or speculation's guard, which belongs to one), or a runtime helper
+    /// (memory.grow, the bulk-memory and table-changing instructions). Then the callee is not inlined: inlined code keeps
+    /// no frame of its own, so a trap further down would miss the callee's frame in its backtrace. Traps are fine: the
+    /// emitter reports a trap in inlined code with a frame for the callee (<see cref="IrFunction.InlinedFrom"/>).
     /// </summary>
-    private static bool MayTrapOrCall(IrFunction callee, int inst)
-    {
-        ref InstData d = ref callee.Inst(inst);
-        switch (OpInfo.Kind(d.Op))
-        {
-            case OpKind.Pure:
-                return false;
-            case OpKind.Trapping:
-                if (d.Op is not (Op.Sdiv or Op.Udiv or Op.Srem or Op.Urem))
-                {
-                    return true;
-                }
-                ref ValueData divisor = ref callee.Value(callee.Args(inst)[1]);
-                if (divisor.IsParam || callee.Inst(divisor.Owner).Op != Op.Iconst)
-                {
-                    return true;
-                }
-                long bits = callee.Inst(divisor.Owner).Imm;
-                long value = d.Type == IrType.I32 ? (int)bits : bits;
-                return value == 0 || (value == -1 && d.Op is Op.Sdiv or Op.Srem);
-            case OpKind.Effect:
-                return d.Op is not (Op.GlobalGet or Op.GlobalSet or Op.MemorySize);
-            default:
-                return d.Op == Op.Trap;
-        }
-    }
+    private static bool Calls(Op op) => op is Op.Call or Op.CallIndirect or Op.CallIndirectGuard or Op.MemoryGrow
+        or Op.MemoryFill or Op.MemoryCopy or Op.MemoryInit or Op.DataDrop or Op.TableGrow or Op.TableFill or Op.TableCopy
+        or Op.TableInit or Op.ElemDrop;
 
     /// <summary>Replaces <paramref name="call"/> by a copy of <paramref name="callee"/>.</summary>
-    private static void InlineCall(IrFunction f, int call, IrFunction callee, List<(int Result, int Param)> replaced)
+    private static void InlineCall(IrFunction f, int call, int calleeIndex, IrFunction callee, List<(int Result, int Param)> replaced)
     {
         int block = f.Inst(call).Block;
         List<int> insts = f.Block(block).Insts;
@@ -210,9 +188,11 @@ internal static class Inliner
                     int jump = f.CreateInst(Op.Jump, IrType.I32, []);
                     f.AddTarget(jump, cont, mapped.ToArray());
                     f.Append(nb, jump);
+                    f.InlinedFrom[jump] = calleeIndex;
                     continue;
                 }
                 int ni = f.CreateInst(d.Op, d.Type, mapped.ToArray(), d.Imm);
+                f.InlinedFrom[ni] = calleeIndex;
                 ref InstData n = ref f.Inst(ni);
                 n.Aux = d.Op is Op.Call or Op.CallIndirect ? signatures[d.Aux] : d.Aux;
                 n.Imm2 = d.Imm2;
