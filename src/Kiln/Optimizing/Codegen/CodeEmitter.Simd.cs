@@ -202,6 +202,16 @@ internal sealed partial class CodeEmitter
             DefXmm(result, x);
             return;
         }
+        if (args.Length == 2 && Vex && SimdSequences.HasBinaryVex(op))
+        {
+            // Three operands: both are only read where they live, the result written where it lives.
+            Xmm b = UseXmm(args[1], s_o2);
+            Xmm a = UseXmm(args[0], s_o1);
+            Xmm dst = DestXmm(result, s_o1);
+            SimdSequences.BinaryVex(_asm, op, dst, a, b);
+            DefXmm(result, dst);
+            return;
+        }
         if (args.Length == 2)
         {
             int first = args[0], second = args[1];
