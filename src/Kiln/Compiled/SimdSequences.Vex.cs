@@ -123,4 +123,76 @@ internal static partial class SimdSequences
                 throw new ArgumentOutOfRangeException(nameof(op), op, "no one-instruction VEX form");
         }
     }
+
+    /// <summary>
+    /// Whether <see cref="UnaryInto"/> computes <paramref name="op"/> from its operand in place (read only) into another
+    /// register: the one-instruction unary operations whose legacy form already has a separate source (rounding, sqrt,
+    /// the plain conversions), and with AVX abs, neg and i32x4.trunc_sat_f32x4_s.
+    /// </summary>
+    public static bool HasUnaryInto(Opcode op, bool vex) => op switch
+    {
+        >= Opcode.F32x4Ceil and <= Opcode.F32x4Nearest => true,
+        Opcode.F64x2Ceil or Opcode.F64x2Floor or Opcode.F64x2Trunc or Opcode.F64x2Nearest => true,
+        Opcode.F32x4Sqrt or Opcode.F64x2Sqrt => true,
+        Opcode.F32x4ConvertI32x4S or Opcode.F64x2ConvertLowI32x4S or Opcode.F32x4DemoteF64x2Zero or Opcode.F64x2PromoteLowF32x4 => true,
+        Opcode.F32x4Abs or Opcode.F64x2Abs or Opcode.F32x4Neg or Opcode.F64x2Neg or Opcode.I32x4TruncSatF32x4S => vex,
+        _ => false,
+    };
+
+    /// <summary>
+    /// dst = op(src) for the opcodes of <see cref="HasUnaryInto"/>: the same instructions as <see cref="TryUnary"/>'s
+    /// sequence, with src only read (dst may be src); <paramref name="t0"/> is clobbered and must be neither.
+    /// </summary>
+    public static void UnaryInto(Assembler asm, Opcode op, Xmm dst, Xmm src, Xmm t0)
+    {
+        switch (op)
+        {
+            case Opcode.F32x4Ceil: asm.Roundps(dst, src, RoundingMode.Up); return;
+            case Opcode.F32x4Floor: asm.Roundps(dst, src, RoundingMode.Down); return;
+            case Opcode.F32x4Trunc: asm.Roundps(dst, src, RoundingMode.Truncate); return;
+            case Opcode.F32x4Nearest: asm.Roundps(dst, src, RoundingMode.Nearest); return;
+            case Opcode.F64x2Ceil: asm.Roundpd(dst, src, RoundingMode.Up); return;
+            case Opcode.F64x2Floor: asm.Roundpd(dst, src, RoundingMode.Down); return;
+            case Opcode.F64x2Trunc: asm.Roundpd(dst, src, RoundingMode.Truncate); return;
+            case Opcode.F64x2Nearest: asm.Roundpd(dst, src, RoundingMode.Nearest); return;
+            case Opcode.F32x4Sqrt: asm.Sqrtps(dst, src); return;
+            case Opcode.F64x2Sqrt: asm.Sqrtpd(dst, src); return;
+            case Opcode.F32x4ConvertI32x4S: asm.Cvtdq2ps(dst, src); return;
+            case Opcode.F64x2ConvertLowI32x4S: asm.Cvtdq2pd(dst, src); return;
+            case Opcode.F32x4DemoteF64x2Zero: asm.Cvtpd2ps(dst, src); return;
+            case Opcode.F64x2PromoteLowF32x4: asm.Cvtps2pd(dst, src); return;
+            case Opcode.F32x4Abs:
+                asm.Pcmpeqd(t0, t0);
+                asm.Psrld(t0, 1);
+                asm.Vandps(dst, src, t0);
+                return;
+            case Opcode.F64x2Abs:
+                asm.Pcmpeqd(t0, t0);
+                asm.Psrlq(t0, 1);
+                asm.Vandpd(dst, src, t0);
+                return;
+            case Opcode.F32x4Neg:
+                asm.Pcmpeqd(t0, t0);
+                asm.Pslld(t0, 31);
+                asm.Vxorps(dst, src, t0);
+                return;
+            case Opcode.F64x2Neg:
+                asm.Pcmpeqd(t0, t0);
+                asm.Psllq(t0, 63);
+                asm.Vxorpd(dst, src, t0);
+                return;
+            case Opcode.I32x4TruncSatF32x4S:
+                // As TruncSatF32x4S, with the copy of src into t0 folded into the compare.
+                asm.Vcmpps(t0, src, src, FloatComparison.Equal);
+                asm.Vandps(dst, src, t0);
+                asm.Pxor(t0, dst);
+                asm.Cvttps2dq(dst, dst);
+                asm.Pand(t0, dst);
+                asm.Psrad(t0, 31);
+                asm.Pxor(dst, t0);
+                return;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(op), op, "no in-place-free unary form");
+        }
+    }
 }

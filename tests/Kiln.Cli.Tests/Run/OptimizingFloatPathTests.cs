@@ -32,6 +32,15 @@ public sealed class OptimizingFloatPathTests : IDisposable
             (i32.add
               (i32x4.extract_lane 0 (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $c)) (f32x4.gt (local.get $a) (local.get $b))))
               (i32x4.extract_lane 1 (v128.andnot (i32x4.trunc_sat_f32x4_s (f32x4.pmin (local.get $c) (local.get $a))) (i32x4.lt_s (local.get $a) (local.get $b))))))
+          (func (export "unary") (param $x f32) (param $y f32) (result i32)
+            (local $a v128) (local $b v128)
+            (local.set $a (f32x4.replace_lane 1 (f32x4.splat (local.get $x)) (local.get $y)))
+            (local.set $b (f32x4.add (f32x4.abs (f32x4.neg (local.get $a))) (f32x4.sqrt (local.get $a))))
+            (local.set $b (f32x4.add (local.get $b) (f32x4.nearest (local.get $a))))
+            (local.set $b (f32x4.add (local.get $b) (f32x4.convert_i32x4_s (i32x4.trunc_sat_f32x4_s (local.get $a)))))
+            (i32.add (i32x4.extract_lane 0 (i32x4.trunc_sat_f32x4_s (local.get $b)))
+              (i32.trunc_f64_s (f64x2.extract_lane 0 (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero
+                (f64x2.splat (f64.promote_f32 (f32x4.extract_lane 1 (local.get $b))))))))))
         )
         """;
 
@@ -54,6 +63,7 @@ public sealed class OptimizingFloatPathTests : IDisposable
     // narrow(6.25, 1.5): 1.5 + sqrt 6.25 * (6.25 - floor 6.25) = 1.5 + 2.5 * 0.25, in f32.
     // lanes(3, 5): a = [3,5,3,3], b = [5,5,3,5], c = a*b + (a-b) = [13,25,9,13]; lane 0: 13 + (3 > 5 ? -1 : 0);
     // lane 1: trunc(pmin(c, a)) = 5, and-not the i32 compare of the bit patterns 5.0 < 5.0 (0): 5. 13 + 5 = 18.
+    // unary(6.25, 2.25): a = [6.25,2.25,..], b = |-a| + sqrt a + nearest a + trunc a = [20.75, 7.75, ..]; 20 + 7 = 27.
     [Theory]
     [MemberData(nameof(Paths))]
     public void FloatAndSimdArithmeticGiveTheSpecsAnswers(bool sse)
@@ -64,6 +74,7 @@ public sealed class OptimizingFloatPathTests : IDisposable
             ("scalar", new[] { "-0.25", "1e300" }, "nan"),
             ("narrow", new[] { "6.25", "1.5" }, "2.125"),
             ("lanes", new[] { "3", "5" }, "18"),
+            ("unary", new[] { "6.25", "2.25" }, "27"),
         })
         {
             KilnProcess.Result r = KilnProcess.Run(["run", "--tier", "opt", "--invoke", export, _module, .. args], environment: Environment(sse));
