@@ -18,6 +18,26 @@ public sealed partial class Assembler
     private static readonly SimdOp s_vblendvpd = new("blendvpd", Pd, 0x0F3A4B, CpuFeature.Avx);
     private static readonly SimdOp s_vpblendvb = new("pblendvb", Pd, 0x0F3A4C, CpuFeature.Avx);
 
+    // Scalar rows (the VEX twins of Assembler.Sse.cs): dst = src1 op src2 in the low lane, the upper lanes copied
+    // from src1. With src1 the source itself (vsqrtsd x, y, y) the result depends on no earlier value of dst, where
+    // legacy sqrtsd/cvtsd2ss/roundsd merge into dst and so wait for whatever last wrote it.
+    private static readonly SimdOp s_vaddss = new("addss", Ss, 0x0F58);
+    private static readonly SimdOp s_vaddsd = new("addsd", Sd, 0x0F58);
+    private static readonly SimdOp s_vmulss = new("mulss", Ss, 0x0F59);
+    private static readonly SimdOp s_vmulsd = new("mulsd", Sd, 0x0F59);
+    private static readonly SimdOp s_vsubss = new("subss", Ss, 0x0F5C);
+    private static readonly SimdOp s_vsubsd = new("subsd", Sd, 0x0F5C);
+    private static readonly SimdOp s_vdivss = new("divss", Ss, 0x0F5E);
+    private static readonly SimdOp s_vdivsd = new("divsd", Sd, 0x0F5E);
+    private static readonly SimdOp s_vsqrtss = new("sqrtss", Ss, 0x0F51);
+    private static readonly SimdOp s_vsqrtsd = new("sqrtsd", Sd, 0x0F51);
+    private static readonly SimdOp s_vcvtss2sd = new("cvtss2sd", Ss, 0x0F5A);
+    private static readonly SimdOp s_vcvtsd2ss = new("cvtsd2ss", Sd, 0x0F5A);
+    private static readonly SimdOp s_vcvtsi2ss = new("cvtsi2ss", Ss, 0x0F2A);
+    private static readonly SimdOp s_vcvtsi2sd = new("cvtsi2sd", Sd, 0x0F2A);
+    private static readonly SimdOp s_vroundss = new("roundss", Pd, 0x0F3A0A);
+    private static readonly SimdOp s_vroundsd = new("roundsd", Pd, 0x0F3A0B);
+
     // ---- emitters: reg in ModRM.reg, vvvv the first source (0 when the form has none), rm the second ----
 
     private void VexRR(in SimdOp op, int reg, int vvvv, int rm, int vexW = 0, CpuFeature feature = CpuFeature.Avx)
@@ -379,4 +399,66 @@ public sealed partial class Assembler
     public void Vblendvps(Xmm dst, Xmm src1, Mem src2, Xmm mask) => VexRMI(s_vblendvps, dst.Index, src1.Index, src2, mask.Index << 4);
     public void Vblendvpd(Xmm dst, Xmm src1, Xmm src2, Xmm mask) => VexRRI(s_vblendvpd, dst.Index, src1.Index, src2.Index, mask.Index << 4);
     public void Vblendvpd(Xmm dst, Xmm src1, Mem src2, Xmm mask) => VexRMI(s_vblendvpd, dst.Index, src1.Index, src2, mask.Index << 4);
+
+    // ---- scalar f32/f64: dst = src1 op src2 in the low lane, the upper lanes of src1 ----
+
+    public void Vaddss(Xmm dst, Xmm src1, Xmm src2) => VexRR(s_vaddss, dst.Index, src1.Index, src2.Index);
+    public void Vaddss(Xmm dst, Xmm src1, Mem src2) => VexRM(s_vaddss, dst.Index, src1.Index, src2);
+    public void Vaddsd(Xmm dst, Xmm src1, Xmm src2) => VexRR(s_vaddsd, dst.Index, src1.Index, src2.Index);
+    public void Vaddsd(Xmm dst, Xmm src1, Mem src2) => VexRM(s_vaddsd, dst.Index, src1.Index, src2);
+    public void Vsubss(Xmm dst, Xmm src1, Xmm src2) => VexRR(s_vsubss, dst.Index, src1.Index, src2.Index);
+    public void Vsubss(Xmm dst, Xmm src1, Mem src2) => VexRM(s_vsubss, dst.Index, src1.Index, src2);
+    public void Vsubsd(Xmm dst, Xmm src1, Xmm src2) => VexRR(s_vsubsd, dst.Index, src1.Index, src2.Index);
+    public void Vsubsd(Xmm dst, Xmm src1, Mem src2) => VexRM(s_vsubsd, dst.Index, src1.Index, src2);
+    public void Vmulss(Xmm dst, Xmm src1, Xmm src2) => VexRR(s_vmulss, dst.Index, src1.Index, src2.Index);
+    public void Vmulss(Xmm dst, Xmm src1, Mem src2) => VexRM(s_vmulss, dst.Index, src1.Index, src2);
+    public void Vmulsd(Xmm dst, Xmm src1, Xmm src2) => VexRR(s_vmulsd, dst.Index, src1.Index, src2.Index);
+    public void Vmulsd(Xmm dst, Xmm src1, Mem src2) => VexRM(s_vmulsd, dst.Index, src1.Index, src2);
+    public void Vdivss(Xmm dst, Xmm src1, Xmm src2) => VexRR(s_vdivss, dst.Index, src1.Index, src2.Index);
+    public void Vdivss(Xmm dst, Xmm src1, Mem src2) => VexRM(s_vdivss, dst.Index, src1.Index, src2);
+    public void Vdivsd(Xmm dst, Xmm src1, Xmm src2) => VexRR(s_vdivsd, dst.Index, src1.Index, src2.Index);
+    public void Vdivsd(Xmm dst, Xmm src1, Mem src2) => VexRM(s_vdivsd, dst.Index, src1.Index, src2);
+    /// <summary>vsqrtss dst, src1, src2: the square root of src2's low lane, the upper lanes of src1.</summary>
+    public void Vsqrtss(Xmm dst, Xmm src1, Xmm src2) => VexRR(s_vsqrtss, dst.Index, src1.Index, src2.Index);
+    public void Vsqrtss(Xmm dst, Xmm src1, Mem src2) => VexRM(s_vsqrtss, dst.Index, src1.Index, src2);
+    public void Vsqrtsd(Xmm dst, Xmm src1, Xmm src2) => VexRR(s_vsqrtsd, dst.Index, src1.Index, src2.Index);
+    public void Vsqrtsd(Xmm dst, Xmm src1, Mem src2) => VexRM(s_vsqrtsd, dst.Index, src1.Index, src2);
+    /// <summary>vcvtss2sd dst, src1, src2: src2's low f32 widened, the upper half of src1.</summary>
+    public void Vcvtss2sd(Xmm dst, Xmm src1, Xmm src2) => VexRR(s_vcvtss2sd, dst.Index, src1.Index, src2.Index);
+    public void Vcvtss2sd(Xmm dst, Xmm src1, Mem src2) => VexRM(s_vcvtss2sd, dst.Index, src1.Index, src2);
+    /// <summary>vcvtsd2ss dst, src1, src2: src2's low f64 narrowed, the upper three lanes of src1.</summary>
+    public void Vcvtsd2ss(Xmm dst, Xmm src1, Xmm src2) => VexRR(s_vcvtsd2ss, dst.Index, src1.Index, src2.Index);
+    public void Vcvtsd2ss(Xmm dst, Xmm src1, Mem src2) => VexRM(s_vcvtsd2ss, dst.Index, src1.Index, src2);
+
+    /// <summary>vcvtsi2ss dst, src1, src2: a signed 32- or 64-bit integer to f32, the upper lanes of src1.</summary>
+    public void Vcvtsi2ss(Xmm dst, Xmm src1, OperandSize srcSize, Gpr src2)
+    {
+        CheckSize32Or64("vcvtsi2ss", srcSize);
+        VexRR(s_vcvtsi2ss, dst.Index, src1.Index, src2.Index, SizeW(srcSize));
+    }
+
+    public void Vcvtsi2ss(Xmm dst, Xmm src1, OperandSize srcSize, Mem src2)
+    {
+        CheckSize32Or64("vcvtsi2ss", srcSize);
+        VexRM(s_vcvtsi2ss, dst.Index, src1.Index, src2, SizeW(srcSize));
+    }
+
+    /// <summary>vcvtsi2sd dst, src1, src2: a signed 32- or 64-bit integer to f64, the upper half of src1.</summary>
+    public void Vcvtsi2sd(Xmm dst, Xmm src1, OperandSize srcSize, Gpr src2)
+    {
+        CheckSize32Or64("vcvtsi2sd", srcSize);
+        VexRR(s_vcvtsi2sd, dst.Index, src1.Index, src2.Index, SizeW(srcSize));
+    }
+
+    public void Vcvtsi2sd(Xmm dst, Xmm src1, OperandSize srcSize, Mem src2)
+    {
+        CheckSize32Or64("vcvtsi2sd", srcSize);
+        VexRM(s_vcvtsi2sd, dst.Index, src1.Index, src2, SizeW(srcSize));
+    }
+
+    /// <summary>vroundss dst, src1, src2, mode: src2's low lane rounded, the upper lanes of src1.</summary>
+    public void Vroundss(Xmm dst, Xmm src1, Xmm src2, RoundingMode mode) => VexRRI(s_vroundss, dst.Index, src1.Index, src2.Index, (int)mode);
+    public void Vroundss(Xmm dst, Xmm src1, Mem src2, RoundingMode mode) => VexRMI(s_vroundss, dst.Index, src1.Index, src2, (int)mode);
+    public void Vroundsd(Xmm dst, Xmm src1, Xmm src2, RoundingMode mode) => VexRRI(s_vroundsd, dst.Index, src1.Index, src2.Index, (int)mode);
+    public void Vroundsd(Xmm dst, Xmm src1, Mem src2, RoundingMode mode) => VexRMI(s_vroundsd, dst.Index, src1.Index, src2, (int)mode);
 }

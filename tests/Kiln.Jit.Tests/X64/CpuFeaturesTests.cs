@@ -22,6 +22,31 @@ public sealed class CpuFeaturesTests
         Assert.Equal(host, new Assembler().Features);
     }
 
+    /// <summary>
+    /// Native AOT answers IsSupported from its compile-time target, so there the kernel's /proc/cpuinfo flags add the
+    /// later extensions, less the ones a DOTNET_EnableXxx=0 setting turns off, keeping AVX2 over AVX over SSE4.2.
+    /// </summary>
+    [Fact]
+    public void KernelFlagsAddWhatTheAheadOfTimeRuntimeCannotSee()
+    {
+        const CpuFeature v2 = CpuFeature.Sse3 | CpuFeature.Ssse3 | CpuFeature.Sse41 | CpuFeature.Sse42 | CpuFeature.Popcnt;
+        HashSet<string> flags = ["fpu", "sse2", "pni", "ssse3", "sse4_1", "sse4_2", "popcnt", "avx", "avx2", "abm", "bmi1", "bmi2", "xsave"];
+        static bool None(string _) => false;
+        Assert.Equal(CpuFeature.Avx | CpuFeature.Avx2 | CpuFeature.Lzcnt | CpuFeature.Bmi1 | CpuFeature.Bmi2,
+            CpuFeatures.FromKernelFlags(v2, flags, None));
+        Assert.Equal(CpuFeature.Lzcnt | CpuFeature.Bmi1 | CpuFeature.Bmi2, CpuFeatures.FromKernelFlags(v2, flags, s => s == "AVX"));
+        Assert.Equal(CpuFeature.Avx | CpuFeature.Lzcnt | CpuFeature.Bmi1 | CpuFeature.Bmi2, CpuFeatures.FromKernelFlags(v2, flags, s => s == "AVX2"));
+        Assert.Equal(CpuFeature.None, CpuFeatures.FromKernelFlags(v2, flags, s => s == "HWIntrinsic"));
+        Assert.Equal(CpuFeature.None, CpuFeatures.FromKernelFlags(v2, new HashSet<string>(), None));
+        // No ymm state saved by the kernel: no avx flag, so neither AVX nor AVX2 even when avx2 is listed.
+        flags.Remove("avx");
+        Assert.Equal(CpuFeature.Lzcnt | CpuFeature.Bmi1 | CpuFeature.Bmi2, CpuFeatures.FromKernelFlags(v2, flags, None));
+        // Below SSE4.2 there is no AVX either.
+        flags.Add("avx");
+        Assert.Equal(CpuFeature.Sse3 | CpuFeature.Ssse3 | CpuFeature.Sse41 | CpuFeature.Popcnt | CpuFeature.Lzcnt | CpuFeature.Bmi1 | CpuFeature.Bmi2,
+            CpuFeatures.FromKernelFlags(CpuFeature.None, flags, s => s == "SSE42"));
+    }
+
     [Fact]
     public void BaselineTargetRejectsOptionalInstructions()
     {

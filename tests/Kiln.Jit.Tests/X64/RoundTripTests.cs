@@ -504,6 +504,17 @@ public sealed partial class RoundTripTests
         Add1("Cvtsd2ss", Mnemonic.Cvtsd2ss, "x,x", "x,m8");
         Add1("Roundss", Mnemonic.Roundss, "x,x,rnd", "x,m4,rnd");
         Add1("Roundsd", Mnemonic.Roundsd, "x,x,rnd", "x,m8,rnd");
+        foreach (string op in new[] { "Add", "Mul", "Sub", "Div", "Sqrt" })
+        {
+            Add1("V" + op.ToLowerInvariant() + "ss", Enum.Parse<Mnemonic>("V" + op.ToLowerInvariant() + "ss"), "x,x,x", "x,x,m4");
+            Add1("V" + op.ToLowerInvariant() + "sd", Enum.Parse<Mnemonic>("V" + op.ToLowerInvariant() + "sd"), "x,x,x", "x,x,m8");
+        }
+        Add1("Vcvtss2sd", Mnemonic.Vcvtss2sd, "x,x,x", "x,x,m4");
+        Add1("Vcvtsd2ss", Mnemonic.Vcvtsd2ss, "x,x,x", "x,x,m8");
+        Add("Vcvtsi2ss", Mnemonic.Vcvtsi2ss, s_32_64, "x,x,S,r", "x,x,S,m");
+        Add("Vcvtsi2sd", Mnemonic.Vcvtsi2sd, s_32_64, "x,x,S,r", "x,x,S,m");
+        Add1("Vroundss", Mnemonic.Vroundss, "x,x,x,rnd", "x,x,m4,rnd");
+        Add1("Vroundsd", Mnemonic.Vroundsd, "x,x,x,rnd", "x,x,m8,rnd");
         AddSimdForms(forms);
         return forms;
     }

@@ -62,6 +62,90 @@ public class SimdSequencesTests
         Assert.False(SimdSequences.BinaryKeepsB(Opcode.I16x8ExtmulLowI8x16S));
     }
 
+    /// <summary>
+    /// The optimizing tier's VEX twins (<see cref="SimdSequences.BinaryVex"/>) must be the legacy sequence's one
+    /// instruction, VEX-encoded, with the same operands in the same order (so the same NaN payloads): vop dst, x, y
+    /// where the legacy form is op x, y with its result in x; and they read a and b only.
+    /// </summary>
+    [Fact]
+    public void VexBinaryFormsAreTheLegacyInstructionWithThreeOperands()
+    {
+        Xmm dst = Xmm.Xmm12;
+        int count = 0;
+        for (int sub = 0; sub <= 0xFF; sub++)
+        {
+            var op = (Opcode)(0xFD00 | sub);
+            if (!SimdSequences.HasBinaryVex(op))
+            {
+                continue;
+            }
+            count++;
+            var legacyAsm = new Assembler(CpuFeatures.All);
+            Assert.True(SimdSequences.TryBinary(legacyAsm, op, s_a, s_b, Xmm.Xmm0, Xmm.Xmm1, out Xmm result), $"{op}");
+            Instruction legacy = Assert.Single(Decode(legacyAsm.ToAssembledCode().Code));
+            var vexAsm = new Assembler(CpuFeatures.All);
+            SimdSequences.BinaryVex(vexAsm, op, dst, s_a, s_b);
+            byte[] code = vexAsm.ToAssembledCode().Code;
+            Instruction vex = Assert.Single(Decode(code));
+            Assert.Equal("v" + legacy.Mnemonic.ToString().ToLowerInvariant(), vex.Mnemonic.ToString().ToLowerInvariant());
+            Assert.Equal(IcedRegister.XMM12, vex.Op0Register);
+            Assert.Equal(result == s_a ? IcedRegister.XMM13 : IcedRegister.XMM14, legacy.Op0Register);
+            Assert.Equal(legacy.Op0Register, vex.Op1Register);
+            Assert.Equal(legacy.Op1Register, vex.Op2Register);
+            Assert.Equal(legacy.OpCount == 3 ? legacy.Immediate8 : 0, vex.OpCount == 4 ? vex.Immediate8 : 0);
+            Assert.Empty(WritersOf(code, IcedRegister.XMM13));
+            Assert.Empty(WritersOf(code, IcedRegister.XMM14));
+        }
+        Assert.True(count > 60, $"{count} VEX binary forms");
+    }
+
+    /// <summary>
+    /// <see cref="SimdSequences.UnaryInto"/> reads its source only, and where it is one instruction it is the legacy
+    /// sequence's instruction with a separate destination.
+    /// </summary>
+    [Fact]
+    public void UnaryIntoFormsReadTheirSourceOnly()
+    {
+        int count = 0;
+        for (int sub = 0; sub <= 0xFF; sub++)
+        {
+            var op = (Opcode)(0xFD00 | sub);
+            if (!SimdSequences.HasUnaryInto(op, vex: true))
+            {
+                continue;
+            }
+            count++;
+            var asm = new Assembler(CpuFeatures.All);
+            SimdSequences.UnaryInto(asm, op, Xmm.Xmm12, s_a, Xmm.Xmm0);
+            byte[] code = asm.ToAssembledCode().Code;
+            Assert.Empty(WritersOf(code, IcedRegister.XMM13));
+            if (!SimdSequences.HasUnaryInto(op, vex: false))
+            {
+                continue;
+            }
+            var legacyAsm = new Assembler(CpuFeatures.All);
+            Assert.True(SimdSequences.TryUnary(legacyAsm, op, s_a, Xmm.Xmm0, Xmm.Xmm1), $"{op}");
+            Instruction legacy = Assert.Single(Decode(legacyAsm.ToAssembledCode().Code));
+            Instruction into = Assert.Single(Decode(code));
+            Assert.Equal(legacy.Mnemonic, into.Mnemonic);
+            Assert.Equal(IcedRegister.XMM12, into.Op0Register);
+            Assert.Equal(IcedRegister.XMM13, into.Op1Register);
+            Assert.Equal(legacy.OpCount == 3 ? legacy.Immediate8 : 0, into.OpCount == 3 ? into.Immediate8 : 0);
+        }
+        Assert.True(count == 19, $"{count} unary forms");
+    }
+
+    private static List<Instruction> Decode(byte[] code)
+    {
+        var decoder = Iced.Intel.Decoder.Create(64, new ByteArrayCodeReader(code));
+        var list = new List<Instruction>();
+        while (decoder.IP < (ulong)code.Length)
+        {
+            list.Add(decoder.Decode());
+        }
+        return list;
+    }
+
     /// <summary>The instructions of <paramref name="code"/> that write <paramref name="register"/>.</summary>
     private static string[] WritersOf(byte[] code, IcedRegister register)
     {

@@ -369,6 +369,17 @@ internal sealed partial class CodeEmitter
         Mem m = FoldedLoadAddress(y, out bool site, written: Gpr.Rcx);
         int result = _f.Result(inst);
         Xmm dst = DestXmm(result, Xmm.Xmm0);
+        if (Vex)
+        {
+            Xmm first = UseXmm(x, Xmm.Xmm0);
+            if (site)
+            {
+                MarkTrapSite();
+            }
+            FloatArithmetic(op, f64, dst, first, m);
+            DefXmm(result, dst);
+            return;
+        }
         LoadXmmInto(x, dst);
         if (site)
         {

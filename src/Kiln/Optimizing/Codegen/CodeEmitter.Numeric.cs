@@ -133,7 +133,19 @@ internal sealed partial class CodeEmitter
                 };
                 Xmm src = UseXmm(a[0], Xmm.Xmm1);
                 Xmm dst = DestXmm(_f.Result(inst), Xmm.Xmm0);
-                if (d.Type == IrType.F64)
+                if (Vex)
+                {
+                    // src as the first source too: the result waits for src only, not for dst's last writer.
+                    if (d.Type == IrType.F64)
+                    {
+                        _asm.Vroundsd(dst, src, src, mode);
+                    }
+                    else
+                    {
+                        _asm.Vroundss(dst, src, src, mode);
+                    }
+                }
+                else if (d.Type == IrType.F64)
                 {
                     _asm.Roundsd(dst, src, mode);
                 }
@@ -148,7 +160,19 @@ internal sealed partial class CodeEmitter
             {
                 Xmm src = UseXmm(a[0], Xmm.Xmm1);
                 Xmm dst = DestXmm(_f.Result(inst), Xmm.Xmm0);
-                if (d.Type == IrType.F64)
+                if (Vex)
+                {
+                    // Legacy sqrtsd merges into dst, so it waits for dst's last writer (often a long divsd).
+                    if (d.Type == IrType.F64)
+                    {
+                        _asm.Vsqrtsd(dst, src, src);
+                    }
+                    else
+                    {
+                        _asm.Vsqrtss(dst, src, src);
+                    }
+                }
+                else if (d.Type == IrType.F64)
                 {
                     _asm.Sqrtsd(dst, src);
                 }
@@ -164,7 +188,18 @@ internal sealed partial class CodeEmitter
             {
                 Xmm src = UseXmm(a[0], Xmm.Xmm1);
                 Xmm dst = DestXmm(_f.Result(inst), Xmm.Xmm0);
-                if (d.Op == Op.Demote)
+                if (Vex)
+                {
+                    if (d.Op == Op.Demote)
+                    {
+                        _asm.Vcvtsd2ss(dst, src, src);
+                    }
+                    else
+                    {
+                        _asm.Vcvtss2sd(dst, src, src);
+                    }
+                }
+                else if (d.Op == Op.Demote)
                 {
                     _asm.Cvtsd2ss(dst, src);
                 }
@@ -548,6 +583,21 @@ internal sealed partial class CodeEmitter
         int result = _f.Result(inst);
         Xmm dst = DestXmm(result, Xmm.Xmm0);
         Location ly = Loc(y);
+        if (Vex)
+        {
+            // Three operands: dst = x op y, whichever registers the three live in, with no copy of x.
+            Xmm first = UseXmm(x, Xmm.Xmm0);
+            if (ly.Kind is LocationKind.Stack or LocationKind.Const)
+            {
+                FloatArithmetic(op, f64, dst, first, FloatOperandMemory(ly, f64));
+            }
+            else
+            {
+                FloatArithmetic(op, f64, dst, first, UseXmm(y, Xmm.Xmm1));
+            }
+            DefXmm(result, dst);
+            return;
+        }
         if (ly.Kind == LocationKind.Xmm && ly.Xmm == dst && x != y)
         {
             dst = Xmm.Xmm0;
@@ -555,11 +605,7 @@ internal sealed partial class CodeEmitter
         LoadXmmInto(x, dst);
         if (ly.Kind is LocationKind.Stack or LocationKind.Const)
         {
-            // A constant is read from the constant pool as the memory operand.
-            Mem m = ly.Kind == LocationKind.Stack ? ly.Mem
-                : f64 ? _asm.ConstF64(BitConverter.Int64BitsToDouble(ly.Bits))
-                : _asm.ConstF32(BitConverter.Int32BitsToSingle(unchecked((int)(uint)ly.Bits)));
-            FloatArithmetic(op, f64, dst, m);
+            FloatArithmetic(op, f64, dst, FloatOperandMemory(ly, f64));
         }
         else
         {
@@ -577,6 +623,47 @@ internal sealed partial class CodeEmitter
             }
         }
         DefXmm(result, dst);
+    }
+
+    /// <summary>A scalar float operand that is not in a register: its frame slot, or a constant from the constant pool.</summary>
+    private Mem FloatOperandMemory(Location l, bool f64) =>
+        l.Kind == LocationKind.Stack ? l.Mem
+        : f64 ? _asm.ConstF64(BitConverter.Int64BitsToDouble(l.Bits))
+        : _asm.ConstF32(BitConverter.Int32BitsToSingle(unchecked((int)(uint)l.Bits)));
+
+    /// <summary>Whether the VEX forms may be used (AVX): three-operand arithmetic, and no merge into the destination.</summary>
+    private bool Vex => _asm.Features.Has(CpuFeature.Avx);
+
+    /// <summary>VEX scalar float add/sub/mul/div: dst = a op b.</summary>
+    private void FloatArithmetic(Op op, bool f64, Xmm dst, Xmm a, Xmm b)
+    {
+        switch (op, f64)
+        {
+            case (Op.Fadd, false): _asm.Vaddss(dst, a, b); break;
+            case (Op.Fsub, false): _asm.Vsubss(dst, a, b); break;
+            case (Op.Fmul, false): _asm.Vmulss(dst, a, b); break;
+            case (Op.Fdiv, false): _asm.Vdivss(dst, a, b); break;
+            case (Op.Fadd, true): _asm.Vaddsd(dst, a, b); break;
+            case (Op.Fsub, true): _asm.Vsubsd(dst, a, b); break;
+            case (Op.Fmul, true): _asm.Vmulsd(dst, a, b); break;
+            default: _asm.Vdivsd(dst, a, b); break;
+        }
+    }
+
+    /// <summary>VEX scalar float add/sub/mul/div of a memory operand: dst = a op [m].</summary>
+    private void FloatArithmetic(Op op, bool f64, Xmm dst, Xmm a, Mem m)
+    {
+        switch (op, f64)
+        {
+            case (Op.Fadd, false): _asm.Vaddss(dst, a, m); break;
+            case (Op.Fsub, false): _asm.Vsubss(dst, a, m); break;
+            case (Op.Fmul, false): _asm.Vmulss(dst, a, m); break;
+            case (Op.Fdiv, false): _asm.Vdivss(dst, a, m); break;
+            case (Op.Fadd, true): _asm.Vaddsd(dst, a, m); break;
+            case (Op.Fsub, true): _asm.Vsubsd(dst, a, m); break;
+            case (Op.Fmul, true): _asm.Vmulsd(dst, a, m); break;
+            default: _asm.Vdivsd(dst, a, m); break;
+        }
     }
 
     /// <summary>Scalar float add/sub/mul/div of a memory operand (a folded load or a pool constant) into dst.</summary>
@@ -621,6 +708,19 @@ internal sealed partial class CodeEmitter
             LoadXmmInto(a[1], Xmm.Xmm1);
             LoadXmmInto(a[0], dst);
             FloatSequences.Copysign(_asm, dst, Xmm.Xmm1, signMask, absMask);
+        }
+        else if (Vex)
+        {
+            // vandps/vxorps read the source where it lives: no copy into dst first.
+            Xmm src = UseXmm(a[0], dst);
+            if (op == Op.Fneg)
+            {
+                _asm.Vxorps(dst, src, signMask);
+            }
+            else
+            {
+                _asm.Vandps(dst, src, absMask);
+            }
         }
         else
         {

@@ -191,6 +191,15 @@ internal sealed partial class CodeEmitter
             EmitSimdShift(op, args[0], args[1], result);
             return;
         }
+        if (args.Length == 1 && SimdSequences.HasUnaryInto(op, Vex))
+        {
+            // The operand is only read where it lives: no copy into the result's register first.
+            Xmm src = UseXmm(args[0], s_o1);
+            Xmm dst = DestXmm(result, s_o1);
+            SimdSequences.UnaryInto(_asm, op, dst, src, s_t0);
+            DefXmm(result, dst);
+            return;
+        }
         if (args.Length == 1)
         {
             Xmm x = InPlaceDest(result, s_o1, []);
@@ -200,6 +209,16 @@ internal sealed partial class CodeEmitter
                 throw new InternalErrorException($"optimizing tier: SIMD sub-opcode 0x{d.Aux:x} is not a unary v128 operation");
             }
             DefXmm(result, x);
+            return;
+        }
+        if (args.Length == 2 && Vex && SimdSequences.HasBinaryVex(op))
+        {
+            // Three operands: both are only read where they live, the result written where it lives.
+            Xmm b = UseXmm(args[1], s_o2);
+            Xmm a = UseXmm(args[0], s_o1);
+            Xmm dst = DestXmm(result, s_o1);
+            SimdSequences.BinaryVex(_asm, op, dst, a, b);
+            DefXmm(result, dst);
             return;
         }
         if (args.Length == 2)
