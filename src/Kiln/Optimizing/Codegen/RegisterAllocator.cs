@@ -52,6 +52,12 @@ internal sealed class Allocation
 /// keeps its values in registers; a value crossing a hot call lives in memory.
 /// </para>
 /// <para>
+/// Splitting: intervals are never split, but after a first scan each value it left in memory that is used in a loop
+/// without calls gets a copy there, a parameter of the loop's header loaded on the preheader's edge
+/// (<see cref="SplitSpilledValuesAtLoops"/>), and the function is scanned again: the copy competes for a register
+/// with the loop's own weight only.
+/// </para>
+/// <para>
 /// Hints: a result prefers its first operand's register (two-address x86 needs no copy then) and avoids its second's;
 /// a block argument and the parameter it feeds prefer each other's register, so loop-carried values need no move on
 /// the back edge. Constants get no interval: they are rematerialized at each use (as an immediate where the
