@@ -105,6 +105,8 @@ internal static class RegisterAllocator
         public double[] UseWeight = [];
         /// <summary>Sum of 8^depth over the clobbering instructions the value is live across.</summary>
         public double[] CrossWeight = [];
+        /// <summary>8^depth per layout index (<see cref="BlockWeights"/>).</summary>
+        public double[] Weight = [];
         public double[] Benefit = [];
         public double[] Density = [];
         public Location[] SlotOf = [];
@@ -214,26 +216,78 @@ internal static class RegisterAllocator
                 Hints.Second = new int[size];
                 Hints.Avoid = new int[size];
             }
-            Array.Fill(Start, int.MaxValue, 0, n);
-            Array.Fill(End, int.MinValue, 0, n);
-            Array.Clear(DefBlock, 0, n);
-            Array.Clear(DefPos, 0, n);
-            Array.Clear(IsConst, 0, n);
-            Array.Clear(CrossesCall, 0, n);
-            Array.Clear(UseWeight, 0, n);
-            Array.Clear(CrossWeight, 0, n);
+            Clear(0, n);
+            Crossing.Clear();
+            Uses.Clear();
+        }
+
+        /// <summary>Resets the per-value facts of values <paramref name="from"/> to <paramref name="to"/> (exclusive).</summary>
+        private void Clear(int from, int to)
+        {
+            int n = to - from;
+            Array.Fill(Start, int.MaxValue, from, n);
+            Array.Fill(End, int.MinValue, from, n);
+            Array.Clear(DefBlock, from, n);
+            Array.Clear(DefPos, from, n);
+            Array.Clear(IsConst, from, n);
+            Array.Clear(CrossesCall, from, n);
+            Array.Clear(UseWeight, from, n);
+            Array.Clear(CrossWeight, from, n);
+            ClearHints(from, to);
+        }
+
+        /// <summary>Sets the hints of values <paramref name="from"/> to <paramref name="to"/> (exclusive) to none.</summary>
+        public void ClearHints(int from, int to)
+        {
+            int n = to - from;
+            Array.Fill(Hints.Edge, -1, from, n);
+            Array.Fill(Hints.First, -1, from, n);
+            Array.Fill(Hints.Second, -1, from, n);
+            Array.Fill(Hints.Avoid, -1, from, n);
+        }
+
+        /// <summary>
+        /// Makes room for values <paramref name="from"/> to <paramref name="to"/> (exclusive), made after the analysis,
+        /// keeping every fact of the values before them, and resets theirs.
+        /// </summary>
+        public void Grow(int from, int to)
+        {
+            if (UseFirst.Length <= to)
+            {
+                int size = Math.Max(to, Start.Length * 2);
+                Array.Resize(ref Start, size);
+                Array.Resize(ref End, size);
+                Array.Resize(ref DefBlock, size);
+                Array.Resize(ref DefPos, size);
+                Array.Resize(ref IsConst, size);
+                Array.Resize(ref CrossesCall, size);
+                Array.Resize(ref UseWeight, size);
+                Array.Resize(ref CrossWeight, size);
+                Array.Resize(ref Benefit, size);
+                Array.Resize(ref Density, size);
+                Array.Resize(ref SlotOf, size);
+                Array.Resize(ref Values, size);
+                Array.Resize(ref Homes, size);
+                Array.Resize(ref Intervals, size);
+                Array.Resize(ref Seen, size);
+                Array.Resize(ref UseFirst, size + 1);
+                Array.Resize(ref Hints.Edge, size);
+                Array.Resize(ref Hints.First, size);
+                Array.Resize(ref Hints.Second, size);
+                Array.Resize(ref Hints.Avoid, size);
+            }
+            Clear(from, to);
+        }
+
+        /// <summary>Clears what one scan computes (locations, homes, slots, its lists), so a scan can run again.</summary>
+        public void PrepareScan(int n)
+        {
             Array.Clear(Benefit, 0, n);
             Array.Clear(Density, 0, n);
             Array.Clear(SlotOf, 0, n);
             Array.Clear(Values, 0, n);
             Array.Clear(Homes, 0, n);
             Array.Clear(Seen, 0, n);
-            Array.Fill(Hints.Edge, -1, 0, n);
-            Array.Fill(Hints.First, -1, 0, n);
-            Array.Fill(Hints.Second, -1, 0, n);
-            Array.Fill(Hints.Avoid, -1, 0, n);
-            Crossing.Clear();
-            Uses.Clear();
             Order.Clear();
             Spilled.Clear();
             Homed.Clear();
@@ -253,32 +307,35 @@ internal static class RegisterAllocator
     {
         RematerializeVectorConstantsInLoops(f);
         int n = f.ValueCount;
-        Allocation first = Allocate(f, gprs, xmms, buffers, null);
+        buffers.Prepare(n);
+        ComputeIntervals(f, n, buffers.Start, buffers.End, buffers);
+        ComputeHints(f, buffers.Hints);
+        Allocation first = Scan(f, gprs, xmms, buffers, null);
+        // The splitting updates the intervals and weights it changes (the analysis is not run again).
         int[]? splitFrom = SplitSpilledValuesAtLoops(f, first.Values, buffers);
         if (splitFrom is null)
         {
             return first;
         }
-        // The first allocation's arrays belong to the buffers, which the second run clears and reuses.
-        return Allocate(f, gprs, xmms, buffers, splitFrom);
+        // The first allocation's arrays belong to the buffers, which the second scan clears and reuses.
+        return Scan(f, gprs, xmms, buffers, splitFrom);
     }
 
     /// <summary>
-    /// One linear scan over the function as it is: the intervals, then the registers, homes and slots.
+    /// One linear scan over the intervals in <paramref name="buffers"/>: the registers, then homes and slots.
     /// <paramref name="splitFrom"/> names, per copy made by <see cref="SplitSpilledValuesAtLoops"/>, the value its
     /// preheader passes it (-1 for other values): a copy left in memory shares that value's slot instead of taking one.
     /// </summary>
-    private static Allocation Allocate(IrFunction f, IReadOnlyList<Gpr> gprs, IReadOnlyList<Xmm> xmms, Buffers buffers, int[]? splitFrom)
+    private static Allocation Scan(IrFunction f, IReadOnlyList<Gpr> gprs, IReadOnlyList<Xmm> xmms, Buffers buffers, int[]? splitFrom)
     {
         int n = f.ValueCount;
-        buffers.Prepare(n);
+        buffers.PrepareScan(n);
         Location[] locations = buffers.Values;
         Location[] homes = buffers.Homes;
         int[] start = buffers.Start;
         int[] end = buffers.End;
         Buffers facts = buffers;
-        ComputeIntervals(f, n, start, end, buffers);
-        Hints hints = ComputeHints(f, buffers.Hints);
+        Hints hints = buffers.Hints;
 
         List<int> order = buffers.Order;
         for (int v = 0; v < n; v++)
@@ -819,13 +876,28 @@ internal static class RegisterAllocator
         {
             return null;
         }
-        var made = new List<(int Copy, int Header, int Param)>(wanted.Count);
+        // The facts the second scan needs are updated here rather than recomputed: positions do not change (parameters
+        // take none), a copy lives from its header to its loop's last block, and weights move from the value to its
+        // copies with the uses. The value keeps its interval, which may now be longer than it is live: safe, and it
+        // stays in memory unless the second scan finds a register for it anyway.
+        var made = new List<(int Copy, int Value, int Header, int Param)>(wanted.Count);
         foreach ((int v, int h) in wanted)
         {
-            int header = layout[h];
-            int copy = f.AddBlockParam(header, f.Value(v).Type);
+            int copy = f.AddBlockParam(layout[h], f.Value(v).Type);
             copies[(v, h)] = copy;
-            made.Add((copy, h, f.Block(header).Params.Count - 1));
+            made.Add((copy, v, h, f.Block(layout[h]).Params.Count - 1));
+        }
+        buffers.Grow(n, f.ValueCount);
+        double[] weight = buffers.Weight;
+        double[] useWeight = buffers.UseWeight;
+        foreach ((int copy, int v, int h, _) in made)
+        {
+            int header = layout[h];
+            int p = nest.Entry[h];
+            buffers.Start[copy] = blockStart[h];
+            buffers.DefPos[copy] = blockStart[h];
+            buffers.End[copy] = blockEnd[nest.LoopEnd[h]] + 1;
+            buffers.DefBlock[copy] = h;
             foreach (int k in buffers.Preds[h])
             {
                 int branch = f.Terminator(layout[k]);
@@ -833,7 +905,10 @@ internal static class RegisterAllocator
                 {
                     if (f.Targets(branch)[j].Block == header)
                     {
-                        f.AppendTargetArg(branch, j, k == nest.Entry[h] ? v : copy);
+                        f.AppendTargetArg(branch, j, k == p ? v : copy);
+                        // The preheader's argument is a use of the value and the copy's move; a back edge's a use of the copy.
+                        useWeight[k == p ? v : copy] += weight[k];
+                        useWeight[copy] += k == p ? weight[k] : 0;
                     }
                 }
             }
@@ -841,7 +916,13 @@ internal static class RegisterAllocator
         int Rewrite(int v, int k)
         {
             int h = LoopFor(v, k);
-            return h >= 0 && copies.TryGetValue((v, h), out int copy) ? copy : v;
+            if (h < 0 || !copies.TryGetValue((v, h), out int copy))
+            {
+                return v;
+            }
+            useWeight[v] -= weight[k];
+            useWeight[copy] += weight[k];
+            return copy;
         }
         for (int k = 0; k < blocks; k++)
         {
@@ -866,9 +947,11 @@ internal static class RegisterAllocator
                 }
             }
         }
+        buffers.ClearHints(0, f.ValueCount);
+        ComputeHints(f, buffers.Hints);
         var splitFrom = new int[f.ValueCount];
         Array.Fill(splitFrom, -1);
-        foreach ((int copy, int h, int param) in made)
+        foreach ((int copy, _, int h, int param) in made)
         {
             // The preheader's jump, after the rewrite (an enclosing loop's copy when the value was split there too).
             splitFrom[copy] = f.CallArgs(f.Targets(f.Terminator(layout[nest.Entry[h]]))[0])[param];
@@ -1127,6 +1210,7 @@ internal static class RegisterAllocator
         }
 
         double[] weight = BlockWeights(f, layout, index);
+        facts.Weight = weight;
         for (int v = 0; v < n; v++)
         {
             if (start[v] != int.MaxValue && (defBlock[v] == 0 || !f.Value(v).IsParam))
