@@ -194,7 +194,8 @@ internal static class RegisterAllocator
             // UseFirst is one longer than the rest (a function may have no values at all).
             if (UseFirst.Length <= n)
             {
-                int size = Math.Max(n, Start.Length * 2);
+                // Room for the copies splitting adds (Grow), so they rarely reallocate every array.
+                int size = Math.Max(n + (n >> 3) + 16, Start.Length * 2);
                 Start = new int[size];
                 End = new int[size];
                 DefBlock = new int[size];
