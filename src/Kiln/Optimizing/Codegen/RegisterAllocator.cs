@@ -594,42 +594,11 @@ internal static class RegisterAllocator
         {
             index[layout[k]] = k;
         }
-        var loopEnd = new int[blocks];
-        Array.Fill(loopEnd, -1);
-        var entries = new int[blocks];
-        Array.Fill(entries, -1);
-        var entryCount = new int[blocks];
-        for (int k = 0; k < blocks; k++)
-        {
-            foreach (int s in f.Successors(layout[k]))
-            {
-                int h = index[s];
-                if (h <= k)
-                {
-                    loopEnd[h] = Math.Max(loopEnd[h], k);
-                }
-                else
-                {
-                    entries[h] = k;
-                    entryCount[h]++;
-                }
-            }
-        }
-        // The innermost loop (its header's layout index) around each block, -1 outside loops.
-        var innermost = new int[blocks];
-        var open = new Stack<int>();
-        for (int k = 0; k < blocks; k++)
-        {
-            while (open.Count > 0 && loopEnd[open.Peek()] < k)
-            {
-                open.Pop();
-            }
-            if (loopEnd[k] >= 0)
-            {
-                open.Push(k);
-            }
-            innermost[k] = open.Count > 0 ? open.Peek() : -1;
-        }
+        var nest = new LoopNest(f, layout, index);
+        int[] loopEnd = nest.LoopEnd;
+        int[] entries = nest.Entry;
+        int[] entryCount = nest.EntryCount;
+        int[] innermost = nest.Innermost;
         // Inserting instructions leaves the control flow as it is: the tree stays valid throughout.
         DominatorTree dominators = f.Dominators;
         var defIndex = new Dictionary<int, int>();
