@@ -1183,7 +1183,7 @@ internal static class RegisterAllocator
         facts.Weight = weight;
         for (int v = 0; v < n; v++)
         {
-            if (start[v] != int.MaxValue && (defBlock[v] == 0 || !f.Value(v).IsParam))
+            if (start[v] != int.MaxValue && (!f.Value(v).IsParam || f.Value(v).Owner == f.Entry))
             {
                 // Defined in the layout: the definition counts once (a spilled value is stored there; the entry's
                 // parameters arrive in the argument area).
