@@ -15,7 +15,8 @@ internal enum LocationKind : byte
 }
 
 /// <summary>
-/// Where a value lives for its whole lifetime (the allocator does not split intervals): a general-purpose or xmm
+/// Where a value lives for its whole lifetime (the allocator splits values only by giving loops copies of them, new
+/// values of their own): a general-purpose or xmm
 /// register, a frame word, or a constant. Stack locations are 8-byte words, or 16 bytes for a v128 (a pair of spill
 /// slots never shared with a narrower value), that never partly overlap, so two locations are the same storage exactly
 /// when they are equal.

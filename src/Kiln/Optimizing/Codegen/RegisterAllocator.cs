@@ -52,6 +52,12 @@ internal sealed class Allocation
 /// keeps its values in registers; a value crossing a hot call lives in memory.
 /// </para>
 /// <para>
+/// Splitting: intervals are never split, but after a first scan each value it left in memory that is used in a loop
+/// without calls gets a copy there, a parameter of the loop's header loaded on the preheader's edge
+/// (<see cref="SplitSpilledValuesAtLoops"/>), and the function is scanned again: the copy competes for a register
+/// with the loop's own weight only.
+/// </para>
+/// <para>
 /// Hints: a result prefers its first operand's register (two-address x86 needs no copy then) and avoids its second's;
 /// a block argument and the parameter it feeds prefer each other's register, so loop-carried values need no move on
 /// the back edge. Constants get no interval: they are rematerialized at each use (as an immediate where the
@@ -99,6 +105,8 @@ internal static class RegisterAllocator
         public double[] UseWeight = [];
         /// <summary>Sum of 8^depth over the clobbering instructions the value is live across.</summary>
         public double[] CrossWeight = [];
+        /// <summary>8^depth per layout index (<see cref="BlockWeights"/>).</summary>
+        public double[] Weight = [];
         public double[] Benefit = [];
         public double[] Density = [];
         public Location[] SlotOf = [];
@@ -186,7 +194,8 @@ internal static class RegisterAllocator
             // UseFirst is one longer than the rest (a function may have no values at all).
             if (UseFirst.Length <= n)
             {
-                int size = Math.Max(n, Start.Length * 2);
+                // Room for the copies splitting adds (Grow), so they rarely reallocate every array.
+                int size = Math.Max(n + (n >> 3) + 16, Start.Length * 2);
                 Start = new int[size];
                 End = new int[size];
                 DefBlock = new int[size];
@@ -208,26 +217,78 @@ internal static class RegisterAllocator
                 Hints.Second = new int[size];
                 Hints.Avoid = new int[size];
             }
-            Array.Fill(Start, int.MaxValue, 0, n);
-            Array.Fill(End, int.MinValue, 0, n);
-            Array.Clear(DefBlock, 0, n);
-            Array.Clear(DefPos, 0, n);
-            Array.Clear(IsConst, 0, n);
-            Array.Clear(CrossesCall, 0, n);
-            Array.Clear(UseWeight, 0, n);
-            Array.Clear(CrossWeight, 0, n);
+            Clear(0, n);
+            Crossing.Clear();
+            Uses.Clear();
+        }
+
+        /// <summary>Resets the per-value facts of values <paramref name="from"/> to <paramref name="to"/> (exclusive).</summary>
+        private void Clear(int from, int to)
+        {
+            int n = to - from;
+            Array.Fill(Start, int.MaxValue, from, n);
+            Array.Fill(End, int.MinValue, from, n);
+            Array.Clear(DefBlock, from, n);
+            Array.Clear(DefPos, from, n);
+            Array.Clear(IsConst, from, n);
+            Array.Clear(CrossesCall, from, n);
+            Array.Clear(UseWeight, from, n);
+            Array.Clear(CrossWeight, from, n);
+            ClearHints(from, to);
+        }
+
+        /// <summary>Sets the hints of values <paramref name="from"/> to <paramref name="to"/> (exclusive) to none.</summary>
+        public void ClearHints(int from, int to)
+        {
+            int n = to - from;
+            Array.Fill(Hints.Edge, -1, from, n);
+            Array.Fill(Hints.First, -1, from, n);
+            Array.Fill(Hints.Second, -1, from, n);
+            Array.Fill(Hints.Avoid, -1, from, n);
+        }
+
+        /// <summary>
+        /// Makes room for values <paramref name="from"/> to <paramref name="to"/> (exclusive), made after the analysis,
+        /// keeping every fact of the values before them, and resets theirs.
+        /// </summary>
+        public void Grow(int from, int to)
+        {
+            if (UseFirst.Length <= to)
+            {
+                int size = Math.Max(to, Start.Length * 2);
+                Array.Resize(ref Start, size);
+                Array.Resize(ref End, size);
+                Array.Resize(ref DefBlock, size);
+                Array.Resize(ref DefPos, size);
+                Array.Resize(ref IsConst, size);
+                Array.Resize(ref CrossesCall, size);
+                Array.Resize(ref UseWeight, size);
+                Array.Resize(ref CrossWeight, size);
+                Array.Resize(ref Benefit, size);
+                Array.Resize(ref Density, size);
+                Array.Resize(ref SlotOf, size);
+                Array.Resize(ref Values, size);
+                Array.Resize(ref Homes, size);
+                Array.Resize(ref Intervals, size);
+                Array.Resize(ref Seen, size);
+                Array.Resize(ref UseFirst, size + 1);
+                Array.Resize(ref Hints.Edge, size);
+                Array.Resize(ref Hints.First, size);
+                Array.Resize(ref Hints.Second, size);
+                Array.Resize(ref Hints.Avoid, size);
+            }
+            Clear(from, to);
+        }
+
+        /// <summary>Clears what one scan computes (locations, homes, slots, its lists), so a scan can run again.</summary>
+        public void PrepareScan(int n)
+        {
             Array.Clear(Benefit, 0, n);
             Array.Clear(Density, 0, n);
             Array.Clear(SlotOf, 0, n);
             Array.Clear(Values, 0, n);
             Array.Clear(Homes, 0, n);
             Array.Clear(Seen, 0, n);
-            Array.Fill(Hints.Edge, -1, 0, n);
-            Array.Fill(Hints.First, -1, 0, n);
-            Array.Fill(Hints.Second, -1, 0, n);
-            Array.Fill(Hints.Avoid, -1, 0, n);
-            Crossing.Clear();
-            Uses.Clear();
             Order.Clear();
             Spilled.Clear();
             Homed.Clear();
@@ -248,13 +309,34 @@ internal static class RegisterAllocator
         RematerializeVectorConstantsInLoops(f);
         int n = f.ValueCount;
         buffers.Prepare(n);
+        ComputeIntervals(f, n, buffers.Start, buffers.End, buffers);
+        ComputeHints(f, buffers.Hints);
+        Allocation first = Scan(f, gprs, xmms, buffers, null);
+        // The splitting updates the intervals and weights it changes (the analysis is not run again).
+        int[]? splitFrom = SplitSpilledValuesAtLoops(f, first.Values, buffers);
+        if (splitFrom is null)
+        {
+            return first;
+        }
+        // The first allocation's arrays belong to the buffers, which the second scan clears and reuses.
+        return Scan(f, gprs, xmms, buffers, splitFrom);
+    }
+
+    /// <summary>
+    /// One linear scan over the intervals in <paramref name="buffers"/>: the registers, then homes and slots.
+    /// <paramref name="splitFrom"/> names, per copy made by <see cref="SplitSpilledValuesAtLoops"/>, the value its
+    /// preheader passes it (-1 for other values): a copy left in memory shares that value's slot instead of taking one.
+    /// </summary>
+    private static Allocation Scan(IrFunction f, IReadOnlyList<Gpr> gprs, IReadOnlyList<Xmm> xmms, Buffers buffers, int[]? splitFrom)
+    {
+        int n = f.ValueCount;
+        buffers.PrepareScan(n);
         Location[] locations = buffers.Values;
         Location[] homes = buffers.Homes;
         int[] start = buffers.Start;
         int[] end = buffers.End;
         Buffers facts = buffers;
-        ComputeIntervals(f, n, start, end, buffers);
-        Hints hints = ComputeHints(f, buffers.Hints);
+        Hints hints = buffers.Hints;
 
         List<int> order = buffers.Order;
         for (int v = 0; v < n; v++)
@@ -357,6 +439,30 @@ internal static class RegisterAllocator
             }
         }
 
+        // A copy that got no register in its loop after all reads the memory its source lives in (the source's slot, or
+        // its parameter word), kept the source's until the loop ends: then the preheader moves nothing, where a slot of
+        // its own would cost a memory-to-memory move per entry into the loop.
+        List<(int Copy, int Source)> shared = [];
+        if (splitFrom is not null)
+        {
+            spilled.RemoveAll(c =>
+            {
+                int s = c < splitFrom.Length ? splitFrom[c] : -1;
+                // The source may be another loop's copy, itself in memory: then the memory is that copy's source's.
+                while (s >= 0 && s < splitFrom.Length && splitFrom[s] >= 0 && !locations[s].IsRegister)
+                {
+                    s = splitFrom[s];
+                }
+                if (s < 0 || locations[s].IsRegister)
+                {
+                    return false;
+                }
+                end[s] = Math.Max(end[s], end[c]);
+                shared.Add((c, s));
+                return true;
+            });
+        }
+
         // Values that keep a register across calls need a home as well; spilled ones have only that.
         List<int> homed = buffers.Homed;
         var reloads = new Dictionary<int, int[]>();
@@ -435,6 +541,10 @@ internal static class RegisterAllocator
                 locations[v] = slotOf[v];
             }
         }
+        foreach ((int c, int s) in shared)
+        {
+            locations[c] = locations[s];
+        }
         (int, int)[] intervals = buffers.Intervals;
         for (int v = 0; v < n; v++)
         {
@@ -484,42 +594,11 @@ internal static class RegisterAllocator
         {
             index[layout[k]] = k;
         }
-        var loopEnd = new int[blocks];
-        Array.Fill(loopEnd, -1);
-        var entries = new int[blocks];
-        Array.Fill(entries, -1);
-        var entryCount = new int[blocks];
-        for (int k = 0; k < blocks; k++)
-        {
-            foreach (int s in f.Successors(layout[k]))
-            {
-                int h = index[s];
-                if (h <= k)
-                {
-                    loopEnd[h] = Math.Max(loopEnd[h], k);
-                }
-                else
-                {
-                    entries[h] = k;
-                    entryCount[h]++;
-                }
-            }
-        }
-        // The innermost loop (its header's layout index) around each block, -1 outside loops.
-        var innermost = new int[blocks];
-        var open = new Stack<int>();
-        for (int k = 0; k < blocks; k++)
-        {
-            while (open.Count > 0 && loopEnd[open.Peek()] < k)
-            {
-                open.Pop();
-            }
-            if (loopEnd[k] >= 0)
-            {
-                open.Push(k);
-            }
-            innermost[k] = open.Count > 0 ? open.Peek() : -1;
-        }
+        var nest = new LoopNest(f, layout, index);
+        int[] loopEnd = nest.LoopEnd;
+        int[] entries = nest.Entry;
+        int[] entryCount = nest.EntryCount;
+        int[] innermost = nest.Innermost;
         // Inserting instructions leaves the control flow as it is: the tree stays valid throughout.
         DominatorTree dominators = f.Dominators;
         var defIndex = new Dictionary<int, int>();
@@ -584,6 +663,270 @@ internal static class RegisterAllocator
             }
         }
         f.CurrentSourceOffset = savedOffset;
+    }
+
+    /// <summary>
+    /// The layout's loops: a branch to a block laid out at or before its own is a back edge, and a loop spans the layout
+    /// from its header to the last block branching back to it (the builder lays loops out contiguously). Per layout index:
+    /// the loop's last block (headers only, else -1), the forward predecessor and how many forward edges enter it, the
+    /// innermost loop around the block and the loop around a header's loop (headers' layout indexes, -1 for none).
+    /// </summary>
+    private sealed class LoopNest
+    {
+        public readonly int[] LoopEnd;
+        public readonly int[] Entry;
+        public readonly int[] EntryCount;
+        public readonly int[] Innermost;
+        public readonly int[] Parent;
+        public readonly bool Any;
+
+        public LoopNest(IrFunction f, List<int> layout, int[] index)
+        {
+            int blocks = layout.Count;
+            LoopEnd = new int[blocks];
+            Entry = new int[blocks];
+            EntryCount = new int[blocks];
+            Innermost = new int[blocks];
+            Parent = new int[blocks];
+            Array.Fill(LoopEnd, -1);
+            Array.Fill(Entry, -1);
+            Array.Fill(Parent, -1);
+            for (int k = 0; k < blocks; k++)
+            {
+                foreach (int s in f.Successors(layout[k]))
+                {
+                    int h = index[s];
+                    if (h <= k)
+                    {
+                        LoopEnd[h] = Math.Max(LoopEnd[h], k);
+                        Any = true;
+                    }
+                    else
+                    {
+                        Entry[h] = k;
+                        EntryCount[h]++;
+                    }
+                }
+            }
+            var open = new Stack<int>();
+            for (int k = 0; k < blocks; k++)
+            {
+                while (open.Count > 0 && LoopEnd[open.Peek()] < k)
+                {
+                    open.Pop();
+                }
+                if (LoopEnd[k] >= 0)
+                {
+                    Parent[k] = open.Count > 0 ? open.Peek() : -1;
+                    open.Push(k);
+                }
+                Innermost[k] = open.Count > 0 ? open.Peek() : -1;
+            }
+        }
+
+        public bool Contains(int header, int k) => k >= header && k <= LoopEnd[header];
+    }
+
+    /// <summary>
+    /// Splits spilled values at loop boundaries: a value the first allocation left in memory for its whole life (its
+    /// interval spans code with more pressure, or crosses hot calls) but that is used inside a loop without calls, and
+    /// defined outside it, gets a copy for that loop: a new parameter of the loop's header, passed the value on the
+    /// preheader's jump and itself on every back edge, and the loop's uses read the copy. The copy's interval is the
+    /// loop, so it competes for a register there with the loop's own weight; the move on the preheader's edge is the
+    /// load from the slot, once per entry into the loop, and the back edges move nothing (a parameter passed itself
+    /// keeps its location). Each use goes to the innermost loop around it that qualifies (one copy per value and loop);
+    /// a loop qualifies when the builder's preheader enters it (its one forward predecessor, ending in a jump), every
+    /// back edge comes from a block its header dominates, and it holds no clobbering instruction (a copy there would
+    /// cross the call too). Returns whether anything was split; the function must then be allocated again.
+    /// </summary>
+    private static int[]? SplitSpilledValuesAtLoops(IrFunction f, Location[] locations, Buffers buffers)
+    {
+        int n = f.ValueCount;
+        bool anySpilled = false;
+        for (int v = 0; v < n && !anySpilled; v++)
+        {
+            anySpilled = f.ValueExists(v) && locations[v].Kind == LocationKind.Stack;
+        }
+        if (!anySpilled)
+        {
+            return null;
+        }
+        List<int> layout = f.Layout;
+        int blocks = layout.Count;
+        // Filled by the first run's interval analysis, for the same layout.
+        int[] index = buffers.BlockIndex;
+        var nest = new LoopNest(f, layout, index);
+        if (!nest.Any)
+        {
+            return null;
+        }
+        var callsBefore = new int[blocks + 1];
+        for (int k = 0; k < blocks; k++)
+        {
+            callsBefore[k + 1] = callsBefore[k] + buffers.CallsIn[k].Count;
+        }
+        DominatorTree dominators = f.Dominators;
+        var qualifies = new sbyte[blocks];
+        bool Qualifies(int h)
+        {
+            if (qualifies[h] == 0)
+            {
+                int p = nest.Entry[h];
+                bool ok = nest.EntryCount[h] == 1 && f.Inst(f.Terminator(layout[p])).Op == Op.Jump
+                    && callsBefore[nest.LoopEnd[h] + 1] == callsBefore[h] && dominators.Dominates(layout[p], layout[h]);
+                foreach (int k in buffers.Preds[h])
+                {
+                    ok &= k == p || dominators.Dominates(layout[h], layout[k]);
+                }
+                qualifies[h] = ok ? (sbyte)1 : (sbyte)-1;
+            }
+            return qualifies[h] > 0;
+        }
+        int[] start = buffers.Start;
+        int[] end = buffers.End;
+        int[] defBlock = buffers.DefBlock;
+        int[] blockStart = buffers.BlockStart;
+        int[] blockEnd = buffers.BlockEnd;
+        // The loop whose copy a use of v in block k reads, or -1 to read v itself.
+        int LoopFor(int v, int k)
+        {
+            if (v >= n || locations[v].Kind != LocationKind.Stack)
+            {
+                return -1;
+            }
+            for (int h = nest.Innermost[k]; h >= 0; h = nest.Parent[h])
+            {
+                if (nest.Contains(h, defBlock[v]))
+                {
+                    return -1;
+                }
+                if (Qualifies(h) && dominators.Dominates(layout[h], layout[k]))
+                {
+                    // A value living from the preheader to the loop's end only would gain nothing from a copy.
+                    bool onlyThere = start[v] >= blockStart[nest.Entry[h]] && end[v] <= blockEnd[nest.LoopEnd[h]] + 1;
+                    return onlyThere ? -1 : h;
+                }
+            }
+            return -1;
+        }
+
+        // First the copies (appending branch arguments may move the pool that operand spans point into), then the uses.
+        var copies = new Dictionary<(int Value, int Header), int>();
+        var wanted = new List<(int Value, int Header)>();
+        void Want(int v, int k)
+        {
+            int h = LoopFor(v, k);
+            if (h >= 0 && copies.TryAdd((v, h), -1))
+            {
+                wanted.Add((v, h));
+            }
+        }
+        for (int k = 0; k < blocks; k++)
+        {
+            if (nest.Innermost[k] < 0)
+            {
+                continue;
+            }
+            foreach (int inst in f.Block(layout[k]).Insts)
+            {
+                foreach (int a in f.Args(inst))
+                {
+                    Want(a, k);
+                }
+                foreach (ref BlockCall call in f.Targets(inst))
+                {
+                    foreach (int a in f.CallArgs(call))
+                    {
+                        Want(a, k);
+                    }
+                }
+            }
+        }
+        if (wanted.Count == 0)
+        {
+            return null;
+        }
+        // The facts the second scan needs are updated here rather than recomputed: positions do not change (parameters
+        // take none), a copy lives from its header to its loop's last block, and weights move from the value to its
+        // copies with the uses. The value keeps its interval, which may now be longer than it is live: safe, and it
+        // stays in memory unless the second scan finds a register for it anyway.
+        var made = new List<(int Copy, int Value, int Header, int Param)>(wanted.Count);
+        foreach ((int v, int h) in wanted)
+        {
+            int copy = f.AddBlockParam(layout[h], f.Value(v).Type);
+            copies[(v, h)] = copy;
+            made.Add((copy, v, h, f.Block(layout[h]).Params.Count - 1));
+        }
+        buffers.Grow(n, f.ValueCount);
+        double[] weight = buffers.Weight;
+        double[] useWeight = buffers.UseWeight;
+        foreach ((int copy, int v, int h, _) in made)
+        {
+            int header = layout[h];
+            int p = nest.Entry[h];
+            buffers.Start[copy] = blockStart[h];
+            buffers.DefPos[copy] = blockStart[h];
+            buffers.End[copy] = blockEnd[nest.LoopEnd[h]] + 1;
+            buffers.DefBlock[copy] = h;
+            foreach (int k in buffers.Preds[h])
+            {
+                int branch = f.Terminator(layout[k]);
+                for (int j = 0; j < f.Targets(branch).Length; j++)
+                {
+                    if (f.Targets(branch)[j].Block == header)
+                    {
+                        f.AppendTargetArg(branch, j, k == p ? v : copy);
+                        // The preheader's argument is a use of the value and the copy's move; a back edge's a use of the copy.
+                        useWeight[k == p ? v : copy] += weight[k];
+                        useWeight[copy] += k == p ? weight[k] : 0;
+                    }
+                }
+            }
+        }
+        int Rewrite(int v, int k)
+        {
+            int h = LoopFor(v, k);
+            if (h < 0 || !copies.TryGetValue((v, h), out int copy))
+            {
+                return v;
+            }
+            useWeight[v] -= weight[k];
+            useWeight[copy] += weight[k];
+            return copy;
+        }
+        for (int k = 0; k < blocks; k++)
+        {
+            if (nest.Innermost[k] < 0)
+            {
+                continue;
+            }
+            foreach (int inst in f.Block(layout[k]).Insts)
+            {
+                Span<int> args = f.Args(inst);
+                for (int j = 0; j < args.Length; j++)
+                {
+                    args[j] = Rewrite(args[j], k);
+                }
+                foreach (ref BlockCall call in f.Targets(inst))
+                {
+                    Span<int> callArgs = f.CallArgs(call);
+                    for (int j = 0; j < callArgs.Length; j++)
+                    {
+                        callArgs[j] = Rewrite(callArgs[j], k);
+                    }
+                }
+            }
+        }
+        buffers.ClearHints(0, f.ValueCount);
+        ComputeHints(f, buffers.Hints);
+        var splitFrom = new int[f.ValueCount];
+        Array.Fill(splitFrom, -1);
+        foreach ((int copy, _, int h, int param) in made)
+        {
+            // The preheader's jump, after the rewrite (an enclosing loop's copy when the value was split there too).
+            splitFrom[copy] = f.CallArgs(f.Targets(f.Terminator(layout[nest.Entry[h]]))[0])[param];
+        }
+        return splitFrom;
     }
 
     /// <summary>
@@ -837,12 +1180,36 @@ internal static class RegisterAllocator
         }
 
         double[] weight = BlockWeights(f, layout, index);
+        facts.Weight = weight;
         for (int v = 0; v < n; v++)
         {
-            if (start[v] != int.MaxValue)
+            if (start[v] != int.MaxValue && (!f.Value(v).IsParam || f.Value(v).Owner == f.Entry))
             {
-                // Defined in the layout: the definition counts once (a spilled value is stored there).
+                // Defined in the layout: the definition counts once (a spilled value is stored there; the entry's
+                // parameters arrive in the argument area).
                 facts.UseWeight[v] = weight[defBlock[v]];
+            }
+        }
+        // Any other block parameter is written by the moves on its incoming edges, each weighing as much as the branch:
+        // a spilled loop-carried value is stored on every back edge, where a parameter passed itself moves nothing.
+        for (int k = 0; k < blocks; k++)
+        {
+            int branch = f.Terminator(layout[k]);
+            if (branch < 0)
+            {
+                continue;
+            }
+            foreach (ref BlockCall call in f.Targets(branch))
+            {
+                Span<int> callArgs = f.CallArgs(call);
+                List<int> ps = f.Block(call.Block).Params;
+                for (int i = 0; i < callArgs.Length; i++)
+                {
+                    if (callArgs[i] != ps[i])
+                    {
+                        facts.UseWeight[ps[i]] += weight[k];
+                    }
+                }
             }
         }
 
