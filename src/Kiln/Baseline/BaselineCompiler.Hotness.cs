@@ -22,12 +22,15 @@ internal sealed partial class BaselineCompiler
     private readonly List<(int Start, int End)> _osrEpilogues = [];
     private bool _osrLocalsChecked;
     private bool _osrLocalsFit;
+    // The argument slots the function's locals take in an OSR entry's call (SlotLayout: a v128 takes two).
+    private int _osrLocalSlots;
 
     /// <summary>
-    /// Most locals plus stack values an OSR path moves: they are the entry's arguments, in the frame's outgoing area,
-    /// which a larger count would grow by 8 bytes each for every call of the function.
+    /// Most argument slots an OSR path fills (locals plus stack values, a v128 taking two): they are the entry's
+    /// arguments, in the frame's outgoing area, which a larger count would grow by 8 bytes each for every call of the
+    /// function.
     /// </summary>
-    private const int MaxOsrValues = 2048;
+    private const int MaxOsrSlots = 2048;
 
     /// <summary>A loop header's OSR path, emitted after the body: the state at the header, and where to go on.</summary>
     private readonly record struct OsrPoint(Label Stub, Label Back, int Loop, Val[] Stack, bool Sampled);
@@ -102,7 +105,7 @@ internal sealed partial class BaselineCompiler
         bool sampled = Osr == 0;
         _osrPoints.Add(new OsrPoint(stub, back, loop, _stack.AsSpan(0, _height).ToArray(), sampled));
         // The OSR entry's arguments (every local, then every stack value) and its results go through the outgoing area.
-        _maxOutgoing = Math.Max(_maxOutgoing, Math.Max(_localCount + _height, _signature.Results.Length));
+        _maxOutgoing = Math.Max(_maxOutgoing, Math.Max(_osrLocalSlots + StackSlots(), SlotLayout.SlotCount(_signature.Results)));
         if (sampled)
         {
             _asm.Mov(OperandSize.S64, Gpr.Rax, Mem.At(s_vmctx, VmOffsets.StoreContext));
@@ -123,12 +126,13 @@ internal sealed partial class BaselineCompiler
 
     /// <summary>
     /// The module-wide number of the loop at <paramref name="loopOffset"/> when it can get an OSR entry, else -1: OSR on,
-    /// and only i32, i64, f32 and f64 values in the locals and on the stack (what the optimizing tier compiles; a
-    /// function with v128 values has wide slots and no OSR path).
+    /// and only i32, i64, f32, f64 and v128 values in the locals and on the stack (what the optimizing tier compiles;
+    /// references are not). A function with v128 values has wide slots (16 bytes), which the OSR path reads like any
+    /// slot; a v128 takes two argument slots of the entry (<see cref="SlotLayout"/>).
     /// </summary>
     private int OsrLoopAt(int loopOffset)
     {
-        if (Osr < 0 || (Osr == 0 && !InterruptChecks) || _slotSize != 8 || _localCount + _height > MaxOsrValues)
+        if (Osr < 0 || (Osr == 0 && !InterruptChecks))
         {
             return -1;
         }
@@ -137,9 +141,11 @@ internal sealed partial class BaselineCompiler
             // Once per function (reset by EmitOsrPaths): a body may have thousands of locals and of loops.
             _osrLocalsChecked = true;
             _osrLocalsFit = true;
+            _osrLocalSlots = 0;
             for (int i = 0; i < _localCount; i++)
             {
-                _osrLocalsFit &= _localTypes[i] is ValType.I32 or ValType.I64 or ValType.F32 or ValType.F64;
+                _osrLocalsFit &= IsOsrType(_localTypes[i]);
+                _osrLocalSlots += SlotLayout.SlotCount(_localTypes[i]);
             }
         }
         if (!_osrLocalsFit)
@@ -148,13 +154,32 @@ internal sealed partial class BaselineCompiler
         }
         for (int i = 0; i < _height; i++)
         {
-            if (_stack[i].Type is not (ValType.I32 or ValType.I64 or ValType.F32 or ValType.F64) || _stack[i].Loc is not (Loc.Const or Loc.Stack))
+            // A v128 is never a constant on the value stack (StoreValue); checked all the same.
+            if (!IsOsrType(_stack[i].Type) || _stack[i].Loc is not (Loc.Const or Loc.Stack)
+                || (_stack[i].Type == ValType.V128 && _stack[i].Loc == Loc.Const))
             {
                 return -1;
             }
         }
+        if (_osrLocalSlots + StackSlots() > MaxOsrSlots)
+        {
+            return -1;
+        }
         _osrLoops ??= new Kiln.Tiering.OsrLoops(_module);
         return _osrLoops.Find(_definedIndex, loopOffset);
+    }
+
+    private static bool IsOsrType(ValType t) => t is ValType.I32 or ValType.I64 or ValType.F32 or ValType.F64 or ValType.V128;
+
+    /// <summary>The argument slots the values on the stack take (<see cref="SlotLayout"/>: a v128 takes two).</summary>
+    private int StackSlots()
+    {
+        int n = 0;
+        for (int i = 0; i < _height; i++)
+        {
+            n += SlotLayout.SlotCount(_stack[i].Type);
+        }
+        return n;
     }
 
     /// <summary>
@@ -200,8 +225,9 @@ internal sealed partial class BaselineCompiler
             {
                 _asm.Jcc(Condition.Equal, p.Back);
             }
+            // Argument slot k of the entry: one per value, two for a v128 (SlotLayout), as the optimizing tier reads them.
             int k = 0;
-            for (int i = 0; i < _localCount; i++, k++)
+            for (int i = 0; i < _localCount; i++)
             {
                 Mem dst = Mem.At(Gpr.Rsp, 8 * k);
                 if (_pinnedReg[i] != NotPinned)
@@ -211,20 +237,30 @@ internal sealed partial class BaselineCompiler
                 else
                 {
                     OperandSize size = SizeOf(_localTypes[i]);
-                    _asm.Mov(size, s_scratch2, LocalMem(i));
+                    Mem src = LocalMem(i);
+                    _asm.Mov(size, s_scratch2, src);
                     _asm.Mov(size, dst, s_scratch2);
+                    if (_localTypes[i] == ValType.V128)
+                    {
+                        // The high half, through the integer scratch too: no xmm register need be free here.
+                        _asm.Mov(size, s_scratch2, src.Offset(8));
+                        _asm.Mov(size, dst.Offset(8), s_scratch2);
+                    }
                 }
+                k += SlotLayout.SlotCount(_localTypes[i]);
             }
-            for (int i = 0; i < p.Stack.Length; i++, k++)
+            for (int i = 0; i < p.Stack.Length; i++)
             {
                 StoreValue(Mem.At(Gpr.Rsp, 8 * k), in p.Stack[i], i, s_scratch2);
+                k += SlotLayout.SlotCount(p.Stack[i].Type);
             }
             _asm.Mov(OperandSize.S32, Mem.At(Gpr.Rbp, FunctionIndexOffset), unchecked((int)CompiledAbi.OsrReplacedFunctionIndex));
             _asm.Call(Gpr.Rax);
-            for (int r = 0; r < _signature.Results.Length; r++)
+            // The results, laid out alike in the entry's area and in this frame's (a v128 is two words).
+            for (int w = 0; w < SlotLayout.SlotCount(_signature.Results); w++)
             {
-                _asm.Mov(OperandSize.S64, Gpr.Rax, Mem.At(Gpr.Rsp, 8 * r));
-                _asm.Mov(OperandSize.S64, Mem.At(Gpr.Rbp, ArgsOffset + _resultOffsets[r]), Gpr.Rax);
+                _asm.Mov(OperandSize.S64, Gpr.Rax, Mem.At(Gpr.Rsp, 8 * w));
+                _asm.Mov(OperandSize.S64, Mem.At(Gpr.Rbp, ArgsOffset + (8 * w)), Gpr.Rax);
             }
             _asm.Mov(OperandSize.S64, Gpr.Rsp, Gpr.Rbp);
             _asm.Pop(Gpr.Rbp);

@@ -357,21 +357,77 @@ public class OsrTests
         Assert.Equal(0, stats.Failed);
     }
 
-    [Fact]
-    public void AFunctionWithVectorLocalsHasNoOsrPathAndStaysCorrect()
+    [Theory]
+    [MemberData(nameof(BackEdges))]
+    public void VectorLocalsStackValuesAndLoopParametersMoveWithTheActivation(int backEdges)
     {
+        // A function with v128 values has 16-byte slots; its locals, a computed v128 below the loop and a v128 loop
+        // parameter take two argument slots each of the OSR entry, between scalar ones.
         const string Wat = """
             (module
-              (func (export "v") (param $n i32) (result i64) (local $i i32) (local $v v128)
-                (loop $l
+              (func (export "v") (param $n i32) (result v128 i64)
+                (local $i i32) (local $v v128) (local $x i64) (local $w v128) (local $f f32)
+                (local.set $w (v128.const i32x4 1 2 3 4))
+                (i32x4.splat (local.get $n))
+                (i64.const 9)
+                (v128.const i64x2 5 -6)
+                (loop $l (param v128) (result v128)
                   (local.set $v (i64x2.add (local.get $v) (i64x2.splat (i64.extend_i32_u (local.get $i)))))
+                  (local.set $w (i32x4.mul (local.get $w) (i32x4.splat (i32.const 3))))
+                  (local.set $x (i64.add (local.get $x) (i64.extend_i32_u (local.get $i))))
+                  (local.set $f (f32.add (local.get $f) (f32.const 0.25)))
+                  (i64x2.add (i64x2.splat (local.get $x)))
                   (local.set $i (i32.add (local.get $i) (i32.const 1)))
                   (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
-                (i64x2.extract_lane 1 (local.get $v))))
+                (local.set $v (i64x2.add (local.get $v)))
+                (i64.add (i64.extend_i32_u (i32x4.extract_lane 2 (local.get $w))))
+                (i64.add (i64.trunc_f32_s (local.get $f)))
+                (i64.add (i64x2.extract_lane 1 (local.get $v)))
+                (local.set $x)
+                (i32x4.add (v128.xor (local.get $v) (local.get $w)))
+                (local.get $x)))
             """;
-        TieringStatistics stats = AssertSameAsInterpreter(Forced(1), Wat, ("v", [Value.FromI32(100)]));
-        Assert.Equal(0, stats.OsrRequests);
-        Assert.Equal(0, stats.OsrEntries);
+        TieringStatistics stats = AssertSameAsInterpreter(Forced(backEdges), Wat,
+            ("v", [Value.FromI32(100)]), ("v", [Value.FromI32(1)]), ("v", [Value.FromI32(9)]));
+        Assert.True(stats.OsrEntries >= 1);
+        Assert.Equal(stats.OsrRequests, stats.OsrInstalled);
+    }
+
+    [Fact]
+    public void AMainCalledOnceWithVectorArithmeticInItsLoopRunsItInOptimizedCode()
+    {
+        // bench/simd_blur's shape: scalar locals only, v128 values inside the loop body (so 16-byte slots), one call.
+        const string Wat = """
+            (module
+              (memory 1)
+              (func (export "blur") (param $n i32) (result i64)
+                (local $i i32) (local $p i32) (local $sum i64)
+                (loop $fill
+                  (i32.store (i32.shl (local.get $i) (i32.const 2)) (i32.mul (local.get $i) (i32.const 7)))
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  (br_if $fill (i32.lt_u (local.get $i) (i32.const 1024))))
+                (local.set $i (i32.const 0))
+                (loop $rows
+                  (local.set $p (i32.const 16))
+                  (loop $pixels
+                    (v128.store (local.get $p)
+                      (i32x4.add (v128.load offset=0 (i32.sub (local.get $p) (i32.const 4)))
+                        (i32x4.shl (v128.load (local.get $p)) (i32.const 1))))
+                    (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                    (br_if $pixels (i32.lt_u (local.get $p) (i32.const 4080))))
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  (br_if $rows (i32.lt_u (local.get $i) (local.get $n))))
+                (local.set $p (i32.const 0))
+                (loop $sum
+                  (local.set $sum (i64.add (i64.mul (local.get $sum) (i64.const 31)) (i64.load32_u (local.get $p))))
+                  (local.set $p (i32.add (local.get $p) (i32.const 4)))
+                  (br_if $sum (i32.lt_u (local.get $p) (i32.const 4096))))
+                (local.get $sum)))
+            """;
+        TieringStatistics stats = AssertSameAsInterpreter(Forced(1), Wat, ("blur", [Value.FromI32(40)]));
+        // It moved at the first loop's first back edge and stayed in optimized code to the end.
+        Assert.Equal(1, stats.OsrEntries);
+        Assert.Equal(1, stats.OsrInstalled);
     }
 
     [Fact]
