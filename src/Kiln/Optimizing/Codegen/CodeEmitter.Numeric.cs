@@ -86,6 +86,7 @@ internal sealed partial class CodeEmitter
                 _asm.Setcc(cc, Gpr.Rax);
                 _asm.Movzx(OperandSize.S32, dst, OperandSize.S8, Gpr.Rax);
                 DefGpr(_f.Result(inst), dst);
+                RecordCompareFlags(inst, cc);
                 return;
             }
             case Op.Feq:
@@ -298,6 +299,10 @@ internal sealed partial class CodeEmitter
             }
         }
         DefGpr(result, dst);
+        if (op != Op.Imul)
+        {
+            RecordZeroFlag(result);
+        }
     }
 
     private void Alu(Op op, OperandSize size, Gpr dst, int imm)
