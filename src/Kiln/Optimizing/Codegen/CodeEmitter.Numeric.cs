@@ -287,7 +287,10 @@ internal sealed partial class CodeEmitter
         }
         else
         {
-            Gpr r = ly.Kind == LocationKind.Gpr ? ly.Gpr : UseGpr(y, Gpr.Rcx);
+            // A wide constant the loop keeps in a register (CodeEmitter.LoopChecks.cs) is read from there.
+            Gpr r = ly.Kind == LocationKind.Gpr ? ly.Gpr
+                : ly.Kind == LocationKind.Const && size == OperandSize.S64 && TryKeptConstant(ly.Bits, out Gpr k) ? k
+                : UseGpr(y, Gpr.Rcx);
             switch (op)
             {
                 case Op.Iadd: _asm.Add(size, dst, r); break;
