@@ -360,6 +360,10 @@ internal sealed partial class CodeEmitter
             case Op.Bxor: _asm.Xor(size, dst, m); break;
             default: _asm.Imul(size, dst, m); break;
         }
+        if (op != Op.Imul)
+        {
+            RecordZeroFlag(result);
+        }
     }
 
     /// <summary>Float arithmetic with a folded load as its second operand: <c>mulsd dst, [address]</c>.</summary>

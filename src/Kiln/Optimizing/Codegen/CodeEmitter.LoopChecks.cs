@@ -19,10 +19,20 @@ internal sealed partial class CodeEmitter
     private const int MaxLoopChecksBlocks = 64;
 
     private readonly Dictionary<int, LoopCheck> _loopChecks = [];
+
+    /// <summary>Whether any planned loop keeps a constant in a register (<see cref="TryKeptConstant"/> has work).</summary>
+    private bool _keptConstants;
     private int _currentLayoutIndex;
 
-    /// <summary>A loop header's check with the store context in <see cref="Context"/>, for branches from layout blocks <see cref="First"/>..<see cref="Last"/>.</summary>
-    private readonly record struct LoopCheck(Gpr Context, Label Inner, int First, int Last);
+    /// <summary>
+    /// A loop header's check with the store context in <see cref="Context"/> (when <see cref="Checks"/>), and a 64-bit
+    /// constant that no immediate holds in <see cref="Constant"/> (when <see cref="KeepsConstant"/>), both loaded before
+    /// <see cref="Inner"/>, for branches from layout blocks <see cref="First"/>..<see cref="Last"/>.
+    /// </summary>
+    private readonly record struct LoopCheck(Gpr Context, Label Inner, int First, int Last, bool Checks, bool KeepsConstant, Gpr Constant, long Bits);
+
+    /// <summary>A register a planned loop keeps over layout blocks First..Last: the store context, or a constant's bits.</summary>
+    private readonly record struct KeptRegister(Gpr Register, int First, int Last, bool IsContext, long Bits);
 
     /// <summary>
     /// Chooses the loops whose check keeps the store context in a register. A loop qualifies when, over the layout
@@ -36,7 +46,9 @@ internal sealed partial class CodeEmitter
     private void PlanLoopChecks()
     {
         _loopChecks.Clear();
-        if ((!InterruptChecks && !_fuel) || _f.LoopHeaders.Count == 0)
+        _keptConstants = false;
+        bool checks = InterruptChecks || _fuel;
+        if (_f.LoopHeaders.Count == 0)
         {
             return;
         }
@@ -77,6 +89,7 @@ internal sealed partial class CodeEmitter
         int[][]? busyBefore = null;
         bool planned = false;
         IReadOnlyList<Gpr> candidates = AllocatableGprs;
+        var kept = new List<KeptRegister>();
         foreach (int b in _f.LoopHeaders)
         {
             if (!_layoutIndex.TryGetValue(b, out int h))
@@ -85,6 +98,11 @@ internal sealed partial class CodeEmitter
             }
             int e = lastBackEdge[h];
             if (e < h || e - h >= MaxLoopChecksBlocks || !Enclosed(h, e, clobbers, minPred, maxPred))
+            {
+                continue;
+            }
+            bool wide = MostUsedWideConstant(h, e, out long bits);
+            if (!checks && !wide)
             {
                 continue;
             }
@@ -97,15 +115,141 @@ internal sealed partial class CodeEmitter
             {
                 return;
             }
-            for (int c = 0; c < candidates.Count; c++)
+            int context = -1;
+            int constant = -1;
+            for (int c = 0; c < candidates.Count && ((checks && context < 0) || (wide && constant < 0)); c++)
             {
-                if (busyBefore[c][end[e] + 1] - busyBefore[c][start[h]] == 0)
+                if (busyBefore[c][end[e] + 1] - busyBefore[c][start[h]] != 0)
                 {
-                    _loopChecks[b] = new LoopCheck(candidates[c], _asm.CreateLabel(), h, e);
-                    break;
+                    continue;
+                }
+                if (checks && context < 0 && FreeAmongKept(kept, candidates[c], h, e, isContext: true, 0))
+                {
+                    context = c;
+                }
+                else if (wide && constant < 0 && FreeAmongKept(kept, candidates[c], h, e, isContext: false, bits))
+                {
+                    constant = c;
+                }
+            }
+            if (checks && context < 0)
+            {
+                continue;
+            }
+            bool keepsConstant = wide && constant >= 0;
+            if (!checks && !keepsConstant)
+            {
+                continue;
+            }
+            Gpr contextRegister = checks ? candidates[context] : default;
+            Gpr constantRegister = keepsConstant ? candidates[constant] : default;
+            _loopChecks[b] = new LoopCheck(contextRegister, _asm.CreateLabel(), h, e, checks, keepsConstant, constantRegister, bits);
+            if (checks)
+            {
+                kept.Add(new KeptRegister(contextRegister, h, e, IsContext: true, 0));
+            }
+            if (keepsConstant)
+            {
+                kept.Add(new KeptRegister(constantRegister, h, e, IsContext: false, bits));
+                _keptConstants = true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether register <paramref name="r"/> may hold the context (or <paramref name="bits"/>) over layout blocks h..e:
+    /// no other planned loop whose range meets that one keeps something else in it (nested loops load their own copy
+    /// on entry, which is harmless only when it is the same content).
+    /// </summary>
+    private static bool FreeAmongKept(List<KeptRegister> kept, Gpr r, int h, int e, bool isContext, long bits)
+    {
+        foreach (KeptRegister k in kept)
+        {
+            if (k.Register == r && Math.Max(k.First, h) <= Math.Min(k.Last, e) && (k.IsContext != isContext || k.Bits != bits))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The 64-bit constant (one no sign-extended imm32 holds) most often the second operand of an i64 add, sub, and, or,
+    /// xor or mul in layout blocks h..e, as <see cref="IntBinary"/> reads it from a register (the FNV prime of a hash loop):
+    /// each such use loads it with a movabs unless the loop keeps it in a register.
+    /// </summary>
+    private bool MostUsedWideConstant(int h, int e, out long bits)
+    {
+        bits = 0;
+        int best = 0;
+        Dictionary<long, int>? counts = null;
+        for (int k = h; k <= e; k++)
+        {
+            foreach (int inst in _f.Block(_f.Layout[k]).Insts)
+            {
+                if (!WideConstantOperand(inst, out long b))
+                {
+                    continue;
+                }
+                counts ??= [];
+                int c = counts.GetValueOrDefault(b) + 1;
+                counts[b] = c;
+                if (c > best)
+                {
+                    best = c;
+                    bits = b;
                 }
             }
         }
+        return best > 0;
+    }
+
+    /// <summary>An i64 add, sub, and, or, xor or mul that <see cref="IntBinary"/> emits with a wide constant as its register operand.</summary>
+    private bool WideConstantOperand(int inst, out long bits)
+    {
+        bits = 0;
+        ref InstData d = ref _f.Inst(inst);
+        if (d.Type != IrType.I64 || d.Op is not (Op.Iadd or Op.Isub or Op.Band or Op.Bor or Op.Bxor or Op.Imul) || _folded[inst]
+            || _keepsFlags[inst] || Loc(_f.Result(inst)).Kind != LocationKind.Gpr)
+        {
+            return false;
+        }
+        Span<int> a = _f.Args(inst);
+        if (IsFolded(a[1]))
+        {
+            return false;
+        }
+        Location x = Loc(a[0]);
+        Location y = Loc(a[1]);
+        if (d.Op != Op.Isub && x.Kind == LocationKind.Const && y.Kind != LocationKind.Const)
+        {
+            (x, y) = (y, x);
+        }
+        if (y.Kind != LocationKind.Const || x.Kind == LocationKind.Const || y.Bits == (int)y.Bits)
+        {
+            return false;
+        }
+        bits = y.Bits;
+        return true;
+    }
+
+    /// <summary>The register the loop being emitted keeps <paramref name="bits"/> in, if it keeps them.</summary>
+    private bool TryKeptConstant(long bits, out Gpr r)
+    {
+        r = default;
+        if (!_keptConstants)
+        {
+            return false;
+        }
+        foreach (LoopCheck c in _loopChecks.Values)
+        {
+            if (c.KeepsConstant && c.Bits == bits && _currentLayoutIndex >= c.First && _currentLayoutIndex <= c.Last)
+            {
+                r = c.Constant;
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>No clobbering instruction in layout blocks h..e, and every edge into h+1..e comes from h..e.</summary>
@@ -204,6 +348,15 @@ internal sealed partial class CodeEmitter
         if (!_loopChecks.TryGetValue(block, out LoopCheck c))
         {
             EmitInterruptCheck(loadContext: true);
+            return;
+        }
+        if (c.KeepsConstant)
+        {
+            _asm.MovImm(c.Constant, c.Bits);
+        }
+        if (!c.Checks)
+        {
+            _asm.Bind(c.Inner);
             return;
         }
         _asm.Mov(OperandSize.S64, c.Context, Mem.At(s_vmctx, VmOffsets.StoreContext));

@@ -86,6 +86,7 @@ internal sealed partial class CodeEmitter
                 _asm.Setcc(cc, Gpr.Rax);
                 _asm.Movzx(OperandSize.S32, dst, OperandSize.S8, Gpr.Rax);
                 DefGpr(_f.Result(inst), dst);
+                RecordCompareFlags(inst, cc);
                 return;
             }
             case Op.Feq:
@@ -286,7 +287,10 @@ internal sealed partial class CodeEmitter
         }
         else
         {
-            Gpr r = ly.Kind == LocationKind.Gpr ? ly.Gpr : UseGpr(y, Gpr.Rcx);
+            // A wide constant the loop keeps in a register (CodeEmitter.LoopChecks.cs) is read from there.
+            Gpr r = ly.Kind == LocationKind.Gpr ? ly.Gpr
+                : ly.Kind == LocationKind.Const && size == OperandSize.S64 && TryKeptConstant(ly.Bits, out Gpr k) ? k
+                : UseGpr(y, Gpr.Rcx);
             switch (op)
             {
                 case Op.Iadd: _asm.Add(size, dst, r); break;
@@ -298,6 +302,10 @@ internal sealed partial class CodeEmitter
             }
         }
         DefGpr(result, dst);
+        if (op != Op.Imul)
+        {
+            RecordZeroFlag(result);
+        }
     }
 
     private void Alu(Op op, OperandSize size, Gpr dst, int imm)

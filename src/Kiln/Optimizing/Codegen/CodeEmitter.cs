@@ -149,6 +149,7 @@ internal sealed partial class CodeEmitter
             int b = f.Layout[k];
             _nextBlock = k + 1 < f.Layout.Count ? f.Layout[k + 1] : -1;
             _currentLayoutIndex = k;
+            ForgetFlags();
             _asm.Bind(_blockLabels[b]);
             List<int> insts = f.Block(b).Insts;
             // An inlined loop's header is the callee's: an interrupt there shows the callee's frame.
@@ -722,7 +723,10 @@ internal sealed partial class CodeEmitter
         // end at the compare, so their registers are only still theirs with nothing in between.
         if (owner >= 0 && insts.Count >= 2 && insts[^2] == owner && IsFusedCompare(owner, inst))
         {
-            cc = EmitCompareFlags(owner);
+            if (!TryFlagsOfCompare(owner, out cc))
+            {
+                cc = EmitCompareFlags(owner);
+            }
         }
         else if (owner >= 0 && _earlyCompare[owner])
         {
@@ -732,6 +736,11 @@ internal sealed partial class CodeEmitter
         {
             EmitJump((uint)Loc(cond).Bits != 0 ? taken : fallthrough);
             return;
+        }
+        else if (TryFlagsOfValue(cond, out Condition known))
+        {
+            // The compare or ALU instruction that computed the condition was the last thing emitted.
+            cc = known;
         }
         else
         {

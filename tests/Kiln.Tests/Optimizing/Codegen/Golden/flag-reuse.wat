@@ -1,0 +1,41 @@
+;; A brif right after the instruction that set the flags jumps on them: a compare used by the branch and again later
+;; (setcc and movzx write no flags, so no test follows), a second compare of the same operands fused into the branch
+;; (no second cmp), an and, a sub and an add tested for zero by the branch that follows them, and eqz of an and.
+;; A compare in one block and its branch at the start of the next keeps the test: other edges arrive there.
+(module $flag_reuse
+  (memory 1)
+  (func $twice (param i32 i32) (result i32) (local i32)
+    (local.set 2 (i32.lt_s (local.get 0) (local.get 1)))
+    (if (local.get 2) (then (return (i32.add (local.get 2) (i32.const 10)))))
+    (local.get 2))
+  (func $same_operands (param i32) (result i32) (local i32 i32)
+    (loop $l
+      (local.set 1 (i32.load8_u (local.get 0)))
+      (local.set 2 (i32.ne (local.get 1) (i32.const 0)))
+      (if (i32.eqz (local.get 1)) (then (return (local.get 2))))
+      (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+      (br $l))
+    (unreachable))
+  (func $and_bit (param i32 i32) (result i32)
+    (if (result i32) (i32.and (local.get 0) (local.get 1)) (then (i32.const 7)) (else (i32.const 9))))
+  (func $eqz_and (param i32) (result i32) (local i32)
+    (loop $l
+      (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+      (local.set 0 (i32.shr_u (local.get 0) (i32.const 1)))
+      (br_if $l (i32.eqz (i32.and (local.get 0) (i32.const 1)))))
+    (local.get 1))
+  (func $sub_zero (param i32 i32) (result i32)
+    (if (result i32) (i32.sub (local.get 0) (local.get 1)) (then (i32.const 1)) (else (i32.const 2))))
+  (func $add_zero (param i32) (result i32)
+    (if (result i32) (i32.add (local.get 0) (i32.const 1)) (then (i32.const 1)) (else (i32.const 2))))
+  (func $join (param i32 i32 i32) (result i32) (local i32)
+    (local.set 3 (i32.ne (local.get 0) (local.get 1)))
+    (if (local.get 2) (then (local.set 3 (i32.const 5))))
+    (if (result i32) (local.get 3) (then (i32.const 3)) (else (i32.const 4))))
+  (export "twice" (func $twice))
+  (export "same_operands" (func $same_operands))
+  (export "and_bit" (func $and_bit))
+  (export "eqz_and" (func $eqz_and))
+  (export "sub_zero" (func $sub_zero))
+  (export "add_zero" (func $add_zero))
+  (export "join" (func $join)))
