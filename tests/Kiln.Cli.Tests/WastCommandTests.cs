@@ -35,6 +35,33 @@ public class WastCommandTests
         }
     }
 
+    [Theory]
+    [InlineData("--no-such-option")]
+    [InlineData("no/such/dir/script.wast")]
+    public void AMissingPathOrUnknownOptionIsAClearErrorNotACrash(string path)
+    {
+        var (exit, output) = CliRunner.Run("wast", path);
+        Assert.Equal(2, exit);
+        Assert.Contains($"kiln wast: no such file or directory: {path}", output);
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    [Fact]
+    public void AMissingExpectedFailuresFileIsAClearError()
+    {
+        string script = WriteScript("(module)");
+        try
+        {
+            var (exit, output) = CliRunner.Run("wast", "--expected-failures", "no/such/list.txt", script);
+            Assert.Equal(2, exit);
+            Assert.Contains("kiln wast: no such expected-failures file: no/such/list.txt", output);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
     [Fact]
     public void ExpectedFailuresMustFailAndOthersMustPass()
     {

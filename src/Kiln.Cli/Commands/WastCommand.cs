@@ -46,6 +46,21 @@ internal static class WastCommand
             Console.Error.WriteLine("kiln wast: --osr-back-edges takes a positive count and needs --tier auto");
             return 2;
         }
+        foreach (string path in paths)
+        {
+            if (!File.Exists(path) && !Directory.Exists(path))
+            {
+                // An option the parser does not know arrives here as a path.
+                string hint = path.StartsWith('-') ? " (an unknown option? see kiln wast --help)" : "";
+                Console.Error.WriteLine($"kiln wast: no such file or directory: {path}{hint}");
+                return 2;
+            }
+        }
+        if (expectedFailuresPath is not null && !File.Exists(expectedFailuresPath))
+        {
+            Console.Error.WriteLine($"kiln wast: no such expected-failures file: {expectedFailuresPath}");
+            return 2;
+        }
         ExpectedFailures expected = expectedFailuresPath is null ? ExpectedFailures.Empty : ExpectedFailures.Load(expectedFailuresPath);
         var results = new List<WastFileResult>();
         int unexpected = 0;
