@@ -493,6 +493,12 @@ internal sealed partial class CodeEmitter
             {
                 _asm.Cmp(size, ll.Mem, imm);
             }
+            else if (imm == 0)
+            {
+                // test r, r sets the flags cmp r, 0 does (CF and OF clear, SF and ZF from r) and is one byte shorter.
+                Gpr r = UseGpr(lhs, Gpr.Rax);
+                _asm.Test(size, r, r);
+            }
             else
             {
                 _asm.Cmp(size, UseGpr(lhs, Gpr.Rax), imm);

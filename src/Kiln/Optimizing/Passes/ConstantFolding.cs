@@ -224,6 +224,9 @@ internal static class ConstantFolding
                 case Op.Imul or Op.Band when c == 0:
                     MakeConstant(f, inst, d.Type, 0);
                     return true;
+                // x & c where x has no bit outside c (a byte load masked with 0xff, also through block parameters).
+                case Op.Band when (MaybeSetBits(f, x, map, 0, []) & ~c & ones) == 0:
+                    return Replace(f, inst, map, x);
                 case Op.Bor when c == ones:
                     MakeConstant(f, inst, d.Type, ones);
                     return true;
@@ -252,6 +255,114 @@ internal static class ConstantFolding
             }
         }
         return changed;
+    }
+
+    /// <summary>How deep <see cref="MaybeSetBits"/> looks through operands and block parameters.</summary>
+    private const int KnownBitsDepth = 6;
+
+    /// <summary>
+    /// The bits integer <paramref name="value"/> may have set (a bit clear here is zero on every execution): a narrow
+    /// unsigned load's width, a constant's bits, a compare's 1, the bitwise operations and extensions over their
+    /// operands', and a block parameter's union over the arguments of every edge into its block.
+    /// </summary>
+    /// <remarks>
+    /// A parameter already on the path being followed (<paramref name="visiting"/>) counts as no bits: every operation
+    /// followed only keeps or drops bits where they are (and, or, xor, wrap, uextend), so a value that goes around a
+    /// loop has no bit the values entering the loop did not have, and the union over the other arguments is the least
+    /// fixed point. Shifts and arithmetic move bits and end the search (all bits).
+    /// </remarks>
+    private static ulong MaybeSetBits(IrFunction f, int value, int[] map, int depth, ReadOnlySpan<int> visiting)
+    {
+        value = IrFunction.Resolve(map, value);
+        ValueData v = f.Value(value);
+        ulong all = v.Type == IrType.I64 ? ulong.MaxValue : v.Type == IrType.I32 ? uint.MaxValue : ulong.MaxValue;
+        if (depth >= KnownBitsDepth)
+        {
+            return all;
+        }
+        if (v.IsParam)
+        {
+            return ParamMaybeSetBits(f, value, v.Owner, map, depth, visiting, all);
+        }
+        int inst = v.Owner;
+        ref InstData d = ref f.Inst(inst);
+        if (d.ResultCount != 1)
+        {
+            return all;
+        }
+        Span<int> a = f.Args(inst);
+        switch (d.Op)
+        {
+            case Op.Iconst:
+                return IrSemantics.ConstBits(v.Type, d.Imm) & all;
+            case Op.Uload8:
+                return 0xff;
+            case Op.Uload16:
+                return 0xffff;
+            case Op.Uload32:
+                return uint.MaxValue;
+            case Op.Eqz or (>= Op.Ieq and <= Op.Iuge):
+                return 1;
+            case Op.Band:
+                return MaybeSetBits(f, a[0], map, depth + 1, visiting) & MaybeSetBits(f, a[1], map, depth + 1, visiting);
+            case Op.Bor or Op.Bxor:
+                return MaybeSetBits(f, a[0], map, depth + 1, visiting) | MaybeSetBits(f, a[1], map, depth + 1, visiting);
+            case Op.Uextend when f.Value(a[0]).Type == IrType.I32:
+                return MaybeSetBits(f, a[0], map, depth + 1, visiting) & uint.MaxValue;
+            case Op.Wrap:
+                return MaybeSetBits(f, a[0], map, depth + 1, visiting) & uint.MaxValue;
+            default:
+                return all;
+        }
+    }
+
+    private static ulong ParamMaybeSetBits(IrFunction f, int param, int block, int[] map, int depth, ReadOnlySpan<int> visiting, ulong all)
+    {
+        if (block == f.Entry || visiting.Length >= KnownBitsDepth)
+        {
+            return all;
+        }
+        foreach (int seen in visiting)
+        {
+            if (seen == param)
+            {
+                return 0;
+            }
+        }
+        int index = f.Block(block).Params.IndexOf(param);
+        Span<int> path = stackalloc int[visiting.Length + 1];
+        visiting.CopyTo(path);
+        path[visiting.Length] = param;
+        ulong bits = 0;
+        bool any = false;
+        // The dominator tree's predecessors may include edges a folded branch no longer has: only the present ones count.
+        foreach (int pred in f.Dominators.PredecessorsOf(block))
+        {
+            int t = f.Terminator(pred);
+            if (t < 0)
+            {
+                continue;
+            }
+            foreach (ref BlockCall call in f.Targets(t))
+            {
+                if (call.Block != block)
+                {
+                    continue;
+                }
+                Span<int> args = f.CallArgs(call);
+                if (index < 0 || index >= args.Length)
+                {
+                    return all;
+                }
+                bits |= MaybeSetBits(f, args[index], map, depth + 1, path);
+                any = true;
+                if ((bits & all) == all)
+                {
+                    return all;
+                }
+            }
+        }
+        return any ? bits : all;
     }
 
     private static bool FoldBranch(IrFunction f, int inst)

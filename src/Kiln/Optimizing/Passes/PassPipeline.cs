@@ -16,6 +16,7 @@ internal static class PassPipeline
         ["gvn"] = GlobalValueNumbering.Run,
         ["trivial-params"] = TrivialBlockParams.Run,
         ["licm"] = LoopInvariantCodeMotion.Run,
+        ["sink-compares"] = CompareSinking.Run,
     };
 
     /// <summary>The inliner's name: it takes an <see cref="IInlineSource"/> besides the function.</summary>
@@ -63,6 +64,9 @@ internal static class PassPipeline
         pass(f);
     }
 
-    /// <summary>The default optimization sequence: fold, merge equal values, hoist loop invariants, then clean up.</summary>
-    public static readonly string[] Default = ["fold", "gvn", "fold", "licm", "dce", "trivial-params", "dce"];
+    /// <summary>
+    /// The default optimization sequence: fold, merge equal values, hoist loop invariants, clean up, then move compares
+    /// next to the branches that use them.
+    /// </summary>
+    public static readonly string[] Default = ["fold", "gvn", "fold", "licm", "dce", "trivial-params", "dce", "sink-compares"];
 }
