@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Kiln.Jit.X64;
 using Kiln.Optimizing.Ir;
 
@@ -90,6 +91,6 @@ internal sealed partial class CodeEmitter
         {
             count--;
         }
-        return [.. _lines.GetRange(0, count)];
+        return CollectionsMarshal.AsSpan(_lines)[..count].ToArray();
     }
 }

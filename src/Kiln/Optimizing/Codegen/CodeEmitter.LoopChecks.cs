@@ -54,15 +54,15 @@ internal sealed partial class CodeEmitter
         }
         List<int> layout = _f.Layout;
         int n = layout.Count;
-        int[] start = new int[n];
-        int[] end = new int[n];
-        bool[] clobbers = new bool[n];
-        int[] minPred = new int[n];
-        int[] maxPred = new int[n];
-        int[] lastBackEdge = new int[n];
-        Array.Fill(minPred, int.MaxValue);
-        Array.Fill(maxPred, -1);
-        Array.Fill(lastBackEdge, -1);
+        int[] start = Reuse(ref _loopStart, n);
+        int[] end = Reuse(ref _loopEnd, n);
+        bool[] clobbers = Reuse(ref _loopClobbers, n);
+        int[] minPred = Reuse(ref _loopMinPred, n);
+        int[] maxPred = Reuse(ref _loopMaxPred, n);
+        int[] lastBackEdge = Reuse(ref _loopLastBackEdge, n);
+        Array.Fill(minPred, int.MaxValue, 0, n);
+        Array.Fill(maxPred, -1, 0, n);
+        Array.Fill(lastBackEdge, -1, 0, n);
         int pos = 0;
         for (int k = 0; k < n; k++)
         {
@@ -89,7 +89,8 @@ internal sealed partial class CodeEmitter
         int[][]? busyBefore = null;
         bool planned = false;
         IReadOnlyList<Gpr> candidates = AllocatableGprs;
-        var kept = new List<KeptRegister>();
+        List<KeptRegister> kept = _kept;
+        kept.Clear();
         foreach (int b in _f.LoopHeaders)
         {
             if (!_layoutIndex.TryGetValue(b, out int h))
@@ -271,17 +272,17 @@ internal sealed partial class CodeEmitter
     /// </summary>
     private int[][]? BusyPositions(IReadOnlyList<Gpr> candidates, int positions)
     {
-        int[][] busy = new int[candidates.Count][];
+        int[][] busy = _busy;
         int[] column = new int[16];
         Array.Fill(column, -1);
         for (int c = 0; c < candidates.Count; c++)
         {
-            busy[c] = new int[positions + 2];
+            Reuse(ref busy[c], positions + 2);
             column[candidates[c].Index] = c;
         }
         // A folded instruction and a compare fused into its branch or select (or left in the flags for it) have
         // registers in the allocation but are never written there.
-        bool[] unwritten = new bool[_f.ValueCount];
+        bool[] unwritten = Reuse(ref _unwritten, _f.ValueCount);
         foreach (int b in _f.Layout)
         {
             List<int> insts = _f.Block(b).Insts;
@@ -316,8 +317,9 @@ internal sealed partial class CodeEmitter
             d[s]++;
             d[e + 1]--;
         }
-        foreach (int[] d in busy)
+        for (int c = 0; c < candidates.Count; c++)
         {
+            int[] d = busy[c];
             // Occupancy per position, then the count of occupied positions before each one.
             int running = 0;
             int before = 0;

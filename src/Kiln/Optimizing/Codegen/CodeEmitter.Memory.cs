@@ -160,6 +160,10 @@ internal sealed partial class CodeEmitter
         }
     }
 
+    // ComputeZeroExtendedParams' storage, reused from function to function (the result lives until the next one).
+    private bool[] _zeroExtendedBuffer = [];
+    private readonly List<(int Arg, int Param)> _sameRegister = [];
+
     /// <summary>
     /// Per value: whether it is an i32 block parameter in a register known to be zero-extended. The greatest fixed
     /// point: every such parameter is assumed to be, then one loses it when an argument passed to it in the same register
@@ -168,7 +172,7 @@ internal sealed partial class CodeEmitter
     /// </summary>
     private bool[] ComputeZeroExtendedParams()
     {
-        bool[] z = new bool[_f.ValueCount];
+        bool[] z = Reuse(ref _zeroExtendedBuffer, _f.ValueCount);
         foreach (int b in _f.Layout)
         {
             foreach (int p in _f.Block(b).Params)
@@ -176,7 +180,8 @@ internal sealed partial class CodeEmitter
                 z[p] = TypeOf(p) == IrType.I32 && Loc(p).Kind == LocationKind.Gpr;
             }
         }
-        var sameRegister = new List<(int Arg, int Param)>();
+        List<(int Arg, int Param)> sameRegister = _sameRegister;
+        sameRegister.Clear();
         foreach (int b in _f.Layout)
         {
             foreach (int inst in _f.Block(b).Insts)

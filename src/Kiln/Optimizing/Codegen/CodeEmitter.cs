@@ -72,9 +72,10 @@ internal sealed partial class CodeEmitter
     public bool InterruptChecks { get; init; } = true;
 
     /// <summary>General-purpose registers the allocator may use: r13 holds the memory length unless guard pages make it free.</summary>
-    public IReadOnlyList<Gpr> AllocatableGprs => _guardPages
-        ? [Gpr.Rbx, Gpr.Rsi, Gpr.Rdi, Gpr.R8, Gpr.R9, Gpr.R10, Gpr.R11, Gpr.R12, Gpr.R13]
-        : [Gpr.Rbx, Gpr.Rsi, Gpr.Rdi, Gpr.R8, Gpr.R9, Gpr.R10, Gpr.R11, Gpr.R12];
+    public IReadOnlyList<Gpr> AllocatableGprs => _guardPages ? s_gprsWithR13 : s_gprs;
+
+    private static readonly Gpr[] s_gprs = [Gpr.Rbx, Gpr.Rsi, Gpr.Rdi, Gpr.R8, Gpr.R9, Gpr.R10, Gpr.R11, Gpr.R12];
+    private static readonly Gpr[] s_gprsWithR13 = [.. s_gprs, Gpr.R13];
 
     public static readonly Xmm[] AllocatableXmms =
     [
@@ -212,6 +213,29 @@ internal sealed partial class CodeEmitter
                 MoveEmitter.Emit(_asm, new Move(home, Loc(v), TypeOf(v)));
             }
         }
+    }
+
+    // PlanLoopChecks' and BusyPositions' storage, reused from function to function (rows of _busy: per candidate register).
+    private int[] _loopStart = [], _loopEnd = [], _loopMinPred = [], _loopMaxPred = [], _loopLastBackEdge = [];
+    private bool[] _loopClobbers = [], _unwritten = [];
+    private readonly List<KeptRegister> _kept = [];
+    private readonly int[][] _busy = [.. Enumerable.Range(0, 16).Select(_ => Array.Empty<int>())];
+
+    /// <summary>
+    /// A per-emitter buffer of at least <paramref name="length"/> elements, the first <paramref name="length"/> cleared:
+    /// grown (doubling) when too short, otherwise reused, so a module's functions do not each allocate their own.
+    /// </summary>
+    private static T[] Reuse<T>(ref T[] buffer, int length)
+    {
+        if (buffer.Length < length)
+        {
+            buffer = new T[Math.Max(length, buffer.Length * 2)];
+        }
+        else
+        {
+            Array.Clear(buffer, 0, length);
+        }
+        return buffer;
     }
 
     private void CountUses()
@@ -401,11 +425,14 @@ internal sealed partial class CodeEmitter
             }
             return;
         }
-        foreach (Move m in ParallelMoves.Sequentialize(moves))
+        foreach (Move m in ParallelMoves.Sequentialize(moves, _sequentializing))
         {
             MoveEmitter.Emit(_asm, m);
         }
     }
+
+    /// <summary>EmitMoves' lists for <see cref="ParallelMoves.Sequentialize(List{Move}, ParallelMoves.Lists)"/>: one sequence is emitted before the next is made.</summary>
+    private readonly ParallelMoves.Lists _sequentializing = new();
 
     private Location Loc(int value) => _alloc.Values[value];
 

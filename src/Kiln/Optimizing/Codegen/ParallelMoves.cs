@@ -16,9 +16,28 @@ internal static class ParallelMoves
     public static readonly Location XmmTemp = Location.OfXmm(Xmm.Xmm1);
 
     /// <summary>The moves in an order that gives the parallel semantics; sources may name the temporaries.</summary>
-    public static List<Move> Sequentialize(IEnumerable<Move> moves)
+    public static List<Move> Sequentialize(IEnumerable<Move> moves) => Sequentialize([.. moves], new Lists());
+
+    /// <summary>
+    /// The working lists of <see cref="Sequentialize(List{Move}, Lists)"/>, which an emitter keeps and passes to
+    /// every call instead of allocating them per edge and per call.
+    /// </summary>
+    public sealed class Lists
     {
-        var pending = new List<Move>(moves is ICollection<Move> c ? c.Count : 0);
+        internal readonly List<Move> Pending = [];
+        internal readonly List<Move> Constants = [];
+        internal readonly List<Move> Order = [];
+        internal readonly Dictionary<Location, int> Readers = [];
+    }
+
+    /// <summary>
+    /// As <see cref="Sequentialize(IEnumerable{Move})"/>, in <paramref name="lists"/>: the returned list is
+    /// <paramref name="lists"/>' own, valid until the next call with them.
+    /// </summary>
+    public static List<Move> Sequentialize(List<Move> moves, Lists lists)
+    {
+        List<Move> pending = lists.Pending;
+        pending.Clear();
         List<Move>? constants = null;
         foreach (Move m in moves)
         {
@@ -28,19 +47,26 @@ internal static class ParallelMoves
             }
             if (m.Src.Kind == LocationKind.Const)
             {
-                (constants ??= []).Add(m);
+                if (constants is null)
+                {
+                    constants = lists.Constants;
+                    constants.Clear();
+                }
+                constants.Add(m);
             }
             else
             {
                 pending.Add(m);
             }
         }
-        var order = new List<Move>(pending.Count + (constants?.Count ?? 0));
+        List<Move> order = lists.Order;
+        order.Clear();
         // Many moves (a join of many block parameters): how many pending moves read each location, so a destination's
         // readers are counted in constant time rather than by a scan of the pending moves.
-        Dictionary<Location, int>? readers = pending.Count > ReaderCountThreshold ? [] : null;
+        Dictionary<Location, int>? readers = pending.Count > ReaderCountThreshold ? lists.Readers : null;
         if (readers is not null)
         {
+            readers.Clear();
             foreach (Move m in pending)
             {
                 readers[m.Src] = readers.GetValueOrDefault(m.Src) + 1;

@@ -20,10 +20,44 @@ namespace Kiln.Optimizing.Passes;
 /// </remarks>
 internal static class ConstantFolding
 {
+    /// <summary>
+    /// The replacement map, kept per thread and reused from function to function: the identity over its whole length
+    /// between runs (each run restores the entries it may have written), so it reads as <see cref="IrFunction.IdentityMap"/>.
+    /// </summary>
+    [ThreadStatic]
+    private static int[]? t_map;
+
     public static bool Run(IrFunction f)
     {
+        int[] map = t_map is { } m && m.Length >= f.ValueCount ? m : NewIdentity(f.ValueCount, t_map?.Length ?? 0);
+        t_map = map;
+        try
+        {
+            return Run(f, map);
+        }
+        finally
+        {
+            // Only results of the function's instructions are written, all below its value count.
+            for (int i = 0; i < f.ValueCount; i++)
+            {
+                map[i] = i;
+            }
+        }
+    }
+
+    private static int[] NewIdentity(int length, int previous)
+    {
+        int[] map = new int[Math.Max(length, previous * 2)];
+        for (int i = 0; i < map.Length; i++)
+        {
+            map[i] = i;
+        }
+        return map;
+    }
+
+    private static bool Run(IrFunction f, int[] map)
+    {
         DominatorTree dom = f.Dominators;
-        int[] map = f.IdentityMap();
         bool changed = false;
         foreach (int b in dom.ReversePostorder)
         {

@@ -11,13 +11,30 @@ namespace Kiln.Optimizing.Passes;
 /// </summary>
 internal static class DeadCodeElimination
 {
+    /// <summary>
+    /// The pass's arrays, lists and worklist, kept per thread (a compiler runs its functions' passes on one thread) and
+    /// reused from one function to the next, cleared up to the function's values and blocks.
+    /// </summary>
+    private sealed class Storage
+    {
+        public int[] Uses = [];
+        public int[] Position = [];
+        public bool[] DeadParams = [];
+        public List<(int Inst, int Target)>[] Edges = [];
+        public readonly Stack<int> Work = new();
+    }
+
+    [ThreadStatic]
+    private static Storage? t_storage;
+
     public static bool Run(IrFunction f)
     {
         bool changed = RemoveUnreachableBlocks(f);
-        int[] uses = CountUses(f);
+        Storage storage = t_storage ??= new Storage();
+        int[] uses = CountUses(f, storage);
         // Where each block's parameters come from: (branch, target index) for every edge, and each parameter's position.
-        var edges = new List<(int Inst, int Target)>?[f.BlockCount];
-        var position = new int[f.ValueCount];
+        List<(int Inst, int Target)>[] edges = EdgeLists(storage, f.BlockCount);
+        int[] position = Cleared(ref storage.Position, f.ValueCount);
         foreach (int b in f.Layout)
         {
             List<int> ps = f.Block(b).Params;
@@ -36,14 +53,15 @@ internal static class DeadCodeElimination
                 // Only a block with parameters has arguments to release.
                 if (f.Block(targets[i].Block).Params.Count > 0)
                 {
-                    (edges[targets[i].Block] ??= []).Add((t, i));
+                    edges[targets[i].Block].Add((t, i));
                 }
             }
         }
-        var deadParams = new bool[f.ValueCount];
+        bool[] deadParams = Cleared(ref storage.DeadParams, f.ValueCount);
         bool anyParam = false;
         // Values whose use count dropped to zero: an instruction result (its instruction may go) or a parameter.
-        var work = new Stack<int>();
+        Stack<int> work = storage.Work;
+        work.Clear();
         foreach (int b in f.Layout)
         {
             foreach (int inst in f.Block(b).Insts)
@@ -90,7 +108,7 @@ internal static class DeadCodeElimination
                 // Unused parameters of non-entry blocks go with their arguments.
                 deadParams[v] = true;
                 anyParam = true;
-                foreach ((int inst, int target) in edges[d.Owner] ?? [])
+                foreach ((int inst, int target) in edges[d.Owner])
                 {
                     Span<int> args = f.CallArgs(f.Targets(inst)[target]);
                     if (position[v] < args.Length)
@@ -141,9 +159,44 @@ internal static class DeadCodeElimination
         return f.Layout.Count != before;
     }
 
-    private static int[] CountUses(IrFunction f)
+    /// <summary><paramref name="buffer"/>, grown (doubling) to at least <paramref name="length"/>, its first <paramref name="length"/> cleared.</summary>
+    private static T[] Cleared<T>(ref T[] buffer, int length)
     {
-        var uses = new int[f.ValueCount];
+        if (buffer.Length < length)
+        {
+            buffer = new T[Math.Max(length, buffer.Length * 2)];
+        }
+        else
+        {
+            Array.Clear(buffer, 0, length);
+        }
+        return buffer;
+    }
+
+    /// <summary>An empty edge list per block id below <paramref name="blocks"/>.</summary>
+    private static List<(int Inst, int Target)>[] EdgeLists(Storage storage, int blocks)
+    {
+        List<(int Inst, int Target)>[] edges = storage.Edges;
+        if (edges.Length < blocks)
+        {
+            int old = edges.Length;
+            Array.Resize(ref storage.Edges, Math.Max(blocks, old * 2));
+            edges = storage.Edges;
+            for (int b = old; b < edges.Length; b++)
+            {
+                edges[b] = [];
+            }
+        }
+        for (int b = 0; b < blocks; b++)
+        {
+            edges[b].Clear();
+        }
+        return edges;
+    }
+
+    private static int[] CountUses(IrFunction f, Storage storage)
+    {
+        int[] uses = Cleared(ref storage.Uses, f.ValueCount);
         foreach (int b in f.Layout)
         {
             foreach (int inst in f.Block(b).Insts)
