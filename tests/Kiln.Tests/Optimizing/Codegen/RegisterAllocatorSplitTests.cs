@@ -171,6 +171,7 @@ public sealed class RegisterAllocatorSplitTests(ITestOutputHelper output)
     public void BenchModulesAllocateConsistently(string program, string size)
     {
         _ = size;
+        Assert.True(BenchProgramTests.BuildError is null, BenchProgramTests.BuildError);
         string path = Path.Combine(BenchProgramTests.BenchDirectory, "build", "wasm", program + ".wasm");
         Assert.True(File.Exists(path), $"{path} is missing (bench/setup.sh)");
         int functions = CheckModule(File.ReadAllBytes(path), program);
