@@ -120,19 +120,7 @@ internal sealed partial class CodeEmitter
         {
             return false;
         }
-        cc = d.Op switch
-        {
-            Op.Ieq => Condition.Equal,
-            Op.Ine => Condition.NotEqual,
-            Op.Islt => Condition.Less,
-            Op.Iult => Condition.Below,
-            Op.Isgt => Condition.Greater,
-            Op.Iugt => Condition.Above,
-            Op.Isle => Condition.LessOrEqual,
-            Op.Iule => Condition.BelowOrEqual,
-            Op.Isge => Condition.GreaterOrEqual,
-            _ => Condition.AboveOrEqual,
-        };
+        cc = IntegerCondition(d.Op);
         int l = a[0], r = a[1];
         if (Loc(l).Kind == LocationKind.Const && Loc(r).Kind != LocationKind.Const)
         {

@@ -467,19 +467,7 @@ internal sealed partial class CodeEmitter
                 default: Ucomis(f64, y, x); return Condition.AboveOrEqual;
             }
         }
-        Condition cc = d.Op switch
-        {
-            Op.Ieq => Condition.Equal,
-            Op.Ine => Condition.NotEqual,
-            Op.Islt => Condition.Less,
-            Op.Iult => Condition.Below,
-            Op.Isgt => Condition.Greater,
-            Op.Iugt => Condition.Above,
-            Op.Isle => Condition.LessOrEqual,
-            Op.Iule => Condition.BelowOrEqual,
-            Op.Isge => Condition.GreaterOrEqual,
-            _ => Condition.AboveOrEqual,
-        };
+        Condition cc = IntegerCondition(d.Op);
         int lhs = a[0], rhs = a[1];
         if (Loc(lhs).Kind == LocationKind.Const && Loc(rhs).Kind != LocationKind.Const)
         {
@@ -517,6 +505,21 @@ internal sealed partial class CodeEmitter
         }
         return cc;
     }
+
+    /// <summary>The x86 condition of an integer compare (ieq..iuge) of its first operand with its second.</summary>
+    private static Condition IntegerCondition(Op op) => op switch
+    {
+        Op.Ieq => Condition.Equal,
+        Op.Ine => Condition.NotEqual,
+        Op.Islt => Condition.Less,
+        Op.Iult => Condition.Below,
+        Op.Isgt => Condition.Greater,
+        Op.Iugt => Condition.Above,
+        Op.Isle => Condition.LessOrEqual,
+        Op.Iule => Condition.BelowOrEqual,
+        Op.Isge => Condition.GreaterOrEqual,
+        _ => Condition.AboveOrEqual,
+    };
 
     /// <summary>The condition for the swapped operands (a &lt; b is b &gt; a).</summary>
     private static Condition Swap(Condition cc) => cc switch
