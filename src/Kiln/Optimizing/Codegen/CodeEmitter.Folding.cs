@@ -351,15 +351,7 @@ internal sealed partial class CodeEmitter
         {
             MarkTrapSite();
         }
-        switch (op)
-        {
-            case Op.Iadd: _asm.Add(size, dst, m); break;
-            case Op.Isub: _asm.Sub(size, dst, m); break;
-            case Op.Band: _asm.And(size, dst, m); break;
-            case Op.Bor: _asm.Or(size, dst, m); break;
-            case Op.Bxor: _asm.Xor(size, dst, m); break;
-            default: _asm.Imul(size, dst, m); break;
-        }
+        IntegerArithmetic(op, size, dst, m);
         if (op != Op.Imul)
         {
             RecordZeroFlag(result);

@@ -274,16 +274,7 @@ internal sealed partial class CodeEmitter
         }
         else if (ly.Kind == LocationKind.Stack)
         {
-            Mem m = ly.Mem;
-            switch (op)
-            {
-                case Op.Iadd: _asm.Add(size, dst, m); break;
-                case Op.Isub: _asm.Sub(size, dst, m); break;
-                case Op.Band: _asm.And(size, dst, m); break;
-                case Op.Bor: _asm.Or(size, dst, m); break;
-                case Op.Bxor: _asm.Xor(size, dst, m); break;
-                default: _asm.Imul(size, dst, m); break;
-            }
+            IntegerArithmetic(op, size, dst, ly.Mem);
         }
         else
         {
@@ -504,6 +495,20 @@ internal sealed partial class CodeEmitter
             _asm.Cmp(size, left, UseGpr(rhs, Gpr.Rcx));
         }
         return cc;
+    }
+
+    /// <summary>dst op= [m] for the integer arithmetic that takes a memory operand: add, sub, and, or, xor, imul.</summary>
+    private void IntegerArithmetic(Op op, OperandSize size, Gpr dst, Mem m)
+    {
+        switch (op)
+        {
+            case Op.Iadd: _asm.Add(size, dst, m); break;
+            case Op.Isub: _asm.Sub(size, dst, m); break;
+            case Op.Band: _asm.And(size, dst, m); break;
+            case Op.Bor: _asm.Or(size, dst, m); break;
+            case Op.Bxor: _asm.Xor(size, dst, m); break;
+            default: _asm.Imul(size, dst, m); break;
+        }
     }
 
     /// <summary>The x86 condition of an integer compare (ieq..iuge) of its first operand with its second.</summary>
