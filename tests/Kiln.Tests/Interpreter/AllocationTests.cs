@@ -51,15 +51,20 @@ public class AllocationTests
         }
         Assert.Equal(expectedTierUps, host.Engine.TieringStatistics?.TierUps ?? 0);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        long total = 0;
-        for (int i = 0; i < 1000; i++)
+        // The .NET runtime may still be moving the host side's own methods up its tiers during the first round, which
+        // can allocate on this thread now and then; an allocation made by the calls themselves shows in every round.
+        var allocations = new List<long>();
+        for (int round = 0; round < 3; round++)
         {
-            total += run.Invoke(100);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            long total = 0;
+            for (int i = 0; i < 1000; i++)
+            {
+                total += run.Invoke(100);
+            }
+            allocations.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(1000 * 15150L, total);
         }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-
-        Assert.Equal(1000 * 15150L, total);
-        Assert.Equal(0, allocated);
+        Assert.True(allocations.Min() == 0, $"bytes allocated per round of 1000 calls: {string.Join(", ", allocations)}");
     }
 }
